@@ -1,0 +1,170 @@
+//! Reads a raw file's bytes into a [`Document`] (JSON, JSON Lines or CSV) so formats can be
+//! detected by content. Owns the leniency the tools need: bare `Infinity`/`NaN` tokens (Python's
+//! `json.dumps` writes them) and JSON Lines files named `.json`.
+
+use crate::error::FormatError;
+use serde_json::Value;
+
+/// A raw file's content, parsed once and shared by every format's detector.
+#[derive(Debug, Clone)]
+pub enum Document {
+    Json(Value),
+    JsonLines(Vec<Value>),
+    Csv(String),
+}
+
+impl Document {
+    /// Reads bytes as JSON, JSON Lines or CSV, or says why none fits.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, FormatError> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| FormatError::new(format!("not UTF-8 text (binary file?): {e}")))?;
+        let text = text.trim_start_matches('\u{feff}');
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err(FormatError::new("file is empty"));
+        }
+        if trimmed.starts_with('{') || trimmed.starts_with('[') {
+            return parse_json_or_lines(trimmed);
+        }
+        if looks_like_csv(trimmed) {
+            return Ok(Document::Csv(text.to_string()));
+        }
+        Err(FormatError::new(
+            "content is neither JSON, JSON Lines nor CSV with a header row",
+        ))
+    }
+}
+
+fn parse_json_or_lines(text: &str) -> Result<Document, FormatError> {
+    let whole_error = match parse_lenient(text) {
+        Ok(v) => return Ok(Document::Json(v)),
+        Err(e) => e,
+    };
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .collect();
+    let is_jsonl = lines.len() > 1 && lines.iter().all(|(_, l)| l.trim_start().starts_with('{'));
+    if !is_jsonl {
+        return Err(FormatError::new(format!("invalid JSON: {whole_error}")));
+    }
+    lines
+        .into_iter()
+        .map(|(i, line)| {
+            parse_lenient(line)
+                .map_err(|e| FormatError::new(format!("line {}: invalid JSON: {e}", i + 1)))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Document::JsonLines)
+}
+
+fn parse_lenient(text: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str(&quote_non_finite_tokens(text))
+}
+
+const NON_FINITE_TOKENS: [&str; 4] = ["-Infinity", "Infinity", "NaN", "+Infinity"];
+
+/// Rewrites bare `Infinity`, `-Infinity` and `NaN` outside strings into JSON strings, so a strict
+/// parser accepts what Python writes; numeric readers then decide what each means.
+pub fn quote_non_finite_tokens(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if let Some(token) = NON_FINITE_TOKENS.iter().find(|t| rest.starts_with(**t)) {
+            out.push('"');
+            out.push_str(token);
+            out.push('"');
+            rest = &rest[token.len()..];
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+fn looks_like_csv(text: &str) -> bool {
+    let header = text.lines().next().unwrap_or("");
+    header.contains(',')
+        && header
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ',' | '_' | ' ' | '"' | '\r' | '-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_infinity_outside_strings_is_quoted() {
+        let doc =
+            Document::from_bytes(br#"{"request_rate": Infinity, "name": "Infinity x", "n": NaN}"#)
+                .unwrap();
+        let Document::Json(v) = doc else {
+            panic!("expected JSON")
+        };
+        assert_eq!(v["request_rate"], "Infinity");
+        assert_eq!(v["name"], "Infinity x");
+        assert_eq!(v["n"], "NaN");
+    }
+
+    #[test]
+    fn escaped_quotes_do_not_end_strings() {
+        let out = quote_non_finite_tokens(r#"{"a": "say \"Infinity\"", "b": -Infinity}"#);
+        assert_eq!(out, r#"{"a": "say \"Infinity\"", "b": "-Infinity"}"#);
+    }
+
+    #[test]
+    fn json_lines_are_split() {
+        let doc = Document::from_bytes(b"{\"a\": 1}\n{\"a\": 2}\n\n").unwrap();
+        assert!(matches!(doc, Document::JsonLines(v) if v.len() == 2));
+    }
+
+    #[test]
+    fn bad_json_line_names_the_line() {
+        let err = Document::from_bytes(b"{\"a\": 1}\n{\"a\": \n").unwrap_err();
+        assert!(err.reason.starts_with("line 2:"), "{}", err.reason);
+    }
+
+    #[test]
+    fn empty_binary_and_truncated_inputs_are_errors() {
+        assert_eq!(
+            Document::from_bytes(b"  \n").unwrap_err().reason,
+            "file is empty"
+        );
+        assert!(
+            Document::from_bytes(&[0xff, 0xfe, 0x00, 0x01])
+                .unwrap_err()
+                .reason
+                .contains("UTF-8")
+        );
+        assert!(
+            Document::from_bytes(b"{\"a\": [1, 2")
+                .unwrap_err()
+                .reason
+                .contains("invalid JSON")
+        );
+        assert!(Document::from_bytes(b"hello world").is_err());
+    }
+
+    #[test]
+    fn csv_with_header_is_recognized() {
+        assert!(matches!(
+            Document::from_bytes(b"load_kind,load_value\nrate,1\n").unwrap(),
+            Document::Csv(_)
+        ));
+    }
+}

@@ -1,0 +1,228 @@
+//! GuideLLM `benchmarks.json`: `benchmarks[]`, one per strategy; metrics are distributions with
+//! `successful/errored/incomplete/total`, each `{mean, median, count, percentiles: {p50…}}`.
+//! Units: `request_latency` in seconds, `*_ms` in ms. GuideLLM's `time_per_output_token_ms`
+//! includes the first token (request start to last token / output tokens), which is NTPOT; its
+//! `inter_token_latency_ms` is (last − first token) / (tokens − 1), which is TPOT. It has no
+//! pooled inter-token gap, so ITL stays unknown.
+
+use super::fields::{Obj, as_object};
+use super::{MS_PER_S, Parsed, RawFormat};
+use crate::document::Document;
+use crate::error::FormatError;
+use crate::point::{Latency, Load, MeasuredPoint};
+
+pub struct GuideLlm;
+
+impl RawFormat for GuideLlm {
+    fn tool(&self) -> &'static str {
+        "guidellm"
+    }
+
+    fn detect(&self, doc: &Document) -> bool {
+        let Document::Json(v) = doc else { return false };
+        v.get("benchmarks")
+            .and_then(|b| b.as_array())
+            .is_some_and(|b| {
+                b.first()
+                    .is_some_and(|first| first.get("metrics").is_some())
+            })
+    }
+
+    fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
+        let Document::Json(v) = doc else {
+            return Err(FormatError::new("expected one JSON object"));
+        };
+        let benchmarks = v
+            .get("benchmarks")
+            .and_then(|b| b.as_array())
+            .ok_or_else(|| FormatError::missing("benchmarks"))?;
+        benchmarks
+            .iter()
+            .enumerate()
+            .map(|(i, b)| parse_benchmark(b).map_err(|e| e.at(format!("benchmarks[{i}]"))))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Parsed::Points)
+    }
+}
+
+fn parse_benchmark(b: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
+    let o = as_object(b, "benchmark")?;
+    let strategy = o.req_child("config")?.req_child("strategy")?;
+    let (load, label) = strategy_load(&strategy)?;
+    let metrics = o.req_child("metrics")?;
+    let output = successful(&metrics, "output_tokens_per_second")?
+        .ok_or_else(|| FormatError::missing("metrics.output_tokens_per_second.successful"))?
+        .req_num("mean")?;
+    let mut p = MeasuredPoint::new(load, output);
+    p.label = Some(label);
+    if let Some(rps) = successful(&metrics, "requests_per_second")? {
+        p.requests_per_s = rps.num("mean")?;
+        p.achieved_rate = p.requests_per_s;
+    }
+    p.mean_input_tokens = successful_mean(&metrics, "prompt_token_count")?;
+    p.mean_output_tokens = successful_mean(&metrics, "output_token_count")?;
+    p.input_tokens_per_s = match successful_mean(&metrics, "prompt_tokens_per_second")? {
+        Some(v) => Some(v),
+        None => p
+            .requests_per_s
+            .zip(p.mean_input_tokens)
+            .map(|(r, n)| r * n),
+    };
+    p.total_tokens_per_s = successful_mean(&metrics, "tokens_per_second")?;
+    if let Some(latency) = metrics.child("request_latency")? {
+        p.completed = count_of(&latency, "successful")?;
+        p.failed = count_of(&latency, "errored")?;
+    }
+    p.e2e = distribution(&metrics, "request_latency")?.scaled(MS_PER_S);
+    p.ttft = distribution(&metrics, "time_to_first_token_ms")?;
+    p.ntpot = distribution(&metrics, "time_per_output_token_ms")?;
+    p.tpot = distribution(&metrics, "inter_token_latency_ms")?;
+    Ok(p.with_derived_totals())
+}
+
+/// The strategy GuideLLM ran, as a load and a readable label.
+fn strategy_load(s: &Obj) -> Result<(Load, String), FormatError> {
+    let kind = s
+        .text("type_")?
+        .or(s.text("type")?)
+        .ok_or_else(|| FormatError::missing("config.strategy.type_"))?;
+    let load = match kind {
+        "synchronous" => Load::Concurrency(1.0),
+        "throughput" => Load::Unbounded,
+        "concurrent" => Load::Concurrency(
+            match s.num("streams")? {
+                Some(n) => Some(n),
+                None => s.num("max_concurrency")?,
+            }
+            .ok_or_else(|| FormatError::missing("config.strategy.streams"))?,
+        ),
+        "constant" | "poisson" => match s.rate("rate")? {
+            Some(r) if r.is_infinite() => Load::Unbounded,
+            Some(r) => Load::Rate(r),
+            None => return Err(FormatError::missing("config.strategy.rate")),
+        },
+        other => {
+            return Err(FormatError::new(format!(
+                "unknown strategy type `{other}` (expected synchronous, concurrent, throughput, constant or poisson)"
+            )));
+        }
+    };
+    let label = match load.value() {
+        Some(v) => format!("{kind}@{v}"),
+        None => kind.to_string(),
+    };
+    Ok((load, label))
+}
+
+fn successful<'a>(metrics: &Obj<'a>, name: &str) -> Result<Option<Obj<'a>>, FormatError> {
+    match metrics.child(name)? {
+        Some(m) => m.child("successful"),
+        None => Ok(None),
+    }
+}
+
+fn successful_mean(metrics: &Obj, name: &str) -> Result<Option<f64>, FormatError> {
+    successful(metrics, name)?.map_or(Ok(None), |d| d.num("mean"))
+}
+
+fn count_of(metric: &Obj, status: &str) -> Result<Option<i64>, FormatError> {
+    metric.child(status)?.map_or(Ok(None), |d| d.count("count"))
+}
+
+fn distribution(metrics: &Obj, name: &str) -> Result<Latency, FormatError> {
+    let Some(d) = successful(metrics, name)? else {
+        return Ok(Latency::default());
+    };
+    let pct = d.child("percentiles")?;
+    let pick = |key: &str| -> Result<Option<f64>, FormatError> {
+        pct.as_ref().map_or(Ok(None), |p| p.num(key))
+    };
+    Ok(Latency {
+        mean: d.num("mean")?,
+        p50: match pick("p50")? {
+            Some(v) => Some(v),
+            None => d.num("median")?,
+        },
+        p90: pick("p90")?,
+        p99: pick("p99")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dist(mean: f64, p50: f64, p99: f64) -> String {
+        format!(
+            r#"{{"successful": {{"mean": {mean}, "median": {p50}, "std_dev": 0.1, "min": 0, "max": {p99}, "count": 100,
+               "percentiles": {{"p001": 0, "p01": 0, "p05": 0, "p10": 0, "p25": 0, "p50": {p50}, "p75": 0, "p90": {p99}, "p95": 0, "p99": {p99}, "p999": {p99}}}}},
+               "errored": {{"mean": 0, "count": 2}}, "incomplete": null, "total": {{"mean": {mean}, "count": 102}}}}"#
+        )
+    }
+
+    fn benchmark(strategy: &str) -> String {
+        format!(
+            r#"{{"config": {{"strategy": {strategy}}}, "metrics": {{
+                "request_latency": {}, "time_to_first_token_ms": {}, "time_per_output_token_ms": {},
+                "inter_token_latency_ms": {}, "output_tokens_per_second": {}, "requests_per_second": {},
+                "prompt_token_count": {}, "output_token_count": {}}}}}"#,
+            dist(1.2, 1.1, 3.0),
+            dist(50.0, 45.0, 200.0),
+            dist(12.0, 11.0, 20.0),
+            dist(10.0, 9.5, 15.0),
+            dist(800.0, 800.0, 900.0),
+            dist(4.0, 4.0, 4.2),
+            dist(512.0, 512.0, 512.0),
+            dist(200.0, 200.0, 200.0),
+        )
+    }
+
+    fn parse(strategies: &[&str]) -> Result<Parsed, FormatError> {
+        let bs: Vec<String> = strategies.iter().map(|s| benchmark(s)).collect();
+        let text = format!(
+            r#"{{"metadata": {{"version": 1}}, "benchmarks": [{}]}}"#,
+            bs.join(",")
+        );
+        let doc = Document::from_bytes(text.as_bytes()).unwrap();
+        assert!(GuideLlm.detect(&doc));
+        GuideLlm.parse(&doc)
+    }
+
+    #[test]
+    fn strategies_map_to_loads_and_units_convert() {
+        let Parsed::Points(ps) = parse(&[
+            r#"{"type_": "synchronous"}"#,
+            r#"{"type_": "constant", "rate": 5.0, "max_concurrency": null}"#,
+            r#"{"type_": "throughput", "max_concurrency": null}"#,
+            r#"{"type_": "concurrent", "streams": 16}"#,
+        ])
+        .unwrap() else {
+            panic!("expected points")
+        };
+        assert_eq!(ps[0].load, Load::Concurrency(1.0));
+        assert_eq!(ps[1].load, Load::Rate(5.0));
+        assert_eq!(ps[2].load, Load::Unbounded);
+        assert_eq!(ps[3].load, Load::Concurrency(16.0));
+        let p = &ps[1];
+        assert_eq!(p.e2e.p50, Some(1100.0), "request_latency is in seconds");
+        assert_eq!(p.ttft.p99, Some(200.0));
+        assert_eq!(p.ntpot.p50, Some(11.0));
+        assert_eq!(p.tpot.mean, Some(10.0));
+        assert_eq!(p.itl, Latency::default());
+        assert_eq!(p.input_tokens_per_s, Some(2048.0));
+        assert_eq!(p.completed, Some(100));
+        assert_eq!(p.failed, Some(2));
+        assert_eq!(p.label.as_deref(), Some("constant@5"));
+    }
+
+    #[test]
+    fn unknown_strategy_is_rejected_with_its_index() {
+        let err = parse(&[r#"{"type_": "synchronous"}"#, r#"{"type_": "burst"}"#]).unwrap_err();
+        assert!(
+            err.reason
+                .starts_with("benchmarks[1]: unknown strategy type `burst`"),
+            "{}",
+            err.reason
+        );
+    }
+}

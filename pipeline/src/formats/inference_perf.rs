@@ -1,0 +1,178 @@
+//! inference-perf `stage_N_lifecycle_metrics.json`: one constant-rate load stage, latencies in
+//! seconds. Accepts the older report shape (`prompt_len`, `output_len`) and the newer one
+//! (`prompt_tokens`, `output_tokens`, `benchmark_time_seconds`, `failures.by_label`). The
+//! run-wide `summary_lifecycle_metrics.json` has no requested rate and is not a load point.
+
+use super::fields::{Obj, as_object};
+use super::{MS_PER_S, Parsed, RawFormat};
+use crate::document::Document;
+use crate::error::FormatError;
+use crate::point::{Latency, Load, MeasuredPoint};
+
+pub struct InferencePerf;
+
+impl RawFormat for InferencePerf {
+    fn tool(&self) -> &'static str {
+        "inference-perf"
+    }
+
+    fn detect(&self, doc: &Document) -> bool {
+        let Document::Json(v) = doc else { return false };
+        v.get("load_summary").is_some_and(|l| l.is_object())
+            && v.get("successes").and_then(|s| s.get("latency")).is_some()
+    }
+
+    fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
+        let Document::Json(v) = doc else {
+            return Err(FormatError::new("expected one JSON object"));
+        };
+        let root = as_object(v, "document")?;
+        let load = root.req_child("load_summary")?;
+        let Some(requested) = load.rate("requested_rate")? else {
+            return Ok(Parsed::NoPoints(
+                "inference-perf run summary (no requested_rate): aggregates its stages, not a load point",
+            ));
+        };
+        let successes = root.req_child("successes")?;
+        let latency = successes.req_child("latency")?;
+        let throughput = successes.req_child("throughput")?;
+        let load_kind = if requested.is_infinite() {
+            Load::Unbounded
+        } else {
+            Load::Rate(requested)
+        };
+        let mut p = MeasuredPoint::new(load_kind, throughput.req_num("output_tokens_per_sec")?);
+        p.achieved_rate = load.num("achieved_rate")?;
+        p.duration_s = load
+            .num("send_duration")?
+            .or(root.num("benchmark_time_seconds")?);
+        p.completed = successes.count("count")?;
+        p.failed = failure_count(&root)?;
+        p.requests_per_s = throughput.num("requests_per_sec")?;
+        p.input_tokens_per_s = throughput.num("input_tokens_per_sec")?;
+        p.total_tokens_per_s = throughput.num("total_tokens_per_sec")?;
+        p.mean_input_tokens = mean_of_either(&successes, "prompt_len", "prompt_tokens")?;
+        p.mean_output_tokens = mean_of_either(&successes, "output_len", "output_tokens")?;
+        p.ttft = distribution(&latency, "time_to_first_token")?;
+        p.ntpot = distribution(&latency, "normalized_time_per_output_token")?;
+        p.tpot = distribution(&latency, "time_per_output_token")?;
+        p.itl = distribution(&latency, "inter_token_latency")?;
+        p.e2e = distribution(&latency, "request_latency")?;
+        Ok(Parsed::Points(vec![p.with_derived_totals()]))
+    }
+}
+
+fn failure_count(root: &Obj) -> Result<Option<i64>, FormatError> {
+    match root.child("failures")? {
+        Some(f) => f.count("count"),
+        None => Ok(None),
+    }
+}
+
+fn mean_of_either(obj: &Obj, old: &str, new: &str) -> Result<Option<f64>, FormatError> {
+    let dist = match obj.child(old)? {
+        Some(d) => Some(d),
+        None => obj.child(new)?,
+    };
+    dist.map_or(Ok(None), |d| d.num("mean"))
+}
+
+/// A latency distribution in seconds, converted to milliseconds.
+fn distribution(latency: &Obj, name: &str) -> Result<Latency, FormatError> {
+    let Some(d) = latency.child(name)? else {
+        return Ok(Latency::default());
+    };
+    Ok(Latency {
+        mean: d.num("mean")?,
+        p50: match d.num("median")? {
+            Some(m) => Some(m),
+            None => d.num("p50")?,
+        },
+        p90: d.num("p90")?,
+        p99: d.num("p99")?,
+    }
+    .scaled(MS_PER_S))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Parsed, FormatError> {
+        let doc = Document::from_bytes(text.as_bytes()).unwrap();
+        assert!(InferencePerf.detect(&doc));
+        InferencePerf.parse(&doc)
+    }
+
+    const OLD_SHAPE: &str = r#"{"load_summary": {"count": 10, "send_duration": 10.0, "requested_rate": 2.0, "achieved_rate": 1.5},
+      "successes": {"count": 10, "latency": {
+          "request_latency": {"mean": 0.5, "median": 0.4, "p90": 0.9, "p99": 1.0},
+          "normalized_time_per_output_token": {"mean": 0.01, "median": 0.009},
+          "time_per_output_token": {"mean": 0.004},
+          "time_to_first_token": {"mean": 0.03, "median": 0.029},
+          "inter_token_latency": {"mean": 0.004, "median": 0.00004}},
+        "throughput": {"input_tokens_per_sec": 400.0, "output_tokens_per_sec": 100.0, "requests_per_sec": 1.5},
+        "prompt_len": {"mean": 200.0}, "output_len": {"mean": 64.0}},
+      "failures": {"count": 0, "request_latency": null, "prompt_len": null}}"#;
+
+    #[test]
+    fn old_shape_converts_seconds_to_ms() {
+        let Parsed::Points(points) = parse(OLD_SHAPE).unwrap() else {
+            panic!("expected points")
+        };
+        let p = &points[0];
+        assert_eq!(p.load, Load::Rate(2.0));
+        assert_eq!(p.achieved_rate, Some(1.5));
+        assert_eq!(p.ttft.p50, Some(29.0));
+        assert_eq!(p.e2e.p90, Some(900.0));
+        assert_eq!(p.ntpot.p50, Some(9.0));
+        assert_eq!(p.tpot.p50, None, "absent statistics stay unknown");
+        assert_eq!(
+            p.total_tokens_per_s,
+            Some(500.0),
+            "derived from input + output"
+        );
+        assert_eq!(p.mean_input_tokens, Some(200.0));
+        assert_eq!(p.failed, Some(0));
+    }
+
+    #[test]
+    fn new_shape_with_token_names_and_labelled_failures() {
+        let text = OLD_SHAPE
+            .replace("\"prompt_len\": {\"mean\": 200.0}", "\"prompt_tokens\": {\"mean\": 210.0}")
+            .replace(
+                "\"failures\": {\"count\": 0, \"request_latency\": null, \"prompt_len\": null}",
+                "\"failures\": {\"count\": 2, \"by_label\": {\"timeout\": 2}}, \"benchmark_time_seconds\": 60.0",
+            );
+        let Parsed::Points(points) = parse(&text).unwrap() else {
+            panic!("expected points")
+        };
+        assert_eq!(points[0].mean_input_tokens, Some(210.0));
+        assert_eq!(points[0].failed, Some(2));
+    }
+
+    #[test]
+    fn summary_without_requested_rate_is_not_a_point() {
+        let text = OLD_SHAPE.replace("\"requested_rate\": 2.0, ", "");
+        assert!(matches!(parse(&text).unwrap(), Parsed::NoPoints(_)));
+    }
+
+    #[test]
+    fn broken_values_are_reported_with_their_path() {
+        let err = parse(&OLD_SHAPE.replace("\"median\": 0.029", "\"median\": -1")).unwrap_err();
+        assert_eq!(
+            err.reason,
+            "field `successes.latency.time_to_first_token.median` is negative (-1)"
+        );
+        let err = parse(&OLD_SHAPE.replace("\"output_tokens_per_sec\": 100.0, ", "")).unwrap_err();
+        assert!(
+            err.reason
+                .contains("successes.throughput.output_tokens_per_sec"),
+            "{}",
+            err.reason
+        );
+        let err = parse(&OLD_SHAPE.replace("\"throughput\": {", "\"throughput\": [], \"x\": {"))
+            .unwrap_err();
+        assert!(err.reason.contains("should be an object"), "{}", err.reason);
+    }
+}

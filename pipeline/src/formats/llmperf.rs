@@ -1,0 +1,198 @@
+//! llmperf `*_summary.json`: one concurrency point as flattened keys
+//! (`results_ttft_s_quantiles_p50`, seconds; some numbers are strings), or llmperf-bench's
+//! wrapper that keys several such summaries by concurrency (`{"1": {...}, "2": {...}}`).
+//! llmperf's `inter_token_latency_s` is end-to-end latency / output tokens per request, which
+//! is NTPOT; TPOT and pooled ITL cannot be derived from the summary and stay unknown.
+
+use super::fields::{LatencyKeys, Obj, as_object};
+use super::{MS_PER_S, Parsed, RawFormat};
+use crate::document::Document;
+use crate::error::FormatError;
+use crate::point::{Latency, Load, MeasuredPoint};
+use serde_json::Value;
+
+pub struct LlmPerf;
+
+fn is_summary(v: &Value) -> bool {
+    v.get("num_concurrent_requests").is_some()
+        && v.get("results_mean_output_throughput_token_per_s")
+            .is_some()
+}
+
+fn is_wrapper(v: &Value) -> bool {
+    v.as_object().is_some_and(|m| {
+        !m.is_empty()
+            && m.iter()
+                .all(|(k, s)| k.parse::<u64>().is_ok() && is_summary(s))
+    })
+}
+
+impl RawFormat for LlmPerf {
+    fn tool(&self) -> &'static str {
+        "llmperf"
+    }
+
+    fn detect(&self, doc: &Document) -> bool {
+        matches!(doc, Document::Json(v) if is_summary(v) || is_wrapper(v))
+    }
+
+    fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
+        let Document::Json(v) = doc else {
+            return Err(FormatError::new("expected one JSON object"));
+        };
+        if is_summary(v) {
+            return parse_summary(v).map(|p| Parsed::Points(vec![p]));
+        }
+        let map = v
+            .as_object()
+            .ok_or_else(|| FormatError::wrong_type("document", "an object", v))?;
+        let mut keyed: Vec<(u64, &Value)> = Vec::with_capacity(map.len());
+        for (k, s) in map {
+            let level = k
+                .parse::<u64>()
+                .map_err(|_| FormatError::new(format!("key `{k}` is not a concurrency level")))?;
+            keyed.push((level, s));
+        }
+        keyed.sort_by_key(|(level, _)| *level);
+        keyed
+            .into_iter()
+            .map(|(level, s)| {
+                let p = parse_summary(s).map_err(|e| e.at(format!("concurrency {level}")))?;
+                if p.load != Load::Concurrency(level as f64) {
+                    return Err(FormatError::new(format!(
+                        "concurrency {level}: num_concurrent_requests disagrees with its key"
+                    )));
+                }
+                Ok(p)
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Parsed::Points)
+    }
+}
+
+fn parse_summary(v: &Value) -> Result<MeasuredPoint, FormatError> {
+    let o = as_object(v, "summary")?;
+    let concurrency = o.req_num("num_concurrent_requests")?;
+    if concurrency < 1.0 {
+        return Err(FormatError::new(
+            "num_concurrent_requests must be at least 1",
+        ));
+    }
+    let output = o.req_num("results_mean_output_throughput_token_per_s")?;
+    let mut p = MeasuredPoint::new(Load::Concurrency(concurrency), output);
+    p.label = o.text("name")?.map(str::to_string);
+    p.completed = o.count("results_num_completed_requests")?;
+    p.failed = o.count("results_number_errors")?;
+    p.requests_per_s = o
+        .num("results_num_completed_requests_per_min")?
+        .map(|m| m / 60.0);
+    p.achieved_rate = p.requests_per_s;
+    p.mean_input_tokens = o.num("results_number_input_tokens_mean")?;
+    p.mean_output_tokens = o.num("results_number_output_tokens_mean")?;
+    p.input_tokens_per_s = p
+        .requests_per_s
+        .zip(p.mean_input_tokens)
+        .map(|(r, n)| r * n);
+    p.ttft = seconds(&o, "ttft")?;
+    p.ntpot = seconds(&o, "inter_token_latency")?;
+    p.e2e = seconds(&o, "end_to_end_latency")?;
+    Ok(p.with_derived_totals())
+}
+
+fn seconds(o: &Obj, metric: &str) -> Result<Latency, FormatError> {
+    let mean = format!("results_{metric}_s_mean");
+    let p50 = format!("results_{metric}_s_quantiles_p50");
+    let p90 = format!("results_{metric}_s_quantiles_p90");
+    let p99 = format!("results_{metric}_s_quantiles_p99");
+    Ok(o.latency(LatencyKeys {
+        mean: &mean,
+        p50: &p50,
+        p90: &p90,
+        p99: &p99,
+    })?
+    .scaled(MS_PER_S))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(concurrency: u32) -> String {
+        format!(
+            r#"{{"version": "2023-08-31", "name": "m_550_150_summary", "model": "m", "num_concurrent_requests": {concurrency},
+              "results_inter_token_latency_s_quantiles_p50": 0.03, "results_inter_token_latency_s_mean": 0.031,
+              "results_ttft_s_quantiles_p50": 0.15, "results_ttft_s_quantiles_p90": 0.2, "results_ttft_s_mean": 0.16,
+              "results_end_to_end_latency_s_quantiles_p50": 5.0, "results_end_to_end_latency_s_mean": 5.1,
+              "results_number_input_tokens_mean": 600.0, "results_number_input_tokens_min": "550",
+              "results_number_output_tokens_mean": 150.0, "results_number_errors": 0,
+              "results_error_code_frequency": "{{}}", "results_mean_output_throughput_token_per_s": 30.0,
+              "results_num_completed_requests": 100, "results_num_completed_requests_per_min": 12.0,
+              "timestamp": 1714048581}}"#
+        )
+    }
+
+    fn points(text: &str) -> Vec<MeasuredPoint> {
+        let doc = Document::from_bytes(text.as_bytes()).unwrap();
+        assert!(LlmPerf.detect(&doc));
+        match LlmPerf.parse(&doc).unwrap() {
+            Parsed::Points(p) => p,
+            other => panic!("expected points, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn flat_summary_in_seconds_with_string_numbers() {
+        let p = &points(&summary(5))[0];
+        assert_eq!(p.load, Load::Concurrency(5.0));
+        assert_eq!(p.ttft.p50, Some(150.0));
+        assert_eq!(
+            p.ntpot.p50,
+            Some(30.0),
+            "llmperf inter_token_latency is NTPOT"
+        );
+        assert_eq!(p.itl, Latency::default());
+        assert_eq!(p.requests_per_s, Some(0.2));
+        assert!((p.input_tokens_per_s.unwrap() - 120.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn wrapper_keyed_by_concurrency_is_sorted_numerically() {
+        let text = format!(
+            r#"{{"16": {}, "2": {}, "1": {}}}"#,
+            summary(16),
+            summary(2),
+            summary(1)
+        );
+        let loads: Vec<Load> = points(&text).iter().map(|p| p.load).collect();
+        assert_eq!(
+            loads,
+            vec![
+                Load::Concurrency(1.0),
+                Load::Concurrency(2.0),
+                Load::Concurrency(16.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn mismatched_key_is_rejected() {
+        let text = format!(r#"{{"4": {}}}"#, summary(8));
+        let doc = Document::from_bytes(text.as_bytes()).unwrap();
+        assert!(
+            LlmPerf
+                .parse(&doc)
+                .unwrap_err()
+                .reason
+                .contains("disagrees")
+        );
+    }
+
+    #[test]
+    fn author_digest_is_not_llmperf() {
+        let doc = Document::from_bytes(
+            br#"{"1": {"concurrency": 1, "throughput_token_per_s": 30.4, "latency_ms_per_token": 30.3}}"#,
+        )
+        .unwrap();
+        assert!(!LlmPerf.detect(&doc));
+    }
+}

@@ -1,0 +1,81 @@
+//! The raw result formats infercat reads, one file each behind [`RawFormat`], and detection by
+//! content: each format recognizes its own shape from the parsed [`Document`], never from the
+//! file name.
+
+mod fields;
+mod guidellm;
+mod inference_perf;
+mod inference_perf_prometheus;
+mod llmperf;
+mod native_csv;
+mod serving_json;
+mod sglang;
+mod vllm_nightly;
+mod vllm_save_result;
+
+use crate::document::Document;
+use crate::error::FormatError;
+use crate::point::{MeasuredPoint, ServerMetrics};
+
+pub use native_csv::NATIVE_COLUMNS;
+
+/// What one raw file contributes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    /// Measured load points.
+    Points(Vec<MeasuredPoint>),
+    /// The model server's own metrics for one stage, paired with the stage's points by the
+    /// shared file-name prefix (`stage_3_...`).
+    ServerMetrics(ServerMetrics),
+    /// A valid file that holds no load point of its own (e.g. a whole-run summary that would
+    /// double-count its stages); the reason is shown in the ingest report.
+    NoPoints(&'static str),
+}
+
+/// One benchmarking tool's output format.
+pub trait RawFormat: Sync {
+    /// The tool name stored in the `tool` column and accepted in run.toml `[source] tool`.
+    fn tool(&self) -> &'static str;
+    /// Whether the document has this format's shape. Cheap; must not fail.
+    fn detect(&self, doc: &Document) -> bool;
+    /// Reads the document, or says exactly what breaks the format.
+    fn parse(&self, doc: &Document) -> Result<Parsed, FormatError>;
+}
+
+static FORMATS: &[&dyn RawFormat] = &[
+    &inference_perf::InferencePerf,
+    &inference_perf_prometheus::InferencePerfPrometheus,
+    &vllm_nightly::VllmNightly,
+    &sglang::SglangBenchServing,
+    &vllm_save_result::VllmSaveResult,
+    &guidellm::GuideLlm,
+    &llmperf::LlmPerf,
+    &native_csv::NativeCsv,
+];
+
+/// Every supported format, in detection order (more specific shapes first).
+pub fn all() -> &'static [&'static dyn RawFormat] {
+    FORMATS
+}
+
+/// The format whose shape the document has, if any.
+pub fn detect(doc: &Document) -> Option<&'static dyn RawFormat> {
+    FORMATS.iter().copied().find(|f| f.detect(doc))
+}
+
+/// The format a run.toml names explicitly.
+pub fn by_tool(tool: &str) -> Option<&'static dyn RawFormat> {
+    FORMATS.iter().copied().find(|f| f.tool() == tool)
+}
+
+/// The JSON objects of a document that is one object or JSON Lines of objects.
+fn json_objects(doc: &Document) -> Vec<&serde_json::Value> {
+    match doc {
+        Document::Json(v) if v.is_object() => vec![v],
+        Document::JsonLines(vs) => vs.iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Seconds-to-milliseconds factor, named so conversions read as what they are.
+const MS_PER_S: f64 = 1000.0;

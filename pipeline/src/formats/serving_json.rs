@@ -1,0 +1,53 @@
+//! Shared reading for the two `bench_serving` descendants (vLLM `--save-result` and SGLang):
+//! flat objects with `*_ms` latency keys and a `request_rate` that may be infinite.
+
+use super::fields::{LatencyKeys, Obj};
+use crate::error::FormatError;
+use crate::point::{Latency, Load};
+
+/// Reads `mean_<m>_ms`, `median_<m>_ms`, `p90_<m>_ms`, `p99_<m>_ms`.
+pub fn ms_latency(obj: &Obj, metric: &str) -> Result<Latency, FormatError> {
+    let mean = format!("mean_{metric}_ms");
+    let p50 = format!("median_{metric}_ms");
+    let p90 = format!("p90_{metric}_ms");
+    let p99 = format!("p99_{metric}_ms");
+    obj.latency(LatencyKeys {
+        mean: &mean,
+        p50: &p50,
+        p90: &p90,
+        p99: &p99,
+    })
+}
+
+/// A finite `request_rate` is a rate load; an infinite one with `max_concurrency` set is a
+/// concurrency load; infinite alone is unbounded.
+pub fn load(obj: &Obj) -> Result<Load, FormatError> {
+    let rate = obj.rate("request_rate")?;
+    let concurrency = obj.num("max_concurrency")?;
+    match (rate, concurrency) {
+        (Some(r), _) if r.is_finite() => Ok(Load::Rate(r)),
+        (_, Some(c)) if c > 0.0 => Ok(Load::Concurrency(c)),
+        (Some(_), _) => Ok(Load::Unbounded),
+        (None, _) => Err(FormatError::missing("request_rate")),
+    }
+}
+
+/// Input tokens/s from totals over duration, else total minus output throughput.
+pub fn input_tokens_per_s(obj: &Obj, output_tokens_per_s: f64) -> Result<Option<f64>, FormatError> {
+    if let (Some(tokens), Some(duration)) = (obj.num("total_input_tokens")?, obj.num("duration")?)
+        && duration > 0.0
+    {
+        return Ok(Some(tokens / duration));
+    }
+    Ok(obj
+        .num("total_token_throughput")?
+        .map(|t| (t - output_tokens_per_s).max(0.0)))
+}
+
+/// Total tokens / completed requests, when both are known and non-zero.
+pub fn mean_per_request(obj: &Obj, total_key: &str) -> Result<Option<f64>, FormatError> {
+    match (obj.num(total_key)?, obj.count("completed")?) {
+        (Some(t), Some(c)) if c > 0 => Ok(Some(t / c as f64)),
+        _ => Ok(None),
+    }
+}

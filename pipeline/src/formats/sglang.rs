@@ -1,0 +1,103 @@
+//! SGLang `bench_serving --output-file`: JSON Lines, one object per run, `*_ms` latencies like
+//! vLLM's but `*_e2e_latency_ms` for E2E, and `request_rate` may be the bare token `Infinity`
+//! (Python's json writes it; the document reader accepts it).
+
+use super::fields::as_object;
+use super::serving_json::{input_tokens_per_s, load, mean_per_request, ms_latency};
+use super::{Parsed, RawFormat, json_objects};
+use crate::document::Document;
+use crate::error::FormatError;
+use crate::point::MeasuredPoint;
+
+pub struct SglangBenchServing;
+
+impl RawFormat for SglangBenchServing {
+    fn tool(&self) -> &'static str {
+        "sglang"
+    }
+
+    fn detect(&self, doc: &Document) -> bool {
+        let objects = json_objects(doc);
+        !objects.is_empty()
+            && objects.iter().all(|o| {
+                o.get("output_throughput").is_some()
+                    && (o.get("mean_e2e_latency_ms").is_some()
+                        || o.get("median_e2e_latency_ms").is_some())
+            })
+    }
+
+    fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
+        let objects = json_objects(doc);
+        let many = objects.len() > 1;
+        objects
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                parse_one(v).map_err(|e| {
+                    if many {
+                        e.at(format!("line {}", i + 1))
+                    } else {
+                        e
+                    }
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Parsed::Points)
+    }
+}
+
+fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
+    let o = as_object(v, "document")?;
+    let output = o.req_num("output_throughput")?;
+    let mut p = MeasuredPoint::new(load(&o)?, output);
+    p.label = o.text("tag")?.map(str::to_string);
+    p.achieved_rate = o.num("request_throughput")?;
+    p.requests_per_s = p.achieved_rate;
+    p.duration_s = o.num("duration")?;
+    p.completed = o.count("completed")?;
+    p.input_tokens_per_s = match o.num("input_throughput")? {
+        Some(v) => Some(v),
+        None => input_tokens_per_s(&o, output)?,
+    };
+    p.total_tokens_per_s = o.num("total_throughput")?;
+    p.mean_input_tokens = mean_per_request(&o, "total_input_tokens")?;
+    p.mean_output_tokens = mean_per_request(&o, "total_output_tokens")?;
+    p.ttft = ms_latency(&o, "ttft")?;
+    p.tpot = ms_latency(&o, "tpot")?;
+    p.itl = ms_latency(&o, "itl")?;
+    p.e2e = ms_latency(&o, "e2e_latency")?;
+    Ok(p.with_derived_totals())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::point::Load;
+
+    const LINE: &str = r#"{"backend": "sglang", "dataset_name": "random", "request_rate": Infinity, "max_concurrency": null, "random_input_len": 1024, "random_output_len": 256, "duration": 50.0, "completed": 500, "total_input_tokens": 512000, "total_output_tokens": 128000, "request_throughput": 10.0, "input_throughput": 10240.0, "output_throughput": 2560.0, "mean_e2e_latency_ms": 4000.0, "median_e2e_latency_ms": 3900.0, "mean_ttft_ms": 500.0, "median_ttft_ms": 450.0, "p99_ttft_ms": 1500.0, "mean_tpot_ms": 14.0, "median_tpot_ms": 13.5, "p99_tpot_ms": 20.0, "mean_itl_ms": 14.1, "median_itl_ms": 12.0, "p99_itl_ms": 60.0}"#;
+
+    #[test]
+    fn bare_infinity_rate_is_unbounded_and_e2e_is_read() {
+        let text = format!("{LINE}\n{}\n", LINE.replace("Infinity", "8"));
+        let doc = Document::from_bytes(text.as_bytes()).unwrap();
+        assert!(SglangBenchServing.detect(&doc));
+        let Parsed::Points(ps) = SglangBenchServing.parse(&doc).unwrap() else {
+            panic!("expected points")
+        };
+        assert_eq!(ps[0].load, Load::Unbounded);
+        assert_eq!(ps[1].load, Load::Rate(8.0));
+        assert_eq!(ps[0].e2e.p50, Some(3900.0));
+        assert_eq!(ps[0].input_tokens_per_s, Some(10240.0));
+        assert_eq!(ps[0].total_tokens_per_s, Some(12800.0));
+        assert_eq!(ps[0].mean_output_tokens, Some(256.0));
+    }
+
+    #[test]
+    fn vllm_detector_does_not_claim_sglang_lines() {
+        let doc = Document::from_bytes(LINE.as_bytes()).unwrap();
+        assert_eq!(
+            crate::formats::detect(&doc).map(|f| f.tool()),
+            Some("sglang")
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! vLLM's nightly benchmark summary: a JSON array of rows keyed by display names
+//! (`"Mean TTFT (ms)"`, `"Tput (req/s)"`). The request rate exists only as the `"Test name"`
+//! suffix (`…_qps_16`, `…_qps_inf`). Rows report means (and sometimes medians/p99) only.
+
+use super::fields::{LatencyKeys, Obj, as_object};
+use super::{Parsed, RawFormat};
+use crate::document::Document;
+use crate::error::FormatError;
+use crate::point::{Load, MeasuredPoint};
+
+pub struct VllmNightly;
+
+const TEST_NAME: &str = "Test name";
+
+impl RawFormat for VllmNightly {
+    fn tool(&self) -> &'static str {
+        "vllm-nightly"
+    }
+
+    fn detect(&self, doc: &Document) -> bool {
+        let Document::Json(serde_json::Value::Array(rows)) = doc else {
+            return false;
+        };
+        !rows.is_empty()
+            && rows
+                .iter()
+                .all(|r| r.get(TEST_NAME).is_some() && r.get("Output Tput (tok/s)").is_some())
+    }
+
+    fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
+        let Document::Json(serde_json::Value::Array(rows)) = doc else {
+            return Err(FormatError::new("expected a JSON array of rows"));
+        };
+        rows.iter()
+            .enumerate()
+            .map(|(i, row)| parse_row(row).map_err(|e| e.at(format!("row {}", i + 1))))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Parsed::Points)
+    }
+}
+
+fn parse_row(row: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
+    let o = as_object(row, "row")?;
+    let name = o
+        .text(TEST_NAME)?
+        .ok_or_else(|| FormatError::missing(TEST_NAME))?;
+    let mut p = MeasuredPoint::new(
+        load_from_test_name(name)?,
+        o.req_num("Output Tput (tok/s)")?,
+    );
+    p.label = Some(name.to_string());
+    p.requests_per_s = o.num("Tput (req/s)")?;
+    p.achieved_rate = p.requests_per_s;
+    p.completed = o.count("Successful req.")?;
+    p.input_tokens_per_s = o.num("Input Tput (tok/s)")?;
+    p.mean_input_tokens = per_request(&o, "Total input tokens")?;
+    p.mean_output_tokens = per_request(&o, "Total output tokens")?;
+    p.ttft = display_latency(&o, "TTFT")?;
+    p.tpot = display_latency(&o, "TPOT")?;
+    p.itl = display_latency(&o, "ITL")?;
+    p.e2e = display_latency(&o, "E2EL")?;
+    Ok(p.with_derived_totals())
+}
+
+/// `…_qps_16` is a rate of 16 req/s; `…_qps_inf` is unbounded.
+fn load_from_test_name(name: &str) -> Result<Load, FormatError> {
+    let suffix = name.rsplit_once("_qps_").map(|(_, s)| s).ok_or_else(|| {
+        FormatError::new(format!(
+            "`{TEST_NAME}` \"{name}\" has no `_qps_<rate>` suffix"
+        ))
+    })?;
+    if suffix.eq_ignore_ascii_case("inf") {
+        return Ok(Load::Unbounded);
+    }
+    match suffix.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(Load::Rate(r)),
+        _ => Err(FormatError::new(format!(
+            "`{TEST_NAME}` \"{name}\": rate suffix `{suffix}` is not a positive number or `inf`"
+        ))),
+    }
+}
+
+fn display_latency(o: &Obj, metric: &str) -> Result<crate::point::Latency, FormatError> {
+    let mean = format!("Mean {metric} (ms)");
+    let p50 = format!("Median {metric} (ms)");
+    let p90 = format!("P90 {metric} (ms)");
+    let p99 = format!("P99 {metric} (ms)");
+    o.latency(LatencyKeys {
+        mean: &mean,
+        p50: &p50,
+        p90: &p90,
+        p99: &p99,
+    })
+}
+
+fn per_request(o: &Obj, total_key: &str) -> Result<Option<f64>, FormatError> {
+    match (o.num(total_key)?, o.count("Successful req.")?) {
+        (Some(t), Some(n)) if n > 0 => Ok(Some(t / n as f64)),
+        _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROWS: &str = r#"[
+      {"Test name": "vllm_055_llama8B_tp1_sharegpt_qps_2", "GPU": "A100-SXM4-80GB", "Successful req.": 500,
+       "Tput (req/s)": 1.92, "Mean TTFT (ms)": 59.8, "Std TTFT (ms)": 24.1, "Mean TPOT (ms)": 13.8,
+       "Std TPOT (ms)": 2.0, "Input Tput (tok/s)": 387.8, "Output Tput (tok/s)": 410.2,
+       "Total input tokens": 100000, "Total output tokens": 106000, "Engine": "vllm_055"},
+      {"Test name": "vllm_055_llama8B_tp1_sharegpt_qps_inf", "Successful req.": 500,
+       "Tput (req/s)": 9.5, "Mean TTFT (ms)": 2000.0, "Output Tput (tok/s)": 2000.0}
+    ]"#;
+
+    #[test]
+    fn rate_comes_from_the_test_name_suffix() {
+        let doc = Document::from_bytes(ROWS.as_bytes()).unwrap();
+        assert!(VllmNightly.detect(&doc));
+        let Parsed::Points(ps) = VllmNightly.parse(&doc).unwrap() else {
+            panic!("expected points")
+        };
+        assert_eq!(ps[0].load, Load::Rate(2.0));
+        assert_eq!(ps[1].load, Load::Unbounded);
+        assert_eq!(ps[0].ttft.mean, Some(59.8));
+        assert_eq!(ps[0].ttft.p50, None);
+        assert_eq!(ps[0].mean_input_tokens, Some(200.0));
+        assert_eq!(
+            ps[0].label.as_deref(),
+            Some("vllm_055_llama8B_tp1_sharegpt_qps_2")
+        );
+    }
+
+    #[test]
+    fn a_name_without_rate_is_rejected_with_the_row() {
+        let doc = Document::from_bytes(ROWS.replace("_qps_inf", "_burst").as_bytes()).unwrap();
+        let err = VllmNightly.parse(&doc).unwrap_err();
+        assert!(
+            err.reason.starts_with("row 2: `Test name`"),
+            "{}",
+            err.reason
+        );
+        let doc = Document::from_bytes(ROWS.replace("_qps_2\"", "_qps_-2\"").as_bytes()).unwrap();
+        assert!(
+            VllmNightly
+                .parse(&doc)
+                .unwrap_err()
+                .reason
+                .contains("not a positive number")
+        );
+    }
+}

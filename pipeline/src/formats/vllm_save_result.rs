@@ -1,0 +1,135 @@
+//! vLLM `vllm bench serve --save-result` (and `benchmark_serving.py`): one flat JSON object per
+//! rate point, or JSON Lines of them with `--append-result` (whatever the file is named).
+//! Latencies are already in ms. vLLM reports no per-request NTPOT, so NTPOT stays unknown.
+
+use super::fields::as_object;
+use super::serving_json::{input_tokens_per_s, load, mean_per_request, ms_latency};
+use super::{Parsed, RawFormat, json_objects};
+use crate::document::Document;
+use crate::error::FormatError;
+use crate::point::MeasuredPoint;
+
+pub struct VllmSaveResult;
+
+impl RawFormat for VllmSaveResult {
+    fn tool(&self) -> &'static str {
+        "vllm"
+    }
+
+    fn detect(&self, doc: &Document) -> bool {
+        let objects = json_objects(doc);
+        !objects.is_empty()
+            && objects.iter().all(|o| {
+                o.get("output_throughput").is_some()
+                    && (o.get("mean_ttft_ms").is_some() || o.get("median_ttft_ms").is_some())
+                    && o.get("mean_e2e_latency_ms").is_none()
+                    && o.get("median_e2e_latency_ms").is_none()
+            })
+    }
+
+    fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
+        let objects = json_objects(doc);
+        let many = objects.len() > 1;
+        objects
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                parse_one(v).map_err(|e| {
+                    if many {
+                        e.at(format!("line {}", i + 1))
+                    } else {
+                        e
+                    }
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Parsed::Points)
+    }
+}
+
+fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
+    let o = as_object(v, "document")?;
+    let output = o.req_num("output_throughput")?;
+    let mut p = MeasuredPoint::new(load(&o)?, output);
+    p.label = o.text("model_id")?.map(str::to_string);
+    p.achieved_rate = o.num("request_throughput")?;
+    p.requests_per_s = p.achieved_rate;
+    p.duration_s = o.num("duration")?;
+    p.completed = o.count("completed")?;
+    p.failed = o.count("failed")?;
+    p.input_tokens_per_s = input_tokens_per_s(&o, output)?;
+    p.total_tokens_per_s = o.num("total_token_throughput")?;
+    p.mean_input_tokens = mean_per_request(&o, "total_input_tokens")?;
+    p.mean_output_tokens = mean_per_request(&o, "total_output_tokens")?;
+    p.ttft = ms_latency(&o, "ttft")?;
+    p.tpot = ms_latency(&o, "tpot")?;
+    p.itl = ms_latency(&o, "itl")?;
+    p.e2e = ms_latency(&o, "e2el")?;
+    Ok(p.with_derived_totals())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::point::Load;
+
+    const ONE: &str = r#"{"date": "20250101-000000", "backend": "vllm", "model_id": "meta-llama/Llama-3.1-8B-Instruct",
+      "request_rate": 4.0, "burstiness": 1.0, "max_concurrency": null, "duration": 100.0, "completed": 400,
+      "failed": 0, "total_input_tokens": 80000, "total_output_tokens": 40000, "request_throughput": 3.98,
+      "request_goodput:": null, "output_throughput": 400.0, "total_token_throughput": 1200.0,
+      "mean_ttft_ms": 30.5, "median_ttft_ms": 29.0, "p99_ttft_ms": 80.0, "mean_tpot_ms": 9.0,
+      "median_tpot_ms": 8.5, "p99_tpot_ms": 15.0, "mean_itl_ms": 9.1, "median_itl_ms": 8.0,
+      "p99_itl_ms": 30.0, "mean_e2el_ms": 900.0, "median_e2el_ms": 850.0, "p99_e2el_ms": 2000.0,
+      "gpu": "H100"}"#;
+
+    fn points(text: &str) -> Vec<MeasuredPoint> {
+        let doc = Document::from_bytes(text.as_bytes()).unwrap();
+        assert!(VllmSaveResult.detect(&doc));
+        match VllmSaveResult.parse(&doc).unwrap() {
+            Parsed::Points(p) => p,
+            other => panic!("expected points, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn single_object_with_goodput_colon_key_and_metadata() {
+        let p = &points(ONE)[0];
+        assert_eq!(p.load, Load::Rate(4.0));
+        assert_eq!(p.ttft.p50, Some(29.0));
+        assert_eq!(p.e2e.p99, Some(2000.0));
+        assert_eq!(p.input_tokens_per_s, Some(800.0));
+        assert_eq!(p.mean_output_tokens, Some(100.0));
+        assert_eq!(p.ntpot.mean, None, "vLLM reports no NTPOT");
+        assert_eq!(p.label.as_deref(), Some("meta-llama/Llama-3.1-8B-Instruct"));
+    }
+
+    #[test]
+    fn appended_results_and_inf_rate() {
+        let inf = ONE.replace("\"request_rate\": 4.0", "\"request_rate\": \"inf\"");
+        let text = format!("{}\n{}\n", ONE.replace('\n', " "), inf.replace('\n', " "));
+        let ps = points(&text);
+        assert_eq!(ps.len(), 2);
+        assert_eq!(ps[1].load, Load::Unbounded);
+    }
+
+    #[test]
+    fn inf_rate_with_max_concurrency_is_a_concurrency_load() {
+        let text = ONE
+            .replace("\"request_rate\": 4.0", "\"request_rate\": \"inf\"")
+            .replace("\"max_concurrency\": null", "\"max_concurrency\": 32");
+        assert_eq!(points(&text)[0].load, Load::Concurrency(32.0));
+    }
+
+    #[test]
+    fn a_bad_line_is_named() {
+        let bad = ONE.replace("\"median_ttft_ms\": 29.0", "\"median_ttft_ms\": \"fast\"");
+        let text = format!("{}\n{}\n", ONE.replace('\n', " "), bad.replace('\n', " "));
+        let doc = Document::from_bytes(text.as_bytes()).unwrap();
+        let err = VllmSaveResult.parse(&doc).unwrap_err();
+        assert!(
+            err.reason.starts_with("line 2: field `median_ttft_ms`"),
+            "{}",
+            err.reason
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! infercat's pipeline: raw benchmark files -> normalized points -> Parquet -> per-profile analysis.
+//!
+//! Where things live: `formats/` reads each tool's raw output (one file per format behind
+//! [`formats::RawFormat`]); `run_meta` reads a run's `run.toml`; `point` is the normalized
+//! measurement; `schema` owns the `benchmarks.parquet` columns; `ingest` walks `data/raw/`.
+
+pub mod document;
+pub mod error;
+pub mod formats;
+pub mod ingest;
+pub mod machines;
+pub mod point;
+pub mod profile;
+pub mod report;
+pub mod run_meta;
+pub mod schema;
+
+pub use error::{FormatError, PipelineError};

@@ -1,0 +1,149 @@
+//! The normalized measurement every raw format is converted into: one load point of one run,
+//! latencies in milliseconds and the SPEC §3 definitions (NTPOT, TPOT, ITL, TTFT, E2E).
+//! A metric a tool does not report, or that cannot be derived exactly, is `None`, never 0.
+
+/// What the benchmarking tool controlled for this point (the curve's x-axis).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Load {
+    /// A target request rate in req/s.
+    Rate(f64),
+    /// A fixed number of requests in flight.
+    Concurrency(f64),
+    /// As fast as possible (rate = inf, throughput mode).
+    Unbounded,
+}
+
+impl Load {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Load::Rate(_) => "rate",
+            Load::Concurrency(_) => "concurrency",
+            Load::Unbounded => "unbounded",
+        }
+    }
+
+    /// The controlled value; `None` for unbounded load.
+    pub fn value(&self) -> Option<f64> {
+        match self {
+            Load::Rate(v) | Load::Concurrency(v) => Some(*v),
+            Load::Unbounded => None,
+        }
+    }
+
+    pub fn from_kind(kind: &str, value: Option<f64>) -> Result<Self, String> {
+        match (kind, value) {
+            ("rate", Some(v)) if v.is_infinite() => Ok(Load::Unbounded),
+            ("rate", Some(v)) => Ok(Load::Rate(v)),
+            ("concurrency", Some(v)) => Ok(Load::Concurrency(v)),
+            ("unbounded", _) => Ok(Load::Unbounded),
+            ("rate" | "concurrency", None) => Err(format!("load kind `{kind}` needs a load value")),
+            _ => Err(format!(
+                "unknown load kind `{kind}` (expected rate, concurrency or unbounded)"
+            )),
+        }
+    }
+}
+
+/// Summary statistics of one latency metric over a point's requests, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Latency {
+    pub mean: Option<f64>,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub p99: Option<f64>,
+}
+
+impl Latency {
+    pub fn is_empty(&self) -> bool {
+        self.mean.is_none() && self.p50.is_none() && self.p90.is_none() && self.p99.is_none()
+    }
+
+    /// Multiplies every statistic by `factor` (used to convert seconds to milliseconds).
+    pub fn scaled(self, factor: f64) -> Self {
+        let s = |v: Option<f64>| v.map(|x| x * factor);
+        Self {
+            mean: s(self.mean),
+            p50: s(self.p50),
+            p90: s(self.p90),
+            p99: s(self.p99),
+        }
+    }
+}
+
+/// The model server's own view during the point, from scraped Prometheus metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ServerMetrics {
+    pub queue_len_mean: Option<f64>,
+    pub running_mean: Option<f64>,
+    /// Fraction of KV cache in use, 0..1.
+    pub kv_cache_usage_mean: Option<f64>,
+}
+
+impl ServerMetrics {
+    pub fn is_empty(&self) -> bool {
+        self.queue_len_mean.is_none()
+            && self.running_mean.is_none()
+            && self.kv_cache_usage_mean.is_none()
+    }
+}
+
+/// One measured load point as a raw format reports it, before run metadata is attached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasuredPoint {
+    /// The tool's own name for the point (vLLM nightly "Test name", a stage, a strategy).
+    pub label: Option<String>,
+    pub load: Load,
+    /// Rate the tool actually sent or completed, req/s; may fall below the requested rate.
+    pub achieved_rate: Option<f64>,
+    pub duration_s: Option<f64>,
+    pub completed: Option<i64>,
+    pub failed: Option<i64>,
+    pub requests_per_s: Option<f64>,
+    pub input_tokens_per_s: Option<f64>,
+    pub output_tokens_per_s: f64,
+    pub total_tokens_per_s: Option<f64>,
+    pub mean_input_tokens: Option<f64>,
+    pub mean_output_tokens: Option<f64>,
+    pub ttft: Latency,
+    pub ntpot: Latency,
+    pub tpot: Latency,
+    pub itl: Latency,
+    pub e2e: Latency,
+    pub server: ServerMetrics,
+}
+
+impl MeasuredPoint {
+    /// A point with only its load and output throughput known; formats fill in the rest.
+    pub fn new(load: Load, output_tokens_per_s: f64) -> Self {
+        Self {
+            label: None,
+            load,
+            achieved_rate: None,
+            duration_s: None,
+            completed: None,
+            failed: None,
+            requests_per_s: None,
+            input_tokens_per_s: None,
+            output_tokens_per_s,
+            total_tokens_per_s: None,
+            mean_input_tokens: None,
+            mean_output_tokens: None,
+            ttft: Latency::default(),
+            ntpot: Latency::default(),
+            tpot: Latency::default(),
+            itl: Latency::default(),
+            e2e: Latency::default(),
+            server: ServerMetrics::default(),
+        }
+    }
+
+    /// Fills total throughput from input + output when the tool did not report it.
+    pub fn with_derived_totals(mut self) -> Self {
+        if self.total_tokens_per_s.is_none() {
+            self.total_tokens_per_s = self
+                .input_tokens_per_s
+                .map(|i| i + self.output_tokens_per_s);
+        }
+        self
+    }
+}

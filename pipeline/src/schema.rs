@@ -1,0 +1,396 @@
+//! `benchmarks.parquet`: one row per measured load point. This module owns the table's columns
+//! (the list below is the documentation) and converts rows to and from a polars DataFrame.
+//!
+//! | column | type | unit | meaning |
+//! |---|---|---|---|
+//! | run_id | str | | run directory relative to the raw root |
+//! | source_file | str | | raw file relative to the raw root |
+//! | tool | str | | format the file was read as (`inference-perf`, `vllm`, …) |
+//! | label | str? | | the tool's own name for the point (test name, stage, strategy) |
+//! | origin, license | str? | | provenance from run.toml `[source]` |
+//! | synthetic | bool | | generated data, never part of the real catalog |
+//! | notes | str? | | caveats from run.toml (e.g. unverified checkpoint) |
+//! | profile_id | str | | stable slug of the profile key (SPEC §5) |
+//! | model … use_case | str / u32 | | the profile key: model, model_server, model_server_version, accelerator, accelerator_count, instance_type?, variant?, use_case? |
+//! | server_args | str | | JSON array of server flags from run.toml |
+//! | load_kind | str | | `rate`, `concurrency` or `unbounded` |
+//! | load_value | f64? | req/s or requests | requested rate or concurrency; null when unbounded |
+//! | completed, failed | i64? | requests | successful and failed requests |
+//! | then every entry of [`METRIC_COLUMNS`] | f64? | see table | |
+//!
+//! Nulls mean "not reported or not derivable"; a 0 is a measured zero.
+
+use crate::error::PipelineError;
+use crate::point::{Load, MeasuredPoint};
+use polars::prelude::*;
+use std::path::Path;
+
+/// A metric column: its name, unit, meaning, and how to read/write it on a point.
+pub struct MetricColumn {
+    pub name: &'static str,
+    pub unit: &'static str,
+    pub meaning: &'static str,
+    pub get: fn(&MeasuredPoint) -> Option<f64>,
+    pub set: fn(&mut MeasuredPoint, f64),
+}
+
+macro_rules! scalar {
+    ($name:literal, $unit:literal, $meaning:literal, $field:ident) => {
+        MetricColumn {
+            name: $name,
+            unit: $unit,
+            meaning: $meaning,
+            get: |p| p.$field,
+            set: |p, v| p.$field = Some(v),
+        }
+    };
+}
+
+macro_rules! latency {
+    ($metric:ident, $stat:ident, $name:literal, $meaning:literal) => {
+        MetricColumn {
+            name: $name,
+            unit: "ms",
+            meaning: $meaning,
+            get: |p| p.$metric.$stat,
+            set: |p, v| p.$metric.$stat = Some(v),
+        }
+    };
+}
+
+macro_rules! latency_set {
+    ($metric:ident, $mean:literal, $p50:literal, $p90:literal, $p99:literal, $what:literal) => {
+        [
+            latency!($metric, mean, $mean, $what),
+            latency!($metric, p50, $p50, $what),
+            latency!($metric, p90, $p90, $what),
+            latency!($metric, p99, $p99, $what),
+        ]
+    };
+}
+
+const THROUGHPUT_COLUMNS: [MetricColumn; 8] = [
+    scalar!(
+        "achieved_rate",
+        "req/s",
+        "rate the tool actually sent or completed",
+        achieved_rate
+    ),
+    scalar!("duration_s", "s", "length of the measurement", duration_s),
+    scalar!(
+        "requests_per_s",
+        "req/s",
+        "completed requests per second",
+        requests_per_s
+    ),
+    scalar!(
+        "input_tokens_per_s",
+        "tokens/s",
+        "prompt tokens processed per second",
+        input_tokens_per_s
+    ),
+    MetricColumn {
+        name: "output_tokens_per_s",
+        unit: "tokens/s",
+        meaning: "output tokens generated per second (headline throughput)",
+        get: |p| Some(p.output_tokens_per_s),
+        set: |p, v| p.output_tokens_per_s = v,
+    },
+    scalar!(
+        "total_tokens_per_s",
+        "tokens/s",
+        "input + output tokens per second",
+        total_tokens_per_s
+    ),
+    scalar!(
+        "mean_input_tokens",
+        "tokens",
+        "mean prompt length",
+        mean_input_tokens
+    ),
+    scalar!(
+        "mean_output_tokens",
+        "tokens",
+        "mean output length",
+        mean_output_tokens
+    ),
+];
+
+const LATENCY_COLUMNS: [[MetricColumn; 4]; 5] = [
+    latency_set!(
+        ttft,
+        "ttft_mean_ms",
+        "ttft_p50_ms",
+        "ttft_p90_ms",
+        "ttft_p99_ms",
+        "time to first token"
+    ),
+    latency_set!(
+        ntpot,
+        "ntpot_mean_ms",
+        "ntpot_p50_ms",
+        "ntpot_p90_ms",
+        "ntpot_p99_ms",
+        "end-to-end latency / output tokens"
+    ),
+    latency_set!(
+        tpot,
+        "tpot_mean_ms",
+        "tpot_p50_ms",
+        "tpot_p90_ms",
+        "tpot_p99_ms",
+        "(e2e - ttft) / (output tokens - 1)"
+    ),
+    latency_set!(
+        itl,
+        "itl_mean_ms",
+        "itl_p50_ms",
+        "itl_p90_ms",
+        "itl_p99_ms",
+        "gap between consecutive streamed tokens"
+    ),
+    latency_set!(
+        e2e,
+        "e2e_mean_ms",
+        "e2e_p50_ms",
+        "e2e_p90_ms",
+        "e2e_p99_ms",
+        "end-to-end request latency"
+    ),
+];
+
+const SERVER_COLUMNS: [MetricColumn; 3] = [
+    MetricColumn {
+        name: "server_queue_len_mean",
+        unit: "requests",
+        meaning: "server-side waiting queue length (Prometheus)",
+        get: |p| p.server.queue_len_mean,
+        set: |p, v| p.server.queue_len_mean = Some(v),
+    },
+    MetricColumn {
+        name: "server_running_mean",
+        unit: "requests",
+        meaning: "server-side running batch size (Prometheus)",
+        get: |p| p.server.running_mean,
+        set: |p, v| p.server.running_mean = Some(v),
+    },
+    MetricColumn {
+        name: "server_kv_cache_usage_mean",
+        unit: "fraction",
+        meaning: "KV cache in use, 0..1 (Prometheus)",
+        get: |p| p.server.kv_cache_usage_mean,
+        set: |p, v| p.server.kv_cache_usage_mean = Some(v),
+    },
+];
+
+/// Every f64 metric column, in table order.
+pub fn metric_columns() -> impl Iterator<Item = &'static MetricColumn> {
+    static ALL: std::sync::OnceLock<Vec<&'static MetricColumn>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        THROUGHPUT_COLUMNS
+            .iter()
+            .chain(LATENCY_COLUMNS.iter().flatten())
+            .chain(SERVER_COLUMNS.iter())
+            .collect()
+    })
+    .iter()
+    .copied()
+}
+
+pub fn metric_column(name: &str) -> Option<&'static MetricColumn> {
+    metric_columns().find(|c| c.name == name)
+}
+
+/// The profile and provenance a row carries besides its measurement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BenchmarkRow {
+    pub run_id: String,
+    pub source_file: String,
+    pub tool: String,
+    pub origin: Option<String>,
+    pub license: Option<String>,
+    pub synthetic: bool,
+    pub notes: Option<String>,
+    pub profile_id: String,
+    pub key: crate::profile::ProfileKey,
+    pub server_args: Vec<String>,
+    pub point: MeasuredPoint,
+}
+
+fn str_col(name: &str, rows: &[BenchmarkRow], f: impl Fn(&BenchmarkRow) -> Option<&str>) -> Column {
+    Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+}
+
+/// Builds the DataFrame for `benchmarks.parquet` (rows in the order given).
+pub fn to_dataframe(rows: &[BenchmarkRow]) -> PolarsResult<DataFrame> {
+    let mut cols = vec![
+        str_col("run_id", rows, |r| Some(&r.run_id)),
+        str_col("source_file", rows, |r| Some(&r.source_file)),
+        str_col("tool", rows, |r| Some(&r.tool)),
+        str_col("label", rows, |r| r.point.label.as_deref()),
+        str_col("origin", rows, |r| r.origin.as_deref()),
+        str_col("license", rows, |r| r.license.as_deref()),
+        Column::new(
+            "synthetic".into(),
+            rows.iter().map(|r| r.synthetic).collect::<Vec<_>>(),
+        ),
+        str_col("notes", rows, |r| r.notes.as_deref()),
+        str_col("profile_id", rows, |r| Some(&r.profile_id)),
+        str_col("model", rows, |r| Some(&r.key.model)),
+        str_col("model_server", rows, |r| Some(&r.key.model_server)),
+        str_col("model_server_version", rows, |r| {
+            Some(&r.key.model_server_version)
+        }),
+        str_col("accelerator", rows, |r| Some(&r.key.accelerator)),
+        Column::new(
+            "accelerator_count".into(),
+            rows.iter()
+                .map(|r| r.key.accelerator_count)
+                .collect::<Vec<_>>(),
+        ),
+        str_col("instance_type", rows, |r| r.key.instance_type.as_deref()),
+        str_col("variant", rows, |r| r.key.variant.as_deref()),
+        str_col("use_case", rows, |r| r.key.use_case.as_deref()),
+        Column::new(
+            "server_args".into(),
+            rows.iter()
+                .map(|r| serde_json::to_string(&r.server_args).unwrap_or_else(|_| "[]".into()))
+                .collect::<Vec<_>>(),
+        ),
+        str_col("load_kind", rows, |r| Some(r.point.load.kind())),
+        Column::new(
+            "load_value".into(),
+            rows.iter()
+                .map(|r| r.point.load.value())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "completed".into(),
+            rows.iter().map(|r| r.point.completed).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "failed".into(),
+            rows.iter().map(|r| r.point.failed).collect::<Vec<_>>(),
+        ),
+    ];
+    for c in metric_columns() {
+        cols.push(Column::new(
+            c.name.into(),
+            rows.iter().map(|r| (c.get)(&r.point)).collect::<Vec<_>>(),
+        ));
+    }
+    DataFrame::new(rows.len(), cols)
+}
+
+/// Reads rows back from a DataFrame written by [`to_dataframe`].
+pub fn from_dataframe(df: &DataFrame) -> PolarsResult<Vec<BenchmarkRow>> {
+    let s = |name: &str| -> PolarsResult<Vec<Option<String>>> {
+        Ok(df
+            .column(name)?
+            .str()?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect())
+    };
+    let req = |v: Option<String>, name: &str| -> PolarsResult<String> {
+        v.ok_or_else(|| polars_err!(ComputeError: "column `{}` has a null", name))
+    };
+    let (run_id, source_file, tool, label) =
+        (s("run_id")?, s("source_file")?, s("tool")?, s("label")?);
+    let (origin, license, notes, profile_id) =
+        (s("origin")?, s("license")?, s("notes")?, s("profile_id")?);
+    let (model, server, version, accel) = (
+        s("model")?,
+        s("model_server")?,
+        s("model_server_version")?,
+        s("accelerator")?,
+    );
+    let (instance, variant, use_case, args, kind) = (
+        s("instance_type")?,
+        s("variant")?,
+        s("use_case")?,
+        s("server_args")?,
+        s("load_kind")?,
+    );
+    let synthetic: Vec<Option<bool>> = df.column("synthetic")?.bool()?.iter().collect();
+    let count: Vec<Option<u32>> = df.column("accelerator_count")?.u32()?.iter().collect();
+    let load_value: Vec<Option<f64>> = df.column("load_value")?.f64()?.iter().collect();
+    let completed: Vec<Option<i64>> = df.column("completed")?.i64()?.iter().collect();
+    let failed: Vec<Option<i64>> = df.column("failed")?.i64()?.iter().collect();
+    let metrics: Vec<(&MetricColumn, Vec<Option<f64>>)> = metric_columns()
+        .map(|c| Ok((c, df.column(c.name)?.f64()?.iter().collect())))
+        .collect::<PolarsResult<_>>()?;
+    let mut rows = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let load_kind = req(kind[i].clone(), "load_kind")?;
+        let load = Load::from_kind(&load_kind, load_value[i])
+            .map_err(|e| polars_err!(ComputeError: "row {}: {}", i, e))?;
+        let mut point = MeasuredPoint::new(load, 0.0);
+        point.label = label[i].clone();
+        point.completed = completed[i];
+        point.failed = failed[i];
+        for (c, values) in &metrics {
+            if let Some(v) = values[i] {
+                (c.set)(&mut point, v);
+            }
+        }
+        rows.push(BenchmarkRow {
+            run_id: req(run_id[i].clone(), "run_id")?,
+            source_file: req(source_file[i].clone(), "source_file")?,
+            tool: req(tool[i].clone(), "tool")?,
+            origin: origin[i].clone(),
+            license: license[i].clone(),
+            synthetic: synthetic[i].unwrap_or(false),
+            notes: notes[i].clone(),
+            profile_id: req(profile_id[i].clone(), "profile_id")?,
+            key: crate::profile::ProfileKey {
+                model: req(model[i].clone(), "model")?,
+                model_server: req(server[i].clone(), "model_server")?,
+                model_server_version: req(version[i].clone(), "model_server_version")?,
+                accelerator: req(accel[i].clone(), "accelerator")?,
+                accelerator_count: count[i].unwrap_or(1),
+                instance_type: instance[i].clone(),
+                variant: variant[i].clone(),
+                use_case: use_case[i].clone(),
+            },
+            server_args: args[i]
+                .as_deref()
+                .and_then(|a| serde_json::from_str(a).ok())
+                .unwrap_or_default(),
+            point,
+        });
+    }
+    Ok(rows)
+}
+
+/// Writes a DataFrame to Parquet (zstd; deterministic for identical input).
+pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<(), PipelineError> {
+    let file = std::fs::File::create(path).map_err(|e| PipelineError::io(path, e))?;
+    ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(df)
+        .map(|_| ())
+        .map_err(|source| PipelineError::Parquet {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+pub fn read_parquet(path: &Path) -> Result<DataFrame, PipelineError> {
+    let file = std::fs::File::open(path).map_err(|e| PipelineError::io(path, e))?;
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|source| PipelineError::Parquet {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Reads `benchmarks.parquet` into rows.
+pub fn read_benchmarks(path: &Path) -> Result<Vec<BenchmarkRow>, PipelineError> {
+    let df = read_parquet(path)?;
+    from_dataframe(&df).map_err(|source| PipelineError::Parquet {
+        path: path.to_path_buf(),
+        source,
+    })
+}

@@ -1,0 +1,19 @@
+//! The `infercat` binary: parses the command line and wires the pipeline and site-gen crates.
+//! Exit codes: 0 ok, 1 runtime failure, 2 usage error (clap's own code for bad arguments).
+
+mod cli;
+mod commands;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
