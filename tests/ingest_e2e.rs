@@ -1,0 +1,243 @@
+//! End-to-end: run the built binary's `ingest` on the bundled catalog, on hand-written fixtures
+//! of every format, and on a corpus of broken inputs; read the Parquet back.
+
+mod common;
+
+use common::*;
+use polars::prelude::*;
+
+fn f64_at(df: &DataFrame, col: &str, row: usize) -> Option<f64> {
+    df.column(col).unwrap().f64().unwrap().get(row)
+}
+
+fn str_at(df: &DataFrame, col: &str, row: usize) -> Option<String> {
+    df.column(col)
+        .unwrap()
+        .str()
+        .unwrap()
+        .get(row)
+        .map(str::to_string)
+}
+
+fn rows_where(df: &DataFrame, col: &str, value: &str) -> Vec<usize> {
+    (0..df.height())
+        .filter(|&i| str_at(df, col, i).as_deref() == Some(value))
+        .collect()
+}
+
+#[test]
+fn bundled_catalog_gives_one_row_per_measured_point() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    copy_tree(&repo_path("data/raw"), &raw);
+    let before = snapshot(&raw);
+    let out = infercat(
+        tmp.path(),
+        &["ingest", "--raw", "raw", "--out", "out", "--strict"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        snapshot(&raw),
+        before,
+        "ingest must never modify its inputs"
+    );
+
+    let df = read_parquet(&tmp.path().join("out/data/benchmarks.parquet"));
+    assert_eq!(df.height(), 6 * 7 + 2 * 15 + 2 * 8);
+    assert_eq!(rows_where(&df, "tool", "inference-perf").len(), 42);
+    assert_eq!(rows_where(&df, "tool", "vllm-nightly").len(), 30);
+    assert_eq!(rows_where(&df, "tool", "llmperf").len(), 16);
+
+    // inference-perf `vllm` config, stage 1 (requested 31.4 req/s): seconds become ms.
+    let stage1: Vec<usize> = rows_where(
+        &df,
+        "source_file",
+        "inference-perf-kubecon-na-2025/vllm/stage_1_lifecycle_metrics.json",
+    );
+    assert_eq!(stage1.len(), 1);
+    let r = stage1[0];
+    assert!((f64_at(&df, "output_tokens_per_s", r).unwrap() - 1943.01).abs() < 0.01);
+    assert!((f64_at(&df, "ttft_p50_ms", r).unwrap() - 29.31).abs() < 0.01);
+    assert_eq!(f64_at(&df, "load_value", r), Some(31.4));
+    assert!((f64_at(&df, "achieved_rate", r).unwrap() - 31.415).abs() < 0.001);
+    assert_eq!(str_at(&df, "load_kind", r).as_deref(), Some("rate"));
+    assert_eq!(
+        f64_at(&df, "server_queue_len_mean", r),
+        Some(0.0),
+        "prometheus file attached"
+    );
+    assert_eq!(
+        str_at(&df, "instance_type", r).as_deref(),
+        Some("a3-highgpu-1g")
+    );
+
+    // vLLM nightly: the qps_inf row is unbounded with a null load value, never 0.
+    let nightly_inf = rows_where(&df, "label", "vllm_055_llama70B_tp4_sharegpt_qps_inf");
+    assert_eq!(nightly_inf.len(), 1);
+    assert_eq!(
+        str_at(&df, "load_kind", nightly_inf[0]).as_deref(),
+        Some("unbounded")
+    );
+    assert_eq!(f64_at(&df, "load_value", nightly_inf[0]), None);
+    assert_eq!(
+        f64_at(&df, "ntpot_p50_ms", nightly_inf[0]),
+        None,
+        "nightly has no NTPOT"
+    );
+    assert_eq!(
+        str_at(&df, "instance_type", nightly_inf[0]).as_deref(),
+        Some("a2-ultragpu-4g")
+    );
+
+    // llmperf-bench: unknown hardware stays unknown.
+    for r in rows_where(&df, "tool", "llmperf") {
+        assert_eq!(str_at(&df, "accelerator", r).as_deref(), Some("unknown"));
+        assert_eq!(str_at(&df, "instance_type", r), None);
+        assert_eq!(str_at(&df, "license", r).as_deref(), Some("MIT"));
+    }
+
+    let report = report(&tmp.path().join("out"));
+    assert_eq!(report["rejected"].as_array().unwrap().len(), 0);
+    assert_eq!(report["points"], 88);
+    assert_eq!(report["profiles"], 14);
+}
+
+#[test]
+fn fixtures_of_every_format_are_detected_by_content() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = infercat(
+        &repo_path(""),
+        &[
+            "ingest",
+            "--raw",
+            "tests/fixtures/raw",
+            "--out",
+            tmp.path().to_str().unwrap(),
+            "--strict",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let df = read_parquet(&tmp.path().join("data/benchmarks.parquet"));
+    let expected = [
+        ("inference-perf", 3),
+        ("vllm", 2),
+        ("vllm-nightly", 3),
+        ("sglang", 2),
+        ("guidellm", 3),
+        ("llmperf", 3),
+        ("native", 3),
+    ];
+    for (tool, n) in expected {
+        assert_eq!(
+            rows_where(&df, "tool", tool).len(),
+            n,
+            "points read as {tool}"
+        );
+    }
+    // Stage 2's prometheus file pairs with stage 2's lifecycle file, not another stage's.
+    let stage2 = rows_where(
+        &df,
+        "source_file",
+        "inference-perf/stage_2_lifecycle_metrics.json",
+    )[0];
+    assert_eq!(f64_at(&df, "server_running_mean", stage2), Some(128.0));
+    assert_eq!(f64_at(&df, "server_queue_len_mean", stage2), Some(40.0));
+    // SGLang's bare Infinity rate.
+    let sglang = rows_where(&df, "tool", "sglang");
+    assert_eq!(
+        str_at(&df, "load_kind", sglang[1]).as_deref(),
+        Some("unbounded")
+    );
+    // The nightly [[series]] supplies the model.
+    let nightly = rows_where(&df, "tool", "vllm-nightly")[0];
+    assert_eq!(
+        str_at(&df, "model", nightly).as_deref(),
+        Some("fixture/nightly-8b")
+    );
+}
+
+#[test]
+fn broken_inputs_are_rejected_one_by_one_and_never_crash() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    copy_tree(&repo_path("tests/fixtures/broken"), &raw);
+    let before = snapshot(&raw);
+    let out = infercat(tmp.path(), &["ingest", "--raw", "raw", "--out", "out"]);
+    let err = stderr(&out);
+    assert!(
+        out.status.success(),
+        "rejections are not fatal without --strict: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(snapshot(&raw), before);
+
+    let report = report(&tmp.path().join("out"));
+    let reason = |file: &str| -> String {
+        report["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["path"].as_str().unwrap().ends_with(file))
+            .unwrap_or_else(|| panic!("{file} not rejected: {report}"))["reason"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let expectations = [
+        ("run/empty.json", "file is empty"),
+        ("run/truncated.json", "invalid JSON: EOF while parsing"),
+        (
+            "run/wrong_types.json",
+            "field `output_throughput` should be a number",
+        ),
+        ("run/negative.json", "field `median_ttft_ms` is negative"),
+        ("run/nan.json", "field `median_itl_ms` is NaN"),
+        ("run/huge.json", "field `p99_e2el_ms` is implausibly large"),
+        ("run/overflow.json", "number out of range"),
+        ("run/garbage.bin", "not UTF-8"),
+        ("run/unknown.json", "matches no known format"),
+        ("run/not_an_object.json", "matches no known format"),
+        ("run/nothing_completed.json", "completed no request"),
+        ("run/rate_zero.json", "rate must be positive"),
+        ("run/deep.json", "recursion limit"),
+        (
+            "missing-keys/run.toml",
+            "[profile] is missing `accelerator`",
+        ),
+        ("missing-keys/good.json", "its run.toml is invalid"),
+    ];
+    for (file, why) in expectations {
+        let got = reason(file);
+        assert!(got.contains(why), "{file}: expected `{why}` in `{got}`");
+        assert!(err.contains(file), "stderr names {file}");
+    }
+    assert_eq!(
+        report["rejected"].as_array().unwrap().len(),
+        expectations.len()
+    );
+    // The one good file still made it.
+    let df = read_parquet(&tmp.path().join("out/data/benchmarks.parquet"));
+    assert_eq!(df.height(), 1);
+    assert!(err.contains("1 points in 1 profiles; 15 rejected"), "{err}");
+
+    let strict = infercat(
+        tmp.path(),
+        &["ingest", "--raw", "raw", "--out", "out2", "--strict"],
+    );
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(stderr(&strict).contains("--strict: 15 raw file(s) rejected"));
+}
+
+#[test]
+fn missing_raw_directory_is_a_runtime_error_and_bad_flags_a_usage_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = infercat(tmp.path(), &["ingest", "--raw", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("raw data directory nope does not exist"),
+        "{}",
+        stderr(&out)
+    );
+    let out = infercat(tmp.path(), &["ingest", "--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+}
