@@ -17,10 +17,23 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the whole pipeline: ingest raw runs and write the catalog's tables.
-    Build(PipelineArgs),
-    /// Read raw benchmark runs into output/data/benchmarks.parquet.
+    /// Run the whole pipeline: ingest raw runs, analyze every profile.
+    Build {
+        #[command(flatten)]
+        pipeline: PipelineArgs,
+        #[command(flatten)]
+        analysis: AnalysisArgs,
+    },
+    /// Read raw benchmark runs into <out>/data/benchmarks.parquet.
     Ingest(PipelineArgs),
+    /// Summarize every profile at its knee into <out>/data/profiles.parquet.
+    Analyze {
+        /// Output directory holding data/benchmarks.parquet.
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+        #[command(flatten)]
+        analysis: AnalysisArgs,
+    },
 }
 
 #[derive(Debug, Args, Clone)]
@@ -34,4 +47,30 @@ pub struct PipelineArgs {
     /// Fail (exit code 1) if any raw file is rejected.
     #[arg(long)]
     pub strict: bool,
+}
+
+/// Flags that change how profiles are priced and summarized.
+#[derive(Debug, Args, Clone)]
+pub struct AnalysisArgs {
+    /// Price catalog directory.
+    #[arg(long, default_value = "data/prices")]
+    pub prices_dir: PathBuf,
+    /// Your own prices (CSV: the catalog's columns, or instance_type,region,pricing_model,usd_per_hour).
+    #[arg(long)]
+    pub prices: Option<PathBuf>,
+    /// Region to price in (default: us-central1 for A3 machines, us-east5 otherwise).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Latency statistic for knees and targets: mean, p50, p90, p99.
+    #[arg(long, default_value = "p50")]
+    pub percentile: String,
+    /// How much more an output token costs than an input token.
+    #[arg(long, default_value_t = 4.0)]
+    pub output_input_cost_ratio: f64,
+    /// Scale-up buffer below the metric value at the operating point (0.2 = 20%).
+    #[arg(long, default_value_t = 0.2)]
+    pub hpa_buffer: f64,
+    /// Expected request rate (req/s) to size the replica count for.
+    #[arg(long)]
+    pub expected_qps: Option<f64>,
 }

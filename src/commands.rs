@@ -1,12 +1,20 @@
 //! What each subcommand does, in terms of the pipeline and site-gen libraries.
 
-use crate::cli::{Command, PipelineArgs};
+use crate::cli::{AnalysisArgs, Command, PipelineArgs};
 use anyhow::{Context, Result, bail};
+use pipeline::analysis::AnalysisConfig;
+use pipeline::analyze::{self, PriceSources};
 use pipeline::ingest;
+use std::path::Path;
 
 pub fn run(command: Command) -> Result<()> {
     match command {
-        Command::Build(args) | Command::Ingest(args) => run_ingest(&args),
+        Command::Ingest(args) => run_ingest(&args),
+        Command::Analyze { out, analysis } => run_analyze(&out, &analysis),
+        Command::Build { pipeline, analysis } => {
+            run_ingest(&pipeline)?;
+            run_analyze(&pipeline.out, &analysis)
+        }
     }
 }
 
@@ -27,5 +35,47 @@ fn run_ingest(args: &PipelineArgs) -> Result<()> {
             data_dir.join(ingest::REPORT_FILE).display()
         );
     }
+    Ok(())
+}
+
+pub fn analysis_config(args: &AnalysisArgs) -> Result<AnalysisConfig> {
+    let percentile = args.percentile.parse().map_err(anyhow::Error::msg)?;
+    if args.output_input_cost_ratio.is_nan() || args.output_input_cost_ratio <= 0.0 {
+        bail!("--output-input-cost-ratio must be positive");
+    }
+    if !(0.0..1.0).contains(&args.hpa_buffer) {
+        bail!("--hpa-buffer must be in [0, 1)");
+    }
+    Ok(AnalysisConfig {
+        percentile,
+        region: args.region.clone(),
+        output_input_cost_ratio: args.output_input_cost_ratio,
+        hpa_buffer: args.hpa_buffer,
+        expected_qps: args.expected_qps,
+    })
+}
+
+pub fn price_sources(args: &AnalysisArgs) -> PriceSources {
+    PriceSources {
+        catalog_dir: args.prices_dir.clone(),
+        user_file: args.prices.clone(),
+    }
+}
+
+fn run_analyze(out: &Path, args: &AnalysisArgs) -> Result<()> {
+    let cfg = analysis_config(args)?;
+    let data_dir = out.join("data");
+    let summaries = analyze::analyze(&data_dir, &cfg, &price_sources(args))
+        .with_context(|| format!("analysis of {} failed", data_dir.display()))?;
+    let knees = summaries
+        .iter()
+        .filter(|s| s.knee.method != pipeline::analysis::knee::KneeMethod::NotObserved)
+        .count();
+    eprintln!(
+        "analyze: {} profiles, {} with a knee; wrote {}",
+        summaries.len(),
+        knees,
+        data_dir.join(analyze::PROFILES_FILE).display()
+    );
     Ok(())
 }

@@ -4,12 +4,15 @@
 //! [`formats::RawFormat`]); `run_meta` reads a run's `run.toml`; `point` is the normalized
 //! measurement; `schema` owns the `benchmarks.parquet` columns; `ingest` walks `data/raw/`.
 
+pub mod analysis;
+pub mod analyze;
 pub mod document;
 pub mod error;
 pub mod formats;
 pub mod ingest;
 pub mod machines;
 pub mod point;
+pub mod pricing;
 pub mod profile;
 pub mod report;
 pub mod run_meta;

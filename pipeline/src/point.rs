@@ -93,7 +93,10 @@ pub struct MeasuredPoint {
     /// The tool's own name for the point (vLLM nightly "Test name", a stage, a strategy).
     pub label: Option<String>,
     pub load: Load,
-    /// Rate the tool actually sent or completed, req/s; may fall below the requested rate.
+    /// Rate the tool actually sent, req/s, for tools that report it apart from the completion
+    /// rate (inference-perf). Falls below the requested rate when the server cannot keep up.
+    /// Tools that only report completions/duration leave it unknown: that figure includes the
+    /// drain after the last request and would read as saturation at any load.
     pub achieved_rate: Option<f64>,
     pub duration_s: Option<f64>,
     pub completed: Option<i64>,

@@ -73,7 +73,7 @@ const THROUGHPUT_COLUMNS: [MetricColumn; 8] = [
     scalar!(
         "achieved_rate",
         "req/s",
-        "rate the tool actually sent or completed",
+        "rate the tool actually sent (inference-perf only)",
         achieved_rate
     ),
     scalar!("duration_s", "s", "length of the measurement", duration_s),

@@ -57,7 +57,6 @@ fn parse_benchmark(b: &serde_json::Value) -> Result<MeasuredPoint, FormatError> 
     p.label = Some(label);
     if let Some(rps) = successful(&metrics, "requests_per_second")? {
         p.requests_per_s = rps.num("mean")?;
-        p.achieved_rate = p.requests_per_s;
     }
     p.mean_input_tokens = successful_mean(&metrics, "prompt_token_count")?;
     p.mean_output_tokens = successful_mean(&metrics, "output_token_count")?;

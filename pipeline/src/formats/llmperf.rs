@@ -86,7 +86,6 @@ fn parse_summary(v: &Value) -> Result<MeasuredPoint, FormatError> {
     p.requests_per_s = o
         .num("results_num_completed_requests_per_min")?
         .map(|m| m / 60.0);
-    p.achieved_rate = p.requests_per_s;
     p.mean_input_tokens = o.num("results_number_input_tokens_mean")?;
     p.mean_output_tokens = o.num("results_number_output_tokens_mean")?;
     p.input_tokens_per_s = p

@@ -50,7 +50,6 @@ fn parse_row(row: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
     );
     p.label = Some(name.to_string());
     p.requests_per_s = o.num("Tput (req/s)")?;
-    p.achieved_rate = p.requests_per_s;
     p.completed = o.count("Successful req.")?;
     p.input_tokens_per_s = o.num("Input Tput (tok/s)")?;
     p.mean_input_tokens = per_request(&o, "Total input tokens")?;

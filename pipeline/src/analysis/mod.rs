@@ -1,0 +1,263 @@
+//! Per-profile analysis (SPEC §5): group benchmark rows into curves, find each curve's knee,
+//! price it, derive HPA thresholds and replica counts, and evaluate any point of a curve (the
+//! knee, or the operating point under latency targets) the same way for the CLI and the site.
+
+pub mod cost;
+pub mod hpa;
+pub mod knee;
+pub mod operating_point;
+pub mod percentile;
+pub mod profiles_table;
+pub mod sizing;
+
+use crate::point::MeasuredPoint;
+use crate::pricing::{PriceBook, PricingModel, QuoteOutcome};
+use crate::profile::ProfileKey;
+use crate::schema::BenchmarkRow;
+use cost::TokenCost;
+use hpa::HpaRecommendation;
+use knee::Knee;
+use operating_point::{OperatingPoint, Targets};
+use percentile::Percentile;
+
+/// Settings of one analysis (CLI flags of `analyze`, `profiles list`, `manifests create`).
+#[derive(Debug, Clone)]
+pub struct AnalysisConfig {
+    pub percentile: Percentile,
+    /// Region to price in; `None` = SPEC §5's default per machine family.
+    pub region: Option<String>,
+    pub output_input_cost_ratio: f64,
+    pub hpa_buffer: f64,
+    pub expected_qps: Option<f64>,
+}
+
+impl Default for AnalysisConfig {
+    fn default() -> Self {
+        Self {
+            percentile: Percentile::P50,
+            region: None,
+            output_input_cost_ratio: cost::DEFAULT_OUTPUT_INPUT_COST_RATIO,
+            hpa_buffer: hpa::DEFAULT_HPA_BUFFER,
+            expected_qps: None,
+        }
+    }
+}
+
+/// Where one raw file of a profile came from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Provenance {
+    pub file: String,
+    pub tool: String,
+    pub origin: Option<String>,
+    pub license: Option<String>,
+}
+
+/// A serving profile and its curve (points in load order, unbounded last).
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub id: String,
+    pub key: ProfileKey,
+    pub server_args: Vec<String>,
+    pub notes: Option<String>,
+    pub synthetic: bool,
+    pub sources: Vec<Provenance>,
+    pub points: Vec<MeasuredPoint>,
+}
+
+/// Groups rows (already in curve order, as ingest writes them) into profiles, ordered by id.
+pub fn group_profiles(rows: &[BenchmarkRow]) -> Vec<Profile> {
+    let mut sorted: Vec<&BenchmarkRow> = rows.iter().collect();
+    sorted.sort_by(|a, b| crate::ingest::curve_order(a, b));
+    let mut profiles: Vec<Profile> = Vec::new();
+    for row in sorted {
+        if profiles.last().is_none_or(|p| p.id != row.profile_id) {
+            profiles.push(Profile {
+                id: row.profile_id.clone(),
+                key: row.key.clone(),
+                server_args: row.server_args.clone(),
+                notes: row.notes.clone(),
+                synthetic: row.synthetic,
+                sources: Vec::new(),
+                points: Vec::new(),
+            });
+        }
+        let Some(p) = profiles.last_mut() else {
+            continue;
+        };
+        p.synthetic |= row.synthetic;
+        let source = Provenance {
+            file: row.source_file.clone(),
+            tool: row.tool.clone(),
+            origin: row.origin.clone(),
+            license: row.license.clone(),
+        };
+        if !p.sources.contains(&source) {
+            p.sources.push(source);
+        }
+        p.points.push(row.point.clone());
+    }
+    for p in &mut profiles {
+        p.sources.sort();
+    }
+    profiles
+}
+
+/// One pricing model's price and cost at a point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriceAt {
+    pub model: PricingModel,
+    pub quote: QuoteOutcome,
+    pub cost: Option<TokenCost>,
+}
+
+impl PriceAt {
+    pub fn usd_per_hour(&self) -> Option<f64> {
+        match &self.quote {
+            QuoteOutcome::Priced(q) => Some(q.usd_per_hour),
+            QuoteOutcome::NotAvailable { .. } => None,
+        }
+    }
+
+    pub fn region(&self) -> &str {
+        match &self.quote {
+            QuoteOutcome::Priced(q) => &q.region,
+            QuoteOutcome::NotAvailable { region, .. } => region,
+        }
+    }
+
+    /// The price's source, or why there is none.
+    pub fn source(&self) -> &str {
+        match &self.quote {
+            QuoteOutcome::Priced(q) => &q.source,
+            QuoteOutcome::NotAvailable { reason, .. } => reason,
+        }
+    }
+}
+
+/// Everything infercat says about one point of a curve.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub point: MeasuredPoint,
+    pub costs: Vec<PriceAt>,
+    pub hpa: Result<HpaRecommendation, String>,
+    pub replicas: Option<u32>,
+}
+
+impl Evaluation {
+    pub fn cost(&self, model: PricingModel) -> Option<&PriceAt> {
+        self.costs.iter().find(|c| c.model == model)
+    }
+}
+
+/// Prices a profile's machine under every pricing model and costs the point's throughput.
+pub fn costs_at(
+    key: &ProfileKey,
+    point: &MeasuredPoint,
+    cfg: &AnalysisConfig,
+    prices: &PriceBook,
+) -> Vec<PriceAt> {
+    PricingModel::ALL
+        .into_iter()
+        .map(|model| {
+            let quote = match &key.instance_type {
+                Some(machine) => prices.quote(machine, cfg.region.as_deref(), model),
+                None => QuoteOutcome::NotAvailable {
+                    region: cfg.region.clone().unwrap_or_default(),
+                    reason: format!(
+                        "no machine type: {} x{} has no standard GKE shape (set instance_type in run.toml)",
+                        key.accelerator, key.accelerator_count
+                    ),
+                },
+            };
+            let cost = match &quote {
+                QuoteOutcome::Priced(q) => cost::cost_per_million(
+                    q.usd_per_hour,
+                    point.input_tokens_per_s,
+                    point.output_tokens_per_s,
+                    cfg.output_input_cost_ratio,
+                ),
+                QuoteOutcome::NotAvailable { .. } => None,
+            };
+            PriceAt { model, quote, cost }
+        })
+        .collect()
+}
+
+/// Evaluates a point of `profile`: costs, HPA (latency-sensitive or not), replicas.
+pub fn evaluate(
+    profile: &Profile,
+    point: MeasuredPoint,
+    latency_sensitive: bool,
+    cfg: &AnalysisConfig,
+    prices: &PriceBook,
+) -> Evaluation {
+    let costs = costs_at(&profile.key, &point, cfg, prices);
+    let hpa = match profile.points.first() {
+        Some(baseline) => hpa::recommend(
+            &profile.key.model_server,
+            &point,
+            baseline,
+            latency_sensitive,
+            cfg.hpa_buffer,
+        ),
+        None => Err("empty curve".into()),
+    };
+    let replicas = cfg
+        .expected_qps
+        .and_then(|q| sizing::replicas_for(q, &point));
+    Evaluation {
+        point,
+        costs,
+        hpa,
+        replicas,
+    }
+}
+
+/// A profile summarized at its knee.
+#[derive(Debug, Clone)]
+pub struct ProfileSummary {
+    pub profile: Profile,
+    pub knee: Knee,
+    pub at_knee: Evaluation,
+}
+
+/// Summarizes every profile at its knee (profiles with no points are skipped).
+pub fn summarize(
+    profiles: Vec<Profile>,
+    cfg: &AnalysisConfig,
+    prices: &PriceBook,
+) -> Vec<ProfileSummary> {
+    profiles
+        .into_iter()
+        .filter_map(|profile| {
+            let knee = knee::find_knee(&profile.points, cfg.percentile)?;
+            let point = profile.points[knee.index].clone();
+            let at_knee = evaluate(&profile, point, false, cfg, prices);
+            Some(ProfileSummary {
+                profile,
+                knee,
+                at_knee,
+            })
+        })
+        .collect()
+}
+
+/// The operating point of `profile` under `targets`, evaluated; `None` if the profile cannot
+/// meet them within its measured range.
+pub fn evaluate_targets(
+    profile: &Profile,
+    knee: &Knee,
+    targets: &Targets,
+    cfg: &AnalysisConfig,
+    prices: &PriceBook,
+) -> Option<(OperatingPoint, Evaluation)> {
+    let op = operating_point::operating_point(&profile.points, targets, cfg.percentile)?;
+    let knee_point = &profile.points[knee.index];
+    let pct = cfg.percentile;
+    let tighter = |target: Option<f64>, at_knee: Option<f64>| matches!((target, at_knee), (Some(t), Some(k)) if t < k);
+    let latency_sensitive = tighter(targets.ntpot_ms, pct.of(&knee_point.ntpot))
+        || tighter(targets.ttft_ms, pct.of(&knee_point.ttft))
+        || tighter(targets.itl_ms, pct.of(&knee_point.itl));
+    let evaluation = evaluate(profile, op.point.clone(), latency_sensitive, cfg, prices);
+    Some((op, evaluation))
+}

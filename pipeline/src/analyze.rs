@@ -1,0 +1,69 @@
+//! The analyze stage: `benchmarks.parquet` → per-profile summaries → `profiles.parquet`, plus
+//! `price-report.json` listing every catalog price that could not be used and why.
+
+use crate::analysis::{self, AnalysisConfig, ProfileSummary, profiles_table};
+use crate::error::PipelineError;
+use crate::ingest::BENCHMARKS_FILE;
+use crate::pricing::PriceBook;
+use crate::schema;
+use std::path::{Path, PathBuf};
+
+pub const PROFILES_FILE: &str = "profiles.parquet";
+pub const PRICE_REPORT_FILE: &str = "price-report.json";
+
+/// Where prices come from: the catalog directory and an optional user file on top.
+#[derive(Debug, Clone)]
+pub struct PriceSources {
+    pub catalog_dir: PathBuf,
+    pub user_file: Option<PathBuf>,
+}
+
+impl PriceSources {
+    pub fn load(&self) -> Result<PriceBook, PipelineError> {
+        let mut book = PriceBook::from_dir(&self.catalog_dir)?;
+        if let Some(user) = &self.user_file {
+            book.apply_user_file(user)?;
+        }
+        Ok(book)
+    }
+}
+
+/// Reads the benchmark table and summarizes every profile at its knee.
+pub fn summarize_catalog(
+    data_dir: &Path,
+    cfg: &AnalysisConfig,
+    prices: &PriceBook,
+) -> Result<Vec<ProfileSummary>, PipelineError> {
+    let rows = schema::read_benchmarks(&data_dir.join(BENCHMARKS_FILE))?;
+    Ok(analysis::summarize(
+        analysis::group_profiles(&rows),
+        cfg,
+        prices,
+    ))
+}
+
+/// Runs the stage and writes its outputs into `data_dir`.
+pub fn analyze(
+    data_dir: &Path,
+    cfg: &AnalysisConfig,
+    sources: &PriceSources,
+) -> Result<Vec<ProfileSummary>, PipelineError> {
+    let prices = sources.load()?;
+    let summaries = summarize_catalog(data_dir, cfg, &prices)?;
+    let path = data_dir.join(PROFILES_FILE);
+    let mut df =
+        profiles_table::to_dataframe(&summaries, cfg).map_err(|source| PipelineError::Parquet {
+            path: path.clone(),
+            source,
+        })?;
+    schema::write_parquet(&mut df, &path)?;
+    let report_path = data_dir.join(PRICE_REPORT_FILE);
+    let json =
+        serde_json::to_string_pretty(&serde_json::json!({ "rejected_prices": prices.issues }))
+            .map_err(|e| PipelineError::Table {
+                path: report_path.clone(),
+                reason: e.to_string(),
+            })?;
+    std::fs::write(&report_path, json + "\n").map_err(|e| PipelineError::io(&report_path, e))?;
+    Ok(summaries)
+}
