@@ -7,6 +7,22 @@ use pipeline::analyze::{self, PriceSources};
 use pipeline::ingest;
 use std::path::Path;
 
+/// A mistake in how the command was called (exit code 2), as opposed to a runtime failure.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    UsageError(message.into()).into()
+}
+
 pub fn run(command: Command) -> Result<()> {
     match command {
         Command::Ingest(args) => run_ingest(&args),
@@ -39,12 +55,15 @@ fn run_ingest(args: &PipelineArgs) -> Result<()> {
 }
 
 pub fn analysis_config(args: &AnalysisArgs) -> Result<AnalysisConfig> {
-    let percentile = args.percentile.parse().map_err(anyhow::Error::msg)?;
+    let percentile = args.percentile.parse().map_err(usage)?;
     if args.output_input_cost_ratio.is_nan() || args.output_input_cost_ratio <= 0.0 {
-        bail!("--output-input-cost-ratio must be positive");
+        return Err(usage("--output-input-cost-ratio must be positive"));
     }
     if !(0.0..1.0).contains(&args.hpa_buffer) {
-        bail!("--hpa-buffer must be in [0, 1)");
+        return Err(usage("--hpa-buffer must be in [0, 1)"));
+    }
+    if args.expected_qps.is_some_and(|q| q.is_nan() || q < 0.0) {
+        return Err(usage("--expected-qps must be a non-negative number"));
     }
     Ok(AnalysisConfig {
         percentile,

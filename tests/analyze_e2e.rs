@@ -1,0 +1,162 @@
+//! End-to-end: `infercat build` on the bundled catalog writes one profile row per curve, with
+//! knees, prices from the checked catalog, and the user's own prices when given.
+
+mod common;
+
+use common::*;
+use polars::prelude::*;
+
+fn build(args: &[&str]) -> (tempfile::TempDir, DataFrame) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut full = vec![
+        "build",
+        "--raw",
+        "data/raw",
+        "--out",
+        out.to_str().unwrap(),
+        "--strict",
+    ];
+    full.extend_from_slice(args);
+    let o = infercat(&repo_path(""), &full);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let df = read_parquet(&out.join("data/profiles.parquet"));
+    (tmp, df)
+}
+
+fn col_f64(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
+    df.column(name).unwrap().f64().unwrap().iter().collect()
+}
+
+fn col_str(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+    df.column(name)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn build_writes_one_profile_per_curve_with_prices_and_knees() {
+    let (tmp, df) = build(&[]);
+    assert_eq!(df.height(), 14);
+    let accel = col_str(&df, "accelerator");
+    let spot = col_f64(&df, "spot_usd_per_hour");
+    let on_demand = col_f64(&df, "on_demand_usd_per_hour");
+    let on_demand_why = col_str(&df, "on_demand_price_source");
+    let spot_out = col_f64(&df, "spot_cost_per_m_output_tokens");
+    let cud = col_f64(&df, "cud_1y_cost_per_m_output_tokens");
+    for i in 0..df.height() {
+        assert!(cud[i].is_none(), "no CUD price is ever invented");
+        match accel[i].as_deref() {
+            Some("nvidia-h100-80gb") => {
+                // a3-highgpu-1g spot in us-central1 = host 0.36117 + H100 2.9926.
+                assert!((spot[i].unwrap() - 3.35377).abs() < 1e-9);
+                assert!(
+                    on_demand[i].is_none(),
+                    "the faulty 4.20 $/h H100 row is overridden"
+                );
+                assert!(on_demand_why[i].as_deref().unwrap().contains("override"));
+                assert!(spot_out[i].unwrap() > 0.0);
+            }
+            Some("unknown") => {
+                assert!(
+                    spot[i].is_none() && spot_out[i].is_none(),
+                    "unknown hardware is N/A, never 0"
+                );
+            }
+            _ => assert!(spot[i].is_some()),
+        }
+    }
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("out/data/price-report.json")).unwrap(),
+    )
+    .unwrap();
+    let reasons: Vec<String> = report["rejected_prices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap().to_string())
+        .collect();
+    for needle in ["price is 0", "below the spot price", "override"] {
+        assert!(
+            reasons.iter().any(|r| r.contains(needle)),
+            "price report lists `{needle}`"
+        );
+    }
+}
+
+#[test]
+fn user_prices_and_sizing_flags_change_the_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let prices = tmp.path().join("prices.csv");
+    std::fs::write(
+        &prices,
+        "instance_type,region,pricing_model,usd_per_hour\na3-highgpu-1g,us-central1,1-year-cud,7.0\n",
+    )
+    .unwrap();
+    let (_t, df) = build(&[
+        "--prices",
+        prices.to_str().unwrap(),
+        "--expected-qps",
+        "500",
+        "--output-input-cost-ratio",
+        "2",
+    ]);
+    let cud = col_f64(&df, "cud_1y_usd_per_hour");
+    let accel = col_str(&df, "accelerator");
+    let replicas: Vec<Option<u32>> = df
+        .column("replicas")
+        .unwrap()
+        .u32()
+        .unwrap()
+        .iter()
+        .collect();
+    let knee_rps = col_f64(&df, "knee_requests_per_s");
+    for i in 0..df.height() {
+        if accel[i].as_deref() == Some("nvidia-h100-80gb") {
+            assert_eq!(cud[i], Some(7.0));
+        }
+        if let (Some(r), Some(rps)) = (replicas[i], knee_rps[i]) {
+            assert_eq!(r, (500.0 * 1.2 / rps).ceil() as u32);
+        }
+    }
+    assert!(replicas.iter().any(Option::is_some));
+    assert_eq!(col_f64(&df, "output_input_cost_ratio")[0], Some(2.0));
+}
+
+#[test]
+fn bad_analysis_flags_are_errors() {
+    let o = infercat(
+        &repo_path(""),
+        &[
+            "analyze",
+            "--out",
+            "/nonexistent-infercat",
+            "--percentile",
+            "p42",
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a bad flag value is a usage error"
+    );
+    assert!(
+        stderr(&o).contains("unknown percentile `p42`"),
+        "{}",
+        stderr(&o)
+    );
+    let o = infercat(
+        &repo_path(""),
+        &["analyze", "--out", "/nonexistent-infercat"],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a missing table is a runtime failure"
+    );
+    assert!(stderr(&o).contains("benchmarks.parquet"), "{}", stderr(&o));
+}
