@@ -1,6 +1,7 @@
-//! Command-line surface: the verbs and flags of SPEC §6, parsed with clap.
+//! Command-line surface: the verbs and flags of SPEC §6 (those of `gcloud container ai
+//! profiles`), parsed with clap.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -8,7 +9,7 @@ use std::path::PathBuf;
     name = "infercat",
     version,
     about = "Open catalog of LLM serving profiles: benchmarks, saturation points, costs and Kubernetes manifests",
-    long_about = None
+    long_about = "Open catalog of LLM serving profiles: benchmarks, saturation points, costs and Kubernetes manifests.\n\nBuild the catalog with `infercat build`, then query it with the same verbs as `gcloud container ai profiles`."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -34,6 +35,254 @@ pub enum Command {
         #[command(flatten)]
         analysis: AnalysisArgs,
     },
+    /// Models with benchmarked profiles.
+    Models {
+        #[command(subcommand)]
+        action: ModelsAction,
+    },
+    /// Model servers benchmarked for a model.
+    ModelServers {
+        #[command(subcommand)]
+        action: ModelServersAction,
+    },
+    /// Versions of a model server benchmarked for a model.
+    ModelServerVersions {
+        #[command(subcommand)]
+        action: ModelServerVersionsAction,
+    },
+    /// Accelerators with benchmarked profiles.
+    Accelerators {
+        #[command(subcommand)]
+        action: AcceleratorsAction,
+    },
+    /// Use cases (workloads) the profiles were measured for.
+    UseCases {
+        #[command(subcommand)]
+        action: UseCasesAction,
+    },
+    /// Serving profiles at their knee, or at the operating point meeting latency targets.
+    Profiles {
+        #[command(subcommand)]
+        action: ProfilesAction,
+    },
+    /// Every measured point of a model and model server.
+    Benchmarks {
+        #[command(subcommand)]
+        action: BenchmarksAction,
+    },
+    /// Ready-to-apply Kubernetes manifests for a profile.
+    Manifests {
+        #[command(subcommand)]
+        action: ManifestsAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsAction {
+    /// List models.
+    List(ListArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelServersAction {
+    /// List model servers for a model.
+    List {
+        /// Model (Hugging Face id), e.g. meta-llama/Llama-3.1-8B-Instruct.
+        #[arg(long)]
+        model: String,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelServerVersionsAction {
+    /// List versions of a model server for a model.
+    List {
+        #[arg(long)]
+        model: String,
+        #[arg(long)]
+        model_server: String,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AcceleratorsAction {
+    /// List accelerators (optionally for one model).
+    List {
+        #[arg(long)]
+        model: Option<String>,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UseCasesAction {
+    /// List use cases.
+    List(ListArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfilesAction {
+    /// List profiles that match the filters and meet the targets.
+    List(Box<ProfilesListArgs>),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchmarksAction {
+    /// List every measured point (CSV by default), in load order.
+    List(BenchmarksListArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ManifestsAction {
+    /// Generate Deployment, Service, monitoring and (with a reachable target) HPA manifests.
+    Create(Box<ManifestsCreateArgs>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+    Yaml,
+}
+
+/// Where the catalog is and how it is priced; shared by every query verb.
+#[derive(Debug, Args, Clone)]
+pub struct CatalogArgs {
+    /// Catalog output directory (built from --raw first if it does not exist).
+    #[arg(long, default_value = "output", help_heading = "Catalog")]
+    pub out: PathBuf,
+    /// Raw runs to build the catalog from when it does not exist yet.
+    #[arg(long, default_value = "data/raw", help_heading = "Catalog")]
+    pub raw: PathBuf,
+    /// Model facts (weight sizes) for manifests.
+    #[arg(long, default_value = "data/models.toml", help_heading = "Catalog")]
+    pub models_file: PathBuf,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ListArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+}
+
+/// Latency targets (milliseconds, at --percentile).
+#[derive(Debug, Args, Clone, Default)]
+pub struct TargetArgs {
+    /// Largest acceptable normalized time per output token (e2e latency / output tokens).
+    #[arg(long, help_heading = "Targets")]
+    pub target_ntpot_milliseconds: Option<f64>,
+    /// Largest acceptable time to first token.
+    #[arg(long, help_heading = "Targets")]
+    pub target_ttft_milliseconds: Option<f64>,
+    /// Largest acceptable inter-token latency.
+    #[arg(long, help_heading = "Targets")]
+    pub target_itl_milliseconds: Option<f64>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ProfilesListArgs {
+    #[arg(long)]
+    pub model: Option<String>,
+    #[arg(long)]
+    pub model_server: Option<String>,
+    #[arg(long)]
+    pub model_server_version: Option<String>,
+    /// GKE accelerator name, e.g. nvidia-h100-80gb.
+    #[arg(long)]
+    pub accelerator_type: Option<String>,
+    #[arg(long)]
+    pub use_case: Option<String>,
+    /// on-demand, spot, 1-year-cud or 3-years-cud.
+    #[arg(long, default_value = "spot")]
+    pub pricing_model: String,
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// Keep profiles costing at most this many USD per million output tokens.
+    #[arg(long, help_heading = "Targets")]
+    pub target_cost_per_million_output_tokens: Option<f64>,
+    /// Keep profiles costing at most this many USD per million input tokens.
+    #[arg(long, help_heading = "Targets")]
+    pub target_cost_per_million_input_tokens: Option<f64>,
+    #[command(flatten)]
+    pub list: ListArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BenchmarksListArgs {
+    #[arg(long)]
+    pub model: String,
+    #[arg(long)]
+    pub model_server: String,
+    /// Machine type, e.g. a3-highgpu-1g.
+    #[arg(long)]
+    pub instance_type: Option<String>,
+    #[arg(long, default_value = "spot")]
+    pub pricing_model: String,
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ManifestOutput {
+    Manifest,
+    Comments,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlatformArg {
+    Gke,
+    Generic,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ManifestsCreateArgs {
+    #[arg(long)]
+    pub model: String,
+    #[arg(long)]
+    pub model_server: String,
+    #[arg(long)]
+    pub accelerator_type: String,
+    /// Default: the newest version benchmarked.
+    #[arg(long)]
+    pub model_server_version: Option<String>,
+    /// Pick one configuration when several were benchmarked (default: the cheapest).
+    #[arg(long)]
+    pub variant: Option<String>,
+    #[arg(long, default_value = "default")]
+    pub namespace: String,
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// Load the weights from gs://BUCKET/PATH with Cloud Storage FUSE instead of Hugging Face.
+    #[arg(long)]
+    pub model_bucket_uri: Option<String>,
+    /// What to print: the YAML, the setup comments, or both.
+    #[arg(long, value_enum, default_value_t = ManifestOutput::All)]
+    pub output: ManifestOutput,
+    /// Write to this file instead of stdout.
+    #[arg(long)]
+    pub output_path: Option<PathBuf>,
+    /// gke (PodMonitoring, Stackdriver adapter metrics) or generic (ServiceMonitor, prometheus-adapter).
+    #[arg(long, value_enum, default_value_t = PlatformArg::Gke)]
+    pub platform: PlatformArg,
+    /// Pricing model used to pick the cheapest configuration and shown in the comments.
+    #[arg(long, default_value = "spot")]
+    pub pricing_model: String,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -53,24 +302,28 @@ pub struct PipelineArgs {
 #[derive(Debug, Args, Clone)]
 pub struct AnalysisArgs {
     /// Price catalog directory.
-    #[arg(long, default_value = "data/prices")]
+    #[arg(
+        long,
+        default_value = "data/prices",
+        help_heading = "Pricing and analysis"
+    )]
     pub prices_dir: PathBuf,
     /// Your own prices (CSV: the catalog's columns, or instance_type,region,pricing_model,usd_per_hour).
-    #[arg(long)]
+    #[arg(long, help_heading = "Pricing and analysis")]
     pub prices: Option<PathBuf>,
     /// Region to price in (default: us-central1 for A3 machines, us-east5 otherwise).
-    #[arg(long)]
+    #[arg(long, help_heading = "Pricing and analysis")]
     pub region: Option<String>,
     /// Latency statistic for knees and targets: mean, p50, p90, p99.
-    #[arg(long, default_value = "p50")]
+    #[arg(long, default_value = "p50", help_heading = "Pricing and analysis")]
     pub percentile: String,
     /// How much more an output token costs than an input token.
-    #[arg(long, default_value_t = 4.0)]
+    #[arg(long, default_value_t = 4.0, help_heading = "Pricing and analysis")]
     pub output_input_cost_ratio: f64,
     /// Scale-up buffer below the metric value at the operating point (0.2 = 20%).
-    #[arg(long, default_value_t = 0.2)]
+    #[arg(long, default_value_t = 0.2, help_heading = "Pricing and analysis")]
     pub hpa_buffer: f64,
     /// Expected request rate (req/s) to size the replica count for.
-    #[arg(long)]
+    #[arg(long, help_heading = "Pricing and analysis")]
     pub expected_qps: Option<f64>,
 }

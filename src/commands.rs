@@ -1,6 +1,10 @@
 //! What each subcommand does, in terms of the pipeline and site-gen libraries.
 
-use crate::cli::{AnalysisArgs, Command, PipelineArgs};
+use crate::cli::{
+    AcceleratorsAction, AnalysisArgs, BenchmarksAction, Command, ManifestsAction,
+    ModelServerVersionsAction, ModelServersAction, ModelsAction, PipelineArgs, ProfilesAction,
+    UseCasesAction,
+};
 use anyhow::{Context, Result, bail};
 use pipeline::analysis::AnalysisConfig;
 use pipeline::analyze::{self, PriceSources};
@@ -31,7 +35,55 @@ pub fn run(command: Command) -> Result<()> {
             run_ingest(&pipeline)?;
             run_analyze(&pipeline.out, &analysis)
         }
+        Command::Models {
+            action: ModelsAction::List(list),
+        } => emit(crate::query::models(&list)),
+        Command::ModelServers {
+            action: ModelServersAction::List { model, list },
+        } => emit(crate::query::model_servers(&model, &list)),
+        Command::ModelServerVersions {
+            action:
+                ModelServerVersionsAction::List {
+                    model,
+                    model_server,
+                    list,
+                },
+        } => emit(crate::query::model_server_versions(
+            &model,
+            &model_server,
+            &list,
+        )),
+        Command::Accelerators {
+            action: AcceleratorsAction::List { model, list },
+        } => emit(crate::query::accelerators(model.as_deref(), &list)),
+        Command::UseCases {
+            action: UseCasesAction::List(list),
+        } => emit(crate::query::use_cases(&list)),
+        Command::Profiles {
+            action: ProfilesAction::List(args),
+        } => emit(crate::query::profiles(&args)),
+        Command::Benchmarks {
+            action: BenchmarksAction::List(args),
+        } => emit(crate::query::benchmarks(&args)),
+        Command::Manifests {
+            action: ManifestsAction::Create(args),
+        } => crate::manifest_cmd::create(&args),
     }
+}
+
+fn emit(text: Result<String>) -> Result<()> {
+    print!("{}", text?);
+    Ok(())
+}
+
+/// Ingest and analyze with default flags (used when a query finds no catalog).
+pub fn build_catalog(raw: &Path, out: &Path, analysis: &AnalysisArgs) -> Result<()> {
+    run_ingest(&PipelineArgs {
+        raw: raw.to_path_buf(),
+        out: out.to_path_buf(),
+        strict: false,
+    })?;
+    run_analyze(out, analysis)
 }
 
 fn run_ingest(args: &PipelineArgs) -> Result<()> {

@@ -1,8 +1,12 @@
 //! The `infercat` binary: parses the command line and wires the pipeline and site-gen crates.
 //! Exit codes: 0 ok, 1 runtime failure, 2 usage error (clap's own code for bad arguments).
 
+mod catalog;
 mod cli;
 mod commands;
+mod manifest_cmd;
+mod output;
+mod query;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -32,6 +32,7 @@ pub fn ingest(raw_root: &Path) -> Result<Ingested, PipelineError> {
     let mut report = IngestReport {
         raw_root: raw_root.display().to_string(),
         files_seen: tree.files.len(),
+        snapshot: tree.snapshot(raw_root),
         ..Default::default()
     };
     let metas = read_run_metas(raw_root, &tree.run_dirs, &mut report);
@@ -137,6 +138,27 @@ impl RawTree {
             }
         }
         Ok(Self { files, run_dirs })
+    }
+
+    /// A short hash over every file's relative path and bytes (run.toml files included).
+    fn snapshot(&self, root: &Path) -> String {
+        use sha2::{Digest, Sha256};
+        let mut all: Vec<PathBuf> = self.files.clone();
+        all.extend(self.run_dirs.iter().map(|d| d.join(RUN_TOML)));
+        all.sort();
+        let mut h = Sha256::new();
+        for rel in all {
+            h.update(path_text(&rel).as_bytes());
+            h.update([0]);
+            match std::fs::read(root.join(&rel)) {
+                Ok(bytes) => h.update(Sha256::digest(&bytes)),
+                Err(_) => h.update(b"unreadable"),
+            }
+        }
+        h.finalize()[..6]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// The nearest ancestor directory of `file` that holds a run.toml.

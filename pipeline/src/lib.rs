@@ -11,6 +11,7 @@ pub mod error;
 pub mod formats;
 pub mod ingest;
 pub mod machines;
+pub mod model_facts;
 pub mod point;
 pub mod pricing;
 pub mod profile;

@@ -13,6 +13,9 @@ pub struct FileIssue {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IngestReport {
     pub raw_root: String,
+    /// Content hash of every raw file and run.toml (paths included): names the data snapshot in
+    /// manifests and on the site, and changes exactly when the inputs do.
+    pub snapshot: String,
     pub runs: usize,
     pub files_seen: usize,
     pub files_read: usize,

@@ -1,1 +1,10 @@
-//! placeholder
+//! infercat's publishing side: renders the analysis into Kubernetes manifests (and, with the
+//! site, HTML pages, SVG charts and the JSON API). All markup and YAML lives in `templates/`,
+//! embedded at build time; nothing is assembled by string concatenation here.
+
+pub mod api;
+pub mod manifests;
+pub mod templates;
+
+/// The generator name written into every artifact.
+pub const GENERATOR: &str = concat!("infercat ", env!("CARGO_PKG_VERSION"));

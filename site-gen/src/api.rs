@@ -1,0 +1,108 @@
+//! The JSON shape of a profile at a point, shared by `infercat profiles list --format=json|yaml`
+//! and the site's static API so scripts see one format. Field names follow the GKE Inference
+//! Quickstart API's Profile (camelCase `modelServerInfo`, `acceleratorType`, `instanceType`,
+//! `performanceStats[].cost[]`), plus infercat's own fields beside them.
+
+use pipeline::analysis::knee::Knee;
+use pipeline::analysis::percentile::Percentile;
+use pipeline::analysis::{Evaluation, PriceAt, Profile};
+use pipeline::point::{Load, MeasuredPoint};
+use pipeline::pricing::PricingModel;
+use serde_json::{Value, json};
+
+/// Requests per second at a point: completions measured, else the requested rate.
+pub fn queries_per_second(p: &MeasuredPoint) -> Option<f64> {
+    p.requests_per_s.or(p.achieved_rate).or(match p.load {
+        Load::Rate(r) => Some(r),
+        _ => None,
+    })
+}
+
+fn cost_json(c: &PriceAt, ratio: f64) -> Value {
+    json!({
+        "pricingModel": c.model.as_str(),
+        "costPerMillionOutputTokens": c.cost.map(|x| x.usd_per_million_output),
+        "costPerMillionInputTokens": c.cost.map(|x| x.usd_per_million_input),
+        "outputInputCostRatio": ratio,
+        "usdPerHour": c.usd_per_hour(),
+        "region": c.region(),
+        "priceSource": c.source(),
+    })
+}
+
+/// Cost entries with the chosen pricing model first.
+pub fn costs_json(ev: &Evaluation, first: PricingModel, ratio: f64) -> Vec<Value> {
+    let mut costs: Vec<&PriceAt> = ev.costs.iter().collect();
+    costs.sort_by_key(|c| (c.model != first, c.model));
+    costs.into_iter().map(|c| cost_json(c, ratio)).collect()
+}
+
+/// One point's `performanceStats` entry.
+pub fn performance_stats(
+    p: &MeasuredPoint,
+    ev: &Evaluation,
+    stat: Percentile,
+    first: PricingModel,
+    ratio: f64,
+) -> Value {
+    json!({
+        "queriesPerSecond": queries_per_second(p),
+        "loadKind": p.load.kind(),
+        "load": p.load.value(),
+        "outputTokensPerSecond": p.output_tokens_per_s,
+        "inputTokensPerSecond": p.input_tokens_per_s,
+        "ntpotMilliseconds": stat.of(&p.ntpot),
+        "ttftMilliseconds": stat.of(&p.ttft),
+        "itlMilliseconds": stat.of(&p.itl),
+        "e2eMilliseconds": stat.of(&p.e2e),
+        "cost": costs_json(ev, first, ratio),
+    })
+}
+
+/// What the profile's numbers describe.
+pub struct PointContext<'a> {
+    pub kind: &'a str,
+    pub knee: &'a Knee,
+    pub stat: Percentile,
+    pub pricing_model: PricingModel,
+    pub ratio: f64,
+}
+
+/// A profile at one point (its knee or an operating point), in the shared JSON shape.
+pub fn profile_json(profile: &Profile, ev: &Evaluation, ctx: &PointContext) -> Value {
+    let key = &profile.key;
+    let stat = ctx.stat.for_curve(&profile.points);
+    json!({
+        "profileId": profile.id,
+        "modelServerInfo": {
+            "model": key.model,
+            "modelServer": key.model_server,
+            "modelServerVersion": key.model_server_version,
+        },
+        "acceleratorType": key.accelerator,
+        "acceleratorCount": key.accelerator_count,
+        "instanceType": key.instance_type,
+        "variant": key.variant,
+        "useCase": key.use_case,
+        "synthetic": profile.synthetic,
+        "notes": profile.notes,
+        "pointKind": ctx.kind,
+        "kneeMethod": ctx.knee.method.as_str(),
+        "kneeReason": ctx.knee.reason,
+        "latencyStatistic": stat.to_string(),
+        "performanceStats": [performance_stats(&ev.point, ev, stat, ctx.pricing_model, ctx.ratio)],
+        "autoscaling": ev.hpa.as_ref().ok().map(|h| json!({
+            "metric": h.metric,
+            "signal": h.signal.as_str(),
+            "valueAtPoint": h.value,
+            "averageValue": h.threshold,
+            "valueSource": h.value_source,
+        })),
+        "autoscalingNote": match &ev.hpa {
+            Ok(h) if h.note.is_empty() => None,
+            Ok(h) => Some(h.note.clone()),
+            Err(why) => Some(why.clone()),
+        },
+        "replicas": ev.replicas,
+    })
+}

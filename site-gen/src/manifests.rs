@@ -1,0 +1,438 @@
+//! Kubernetes manifests for one profile at one point of its curve (SPEC §7): Deployment,
+//! Service, PodMonitoring or ServiceMonitor, and an HPA when asked for and reachable, followed
+//! by `# ` setup comments. Rendered from `templates/manifests/`; the same inputs give
+//! byte-identical output.
+
+use crate::GENERATOR;
+use minijinja::Environment;
+use pipeline::analysis::percentile::Percentile;
+use pipeline::analysis::{Evaluation, PriceAt, Profile};
+use pipeline::machines::{AcceleratorKind, accelerator_kind};
+use pipeline::model_facts::ModelFacts;
+use pipeline::point::Load;
+use pipeline::profile::slug;
+use serde_json::{Value, json};
+
+/// Model servers with a manifest template.
+pub const SUPPORTED_SERVERS: &[&str] = &["vllm", "sglang", "tgi"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("no manifest template for model server `{0}` (supported: vllm, sglang, tgi)")]
+    UnsupportedServer(String),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("invalid --model-bucket-uri `{uri}`: {reason}")]
+    InvalidBucket { uri: String, reason: String },
+    #[error(
+        "invalid namespace `{0}`: use lowercase letters, digits and '-', at most 63 characters"
+    )]
+    InvalidNamespace(String),
+    #[error("template error: {0}")]
+    Template(#[from] minijinja::Error),
+}
+
+/// Where the manifest will run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// GKE: node selectors, PodMonitoring, Stackdriver adapter metric names.
+    Gke,
+    /// Any cluster: ServiceMonitor and Prometheus-adapter metric names.
+    Generic,
+}
+
+impl std::str::FromStr for Platform {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "gke" => Ok(Platform::Gke),
+            "generic" => Ok(Platform::Generic),
+            other => Err(format!(
+                "unknown platform `{other}` (expected gke or generic)"
+            )),
+        }
+    }
+}
+
+/// A `gs://bucket/path` holding the weights.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketUri {
+    pub name: String,
+    pub path: String,
+}
+
+impl BucketUri {
+    pub fn parse(uri: &str) -> Result<Self, ManifestError> {
+        let bad = |reason: &str| ManifestError::InvalidBucket {
+            uri: uri.to_string(),
+            reason: reason.to_string(),
+        };
+        let rest = uri
+            .strip_prefix("gs://")
+            .ok_or_else(|| bad("it must start with gs://"))?;
+        let (name, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let name_ok = (3..=63).contains(&name.len())
+            && name.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')
+            })
+            && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+        if !name_ok {
+            return Err(bad(
+                "bucket names are 3-63 lowercase letters, digits, '-', '_' or '.'",
+            ));
+        }
+        if path.chars().any(|c| c.is_control() || c == ',') {
+            return Err(bad(
+                "the object path may not contain commas or control characters",
+            ));
+        }
+        Ok(Self {
+            name: name.to_string(),
+            path: path.trim_matches('/').to_string(),
+        })
+    }
+
+    pub fn uri(&self) -> String {
+        if self.path.is_empty() {
+            format!("gs://{}", self.name)
+        } else {
+            format!("gs://{}/{}", self.name, self.path)
+        }
+    }
+}
+
+/// Everything a manifest is made from.
+pub struct ManifestRequest<'a> {
+    pub profile: &'a Profile,
+    pub evaluation: &'a Evaluation,
+    /// What the point is, for the comments ("knee", "operating point for NTPOT <= 20 ms").
+    pub point_kind: &'a str,
+    pub stat: Percentile,
+    pub namespace: &'a str,
+    pub platform: Platform,
+    pub bucket: Option<&'a BucketUri>,
+    pub model_facts: Option<&'a ModelFacts>,
+    pub snapshot: &'a str,
+    /// Include the HPA (when the evaluation has one); false gives `no_hpa_reason` instead.
+    pub include_hpa: bool,
+    pub no_hpa_reason: &'a str,
+    pub hpa_buffer: f64,
+    pub expected_qps: Option<f64>,
+    pub cli_command: &'a str,
+    /// How this profile was picked among several, if it was.
+    pub selection_note: Option<&'a str>,
+}
+
+/// The YAML documents and the setup comments, rendered apart so `--output` can pick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    pub yaml: String,
+    pub comments: String,
+}
+
+impl Manifest {
+    /// YAML then comments, as `--output=all` prints them.
+    pub fn all(&self) -> String {
+        format!("{}{}", self.yaml, self.comments)
+    }
+}
+
+/// Renders the manifest for one request.
+pub fn render(
+    env: &Environment<'static>,
+    req: &ManifestRequest,
+) -> Result<Manifest, ManifestError> {
+    let ctx = context(req)?;
+    let yaml = env
+        .get_template("manifests/manifest.yaml.j2")?
+        .render(minijinja::value::Serde(&ctx))?;
+    let comments = env
+        .get_template("manifests/comments.yaml.j2")?
+        .render(minijinja::value::Serde(&ctx))?;
+    Ok(Manifest { yaml, comments })
+}
+
+fn is_dns_label(s: &str) -> bool {
+    (1..=63).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// A DNS-1123 name for the objects: server and model, at most 50 characters.
+fn object_name(server: &str, model: &str) -> String {
+    let base = slug(&format!(
+        "{server}-{}",
+        model.rsplit('/').next().unwrap_or(model)
+    ));
+    let short: String = base.chars().take(50).collect();
+    let trimmed = short.trim_matches('-').to_string();
+    if trimmed.is_empty() {
+        "inference-server".to_string()
+    } else {
+        trimmed
+    }
+}
+
+fn image(server: &str, version: &str, kind: AcceleratorKind) -> String {
+    match (server, kind) {
+        ("vllm", AcceleratorKind::Tpu) => format!("vllm/vllm-tpu:{version}"),
+        ("vllm", _) => format!("vllm/vllm-openai:{version}"),
+        ("sglang", _) => format!("lmsysorg/sglang:{version}"),
+        _ => format!("ghcr.io/huggingface/text-generation-inference:{version}"),
+    }
+}
+
+fn tpu_topology(accelerator: &str, chips: u32) -> Result<&'static str, ManifestError> {
+    let topology = match (accelerator, chips) {
+        ("tpu-v5p-slice", 4) => Some("2x2x1"),
+        (_, 1) => Some("1x1"),
+        (_, 4) => Some("2x2"),
+        (_, 8) => Some("2x4"),
+        _ => None,
+    };
+    topology.ok_or_else(|| {
+        ManifestError::Unsupported(format!(
+            "no single-host {accelerator} topology with {chips} chips"
+        ))
+    })
+}
+
+/// Kubernetes quantity text for an HPA target: at most three decimals, no trailing zeros.
+pub fn quantity(value: f64) -> String {
+    let text = format!("{value:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text.is_empty() || text == "-0" {
+        "0".into()
+    } else {
+        text.to_string()
+    }
+}
+
+fn fmt_opt(v: Option<f64>, unit: &str) -> String {
+    v.map_or_else(|| "n/a".to_string(), |x| format!("{x:.2} {unit}"))
+}
+
+fn load_text(load: Load) -> String {
+    match load {
+        Load::Rate(r) => format!("{r:.2} req/s"),
+        Load::Concurrency(c) => format!("concurrency {c:.1}"),
+        Load::Unbounded => "unbounded load".to_string(),
+    }
+}
+
+fn cost_text(c: &PriceAt) -> String {
+    match (c.usd_per_hour(), c.cost) {
+        (Some(h), Some(cost)) => format!(
+            "${:.3} per M output tokens, ${:.3} per M input tokens at {h:.5} $/h ({})",
+            cost.usd_per_million_output,
+            cost.usd_per_million_input,
+            c.source()
+        ),
+        (Some(h), None) => {
+            format!("N/A: the point has no input throughput to split {h:.5} $/h over")
+        }
+        _ => format!("N/A: {}", c.source()),
+    }
+}
+
+fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
+    let key = &req.profile.key;
+    if !SUPPORTED_SERVERS.contains(&key.model_server.as_str()) {
+        return Err(ManifestError::UnsupportedServer(key.model_server.clone()));
+    }
+    if !is_dns_label(req.namespace) {
+        return Err(ManifestError::InvalidNamespace(req.namespace.to_string()));
+    }
+    let kind = accelerator_kind(&key.accelerator).unwrap_or(AcceleratorKind::Unknown);
+    let (resource, topology) = match kind {
+        AcceleratorKind::Gpu => ("nvidia.com/gpu", None),
+        AcceleratorKind::Tpu => (
+            "google.com/tpu",
+            Some(tpu_topology(&key.accelerator, key.accelerator_count)?),
+        ),
+        AcceleratorKind::Unknown => {
+            return Err(ManifestError::Unsupported(
+                "the profile's accelerator is unknown, so no node selector or accelerator request can be written".into(),
+            ));
+        }
+    };
+    if req.platform == Platform::Generic && kind == AcceleratorKind::Tpu {
+        return Err(ManifestError::Unsupported(
+            "TPUs are only available on GKE: use --platform=gke".into(),
+        ));
+    }
+    if req.platform == Platform::Generic && req.bucket.is_some() {
+        return Err(ManifestError::Unsupported(
+            "--model-bucket-uri uses GKE's Cloud Storage FUSE CSI driver: use --platform=gke"
+                .into(),
+        ));
+    }
+    if kind == AcceleratorKind::Tpu && key.model_server != "vllm" {
+        return Err(ManifestError::Unsupported(format!(
+            "no TPU manifest for {}: only vllm runs on TPU here",
+            key.model_server
+        )));
+    }
+    let ev = req.evaluation;
+    let p = &ev.point;
+    let large = req.model_facts.is_some_and(|m| m.is_large());
+    let replicas = ev.replicas.unwrap_or(1);
+    let hpa = match (&ev.hpa, req.include_hpa) {
+        (Ok(h), true) => Some(json!({
+            "metric": match req.platform {
+                Platform::Gke => format!("prometheus.googleapis.com|{}|gauge", h.metric),
+                Platform::Generic => h.metric.replace(':', "_"),
+            },
+            "server_metric": h.metric,
+            "signal": h.signal.as_str(),
+            "value": format!("{:.2}", h.value),
+            "value_source": h.value_source,
+            "average_value": quantity(h.threshold),
+            "buffer_percent": format!("{:.0}", req.hpa_buffer * 100.0),
+            "note": h.note,
+            "min_replicas": 1,
+            "max_replicas": (replicas * 2).max(10),
+        })),
+        _ => None,
+    };
+    let hpa_reason = match (&ev.hpa, req.include_hpa) {
+        (_, false) => req.no_hpa_reason.to_string(),
+        (Err(why), true) => why.clone(),
+        (Ok(_), true) => String::new(),
+    };
+    let model_path = match req.bucket {
+        Some(_) => "/data/model".to_string(),
+        None => "$(MODEL_ID)".to_string(),
+    };
+    let bucket = req.bucket.map(|b| {
+        let mut options =
+            "implicit-dirs,file-cache:enable-parallel-downloads:true,file-cache:max-size-mb:-1"
+                .to_string();
+        if !b.path.is_empty() {
+            options.push_str(&format!(",only-dir:{}", b.path));
+        }
+        json!({"name": b.name, "uri": b.uri(), "mount_options": options})
+    });
+    let stat = req.stat.for_curve(&req.profile.points);
+    Ok(json!({
+        "generator": GENERATOR,
+        "snapshot": req.snapshot,
+        "profile_id": req.profile.id,
+        "name": object_name(&key.model_server, &key.model),
+        "namespace": req.namespace,
+        "model": key.model,
+        "model_path": model_path,
+        "server": key.model_server,
+        "server_template": key.model_server,
+        "server_version": key.model_server_version,
+        "image": image(&key.model_server, &key.model_server_version, kind),
+        "accelerator": key.accelerator,
+        "accelerator_count": key.accelerator_count,
+        "accelerator_kind": if kind == AcceleratorKind::Tpu { "tpu" } else { "gpu" },
+        "accelerator_resource": resource,
+        "tpu_topology": topology,
+        "instance_type": key.instance_type,
+        "xla_cache_path": "/data/xla-cache",
+        "server_args": req.profile.server_args,
+        "large_model": large,
+        "weights_gib": req.model_facts.map(|m| m.weights_gib),
+        "hf_home": if large && req.bucket.is_none() { Some("/dev/shm/hf_cache") } else { None },
+        "bucket": bucket,
+        "platform": match req.platform { Platform::Gke => "gke", Platform::Generic => "generic" },
+        "replicas": replicas,
+        "expected_qps": req.expected_qps.map(|q| format!("{q}")),
+        "hpa": hpa,
+        "hpa_reason": hpa_reason,
+        "point": {
+            "kind": req.point_kind,
+            "load": load_text(p.load),
+            "output_tokens_per_s": format!("{:.1}", p.output_tokens_per_s),
+            "ntpot": fmt_opt(stat.of(&p.ntpot), "ms"),
+            "ttft": fmt_opt(stat.of(&p.ttft), "ms"),
+            "itl": fmt_opt(stat.of(&p.itl), "ms"),
+            "stat": stat.to_string(),
+        },
+        "costs": ev.costs.iter().map(|c| json!({
+            "model": c.model.as_str(),
+            "region": c.region(),
+            "text": cost_text(c),
+        })).collect::<Vec<_>>(),
+        "cli_command": req.cli_command,
+        "selection_note": req.selection_note,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_uris_are_checked() {
+        let b = BucketUri::parse("gs://my-models/llama/8b/").unwrap();
+        assert_eq!(
+            (b.name.as_str(), b.path.as_str()),
+            ("my-models", "llama/8b")
+        );
+        assert_eq!(b.uri(), "gs://my-models/llama/8b");
+        assert!(BucketUri::parse("s3://x/y").is_err());
+        assert!(BucketUri::parse("gs://UPPER/x").is_err());
+        assert!(BucketUri::parse("gs://ok-bucket/a,b").is_err());
+    }
+
+    #[test]
+    fn quantities_are_short_and_exact_enough() {
+        assert_eq!(quantity(73.2211), "73.221");
+        assert_eq!(quantity(168.0), "168");
+        assert_eq!(quantity(1.6), "1.6");
+    }
+
+    #[test]
+    fn object_names_are_dns_labels() {
+        let n = object_name("vllm", "meta-llama/<script>\"x\": {{y}}\nz");
+        assert!(is_dns_label(&n), "{n}");
+        assert_eq!(
+            object_name("vllm", "meta-llama/Llama-3.1-8B-Instruct"),
+            "vllm-llama-3-1-8b-instruct"
+        );
+    }
+}
+
+/// Quotes a value for a POSIX shell when it needs it.
+pub fn shell_quote(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '.' | '_' | '/' | ':' | '=' | '@' | '+' | '-' | ',')
+        });
+    if plain {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
+    }
+}
+
+/// The `infercat manifests create` command line for these flags, values shell-quoted.
+pub fn create_command(flags: &[(&str, String)]) -> String {
+    let mut parts = vec!["infercat manifests create".to_string()];
+    for (flag, value) in flags {
+        parts.push(format!("--{flag}={}", shell_quote(value)));
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod command_tests {
+    use super::*;
+
+    #[test]
+    fn commands_quote_hostile_values() {
+        let cmd = create_command(&[("model", "a/b".into()), ("variant", "it's \"x\"".into())]);
+        assert_eq!(
+            cmd,
+            r#"infercat manifests create --model=a/b --variant='it'\''s "x"'"#
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! The template environment: every template under `templates/`, embedded in the binary, with
+//! escaping chosen by extension (HTML for `.html`, JSON-quoted scalars for `.yaml`) and the
+//! filters the templates use.
+
+use minijinja::{Environment, Value};
+
+/// (name, source) of every embedded template.
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "manifests/manifest.yaml.j2",
+        include_str!("../../templates/manifests/manifest.yaml.j2"),
+    ),
+    (
+        "manifests/comments.yaml.j2",
+        include_str!("../../templates/manifests/comments.yaml.j2"),
+    ),
+    (
+        "manifests/servers/vllm.yaml.j2",
+        include_str!("../../templates/manifests/servers/vllm.yaml.j2"),
+    ),
+    (
+        "manifests/servers/sglang.yaml.j2",
+        include_str!("../../templates/manifests/servers/sglang.yaml.j2"),
+    ),
+    (
+        "manifests/servers/tgi.yaml.j2",
+        include_str!("../../templates/manifests/servers/tgi.yaml.j2"),
+    ),
+];
+
+/// Builds the environment; fails only if a bundled template does not parse (a build bug that
+/// the tests catch).
+pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
+    let mut env = Environment::new();
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()?,
+    );
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.add_filter("oneline", oneline);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)?;
+    }
+    Ok(env)
+}
+
+/// Text for a `# ` comment line: control characters (line breaks included) become spaces, so a
+/// value can never end the comment. Marked safe because comments are not YAML scalars.
+fn oneline(value: Value) -> Value {
+    let text = match value.as_str() {
+        Some(s) => s.to_string(),
+        None if value.is_none() || value.is_undefined() => "n/a".to_string(),
+        None => value.to_string(),
+    };
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    Value::from_safe_string(clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_parses() {
+        environment().unwrap();
+    }
+
+    #[test]
+    fn oneline_removes_line_breaks() {
+        let v = oneline(Value::from("a\nb\r\u{85}c"));
+        assert_eq!(v.as_str(), Some("a b  c"));
+    }
+}

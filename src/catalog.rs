@@ -1,0 +1,93 @@
+//! Loading the built catalog for the query verbs (building it first when absent), and checking
+//! user-supplied names against it with "did you mean" suggestions.
+
+use crate::cli::CatalogArgs;
+use crate::commands::{analysis_config, price_sources, usage};
+use anyhow::{Context, Result};
+use pipeline::analysis::knee::{Knee, find_knee};
+use pipeline::analysis::{AnalysisConfig, Profile, group_profiles};
+use pipeline::ingest::{BENCHMARKS_FILE, REPORT_FILE};
+use pipeline::model_facts::ModelCatalog;
+use pipeline::pricing::PriceBook;
+use std::collections::BTreeSet;
+
+pub struct Catalog {
+    /// Profiles with their knees, ordered by profile id.
+    pub profiles: Vec<(Profile, Knee)>,
+    pub prices: PriceBook,
+    pub cfg: AnalysisConfig,
+    pub snapshot: String,
+    pub models: ModelCatalog,
+}
+
+impl Catalog {
+    pub fn load(args: &CatalogArgs) -> Result<Self> {
+        let cfg = analysis_config(&args.analysis)?;
+        let data = args.out.join("data");
+        let table = data.join(BENCHMARKS_FILE);
+        if !table.exists() {
+            eprintln!(
+                "note: no catalog at {}; building it from {} first",
+                args.out.display(),
+                args.raw.display()
+            );
+            crate::commands::build_catalog(&args.raw, &args.out, &args.analysis)?;
+        }
+        let rows = pipeline::schema::read_benchmarks(&table).context("cannot read the catalog")?;
+        let profiles = group_profiles(&rows)
+            .into_iter()
+            .filter_map(|p| find_knee(&p.points, cfg.percentile).map(|k| (p, k)))
+            .collect();
+        let prices = price_sources(&args.analysis)
+            .load()
+            .context("cannot load prices")?;
+        let snapshot = std::fs::read_to_string(data.join(REPORT_FILE))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v["snapshot"].as_str().map(str::to_string))
+            .unwrap_or_else(|| "unknown".to_string());
+        let models = ModelCatalog::load(&args.models_file).context("cannot read model facts")?;
+        Ok(Self {
+            profiles,
+            prices,
+            cfg,
+            snapshot,
+            models,
+        })
+    }
+
+    /// Distinct values of one profile field, sorted.
+    pub fn values(&self, field: impl Fn(&Profile) -> Option<String>) -> Vec<String> {
+        self.profiles
+            .iter()
+            .filter_map(|(p, _)| field(p))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+}
+
+/// Accepts `value` if it is one of `valid`; otherwise a usage error naming it and listing the
+/// valid values, closest first.
+pub fn check_known(flag: &str, value: &str, valid: &[String]) -> Result<()> {
+    if valid.iter().any(|v| v == value) {
+        return Ok(());
+    }
+    if valid.is_empty() {
+        return Err(usage(format!(
+            "unknown {flag} `{value}`: the catalog has no values for it here"
+        )));
+    }
+    let mut ranked: Vec<&String> = valid.iter().collect();
+    let lower = value.to_lowercase();
+    ranked.sort_by(|a, b| {
+        let sa = strsim::normalized_damerau_levenshtein(&lower, &a.to_lowercase());
+        let sb = strsim::normalized_damerau_levenshtein(&lower, &b.to_lowercase());
+        sb.total_cmp(&sa).then(a.cmp(b))
+    });
+    let list: Vec<&str> = ranked.iter().map(|s| s.as_str()).collect();
+    Err(usage(format!(
+        "unknown {flag} `{value}`; valid values (closest first): {}",
+        list.join(", ")
+    )))
+}

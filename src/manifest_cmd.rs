@@ -1,0 +1,264 @@
+//! `manifests create`: pick the profile (newest version, then the cheapest configuration unless
+//! `--variant` says otherwise), find its operating point, and render the manifests.
+
+use crate::catalog::{Catalog, check_known};
+use crate::cli::{ManifestOutput, ManifestsCreateArgs, PlatformArg};
+use crate::commands::usage;
+use crate::query::{parse_pricing_model, targets};
+use anyhow::{Context, Result};
+use pipeline::analysis::knee::Knee;
+use pipeline::analysis::operating_point::Targets;
+use pipeline::analysis::{Evaluation, Profile, evaluate, evaluate_targets};
+use pipeline::pricing::PricingModel;
+use site_gen::manifests::{BucketUri, ManifestRequest, Platform, create_command, render};
+
+/// Orders versions like `v0.11.0` > `v0.9.0` > `0.5.3.post1` by their numeric parts.
+fn version_key(v: &str) -> Vec<u64> {
+    v.split(|c: char| !c.is_ascii_digit())
+        .filter_map(|s| s.parse().ok())
+        .collect()
+}
+
+fn describe_targets(t: &Targets) -> String {
+    let parts: Vec<String> = [
+        ("NTPOT", t.ntpot_ms),
+        ("TTFT", t.ttft_ms),
+        ("ITL", t.itl_ms),
+    ]
+    .iter()
+    .filter_map(|(n, v)| v.map(|v| format!("{n} <= {v} ms")))
+    .collect();
+    parts.join(", ")
+}
+
+struct Choice<'a> {
+    profile: &'a Profile,
+    evaluation: Evaluation,
+    kind: String,
+    meets_targets: bool,
+}
+
+fn evaluate_choice<'a>(
+    cat: &Catalog,
+    profile: &'a Profile,
+    knee: &'a Knee,
+    t: &Targets,
+) -> Choice<'a> {
+    if !t.is_empty()
+        && let Some((_, evaluation)) = evaluate_targets(profile, knee, t, &cat.cfg, &cat.prices)
+    {
+        return Choice {
+            profile,
+            evaluation,
+            kind: format!("operating point for {}", describe_targets(t)),
+            meets_targets: true,
+        };
+    }
+    let evaluation = evaluate(
+        profile,
+        profile.points[knee.index].clone(),
+        false,
+        &cat.cfg,
+        &cat.prices,
+    );
+    Choice {
+        profile,
+        evaluation,
+        kind: "knee".into(),
+        meets_targets: t.is_empty(),
+    }
+}
+
+pub fn create(args: &ManifestsCreateArgs) -> Result<()> {
+    let cat = Catalog::load(&args.catalog)?;
+    let pm = parse_pricing_model(&args.pricing_model)?;
+    let t = targets(&args.targets)?;
+    check_known(
+        "--model",
+        &args.model,
+        &cat.values(|p| Some(p.key.model.clone())),
+    )?;
+    let m = |p: &Profile| p.key.model == args.model;
+    check_known(
+        "--model-server",
+        &args.model_server,
+        &cat.values(|p| m(p).then(|| p.key.model_server.clone())),
+    )?;
+    let ms = |p: &Profile| m(p) && p.key.model_server == args.model_server;
+    check_known(
+        "--accelerator-type",
+        &args.accelerator_type,
+        &cat.values(|p| ms(p).then(|| p.key.accelerator.clone())),
+    )?;
+    let msa = |p: &Profile| ms(p) && p.key.accelerator == args.accelerator_type;
+    let versions = cat.values(|p| msa(p).then(|| p.key.model_server_version.clone()));
+    let version = match &args.model_server_version {
+        Some(v) => {
+            check_known("--model-server-version", v, &versions)?;
+            v.clone()
+        }
+        None => versions
+            .iter()
+            .max_by_key(|v| version_key(v))
+            .cloned()
+            .context("no version")?,
+    };
+    let msav = |p: &Profile| msa(p) && p.key.model_server_version == version;
+    if let Some(variant) = &args.variant {
+        check_known(
+            "--variant",
+            variant,
+            &cat.values(|p| if msav(p) { p.key.variant.clone() } else { None }),
+        )?;
+    }
+    let mut choices: Vec<Choice> = cat
+        .profiles
+        .iter()
+        .filter(|(p, _)| {
+            msav(p)
+                && args
+                    .variant
+                    .as_ref()
+                    .is_none_or(|v| p.key.variant.as_ref() == Some(v))
+        })
+        .map(|(p, k)| evaluate_choice(&cat, p, k, &t))
+        .collect();
+    let cost = |c: &Choice| {
+        c.evaluation
+            .cost(pm)
+            .and_then(|x| x.cost)
+            .map(|x| x.usd_per_million_output)
+    };
+    choices.sort_by(|a, b| {
+        b.meets_targets
+            .cmp(&a.meets_targets)
+            .then(cost(a).is_none().cmp(&cost(b).is_none()))
+            .then(cost(a).unwrap_or(0.0).total_cmp(&cost(b).unwrap_or(0.0)))
+            .then(a.profile.id.cmp(&b.profile.id))
+    });
+    let chosen = choices.first().context("no profile")?;
+    let selection_note = (choices.len() > 1).then(|| {
+        let others: Vec<String> = choices[1..].iter().map(|c| c.profile.key.variant.clone().unwrap_or_else(|| c.profile.id.clone())).collect();
+        format!(
+            "Picked the cheapest ({pm}) of {} benchmarked configurations{}: variant {}; others: {} (choose with --variant).",
+            choices.len(),
+            if t.is_empty() { "" } else { " meeting the targets" },
+            chosen.profile.key.variant.clone().unwrap_or_default(),
+            others.join(", ")
+        )
+    });
+    let platform = match args.platform {
+        PlatformArg::Gke => Platform::Gke,
+        PlatformArg::Generic => Platform::Generic,
+    };
+    let bucket = args
+        .model_bucket_uri
+        .as_deref()
+        .map(BucketUri::parse)
+        .transpose()
+        .map_err(|e| usage(e.to_string()))?;
+    let no_hpa_reason = if t.is_empty() {
+        "no latency target was given (add --target-ntpot-milliseconds, --target-ttft-milliseconds or --target-itl-milliseconds)".to_string()
+    } else if !chosen.meets_targets {
+        format!(
+            "no measured point of this profile meets {} at {}; the manifest is sized at the knee instead",
+            describe_targets(&t),
+            cat.cfg.percentile
+        )
+    } else {
+        String::new()
+    };
+    let command = create_command(&command_flags(args, &version, chosen.profile));
+    let env = site_gen::templates::environment()?;
+    let manifest = render(
+        &env,
+        &ManifestRequest {
+            profile: chosen.profile,
+            evaluation: &chosen.evaluation,
+            point_kind: &chosen.kind,
+            stat: cat.cfg.percentile,
+            namespace: &args.namespace,
+            platform,
+            bucket: bucket.as_ref(),
+            model_facts: cat.models.get(&chosen.profile.key.model),
+            snapshot: &cat.snapshot,
+            include_hpa: chosen.meets_targets && !t.is_empty(),
+            no_hpa_reason: &no_hpa_reason,
+            hpa_buffer: cat.cfg.hpa_buffer,
+            expected_qps: cat.cfg.expected_qps,
+            cli_command: &command,
+            selection_note: selection_note.as_deref(),
+        },
+    )
+    .map_err(|e| match e {
+        site_gen::manifests::ManifestError::Template(_) => anyhow::Error::new(e),
+        other => usage(other.to_string()),
+    })?;
+    let text = match args.output {
+        ManifestOutput::Manifest => manifest.yaml,
+        ManifestOutput::Comments => manifest.comments,
+        ManifestOutput::All => manifest.all(),
+    };
+    match &args.output_path {
+        Some(path) => {
+            std::fs::write(path, &text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {} (profile {})", path.display(), chosen.profile.id);
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+fn command_flags(
+    args: &ManifestsCreateArgs,
+    version: &str,
+    chosen: &Profile,
+) -> Vec<(&'static str, String)> {
+    let mut flags = vec![
+        ("model", args.model.clone()),
+        ("model-server", args.model_server.clone()),
+        ("accelerator-type", args.accelerator_type.clone()),
+        ("model-server-version", version.to_string()),
+    ];
+    if let Some(v) = &chosen.key.variant {
+        flags.push(("variant", v.clone()));
+    }
+    if args.namespace != "default" {
+        flags.push(("namespace", args.namespace.clone()));
+    }
+    for (flag, v) in [
+        (
+            "target-ntpot-milliseconds",
+            args.targets.target_ntpot_milliseconds,
+        ),
+        (
+            "target-ttft-milliseconds",
+            args.targets.target_ttft_milliseconds,
+        ),
+        (
+            "target-itl-milliseconds",
+            args.targets.target_itl_milliseconds,
+        ),
+    ] {
+        if let Some(v) = v {
+            flags.push((flag, format!("{v}")));
+        }
+    }
+    if let Some(b) = &args.model_bucket_uri {
+        flags.push(("model-bucket-uri", b.clone()));
+    }
+    if args.platform == PlatformArg::Generic {
+        flags.push(("platform", "generic".into()));
+    }
+    if args.catalog.analysis.percentile != "p50" {
+        flags.push(("percentile", args.catalog.analysis.percentile.clone()));
+    }
+    if let Some(q) = args.catalog.analysis.expected_qps {
+        flags.push(("expected-qps", format!("{q}")));
+    }
+    if args.pricing_model != PricingModel::Spot.as_str() {
+        flags.push(("pricing-model", args.pricing_model.clone()));
+    }
+    flags
+}

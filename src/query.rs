@@ -1,0 +1,380 @@
+//! The read-only verbs: `models list`, `model-servers list`, `model-server-versions list`,
+//! `accelerators list`, `use-cases list`, `profiles list`, `benchmarks list`.
+
+use crate::catalog::{Catalog, check_known};
+use crate::cli::{BenchmarksListArgs, Format, ListArgs, ProfilesListArgs, TargetArgs};
+use crate::commands::usage;
+use crate::output;
+use anyhow::Result;
+use pipeline::analysis::knee::Knee;
+use pipeline::analysis::operating_point::Targets;
+use pipeline::analysis::{Evaluation, Profile, evaluate, evaluate_targets};
+use pipeline::pricing::PricingModel;
+use serde_json::{Value, json};
+use site_gen::api::{PointContext, profile_json, queries_per_second};
+
+/// Prints a one-column list (names) in the chosen format.
+fn print_names(title: &str, key: &str, names: &[String], format: Format) -> Result<String> {
+    let rows: Vec<Vec<String>> = names.iter().map(|n| vec![n.clone()]).collect();
+    let structured = Value::Array(names.iter().map(|n| json!({ key: n })).collect());
+    output::print(format, &[title], &rows, &structured)
+}
+
+pub fn models(list: &ListArgs) -> Result<String> {
+    let cat = Catalog::load(&list.catalog)?;
+    print_names(
+        "MODEL",
+        "model",
+        &cat.values(|p| Some(p.key.model.clone())),
+        list.format,
+    )
+}
+
+pub fn model_servers(model: &str, list: &ListArgs) -> Result<String> {
+    let cat = Catalog::load(&list.catalog)?;
+    check_known("--model", model, &cat.values(|p| Some(p.key.model.clone())))?;
+    let names = cat.values(|p| (p.key.model == model).then(|| p.key.model_server.clone()));
+    print_names("MODEL_SERVER", "modelServer", &names, list.format)
+}
+
+pub fn model_server_versions(model: &str, server: &str, list: &ListArgs) -> Result<String> {
+    let cat = Catalog::load(&list.catalog)?;
+    check_known("--model", model, &cat.values(|p| Some(p.key.model.clone())))?;
+    check_known(
+        "--model-server",
+        server,
+        &cat.values(|p| (p.key.model == model).then(|| p.key.model_server.clone())),
+    )?;
+    let names = cat.values(|p| {
+        (p.key.model == model && p.key.model_server == server)
+            .then(|| p.key.model_server_version.clone())
+    });
+    print_names(
+        "MODEL_SERVER_VERSION",
+        "modelServerVersion",
+        &names,
+        list.format,
+    )
+}
+
+pub fn accelerators(model: Option<&str>, list: &ListArgs) -> Result<String> {
+    let cat = Catalog::load(&list.catalog)?;
+    if let Some(m) = model {
+        check_known("--model", m, &cat.values(|p| Some(p.key.model.clone())))?;
+    }
+    let names = cat.values(|p| {
+        model
+            .is_none_or(|m| p.key.model == m)
+            .then(|| p.key.accelerator.clone())
+    });
+    print_names("ACCELERATOR", "acceleratorType", &names, list.format)
+}
+
+pub fn use_cases(list: &ListArgs) -> Result<String> {
+    let cat = Catalog::load(&list.catalog)?;
+    print_names(
+        "USE_CASE",
+        "useCase",
+        &cat.values(|p| p.key.use_case.clone()),
+        list.format,
+    )
+}
+
+pub fn parse_pricing_model(s: &str) -> Result<PricingModel> {
+    s.parse().map_err(usage)
+}
+
+/// Targets from flags; each must be a positive number of milliseconds.
+pub fn targets(t: &TargetArgs) -> Result<Targets> {
+    for (flag, v) in [
+        ("--target-ntpot-milliseconds", t.target_ntpot_milliseconds),
+        ("--target-ttft-milliseconds", t.target_ttft_milliseconds),
+        ("--target-itl-milliseconds", t.target_itl_milliseconds),
+    ] {
+        if v.is_some_and(|x| x.is_nan() || x <= 0.0) {
+            return Err(usage(format!(
+                "{flag} must be a positive number of milliseconds"
+            )));
+        }
+    }
+    Ok(Targets {
+        ntpot_ms: t.target_ntpot_milliseconds,
+        ttft_ms: t.target_ttft_milliseconds,
+        itl_ms: t.target_itl_milliseconds,
+    })
+}
+
+/// A profile at the point `profiles list` reports: its knee, or its operating point.
+pub struct ProfileAtPoint<'a> {
+    pub profile: &'a Profile,
+    pub knee: &'a Knee,
+    pub kind: &'static str,
+    pub evaluation: Evaluation,
+}
+
+/// Profiles matching `filter`, each at its knee (no targets) or operating point (targets);
+/// profiles that cannot meet the targets are left out.
+pub fn at_points<'a>(
+    cat: &'a Catalog,
+    targets: &Targets,
+    filter: impl Fn(&Profile) -> bool,
+) -> Vec<ProfileAtPoint<'a>> {
+    cat.profiles
+        .iter()
+        .filter(|(p, _)| filter(p))
+        .filter_map(|(profile, knee)| {
+            if targets.is_empty() {
+                let point = profile.points[knee.index].clone();
+                let evaluation = evaluate(profile, point, false, &cat.cfg, &cat.prices);
+                Some(ProfileAtPoint {
+                    profile,
+                    knee,
+                    kind: "knee",
+                    evaluation,
+                })
+            } else {
+                let (_, evaluation) =
+                    evaluate_targets(profile, knee, targets, &cat.cfg, &cat.prices)?;
+                Some(ProfileAtPoint {
+                    profile,
+                    knee,
+                    kind: "operating-point",
+                    evaluation,
+                })
+            }
+        })
+        .collect()
+}
+
+/// A filter flag: its name, the value given, and the profile field it matches.
+type FilterFlag<'a> = (
+    &'static str,
+    &'a Option<String>,
+    fn(&Profile) -> Option<String>,
+);
+
+const PROFILE_HEADER: [&str; 12] = [
+    "Instance Type",
+    "Accelerator",
+    "Cost/M Input Tokens",
+    "Cost/M Output Tokens",
+    "Output Tokens/s",
+    "NTPOT(ms)",
+    "TTFT(ms)",
+    "ITL(ms)",
+    "Model Server",
+    "Model Server Version",
+    "Model",
+    "Variant",
+];
+
+pub fn profiles(args: &ProfilesListArgs) -> Result<String> {
+    let cat = Catalog::load(&args.list.catalog)?;
+    let pm = parse_pricing_model(&args.pricing_model)?;
+    let checks: [FilterFlag; 5] = [
+        ("--model", &args.model, |p| Some(p.key.model.clone())),
+        ("--model-server", &args.model_server, |p| {
+            Some(p.key.model_server.clone())
+        }),
+        ("--model-server-version", &args.model_server_version, |p| {
+            Some(p.key.model_server_version.clone())
+        }),
+        ("--accelerator-type", &args.accelerator_type, |p| {
+            Some(p.key.accelerator.clone())
+        }),
+        ("--use-case", &args.use_case, |p| p.key.use_case.clone()),
+    ];
+    for (flag, value, field) in &checks {
+        if let Some(v) = value {
+            check_known(flag, v, &cat.values(field))?;
+        }
+    }
+    let targets = targets(&args.targets)?;
+    let matches = |p: &Profile| {
+        checks
+            .iter()
+            .all(|(_, value, field)| value.as_ref().is_none_or(|v| field(p).as_ref() == Some(v)))
+    };
+    let mut rows = at_points(&cat, &targets, matches);
+    let cost_of = |r: &ProfileAtPoint| r.evaluation.cost(pm).and_then(|c| c.cost);
+    rows.retain(|r| {
+        let c = cost_of(r);
+        args.target_cost_per_million_output_tokens
+            .is_none_or(|t| c.is_some_and(|c| c.usd_per_million_output <= t))
+            && args
+                .target_cost_per_million_input_tokens
+                .is_none_or(|t| c.is_some_and(|c| c.usd_per_million_input <= t))
+    });
+    rows.sort_by(|a, b| {
+        let ca = cost_of(a).map(|c| c.usd_per_million_output);
+        let cb = cost_of(b).map(|c| c.usd_per_million_output);
+        a.profile
+            .key
+            .model
+            .cmp(&b.profile.key.model)
+            .then(ca.is_none().cmp(&cb.is_none()))
+            .then(ca.unwrap_or(0.0).total_cmp(&cb.unwrap_or(0.0)))
+            .then(a.profile.id.cmp(&b.profile.id))
+    });
+    if rows.is_empty() {
+        eprintln!(
+            "no profile matches the filters{}",
+            if targets.is_empty() {
+                ""
+            } else {
+                " and meets the targets"
+            }
+        );
+    }
+    let table_rows: Vec<Vec<String>> = rows.iter().map(|r| profile_row(r, pm, &cat)).collect();
+    let structured = Value::Array(
+        rows.iter()
+            .map(|r| {
+                profile_json(
+                    r.profile,
+                    &r.evaluation,
+                    &PointContext {
+                        kind: r.kind,
+                        knee: r.knee,
+                        stat: cat.cfg.percentile,
+                        pricing_model: pm,
+                        ratio: cat.cfg.output_input_cost_ratio,
+                    },
+                )
+            })
+            .collect(),
+    );
+    output::print(args.list.format, &PROFILE_HEADER, &table_rows, &structured)
+}
+
+fn profile_row(r: &ProfileAtPoint, pm: PricingModel, cat: &Catalog) -> Vec<String> {
+    let k = &r.profile.key;
+    let p = &r.evaluation.point;
+    let stat = cat.cfg.percentile.for_curve(&r.profile.points);
+    let cost = r.evaluation.cost(pm).and_then(|c| c.cost);
+    vec![
+        k.instance_type.clone().unwrap_or_else(|| "N/A".into()),
+        k.accelerator.clone(),
+        output::cost(cost.map(|c| c.usd_per_million_input)),
+        output::cost(cost.map(|c| c.usd_per_million_output)),
+        output::num(Some(p.output_tokens_per_s)),
+        output::num(stat.of(&p.ntpot)),
+        output::num(stat.of(&p.ttft)),
+        output::num(stat.of(&p.itl)),
+        k.model_server.clone(),
+        k.model_server_version.clone(),
+        k.model.clone(),
+        k.variant.clone().unwrap_or_default(),
+    ]
+}
+
+const BENCHMARK_HEADER: [&str; 12] = [
+    "Instance Type",
+    "Accelerator Type",
+    "Model Name",
+    "Model Server Name",
+    "Model Server Version",
+    "Output Tokens/s",
+    "NTPOT (ms)",
+    "TTFT (ms)",
+    "ITL (ms)",
+    "QPS",
+    "Cost/M Input Tokens",
+    "Cost/M Output Tokens",
+];
+
+pub fn benchmarks(args: &BenchmarksListArgs) -> Result<String> {
+    let cat = Catalog::load(&args.catalog)?;
+    let pm = parse_pricing_model(&args.pricing_model)?;
+    check_known(
+        "--model",
+        &args.model,
+        &cat.values(|p| Some(p.key.model.clone())),
+    )?;
+    check_known(
+        "--model-server",
+        &args.model_server,
+        &cat.values(|p| (p.key.model == args.model).then(|| p.key.model_server.clone())),
+    )?;
+    let for_model =
+        |p: &Profile| p.key.model == args.model && p.key.model_server == args.model_server;
+    if let Some(it) = &args.instance_type {
+        check_known(
+            "--instance-type",
+            it,
+            &cat.values(|p| {
+                if for_model(p) {
+                    p.key.instance_type.clone()
+                } else {
+                    None
+                }
+            }),
+        )?;
+    }
+    let mut rows = Vec::new();
+    let mut structured = Vec::new();
+    for (profile, knee) in &cat.profiles {
+        if !for_model(profile)
+            || args
+                .instance_type
+                .as_ref()
+                .is_some_and(|it| profile.key.instance_type.as_ref() != Some(it))
+        {
+            continue;
+        }
+        let stat = cat.cfg.percentile.for_curve(&profile.points);
+        let k = &profile.key;
+        let mut stats = Vec::new();
+        for point in &profile.points {
+            let ev = evaluate(profile, point.clone(), false, &cat.cfg, &cat.prices);
+            let cost = ev.cost(pm).and_then(|c| c.cost);
+            rows.push(vec![
+                k.instance_type.clone().unwrap_or_else(|| "N/A".into()),
+                k.accelerator.clone(),
+                k.model.clone(),
+                k.model_server.clone(),
+                k.model_server_version.clone(),
+                output::num(Some(point.output_tokens_per_s)),
+                output::num(stat.of(&point.ntpot)),
+                output::num(stat.of(&point.ttft)),
+                output::num(stat.of(&point.itl)),
+                output::num(queries_per_second(point)),
+                output::cost(cost.map(|c| c.usd_per_million_input)),
+                output::cost(cost.map(|c| c.usd_per_million_output)),
+            ]);
+            stats.push(site_gen::api::performance_stats(
+                point,
+                &ev,
+                stat,
+                pm,
+                cat.cfg.output_input_cost_ratio,
+            ));
+        }
+        let mut entry = profile_json(
+            profile,
+            &evaluate(
+                profile,
+                profile.points[knee.index].clone(),
+                false,
+                &cat.cfg,
+                &cat.prices,
+            ),
+            &PointContext {
+                kind: "knee",
+                knee,
+                stat: cat.cfg.percentile,
+                pricing_model: pm,
+                ratio: cat.cfg.output_input_cost_ratio,
+            },
+        );
+        entry["performanceStats"] = Value::Array(stats);
+        entry["pointKind"] = json!("all-measured-points");
+        structured.push(entry);
+    }
+    output::print(
+        args.format,
+        &BENCHMARK_HEADER,
+        &rows,
+        &Value::Array(structured),
+    )
+}
