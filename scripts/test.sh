@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, unit + end-to-end tests.
-# Same command on a laptop and in CI (.ci/run installs the prerequisites first).
+# The whole test suite: formatting, lints, Rust unit + end-to-end tests, manifest validation
+# against the Kubernetes schemas. Same command on a laptop and in CI (.ci/run installs the
+# prerequisites first: see tests/requirements.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== cargo fmt --check"
@@ -9,3 +10,6 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
+echo "== manifests validate against Kubernetes 1.33 and the CRD schemas"
+cargo build --locked --bin infercat
+python3 -m pytest -q tests/manifests

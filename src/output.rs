@@ -15,8 +15,26 @@ pub fn num(v: Option<f64>) -> String {
     v.map_or_else(|| "N/A".to_string(), |x| format!("{x:.2}"))
 }
 
+/// A table cell on one line: control characters (line breaks in a model name) are shown
+/// escaped, so a value can never break the table's rows.
+fn one_line(cell: &str) -> String {
+    cell.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
 /// Left-aligned columns separated by two spaces, header first.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| one_line(c)).collect())
+        .collect();
     let widths: Vec<usize> = (0..header.len())
         .map(|i| {
             rows.iter()
@@ -88,5 +106,7 @@ mod tests {
     fn table_columns_align() {
         let t = table(&["A", "Long header"], &[vec!["xxxx".into(), "1".into()]]);
         assert_eq!(t, "A     Long header\nxxxx  1\n");
+        let t = table(&["A"], &[vec!["x\ny".into()]]);
+        assert_eq!(t, "A\nx\\ny\n");
     }
 }

@@ -1,0 +1,300 @@
+//! End-to-end tests of the query verbs and `manifests create` on the bundled catalog: whole
+//! outputs against golden files (regenerate with `UPDATE_GOLDEN=1 cargo test --test cli_e2e`),
+//! and single facts about operating points, errors and exit codes.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// The bundled catalog, built once into a temp dir shared by the tests of this file.
+fn catalog() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = infercat(
+            &repo_path(""),
+            &["build", "--out", dir.path().to_str().unwrap(), "--strict"],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        dir
+    })
+    .path()
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    let mut full: Vec<&str> = args.to_vec();
+    full.extend(["--out", catalog().to_str().unwrap()]);
+    infercat(&repo_path(""), &full)
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = repo_path("tests/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 creates it)", path.display()));
+    assert!(
+        expected == actual,
+        "{name} differs from its golden file; diff with UPDATE_GOLDEN=1 and review"
+    );
+}
+
+#[test]
+fn golden_outputs() {
+    golden("models_list.txt", &ok(&["models", "list"]));
+    golden(
+        "accelerators_list.csv",
+        &ok(&["accelerators", "list", "--format=csv"]),
+    );
+    golden("profiles_list.txt", &ok(&["profiles", "list"]));
+    golden(
+        "profiles_list_ntpot20.json",
+        &ok(&[
+            "profiles",
+            "list",
+            "--model=meta-llama/Llama-3.1-8B-Instruct",
+            "--target-ntpot-milliseconds=20",
+            "--format=json",
+        ]),
+    );
+    golden(
+        "benchmarks_list_llama31_vllm.csv",
+        &ok(&[
+            "benchmarks",
+            "list",
+            "--model=meta-llama/Llama-3.1-8B-Instruct",
+            "--model-server=vllm",
+        ]),
+    );
+    golden(
+        "manifest_llama31_h100_ntpot20.yaml",
+        &ok(&[
+            "manifests",
+            "create",
+            "--model=meta-llama/Llama-3.1-8B-Instruct",
+            "--model-server=vllm",
+            "--accelerator-type=nvidia-h100-80gb",
+            "--variant=baseline",
+            "--target-ntpot-milliseconds=20",
+        ]),
+    );
+}
+
+#[test]
+fn benchmarks_list_has_the_spec_header_and_one_row_per_point() {
+    let csv = ok(&[
+        "benchmarks",
+        "list",
+        "--model=meta-llama/Llama-3.1-8B-Instruct",
+        "--model-server=vllm",
+    ]);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "Instance Type,Accelerator Type,Model Name,Model Server Name,Model Server Version,Output Tokens/s,NTPOT (ms),TTFT (ms),ITL (ms),QPS,Cost/M Input Tokens,Cost/M Output Tokens"
+    );
+    assert_eq!(lines.count(), 6 * 7);
+}
+
+fn profiles_json(args: &[&str]) -> Vec<serde_json::Value> {
+    let mut full = vec!["profiles", "list", "--format=json"];
+    full.extend_from_slice(args);
+    serde_json::from_str::<serde_json::Value>(&ok(&full))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn operating_point_lies_between_the_measured_points_around_it() {
+    // Baseline vLLM config: NTPOT p50 is 16.04 ms at 92.19 req/s and 66.51 ms at 122.59 req/s.
+    let list = profiles_json(&[
+        "--model=meta-llama/Llama-3.1-8B-Instruct",
+        "--model-server-version=v0.11.0",
+        "--target-ntpot-milliseconds=20",
+    ]);
+    let baseline = list.iter().find(|p| p["variant"] == "baseline").unwrap();
+    let stats = &baseline["performanceStats"][0];
+    let load = stats["load"].as_f64().unwrap();
+    assert!(load > 92.19 && load < 122.59, "{load}");
+    assert!((stats["ntpotMilliseconds"].as_f64().unwrap() - 20.0).abs() < 1e-9);
+    assert_eq!(baseline["pointKind"], "operating-point");
+    // Without targets, the knee.
+    let knees = profiles_json(&[
+        "--model=meta-llama/Llama-3.1-8B-Instruct",
+        "--model-server-version=v0.11.0",
+    ]);
+    let k = knees.iter().find(|p| p["variant"] == "baseline").unwrap();
+    assert_eq!(k["performanceStats"][0]["load"], 92.19);
+    assert_eq!(k["pointKind"], "knee");
+    assert_eq!(k["performanceStats"][0]["cost"][0]["pricingModel"], "spot");
+}
+
+#[test]
+fn a_target_below_every_measured_latency_returns_nothing_and_no_hpa() {
+    assert!(profiles_json(&["--target-ntpot-milliseconds=1"]).is_empty());
+    let yaml = ok(&[
+        "manifests",
+        "create",
+        "--model=meta-llama/Llama-3.1-8B-Instruct",
+        "--model-server=vllm",
+        "--accelerator-type=nvidia-h100-80gb",
+        "--target-ntpot-milliseconds=1",
+    ]);
+    assert!(!yaml.contains("kind: HorizontalPodAutoscaler"));
+    assert!(yaml.contains(
+        "# No HorizontalPodAutoscaler: no measured point of this profile meets NTPOT <= 1 ms"
+    ));
+}
+
+#[test]
+fn cost_targets_filter_on_the_chosen_pricing_model() {
+    let cheap = profiles_json(&["--target-cost-per-million-output-tokens=0.06"]);
+    assert!(!cheap.is_empty());
+    for p in &cheap {
+        assert!(
+            p["performanceStats"][0]["cost"][0]["costPerMillionOutputTokens"]
+                .as_f64()
+                .unwrap()
+                <= 0.06
+        );
+    }
+    // No on-demand H100 price survives the checks, so nothing qualifies on-demand at that cost.
+    assert!(
+        profiles_json(&[
+            "--pricing-model=on-demand",
+            "--accelerator-type=nvidia-h100-80gb",
+            "--target-cost-per-million-output-tokens=10"
+        ])
+        .is_empty()
+    );
+}
+
+#[test]
+fn unknown_names_are_usage_errors_with_the_closest_valid_value_first() {
+    let out = run(&[
+        "model-servers",
+        "list",
+        "--model=meta-llama/Llama-3.1-8B-Instruc",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("unknown --model `meta-llama/Llama-3.1-8B-Instruc`; valid values (closest first): meta-llama/Llama-3.1-8B-Instruct,"), "{err}");
+    let out = run(&["profiles", "list", "--accelerator-type=h100"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("nvidia-h100-80gb"));
+    let out = run(&["profiles", "list", "--pricing-model=weekly"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&[
+        "manifests",
+        "create",
+        "--model=meta-llama/Meta-Llama-3-8B-Instruct",
+        "--model-server=tgi",
+        "--accelerator-type=unknown",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "unknown hardware cannot be deployed"
+    );
+    assert!(stderr(&out).contains("accelerator is unknown"));
+    let out = run(&[
+        "manifests",
+        "create",
+        "--model=meta-llama/Meta-Llama-3-8B",
+        "--model-server=vllm",
+        "--accelerator-type=nvidia-a100-80gb",
+        "--model-bucket-uri=s3://x",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn list_verbs_answer_from_the_catalog() {
+    assert_eq!(
+        ok(&[
+            "model-servers",
+            "list",
+            "--model=mistralai/Mistral-7B-Instruct-v0.2"
+        ]),
+        "MODEL_SERVER\ntgi\n"
+    );
+    assert_eq!(
+        ok(&[
+            "model-server-versions",
+            "list",
+            "--model=meta-llama/Meta-Llama-3-8B",
+            "--model-server=vllm"
+        ]),
+        "MODEL_SERVER_VERSION\nv0.5.3.post1\nv0.5.5\n"
+    );
+    let yaml = ok(&[
+        "accelerators",
+        "list",
+        "--model=meta-llama/Meta-Llama-3-70B",
+        "--format=yaml",
+    ]);
+    assert!(yaml.contains("acceleratorType: nvidia-a100-80gb"), "{yaml}");
+}
+
+#[test]
+fn a_missing_catalog_is_built_first_with_a_note() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = infercat(
+        &repo_path(""),
+        &[
+            "models",
+            "list",
+            "--out",
+            tmp.path().join("fresh").to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("note: no catalog at"));
+    assert!(stdout(&out).starts_with("MODEL\n"));
+}
+
+#[test]
+fn help_lists_the_gcloud_flags() {
+    let help = stdout(&infercat(&repo_path(""), &["profiles", "list", "--help"]));
+    for flag in [
+        "--model",
+        "--model-server",
+        "--model-server-version",
+        "--accelerator-type",
+        "--pricing-model",
+        "--target-ntpot-milliseconds",
+        "--target-ttft-milliseconds",
+        "--target-itl-milliseconds",
+        "--target-cost-per-million-output-tokens",
+        "--target-cost-per-million-input-tokens",
+        "--use-case",
+        "--format",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from --help");
+    }
+    let help = stdout(&infercat(
+        &repo_path(""),
+        &["manifests", "create", "--help"],
+    ));
+    for flag in [
+        "--namespace",
+        "--model-bucket-uri",
+        "--output",
+        "--output-path",
+        "--platform",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from --help");
+    }
+}

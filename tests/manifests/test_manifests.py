@@ -1,0 +1,189 @@
+"""Every generated manifest validates: a matrix over model servers, GPU/TPU, HPA on/off,
+bucket on/off and gke/generic, each document checked against the Kubernetes OpenAPI schemas
+(kubernetes-validate, strict, 1.33.0) or the PodMonitoring/ServiceMonitor CRD schemas
+(jsonschema, unknown fields rejected). Hostile model names and server args stay intact."""
+
+import copy
+import itertools
+import json
+import os
+import pathlib
+import subprocess
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+SCHEMAS = pathlib.Path(__file__).resolve().parent / "schemas"
+BIN = pathlib.Path(os.environ.get("INFERCAT_BIN", REPO / "target" / "debug" / "infercat"))
+K8S_VERSION = "1.33.0"
+
+HOSTILE_MODEL = 'evil/"quoted": {{ x }} {% y %}\nnext line <script>alert(1)</script>\'&'
+HOSTILE_ARGS = ['--chat-template={{ messages }}: "q"', "--x=line\nbreak # not a comment", "<script>alert(2)</script>"]
+
+PROFILES = {
+    # name: (model, server, accelerator, tpu)
+    "vllm-gpu": ("fixture/vllm-gpu-model", "vllm", "nvidia-h100-80gb", False),
+    "vllm-tpu": ("fixture/vllm-tpu-model", "vllm", "tpu-v6e-slice", True),
+    "sglang-gpu": ("fixture/sglang-model", "sglang", "nvidia-l4", False),
+    "tgi-gpu": ("fixture/tgi-model", "tgi", "nvidia-a100-80gb", False),
+    "large": ("fixture/large-model", "vllm", "nvidia-h200-141gb", False),
+    "hostile": (HOSTILE_MODEL, "vllm", "nvidia-l4", False),
+}
+
+
+@pytest.fixture(scope="session")
+def catalog(tmp_path_factory):
+    out = tmp_path_factory.mktemp("catalog")
+    subprocess.run(
+        [BIN, "build", "--raw", REPO / "tests/fixtures/catalog", "--out", out, "--strict"],
+        cwd=REPO, check=True, capture_output=True,
+    )
+    return out
+
+
+def create(catalog, profile, *extra, output="manifest"):
+    model, server, accel, _ = PROFILES[profile]
+    cmd = [BIN, "manifests", "create", "--out", catalog, "--models-file", REPO / "tests/fixtures/catalog-models.toml",
+           f"--model={model}", f"--model-server={server}", f"--accelerator-type={accel}", f"--output={output}", *extra]
+    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def crd_schema(file_name, version):
+    crd = yaml.safe_load((SCHEMAS / file_name).read_text())
+    schema = next(v for v in crd["spec"]["versions"] if v["name"] == version)["schema"]["openAPIV3Schema"]
+    schema = copy.deepcopy(schema)
+    schema["properties"]["metadata"] = {"type": "object"}
+
+    def close(node):
+        if isinstance(node, dict):
+            if "properties" in node and not node.get("x-kubernetes-preserve-unknown-fields"):
+                node.setdefault("additionalProperties", False)
+            for v in node.values():
+                close(v)
+        elif isinstance(node, list):
+            for v in node:
+                close(v)
+
+    close(schema)
+    return schema
+
+
+CRDS = {
+    ("monitoring.googleapis.com/v1", "PodMonitoring"): ("monitoring.googleapis.com_podmonitorings.yaml", "v1"),
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): ("monitoring.coreos.com_servicemonitors.yaml", "v1"),
+}
+
+
+def validate(doc):
+    key = (doc["apiVersion"], doc["kind"])
+    if key in CRDS:
+        jsonschema.validate(doc, crd_schema(*CRDS[key]))
+    else:
+        kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+
+
+def docs_of(text):
+    return [d for d in yaml.safe_load_all(text) if d is not None]
+
+
+MATRIX = [
+    (profile, hpa, bucket, platform)
+    for profile, hpa, bucket, platform in itertools.product(
+        ["vllm-gpu", "vllm-tpu", "sglang-gpu", "tgi-gpu", "large", "hostile"], [False, True], [False, True], ["gke", "generic"])
+    # TPUs and Cloud Storage FUSE exist only on GKE.
+    if platform == "gke" or (not bucket and not PROFILES[profile][3])
+]
+
+
+@pytest.mark.parametrize("profile,hpa,bucket,platform", MATRIX)
+def test_manifest_validates(catalog, profile, hpa, bucket, platform):
+    extra = [f"--platform={platform}"]
+    if hpa:
+        extra.append("--target-ntpot-milliseconds=14")
+    if bucket:
+        extra.append("--model-bucket-uri=gs://infercat-models/weights/llama")
+    text = create(catalog, profile, *extra)
+    docs = docs_of(text)
+    kinds = [d["kind"] for d in docs]
+    monitor = "PodMonitoring" if platform == "gke" else "ServiceMonitor"
+    assert kinds == ["Deployment", "Service", monitor] + (["HorizontalPodAutoscaler"] if hpa else [])
+    for d in docs:
+        validate(d)
+        assert d["metadata"]["annotations"]["infercat.io/generator"].startswith("infercat ")
+        assert "infercat.io/data-snapshot" in d["metadata"]["annotations"]
+    pod = docs[0]["spec"]["template"]
+    container = pod["spec"]["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    secret = [e for e in env.values() if "valueFrom" in e][0]["valueFrom"]["secretKeyRef"]
+    assert secret == {"name": "hf-secret", "key": "hf_api_token"}
+    assert env["MODEL_ID"]["value"] == PROFILES[profile][0]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/health"
+    if PROFILES[profile][3]:
+        assert pod["spec"]["nodeSelector"]["cloud.google.com/gke-tpu-topology"] == "2x2"
+        assert container["resources"]["limits"]["google.com/tpu"] == 4
+        assert "VLLM_XLA_CACHE_PATH" in env
+    elif platform == "gke":
+        assert pod["spec"]["nodeSelector"]["cloud.google.com/gke-accelerator"] == PROFILES[profile][2]
+    if bucket:
+        assert pod["metadata"]["annotations"]["gke-gcsfuse/volumes"] == "true"
+        volumes = {v["name"]: v for v in pod["spec"]["volumes"]}
+        assert volumes["model-bucket"]["csi"]["driver"] == "gcsfuse.csi.storage.gke.io"
+        assert volumes["gke-gcsfuse-cache"]["emptyDir"]["medium"] == "Memory"
+    assert ("HF_HOME" in env) == (profile == "large" and not bucket)
+    if hpa:
+        h = docs[-1]["spec"]
+        name = h["metrics"][0]["pods"]["metric"]["name"]
+        assert ("|" in name) == (platform == "gke")
+        assert h["behavior"]["scaleUp"]["stabilizationWindowSeconds"] == 0
+        assert h["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 300
+    if profile == "hostile":
+        for arg in HOSTILE_ARGS:
+            assert arg in container["args"]
+
+
+def test_comments_parse_as_yaml_and_name_the_adapter(catalog):
+    text = create(catalog, "vllm-gpu", "--target-ntpot-milliseconds=14", output="all")
+    docs = docs_of(text)
+    assert [d["kind"] for d in docs][-1] == "HorizontalPodAutoscaler"
+    comments = text[text.index("# What this deploys"):]
+    assert all(line.startswith("#") for line in comments.splitlines())
+    assert "Custom Metrics Stackdriver Adapter" in comments
+    assert "infercat manifests create" in comments
+
+
+def test_hostile_comments_cannot_escape(catalog):
+    text = create(catalog, "hostile", "--target-ntpot-milliseconds=14", output="all")
+    comments = text[text.index("# What this deploys"):]
+    assert all(line.startswith("#") for line in comments.splitlines())
+    docs_of(text)
+
+
+def test_unreachable_target_gives_no_hpa_and_says_why(catalog):
+    text = create(catalog, "vllm-gpu", "--target-ntpot-milliseconds=1", output="all")
+    assert [d["kind"] for d in docs_of(text)] == ["Deployment", "Service", "PodMonitoring"]
+    assert "# No HorizontalPodAutoscaler: no measured point" in text
+
+
+def test_same_inputs_give_identical_bytes(catalog):
+    a = create(catalog, "tgi-gpu", "--target-ntpot-milliseconds=14", "--model-bucket-uri=gs://b-1/x", output="all")
+    b = create(catalog, "tgi-gpu", "--target-ntpot-milliseconds=14", "--model-bucket-uri=gs://b-1/x", output="all")
+    assert a == b
+
+
+def test_output_path_writes_a_file(catalog, tmp_path):
+    target = tmp_path / "m.yaml"
+    model, server, accel, _ = PROFILES["vllm-gpu"]
+    done = subprocess.run(
+        [BIN, "manifests", "create", "--out", catalog, f"--model={model}", f"--model-server={server}",
+         f"--accelerator-type={accel}", f"--output-path={target}"],
+        cwd=REPO, capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    assert str(target) in done.stderr
+    assert docs_of(target.read_text())[0]["kind"] == "Deployment"
