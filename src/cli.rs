@@ -18,12 +18,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the whole pipeline: ingest raw runs, analyze every profile.
+    /// Run the whole pipeline: ingest raw runs, analyze every profile, render the site.
     Build {
         #[command(flatten)]
         pipeline: PipelineArgs,
         #[command(flatten)]
         analysis: AnalysisArgs,
+        #[command(flatten)]
+        site: SiteArgs,
     },
     /// Read raw benchmark runs into <out>/data/benchmarks.parquet.
     Ingest(PipelineArgs),
@@ -34,6 +36,28 @@ pub enum Command {
         out: PathBuf,
         #[command(flatten)]
         analysis: AnalysisArgs,
+    },
+    /// Render the static catalog site into <out>/site from the tables in <out>/data.
+    Site {
+        /// Output directory holding data/benchmarks.parquet.
+        #[arg(long, default_value = "output")]
+        out: PathBuf,
+        #[command(flatten)]
+        analysis: AnalysisArgs,
+        #[command(flatten)]
+        site: SiteArgs,
+    },
+    /// Generate synthetic raw runs (marked synthetic) for scale tests and benchmarks.
+    Synth {
+        /// Number of profiles (one run directory each).
+        #[arg(long)]
+        profiles: usize,
+        /// Measured points per profile.
+        #[arg(long, default_value_t = 10)]
+        points: usize,
+        /// Directory to write the runs into.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Models with benchmarked profiles.
     Models {
@@ -283,6 +307,24 @@ pub struct ManifestsCreateArgs {
     pub pricing_model: String,
     #[command(flatten)]
     pub catalog: CatalogArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SiteArgs {
+    /// Model facts (weight sizes) for the site's manifests.
+    #[arg(
+        long = "models-file",
+        default_value = "data/models.toml",
+        help_heading = "Site"
+    )]
+    pub models_file: PathBuf,
+    /// Pricing model the pages lead with (all four are shown).
+    #[arg(
+        long = "site-pricing-model",
+        default_value = "spot",
+        help_heading = "Site"
+    )]
+    pub pricing_model: String,
 }
 
 #[derive(Debug, Args, Clone)]

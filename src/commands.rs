@@ -31,9 +31,32 @@ pub fn run(command: Command) -> Result<()> {
     match command {
         Command::Ingest(args) => run_ingest(&args),
         Command::Analyze { out, analysis } => run_analyze(&out, &analysis),
-        Command::Build { pipeline, analysis } => {
+        Command::Build {
+            pipeline,
+            analysis,
+            site,
+        } => {
             run_ingest(&pipeline)?;
-            run_analyze(&pipeline.out, &analysis)
+            run_analyze(&pipeline.out, &analysis)?;
+            crate::site_cmd::run(&pipeline.out, &analysis, &site)
+        }
+        Command::Site {
+            out,
+            analysis,
+            site,
+        } => crate::site_cmd::run(&out, &analysis, &site),
+        Command::Synth {
+            profiles,
+            points,
+            out,
+        } => {
+            pipeline::synth::generate(&out, profiles, points)
+                .with_context(|| format!("cannot write synthetic runs to {}", out.display()))?;
+            eprintln!(
+                "synth: wrote {profiles} synthetic runs of {points} points to {}",
+                out.display()
+            );
+            Ok(())
         }
         Command::Models {
             action: ModelsAction::List(list),

@@ -7,6 +7,7 @@ mod commands;
 mod manifest_cmd;
 mod output;
 mod query;
+mod site_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -54,7 +54,7 @@ fn describe_json(v: &serde_json::Value) -> String {
 /// Failures that stop a pipeline stage (as opposed to one rejected input file).
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
-    #[error("cannot read {path}: {source}")]
+    #[error("I/O error on {path}")]
     Io {
         path: PathBuf,
         #[source]

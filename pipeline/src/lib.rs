@@ -18,5 +18,6 @@ pub mod profile;
 pub mod report;
 pub mod run_meta;
 pub mod schema;
+pub mod synth;
 
 pub use error::{FormatError, PipelineError};

@@ -58,6 +58,14 @@ impl ProfileKey {
     }
 }
 
+/// A URL-safe, collision-free name for a model's page: its slug plus a short hash of the id.
+pub fn model_slug(model: &str) -> String {
+    let digest = Sha256::digest(model.as_bytes());
+    let short: String = digest[..3].iter().map(|b| format!("{b:02x}")).collect();
+    let base: String = slug(model).chars().take(60).collect();
+    format!("{}-{short}", base.trim_end_matches('-'))
+}
+
 fn last_path_segment(model: &str) -> &str {
     model.rsplit('/').next().unwrap_or(model)
 }

@@ -386,6 +386,20 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, PipelineError> {
         })
 }
 
+/// A Parquet table as CSV bytes (for the site's downloads).
+pub fn parquet_to_csv(path: &Path) -> Result<Vec<u8>, PipelineError> {
+    let mut df = read_parquet(path)?;
+    let mut out = Vec::new();
+    CsvWriter::new(&mut out)
+        .include_header(true)
+        .finish(&mut df)
+        .map_err(|source| PipelineError::Parquet {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(out)
+}
+
 /// Reads `benchmarks.parquet` into rows.
 pub fn read_benchmarks(path: &Path) -> Result<Vec<BenchmarkRow>, PipelineError> {
     let df = read_parquet(path)?;

@@ -3,7 +3,9 @@
 //! embedded at build time; nothing is assembled by string concatenation here.
 
 pub mod api;
+pub mod charts;
 pub mod manifests;
+pub mod site;
 pub mod templates;
 
 /// The generator name written into every artifact.

@@ -26,7 +26,62 @@ const TEMPLATES: &[(&str, &str)] = &[
         "manifests/servers/tgi.yaml.j2",
         include_str!("../../templates/manifests/servers/tgi.yaml.j2"),
     ),
+    (
+        "charts/line.svg.j2",
+        include_str!("../../templates/charts/line.svg.j2"),
+    ),
+    (
+        "site/base.html.j2",
+        include_str!("../../templates/site/base.html.j2"),
+    ),
+    (
+        "site/index.html.j2",
+        include_str!("../../templates/site/index.html.j2"),
+    ),
+    (
+        "site/models.html.j2",
+        include_str!("../../templates/site/models.html.j2"),
+    ),
+    (
+        "site/model.html.j2",
+        include_str!("../../templates/site/model.html.j2"),
+    ),
+    (
+        "site/profile.html.j2",
+        include_str!("../../templates/site/profile.html.j2"),
+    ),
+    (
+        "site/methodology.html.j2",
+        include_str!("../../templates/site/methodology.html.j2"),
+    ),
+    (
+        "site/ingest-report.html.j2",
+        include_str!("../../templates/site/ingest-report.html.j2"),
+    ),
+    (
+        "site/downloads.html.j2",
+        include_str!("../../templates/site/downloads.html.j2"),
+    ),
 ];
+
+/// Static assets copied into the site as they are.
+pub const STYLE_CSS: &str = include_str!("../../templates/site/assets/style.css");
+pub const APP_JS: &str = include_str!("../../templates/site/assets/app.js");
+
+/// HTML escaping for `.html` and `.svg` templates, JSON-quoted scalars for `.yaml`.
+fn auto_escape(name: &str) -> minijinja::AutoEscape {
+    let name = name.strip_suffix(".j2").unwrap_or(name);
+    match name.rsplit('.').next() {
+        Some("html" | "svg" | "xml") => minijinja::AutoEscape::Html,
+        Some("yaml" | "yml" | "json") => minijinja::AutoEscape::Json,
+        _ => minijinja::AutoEscape::None,
+    }
+}
+
+/// Any serializable value as a template value.
+pub fn val<T: serde::Serialize>(value: T) -> Value {
+    Value::from(minijinja::value::Serde(value))
+}
 
 /// Builds the environment; fails only if a bundled template does not parse (a build bug that
 /// the tests catch).
@@ -40,6 +95,7 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
             .build()?,
     );
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(auto_escape);
     env.add_filter("oneline", oneline);
     for (name, source) in TEMPLATES {
         env.add_template(name, source)?;
@@ -69,6 +125,19 @@ mod tests {
     #[test]
     fn every_template_parses() {
         environment().unwrap();
+    }
+
+    #[test]
+    fn svg_and_html_are_escaped() {
+        let mut env = environment().unwrap();
+        env.add_template("t.svg.j2", "<text>{{ x }}</text>")
+            .unwrap();
+        let out = env
+            .get_template("t.svg.j2")
+            .unwrap()
+            .render(minijinja::context! { x => "<script>" })
+            .unwrap();
+        assert_eq!(out, "<text>&lt;script&gt;</text>");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 mod catalog;
 mod checks;
 mod machine_parts;
-mod overrides;
+pub mod overrides;
 mod user_file;
 
 pub use catalog::{PriceBook, PriceIssue, Quote, QuoteOutcome};
