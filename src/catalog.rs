@@ -6,7 +6,7 @@ use crate::commands::{analysis_config, price_sources, usage};
 use anyhow::{Context, Result};
 use pipeline::analysis::knee::{Knee, find_knee};
 use pipeline::analysis::{AnalysisConfig, Profile, group_profiles};
-use pipeline::ingest::{BENCHMARKS_FILE, REPORT_FILE};
+use pipeline::ingest::BENCHMARKS_FILE;
 use pipeline::model_facts::ModelCatalog;
 use pipeline::pricing::PriceBook;
 use std::collections::BTreeSet;
@@ -16,7 +16,6 @@ pub struct Catalog {
     pub profiles: Vec<(Profile, Knee)>,
     pub prices: PriceBook,
     pub cfg: AnalysisConfig,
-    pub snapshot: String,
     pub models: ModelCatalog,
 }
 
@@ -41,17 +40,11 @@ impl Catalog {
         let prices = price_sources(&args.analysis)
             .load()
             .context("cannot load prices")?;
-        let snapshot = std::fs::read_to_string(data.join(REPORT_FILE))
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .and_then(|v| v["snapshot"].as_str().map(str::to_string))
-            .unwrap_or_else(|| "unknown".to_string());
         let models = ModelCatalog::load(&args.models_file).context("cannot read model facts")?;
         Ok(Self {
             profiles,
             prices,
             cfg,
-            snapshot,
             models,
         })
     }

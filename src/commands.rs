@@ -5,10 +5,9 @@ use crate::cli::{
     ModelServerVersionsAction, ModelServersAction, ModelsAction, PipelineArgs, ProfilesAction,
     UseCasesAction,
 };
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use pipeline::analysis::AnalysisConfig;
-use pipeline::analyze::{self, PriceSources};
-use pipeline::ingest;
+use pipeline::analyze::PriceSources;
 use std::path::Path;
 
 /// A mistake in how the command was called (exit code 2), as opposed to a runtime failure.
@@ -28,23 +27,48 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
 }
 
 pub fn run(command: Command) -> Result<()> {
+    use crate::build::{Stages, run as build};
     match command {
-        Command::Ingest(args) => run_ingest(&args),
-        Command::Analyze { out, analysis } => run_analyze(&out, &analysis),
+        Command::Ingest(args) => build(
+            &args.out.clone(),
+            Stages {
+                ingest: Some(&args),
+                analyze: None,
+                site: None,
+            },
+        ),
+        Command::Analyze { out, analysis } => build(
+            &out,
+            Stages {
+                ingest: None,
+                analyze: Some(&analysis),
+                site: None,
+            },
+        ),
         Command::Build {
             pipeline,
             analysis,
             site,
-        } => {
-            run_ingest(&pipeline)?;
-            run_analyze(&pipeline.out, &analysis)?;
-            crate::site_cmd::run(&pipeline.out, &analysis, &site)
-        }
+        } => build(
+            &pipeline.out.clone(),
+            Stages {
+                ingest: Some(&pipeline),
+                analyze: Some(&analysis),
+                site: Some((&analysis, &site)),
+            },
+        ),
         Command::Site {
             out,
             analysis,
             site,
-        } => crate::site_cmd::run(&out, &analysis, &site),
+        } => build(
+            &out,
+            Stages {
+                ingest: None,
+                analyze: None,
+                site: Some((&analysis, &site)),
+            },
+        ),
         Command::Synth {
             profiles,
             points,
@@ -99,34 +123,21 @@ fn emit(text: Result<String>) -> Result<()> {
     Ok(())
 }
 
-/// Ingest and analyze with default flags (used when a query finds no catalog).
+/// Ingest and analyze with the given flags (used when a query finds no catalog).
 pub fn build_catalog(raw: &Path, out: &Path, analysis: &AnalysisArgs) -> Result<()> {
-    run_ingest(&PipelineArgs {
+    let pipeline = PipelineArgs {
         raw: raw.to_path_buf(),
         out: out.to_path_buf(),
         strict: false,
-    })?;
-    run_analyze(out, analysis)
-}
-
-fn run_ingest(args: &PipelineArgs) -> Result<()> {
-    let ingested = ingest::ingest(&args.raw).context("ingest failed")?;
-    let data_dir = args.out.join("data");
-    ingest::write_outputs(&ingested, &data_dir)
-        .with_context(|| format!("cannot write tables to {}", data_dir.display()))?;
-    let report = &ingested.report;
-    for issue in &report.rejected {
-        eprintln!("rejected {}: {}", issue.path, issue.reason);
-    }
-    eprintln!("{}", report.summary_line());
-    if args.strict && !report.rejected.is_empty() {
-        bail!(
-            "--strict: {} raw file(s) rejected (see {})",
-            report.rejected.len(),
-            data_dir.join(ingest::REPORT_FILE).display()
-        );
-    }
-    Ok(())
+    };
+    crate::build::run(
+        out,
+        crate::build::Stages {
+            ingest: Some(&pipeline),
+            analyze: Some(analysis),
+            site: None,
+        },
+    )
 }
 
 pub fn analysis_config(args: &AnalysisArgs) -> Result<AnalysisConfig> {
@@ -154,22 +165,4 @@ pub fn price_sources(args: &AnalysisArgs) -> PriceSources {
         catalog_dir: args.prices_dir.clone(),
         user_file: args.prices.clone(),
     }
-}
-
-fn run_analyze(out: &Path, args: &AnalysisArgs) -> Result<()> {
-    let cfg = analysis_config(args)?;
-    let data_dir = out.join("data");
-    let summaries = analyze::analyze(&data_dir, &cfg, &price_sources(args))
-        .with_context(|| format!("analysis of {} failed", data_dir.display()))?;
-    let knees = summaries
-        .iter()
-        .filter(|s| s.knee.method != pipeline::analysis::knee::KneeMethod::NotObserved)
-        .count();
-    eprintln!(
-        "analyze: {} profiles, {} with a knee; wrote {}",
-        summaries.len(),
-        knees,
-        data_dir.join(analyze::PROFILES_FILE).display()
-    );
-    Ok(())
 }

@@ -1,13 +1,14 @@
 //! The `infercat` binary: parses the command line and wires the pipeline and site-gen crates.
 //! Exit codes: 0 ok, 1 runtime failure, 2 usage error (clap's own code for bad arguments).
 
+mod build;
 mod catalog;
 mod cli;
 mod commands;
 mod manifest_cmd;
 mod output;
+mod progress;
 mod query;
-mod site_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;

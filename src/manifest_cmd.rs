@@ -181,7 +181,7 @@ pub fn create(args: &ManifestsCreateArgs) -> Result<()> {
             platform,
             bucket: bucket.as_ref(),
             model_facts: cat.models.get(&chosen.profile.key.model),
-            snapshot: &cat.snapshot,
+            snapshot: &chosen.profile.data_hash(),
             include_hpa: chosen.meets_targets && !t.is_empty(),
             no_hpa_reason: &no_hpa_reason,
             hpa_buffer: cat.cfg.hpa_buffer,

@@ -158,5 +158,13 @@ fn bad_analysis_flags_are_errors() {
         Some(1),
         "a missing table is a runtime failure"
     );
-    assert!(stderr(&o).contains("benchmarks.parquet"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no catalog in /nonexistent-infercat"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        !std::path::Path::new("/nonexistent-infercat").exists(),
+        "nothing is written on failure"
+    );
 }

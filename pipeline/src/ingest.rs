@@ -5,10 +5,14 @@
 use crate::document::Document;
 use crate::error::PipelineError;
 use crate::formats::{self, Parsed, RawFormat};
+use crate::parse_cache::{Outcome, ParseCache};
 use crate::point::{Load, MeasuredPoint, ServerMetrics};
+use crate::progress::{Progress, Silent};
 use crate::report::IngestReport;
 use crate::run_meta::RunMeta;
 use crate::schema::{self, BenchmarkRow};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -25,6 +29,28 @@ pub struct Ingested {
 
 /// Reads every run under `raw_root`. Fails only if the root itself cannot be walked.
 pub fn ingest(raw_root: &Path) -> Result<Ingested, PipelineError> {
+    ingest_with(raw_root, &mut ParseCache::default(), &Silent)
+}
+
+/// What one file of the tree came to.
+enum FileResult {
+    Documentation,
+    OutsideRun,
+    RunTomlInvalid,
+    Read {
+        hash: String,
+        key: String,
+        outcome: Outcome,
+    },
+}
+
+/// Like [`ingest`], reusing parse results from `cache` for files whose content is unchanged,
+/// parsing the rest in parallel, and reporting progress.
+pub fn ingest_with(
+    raw_root: &Path,
+    cache: &mut ParseCache,
+    progress: &dyn Progress,
+) -> Result<Ingested, PipelineError> {
     if !raw_root.is_dir() {
         return Err(PipelineError::NoRawDir(raw_root.to_path_buf()));
     }
@@ -32,45 +58,86 @@ pub fn ingest(raw_root: &Path) -> Result<Ingested, PipelineError> {
     let mut report = IngestReport {
         raw_root: raw_root.display().to_string(),
         files_seen: tree.files.len(),
-        snapshot: tree.snapshot(raw_root),
         ..Default::default()
     };
-    let metas = read_run_metas(raw_root, &tree.run_dirs, &mut report);
+    let (metas, meta_hashes) = read_run_metas(raw_root, &tree.run_dirs, &mut report);
     report.runs = metas.values().filter(|m| m.is_some()).count();
+    progress.start("ingest", tree.files.len());
+    let shared_cache: &ParseCache = cache;
+    let results: Vec<FileResult> = tree
+        .files
+        .par_iter()
+        .map(|file| {
+            let result = classify(raw_root, &tree, &metas, shared_cache, file);
+            progress.advance(1);
+            result
+        })
+        .collect();
+    progress.finish();
+    let mut hashes: Vec<(String, String)> = meta_hashes;
+    let mut entries = BTreeMap::new();
+    let (mut hits, mut misses) = (0, 0);
     let mut pending = Vec::new();
     let mut server_metrics: BTreeMap<PathBuf, ServerMetrics> = BTreeMap::new();
-    for file in &tree.files {
+    for (file, result) in tree.files.iter().zip(results) {
         let shown = raw_root.join(file).display().to_string();
-        if is_documentation(file) {
-            report.ignore(shown, "documentation file, not a result");
-            continue;
+        let (hash, key, outcome) = match result {
+            FileResult::Documentation => {
+                report.ignore(shown, "documentation file, not a result");
+                continue;
+            }
+            FileResult::OutsideRun => {
+                report.reject(shown, "not inside a run directory (no run.toml above it)");
+                continue;
+            }
+            FileResult::RunTomlInvalid => {
+                report.reject(shown, "skipped: its run.toml is invalid (see that entry)");
+                continue;
+            }
+            FileResult::Read { hash, key, outcome } => (hash, key, outcome),
+        };
+        hashes.push((path_text(file), hash));
+        if shared_cache.get(&key).is_some() {
+            hits += 1;
+        } else {
+            misses += 1;
         }
+        entries.insert(key, outcome.clone());
         let Some(run_dir) = tree.run_dir_of(file) else {
-            report.reject(shown, "not inside a run directory (no run.toml above it)");
             continue;
         };
         let Some(Some(meta)) = metas.get(run_dir) else {
-            report.reject(shown, "skipped: its run.toml is invalid (see that entry)");
             continue;
         };
-        match read_file(&raw_root.join(file), meta) {
-            Err(reason) => report.reject(shown, reason),
-            Ok((_, Parsed::NoPoints(reason))) => report.ignore(shown, reason),
-            Ok((_, Parsed::ServerMetrics(m))) => {
+        match outcome {
+            Outcome::Rejected(reason) => report.reject(shown, reason),
+            Outcome::Read {
+                parsed: Parsed::NoPoints(reason),
+                ..
+            } => report.ignore(shown, reason),
+            Outcome::Read {
+                parsed: Parsed::ServerMetrics(m),
+                ..
+            } => {
                 report.files_read += 1;
                 server_metrics.insert(stage_key(file), m);
             }
-            Ok((format, Parsed::Points(points))) => {
-                match rows_for_file(run_dir, file, format, meta, points) {
-                    Ok(rows) => {
-                        report.files_read += 1;
-                        pending.push((stage_key(file), rows));
-                    }
-                    Err(reason) => report.reject(shown, reason),
+            Outcome::Read {
+                tool,
+                parsed: Parsed::Points(points),
+            } => match rows_for_file(run_dir, file, &tool, meta, points) {
+                Ok(rows) => {
+                    report.files_read += 1;
+                    pending.push((stage_key(file), rows));
                 }
-            }
+                Err(reason) => report.reject(shown, reason),
+            },
         }
     }
+    cache.replace(entries);
+    cache.hits = hits;
+    cache.misses = misses;
+    report.snapshot = snapshot(hashes);
     let rows = attach_server_metrics(raw_root, pending, server_metrics, &mut report);
     report.points = rows.len();
     report.profiles = rows
@@ -80,6 +147,64 @@ pub fn ingest(raw_root: &Path) -> Result<Ingested, PipelineError> {
         .len();
     report.normalize();
     Ok(Ingested { rows, report })
+}
+
+fn classify(
+    raw_root: &Path,
+    tree: &RawTree,
+    metas: &RunMetas,
+    cache: &ParseCache,
+    file: &Path,
+) -> FileResult {
+    if is_documentation(file) {
+        return FileResult::Documentation;
+    }
+    let Some(run_dir) = tree.run_dir_of(file) else {
+        return FileResult::OutsideRun;
+    };
+    let Some(Some(meta)) = metas.get(run_dir) else {
+        return FileResult::RunTomlInvalid;
+    };
+    let bytes = match std::fs::read(raw_root.join(file)) {
+        Ok(b) => b,
+        Err(e) => {
+            return FileResult::Read {
+                hash: "unreadable".into(),
+                key: String::new(),
+                outcome: Outcome::Rejected(format!("cannot read: {e}")),
+            };
+        }
+    };
+    let hash = hex(&Sha256::digest(&bytes));
+    let key = ParseCache::key(&hash, meta.source.tool.as_deref());
+    let outcome = match cache.get(&key) {
+        Some(hit) => hit.clone(),
+        None => match parse_bytes(&bytes, meta) {
+            Ok((format, parsed)) => Outcome::Read {
+                tool: format.tool().to_string(),
+                parsed,
+            },
+            Err(reason) => Outcome::Rejected(reason),
+        },
+    };
+    FileResult::Read { hash, key, outcome }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A short hash over every file's relative path and content hash (run.toml files included).
+fn snapshot(mut hashes: Vec<(String, String)>) -> String {
+    hashes.sort();
+    let mut h = Sha256::new();
+    for (path, hash) in hashes {
+        h.update(path.as_bytes());
+        h.update([0]);
+        h.update(hash.as_bytes());
+        h.update([0]);
+    }
+    hex(&h.finalize()[..6])
 }
 
 /// Writes `benchmarks.parquet` and `ingest-report.json` into `data_dir`.
@@ -140,27 +265,6 @@ impl RawTree {
         Ok(Self { files, run_dirs })
     }
 
-    /// A short hash over every file's relative path and bytes (run.toml files included).
-    fn snapshot(&self, root: &Path) -> String {
-        use sha2::{Digest, Sha256};
-        let mut all: Vec<PathBuf> = self.files.clone();
-        all.extend(self.run_dirs.iter().map(|d| d.join(RUN_TOML)));
-        all.sort();
-        let mut h = Sha256::new();
-        for rel in all {
-            h.update(path_text(&rel).as_bytes());
-            h.update([0]);
-            match std::fs::read(root.join(&rel)) {
-                Ok(bytes) => h.update(Sha256::digest(&bytes)),
-                Err(_) => h.update(b"unreadable"),
-            }
-        }
-        h.finalize()[..6]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    }
-
     /// The nearest ancestor directory of `file` that holds a run.toml.
     fn run_dir_of(&self, file: &Path) -> Option<&PathBuf> {
         file.ancestors()
@@ -169,30 +273,40 @@ impl RawTree {
     }
 }
 
+type RunMetas = BTreeMap<PathBuf, Option<RunMeta>>;
+
+/// Every run.toml, parsed (None when invalid, with the reason in the report), and the content
+/// hashes that go into the snapshot.
 fn read_run_metas(
     root: &Path,
     run_dirs: &BTreeSet<PathBuf>,
     report: &mut IngestReport,
-) -> BTreeMap<PathBuf, Option<RunMeta>> {
-    run_dirs
-        .iter()
-        .map(|dir| {
-            let path = root.join(dir).join(RUN_TOML);
-            let meta = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read: {e}"))
-                .and_then(|text| RunMeta::parse(&text));
-            match meta {
-                Ok(m) => (dir.clone(), Some(m)),
-                Err(reason) => {
-                    report.reject(
-                        path.display().to_string(),
-                        format!("invalid run.toml: {reason}"),
-                    );
-                    (dir.clone(), None)
-                }
+) -> (RunMetas, Vec<(String, String)>) {
+    let mut metas = RunMetas::new();
+    let mut hashes = Vec::new();
+    for dir in run_dirs {
+        let path = root.join(dir).join(RUN_TOML);
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read: {e}"));
+        if let Ok(t) = &text {
+            hashes.push((
+                path_text(&dir.join(RUN_TOML)),
+                hex(&Sha256::digest(t.as_bytes())),
+            ));
+        }
+        match text.and_then(|t| RunMeta::parse(&t)) {
+            Ok(m) => {
+                metas.insert(dir.clone(), Some(m));
             }
-        })
-        .collect()
+            Err(reason) => {
+                report.reject(
+                    path.display().to_string(),
+                    format!("invalid run.toml: {reason}"),
+                );
+                metas.insert(dir.clone(), None);
+            }
+        }
+    }
+    (metas, hashes)
 }
 
 fn is_documentation(file: &Path) -> bool {
@@ -207,9 +321,8 @@ fn is_documentation(file: &Path) -> bool {
 
 /// Detects the file's format by content (checking it against the run's declared tool) and
 /// parses it. Errors are the exact reason, without the path.
-fn read_file(path: &Path, meta: &RunMeta) -> Result<(&'static dyn RawFormat, Parsed), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    let doc = Document::from_bytes(&bytes).map_err(|e| e.reason)?;
+fn parse_bytes(bytes: &[u8], meta: &RunMeta) -> Result<(&'static dyn RawFormat, Parsed), String> {
+    let doc = Document::from_bytes(bytes).map_err(|e| e.reason)?;
     let declared = meta.source.tool.as_deref().and_then(formats::by_tool);
     let format = match (formats::detect(&doc), declared) {
         (Some(found), Some(declared))
@@ -268,7 +381,7 @@ fn check_points(points: &[MeasuredPoint]) -> Result<(), String> {
 fn rows_for_file(
     run_dir: &Path,
     file: &Path,
-    format: &dyn RawFormat,
+    tool: &str,
     meta: &RunMeta,
     points: Vec<MeasuredPoint>,
 ) -> Result<Vec<BenchmarkRow>, String> {
@@ -279,7 +392,7 @@ fn rows_for_file(
             Ok(BenchmarkRow {
                 run_id: path_text(run_dir),
                 source_file: path_text(file),
-                tool: format.tool().to_string(),
+                tool: tool.to_string(),
                 origin: meta.source.origin.clone(),
                 license: meta.source.license.clone(),
                 synthetic: meta.source.synthetic,

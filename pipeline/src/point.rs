@@ -2,8 +2,10 @@
 //! latencies in milliseconds and the SPEC §3 definitions (NTPOT, TPOT, ITL, TTFT, E2E).
 //! A metric a tool does not report, or that cannot be derived exactly, is `None`, never 0.
 
+use serde::{Deserialize, Serialize};
+
 /// What the benchmarking tool controlled for this point (the curve's x-axis).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Load {
     /// A target request rate in req/s.
     Rate(f64),
@@ -45,7 +47,7 @@ impl Load {
 }
 
 /// Summary statistics of one latency metric over a point's requests, in milliseconds.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Latency {
     pub mean: Option<f64>,
     pub p50: Option<f64>,
@@ -71,7 +73,7 @@ impl Latency {
 }
 
 /// The model server's own view during the point, from scraped Prometheus metrics.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServerMetrics {
     pub queue_len_mean: Option<f64>,
     pub running_mean: Option<f64>,
@@ -88,7 +90,7 @@ impl ServerMetrics {
 }
 
 /// One measured load point as a raw format reports it, before run metadata is attached.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MeasuredPoint {
     /// The tool's own name for the point (vLLM nightly "Test name", a stage, a strategy).
     pub label: Option<String>,

@@ -285,7 +285,10 @@ mod tests {
         assert_eq!((lo, hi), (0.0, 3.0));
         assert_eq!(t[..4], [1.0, 2.0, 5.0, 10.0]);
         // Over more than three decades only the powers of ten are labelled.
-        assert_eq!(log_ticks(0.04, 3000.0).2, vec![0.01, 0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0]);
+        assert_eq!(
+            log_ticks(0.04, 3000.0).2,
+            vec![0.01, 0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0]
+        );
         assert_eq!(fmt_tick(2000.0), "2k");
     }
 

@@ -14,10 +14,13 @@ use pipeline::model_facts::ModelCatalog;
 use pipeline::point::{Latency, Load, MeasuredPoint};
 use pipeline::pricing::{PriceBook, PriceIssue, PricingModel};
 use pipeline::profile::model_slug;
+use pipeline::progress::Progress;
 use pipeline::report::IngestReport;
+use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SiteError {
@@ -47,6 +50,8 @@ pub struct SiteInput<'a> {
     pub pricing_model: PricingModel,
     /// Override rows shown on the methodology page.
     pub overrides: Vec<Value>,
+    /// The site this build replaces, for reusing unchanged profiles' files.
+    pub previous: Option<&'a PreviousSite>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -54,50 +59,123 @@ pub struct SiteStats {
     pub pages: usize,
     pub files: usize,
     pub bytes: u64,
+    /// Profiles whose files were reused from the previous site because nothing they show changed.
+    pub reused_profiles: usize,
 }
 
-/// Writes files under one root, refusing any path that could leave it.
+/// What a profile's files were made from, kept between builds so an unchanged profile's
+/// files can be reused instead of rendered again.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ProfileRecord {
+    pub fingerprint: String,
+    pub manifests: Vec<Value>,
+    pub cli_command: String,
+}
+
+/// The site a refresh replaces, and the records of its profiles.
+pub struct PreviousSite {
+    pub dir: PathBuf,
+    pub records: BTreeMap<String, ProfileRecord>,
+}
+
+/// A built site's statistics and the records to keep for the next refresh.
+pub struct SiteOutcome {
+    pub stats: SiteStats,
+    pub records: BTreeMap<String, ProfileRecord>,
+}
+
+/// Writes files under one root, refusing any path that could leave it. Shared by the
+/// threads that render profiles.
 struct SiteWriter {
     root: PathBuf,
-    stats: SiteStats,
+    pages: AtomicUsize,
+    files: AtomicUsize,
+    bytes: AtomicU64,
+}
+
+fn checked(rel: &str) -> Result<&Path, SiteError> {
+    let rel_path = Path::new(rel);
+    let safe = rel_path.components().all(|c| {
+        matches!(c, Component::Normal(s) if s.to_str().is_some_and(|s| {
+            !s.is_empty() && s.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.')) && !s.starts_with('.')
+        }))
+    });
+    if safe {
+        Ok(rel_path)
+    } else {
+        Err(SiteError::UnsafePath(rel.to_string()))
+    }
 }
 
 impl SiteWriter {
-    fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<(), SiteError> {
-        let rel_path = Path::new(rel);
-        let safe = rel_path.components().all(|c| {
-            matches!(c, Component::Normal(s) if s.to_str().is_some_and(|s| {
-                !s.is_empty() && s.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.')) && !s.starts_with('.')
-            }))
-        });
-        if !safe {
-            return Err(SiteError::UnsafePath(rel.to_string()));
+    fn new(root: &Path) -> Self {
+        Self {
+            root: root.to_path_buf(),
+            pages: AtomicUsize::new(0),
+            files: AtomicUsize::new(0),
+            bytes: AtomicU64::new(0),
         }
-        let path = self.root.join(rel_path);
+    }
+
+    fn count(&self, rel: &str, len: u64) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(len, Ordering::Relaxed);
+        if rel.ends_with(".html") {
+            self.pages.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn target(&self, rel: &str) -> Result<PathBuf, SiteError> {
+        let path = self.root.join(checked(rel)?);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|source| SiteError::Io {
                 path: parent.to_path_buf(),
                 source,
             })?;
         }
+        Ok(path)
+    }
+
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), SiteError> {
+        let path = self.target(rel)?;
         std::fs::write(&path, bytes).map_err(|source| SiteError::Io {
             path: path.clone(),
             source,
         })?;
-        self.stats.files += 1;
-        self.stats.bytes += bytes.len() as u64;
-        if rel.ends_with(".html") {
-            self.stats.pages += 1;
-        }
+        self.count(rel, bytes.len() as u64);
         Ok(())
     }
 
-    fn copy(&mut self, from: &Path, rel: &str) -> Result<(), SiteError> {
+    fn copy(&self, from: &Path, rel: &str) -> Result<(), SiteError> {
         let bytes = std::fs::read(from).map_err(|source| SiteError::Io {
             path: from.to_path_buf(),
             source,
         })?;
         self.write(rel, &bytes)
+    }
+
+    /// Reuses `<previous>/<rel>` by a hard link (same bytes, no copy); false if it cannot.
+    fn reuse(&self, previous: &Path, rel: &str) -> bool {
+        let (Ok(from), Ok(to)) = (checked(rel).map(|r| previous.join(r)), self.target(rel)) else {
+            return false;
+        };
+        let Ok(meta) = std::fs::symlink_metadata(&from) else {
+            return false;
+        };
+        if std::fs::hard_link(&from, &to).is_err() && std::fs::copy(&from, &to).is_err() {
+            return false;
+        }
+        self.count(rel, meta.len());
+        true
+    }
+
+    fn stats(&self, reused_profiles: usize) -> SiteStats {
+        SiteStats {
+            pages: self.pages.load(Ordering::Relaxed),
+            files: self.files.load(Ordering::Relaxed),
+            bytes: self.bytes.load(Ordering::Relaxed),
+            reused_profiles,
+        }
     }
 }
 
@@ -174,15 +252,160 @@ struct ProfilePage<'a> {
     color: &'static str,
     manifests: Vec<Value>,
     cli_command: String,
+    fingerprint: String,
+    reused: bool,
+}
+
+/// Everything a profile's own files depend on, hashed: if it matches the previous build's,
+/// the files are byte-identical and can be reused.
+fn fingerprint(input: &SiteInput, s: &ProfileSummary) -> String {
+    use sha2::{Digest, Sha256};
+    let costs: Vec<Value> = s
+        .at_knee
+        .costs
+        .iter()
+        .map(|c| json!([c.model.as_str(), c.usd_per_hour(), c.region(), c.source()]))
+        .collect();
+    let facts = input
+        .models
+        .get(&s.profile.key.model)
+        .map(|f| (f.parameters_billion, f.weights_gib));
+    let text = json!([
+        GENERATOR,
+        templates::fingerprint(),
+        format!("{:?}", input.cfg),
+        input.pricing_model.as_str(),
+        costs,
+        facts,
+        s.profile.data_hash(),
+        model_slug(&s.profile.key.model),
+    ])
+    .to_string();
+    Sha256::digest(text.as_bytes())[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The files that belong to one profile alone.
+fn profile_files(id: &str, manifests: &[Value]) -> Vec<String> {
+    let mut files = vec![
+        format!("profiles/{id}.html"),
+        format!("api/v1/benchmarks/{id}.json"),
+    ];
+    files.extend(
+        manifests
+            .iter()
+            .filter_map(|m| m["file"].as_str().map(str::to_string)),
+    );
+    files
+}
+
+/// Renders (or reuses) one profile's page, manifests and benchmark JSON.
+#[allow(clippy::too_many_arguments)]
+fn build_profile<'a>(
+    env: &Environment<'static>,
+    w: &SiteWriter,
+    input: &SiteInput,
+    s: &'a ProfileSummary,
+    model_slug: String,
+    color: &'static str,
+    site: &Value,
+    pricing_models: &[Value],
+) -> Result<ProfilePage<'a>, SiteError> {
+    let fp = fingerprint(input, s);
+    let id = &s.profile.id;
+    if let Some(prev) = input.previous
+        && let Some(record) = prev.records.get(id)
+        && record.fingerprint == fp
+        && profile_files(id, &record.manifests)
+            .iter()
+            .all(|f| prev.dir.join(f).is_file())
+        && profile_files(id, &record.manifests)
+            .iter()
+            .all(|f| w.reuse(&prev.dir, f))
+    {
+        return Ok(ProfilePage {
+            summary: s,
+            model_slug,
+            color,
+            manifests: record.manifests.clone(),
+            cli_command: record.cli_command.clone(),
+            fingerprint: fp,
+            reused: true,
+        });
+    }
+    let (manifests, cli_command) = write_manifests(env, w, input, s)?;
+    let page = ProfilePage {
+        summary: s,
+        model_slug,
+        color,
+        manifests,
+        cli_command,
+        fingerprint: fp,
+        reused: false,
+    };
+    let view = profile_view(&page, input);
+    let charts = profile_charts(env, s, input.cfg.percentile)?;
+    let mut own_site = site.clone();
+    own_site["snapshot"] = json!(s.profile.data_hash());
+    let html = env
+        .get_template("site/profile.html.j2")?
+        .render(minijinja::context! {
+            root => "../", site => templates::val(&own_site), p => templates::val(&view),
+            charts => templates::val(&charts), pricing_models => templates::val(pricing_models),
+        })?;
+    w.write(&format!("profiles/{id}.html"), html.as_bytes())?;
+    write_benchmarks_json(w, input, s)?;
+    Ok(page)
+}
+
+fn write_benchmarks_json(
+    w: &SiteWriter,
+    input: &SiteInput,
+    s: &ProfileSummary,
+) -> Result<(), SiteError> {
+    let pct = input.cfg.percentile;
+    let ratio = input.cfg.output_input_cost_ratio;
+    let ctx = PointContext {
+        kind: "knee",
+        knee: &s.knee,
+        stat: pct,
+        pricing_model: input.pricing_model,
+        ratio,
+    };
+    let mut bench = profile_json(&s.profile, &s.at_knee, &ctx);
+    bench["pointKind"] = json!("all-measured-points");
+    bench["performanceStats"] = Value::Array(
+        s.profile
+            .points
+            .iter()
+            .map(|pt| {
+                let ev = evaluate(&s.profile, pt.clone(), false, input.cfg, input.prices);
+                performance_stats(
+                    pt,
+                    &ev,
+                    pct.for_curve(&s.profile.points),
+                    input.pricing_model,
+                    ratio,
+                )
+            })
+            .collect(),
+    );
+    w.write(
+        &format!("api/v1/benchmarks/{}.json", s.profile.id),
+        &to_json_bytes(&bench)?,
+    )
 }
 
 /// Builds the whole site into `out` (which must be empty or new).
-pub fn build_site(input: &SiteInput, out: &Path) -> Result<SiteStats, SiteError> {
+pub fn build_site(
+    input: &SiteInput,
+    out: &Path,
+    progress: &dyn Progress,
+) -> Result<SiteOutcome, SiteError> {
     let env = templates::environment()?;
-    let mut w = SiteWriter {
-        root: out.to_path_buf(),
-        stats: SiteStats::default(),
-    };
+    let w = SiteWriter::new(out);
     let pct = input.cfg.percentile;
     let ratio = input.cfg.output_input_cost_ratio;
     let site = json!({
@@ -204,36 +427,31 @@ pub fn build_site(input: &SiteInput, out: &Path) -> Result<SiteStats, SiteError>
             .or_default()
             .push(s);
     }
-    let mut pages: Vec<ProfilePage> = Vec::new();
-    for (model, list) in &by_model {
-        for (i, s) in list.iter().enumerate() {
-            let (manifests, cli_command) = write_manifests(&env, &mut w, input, s)?;
-            pages.push(ProfilePage {
-                summary: s,
-                model_slug: model_slug(model),
-                color: PALETTE[i % PALETTE.len()],
-                manifests,
-                cli_command,
-            });
-        }
-    }
+    let tasks: Vec<(&ProfileSummary, String, &'static str)> = by_model
+        .iter()
+        .flat_map(|(model, list)| {
+            let slug = model_slug(model);
+            list.iter()
+                .enumerate()
+                .map(move |(i, s)| (*s, slug.clone(), PALETTE[i % PALETTE.len()]))
+        })
+        .collect();
+    progress.start("site", tasks.len());
+    let built: Result<Vec<ProfilePage>, SiteError> = tasks
+        .into_par_iter()
+        .map(|(s, slug, color)| {
+            let page = build_profile(&env, &w, input, s, slug, color, &site, &pricing_models);
+            progress.advance(1);
+            page
+        })
+        .collect();
+    progress.finish();
+    let mut pages = built?;
     pages.sort_by(|a, b| a.summary.profile.id.cmp(&b.summary.profile.id));
+    let reused = pages.iter().filter(|p| p.reused).count();
 
     let view = |p: &ProfilePage| profile_view(p, input);
-    let views: Vec<Value> = pages.iter().map(view).collect();
-
-    // Profile pages.
-    for (p, v) in pages.iter().zip(&views) {
-        let charts = profile_charts(&env, p.summary, pct)?;
-        let html = env.get_template("site/profile.html.j2")?.render(minijinja::context! {
-            root => "../", site => templates::val(&site), p => templates::val(v),
-            charts => templates::val(&charts), pricing_models => templates::val(&pricing_models),
-        })?;
-        w.write(
-            &format!("profiles/{}.html", p.summary.profile.id),
-            html.as_bytes(),
-        )?;
-    }
+    let views: Vec<Value> = pages.par_iter().map(view).collect();
 
     // Model pages.
     let mut model_rows = Vec::new();
@@ -337,9 +555,23 @@ pub fn build_site(input: &SiteInput, out: &Path) -> Result<SiteStats, SiteError>
     // Assets and data.
     w.write("assets/style.css", templates::STYLE_CSS.as_bytes())?;
     w.write("assets/app.js", templates::APP_JS.as_bytes())?;
-    write_data(&mut w, input)?;
-    write_api(&mut w, input, &pages, &model_rows)?;
-    Ok(w.stats)
+    write_data(&w, input)?;
+    write_api(&w, input, &pages, &model_rows)?;
+    let records = pages
+        .iter()
+        .map(|p| {
+            let record = ProfileRecord {
+                fingerprint: p.fingerprint.clone(),
+                manifests: p.manifests.clone(),
+                cli_command: p.cli_command.clone(),
+            };
+            (p.summary.profile.id.clone(), record)
+        })
+        .collect();
+    Ok(SiteOutcome {
+        stats: w.stats(reused),
+        records,
+    })
 }
 
 fn profile_view(p: &ProfilePage, input: &SiteInput) -> Value {
@@ -573,7 +805,7 @@ fn model_charts(
 /// The three downloadable manifests of a profile, and the command for a custom one.
 fn write_manifests(
     env: &Environment<'static>,
-    w: &mut SiteWriter,
+    w: &SiteWriter,
     input: &SiteInput,
     s: &ProfileSummary,
 ) -> Result<(Vec<Value>, String), SiteError> {
@@ -628,7 +860,7 @@ fn write_manifests(
             platform: Platform::Gke,
             bucket,
             model_facts: input.models.get(&k.model),
-            snapshot: &input.report.snapshot,
+            snapshot: &s.profile.data_hash(),
             include_hpa: hpa,
             no_hpa_reason: "this variant has none; the HPA variant adds one at the knee, and `infercat manifests create` with a latency target sizes one for your target",
             hpa_buffer: input.cfg.hpa_buffer,
@@ -658,7 +890,7 @@ fn write_manifests(
     Ok((out, command))
 }
 
-fn write_data(w: &mut SiteWriter, input: &SiteInput) -> Result<(), SiteError> {
+fn write_data(w: &SiteWriter, input: &SiteInput) -> Result<(), SiteError> {
     for name in ["benchmarks", "profiles"] {
         let parquet = input.data_dir.join(format!("{name}.parquet"));
         w.copy(&parquet, &format!("data/{name}.parquet"))?;
@@ -721,7 +953,7 @@ fn to_json_bytes(v: &Value) -> Result<Vec<u8>, SiteError> {
 }
 
 fn write_api(
-    w: &mut SiteWriter,
+    w: &SiteWriter,
     input: &SiteInput,
     pages: &[ProfilePage],
     models: &[Value],
@@ -753,29 +985,6 @@ fn write_api(
                 .collect(),
         );
         all.push(entry);
-
-        let mut bench = profile_json(&s.profile, &s.at_knee, &ctx);
-        bench["pointKind"] = json!("all-measured-points");
-        bench["performanceStats"] = Value::Array(
-            s.profile
-                .points
-                .iter()
-                .map(|pt| {
-                    let ev = evaluate(&s.profile, pt.clone(), false, input.cfg, input.prices);
-                    performance_stats(
-                        pt,
-                        &ev,
-                        pct.for_curve(&s.profile.points),
-                        input.pricing_model,
-                        ratio,
-                    )
-                })
-                .collect(),
-        );
-        w.write(
-            &format!("api/v1/benchmarks/{}.json", s.profile.id),
-            &to_json_bytes(&bench)?,
-        )?;
     }
     w.write("api/v1/profiles.json", &to_json_bytes(&Value::Array(all))?)?;
     w.write(

@@ -78,6 +78,26 @@ fn auto_escape(name: &str) -> minijinja::AutoEscape {
     }
 }
 
+/// A hash of every embedded template and asset: pages made by other templates are never
+/// mistaken for current ones by an incremental refresh.
+pub fn fingerprint() -> &'static str {
+    static FP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    FP.get_or_init(|| {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for (name, source) in TEMPLATES {
+            h.update(name.as_bytes());
+            h.update(source.as_bytes());
+        }
+        h.update(STYLE_CSS.as_bytes());
+        h.update(APP_JS.as_bytes());
+        h.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    })
+}
+
 /// Any serializable value as a template value.
 pub fn val<T: serde::Serialize>(value: T) -> Value {
     Value::from(minijinja::value::Serde(value))

@@ -44,7 +44,7 @@ impl Default for AnalysisConfig {
 }
 
 /// Where one raw file of a profile came from.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Provenance {
     pub file: String,
     pub tool: String,
@@ -62,6 +62,29 @@ pub struct Profile {
     pub synthetic: bool,
     pub sources: Vec<Provenance>,
     pub points: Vec<MeasuredPoint>,
+}
+
+impl Profile {
+    /// The profile's data snapshot: a short hash of everything measured and declared about it.
+    /// Manifests and the profile's page name it, so they change exactly when this profile's
+    /// inputs do (and a refresh can reuse them otherwise).
+    pub fn data_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let text = serde_json::to_string(&(
+            &self.id,
+            &self.key,
+            &self.server_args,
+            &self.notes,
+            self.synthetic,
+            &self.sources,
+            &self.points,
+        ))
+        .unwrap_or_default();
+        Sha256::digest(text.as_bytes())[..6]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
 /// Groups rows (already in curve order, as ingest writes them) into profiles, ordered by id.

@@ -20,7 +20,7 @@ use crate::point::{MeasuredPoint, ServerMetrics};
 pub use native_csv::NATIVE_COLUMNS;
 
 /// What one raw file contributes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Parsed {
     /// Measured load points.
     Points(Vec<MeasuredPoint>),
@@ -29,7 +29,7 @@ pub enum Parsed {
     ServerMetrics(ServerMetrics),
     /// A valid file that holds no load point of its own (e.g. a whole-run summary that would
     /// double-count its stages); the reason is shown in the ingest report.
-    NoPoints(&'static str),
+    NoPoints(String),
 }
 
 /// One benchmarking tool's output format.

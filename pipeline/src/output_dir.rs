@@ -1,0 +1,194 @@
+//! The output directory of refresh jobs: one build at a time (an OS file lock, released by the
+//! kernel even when the holder dies), and atomic publication. Each build writes a new
+//! generation under `.generations/`; `data` and `site` are symlinks that are switched to it by
+//! `rename`, which replaces a symlink atomically, so a reader (or a killed build) only ever
+//! sees a complete previous or a complete new tree.
+
+use crate::error::PipelineError;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub const LOCK_FILE: &str = ".lock";
+pub const GENERATIONS_DIR: &str = ".generations";
+pub const CACHE_DIR: &str = ".cache";
+
+/// Why a build could not take the output directory.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error(
+        "another infercat build ({holder}) is writing {dir}; refusing to run two builds on one output at once"
+    )]
+    Busy { dir: PathBuf, holder: String },
+    #[error(transparent)]
+    Io(#[from] PipelineError),
+}
+
+/// Exclusive use of an output directory for the lifetime of this value.
+pub struct OutputLock {
+    _file: File,
+    pub dir: PathBuf,
+}
+
+impl OutputLock {
+    /// Takes the lock or says who holds it. A lock file left by a dead process is not held
+    /// (the kernel dropped the lock with the process), so it is simply taken over.
+    pub fn acquire(dir: &Path) -> Result<Self, LockError> {
+        std::fs::create_dir_all(dir).map_err(|e| PipelineError::io(dir, e))?;
+        let path = dir.join(LOCK_FILE);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| PipelineError::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                let holder = holder.trim();
+                return Err(LockError::Busy {
+                    dir: dir.to_path_buf(),
+                    holder: if holder.is_empty() {
+                        "unknown process".into()
+                    } else {
+                        holder.to_string()
+                    },
+                });
+            }
+            Err(TryLockError::Error(e)) => return Err(PipelineError::io(&path, e).into()),
+        }
+        file.set_len(0).map_err(|e| PipelineError::io(&path, e))?;
+        write!(file, "pid {}", std::process::id()).map_err(|e| PipelineError::io(&path, e))?;
+        file.flush().map_err(|e| PipelineError::io(&path, e))?;
+        Ok(Self {
+            _file: file,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Creates the next generation directory (`.generations/gN`).
+    pub fn new_generation(&self) -> Result<PathBuf, PipelineError> {
+        let root = self.dir.join(GENERATIONS_DIR);
+        std::fs::create_dir_all(&root).map_err(|e| PipelineError::io(&root, e))?;
+        let next = generation_numbers(&root)
+            .into_iter()
+            .max()
+            .map_or(1, |n| n + 1);
+        let dir = root.join(format!("g{next}"));
+        std::fs::create_dir(&dir).map_err(|e| PipelineError::io(&dir, e))?;
+        Ok(dir)
+    }
+
+    /// Points `<dir>/<name>` at `<generation>/<name>` atomically.
+    pub fn publish(&self, generation: &Path, name: &str) -> Result<(), PipelineError> {
+        let link = self.dir.join(name);
+        let gen_name = generation
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let target = Path::new(GENERATIONS_DIR).join(gen_name).join(name);
+        let tmp = self.dir.join(format!(".{name}.next"));
+        let _ = std::fs::remove_file(&tmp);
+        std::os::unix::fs::symlink(&target, &tmp).map_err(|e| PipelineError::io(&tmp, e))?;
+        if link.is_dir() && !link.is_symlink() {
+            // A tree from before generations existed: move it aside once; the rename below
+            // then installs the symlink.
+            let aside = self
+                .dir
+                .join(GENERATIONS_DIR)
+                .join(format!("legacy-{name}"));
+            let _ = std::fs::remove_dir_all(&aside);
+            std::fs::rename(&link, &aside).map_err(|e| PipelineError::io(&link, e))?;
+        }
+        std::fs::rename(&tmp, &link).map_err(|e| PipelineError::io(&link, e))
+    }
+
+    /// The generation directory `<dir>/<name>` currently points into, if any.
+    pub fn current(&self, name: &str) -> Option<PathBuf> {
+        let target = std::fs::read_link(self.dir.join(name)).ok()?;
+        Some(self.dir.join(target.parent()?))
+    }
+
+    /// Removes generations that neither `data` nor `site` points into (including the partial
+    /// one of a killed build).
+    pub fn prune(&self) -> Result<(), PipelineError> {
+        let root = self.dir.join(GENERATIONS_DIR);
+        let keep: Vec<PathBuf> = ["data", "site"]
+            .iter()
+            .filter_map(|n| self.current(n))
+            .collect();
+        let Ok(entries) = std::fs::read_dir(&root) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !keep.iter().any(|k| k == &path) {
+                std::fs::remove_dir_all(&path).map_err(|e| PipelineError::io(&path, e))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn generation_numbers(root: &Path) -> Vec<u64> {
+    std::fs::read_dir(root)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.file_name().to_str()?.strip_prefix('g')?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_lock_is_refused_and_released_on_drop() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = OutputLock::acquire(dir.path()).unwrap();
+        let err = OutputLock::acquire(dir.path()).err().unwrap().to_string();
+        assert!(err.contains("another infercat build (pid"), "{err}");
+        drop(first);
+        OutputLock::acquire(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn publish_switches_links_and_prune_keeps_the_live_generation() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = OutputLock::acquire(dir.path()).unwrap();
+        for n in 0..2 {
+            let g = lock.new_generation().unwrap();
+            std::fs::create_dir_all(g.join("site")).unwrap();
+            std::fs::write(g.join("site/index.html"), format!("v{n}")).unwrap();
+            lock.publish(&g, "site").unwrap();
+            lock.prune().unwrap();
+            assert_eq!(
+                std::fs::read_to_string(dir.path().join("site/index.html")).unwrap(),
+                format!("v{n}")
+            );
+        }
+        assert_eq!(
+            std::fs::read_dir(dir.path().join(GENERATIONS_DIR))
+                .unwrap()
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_plain_directory_from_an_older_layout_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("site")).unwrap();
+        std::fs::write(dir.path().join("site/old.html"), "old").unwrap();
+        let lock = OutputLock::acquire(dir.path()).unwrap();
+        let g = lock.new_generation().unwrap();
+        std::fs::create_dir_all(g.join("site")).unwrap();
+        lock.publish(&g, "site").unwrap();
+        assert!(dir.path().join("site").is_symlink());
+    }
+}

@@ -1,0 +1,282 @@
+//! The pipeline commands (`build`, `ingest`, `analyze`, `site`) as refresh jobs run them: one
+//! at a time per output directory (a lock), each writing a fresh generation and publishing it
+//! atomically, re-parsing only changed raw files and re-rendering only changed profiles.
+
+use crate::cli::{AnalysisArgs, PipelineArgs, SiteArgs};
+use crate::commands::{analysis_config, price_sources, usage};
+use crate::progress::Reporter;
+use anyhow::{Context, Result, bail};
+use pipeline::analysis::knee::KneeMethod;
+use pipeline::analysis::{group_profiles, summarize};
+use pipeline::analyze;
+use pipeline::ingest::{self, BENCHMARKS_FILE, REPORT_FILE};
+use pipeline::model_facts::ModelCatalog;
+use pipeline::output_dir::{CACHE_DIR, OutputLock};
+use pipeline::parse_cache::ParseCache;
+use pipeline::pricing::overrides;
+use pipeline::report::IngestReport;
+use site_gen::site::{PreviousSite, ProfileRecord, SiteInput, SiteStats, build_site};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+const PARSE_CACHE: &str = "parsed-v1.json";
+const SITE_RECORDS: &str = "site-records.json";
+
+/// Which stages a command runs.
+pub struct Stages<'a> {
+    pub ingest: Option<&'a PipelineArgs>,
+    pub analyze: Option<&'a AnalysisArgs>,
+    pub site: Option<(&'a AnalysisArgs, &'a SiteArgs)>,
+}
+
+#[derive(Default)]
+struct Summary {
+    report: Option<IngestReport>,
+    profiles: Option<(usize, usize)>,
+    site: Option<SiteStats>,
+}
+
+/// Runs the stages into a new generation of `out` and publishes what they produced.
+pub fn run(out: &Path, stages: Stages) -> Result<()> {
+    let started = Instant::now();
+    validate(out, &stages)?;
+    let lock = OutputLock::acquire(out).map_err(|e| match e {
+        pipeline::output_dir::LockError::Busy { .. } => {
+            anyhow::Error::new(e).context("cannot start the build")
+        }
+        other => anyhow::Error::new(other),
+    })?;
+    // A generation left by a killed build is never published; clear it out first.
+    lock.prune().context("cannot clear old generations")?;
+    let generation = lock.new_generation()?;
+    let data = generation.join("data");
+    std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
+    let progress = Reporter::new();
+    let mut summary = Summary::default();
+
+    if let Some(args) = stages.ingest {
+        summary.report = Some(ingest_stage(out, args, &data, &progress)?);
+    } else {
+        carry_over(out, &data)?;
+    }
+    if let Some(analysis) = stages.analyze {
+        summary.profiles = Some(analyze_stage(&data, analysis)?);
+    }
+    if let Some((analysis, site)) = stages.site {
+        summary.site = Some(site_stage(
+            &lock,
+            &generation,
+            &data,
+            analysis,
+            site,
+            &progress,
+        )?);
+    }
+    if stages.ingest.is_some() || stages.analyze.is_some() {
+        lock.publish(&generation, "data")?;
+    }
+    if stages.site.is_some() {
+        lock.publish(&generation, "site")?;
+    }
+    lock.prune()?;
+    print_summary(&summary, started);
+    if let (Some(args), Some(report)) = (stages.ingest, &summary.report)
+        && args.strict
+        && !report.rejected.is_empty()
+    {
+        bail!(
+            "--strict: {} raw file(s) rejected (see {})",
+            report.rejected.len(),
+            out.join("data").join(ingest::REPORT_FILE).display()
+        );
+    }
+    Ok(())
+}
+
+/// Flag values and preconditions, checked before anything is written.
+fn validate(out: &Path, stages: &Stages) -> Result<()> {
+    for analysis in stages
+        .analyze
+        .iter()
+        .copied()
+        .chain(stages.site.map(|(a, _)| a))
+    {
+        analysis_config(analysis)?;
+    }
+    if let Some((_, site)) = stages.site {
+        site.pricing_model
+            .parse::<pipeline::pricing::PricingModel>()
+            .map_err(usage)?;
+    }
+    if stages.ingest.is_none() && !out.join("data").join(BENCHMARKS_FILE).exists() {
+        bail!(
+            "no catalog in {}: run `infercat ingest` or `infercat build` first",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// Stages that do not re-ingest start from the published tables.
+fn carry_over(out: &Path, data: &Path) -> Result<()> {
+    let current = out.join("data");
+    for name in [
+        BENCHMARKS_FILE,
+        REPORT_FILE,
+        analyze::PROFILES_FILE,
+        analyze::PRICE_REPORT_FILE,
+    ] {
+        let from = current.join(name);
+        if from.exists() {
+            let to = data.join(name);
+            if std::fs::hard_link(&from, &to).is_err() {
+                std::fs::copy(&from, &to)
+                    .with_context(|| format!("cannot copy {}", from.display()))?;
+            }
+        }
+    }
+    if !data.join(BENCHMARKS_FILE).exists() {
+        bail!(
+            "no catalog in {}: run `infercat ingest` or `infercat build` first",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+fn ingest_stage(
+    out: &Path,
+    args: &PipelineArgs,
+    data: &Path,
+    progress: &Reporter,
+) -> Result<IngestReport> {
+    let cache_path = out.join(CACHE_DIR).join(PARSE_CACHE);
+    let mut cache = ParseCache::load(&cache_path);
+    let ingested = ingest::ingest_with(&args.raw, &mut cache, progress).context("ingest failed")?;
+    ingest::write_outputs(&ingested, data)
+        .with_context(|| format!("cannot write tables to {}", data.display()))?;
+    // The cache is only an optimization: failing to save it must not fail the build.
+    if let Err(e) = cache.save(&cache_path) {
+        eprintln!("warning: parse cache not saved: {e}");
+    }
+    let report = ingested.report;
+    for issue in &report.rejected {
+        eprintln!("rejected {}: {}", issue.path, issue.reason);
+    }
+    eprintln!(
+        "{} ({} parsed, {} unchanged)",
+        report.summary_line(),
+        cache.misses,
+        cache.hits
+    );
+    Ok(report)
+}
+
+fn analyze_stage(data: &Path, args: &AnalysisArgs) -> Result<(usize, usize)> {
+    let cfg = analysis_config(args)?;
+    let summaries = analyze::analyze(data, &cfg, &price_sources(args))
+        .with_context(|| format!("analysis of {} failed", data.display()))?;
+    let knees = summaries
+        .iter()
+        .filter(|s| s.knee.method != KneeMethod::NotObserved)
+        .count();
+    eprintln!(
+        "analyze: {} profiles, {} with a knee",
+        summaries.len(),
+        knees
+    );
+    Ok((summaries.len(), knees))
+}
+
+fn site_stage(
+    lock: &OutputLock,
+    generation: &Path,
+    data: &Path,
+    analysis: &AnalysisArgs,
+    site: &SiteArgs,
+    progress: &Reporter,
+) -> Result<SiteStats> {
+    let cfg = analysis_config(analysis)?;
+    let pricing_model = site.pricing_model.parse().map_err(usage)?;
+    let rows = pipeline::schema::read_benchmarks(&data.join(BENCHMARKS_FILE))
+        .context("cannot read the catalog")?;
+    let report: IngestReport = serde_json::from_str(
+        &std::fs::read_to_string(data.join(REPORT_FILE))
+            .with_context(|| format!("cannot read {}", data.join(REPORT_FILE).display()))?,
+    )
+    .context("ingest report")?;
+    let prices = price_sources(analysis)
+        .load()
+        .context("cannot load prices")?;
+    let summaries = summarize(group_profiles(&rows), &cfg, &prices);
+    let models = ModelCatalog::load(&site.models_file).context("cannot read model facts")?;
+    let override_file = analysis.prices_dir.join("overrides.csv");
+    let override_rows = if override_file.exists() {
+        overrides::read(&override_file)?
+    } else {
+        Vec::new()
+    };
+    let previous = previous_site(lock);
+    let input = SiteInput {
+        summaries: &summaries,
+        cfg: &cfg,
+        prices: &prices,
+        report: &report,
+        models: &models,
+        data_dir: data,
+        pricing_model,
+        overrides: override_rows
+            .iter()
+            .filter_map(|o| serde_json::to_value(o).ok())
+            .collect(),
+        previous: previous.as_ref(),
+    };
+    let site_dir = generation.join("site");
+    let outcome = build_site(&input, &site_dir, progress)
+        .with_context(|| format!("cannot build the site in {}", site_dir.display()))?;
+    let records = serde_json::to_vec(&outcome.records).context("site records")?;
+    std::fs::write(generation.join(SITE_RECORDS), records)
+        .with_context(|| format!("cannot write {}", generation.join(SITE_RECORDS).display()))?;
+    Ok(outcome.stats)
+}
+
+/// The published site and the records of how its profiles were made, if both are readable.
+fn previous_site(lock: &OutputLock) -> Option<PreviousSite> {
+    let generation: PathBuf = lock.current("site")?;
+    let records: BTreeMap<String, ProfileRecord> =
+        serde_json::from_slice(&std::fs::read(generation.join(SITE_RECORDS)).ok()?).ok()?;
+    Some(PreviousSite {
+        dir: generation.join("site"),
+        records,
+    })
+}
+
+fn print_summary(s: &Summary, started: Instant) {
+    let mut parts = Vec::new();
+    if let Some(r) = &s.report {
+        parts.push(format!(
+            "{} runs, {} points, {} rejected files",
+            r.runs,
+            r.points,
+            r.rejected.len()
+        ));
+    }
+    if let Some((profiles, knees)) = s.profiles {
+        parts.push(format!("{profiles} profiles ({knees} with a knee)"));
+    }
+    if let Some(site) = &s.site {
+        parts.push(format!(
+            "{} pages, {} files, {:.1} MB ({} profiles reused)",
+            site.pages,
+            site.files,
+            site.bytes as f64 / 1e6,
+            site.reused_profiles
+        ));
+    }
+    eprintln!(
+        "done: {} in {:.2} s",
+        parts.join("; "),
+        started.elapsed().as_secs_f64()
+    );
+}

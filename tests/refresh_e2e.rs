@@ -1,0 +1,271 @@
+//! End-to-end tests of refresh jobs: determinism, incremental == full, a killed build leaves
+//! the previous site intact, and a second concurrent build is refused.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn build(raw: &Path, out: &Path) -> std::process::Output {
+    let o = infercat(
+        &repo_path(""),
+        &[
+            "build",
+            "--raw",
+            raw.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    o
+}
+
+/// The published tree: data and site, following the symlinks.
+fn published(out: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut all = snapshot(&out.join("data").canonicalize().unwrap())
+        .into_iter()
+        .map(|(p, b)| (Path::new("data").join(p), b))
+        .collect::<Vec<_>>();
+    all.extend(
+        snapshot(&out.join("site").canonicalize().unwrap())
+            .into_iter()
+            .map(|(p, b)| (Path::new("site").join(p), b)),
+    );
+    all
+}
+
+fn assert_same_tree(a: &[(std::path::PathBuf, Vec<u8>)], b: &[(std::path::PathBuf, Vec<u8>)]) {
+    let names =
+        |t: &[(std::path::PathBuf, Vec<u8>)]| t.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+    assert_eq!(names(a), names(b), "same files");
+    for ((path, x), (_, y)) in a.iter().zip(b) {
+        assert!(x == y, "{} differs", path.display());
+    }
+}
+
+/// Bundled data plus some synthetic runs, in a temp raw dir.
+fn raw_with_synthetic(tmp: &Path, synthetic: usize) -> std::path::PathBuf {
+    let raw = tmp.join("raw");
+    copy_tree(&repo_path("data/raw"), &raw);
+    let synth = tmp.join("synth");
+    let o = infercat(
+        &repo_path(""),
+        &[
+            "synth",
+            "--profiles",
+            &synthetic.to_string(),
+            "--points",
+            "8",
+            "--out",
+            synth.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    copy_tree(&synth, &raw.join("synthetic"));
+    raw
+}
+
+#[test]
+fn building_twice_gives_a_byte_identical_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = raw_with_synthetic(tmp.path(), 20);
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    build(&raw, &a);
+    build(&raw, &b);
+    let first = published(&a);
+    assert_same_tree(&first, &published(&b));
+    // Rebuilding in place (everything reused) changes nothing either.
+    let again = build(&raw, &a);
+    assert!(
+        stderr(&again).contains("(34 profiles reused)"),
+        "{}",
+        stderr(&again)
+    );
+    assert_same_tree(&first, &published(&a));
+}
+
+#[test]
+fn an_incremental_refresh_equals_a_full_build_and_reuses_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = raw_with_synthetic(tmp.path(), 30);
+    let incremental = tmp.path().join("incremental");
+    build(&raw, &incremental);
+    // A new run lands: one more synthetic profile (generated apart, then copied in).
+    let extra = tmp.path().join("extra");
+    let o = infercat(
+        &repo_path(""),
+        &[
+            "synth",
+            "--profiles",
+            "31",
+            "--points",
+            "8",
+            "--out",
+            extra.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success());
+    copy_tree(
+        &extra.join("synthetic-00030"),
+        &raw.join("synthetic").join("synthetic-00030"),
+    );
+    let refreshed = build(&raw, &incremental);
+    let err = stderr(&refreshed);
+    assert!(
+        err.contains("parsed, ") && err.contains(" unchanged)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("(1 parsed, "),
+        "only the new file is parsed: {err}"
+    );
+    assert!(err.contains("(44 profiles reused)"), "{err}");
+    let full = tmp.path().join("full");
+    build(&raw, &full);
+    assert_same_tree(&published(&incremental), &published(&full));
+    // Old generations are pruned.
+    assert_eq!(
+        std::fs::read_dir(incremental.join(".generations"))
+            .unwrap()
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_killed_build_leaves_the_previous_site_intact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    build(&repo_path("data/raw"), &out);
+    let before = published(&out);
+    let big = tmp.path().join("big");
+    let o = infercat(
+        &repo_path(""),
+        &[
+            "synth",
+            "--profiles",
+            "1500",
+            "--points",
+            "10",
+            "--out",
+            big.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success());
+    for delay_ms in [150u64, 600, 1500, 3000] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_infercat"))
+            .args([
+                "build",
+                "--raw",
+                big.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .current_dir(repo_path(""))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let finished = child.try_wait().unwrap().is_some();
+        child.kill().ok();
+        child.wait().unwrap();
+        assert!(
+            !finished,
+            "the big build should still be running after {delay_ms} ms"
+        );
+        assert_same_tree(&before, &published(&out));
+    }
+    // The next build takes over the dead build's lock and clears its partial generation.
+    build(&repo_path("data/raw"), &out);
+    assert_same_tree(&before, &published(&out));
+    assert_eq!(
+        std::fs::read_dir(out.join(".generations")).unwrap().count(),
+        1
+    );
+}
+
+#[test]
+fn a_second_concurrent_build_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let big = tmp.path().join("big");
+    let o = infercat(
+        &repo_path(""),
+        &[
+            "synth",
+            "--profiles",
+            "800",
+            "--points",
+            "10",
+            "--out",
+            big.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success());
+    let first = Command::new(env!("CARGO_BIN_EXE_infercat"))
+        .args([
+            "build",
+            "--raw",
+            big.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .current_dir(repo_path(""))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the first build holds the lock.
+    let started = Instant::now();
+    while std::fs::read_to_string(out.join(".lock"))
+        .map(|s| s.is_empty())
+        .unwrap_or(true)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "first build never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = infercat(
+        &repo_path(""),
+        &["build", "--raw", "data/raw", "--out", out.to_str().unwrap()],
+    );
+    let out_first = first.wait_with_output().unwrap();
+    assert!(
+        out_first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out_first.stderr)
+    );
+    assert_eq!(second.status.code(), Some(1));
+    assert!(
+        stderr(&second).contains("another infercat build (pid"),
+        "{}",
+        stderr(&second)
+    );
+    // The first build's result is what got published.
+    assert!(
+        std::fs::read_to_string(out.join("data/ingest-report.json"))
+            .unwrap()
+            .contains("\"profiles\": 800")
+    );
+}
+
+#[test]
+fn progress_is_plain_lines_off_a_terminal_with_a_final_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = build(&repo_path("data/raw"), &tmp.path().join("out"));
+    let err = stderr(&o);
+    assert!(
+        err.contains("ingest: 0/") && err.contains("site: 14/14 done"),
+        "{err}"
+    );
+    assert!(
+        err.contains("done: 10 runs, 88 points, 0 rejected files; 14 profiles"),
+        "{err}"
+    );
+}
