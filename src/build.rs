@@ -129,11 +129,10 @@ fn carry_over(out: &Path, data: &Path) -> Result<()> {
     ] {
         let from = current.join(name);
         if from.exists() {
+            // A copy, not a hard link: the stages after this rewrite some of these files, and
+            // writing through a link would change the published generation in place.
             let to = data.join(name);
-            if std::fs::hard_link(&from, &to).is_err() {
-                std::fs::copy(&from, &to)
-                    .with_context(|| format!("cannot copy {}", from.display()))?;
-            }
+            std::fs::copy(&from, &to).with_context(|| format!("cannot copy {}", from.display()))?;
         }
     }
     if !data.join(BENCHMARKS_FILE).exists() {

@@ -11,7 +11,7 @@ use pipeline::analysis::operating_point::Targets;
 use pipeline::analysis::{Evaluation, Profile, evaluate, evaluate_targets};
 use pipeline::pricing::PricingModel;
 use serde_json::{Value, json};
-use site_gen::api::{PointContext, profile_json, queries_per_second};
+use site_gen::api::{PointContext, profile_json};
 
 /// Prints a one-column list (names) in the chosen format.
 fn print_names(title: &str, key: &str, names: &[String], format: Format) -> Result<String> {
@@ -324,7 +324,6 @@ pub fn benchmarks(args: &BenchmarksListArgs) -> Result<String> {
         }
         let stat = cat.cfg.percentile.for_curve(&profile.points);
         let k = &profile.key;
-        let mut stats = Vec::new();
         for point in &profile.points {
             let ev = evaluate(profile, point.clone(), false, &cat.cfg, &cat.prices);
             let cost = ev.cost(pm).and_then(|c| c.cost);
@@ -338,37 +337,20 @@ pub fn benchmarks(args: &BenchmarksListArgs) -> Result<String> {
                 output::num(stat.of(&point.ntpot)),
                 output::num(stat.of(&point.ttft)),
                 output::num(stat.of(&point.itl)),
-                output::num(queries_per_second(point)),
+                output::num(point.request_rate()),
                 output::cost(cost.map(|c| c.usd_per_million_input)),
                 output::cost(cost.map(|c| c.usd_per_million_output)),
             ]);
-            stats.push(site_gen::api::performance_stats(
-                point,
-                &ev,
-                stat,
-                pm,
-                cat.cfg.output_input_cost_ratio,
-            ));
         }
-        let mut entry = profile_json(
+        let at_knee = evaluate(
             profile,
-            &evaluate(
-                profile,
-                profile.points[knee.index].clone(),
-                false,
-                &cat.cfg,
-                &cat.prices,
-            ),
-            &PointContext {
-                kind: "knee",
-                knee,
-                stat: cat.cfg.percentile,
-                pricing_model: pm,
-                ratio: cat.cfg.output_input_cost_ratio,
-            },
+            profile.points[knee.index].clone(),
+            false,
+            &cat.cfg,
+            &cat.prices,
         );
-        entry["performanceStats"] = Value::Array(stats);
-        entry["pointKind"] = json!("all-measured-points");
+        let entry =
+            site_gen::api::all_points_json(profile, knee, &at_knee, &cat.cfg, &cat.prices, pm);
         structured.push(entry);
     }
     output::print(

@@ -269,3 +269,35 @@ fn progress_is_plain_lines_off_a_terminal_with_a_final_summary() {
         "{err}"
     );
 }
+
+#[test]
+fn stages_run_apart_publish_without_touching_the_live_generation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    build(&repo_path("data/raw"), &out);
+    let before = published(&out);
+    let live_profiles = std::fs::read(out.join("data/profiles.parquet")).unwrap();
+    let o = infercat(
+        &repo_path(""),
+        &[
+            "analyze",
+            "--out",
+            out.to_str().unwrap(),
+            "--output-input-cost-ratio",
+            "2",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The old generation's table was not rewritten through a link; the new one differs.
+    assert_ne!(
+        std::fs::read(out.join("data/profiles.parquet")).unwrap(),
+        live_profiles
+    );
+    let o = infercat(&repo_path(""), &["site", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = infercat(&repo_path(""), &["analyze", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success());
+    let o = infercat(&repo_path(""), &["site", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success());
+    assert_same_tree(&before, &published(&out));
+}

@@ -142,6 +142,17 @@ impl MeasuredPoint {
         }
     }
 
+    /// Requests per second at this point: completions measured, else the rate sent, else the
+    /// requested rate. `None` for concurrency or unbounded loads without a measured rate.
+    pub fn request_rate(&self) -> Option<f64> {
+        self.requests_per_s
+            .or(self.achieved_rate)
+            .or(match self.load {
+                Load::Rate(r) => Some(r),
+                _ => None,
+            })
+    }
+
     /// Fills total throughput from input + output when the tool did not report it.
     pub fn with_derived_totals(mut self) -> Self {
         if self.total_tokens_per_s.is_none() {

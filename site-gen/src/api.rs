@@ -5,18 +5,12 @@
 
 use pipeline::analysis::knee::Knee;
 use pipeline::analysis::percentile::Percentile;
+use pipeline::analysis::{AnalysisConfig, evaluate};
 use pipeline::analysis::{Evaluation, PriceAt, Profile};
-use pipeline::point::{Load, MeasuredPoint};
+use pipeline::point::MeasuredPoint;
+use pipeline::pricing::PriceBook;
 use pipeline::pricing::PricingModel;
 use serde_json::{Value, json};
-
-/// Requests per second at a point: completions measured, else the requested rate.
-pub fn queries_per_second(p: &MeasuredPoint) -> Option<f64> {
-    p.requests_per_s.or(p.achieved_rate).or(match p.load {
-        Load::Rate(r) => Some(r),
-        _ => None,
-    })
-}
 
 fn cost_json(c: &PriceAt, ratio: f64) -> Value {
     json!({
@@ -46,7 +40,7 @@ pub fn performance_stats(
     ratio: f64,
 ) -> Value {
     json!({
-        "queriesPerSecond": queries_per_second(p),
+        "queriesPerSecond": p.request_rate(),
         "loadKind": p.load.kind(),
         "load": p.load.value(),
         "outputTokensPerSecond": p.output_tokens_per_s,
@@ -105,4 +99,37 @@ pub fn profile_json(profile: &Profile, ev: &Evaluation, ctx: &PointContext) -> V
         },
         "replicas": ev.replicas,
     })
+}
+
+/// A profile with every measured point in `performanceStats` (`benchmarks list --format=json`
+/// and the site's `api/v1/benchmarks/<id>.json`).
+pub fn all_points_json(
+    profile: &Profile,
+    knee: &Knee,
+    at_knee: &Evaluation,
+    cfg: &AnalysisConfig,
+    prices: &PriceBook,
+    pricing_model: PricingModel,
+) -> Value {
+    let ratio = cfg.output_input_cost_ratio;
+    let ctx = PointContext {
+        kind: "all-measured-points",
+        knee,
+        stat: cfg.percentile,
+        pricing_model,
+        ratio,
+    };
+    let stat = cfg.percentile.for_curve(&profile.points);
+    let mut entry = profile_json(profile, at_knee, &ctx);
+    entry["performanceStats"] = Value::Array(
+        profile
+            .points
+            .iter()
+            .map(|pt| {
+                let ev = evaluate(profile, pt.clone(), false, cfg, prices);
+                performance_stats(pt, &ev, stat, pricing_model, ratio)
+            })
+            .collect(),
+    );
+    entry
 }

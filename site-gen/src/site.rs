@@ -3,13 +3,13 @@
 //! `templates/site/` into an output directory. Every file name is a slug made here; nothing
 //! from input data becomes a path unchecked.
 
-use crate::api::{PointContext, performance_stats, profile_json, queries_per_second};
+use crate::api::{PointContext, all_points_json, profile_json};
 use crate::charts::{self, ChartSpec, Marker, PALETTE, Series};
 use crate::manifests::{self, BucketUri, ManifestRequest, Platform, create_command};
 use crate::{GENERATOR, templates};
 use minijinja::Environment;
 use pipeline::analysis::percentile::Percentile;
-use pipeline::analysis::{AnalysisConfig, Evaluation, PriceAt, ProfileSummary, costs_at, evaluate};
+use pipeline::analysis::{AnalysisConfig, Evaluation, PriceAt, ProfileSummary, costs_at};
 use pipeline::model_facts::ModelCatalog;
 use pipeline::point::{Latency, Load, MeasuredPoint};
 use pipeline::pricing::{PriceBook, PriceIssue, PricingModel};
@@ -232,7 +232,7 @@ fn curve_json(points: &[MeasuredPoint], pct: Percentile) -> Vec<Value> {
             json!({
                 "loadKind": p.load.kind(),
                 "load": p.load.value(),
-                "queriesPerSecond": queries_per_second(p),
+                "queriesPerSecond": p.request_rate(),
                 "outputTokensPerSecond": p.output_tokens_per_s,
                 "inputTokensPerSecond": p.input_tokens_per_s,
                 "ntpotMilliseconds": pct.of(&p.ntpot),
@@ -365,36 +365,17 @@ fn write_benchmarks_json(
     input: &SiteInput,
     s: &ProfileSummary,
 ) -> Result<(), SiteError> {
-    let pct = input.cfg.percentile;
-    let ratio = input.cfg.output_input_cost_ratio;
-    let ctx = PointContext {
-        kind: "knee",
-        knee: &s.knee,
-        stat: pct,
-        pricing_model: input.pricing_model,
-        ratio,
-    };
-    let mut bench = profile_json(&s.profile, &s.at_knee, &ctx);
-    bench["pointKind"] = json!("all-measured-points");
-    bench["performanceStats"] = Value::Array(
-        s.profile
-            .points
-            .iter()
-            .map(|pt| {
-                let ev = evaluate(&s.profile, pt.clone(), false, input.cfg, input.prices);
-                performance_stats(
-                    pt,
-                    &ev,
-                    pct.for_curve(&s.profile.points),
-                    input.pricing_model,
-                    ratio,
-                )
-            })
-            .collect(),
+    let json = all_points_json(
+        &s.profile,
+        &s.knee,
+        &s.at_knee,
+        input.cfg,
+        input.prices,
+        input.pricing_model,
     );
     w.write(
         &format!("api/v1/benchmarks/{}.json", s.profile.id),
-        &to_json_bytes(&bench)?,
+        &to_json_bytes(&json)?,
     )
 }
 
@@ -921,7 +902,7 @@ fn index_json(input: &SiteInput, pages: &[ProfilePage]) -> Value {
                 .points
                 .iter()
                 .map(|pt| {
-                    json!([pt.load.kind(), pt.load.value(), queries_per_second(pt), pt.output_tokens_per_s, pt.input_tokens_per_s,
+                    json!([pt.load.kind(), pt.load.value(), pt.request_rate(), pt.output_tokens_per_s, pt.input_tokens_per_s,
                         pct.of(&pt.ntpot), pct.of(&pt.ttft), pct.of(&pt.itl), display.of(&pt.ntpot), display.of(&pt.ttft), display.of(&pt.itl)])
                 })
                 .collect();

@@ -187,3 +187,18 @@ def test_output_path_writes_a_file(catalog, tmp_path):
     assert done.stdout == ""
     assert str(target) in done.stderr
     assert docs_of(target.read_text())[0]["kind"] == "Deployment"
+
+
+def test_refresh_cronjob_example_validates():
+    """The scheduled-refresh example deploys as written."""
+    docs = docs_of((REPO / "examples" / "refresh" / "cronjob.yaml").read_text())
+    assert [d["kind"] for d in docs] == ["PersistentVolumeClaim", "CronJob", "Deployment", "Service"]
+    for d in docs:
+        validate(d)
+    assert docs[1]["spec"]["concurrencyPolicy"] == "Forbid"
+
+
+def test_publish_workflow_example_parses():
+    workflow = yaml.safe_load((REPO / "examples" / "refresh" / "github-actions-publish.yml").read_text())
+    steps = [s.get("run", "") for s in workflow["jobs"]["build"]["steps"]]
+    assert any("infercat build --strict" in s for s in steps)

@@ -107,13 +107,6 @@ pub fn recommend(
     })
 }
 
-fn request_rate(p: &MeasuredPoint) -> Option<f64> {
-    p.requests_per_s.or(p.achieved_rate).or(match p.load {
-        Load::Rate(r) => Some(r),
-        _ => None,
-    })
-}
-
 fn ms(l: &crate::point::Latency) -> Option<f64> {
     l.mean.or(l.p50)
 }
@@ -128,7 +121,7 @@ fn queue_size(op: &MeasuredPoint, baseline: &MeasuredPoint) -> Option<(f64, &'st
         return Some((q, "prometheus"));
     }
     Some((
-        request_rate(op)? * queue_delay_ms(op, baseline)? / 1000.0,
+        op.request_rate()? * queue_delay_ms(op, baseline)? / 1000.0,
         "littles-law",
     ))
 }
@@ -139,7 +132,7 @@ fn batch_size(op: &MeasuredPoint, baseline: &MeasuredPoint) -> Option<(f64, &'st
     }
     let waiting_ms = queue_delay_ms(op, baseline).unwrap_or(0.0);
     if let Load::Concurrency(c) = op.load {
-        let waiting = request_rate(op).map_or(0.0, |r| r * waiting_ms / 1000.0);
+        let waiting = op.request_rate().map_or(0.0, |r| r * waiting_ms / 1000.0);
         return Some(((c - waiting).max(0.0), "littles-law"));
     }
     let e2e = ms(&op.e2e)
@@ -148,7 +141,7 @@ fn batch_size(op: &MeasuredPoint, baseline: &MeasuredPoint) -> Option<(f64, &'st
             Some(ms(&op.ttft)? + ms(&op.tpot)? * (op.mean_output_tokens? - 1.0).max(0.0))
         })?;
     Some((
-        request_rate(op)? * (e2e - waiting_ms).max(0.0) / 1000.0,
+        op.request_rate()? * (e2e - waiting_ms).max(0.0) / 1000.0,
         "littles-law",
     ))
 }

@@ -1,22 +1,14 @@
 //! Replica sizing (SPEC §5): for an expected request rate, replicas = ceil(rate × 1.2 /
 //! per-replica request rate at the operating point). This sets the Deployment's initial replicas.
 
-use crate::point::{Load, MeasuredPoint};
+use crate::point::MeasuredPoint;
 
 /// Headroom over the expected rate.
 pub const SIZING_HEADROOM: f64 = 1.2;
 
-/// Requests per second one replica serves at this point.
-pub fn per_replica_rate(p: &MeasuredPoint) -> Option<f64> {
-    p.requests_per_s.or(p.achieved_rate).or(match p.load {
-        Load::Rate(r) => Some(r),
-        _ => None,
-    })
-}
-
 /// Replicas needed for `expected_qps`, or `None` if the point's rate is unknown or zero.
 pub fn replicas_for(expected_qps: f64, op: &MeasuredPoint) -> Option<u32> {
-    let per_replica = per_replica_rate(op).filter(|r| *r > 0.0)?;
+    let per_replica = op.request_rate().filter(|r| *r > 0.0)?;
     if !(expected_qps.is_finite() && expected_qps >= 0.0) {
         return None;
     }
@@ -27,6 +19,7 @@ pub fn replicas_for(expected_qps: f64, op: &MeasuredPoint) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::point::Load;
 
     #[test]
     fn ceil_with_headroom() {

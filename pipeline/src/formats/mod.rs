@@ -77,5 +77,29 @@ fn json_objects(doc: &Document) -> Vec<&serde_json::Value> {
     }
 }
 
+/// Parses every object of a one-object or JSON Lines document with `parse_one`; a failure
+/// names its line when there are several.
+fn parse_objects(
+    doc: &Document,
+    parse_one: fn(&serde_json::Value) -> Result<MeasuredPoint, FormatError>,
+) -> Result<Parsed, FormatError> {
+    let objects = json_objects(doc);
+    let many = objects.len() > 1;
+    objects
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            parse_one(v).map_err(|e| {
+                if many {
+                    e.at(format!("line {}", i + 1))
+                } else {
+                    e
+                }
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Parsed::Points)
+}
+
 /// Seconds-to-milliseconds factor, named so conversions read as what they are.
 const MS_PER_S: f64 = 1000.0;

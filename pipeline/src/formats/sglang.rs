@@ -4,7 +4,7 @@
 
 use super::fields::as_object;
 use super::serving_json::{input_tokens_per_s, load, mean_per_request, ms_latency};
-use super::{Parsed, RawFormat, json_objects};
+use super::{Parsed, RawFormat, json_objects, parse_objects};
 use crate::document::Document;
 use crate::error::FormatError;
 use crate::point::MeasuredPoint;
@@ -27,22 +27,7 @@ impl RawFormat for SglangBenchServing {
     }
 
     fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
-        let objects = json_objects(doc);
-        let many = objects.len() > 1;
-        objects
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                parse_one(v).map_err(|e| {
-                    if many {
-                        e.at(format!("line {}", i + 1))
-                    } else {
-                        e
-                    }
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Parsed::Points)
+        parse_objects(doc, parse_one)
     }
 }
 

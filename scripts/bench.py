@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Refresh-job benchmark: for N synthetic profiles of 10 points (default N = 100, 1000, 10000),
+measure a full `infercat build` (wall time, peak RSS), a refresh after one new run lands, and
+the size of the output. Uses the release binary; prints a Markdown table for the README.
+
+    python3 scripts/bench.py            # builds target/release/infercat first
+    python3 scripts/bench.py 100 1000   # other sizes
+"""
+
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = REPO / "target" / "release" / "infercat"
+
+
+def measure_in_child(args):
+    """Measures `args` from a fresh Python process so RUSAGE_CHILDREN covers that run only."""
+    code = (
+        "import resource,subprocess,sys,time;"
+        "t=time.perf_counter();r=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
+        "e=time.perf_counter()-t;"
+        "print(e, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024.0);"
+        "sys.stderr.write(r.stderr);sys.exit(r.returncode)"
+    )
+    done = subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=REPO, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(map(str, args))} failed:\n{done.stderr}")
+    seconds, mib = done.stdout.split()
+    return float(seconds), float(mib), done.stderr
+
+
+def tree_bytes(path):
+    total = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            total += os.path.getsize(os.path.join(root, f))
+    return total
+
+
+def bench(n, work):
+    pool = work / f"pool-{n}"
+    subprocess.run([BIN, "synth", "--profiles", str(n + 1), "--points", "10", "--out", pool], cwd=REPO, check=True, capture_output=True)
+    raw = work / f"raw-{n}"
+    raw.mkdir()
+    runs = sorted(pool.iterdir())
+    for r in runs[:-1]:
+        shutil.move(str(r), raw / r.name)
+    out = work / f"out-{n}"
+    full_s, full_mib, _ = measure_in_child([BIN, "build", "--raw", raw, "--out", out])
+    site_bytes = tree_bytes(out / "site")
+    data_bytes = tree_bytes(out / "data")
+    shutil.move(str(runs[-1]), raw / runs[-1].name)
+    refresh_s, refresh_mib, log = measure_in_child([BIN, "build", "--raw", raw, "--out", out])
+    reused = next((line for line in log.splitlines() if line.startswith("done:")), "")
+    shutil.rmtree(out)
+    shutil.rmtree(raw)
+    shutil.rmtree(pool)
+    return full_s, full_mib, refresh_s, refresh_mib, site_bytes, data_bytes, reused
+
+
+def main():
+    sizes = [int(a) for a in sys.argv[1:]] or [100, 1000, 10000]
+    subprocess.run(["cargo", "build", "--release", "--locked", "--bin", "infercat"], cwd=REPO, check=True)
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    print(f"machine: {os.cpu_count()} cores ({cpu}), {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB RAM, {platform.system()} {platform.release()}")
+    print()
+    print("| profiles × points | full build (s) | peak RSS full (MiB) | refresh after 1 new run (s) | peak RSS refresh (MiB) | site size (MB) | tables (MB) |")
+    print("|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory(prefix="infercat-bench-") as tmp:
+        for n in sizes:
+            full_s, full_mib, refresh_s, refresh_mib, site, data, log = bench(n, Path(tmp))
+            print(f"| {n} × 10 | {full_s:.2f} | {full_mib:.0f} | {refresh_s:.2f} | {refresh_mib:.0f} | {site / 1e6:.1f} | {data / 1e6:.1f} |", flush=True)
+            print(f"<!-- {n}: {log} -->", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
