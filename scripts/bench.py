@@ -5,6 +5,10 @@ the size of the output. Uses the release binary; prints a Markdown table for the
 
     python3 scripts/bench.py            # builds target/release/infercat first
     python3 scripts/bench.py 100 1000   # other sizes
+    BENCH_DIR=/dev/shm python3 scripts/bench.py   # work on tmpfs: no disk, CPU cost only
+
+The output tree has five files per profile (page, three manifests, JSON), so on a disk the
+file system's metadata work is a large part of the time; BENCH_DIR separates the two.
 """
 
 import os
@@ -71,10 +75,11 @@ def main():
     subprocess.run(["cargo", "build", "--release", "--locked", "--bin", "infercat"], cwd=REPO, check=True)
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     print(f"machine: {os.cpu_count()} cores ({cpu}), {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB RAM, {platform.system()} {platform.release()}")
+    print(f"work directory: {os.environ.get('BENCH_DIR') or tempfile.gettempdir()}")
     print()
     print("| profiles × points | full build (s) | peak RSS full (MiB) | refresh after 1 new run (s) | peak RSS refresh (MiB) | site size (MB) | tables (MB) |")
     print("|---|---|---|---|---|---|---|")
-    with tempfile.TemporaryDirectory(prefix="infercat-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="infercat-bench-", dir=os.environ.get("BENCH_DIR")) as tmp:
         for n in sizes:
             full_s, full_mib, refresh_s, refresh_mib, site, data, log = bench(n, Path(tmp))
             print(f"| {n} × 10 | {full_s:.2f} | {full_mib:.0f} | {refresh_s:.2f} | {refresh_mib:.0f} | {site / 1e6:.1f} | {data / 1e6:.1f} |", flush=True)

@@ -7,7 +7,7 @@ use crate::commands::{analysis_config, price_sources, usage};
 use crate::progress::Reporter;
 use anyhow::{Context, Result, bail};
 use pipeline::analysis::knee::KneeMethod;
-use pipeline::analysis::{group_profiles, summarize};
+use pipeline::analysis::{ProfileSummary, group_profiles, summarize};
 use pipeline::analyze;
 use pipeline::ingest::{self, BENCHMARKS_FILE, REPORT_FILE};
 use pipeline::model_facts::ModelCatalog;
@@ -60,8 +60,15 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
     } else {
         carry_over(out, &data)?;
     }
+    let mut analyzed = None;
     if let Some(analysis) = stages.analyze {
-        summary.profiles = Some(analyze_stage(&data, analysis)?);
+        let summaries = analyze_stage(&data, analysis)?;
+        let knees = summaries
+            .iter()
+            .filter(|s| s.knee.method != KneeMethod::NotObserved)
+            .count();
+        summary.profiles = Some((summaries.len(), knees));
+        analyzed = Some(summaries);
     }
     if let Some((analysis, site)) = stages.site {
         summary.site = Some(site_stage(
@@ -70,6 +77,7 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
             &data,
             analysis,
             site,
+            analyzed,
             &progress,
         )?);
     }
@@ -172,7 +180,7 @@ fn ingest_stage(
     Ok(report)
 }
 
-fn analyze_stage(data: &Path, args: &AnalysisArgs) -> Result<(usize, usize)> {
+fn analyze_stage(data: &Path, args: &AnalysisArgs) -> Result<Vec<ProfileSummary>> {
     let cfg = analysis_config(args)?;
     let summaries = analyze::analyze(data, &cfg, &price_sources(args))
         .with_context(|| format!("analysis of {} failed", data.display()))?;
@@ -185,7 +193,7 @@ fn analyze_stage(data: &Path, args: &AnalysisArgs) -> Result<(usize, usize)> {
         summaries.len(),
         knees
     );
-    Ok((summaries.len(), knees))
+    Ok(summaries)
 }
 
 fn site_stage(
@@ -194,12 +202,11 @@ fn site_stage(
     data: &Path,
     analysis: &AnalysisArgs,
     site: &SiteArgs,
+    analyzed: Option<Vec<ProfileSummary>>,
     progress: &Reporter,
 ) -> Result<SiteStats> {
     let cfg = analysis_config(analysis)?;
     let pricing_model = site.pricing_model.parse().map_err(usage)?;
-    let rows = pipeline::schema::read_benchmarks(&data.join(BENCHMARKS_FILE))
-        .context("cannot read the catalog")?;
     let report: IngestReport = serde_json::from_str(
         &std::fs::read_to_string(data.join(REPORT_FILE))
             .with_context(|| format!("cannot read {}", data.join(REPORT_FILE).display()))?,
@@ -208,7 +215,15 @@ fn site_stage(
     let prices = price_sources(analysis)
         .load()
         .context("cannot load prices")?;
-    let summaries = summarize(group_profiles(&rows), &cfg, &prices);
+    // The analyze stage of this build already summarized the same tables with the same flags.
+    let summaries = match analyzed {
+        Some(s) => s,
+        None => {
+            let rows = pipeline::schema::read_benchmarks(&data.join(BENCHMARKS_FILE))
+                .context("cannot read the catalog")?;
+            summarize(group_profiles(&rows), &cfg, &prices)
+        }
+    };
     let models = ModelCatalog::load(&site.models_file).context("cannot read model facts")?;
     let override_file = analysis.prices_dir.join("overrides.csv");
     let override_rows = if override_file.exists() {

@@ -222,30 +222,6 @@ fn cost_cells(costs: &[PriceAt]) -> Vec<Value> {
         .collect()
 }
 
-/// The curve as the page script needs it: strict statistics for targets (as the CLI uses
-/// them) and the display statistic beside them.
-fn curve_json(points: &[MeasuredPoint], pct: Percentile) -> Vec<Value> {
-    let display = pct.for_curve(points);
-    points
-        .iter()
-        .map(|p| {
-            json!({
-                "loadKind": p.load.kind(),
-                "load": p.load.value(),
-                "queriesPerSecond": p.request_rate(),
-                "outputTokensPerSecond": p.output_tokens_per_s,
-                "inputTokensPerSecond": p.input_tokens_per_s,
-                "ntpotMilliseconds": pct.of(&p.ntpot),
-                "ttftMilliseconds": pct.of(&p.ttft),
-                "itlMilliseconds": pct.of(&p.itl),
-                "ntpotDisplay": display.of(&p.ntpot),
-                "ttftDisplay": display.of(&p.ttft),
-                "itlDisplay": display.of(&p.itl),
-            })
-        })
-        .collect()
-}
-
 struct ProfilePage<'a> {
     summary: &'a ProfileSummary,
     model_slug: String,
@@ -345,7 +321,7 @@ fn build_profile<'a>(
         fingerprint: fp,
         reused: false,
     };
-    let view = profile_view(&page, input);
+    let view = profile_view(&page, input, true);
     let charts = profile_charts(env, s, input.cfg.percentile)?;
     let mut own_site = site.clone();
     own_site["snapshot"] = json!(s.profile.data_hash());
@@ -431,7 +407,7 @@ pub fn build_site(
     pages.sort_by(|a, b| a.summary.profile.id.cmp(&b.summary.profile.id));
     let reused = pages.iter().filter(|p| p.reused).count();
 
-    let view = |p: &ProfilePage| profile_view(p, input);
+    let view = |p: &ProfilePage| profile_view(p, input, false);
     let views: Vec<Value> = pages.par_iter().map(view).collect();
 
     // Model pages.
@@ -555,14 +531,19 @@ pub fn build_site(
     })
 }
 
-fn profile_view(p: &ProfilePage, input: &SiteInput) -> Value {
+/// The template view of a profile. The per-point table (`with_points`) is only needed on the
+/// profile's own page, and is the costly part, so the index and model pages go without.
+fn profile_view(p: &ProfilePage, input: &SiteInput, with_points: bool) -> Value {
     let s = p.summary;
     let profile = &s.profile;
     let k = &profile.key;
     let pct = input.cfg.percentile;
     let stat = pct.for_curve(&profile.points);
     let knee = &s.at_knee.point;
-    let points: Vec<Value> = profile
+    let points: Vec<Value> = if !with_points {
+        Vec::new()
+    } else {
+        profile
         .points
         .iter()
         .enumerate()
@@ -588,7 +569,8 @@ fn profile_view(p: &ProfilePage, input: &SiteInput) -> Value {
                 "is_knee": i == s.knee.index,
             })
         })
-        .collect();
+        .collect()
+    };
     let band = stat
         .of(&knee.ntpot)
         .map(|v| (v * 1.5 * 100.0).round() / 100.0);
@@ -941,8 +923,10 @@ fn write_api(
 ) -> Result<(), SiteError> {
     let pct = input.cfg.percentile;
     let ratio = input.cfg.output_input_cost_ratio;
-    let mut all = Vec::new();
-    for p in pages {
+    // Serialized entry by entry: the whole array as one value tree would cost far more memory
+    // than its bytes at thousands of profiles.
+    let mut all: Vec<u8> = b"[".to_vec();
+    for (i, p) in pages.iter().enumerate() {
         let s = p.summary;
         let ctx = PointContext {
             kind: "knee",
@@ -952,8 +936,6 @@ fn write_api(
             ratio,
         };
         let mut entry = profile_json(&s.profile, &s.at_knee, &ctx);
-        entry["curve"] = Value::Array(curve_json(&s.profile.points, pct));
-        entry["kneeIndex"] = json!(s.knee.index);
         entry["outputInputCostRatio"] = json!(ratio);
         entry["prices"] = Value::Array(
             s.at_knee.costs.iter().map(|c| json!({"pricingModel": c.model.as_str(), "usdPerHour": c.usd_per_hour(), "region": c.region()})).collect(),
@@ -965,9 +947,13 @@ fn write_api(
                 .filter_map(|m| m["file"].as_str().map(|f| json!(f)))
                 .collect(),
         );
-        all.push(entry);
+        if i > 0 {
+            all.push(b',');
+        }
+        serde_json::to_writer(&mut all, &entry).map_err(|e| SiteError::Data(e.to_string()))?;
     }
-    w.write("api/v1/profiles.json", &to_json_bytes(&Value::Array(all))?)?;
+    all.extend_from_slice(b"]\n");
+    w.write("api/v1/profiles.json", &all)?;
     w.write(
         "api/v1/index.json",
         &to_json_bytes(&index_json(input, pages))?,

@@ -31,6 +31,9 @@ pub(super) struct ComponentRow {
 
 type RowKey = (String, u32, String);
 
+/// Worked-out quotes by (machine type, asked region, pricing model).
+type QuoteMemo = std::collections::HashMap<(String, Option<String>, PricingModel), QuoteOutcome>;
+
 /// A zone's machine total and how it adds up, or why it cannot be priced.
 type ZoneTotal = Result<(f64, String), String>;
 
@@ -90,6 +93,9 @@ pub struct PriceBook {
     /// Whole-machine prices from a user's simple-format file; they win over component sums.
     direct: BTreeMap<(String, String, PricingModel), Quote>,
     pub issues: Vec<PriceIssue>,
+    /// Quotes already worked out: a catalog has a few dozen machine types but is asked for
+    /// every point of every profile.
+    memo: std::sync::RwLock<QuoteMemo>,
 }
 
 impl PriceBook {
@@ -112,6 +118,9 @@ impl PriceBook {
 
     /// Applies a user's price file on top of the catalog (either column layout).
     pub fn apply_user_file(&mut self, path: &Path) -> Result<(), PipelineError> {
+        if let Ok(mut m) = self.memo.write() {
+            m.clear();
+        }
         let text = std::fs::read_to_string(path).map_err(|e| PipelineError::io(path, e))?;
         if user_file::is_simple(&text) {
             let (entries, issues) = user_file::read_simple(path, &text)?;
@@ -155,6 +164,23 @@ impl PriceBook {
     /// The price of `instance_type` under `model` in `region` (default: SPEC §5's region for the
     /// machine). A machine not offered there is priced in us-central1 and the quote says so.
     pub fn quote(
+        &self,
+        instance_type: &str,
+        region: Option<&str>,
+        model: PricingModel,
+    ) -> QuoteOutcome {
+        let key = (instance_type.to_string(), region.map(str::to_string), model);
+        if let Some(hit) = self.memo.read().ok().and_then(|m| m.get(&key).cloned()) {
+            return hit;
+        }
+        let outcome = self.quote_uncached(instance_type, region, model);
+        if let Ok(mut m) = self.memo.write() {
+            m.insert(key, outcome.clone());
+        }
+        outcome
+    }
+
+    fn quote_uncached(
         &self,
         instance_type: &str,
         region: Option<&str>,
