@@ -23,6 +23,23 @@ fn build(raw: &Path, out: &Path) -> std::process::Output {
     o
 }
 
+/// Starts a build in the background (stdout dropped, stderr kept).
+fn spawn_build(raw: &Path, out: &Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_infercat"))
+        .args([
+            "build",
+            "--raw",
+            raw.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .current_dir(repo_path(""))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 /// The published tree: data and site, following the symlinks.
 fn published(out: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     let mut all = snapshot(&out.join("data").canonicalize().unwrap())
@@ -156,19 +173,7 @@ fn a_killed_build_leaves_the_previous_site_intact() {
     );
     assert!(o.status.success());
     for delay_ms in [150u64, 600, 1500, 3000] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_infercat"))
-            .args([
-                "build",
-                "--raw",
-                big.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ])
-            .current_dir(repo_path(""))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_build(&big, &out);
         std::thread::sleep(Duration::from_millis(delay_ms));
         let finished = child.try_wait().unwrap().is_some();
         child.kill().ok();
@@ -206,19 +211,7 @@ fn a_second_concurrent_build_is_refused() {
         ],
     );
     assert!(o.status.success());
-    let first = Command::new(env!("CARGO_BIN_EXE_infercat"))
-        .args([
-            "build",
-            "--raw",
-            big.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .current_dir(repo_path(""))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let first = spawn_build(&big, &out);
     // Wait until the first build holds the lock.
     let started = Instant::now();
     while std::fs::read_to_string(out.join(".lock"))
