@@ -13,6 +13,7 @@ use pipeline::ingest::{self, BENCHMARKS_FILE, REPORT_FILE};
 use pipeline::model_facts::ModelCatalog;
 use pipeline::output_dir::{CACHE_DIR, OutputLock};
 use pipeline::parse_cache::ParseCache;
+use pipeline::pricing::PriceBook;
 use pipeline::pricing::overrides;
 use pipeline::report::IngestReport;
 use site_gen::site::{PreviousSite, ProfileRecord, SiteInput, SiteStats, build_site};
@@ -62,13 +63,9 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
     }
     let mut analyzed = None;
     if let Some(analysis) = stages.analyze {
-        let summaries = analyze_stage(&data, analysis)?;
-        let knees = summaries
-            .iter()
-            .filter(|s| s.knee.method != KneeMethod::NotObserved)
-            .count();
-        summary.profiles = Some((summaries.len(), knees));
-        analyzed = Some(summaries);
+        let done = analyze_stage(&data, analysis)?;
+        summary.profiles = Some((done.summaries.len(), done.knees));
+        analyzed = Some(done);
     }
     if let Some((analysis, site)) = stages.site {
         summary.site = Some(site_stage(
@@ -180,9 +177,18 @@ fn ingest_stage(
     Ok(report)
 }
 
-fn analyze_stage(data: &Path, args: &AnalysisArgs) -> Result<Vec<ProfileSummary>> {
+/// What the analyze stage hands to the site stage of the same build (same tables, same flags),
+/// so neither the summaries nor the price book are made twice.
+struct Analyzed {
+    summaries: Vec<ProfileSummary>,
+    prices: PriceBook,
+    knees: usize,
+}
+
+fn analyze_stage(data: &Path, args: &AnalysisArgs) -> Result<Analyzed> {
     let cfg = analysis_config(args)?;
-    let summaries = analyze::analyze(data, &cfg, &price_sources(args))
+    let prices = price_sources(args).load().context("cannot load prices")?;
+    let summaries = analyze::analyze(data, &cfg, &prices)
         .with_context(|| format!("analysis of {} failed", data.display()))?;
     let knees = summaries
         .iter()
@@ -193,7 +199,11 @@ fn analyze_stage(data: &Path, args: &AnalysisArgs) -> Result<Vec<ProfileSummary>
         summaries.len(),
         knees
     );
-    Ok(summaries)
+    Ok(Analyzed {
+        summaries,
+        prices,
+        knees,
+    })
 }
 
 fn site_stage(
@@ -202,7 +212,7 @@ fn site_stage(
     data: &Path,
     analysis: &AnalysisArgs,
     site: &SiteArgs,
-    analyzed: Option<Vec<ProfileSummary>>,
+    analyzed: Option<Analyzed>,
     progress: &Reporter,
 ) -> Result<SiteStats> {
     let cfg = analysis_config(analysis)?;
@@ -212,16 +222,15 @@ fn site_stage(
             .with_context(|| format!("cannot read {}", data.join(REPORT_FILE).display()))?,
     )
     .context("ingest report")?;
-    let prices = price_sources(analysis)
-        .load()
-        .context("cannot load prices")?;
-    // The analyze stage of this build already summarized the same tables with the same flags.
-    let summaries = match analyzed {
-        Some(s) => s,
+    let (summaries, prices) = match analyzed {
+        Some(a) => (a.summaries, a.prices),
         None => {
+            let prices = price_sources(analysis)
+                .load()
+                .context("cannot load prices")?;
             let rows = pipeline::schema::read_benchmarks(&data.join(BENCHMARKS_FILE))
                 .context("cannot read the catalog")?;
-            summarize(group_profiles(&rows), &cfg, &prices)
+            (summarize(group_profiles(&rows), &cfg, &prices), prices)
         }
     };
     let models = ModelCatalog::load(&site.models_file).context("cannot read model facts")?;

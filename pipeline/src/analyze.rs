@@ -28,28 +28,14 @@ impl PriceSources {
     }
 }
 
-/// Reads the benchmark table and summarizes every profile at its knee.
-pub fn summarize_catalog(
+/// Runs the stage and writes its outputs into `data_dir`.
+pub fn analyze(
     data_dir: &Path,
     cfg: &AnalysisConfig,
     prices: &PriceBook,
 ) -> Result<Vec<ProfileSummary>, PipelineError> {
     let rows = schema::read_benchmarks(&data_dir.join(BENCHMARKS_FILE))?;
-    Ok(analysis::summarize(
-        analysis::group_profiles(&rows),
-        cfg,
-        prices,
-    ))
-}
-
-/// Runs the stage and writes its outputs into `data_dir`.
-pub fn analyze(
-    data_dir: &Path,
-    cfg: &AnalysisConfig,
-    sources: &PriceSources,
-) -> Result<Vec<ProfileSummary>, PipelineError> {
-    let prices = sources.load()?;
-    let summaries = summarize_catalog(data_dir, cfg, &prices)?;
+    let summaries = analysis::summarize(analysis::group_profiles(&rows), cfg, prices);
     let path = data_dir.join(PROFILES_FILE);
     let mut df =
         profiles_table::to_dataframe(&summaries, cfg).map_err(|source| PipelineError::Parquet {

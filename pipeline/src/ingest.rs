@@ -33,11 +33,14 @@ pub fn ingest(raw_root: &Path) -> Result<Ingested, PipelineError> {
 }
 
 /// What one file of the tree came to.
-enum FileResult {
+enum FileResult<'a> {
     Documentation,
     OutsideRun,
     RunTomlInvalid,
+    Unreadable(String),
     Read {
+        run_dir: &'a Path,
+        meta: &'a RunMeta,
         hash: String,
         key: String,
         outcome: Outcome,
@@ -81,7 +84,7 @@ pub fn ingest_with(
     let mut server_metrics: BTreeMap<PathBuf, ServerMetrics> = BTreeMap::new();
     for (file, result) in tree.files.iter().zip(results) {
         let shown = raw_root.join(file).display().to_string();
-        let (hash, key, outcome) = match result {
+        let (run_dir, meta, hash, key, outcome) = match result {
             FileResult::Documentation => {
                 report.ignore(shown, "documentation file, not a result");
                 continue;
@@ -94,7 +97,17 @@ pub fn ingest_with(
                 report.reject(shown, "skipped: its run.toml is invalid (see that entry)");
                 continue;
             }
-            FileResult::Read { hash, key, outcome } => (hash, key, outcome),
+            FileResult::Unreadable(reason) => {
+                report.reject(shown, reason);
+                continue;
+            }
+            FileResult::Read {
+                run_dir,
+                meta,
+                hash,
+                key,
+                outcome,
+            } => (run_dir, meta, hash, key, outcome),
         };
         hashes.push((path_text(file), hash));
         if shared_cache.get(&key).is_some() {
@@ -103,12 +116,6 @@ pub fn ingest_with(
             misses += 1;
         }
         entries.insert(key, outcome.clone());
-        let Some(run_dir) = tree.run_dir_of(file) else {
-            continue;
-        };
-        let Some(Some(meta)) = metas.get(run_dir) else {
-            continue;
-        };
         match outcome {
             Outcome::Rejected(reason) => report.reject(shown, reason),
             Outcome::Read {
@@ -149,13 +156,13 @@ pub fn ingest_with(
     Ok(Ingested { rows, report })
 }
 
-fn classify(
+fn classify<'a>(
     raw_root: &Path,
-    tree: &RawTree,
-    metas: &RunMetas,
+    tree: &'a RawTree,
+    metas: &'a RunMetas,
     cache: &ParseCache,
     file: &Path,
-) -> FileResult {
+) -> FileResult<'a> {
     if is_documentation(file) {
         return FileResult::Documentation;
     }
@@ -167,13 +174,7 @@ fn classify(
     };
     let bytes = match std::fs::read(raw_root.join(file)) {
         Ok(b) => b,
-        Err(e) => {
-            return FileResult::Read {
-                hash: "unreadable".into(),
-                key: String::new(),
-                outcome: Outcome::Rejected(format!("cannot read: {e}")),
-            };
-        }
+        Err(e) => return FileResult::Unreadable(format!("cannot read: {e}")),
     };
     let hash = hex(&Sha256::digest(&bytes));
     let key = ParseCache::key(&hash, meta.source.tool.as_deref());
@@ -187,7 +188,13 @@ fn classify(
             Err(reason) => Outcome::Rejected(reason),
         },
     };
-    FileResult::Read { hash, key, outcome }
+    FileResult::Read {
+        run_dir,
+        meta,
+        hash,
+        key,
+        outcome,
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

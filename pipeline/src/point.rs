@@ -56,10 +56,6 @@ pub struct Latency {
 }
 
 impl Latency {
-    pub fn is_empty(&self) -> bool {
-        self.mean.is_none() && self.p50.is_none() && self.p90.is_none() && self.p99.is_none()
-    }
-
     /// Multiplies every statistic by `factor` (used to convert seconds to milliseconds).
     pub fn scaled(self, factor: f64) -> Self {
         let s = |v: Option<f64>| v.map(|x| x * factor);
@@ -79,14 +75,6 @@ pub struct ServerMetrics {
     pub running_mean: Option<f64>,
     /// Fraction of KV cache in use, 0..1.
     pub kv_cache_usage_mean: Option<f64>,
-}
-
-impl ServerMetrics {
-    pub fn is_empty(&self) -> bool {
-        self.queue_len_mean.is_none()
-            && self.running_mean.is_none()
-            && self.kv_cache_usage_mean.is_none()
-    }
 }
 
 /// One measured load point as a raw format reports it, before run metadata is attached.

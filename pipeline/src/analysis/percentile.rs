@@ -44,13 +44,6 @@ impl Percentile {
             .any(|p| self.of(&p.ttft).is_some() || self.of(&p.ntpot).is_some());
         if reported { self } else { Percentile::Mean }
     }
-
-    pub const ALL: [Percentile; 4] = [
-        Percentile::Mean,
-        Percentile::P50,
-        Percentile::P90,
-        Percentile::P99,
-    ];
 }
 
 impl fmt::Display for Percentile {

@@ -17,8 +17,6 @@ use crate::document::Document;
 use crate::error::FormatError;
 use crate::point::{MeasuredPoint, ServerMetrics};
 
-pub use native_csv::NATIVE_COLUMNS;
-
 /// What one raw file contributes.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Parsed {

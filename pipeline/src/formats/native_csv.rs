@@ -13,7 +13,7 @@ use crate::schema::metric_column;
 pub struct NativeCsv;
 
 /// Columns accepted besides the metric columns.
-pub const NATIVE_COLUMNS: &[&str] = &["label", "load_kind", "load_value", "completed", "failed"];
+const NATIVE_COLUMNS: &[&str] = &["label", "load_kind", "load_value", "completed", "failed"];
 
 impl RawFormat for NativeCsv {
     fn tool(&self) -> &'static str {
