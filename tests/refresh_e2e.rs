@@ -63,25 +63,30 @@ fn assert_same_tree(a: &[(std::path::PathBuf, Vec<u8>)], b: &[(std::path::PathBu
     }
 }
 
-/// Bundled data plus some synthetic runs, in a temp raw dir.
-fn raw_with_synthetic(tmp: &Path, synthetic: usize) -> std::path::PathBuf {
-    let raw = tmp.join("raw");
-    copy_tree(&repo_path("data/raw"), &raw);
-    let synth = tmp.join("synth");
+/// Writes `profiles` synthetic runs of `points` points into `dir`.
+fn synth(dir: &Path, profiles: usize, points: usize) {
     let o = infercat(
         &repo_path(""),
         &[
             "synth",
             "--profiles",
-            &synthetic.to_string(),
+            &profiles.to_string(),
             "--points",
-            "8",
+            &points.to_string(),
             "--out",
-            synth.to_str().unwrap(),
+            dir.to_str().unwrap(),
         ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
-    copy_tree(&synth, &raw.join("synthetic"));
+}
+
+/// Bundled data plus some synthetic runs, in a temp raw dir.
+fn raw_with_synthetic(tmp: &Path, synthetic: usize) -> std::path::PathBuf {
+    let raw = tmp.join("raw");
+    copy_tree(&repo_path("data/raw"), &raw);
+    let generated = tmp.join("synth");
+    synth(&generated, synthetic, 8);
+    copy_tree(&generated, &raw.join("synthetic"));
     raw
 }
 
@@ -112,19 +117,7 @@ fn an_incremental_refresh_equals_a_full_build_and_reuses_the_rest() {
     build(&raw, &incremental);
     // A new run lands: one more synthetic profile (generated apart, then copied in).
     let extra = tmp.path().join("extra");
-    let o = infercat(
-        &repo_path(""),
-        &[
-            "synth",
-            "--profiles",
-            "31",
-            "--points",
-            "8",
-            "--out",
-            extra.to_str().unwrap(),
-        ],
-    );
-    assert!(o.status.success());
+    synth(&extra, 31, 8);
     copy_tree(
         &extra.join("synthetic-00030"),
         &raw.join("synthetic").join("synthetic-00030"),
@@ -159,19 +152,7 @@ fn a_killed_build_leaves_the_previous_site_intact() {
     build(&repo_path("data/raw"), &out);
     let before = published(&out);
     let big = tmp.path().join("big");
-    let o = infercat(
-        &repo_path(""),
-        &[
-            "synth",
-            "--profiles",
-            "1500",
-            "--points",
-            "10",
-            "--out",
-            big.to_str().unwrap(),
-        ],
-    );
-    assert!(o.status.success());
+    synth(&big, 1500, 10);
     for delay_ms in [150u64, 600, 1500, 3000] {
         let mut child = spawn_build(&big, &out);
         std::thread::sleep(Duration::from_millis(delay_ms));
@@ -198,19 +179,7 @@ fn a_second_concurrent_build_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let big = tmp.path().join("big");
-    let o = infercat(
-        &repo_path(""),
-        &[
-            "synth",
-            "--profiles",
-            "800",
-            "--points",
-            "10",
-            "--out",
-            big.to_str().unwrap(),
-        ],
-    );
-    assert!(o.status.success());
+    synth(&big, 800, 10);
     let first = spawn_build(&big, &out);
     // Wait until the first build holds the lock.
     let started = Instant::now();
