@@ -233,13 +233,9 @@ fn site_stage(
             (summarize(group_profiles(&rows), &cfg, &prices), prices)
         }
     };
-    let models = ModelCatalog::load(&site.models_file).context("cannot read model facts")?;
-    let override_file = analysis.prices_dir.join("overrides.csv");
-    let override_rows = if override_file.exists() {
-        overrides::read(&override_file)?
-    } else {
-        Vec::new()
-    };
+    let models = ModelCatalog::load_or_bundled(site.models_file.as_deref())
+        .context("cannot read model facts")?;
+    let override_rows = overrides::read_from(&price_sources(analysis).catalog)?;
     let previous = previous_site(lock);
     let input = SiteInput {
         summaries: &summaries,

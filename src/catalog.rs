@@ -40,7 +40,8 @@ impl Catalog {
         let prices = price_sources(&args.analysis)
             .load()
             .context("cannot load prices")?;
-        let models = ModelCatalog::load(&args.models_file).context("cannot read model facts")?;
+        let models = ModelCatalog::load_or_bundled(args.models_file.as_deref())
+            .context("cannot read model facts")?;
         Ok(Self {
             profiles,
             prices,

@@ -184,9 +184,10 @@ pub struct CatalogArgs {
     /// Raw runs to build the catalog from when it does not exist yet.
     #[arg(long, default_value = "data/raw", help_heading = "Catalog")]
     pub raw: PathBuf,
-    /// Model facts (weight sizes) for manifests.
-    #[arg(long, default_value = "data/models.toml", help_heading = "Catalog")]
-    pub models_file: PathBuf,
+    /// Model facts (weight sizes) for manifests [default: the data/models.toml built into the
+    /// binary].
+    #[arg(long, help_heading = "Catalog")]
+    pub models_file: Option<PathBuf>,
     #[command(flatten)]
     pub analysis: AnalysisArgs,
 }
@@ -311,13 +312,10 @@ pub struct ManifestsCreateArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct SiteArgs {
-    /// Model facts (weight sizes) for the site's manifests.
-    #[arg(
-        long = "models-file",
-        default_value = "data/models.toml",
-        help_heading = "Site"
-    )]
-    pub models_file: PathBuf,
+    /// Model facts (weight sizes) for the site's manifests [default: the data/models.toml built
+    /// into the binary].
+    #[arg(long = "models-file", help_heading = "Site")]
+    pub models_file: Option<PathBuf>,
     /// Pricing model the pages lead with (all four are shown).
     #[arg(
         long = "site-pricing-model",
@@ -343,13 +341,10 @@ pub struct PipelineArgs {
 /// Flags that change how profiles are priced and summarized.
 #[derive(Debug, Args, Clone)]
 pub struct AnalysisArgs {
-    /// Price catalog directory.
-    #[arg(
-        long,
-        default_value = "data/prices",
-        help_heading = "Pricing and analysis"
-    )]
-    pub prices_dir: PathBuf,
+    /// Price catalog directory with the files of data/prices [default: the catalog built into
+    /// the binary].
+    #[arg(long, help_heading = "Pricing and analysis")]
+    pub prices_dir: Option<PathBuf>,
     /// Your own prices (CSV: the catalog's columns, or instance_type,region,pricing_model,usd_per_hour).
     #[arg(long, help_heading = "Pricing and analysis")]
     pub prices: Option<PathBuf>,

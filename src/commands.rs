@@ -8,6 +8,7 @@ use crate::cli::{
 use anyhow::{Context, Result};
 use pipeline::analysis::AnalysisConfig;
 use pipeline::analyze::PriceSources;
+use pipeline::pricing::CatalogLocation;
 use std::path::Path;
 
 /// A mistake in how the command was called (exit code 2), as opposed to a runtime failure.
@@ -162,7 +163,7 @@ pub fn analysis_config(args: &AnalysisArgs) -> Result<AnalysisConfig> {
 
 pub fn price_sources(args: &AnalysisArgs) -> PriceSources {
     PriceSources {
-        catalog_dir: args.prices_dir.clone(),
+        catalog: CatalogLocation::from_option(args.prices_dir.as_deref()),
         user_file: args.prices.clone(),
     }
 }

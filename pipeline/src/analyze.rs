@@ -4,23 +4,24 @@
 use crate::analysis::{self, AnalysisConfig, ProfileSummary, profiles_table};
 use crate::error::PipelineError;
 use crate::ingest::BENCHMARKS_FILE;
-use crate::pricing::PriceBook;
+use crate::pricing::{CatalogLocation, PriceBook};
 use crate::schema;
 use std::path::{Path, PathBuf};
 
 pub const PROFILES_FILE: &str = "profiles.parquet";
 pub const PRICE_REPORT_FILE: &str = "price-report.json";
 
-/// Where prices come from: the catalog directory and an optional user file on top.
+/// Where prices come from: the catalog (compiled in, or a directory) and an optional user file
+/// on top.
 #[derive(Debug, Clone)]
 pub struct PriceSources {
-    pub catalog_dir: PathBuf,
+    pub catalog: CatalogLocation,
     pub user_file: Option<PathBuf>,
 }
 
 impl PriceSources {
     pub fn load(&self) -> Result<PriceBook, PipelineError> {
-        let mut book = PriceBook::from_dir(&self.catalog_dir)?;
+        let mut book = PriceBook::from_location(&self.catalog)?;
         if let Some(user) = &self.user_file {
             book.apply_user_file(user)?;
         }

@@ -8,6 +8,9 @@ use std::path::Path;
 /// Weights at least this large are cached in RAM (`HF_HOME=/dev/shm/hf_cache`), not on disk.
 pub const LARGE_MODEL_GIB: f64 = 90.0;
 
+const BUNDLED: &str = include_str!("../../data/models.toml");
+const BUNDLED_PATH: &str = "<bundled>/data/models.toml";
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelFacts {
@@ -35,13 +38,27 @@ pub struct ModelCatalog {
 }
 
 impl ModelCatalog {
-    /// Reads `models.toml`; a missing file is an empty catalog (sizes then show as unknown).
-    pub fn load(path: &Path) -> Result<Self, PipelineError> {
-        if !path.exists() {
-            return Ok(Self::default());
+    /// The facts compiled into the binary (`data/models.toml` at build time).
+    pub fn bundled() -> Result<Self, PipelineError> {
+        Self::parse(Path::new(BUNDLED_PATH), BUNDLED)
+    }
+
+    /// `path` when given (a missing file is an error: the user named it), else the bundled facts.
+    pub fn load_or_bundled(path: Option<&Path>) -> Result<Self, PipelineError> {
+        match path {
+            Some(p) => Self::load(p),
+            None => Self::bundled(),
         }
+    }
+
+    /// Reads a models.toml file.
+    pub fn load(path: &Path) -> Result<Self, PipelineError> {
         let text = std::fs::read_to_string(path).map_err(|e| PipelineError::io(path, e))?;
-        let file: File = toml::from_str(&text).map_err(|e| PipelineError::Table {
+        Self::parse(path, &text)
+    }
+
+    fn parse(path: &Path, text: &str) -> Result<Self, PipelineError> {
+        let file: File = toml::from_str(text).map_err(|e| PipelineError::Table {
             path: path.to_path_buf(),
             reason: e.message().to_string(),
         })?;
@@ -67,9 +84,7 @@ mod tests {
 
     #[test]
     fn bundled_facts_load_and_70b_is_large() {
-        let c =
-            ModelCatalog::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/models.toml"))
-                .unwrap();
+        let c = ModelCatalog::bundled().unwrap();
         assert!(c.get("meta-llama/Meta-Llama-3-70B").unwrap().is_large());
         assert!(!c.get("mistralai/Mixtral-8x7B-v0.1").unwrap().is_large());
         assert!(c.get("nope/none").is_none());

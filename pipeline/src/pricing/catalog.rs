@@ -1,6 +1,7 @@
 //! The price book: component rows (host, accelerator, TPU slice) per zone read from catalog
 //! CSVs, checked, combined into machine prices, and quoted per region and pricing model.
 
+use super::bundled::CatalogLocation;
 use super::checks::{on_demand_below_spot, usable};
 use super::machine_parts::{MachineParts, machine_parts};
 use super::{FALLBACK_REGION, PricingModel, default_region, overrides, user_file};
@@ -101,16 +102,24 @@ pub struct PriceBook {
 impl PriceBook {
     /// Reads the catalog CSVs and the override table from `dir` (normally `data/prices`).
     pub fn from_dir(dir: &Path) -> Result<Self, PipelineError> {
+        Self::from_location(&CatalogLocation::Dir(dir.to_path_buf()))
+    }
+
+    /// The catalog compiled into the binary.
+    pub fn bundled() -> Result<Self, PipelineError> {
+        Self::from_location(&CatalogLocation::Bundled)
+    }
+
+    /// Reads the catalog CSVs and the override table from `location`.
+    pub fn from_location(location: &CatalogLocation) -> Result<Self, PipelineError> {
         let mut book = PriceBook::default();
-        for name in CATALOG_FILES {
-            let path = dir.join(name);
-            for row in read_catalog_csv(&path)? {
+        for file in location.catalog_files()? {
+            for row in parse_catalog_csv(&file.path, &file.text)? {
                 book.rows.insert(row.key(), row);
             }
         }
-        let path = dir.join(OVERRIDES_FILE);
-        if path.exists() {
-            overrides::apply(&path, &mut book.rows)?;
+        if let Some(file) = location.read(OVERRIDES_FILE)? {
+            overrides::apply(&file.path, &file.text, &mut book.rows)?;
         }
         book.collect_issues();
         Ok(book)
@@ -305,11 +314,6 @@ impl PriceBook {
 }
 
 /// Reads one catalog CSV (`InstanceType,…,Region,AvailabilityZone,Price,SpotPrice`).
-pub(super) fn read_catalog_csv(path: &Path) -> Result<Vec<ComponentRow>, PipelineError> {
-    let text = std::fs::read_to_string(path).map_err(|e| PipelineError::io(path, e))?;
-    parse_catalog_csv(path, &text)
-}
-
 pub(super) fn parse_catalog_csv(
     path: &Path,
     text: &str,

@@ -2,12 +2,14 @@
 //! `data/prices/` plus hand-checked overrides and a user's own file; every price is checked
 //! before use and every rejected one is reported with its reason.
 
+pub mod bundled;
 mod catalog;
 mod checks;
 mod machine_parts;
 pub mod overrides;
 mod user_file;
 
+pub use bundled::CatalogLocation;
 pub use catalog::{PriceBook, PriceIssue, Quote, QuoteOutcome};
 pub use machine_parts::{MachineParts, machine_parts};
 

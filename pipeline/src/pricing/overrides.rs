@@ -2,6 +2,7 @@
 //! cannot catch, each with its reason and source. `reject` removes a price; `set` replaces it.
 
 use super::PricingModel;
+use super::bundled::CatalogLocation;
 use super::catalog::ComponentRow;
 use crate::error::PipelineError;
 use serde::Serialize;
@@ -21,13 +22,20 @@ pub struct OverrideRow {
     pub source: String,
 }
 
-/// Reads and checks the override table.
-pub fn read(path: &Path) -> Result<Vec<OverrideRow>, PipelineError> {
+/// Reads and checks the override table at `location` (empty when it has none).
+pub fn read_from(location: &CatalogLocation) -> Result<Vec<OverrideRow>, PipelineError> {
+    match location.read(super::catalog::OVERRIDES_FILE)? {
+        Some(file) => parse(&file.path, &file.text),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Checks the override table's text; errors name `path`.
+pub fn parse(path: &Path, text: &str) -> Result<Vec<OverrideRow>, PipelineError> {
     let err = |reason: String| PipelineError::Table {
         path: path.to_path_buf(),
         reason,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| PipelineError::io(path, e))?;
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
@@ -84,9 +92,10 @@ pub fn read(path: &Path) -> Result<Vec<OverrideRow>, PipelineError> {
 
 pub(super) fn apply(
     path: &Path,
+    text: &str,
     rows: &mut BTreeMap<(String, u32, String), ComponentRow>,
 ) -> Result<(), PipelineError> {
-    for (i, o) in read(path)?.into_iter().enumerate() {
+    for (i, o) in parse(path, text)?.into_iter().enumerate() {
         let model: PricingModel =
             o.pricing_model
                 .parse()
