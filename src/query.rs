@@ -6,9 +6,10 @@ use crate::cli::{BenchmarksListArgs, Format, ListArgs, ProfilesListArgs, TargetA
 use crate::commands::usage;
 use crate::output;
 use anyhow::Result;
-use pipeline::analysis::knee::Knee;
+use pipeline::analysis::knee::{Knee, KneeMethod};
 use pipeline::analysis::operating_point::Targets;
 use pipeline::analysis::{Evaluation, Profile, evaluate, evaluate_targets};
+use pipeline::point::Load;
 use pipeline::pricing::PricingModel;
 use serde_json::{Value, json};
 use site_gen::api::{PointContext, profile_json};
@@ -70,13 +71,46 @@ pub fn accelerators(model: Option<&str>, list: &ListArgs) -> Result<String> {
     print_names("ACCELERATOR", "acceleratorType", &names, list.format)
 }
 
+/// Every use case the catalog has profiles for, with the workloads behind it and how many
+/// profiles each has.
 pub fn use_cases(list: &ListArgs) -> Result<String> {
     let cat = Catalog::load(&list.catalog)?;
-    print_names(
-        "USE_CASE",
-        "useCase",
-        &cat.values(|p| p.key.use_case.clone()),
+    let mut by_case: std::collections::BTreeMap<&str, std::collections::BTreeMap<&str, usize>> =
+        Default::default();
+    for (p, _) in &cat.profiles {
+        *by_case
+            .entry(p.key.use_case.as_str())
+            .or_default()
+            .entry(p.key.workload.as_str())
+            .or_default() += 1;
+    }
+    let rows: Vec<Vec<String>> = by_case
+        .iter()
+        .map(|(case, workloads)| {
+            vec![
+                case.to_string(),
+                workloads.values().sum::<usize>().to_string(),
+                workloads.keys().copied().collect::<Vec<_>>().join("; "),
+            ]
+        })
+        .collect();
+    let structured = Value::Array(
+        by_case
+            .iter()
+            .map(|(case, workloads)| {
+                json!({
+                    "useCase": case,
+                    "profiles": workloads.values().sum::<usize>(),
+                    "workloads": workloads.keys().collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    );
+    output::print(
         list.format,
+        &["USE_CASE", "PROFILES", "WORKLOADS"],
+        &rows,
+        &structured,
     )
 }
 
@@ -153,7 +187,7 @@ type FilterFlag<'a> = (
     fn(&Profile) -> Option<String>,
 );
 
-const PROFILE_HEADER: [&str; 12] = [
+const PROFILE_HEADER: [&str; 15] = [
     "Instance Type",
     "Accelerator",
     "Cost/M Input Tokens",
@@ -166,11 +200,24 @@ const PROFILE_HEADER: [&str; 12] = [
     "Model Server Version",
     "Model",
     "Variant",
+    "Accelerator Count",
+    "Workload",
+    "At",
 ];
 
 pub fn profiles(args: &ProfilesListArgs) -> Result<String> {
     let cat = Catalog::load(&args.list.catalog)?;
     let pm = parse_pricing_model(&args.pricing_model)?;
+    let accelerator = args
+        .accelerator_type
+        .as_deref()
+        .map(|a| pipeline::machines::normalize_accelerator(a).unwrap_or_else(|| a.to_string()));
+    let use_case = args.use_case.as_deref().map(|u| {
+        cat.values(|p| Some(p.key.use_case.clone()))
+            .into_iter()
+            .find(|known| known.eq_ignore_ascii_case(u.trim()))
+            .unwrap_or_else(|| u.to_string())
+    });
     let checks: [FilterFlag; 5] = [
         ("--model", &args.model, |p| Some(p.key.model.clone())),
         ("--model-server", &args.model_server, |p| {
@@ -179,10 +226,10 @@ pub fn profiles(args: &ProfilesListArgs) -> Result<String> {
         ("--model-server-version", &args.model_server_version, |p| {
             Some(p.key.model_server_version.clone())
         }),
-        ("--accelerator-type", &args.accelerator_type, |p| {
+        ("--accelerator-type", &accelerator, |p| {
             Some(p.key.accelerator.clone())
         }),
-        ("--use-case", &args.use_case, |p| p.key.use_case.clone()),
+        ("--use-case", &use_case, |p| Some(p.key.use_case.clone())),
     ];
     for (flag, value, field) in &checks {
         if let Some(v) = value {
@@ -265,10 +312,24 @@ fn profile_row(r: &ProfileAtPoint, pm: PricingModel, cat: &Catalog) -> Vec<Strin
         k.model_server_version.clone(),
         k.model.clone(),
         k.variant.clone().unwrap_or_default(),
+        k.accelerator_count.to_string(),
+        k.workload.clone(),
+        point_name(r).to_string(),
     ]
 }
 
-const BENCHMARK_HEADER: [&str; 12] = [
+/// Which point of the curve a `profiles list` row shows.
+fn point_name(r: &ProfileAtPoint) -> &'static str {
+    match (r.kind, r.knee.method) {
+        ("operating-point", _) => "target",
+        (_, KneeMethod::NotObserved) => "highest point (no knee)",
+        (_, KneeMethod::BelowRange) => "capacity (saturated; knee below range)",
+        (_, KneeMethod::MaxThroughputOnly) => "capacity (max-throughput run)",
+        _ => "knee",
+    }
+}
+
+const BENCHMARK_HEADER: [&str; 17] = [
     "Instance Type",
     "Accelerator Type",
     "Model Name",
@@ -281,6 +342,11 @@ const BENCHMARK_HEADER: [&str; 12] = [
     "QPS",
     "Cost/M Input Tokens",
     "Cost/M Output Tokens",
+    "Requested QPS",
+    "Concurrency",
+    "Variant",
+    "Accelerator Count",
+    "Workload",
 ];
 
 pub fn benchmarks(args: &BenchmarksListArgs) -> Result<String> {
@@ -324,7 +390,7 @@ pub fn benchmarks(args: &BenchmarksListArgs) -> Result<String> {
         }
         let stat = cat.cfg.percentile.for_curve(&profile.points);
         let k = &profile.key;
-        for point in &profile.points {
+        for point in profile.records() {
             let ev = evaluate(profile, point.clone(), false, &cat.cfg, &cat.prices);
             let cost = ev.cost(pm).and_then(|c| c.cost);
             rows.push(vec![
@@ -337,9 +403,20 @@ pub fn benchmarks(args: &BenchmarksListArgs) -> Result<String> {
                 output::num(stat.of(&point.ntpot)),
                 output::num(stat.of(&point.ttft)),
                 output::num(stat.of(&point.itl)),
-                output::num(point.request_rate()),
+                output::num(point.achieved_request_rate()),
                 output::cost(cost.map(|c| c.usd_per_million_input)),
                 output::cost(cost.map(|c| c.usd_per_million_output)),
+                output::num(match point.load {
+                    Load::Rate(r) => Some(r),
+                    _ => None,
+                }),
+                output::num(match point.load {
+                    Load::Concurrency(c) => Some(c),
+                    _ => None,
+                }),
+                k.variant.clone().unwrap_or_default(),
+                k.accelerator_count.to_string(),
+                k.workload.clone(),
             ]);
         }
         let at_knee = evaluate(

@@ -99,11 +99,22 @@ fn benchmarks_list_has_the_spec_header_and_one_row_per_point() {
         "--model-server=vllm",
     ]);
     let mut lines = csv.lines();
+    // The gcloud header's columns first, then infercat's own.
     assert_eq!(
         lines.next().unwrap(),
-        "Instance Type,Accelerator Type,Model Name,Model Server Name,Model Server Version,Output Tokens/s,NTPOT (ms),TTFT (ms),ITL (ms),QPS,Cost/M Input Tokens,Cost/M Output Tokens"
+        "Instance Type,Accelerator Type,Model Name,Model Server Name,Model Server Version,Output Tokens/s,NTPOT (ms),TTFT (ms),ITL (ms),QPS,Cost/M Input Tokens,Cost/M Output Tokens,Requested QPS,Concurrency,Variant,Accelerator Count,Workload"
     );
-    assert_eq!(lines.count(), 6 * 7);
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 6 * 7);
+    // QPS is the achieved rate, the requested one has its own column: the baseline's stage at
+    // 122.59 req/s requested only sent 106.49.
+    let saturated = rows
+        .iter()
+        .find(|r| r.contains(",122.59,") && r.contains("baseline"))
+        .unwrap();
+    let cells: Vec<&str> = saturated.split(',').collect();
+    assert_eq!((cells[9], cells[12]), ("106.49", "122.59"), "{saturated}");
+    assert_eq!(cells[16], "shared_prefix 192/64");
 }
 
 fn profiles_json(args: &[&str]) -> Vec<serde_json::Value> {
@@ -118,18 +129,27 @@ fn profiles_json(args: &[&str]) -> Vec<serde_json::Value> {
 
 #[test]
 fn operating_point_lies_between_the_measured_points_around_it() {
-    // Baseline vLLM config: NTPOT p50 is 16.04 ms at 92.19 req/s and 66.51 ms at 122.59 req/s.
+    // Baseline vLLM config: NTPOT p50 is 10.66 ms at 61.79 req/s and 16.04 ms at 92.19 req/s.
+    let list = profiles_json(&[
+        "--model=meta-llama/Llama-3.1-8B-Instruct",
+        "--model-server-version=v0.11.0",
+        "--target-ntpot-milliseconds=12",
+    ]);
+    let baseline = list.iter().find(|p| p["variant"] == "baseline").unwrap();
+    let stats = &baseline["performanceStats"][0];
+    let load = stats["load"].as_f64().unwrap();
+    assert!(load > 61.79 && load < 92.19, "{load}");
+    assert!((stats["ntpotMilliseconds"].as_f64().unwrap() - 12.0).abs() < 1e-9);
+    assert_eq!(baseline["pointKind"], "operating-point");
+    // NTPOT <= 20 ms: the next stage (122.59 req/s requested) sent only 106.49, so it does not
+    // keep up and nothing is interpolated towards it: the operating point is 92.19 itself.
     let list = profiles_json(&[
         "--model=meta-llama/Llama-3.1-8B-Instruct",
         "--model-server-version=v0.11.0",
         "--target-ntpot-milliseconds=20",
     ]);
     let baseline = list.iter().find(|p| p["variant"] == "baseline").unwrap();
-    let stats = &baseline["performanceStats"][0];
-    let load = stats["load"].as_f64().unwrap();
-    assert!(load > 92.19 && load < 122.59, "{load}");
-    assert!((stats["ntpotMilliseconds"].as_f64().unwrap() - 20.0).abs() < 1e-9);
-    assert_eq!(baseline["pointKind"], "operating-point");
+    assert_eq!(baseline["performanceStats"][0]["load"], 92.19);
     // Without targets, the knee.
     let knees = profiles_json(&[
         "--model=meta-llama/Llama-3.1-8B-Instruct",
@@ -191,9 +211,18 @@ fn unknown_names_are_usage_errors_with_the_closest_valid_value_first() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("unknown --model `meta-llama/Llama-3.1-8B-Instruc`; valid values (closest first): meta-llama/Llama-3.1-8B-Instruct,"), "{err}");
-    let out = run(&["profiles", "list", "--accelerator-type=h100"]);
+    let out = run(&["profiles", "list", "--accelerator-type=nvidia-h10"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("nvidia-h100-80gb"));
+    // Common spellings name the same accelerator.
+    let out = run(&[
+        "profiles",
+        "list",
+        "--accelerator-type=H100",
+        "--format=csv",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nvidia-h100-80gb"));
     let out = run(&["profiles", "list", "--pricing-model=weekly"]);
     assert_eq!(out.status.code(), Some(2));
     let out = run(&[

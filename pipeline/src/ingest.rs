@@ -145,7 +145,9 @@ pub fn ingest_with(
     cache.hits = hits;
     cache.misses = misses;
     report.snapshot = snapshot(hashes);
-    let rows = attach_server_metrics(raw_root, pending, server_metrics, &mut report);
+    let mut rows = attach_server_metrics(raw_root, pending, server_metrics, &mut report);
+    crate::profile_identity::assign(&mut rows, &mut report);
+    rows.sort_by(curve_order);
     report.points = rows.len();
     report.profiles = rows
         .iter()
@@ -394,8 +396,11 @@ fn rows_for_file(
 ) -> Result<Vec<BenchmarkRow>, String> {
     points
         .into_iter()
-        .map(|point| {
-            let profile = meta.resolve(point.label.as_deref())?;
+        .map(|mut point| {
+            let profile = meta.resolve(&point)?;
+            point.workload = profile.workload;
+            let mut key = profile.key;
+            key.use_case = profile.use_case.unwrap_or_default();
             Ok(BenchmarkRow {
                 run_id: path_text(run_dir),
                 source_file: path_text(file),
@@ -404,9 +409,10 @@ fn rows_for_file(
                 license: meta.source.license.clone(),
                 synthetic: meta.source.synthetic,
                 notes: profile.notes,
-                profile_id: profile.key.id(),
-                key: profile.key,
+                profile_id: String::new(),
+                key,
                 server_args: profile.server_args,
+                image: profile.image,
                 point,
             })
         })
@@ -450,6 +456,15 @@ fn attach_server_metrics(
         }
         rows.extend(file_rows);
     }
+    report_unpaired_server_metrics(root, &server, report);
+    rows
+}
+
+fn report_unpaired_server_metrics(
+    root: &Path,
+    server: &BTreeMap<PathBuf, ServerMetrics>,
+    report: &mut IngestReport,
+) {
     for key in server.keys() {
         let shown = root.join(
             key.with_file_name(
@@ -466,8 +481,6 @@ fn attach_server_metrics(
             "server-side metrics with no matching stage lifecycle file (e.g. a run-wide summary)",
         );
     }
-    rows.sort_by(curve_order);
-    rows
 }
 
 /// Orders rows into curves: by profile, then load (rate and concurrency by value, unbounded

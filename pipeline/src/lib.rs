@@ -12,15 +12,18 @@ pub mod formats;
 pub mod ingest;
 pub mod machines;
 pub mod model_facts;
+pub mod oci;
 pub mod output_dir;
 pub mod parse_cache;
 pub mod point;
 pub mod pricing;
 pub mod profile;
+pub mod profile_identity;
 pub mod progress;
 pub mod report;
 pub mod run_meta;
 pub mod schema;
 pub mod synth;
+pub mod workload;
 
 pub use error::{FormatError, PipelineError};

@@ -2,7 +2,9 @@
 //! latencies in milliseconds and the SPEC §3 definitions (NTPOT, TPOT, ITL, TTFT, E2E).
 //! A metric a tool does not report, or that cannot be derived exactly, is `None`, never 0.
 
+use crate::workload::WorkloadHint;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// What the benchmarking tool controlled for this point (the curve's x-axis).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -103,6 +105,14 @@ pub struct MeasuredPoint {
     pub itl: Latency,
     pub e2e: Latency,
     pub server: ServerMetrics,
+    /// The workload the record says it sent (dataset, requested lengths).
+    #[serde(default)]
+    pub workload: WorkloadHint,
+    /// The record's own top-level settings and tags (not its measurements), as text: what
+    /// `[[series]] match` selects on and what tells colliding points of one file apart
+    /// (e.g. vLLM's `--metadata deployment=kvcache`).
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
 }
 
 impl MeasuredPoint {
@@ -127,6 +137,8 @@ impl MeasuredPoint {
             itl: Latency::default(),
             e2e: Latency::default(),
             server: ServerMetrics::default(),
+            workload: WorkloadHint::default(),
+            fields: BTreeMap::new(),
         }
     }
 
@@ -139,6 +151,17 @@ impl MeasuredPoint {
                 Load::Rate(r) => Some(r),
                 _ => None,
             })
+    }
+
+    /// Completed requests per second as the knee rule reads "achieved": the rate the tool
+    /// sent where it reports one, else completions over the measured duration.
+    pub fn achieved_request_rate(&self) -> Option<f64> {
+        self.achieved_rate.or(self.requests_per_s).or_else(|| {
+            match (self.completed, self.duration_s) {
+                (Some(c), Some(d)) if d > 0.0 => Some(c as f64 / d),
+                _ => None,
+            }
+        })
     }
 
     /// Fills total throughput from input + output when the tool did not report it.

@@ -12,7 +12,11 @@ pub struct ProfileKey {
     pub accelerator_count: u32,
     pub instance_type: Option<String>,
     pub variant: Option<String>,
-    pub use_case: Option<String>,
+    /// What the load generator sent (`random 1024/1024`, `sharegpt`, `measured ~750/150`):
+    /// points of different workloads never share a curve.
+    pub workload: String,
+    /// The Quickstart use case the workload corresponds to, or `custom (in/out)`.
+    pub use_case: String,
 }
 
 impl ProfileKey {
@@ -26,6 +30,7 @@ impl ProfileKey {
             &self.accelerator,
             &format!("x{}", self.accelerator_count),
             self.variant.as_deref().unwrap_or(""),
+            &self.workload,
         ]
         .iter()
         .map(|p| slug(p))
@@ -46,7 +51,8 @@ impl ProfileKey {
             &self.accelerator_count.to_string(),
             self.instance_type.as_deref().unwrap_or("\u{0}"),
             self.variant.as_deref().unwrap_or("\u{0}"),
-            self.use_case.as_deref().unwrap_or("\u{0}"),
+            &self.workload,
+            &self.use_case,
         ] {
             h.update(part.as_bytes());
             h.update([0x1f]);
@@ -96,7 +102,8 @@ mod tests {
             accelerator_count: 1,
             instance_type: Some("a3-highgpu-1g".into()),
             variant: Some("chunked-prefill+prefix-caching".into()),
-            use_case: None,
+            workload: "sharegpt".into(),
+            use_case: "Chatbot".into(),
         }
     }
 

@@ -25,6 +25,10 @@ pub struct IngestReport {
     pub rejected: Vec<FileIssue>,
     /// Valid files that hold no load point of their own (run summaries, README files).
     pub ignored: Vec<FileIssue>,
+    /// How points that would have shared a curve were told apart (split by a raw field) or
+    /// kept together as repeats of one measurement; `path` names the files involved.
+    #[serde(default)]
+    pub curves: Vec<FileIssue>,
 }
 
 impl IngestReport {
@@ -42,22 +46,31 @@ impl IngestReport {
         });
     }
 
+    pub fn curve_note(&mut self, path: impl Into<String>, reason: impl Into<String>) {
+        self.curves.push(FileIssue {
+            path: path.into(),
+            reason: reason.into(),
+        });
+    }
+
     /// Sorts issue lists so the report is byte-identical for identical input.
     pub fn normalize(&mut self) {
         self.rejected.sort();
         self.ignored.sort();
+        self.curves.sort();
     }
 
     /// The one line printed to stderr after an ingest.
     pub fn summary_line(&self) -> String {
         format!(
-            "ingest: {} runs, {} files read, {} points in {} profiles; {} rejected, {} ignored",
+            "ingest: {} runs, {} files read, {} points in {} profiles; {} rejected, {} ignored, {} curve notes",
             self.runs,
             self.files_read,
             self.points,
             self.profiles,
             self.rejected.len(),
-            self.ignored.len()
+            self.ignored.len(),
+            self.curves.len()
         )
     }
 }

@@ -1,10 +1,14 @@
 //! A run directory's `run.toml` (SPEC §4): what was measured (the profile), how, and where the
 //! files came from. One raw file may hold several profiles (vLLM's nightly summary has three
-//! models); `[[series]]` tables map point labels to their profile.
+//! models, an appended vLLM JSONL several deployments); `[[series]]` tables map points to
+//! their profile by label or by any top-level field of the raw record.
 
-use crate::machines::{self, known_accelerators};
+use crate::machines;
+use crate::point::MeasuredPoint;
 use crate::profile::ProfileKey;
+use crate::workload::{WorkloadHint, dataset_name};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// Model servers a profile may name (lowercase, as in SPEC §4).
 pub const MODEL_SERVERS: &[&str] = &["vllm", "sglang", "tgi", "tensorrt-llm", "jetstream"];
@@ -23,6 +27,8 @@ pub struct ProfileFields {
     pub server_args: Vec<String>,
     /// Caveats shown next to the profile (e.g. an unverified checkpoint name).
     pub notes: Option<String>,
+    /// The container image the run used (a full reference); manifests use it as is.
+    pub image: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -44,14 +50,67 @@ pub struct Source {
     pub synthetic: bool,
 }
 
-/// A `[[series]]` table: points whose label contains `label_contains` take these fields over
-/// the run's `[profile]`.
+impl Workload {
+    /// What this table states about the workload, as a hint that wins over the file's.
+    pub fn hint(&self) -> WorkloadHint {
+        WorkloadHint {
+            dataset: self.dataset.as_deref().and_then(dataset_name),
+            input_len: self.input_tokens,
+            output_len: self.output_tokens,
+            range_ratio: None,
+        }
+    }
+}
+
+/// A `[[series]]` table: points whose label contains `label_contains` and whose raw record
+/// has every `match` field at the given value take these fields over the run's `[profile]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Series {
-    pub label_contains: String,
+    pub label_contains: Option<String>,
+    #[serde(default, rename = "match")]
+    pub match_fields: BTreeMap<String, toml::Value>,
     #[serde(flatten)]
     pub fields: ProfileFields,
+}
+
+impl Series {
+    fn matches(&self, point: &MeasuredPoint) -> bool {
+        let label_ok = self
+            .label_contains
+            .as_deref()
+            .is_none_or(|needle| point.label.as_deref().is_some_and(|l| l.contains(needle)));
+        label_ok
+            && self.match_fields.iter().all(|(key, want)| {
+                point
+                    .fields
+                    .get(key)
+                    .is_some_and(|have| value_matches(have, want))
+            })
+    }
+
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(l) = &self.label_contains {
+            parts.push(format!("label_contains = {l:?}"));
+        }
+        for (k, v) in &self.match_fields {
+            parts.push(format!("{k} = {v}"));
+        }
+        parts.join(", ")
+    }
+}
+
+/// A raw field's text against a run.toml value: strings exactly, numbers by value, booleans
+/// by their spelling.
+fn value_matches(have: &str, want: &toml::Value) -> bool {
+    match want {
+        toml::Value::String(s) => have == s,
+        toml::Value::Integer(i) => have.parse::<f64>().is_ok_and(|h| h == *i as f64),
+        toml::Value::Float(f) => have.parse::<f64>().is_ok_and(|h| h == *f),
+        toml::Value::Boolean(b) => have == b.to_string(),
+        _ => false,
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -67,12 +126,18 @@ pub struct RunMeta {
     pub series: Vec<Series>,
 }
 
-/// A fully specified profile plus what travels with it into the table and manifests.
+/// A fully specified profile plus what travels with it into the table and manifests. The
+/// key's workload and use case are filled in later, when ingest has seen the whole curve.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedProfile {
     pub key: ProfileKey,
     pub server_args: Vec<String>,
     pub notes: Option<String>,
+    pub image: Option<String>,
+    /// The point's workload: the file's, with run.toml's `[workload]` on top.
+    pub workload: WorkloadHint,
+    /// run.toml's `[workload] use_case`, which names the use case outright.
+    pub use_case: Option<String>,
 }
 
 impl RunMeta {
@@ -92,32 +157,61 @@ impl RunMeta {
             ));
         }
         if meta.series.is_empty() {
-            meta.resolve(None)?;
+            meta.resolve_fields(None)?;
         } else {
             for s in &meta.series {
-                meta.resolve(Some(&s.label_contains))?;
+                if s.label_contains.is_none() && s.match_fields.is_empty() {
+                    return Err("every [[series]] needs label_contains or match (or both)".into());
+                }
+                if let Some((k, v)) = s.match_fields.iter().find(|(_, v)| {
+                    !matches!(
+                        v,
+                        toml::Value::String(_)
+                            | toml::Value::Integer(_)
+                            | toml::Value::Float(_)
+                            | toml::Value::Boolean(_)
+                    )
+                }) {
+                    return Err(format!(
+                        "[[series]] match `{k}` must be a string, number or boolean, found {v}"
+                    ));
+                }
+                meta.resolve_fields(Some(s))?;
             }
         }
         Ok(meta)
     }
 
-    /// The profile for a point with this label: the first `[[series]]` whose `label_contains`
-    /// occurs in it, over the run's `[profile]`.
-    pub fn resolve(&self, label: Option<&str>) -> Result<ResolvedProfile, String> {
-        let series = match (self.series.is_empty(), label) {
-            (true, _) => None,
-            (false, Some(label)) => Some(
+    /// The profile for a measured point: the first `[[series]]` that matches it (by label and
+    /// raw fields) over the run's `[profile]`, and its workload.
+    pub fn resolve(&self, point: &MeasuredPoint) -> Result<ResolvedProfile, String> {
+        let series = if self.series.is_empty() {
+            None
+        } else {
+            Some(
                 self.series
                     .iter()
-                    .find(|s| label.contains(&s.label_contains))
+                    .find(|s| s.matches(point))
                     .ok_or_else(|| {
-                        format!("point `{label}` matches no [[series]] label_contains")
+                        format!(
+                            "point `{}` matches no [[series]] (tried: {})",
+                            point.label.as_deref().unwrap_or("(no label)"),
+                            self.series
+                                .iter()
+                                .map(Series::describe)
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        )
                     })?,
-            ),
-            (false, None) => {
-                return Err("run.toml has [[series]] but the point has no label".into());
-            }
+            )
         };
+        let mut resolved = self.resolve_fields(series)?;
+        resolved.workload = point.workload.overridden_by(&self.workload.hint());
+        Ok(resolved)
+    }
+
+    /// The run's `[profile]` with one `[[series]]` on top (no workload yet).
+    fn resolve_fields(&self, series: Option<&Series>) -> Result<ResolvedProfile, String> {
         let base = &self.profile;
         let over = series.map(|s| &s.fields);
         let pick = |f: fn(&ProfileFields) -> &Option<String>| -> Option<String> {
@@ -131,6 +225,8 @@ impl RunMeta {
         let model_server = need(pick(|p| &p.model_server), "model_server")?;
         let model_server_version = need(pick(|p| &p.model_server_version), "model_server_version")?;
         let accelerator = need(pick(|p| &p.accelerator), "accelerator")?;
+        let accelerator = machines::normalize_accelerator(&accelerator)
+            .ok_or_else(|| format!("accelerator `{accelerator}` names nothing"))?;
         let accelerator_count = over
             .and_then(|o| o.accelerator_count)
             .or(base.accelerator_count)
@@ -143,6 +239,14 @@ impl RunMeta {
             Some(o) if !o.server_args.is_empty() => o.server_args.clone(),
             _ => base.server_args.clone(),
         };
+        let image = pick(|p| &p.image);
+        if let Some(i) = &image
+            && !crate::oci::is_valid_reference(i)
+        {
+            return Err(format!(
+                "image `{i}` is not a valid image reference (e.g. vllm/vllm-openai:v0.11.0)"
+            ));
+        }
         Ok(ResolvedProfile {
             key: ProfileKey {
                 model,
@@ -152,10 +256,14 @@ impl RunMeta {
                 accelerator_count,
                 instance_type,
                 variant: pick(|p| &p.variant),
-                use_case: self.workload.use_case.clone(),
+                workload: String::new(),
+                use_case: String::new(),
             },
             server_args,
             notes: pick(|p| &p.notes),
+            image,
+            workload: self.workload.hint(),
+            use_case: self.workload.use_case.clone(),
         })
     }
 }
@@ -172,10 +280,9 @@ fn check_model_server(server: &str) -> Result<(), String> {
 }
 
 fn check_accelerator(accelerator: &str, count: u32) -> Result<(), String> {
-    if machines::accelerator_kind(accelerator).is_none() {
+    if accelerator.len() > 64 {
         return Err(format!(
-            "accelerator `{accelerator}` is not a GKE accelerator name (expected one of: {})",
-            known_accelerators().join(", ")
+            "accelerator `{accelerator}` is longer than 64 characters"
         ));
     }
     if count == 0 {
@@ -203,7 +310,7 @@ license = "Apache-2.0"
     #[test]
     fn instance_type_is_derived_when_absent() {
         let meta = RunMeta::parse(BASE).unwrap();
-        let p = meta.resolve(None).unwrap();
+        let p = meta.resolve(&point(None, &[])).unwrap();
         assert_eq!(p.key.instance_type.as_deref(), Some("a3-highgpu-1g"));
     }
 
@@ -217,9 +324,15 @@ license = "Apache-2.0"
     }
 
     #[test]
-    fn unknown_accelerator_and_server_list_valid_ones() {
-        let err = RunMeta::parse(&BASE.replace("nvidia-h100-80gb", "h100")).unwrap_err();
-        assert!(err.contains("`h100`") && err.contains("nvidia-l4"), "{err}");
+    fn accelerators_are_normalized_and_unknown_servers_list_valid_ones() {
+        let meta = RunMeta::parse(&BASE.replace("nvidia-h100-80gb", "H100")).unwrap();
+        let p = meta.resolve(&point(None, &[])).unwrap();
+        assert_eq!(p.key.accelerator, "nvidia-h100-80gb");
+        assert_eq!(p.key.instance_type.as_deref(), Some("a3-highgpu-1g"));
+        let meta = RunMeta::parse(&BASE.replace("nvidia-h100-80gb", "NVIDIA L40S")).unwrap();
+        let p = meta.resolve(&point(None, &[])).unwrap();
+        assert_eq!(p.key.accelerator, "nvidia-l40s");
+        assert_eq!(p.key.instance_type, None, "no GKE machine carries an L40S");
         let err = RunMeta::parse(&BASE.replace("\"vllm\"", "\"VLLM\"")).unwrap_err();
         assert!(err.contains("`VLLM`") && err.contains("sglang"), "{err}");
     }
@@ -241,11 +354,72 @@ license = "Apache-2.0"
         );
         let meta = RunMeta::parse(&text).unwrap();
         let p = meta
-            .resolve(Some("vllm_055_llama70B_tp4_sharegpt_qps_2"))
+            .resolve(&point(Some("vllm_055_llama70B_tp4_sharegpt_qps_2"), &[]))
             .unwrap();
         assert_eq!(p.key.model, "m70");
         assert_eq!(p.key.accelerator_count, 4);
         assert_eq!(p.key.instance_type.as_deref(), Some("a3-highgpu-4g"));
-        assert!(meta.resolve(Some("other")).is_err());
+        assert!(meta.resolve(&point(Some("other"), &[])).is_err());
+    }
+
+    #[test]
+    fn series_match_any_raw_field() {
+        let text = format!(
+            "{BASE}\n[[series]]\nmatch = {{ deployment = \"kvcache\", gpu = 1 }}\nvariant = \"kv-cache-aware\"\n\n[[series]]\nmatch = {{ deployment = \"base\" }}\n"
+        );
+        let meta = RunMeta::parse(&text).unwrap();
+        let kv = meta
+            .resolve(&point(None, &[("deployment", "kvcache"), ("gpu", "1")]))
+            .unwrap();
+        assert_eq!(kv.key.variant.as_deref(), Some("kv-cache-aware"));
+        let base = meta
+            .resolve(&point(None, &[("deployment", "base")]))
+            .unwrap();
+        assert_eq!(base.key.variant, None);
+        let err = meta
+            .resolve(&point(None, &[("deployment", "gateway")]))
+            .unwrap_err();
+        assert!(err.contains("deployment = \"kvcache\""), "{err}");
+        assert!(RunMeta::parse(&format!("{BASE}\n[[series]]\nvariant = \"x\"\n")).is_err());
+    }
+
+    #[test]
+    fn run_toml_workload_wins_over_the_file() {
+        let text = format!("{BASE}\n[workload]\ndataset = \"ShareGPT\"\n");
+        let meta = RunMeta::parse(&text).unwrap();
+        let mut p = point(None, &[]);
+        p.workload.dataset = Some("random".into());
+        p.workload.input_len = Some(128.0);
+        let r = meta.resolve(&p).unwrap();
+        assert_eq!(r.workload.dataset.as_deref(), Some("sharegpt"));
+        assert_eq!(r.workload.input_len, Some(128.0));
+    }
+
+    #[test]
+    fn images_must_be_valid_references() {
+        let ok = BASE.replace(
+            "accelerator_count = 1",
+            "accelerator_count = 1\nimage = \"lmsysorg/sglang:v0.4.1\"",
+        );
+        assert!(RunMeta::parse(&ok).is_ok());
+        let bad = BASE.replace(
+            "accelerator_count = 1",
+            "accelerator_count = 1\nimage = \"lmsysorg/sglang:latest (Dec 2024)\"",
+        );
+        assert!(
+            RunMeta::parse(&bad)
+                .unwrap_err()
+                .contains("not a valid image reference")
+        );
+    }
+
+    fn point(label: Option<&str>, fields: &[(&str, &str)]) -> MeasuredPoint {
+        let mut p = MeasuredPoint::new(crate::point::Load::Rate(1.0), 1.0);
+        p.label = label.map(str::to_string);
+        p.fields = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        p
     }
 }

@@ -11,8 +11,11 @@
 //! | synthetic | bool | | generated data, never part of the real catalog |
 //! | notes | str? | | caveats from run.toml (e.g. unverified checkpoint) |
 //! | profile_id | str | | stable slug of the profile key (SPEC §5) |
-//! | model … use_case | str / u32 | | the profile key: model, model_server, model_server_version, accelerator, accelerator_count, instance_type?, variant?, use_case? |
+//! | model … use_case | str / u32 | | the profile key: model, model_server, model_server_version, accelerator, accelerator_count, instance_type?, variant?, workload, use_case |
+//! | dataset | str? | | dataset the load generator drew from (`sharegpt`, `random`, …) |
+//! | requested_input_tokens, requested_output_tokens | f64? | tokens | lengths the tool was asked for (measured means are `mean_*_tokens`) |
 //! | server_args | str | | JSON array of server flags from run.toml |
+//! | image | str? | | container image from run.toml, when given |
 //! | load_kind | str | | `rate`, `concurrency` or `unbounded` |
 //! | load_value | f64? | req/s or requests | requested rate or concurrency; null when unbounded |
 //! | completed, failed | i64? | requests | successful and failed requests |
@@ -214,6 +217,7 @@ pub struct BenchmarkRow {
     pub profile_id: String,
     pub key: crate::profile::ProfileKey,
     pub server_args: Vec<String>,
+    pub image: Option<String>,
     pub point: MeasuredPoint,
 }
 
@@ -250,13 +254,28 @@ pub fn to_dataframe(rows: &[BenchmarkRow]) -> PolarsResult<DataFrame> {
         ),
         str_col("instance_type", rows, |r| r.key.instance_type.as_deref()),
         str_col("variant", rows, |r| r.key.variant.as_deref()),
-        str_col("use_case", rows, |r| r.key.use_case.as_deref()),
+        str_col("workload", rows, |r| Some(&r.key.workload)),
+        str_col("use_case", rows, |r| Some(&r.key.use_case)),
+        str_col("dataset", rows, |r| r.point.workload.dataset.as_deref()),
+        Column::new(
+            "requested_input_tokens".into(),
+            rows.iter()
+                .map(|r| r.point.workload.input_len)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "requested_output_tokens".into(),
+            rows.iter()
+                .map(|r| r.point.workload.output_len)
+                .collect::<Vec<_>>(),
+        ),
         Column::new(
             "server_args".into(),
             rows.iter()
                 .map(|r| serde_json::to_string(&r.server_args).unwrap_or_else(|_| "[]".into()))
                 .collect::<Vec<_>>(),
         ),
+        str_col("image", rows, |r| r.image.as_deref()),
         str_col("load_kind", rows, |r| Some(r.point.load.kind())),
         Column::new(
             "load_value".into(),
@@ -312,6 +331,14 @@ pub fn from_dataframe(df: &DataFrame) -> PolarsResult<Vec<BenchmarkRow>> {
         s("server_args")?,
         s("load_kind")?,
     );
+    let (workload, dataset, image) = (s("workload")?, s("dataset")?, s("image")?);
+    let requested_in: Vec<Option<f64>> =
+        df.column("requested_input_tokens")?.f64()?.iter().collect();
+    let requested_out: Vec<Option<f64>> = df
+        .column("requested_output_tokens")?
+        .f64()?
+        .iter()
+        .collect();
     let synthetic: Vec<Option<bool>> = df.column("synthetic")?.bool()?.iter().collect();
     let count: Vec<Option<u32>> = df.column("accelerator_count")?.u32()?.iter().collect();
     let load_value: Vec<Option<f64>> = df.column("load_value")?.f64()?.iter().collect();
@@ -329,6 +356,9 @@ pub fn from_dataframe(df: &DataFrame) -> PolarsResult<Vec<BenchmarkRow>> {
         point.label = label[i].clone();
         point.completed = completed[i];
         point.failed = failed[i];
+        point.workload.dataset = dataset[i].clone();
+        point.workload.input_len = requested_in[i];
+        point.workload.output_len = requested_out[i];
         for (c, values) in &metrics {
             if let Some(v) = values[i] {
                 (c.set)(&mut point, v);
@@ -351,12 +381,14 @@ pub fn from_dataframe(df: &DataFrame) -> PolarsResult<Vec<BenchmarkRow>> {
                 accelerator_count: count[i].unwrap_or(1),
                 instance_type: instance[i].clone(),
                 variant: variant[i].clone(),
-                use_case: use_case[i].clone(),
+                workload: req(workload[i].clone(), "workload")?,
+                use_case: req(use_case[i].clone(), "use_case")?,
             },
             server_args: args[i]
                 .as_deref()
                 .and_then(|a| serde_json::from_str(a).ok())
                 .unwrap_or_default(),
+            image: image[i].clone(),
             point,
         });
     }

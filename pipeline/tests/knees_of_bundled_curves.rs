@@ -44,18 +44,19 @@ const LLAMA31: &str = "meta-llama/Llama-3.1-8B-Instruct";
 #[test]
 fn inference_perf_configs() {
     let all = bundled_profiles();
-    use KneeMethod::PiecewiseFit as Fit;
+    use KneeMethod::{PiecewiseFit as Fit, SaturationRule as Rule};
     // `vllm`: 92.19 req/s requested, 92.22 achieved, TTFT 45 ms; at 122.59 only 106.49 is sent
     // and TTFT is 3 s. Throughput is linear up to 92.19 and flat after.
     assert_eq!(
         knee_load(find(&all, LLAMA31, "v0.11.0", Some("baseline"))),
         (Load::Rate(92.19), Fit)
     );
-    // `vllm+batch_size` (192 seqs): 111.92 still fully achieved (TTFT 105 ms); at 148.89 only
-    // 117.04 is sent and TTFT is 2.2 s.
+    // `vllm+batch_size` (192 seqs): the fit's break (111.92) comes after a saturation event:
+    // NTPOT p50 grows 2.3x (12.0 -> 27.3 ms) from 74.94 to 111.92 while the load grew 1.5x, and
+    // TTFT triples (37 -> 105 ms). 74.94 is the last point that keeps up without queueing.
     assert_eq!(
         knee_load(find(&all, LLAMA31, "v0.11.0", Some("max-num-seqs-192"))),
-        (Load::Rate(111.92), Fit)
+        (Load::Rate(74.94), Rule)
     );
     // Chunked prefill + prefix caching: linear to 169.99 (TTFT 55 ms); 212.24 achieves 175.66.
     assert_eq!(
@@ -77,8 +78,9 @@ fn inference_perf_configs() {
         )),
         (Load::Rate(170.24), Fit)
     );
-    // EAGLE: throughput still linear at 69.65 (fully achieved, 98% of peak) though TTFT has
-    // begun to queue (808 ms); 86.81 achieves only 73.08 and TTFT is 4.5 s.
+    // EAGLE: at 69.65 TTFT has begun to queue (50 -> 808 ms) and NTPOT p50 doubles (20.5 ->
+    // 42.5 ms) for 1.3x the load: 52.49 is the last point before saturation (the fit's 69.65
+    // would present a queueing point as the knee).
     assert_eq!(
         knee_load(find(
             &all,
@@ -86,40 +88,61 @@ fn inference_perf_configs() {
             "v0.11.0",
             Some("eagle-speculative-decoding")
         )),
-        (Load::Rate(69.65), Fit)
+        (Load::Rate(52.49), Rule)
     );
-    // V0 engine (v0.9.0): 79.37 is fully achieved and every higher rate achieves ~79: the
-    // server is exactly at capacity there (TTFT already 2.2 s). Throughput-wise that is the knee;
-    // latency targets pick a lower operating point.
+    // V0 engine (v0.9.0): NTPOT doubles from 1 to 40 req/s (8.0 -> 16.8 ms), but the load grew
+    // 40x: batching, not saturation. From 40.19 to 79.37 NTPOT grows 3.6x and TTFT 57x (38 ms ->
+    // 2.2 s): the server reaches capacity at 79 (every higher rate achieves ~79).
     assert_eq!(
         knee_load(find(&all, LLAMA31, "v0.9.0", Some("v0-engine"))),
-        (Load::Rate(79.37), Fit)
+        (Load::Rate(40.19), Rule)
+    );
+}
+
+#[test]
+fn every_bundled_workload_is_named() {
+    let all = bundled_profiles();
+    for p in &all {
+        assert!(!p.key.workload.is_empty(), "{}", p.id);
+        assert_ne!(p.key.use_case, "unknown", "{}", p.id);
+    }
+    let ip = find(&all, LLAMA31, "v0.11.0", Some("baseline"));
+    assert_eq!(ip.key.workload, "shared_prefix 192/64");
+    assert_eq!(ip.key.use_case, "custom (192/64)");
+    let nightly = find(&all, "meta-llama/Meta-Llama-3-8B", "v0.5.5", None);
+    assert_eq!(
+        (nightly.key.workload.as_str(), nightly.key.use_case.as_str()),
+        ("sharegpt", "Chatbot")
     );
 }
 
 #[test]
 fn vllm_nightly_curves() {
     let all = bundled_profiles();
-    use KneeMethod::{PiecewiseFit as Fit, SaturationRule as Rule};
-    // The nightly has rates 2/4/8/16 and an unbounded run, means only. Throughput keeps rising
-    // across the finite rates in most curves, so the fit is rejected and the saturation rule
-    // decides.
-    // 0.5.5 Llama 3 8B: stable to 16 qps; mean TPOT doubles (35.6 -> 76.1 ms) at the unbounded run.
+    use KneeMethod::SaturationRule as Rule;
+    // The nightly has rates 2/4/8/16 and an unbounded run, means only, and no sent rate: the
+    // achieved rate is completions over the sending window (duration = completed / Tput, less
+    // the mean E2E drain), and a shortfall counts only with TTFT or E2E growing > 1.5x.
+    // Throughput keeps rising across the finite rates, so the fit never decides.
+    // 0.5.5 Llama 3 8B: at 16 qps 11.4 completions/s (13.8 over the sending window, 86%) and
+    // TTFT 69 -> 117 ms: falls behind; 8 qps is the knee.
     assert_eq!(
         knee_load(find(&all, "meta-llama/Meta-Llama-3-8B", "v0.5.5", None)),
-        (Load::Rate(16.0), Rule)
-    );
-    // 0.5.5 Llama 3 70B (tp4): mean TTFT grows 3.9x (196 -> 771 ms) from 8 to 16 qps.
-    assert_eq!(
-        knee_load(find(&all, "meta-llama/Meta-Llama-3-70B", "v0.5.5", None)),
         (Load::Rate(8.0), Rule)
     );
-    // 0.5.5 Mixtral 8x7B (tp2): stable to 16 qps; TTFT explodes (147 ms -> 5.9 s) unbounded.
+    // 0.5.5 Llama 3 70B (tp4): at 8 qps 5.4 completions/s (84% of 8 over the window) with E2E
+    // rising: the knee is 4 qps.
+    assert_eq!(
+        knee_load(find(&all, "meta-llama/Meta-Llama-3-70B", "v0.5.5", None)),
+        (Load::Rate(4.0), Rule)
+    );
+    // 0.5.5 Mixtral 8x7B (tp2): keeps up to 16 qps; TTFT explodes (147 ms -> 5.9 s) unbounded.
     assert_eq!(
         knee_load(find(&all, "mistralai/Mixtral-8x7B-v0.1", "v0.5.5", None)),
         (Load::Rate(16.0), Rule)
     );
-    // 0.5.3.post1 Llama 3 8B: mean TPOT grows 2.5x (33 -> 82 ms) from 8 to 16 qps.
+    // 0.5.3.post1 Llama 3 8B: at 8 qps 7.34 req/s over the window (91.7%) with E2E rising
+    // more than 1.5x (TPOT 33 ms); 4 qps is the last point that keeps up.
     assert_eq!(
         knee_load(find(
             &all,
@@ -127,10 +150,10 @@ fn vllm_nightly_curves() {
             "v0.5.3.post1",
             None
         )),
-        (Load::Rate(8.0), Rule)
+        (Load::Rate(4.0), Rule)
     );
-    // 0.5.3.post1 Llama 3 70B: throughput 363/651/890/979 flattens after 8 qps (tail slope 13%
-    // of the rise, 86% of the 1039 tokens/s ceiling): the fit accepts 8 qps.
+    // 0.5.3.post1 Llama 3 70B: throughput 363/651/890 for 2/4/8 qps (8 qps gives 1.37x the
+    // tokens of 4): at 8 only 6.19 req/s over the window (77%) and TTFT 89 -> 142 ms.
     assert_eq!(
         knee_load(find(
             &all,
@@ -138,9 +161,9 @@ fn vllm_nightly_curves() {
             "v0.5.3.post1",
             None
         )),
-        (Load::Rate(8.0), Fit)
+        (Load::Rate(4.0), Rule)
     );
-    // 0.5.3.post1 Mixtral: mean TTFT grows 4.9x (94 -> 458 ms) from 8 to 16 qps.
+    // 0.5.3.post1 Mixtral: at 8 qps 6.24 req/s over the window (78%), TTFT 59 -> 94 ms.
     assert_eq!(
         knee_load(find(
             &all,
@@ -148,7 +171,7 @@ fn vllm_nightly_curves() {
             "v0.5.3.post1",
             None
         )),
-        (Load::Rate(8.0), Rule)
+        (Load::Rate(4.0), Rule)
     );
 }
 
@@ -157,7 +180,8 @@ fn llmperf_tgi_concurrency_sweeps() {
     let all = bundled_profiles();
     use KneeMethod::SaturationRule as Rule;
     // Concurrency 1..128. Throughput bends smoothly, so no two-segment split reaches 85% of the
-    // peak with a flat enough tail; the rule finds where TTFT p50 more than doubles.
+    // peak with a flat enough tail; the rule finds where TTFT p50 more than doubles (and grows
+    // faster than the concurrency did).
     // Llama 3 8B: TTFT p50 2.25 s at 32 -> 9.1 s at 64.
     assert_eq!(
         knee_load(find(

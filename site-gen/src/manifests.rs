@@ -7,7 +7,7 @@ use crate::GENERATOR;
 use minijinja::Environment;
 use pipeline::analysis::percentile::Percentile;
 use pipeline::analysis::{Evaluation, PriceAt, Profile};
-use pipeline::machines::{AcceleratorKind, accelerator_kind};
+use pipeline::machines::{AcceleratorKind, Vendor, accelerator_kind};
 use pipeline::model_facts::ModelFacts;
 use pipeline::point::Load;
 use pipeline::profile::slug;
@@ -22,6 +22,14 @@ pub enum ManifestError {
     UnsupportedServer(String),
     #[error("{0}")]
     Unsupported(String),
+    #[error(
+        "cannot name the container image of profile {profile}: {reason}; set `image` (a full image reference) in the [profile] of run.toml ({runs})"
+    )]
+    NoImage {
+        profile: String,
+        runs: String,
+        reason: String,
+    },
     #[error("invalid --model-bucket-uri `{uri}`: {reason}")]
     InvalidBucket { uri: String, reason: String },
     #[error(
@@ -176,12 +184,64 @@ fn object_name(server: &str, model: &str) -> String {
     }
 }
 
-fn image(server: &str, version: &str, kind: AcceleratorKind) -> String {
+/// The image repository a server's release tags live in, for this accelerator.
+fn image_repository(server: &str, kind: AcceleratorKind) -> Option<&'static str> {
     match (server, kind) {
-        ("vllm", AcceleratorKind::Tpu) => format!("vllm/vllm-tpu:{version}"),
-        ("vllm", _) => format!("vllm/vllm-openai:{version}"),
-        ("sglang", _) => format!("lmsysorg/sglang:{version}"),
-        _ => format!("ghcr.io/huggingface/text-generation-inference:{version}"),
+        ("vllm", AcceleratorKind::Tpu) => Some("vllm/vllm-tpu"),
+        ("vllm", AcceleratorKind::Other(Vendor::Amd)) => Some("vllm/vllm-openai-rocm"),
+        (_, AcceleratorKind::Other(Vendor::Intel | Vendor::Unrecognized)) => None,
+        ("vllm", _) => Some("vllm/vllm-openai"),
+        ("sglang", _) => Some("lmsysorg/sglang"),
+        ("tgi", _) => Some("ghcr.io/huggingface/text-generation-inference"),
+        _ => None,
+    }
+}
+
+/// The run's own image, else `<repository>:<version>` when the version is a valid tag.
+fn image(profile: &Profile, kind: AcceleratorKind) -> Result<String, ManifestError> {
+    if let Some(image) = &profile.image {
+        return Ok(image.clone());
+    }
+    let key = &profile.key;
+    let version = &key.model_server_version;
+    match image_repository(&key.model_server, kind) {
+        Some(repo) if pipeline::oci::is_valid_tag(version) => Ok(format!("{repo}:{version}")),
+        repo => Err(ManifestError::NoImage {
+            profile: profile.id.clone(),
+            runs: profile.run_ids().join(", "),
+            reason: match repo {
+                Some(_) => format!("model_server_version `{version}` is not a valid image tag"),
+                None => format!(
+                    "no public {} image is known for {}",
+                    key.model_server, key.accelerator
+                ),
+            },
+        }),
+    }
+}
+
+/// The device resource to request (and the TPU topology), or why none can be written.
+fn accelerator_resource(
+    accelerator: &str,
+    count: u32,
+    kind: AcceleratorKind,
+    platform: Platform,
+) -> Result<(&'static str, Option<&'static str>), ManifestError> {
+    match (kind, platform) {
+        (AcceleratorKind::Gpu, _) => Ok(("nvidia.com/gpu", None)),
+        (AcceleratorKind::Tpu, _) => Ok(("google.com/tpu", Some(tpu_topology(accelerator, count)?))),
+        (AcceleratorKind::Other(_), Platform::Gke) => Err(ManifestError::Unsupported(format!(
+            "`{accelerator}` is not a GKE accelerator, so no GKE node pool offers it: use --platform=generic"
+        ))),
+        (AcceleratorKind::Other(vendor), Platform::Generic) => vendor
+            .device_resource()
+            .map(|r| (r, None))
+            .ok_or_else(|| ManifestError::Unsupported(format!(
+                "no device plugin resource is known for `{accelerator}` (known vendors: NVIDIA, AMD, Intel Gaudi)"
+            ))),
+        (AcceleratorKind::Unknown, _) => Err(ManifestError::Unsupported(
+            "the profile's accelerator is unknown, so no node selector or accelerator request can be written".into(),
+        )),
     }
 }
 
@@ -246,19 +306,9 @@ fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
     if !is_dns_label(req.namespace) {
         return Err(ManifestError::InvalidNamespace(req.namespace.to_string()));
     }
-    let kind = accelerator_kind(&key.accelerator).unwrap_or(AcceleratorKind::Unknown);
-    let (resource, topology) = match kind {
-        AcceleratorKind::Gpu => ("nvidia.com/gpu", None),
-        AcceleratorKind::Tpu => (
-            "google.com/tpu",
-            Some(tpu_topology(&key.accelerator, key.accelerator_count)?),
-        ),
-        AcceleratorKind::Unknown => {
-            return Err(ManifestError::Unsupported(
-                "the profile's accelerator is unknown, so no node selector or accelerator request can be written".into(),
-            ));
-        }
-    };
+    let kind = accelerator_kind(&key.accelerator);
+    let (resource, topology) =
+        accelerator_resource(&key.accelerator, key.accelerator_count, kind, req.platform)?;
     if req.platform == Platform::Generic && kind == AcceleratorKind::Tpu {
         return Err(ManifestError::Unsupported(
             "TPUs are only available on GKE: use --platform=gke".into(),
@@ -328,7 +378,7 @@ fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
         "server": key.model_server,
         "server_template": key.model_server,
         "server_version": key.model_server_version,
-        "image": image(&key.model_server, &key.model_server_version, kind),
+        "image": image(req.profile, kind)?,
         "accelerator": key.accelerator,
         "accelerator_count": key.accelerator_count,
         "accelerator_kind": if kind == AcceleratorKind::Tpu { "tpu" } else { "gpu" },

@@ -1,25 +1,41 @@
 //! The inflection point (knee) of a latency–throughput curve: where throughput stops rising while
 //! latency starts to climb. Deterministic, and the same rules are stated on the site's
-//! methodology page.
+//! methodology page. The knee is always a point that keeps up with its load.
 //!
 //! Method, in order:
-//! 1. **Two-segment fit.** Over the points with a finite load (rate or concurrency), sorted by
-//!    load, try every interior point `k` as the break: fit one least-squares line of output
-//!    throughput vs load through points `0..=k` and another through `k..n`, and keep the `k` with
-//!    the smallest total squared error (ties: the lower load). Accept it only if the tail slope is
-//!    at most a quarter of the rising slope, the rising slope is positive, and the throughput at
-//!    `k` is at least 85% of the curve's peak (the peak includes an unbounded-load point, which
-//!    is the server's ceiling). Needs at least 3 finite points.
-//! 2. **Saturation rule** (when the fit is not accepted). Walk the points in load order (an
-//!    unbounded point last) and stop at the first *saturation event*: the achieved rate falls
-//!    below 92% of the requested rate (only for tools that report the rate they actually sent),
-//!    or a latency more than doubles from the previous point (NTPOT and TTFT; TPOT stands in for
-//!    NTPOT when the tool has no NTPOT). The knee is the point before the event.
-//! 3. **No knee observed** when neither applies (too few points, or no saturation within the
-//!    measured range): the curve's highest stable point stands in, and the result says so.
+//! 0. **Not a curve.** A curve needs two or more distinct finite loads (rate or concurrency).
+//!    Points at unbounded load only are *max-throughput measurements*: no knee, the highest
+//!    throughput is shown as the capacity. One finite load: "no knee observed".
+//! 1. **Saturated from the start.** When the lowest load already does not keep up (achieved
+//!    request rate below 92% of the requested rate — and, for a rate derived from completions,
+//!    TTFT or E2E climbing at every later step), the knee lies below the measured range: no point is
+//!    presented as the knee; the capacity reached is shown instead.
+//! 2. **Saturation events.** Walking the points in load order, the first *saturation event* is
+//!    a point that falls behind its requested rate (achieved below 92% of requested; for a rate
+//!    derived from completions only together with TTFT or E2E growing more than 1.5x: a
+//!    long request finishing last stretches a tool's duration without any queue), or where any latency
+//!    the tool reported (NTPOT, TPOT, ITL, E2E, TTFT; values under 1 ms are streaming
+//!    artefacts and not watched) more than doubles from the previous point *and* grows by more
+//!    than the load did (a 40x step in load that doubles NTPOT is batching, not saturation).
+//! 3. **Two-segment fit.** Over the finite-load points, try every interior point `k` as the
+//!    break: fit one least-squares line of output throughput vs load through points `0..=k`
+//!    and another through `k..n`, keep the `k` with the smallest total squared error (ties: the
+//!    lower load). Accept it if the tail slope is at most a quarter of the rising slope, the
+//!    rising slope is positive, the throughput at `k` is at least 85% of the curve's peak (an
+//!    unbounded point counts: it is the server's ceiling), and `k` comes before the first
+//!    saturation event. Needs at least 3 finite points.
+//! 4. Otherwise the knee is the **last point before the first saturation event**
+//!    (saturation rule); with no event, **no knee observed**: the highest stable point stands
+//!    in, and the result says so.
+//!
+//! "Achieved" is the rate the tool says it sent (inference-perf), else completions over the
+//! sending window: `completed / (duration − mean E2E)`, because a tool's duration includes the
+//! drain after the last request (which alone would read as saturation at high rates); the
+//! duration is `completed / completions per second` when the tool gives only those, and the
+//! mean E2E is TTFT + TPOT × (output tokens − 1) when the tool reports no E2E.
 
 use super::percentile::Percentile;
-use crate::point::{Load, MeasuredPoint};
+use crate::point::{Latency, Load, MeasuredPoint};
 
 /// How a knee was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +43,10 @@ pub enum KneeMethod {
     PiecewiseFit,
     SaturationRule,
     NotObserved,
+    /// Only unbounded-load points: a capacity, not a curve.
+    MaxThroughputOnly,
+    /// Saturated at the lowest measured load: the knee is below the range.
+    BelowRange,
 }
 
 impl KneeMethod {
@@ -35,13 +55,22 @@ impl KneeMethod {
             KneeMethod::PiecewiseFit => "piecewise-linear-fit",
             KneeMethod::SaturationRule => "saturation-rule",
             KneeMethod::NotObserved => "no-knee-observed",
+            KneeMethod::MaxThroughputOnly => "max-throughput-only",
+            KneeMethod::BelowRange => "below-measured-range",
         }
+    }
+
+    /// Whether the point found keeps up with its load, so it can be presented as a knee and
+    /// used as an operating point.
+    pub fn is_operable(self) -> bool {
+        !matches!(self, KneeMethod::MaxThroughputOnly | KneeMethod::BelowRange)
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Knee {
-    /// Index into the curve's points (sorted by load).
+    /// Index into the curve's points (sorted by load). For the methods that are not
+    /// [`KneeMethod::is_operable`], the point of highest throughput (the capacity reached).
     pub index: usize,
     pub method: KneeMethod,
     /// One sentence on why this point, for the site and the table.
@@ -54,8 +83,117 @@ pub const MAX_TAIL_SLOPE_RATIO: f64 = 0.25;
 pub const MIN_PEAK_FRACTION: f64 = 0.85;
 /// Achieved / requested below this means the server could not keep up.
 pub const MIN_ACHIEVED_RATIO: f64 = 0.92;
+/// With an achieved rate derived from completions, TTFT or E2E must grow by more than this
+/// factor from the previous point to confirm that requests queue.
+pub const MIN_QUEUE_GROWTH: f64 = 1.5;
 /// A latency growing by more than this factor between adjacent points is a saturation event.
 pub const MAX_LATENCY_GROWTH: f64 = 2.0;
+/// Latencies below this (ms) are chunking artefacts of streamed responses, not signals.
+pub const MIN_WATCHED_LATENCY_MS: f64 = 1.0;
+
+/// The achieved request rate the knee rule compares with the requested rate (see the module
+/// documentation).
+pub fn achieved_rate(p: &MeasuredPoint) -> Option<f64> {
+    if let Some(a) = p.achieved_rate {
+        return Some(a);
+    }
+    let duration = p.duration_s.or(match (p.completed, p.requests_per_s) {
+        (Some(c), Some(r)) if r > 0.0 => Some(c as f64 / r),
+        _ => None,
+    });
+    if let (Some(completed), Some(duration)) = (p.completed, duration) {
+        let drain_s = mean_e2e_ms(p).unwrap_or(0.0) / 1000.0;
+        let window = if duration - drain_s > 0.5 * duration {
+            duration - drain_s
+        } else {
+            duration
+        };
+        if window > 0.0 {
+            return Some(completed as f64 / window);
+        }
+    }
+    p.requests_per_s
+}
+
+/// Mean end-to-end latency, or TTFT + TPOT × (output tokens − 1) when only those are known.
+fn mean_e2e_ms(p: &MeasuredPoint) -> Option<f64> {
+    p.e2e.mean.or(p.e2e.p50).or_else(|| {
+        let (ttft, tpot, tokens) = (p.ttft.mean?, p.tpot.mean?, p.mean_output_tokens?);
+        Some(ttft + tpot * (tokens - 1.0).max(0.0))
+    })
+}
+
+/// Achieved / requested at a rate-controlled point, and whether the tool reported the rate it
+/// sent (trusted alone) or it was derived from completions (noisy: a long request finishing
+/// after the others stretches the duration).
+fn rate_ratio(p: &MeasuredPoint) -> Option<(f64, bool)> {
+    match (p.load, achieved_rate(p)) {
+        (Load::Rate(requested), Some(achieved)) if requested > 0.0 => {
+            Some((achieved / requested, p.achieved_rate.is_some()))
+        }
+        _ => None,
+    }
+}
+
+/// How much the latencies that show a queue (TTFT, and E2E, which also shows a decode batch
+/// slowing down) grew from `a` to `b`: the larger growth of the two.
+fn queue_growth(a: &MeasuredPoint, b: &MeasuredPoint) -> Option<f64> {
+    let ttft = |p: &MeasuredPoint| p.ttft.mean.or(p.ttft.p50).filter(|v| *v > 0.0);
+    let e2e = |p: &MeasuredPoint| mean_e2e_ms(p).filter(|v| *v > 0.0);
+    [ttft(a).zip(ttft(b)), e2e(a).zip(e2e(b))]
+        .into_iter()
+        .flatten()
+        .map(|(x, y)| y / x)
+        .reduce(f64::max)
+}
+
+/// Whether point `i` of a curve does not keep up with its requested rate: the achieved rate
+/// is below [`MIN_ACHIEVED_RATIO`] of the requested one, and — when that rate was derived from
+/// completions rather than reported — requests queue: TTFT or E2E grows by more than
+/// [`MIN_QUEUE_GROWTH`] from the previous point.
+pub fn falls_behind(points: &[MeasuredPoint], i: usize) -> bool {
+    let Some((ratio, reported)) = rate_ratio(&points[i]) else {
+        return false;
+    };
+    if ratio >= MIN_ACHIEVED_RATIO {
+        return false;
+    }
+    reported
+        || i.checked_sub(1).is_some_and(|prev| {
+            queue_growth(&points[prev], &points[i]).is_some_and(|g| g > MIN_QUEUE_GROWTH)
+        })
+}
+
+/// Whether the lowest load already falls behind: its achieved rate is short, and (for a
+/// derived rate) the queue latency climbs at every later finite step.
+fn saturated_from_start(points: &[MeasuredPoint], finite: &[usize]) -> bool {
+    let Some(&first) = finite.first() else {
+        return false;
+    };
+    match rate_ratio(&points[first]) {
+        Some((ratio, _)) if ratio >= MIN_ACHIEVED_RATIO => false,
+        Some((_, true)) => true,
+        Some((_, false)) => {
+            finite.len() >= 2
+                && finite
+                    .windows(2)
+                    .all(|w| queue_growth(&points[w[0]], &points[w[1]]).is_some_and(|g| g > 1.0))
+        }
+        None => false,
+    }
+}
+
+/// The first point that falls behind its requested rate, if any.
+pub fn first_falling_behind(points: &[MeasuredPoint]) -> Option<usize> {
+    (0..points.len())
+        .find(|&i| falls_behind(points, i))
+        .or_else(|| {
+            let finite: Vec<usize> = (0..points.len())
+                .filter(|&i| points[i].load.value().is_some())
+                .collect();
+            saturated_from_start(points, &finite).then_some(0)
+        })
+}
 
 /// Finds the knee of a curve whose points are sorted by load (unbounded last). `None` only for
 /// an empty curve.
@@ -66,14 +204,47 @@ pub fn find_knee(points: &[MeasuredPoint], pct: Percentile) -> Option<Knee> {
     let finite: Vec<usize> = (0..points.len())
         .filter(|&i| points[i].load.value().is_some())
         .collect();
-    let peak = points
-        .iter()
-        .map(|p| p.output_tokens_per_s)
-        .fold(0.0_f64, f64::max);
-    if let Some(knee) = piecewise_fit(points, &finite, peak) {
-        return Some(knee);
+    let peak_index = highest_throughput(points);
+    let peak = points[peak_index].output_tokens_per_s;
+    let distinct_loads = distinct_finite_loads(points);
+    if finite.is_empty() {
+        return Some(Knee {
+            index: peak_index,
+            method: KneeMethod::MaxThroughputOnly,
+            reason: format!(
+                "max-throughput measurement, not a curve: {} point(s) at unbounded load, no load variation to find a knee in; capacity {peak:.0} output tokens/s",
+                points.len()
+            ),
+        });
+    }
+    if let Some(first) = finite.first().map(|&i| &points[i])
+        && distinct_loads >= 2
+        && saturated_from_start(points, &finite)
+    {
+        return Some(Knee {
+            index: peak_index,
+            method: KneeMethod::BelowRange,
+            reason: format!(
+                "knee below the measured range: already saturated at the lowest load ({}); capacity reached {peak:.0} output tokens/s",
+                shortfall(first)
+            ),
+        });
+    }
+    if distinct_loads < 2 {
+        return Some(Knee {
+            index: highest_stable(points, &finite),
+            method: KneeMethod::NotObserved,
+            reason: format!(
+                "no knee observed: {distinct_loads} distinct finite load(s), a curve needs two or more; highest measured point shown"
+            ),
+        });
     }
     let event = first_saturation_event(points, pct);
+    if let Some(knee) = piecewise_fit(points, &finite, peak)
+        && event.as_ref().is_none_or(|(i, _)| knee.index < *i)
+    {
+        return Some(knee);
+    }
     Some(match event {
         Some((i, why)) => Knee {
             index: i - 1,
@@ -93,6 +264,33 @@ pub fn find_knee(points: &[MeasuredPoint], pct: Percentile) -> Option<Knee> {
             },
         },
     })
+}
+
+fn highest_throughput(points: &[MeasuredPoint]) -> usize {
+    let mut best = 0;
+    for (i, p) in points.iter().enumerate() {
+        if p.output_tokens_per_s > points[best].output_tokens_per_s {
+            best = i;
+        }
+    }
+    best
+}
+
+fn distinct_finite_loads(points: &[MeasuredPoint]) -> usize {
+    let mut loads: Vec<f64> = points.iter().filter_map(|p| p.load.value()).collect();
+    loads.sort_by(f64::total_cmp);
+    loads.dedup();
+    loads.len()
+}
+
+fn shortfall(p: &MeasuredPoint) -> String {
+    match (p.load, achieved_rate(p)) {
+        (Load::Rate(r), Some(a)) => format!(
+            "{a:.2} req/s achieved of {r} requested, {:.0}%",
+            100.0 * a / r
+        ),
+        _ => "did not keep up".into(),
+    }
 }
 
 /// A least-squares line through `(x, y)`: (slope, sum of squared errors).
@@ -147,40 +345,41 @@ fn piecewise_fit(points: &[MeasuredPoint], finite: &[usize], peak: f64) -> Optio
     })
 }
 
-/// The latencies watched for doubling: NTPOT (or TPOT when NTPOT is unknown) and TTFT.
+/// Every latency the tool reported at this point, at `pct` (or the mean).
 fn watched_latencies(
     p: &MeasuredPoint,
     pct: Percentile,
-) -> [(&'static str, Option<(f64, Percentile)>); 2] {
-    let decode = match pct.of_or_mean_labeled(&p.ntpot) {
-        Some(v) => ("NTPOT", Some(v)),
-        None => ("TPOT", pct.of_or_mean_labeled(&p.tpot)),
+) -> [(&'static str, Option<(f64, Percentile)>); 5] {
+    let at = |l: &Latency| {
+        pct.of_or_mean_labeled(l)
+            .filter(|(v, _)| *v >= MIN_WATCHED_LATENCY_MS)
     };
-    [decode, ("TTFT", pct.of_or_mean_labeled(&p.ttft))]
+    [
+        ("NTPOT", at(&p.ntpot)),
+        ("TPOT", at(&p.tpot)),
+        ("ITL", at(&p.itl)),
+        ("E2E", at(&p.e2e)),
+        ("TTFT", at(&p.ttft)),
+    ]
 }
 
 /// The first point (index ≥ 1) at which the server shows saturation, with a description.
 fn first_saturation_event(points: &[MeasuredPoint], pct: Percentile) -> Option<(usize, String)> {
     for i in 1..points.len() {
         let p = &points[i];
-        if let (Load::Rate(requested), Some(achieved)) = (p.load, p.achieved_rate)
-            && requested > 0.0
-            && achieved / requested < MIN_ACHIEVED_RATIO
-        {
-            return Some((
-                i,
-                format!(
-                    "at {requested} req/s requested only {achieved:.2} req/s were sent ({:.0}%)",
-                    100.0 * achieved / requested
-                ),
-            ));
+        if falls_behind(points, i) {
+            return Some((i, format!("at {}", shortfall(p))));
         }
         let prev = watched_latencies(&points[i - 1], pct);
         let cur = watched_latencies(p, pct);
+        let load_growth = match (points[i - 1].load.value(), p.load.value()) {
+            (Some(a), Some(b)) if a > 0.0 => b / a,
+            _ => 1.0,
+        };
+        let threshold = MAX_LATENCY_GROWTH.max(load_growth);
         for ((name, before), (_, now)) in prev.iter().zip(cur.iter()) {
             if let (Some((b, stat)), Some((c, _))) = (before, now)
-                && *b > 0.0
-                && *c > MAX_LATENCY_GROWTH * b
+                && *c > threshold * b
             {
                 return Some((
                     i,
@@ -296,6 +495,97 @@ mod tests {
         c[3].achieved_rate = Some(33.0);
         let k = find_knee(&c, Percentile::P50).unwrap();
         assert_eq!((k.index, k.method), (2, KneeMethod::SaturationRule));
+    }
+
+    #[test]
+    fn itl_blowup_without_tpot_puts_the_knee_before_it() {
+        // SGLang without TPOT: throughput 537..4288 tok/s at rates 1..16, ITL 3.6x at rate 8.
+        let rates = [1.0, 2.0, 4.0, 8.0, 16.0];
+        let tput = [537.0, 987.0, 2048.0, 3515.0, 4288.0];
+        let itl = [13.6, 14.8, 19.4, 70.8, 179.0];
+        let ttft = [86.0, 88.0, 106.0, 191.0, 614.0];
+        let c: Vec<MeasuredPoint> = (0..5)
+            .map(|i| {
+                let mut p = MeasuredPoint::new(Load::Rate(rates[i]), tput[i]);
+                p.itl = Latency {
+                    p50: Some(itl[i]),
+                    ..Default::default()
+                };
+                p.ttft = Latency {
+                    p50: Some(ttft[i]),
+                    ..Default::default()
+                };
+                p
+            })
+            .collect();
+        let k = find_knee(&c, Percentile::P50).unwrap();
+        assert_eq!((k.index, k.method), (2, KneeMethod::SaturationRule));
+        assert!(k.reason.contains("ITL"), "{}", k.reason);
+    }
+
+    #[test]
+    fn unbounded_points_only_are_a_capacity_not_a_knee() {
+        let c = vec![
+            point(Load::Unbounded, 900.0, 500.0, 20.0),
+            point(Load::Unbounded, 1200.0, 800.0, 25.0),
+        ];
+        let k = find_knee(&c, Percentile::P50).unwrap();
+        assert_eq!((k.index, k.method), (1, KneeMethod::MaxThroughputOnly));
+        assert!(!k.method.is_operable());
+    }
+
+    #[test]
+    fn saturated_at_the_lowest_load_has_its_knee_below_the_range() {
+        let mut c = rate_curve(&[
+            (8.0, 800.0, 300.0),
+            (16.0, 820.0, 900.0),
+            (32.0, 830.0, 2000.0),
+        ]);
+        c[0].achieved_rate = Some(5.0);
+        c[1].achieved_rate = Some(5.1);
+        c[2].achieved_rate = Some(5.2);
+        let k = find_knee(&c, Percentile::P50).unwrap();
+        assert_eq!(k.method, KneeMethod::BelowRange);
+        assert_eq!(k.index, 2, "the capacity reached is shown");
+        assert!(
+            k.reason.contains("below the measured range"),
+            "{}",
+            k.reason
+        );
+    }
+
+    #[test]
+    fn achieved_rate_from_completions_discounts_the_drain() {
+        let mut p = MeasuredPoint::new(Load::Rate(4.0), 100.0);
+        p.completed = Some(400);
+        p.duration_s = Some(102.0);
+        p.e2e = Latency {
+            mean: Some(2000.0),
+            ..Default::default()
+        };
+        assert_eq!(achieved_rate(&p), Some(4.0));
+        p.ttft = Latency {
+            mean: Some(50.0),
+            ..Default::default()
+        };
+        let mut slow = p.clone();
+        slow.load = Load::Rate(8.0);
+        slow.duration_s = Some(102.0);
+        assert!(!falls_behind(&[p.clone(), slow.clone()], 0));
+        assert!(
+            !falls_behind(&[p.clone(), slow.clone()], 1),
+            "short but no queue: a long tail"
+        );
+        slow.ttft.mean = Some(400.0);
+        assert!(falls_behind(&[p, slow], 1), "short and queueing");
+    }
+
+    #[test]
+    fn repeated_single_load_is_not_a_curve() {
+        let c = rate_curve(&[(4.0, 400.0, 30.0), (4.0, 410.0, 31.0)]);
+        let k = find_knee(&c, Percentile::P50).unwrap();
+        assert_eq!(k.method, KneeMethod::NotObserved);
+        assert!(k.reason.contains("distinct"), "{}", k.reason);
     }
 
     proptest::proptest! {

@@ -46,22 +46,30 @@ impl Default for AnalysisConfig {
 /// Where one raw file of a profile came from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct Provenance {
+    /// The run directory (relative to the raw root) holding the file and its run.toml.
+    pub run: String,
     pub file: String,
     pub tool: String,
     pub origin: Option<String>,
     pub license: Option<String>,
 }
 
-/// A serving profile and its curve (points in load order, unbounded last).
+/// A serving profile and its curve (points in load order, unbounded last; one point per load:
+/// a load measured more than once stands as the mean of its records).
 #[derive(Debug, Clone)]
 pub struct Profile {
     pub id: String,
     pub key: ProfileKey,
     pub server_args: Vec<String>,
     pub notes: Option<String>,
+    /// The container image run.toml names, if any.
+    pub image: Option<String>,
     pub synthetic: bool,
     pub sources: Vec<Provenance>,
     pub points: Vec<MeasuredPoint>,
+    /// Every record of a load measured more than once, in load order (their means are in
+    /// `points`); empty when no load repeats.
+    pub repeats: Vec<MeasuredPoint>,
 }
 
 impl Profile {
@@ -75,15 +83,43 @@ impl Profile {
             &self.key,
             &self.server_args,
             &self.notes,
+            &self.image,
             self.synthetic,
             &self.sources,
             &self.points,
+            &self.repeats,
         ))
         .unwrap_or_default();
         Sha256::digest(text.as_bytes())[..6]
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
+    }
+}
+
+impl Profile {
+    /// Every measured record in load order: the curve's points, with a load measured more than
+    /// once given as its individual records instead of their mean.
+    pub fn records(&self) -> Vec<&MeasuredPoint> {
+        let key = crate::profile_identity::load_key;
+        let mut out = Vec::with_capacity(self.points.len() + self.repeats.len());
+        for p in &self.points {
+            let repeats: Vec<&MeasuredPoint> =
+                self.repeats.iter().filter(|r| key(r) == key(p)).collect();
+            if repeats.is_empty() {
+                out.push(p);
+            } else {
+                out.extend(repeats);
+            }
+        }
+        out
+    }
+
+    /// The run directories this profile's points came from.
+    pub fn run_ids(&self) -> Vec<String> {
+        let mut runs: Vec<String> = self.sources.iter().map(|s| s.run.clone()).collect();
+        runs.dedup();
+        runs
     }
 }
 
@@ -99,9 +135,11 @@ pub fn group_profiles(rows: &[BenchmarkRow]) -> Vec<Profile> {
                 key: row.key.clone(),
                 server_args: row.server_args.clone(),
                 notes: row.notes.clone(),
+                image: row.image.clone(),
                 synthetic: row.synthetic,
                 sources: Vec::new(),
                 points: Vec::new(),
+                repeats: Vec::new(),
             });
         }
         let Some(p) = profiles.last_mut() else {
@@ -109,6 +147,7 @@ pub fn group_profiles(rows: &[BenchmarkRow]) -> Vec<Profile> {
         };
         p.synthetic |= row.synthetic;
         let source = Provenance {
+            run: row.run_id.clone(),
             file: row.source_file.clone(),
             tool: row.tool.clone(),
             origin: row.origin.clone(),
@@ -121,8 +160,66 @@ pub fn group_profiles(rows: &[BenchmarkRow]) -> Vec<Profile> {
     }
     for p in &mut profiles {
         p.sources.sort();
+        merge_repeats(p);
     }
     profiles
+}
+
+/// Replaces the records of a load measured more than once by their mean (kept in `repeats`).
+fn merge_repeats(profile: &mut Profile) {
+    let mut curve: Vec<MeasuredPoint> = Vec::with_capacity(profile.points.len());
+    let mut run: Vec<MeasuredPoint> = Vec::new();
+    let same_load = |a: &MeasuredPoint, b: &MeasuredPoint| {
+        crate::profile_identity::load_key(a) == crate::profile_identity::load_key(b)
+    };
+    for point in std::mem::take(&mut profile.points) {
+        if run.last().is_some_and(|last| !same_load(last, &point)) {
+            flush_run(&mut run, &mut curve, &mut profile.repeats);
+        }
+        run.push(point);
+    }
+    flush_run(&mut run, &mut curve, &mut profile.repeats);
+    profile.points = curve;
+}
+
+fn flush_run(
+    run: &mut Vec<MeasuredPoint>,
+    curve: &mut Vec<MeasuredPoint>,
+    repeats: &mut Vec<MeasuredPoint>,
+) {
+    match run.len() {
+        0 => {}
+        1 => curve.append(run),
+        _ => {
+            curve.push(mean_point(run));
+            repeats.append(run);
+        }
+    }
+}
+
+/// The mean of several records of one load: every metric averaged over the records that
+/// report it, counts summed.
+pub fn mean_point(records: &[MeasuredPoint]) -> MeasuredPoint {
+    let n = records.len() as f64;
+    let mut mean = MeasuredPoint::new(
+        records[0].load,
+        records.iter().map(|r| r.output_tokens_per_s).sum::<f64>() / n,
+    );
+    for column in crate::schema::metric_columns() {
+        if column.name == "output_tokens_per_s" {
+            continue;
+        }
+        let values: Vec<f64> = records.iter().filter_map(|r| (column.get)(r)).collect();
+        if !values.is_empty() {
+            (column.set)(&mut mean, values.iter().sum::<f64>() / values.len() as f64);
+        }
+    }
+    let sum = |f: fn(&MeasuredPoint) -> Option<i64>| records.iter().map(f).sum::<Option<i64>>();
+    mean.completed = sum(|r| r.completed);
+    mean.failed = sum(|r| r.failed);
+    mean.workload = records[0].workload.clone();
+    mean.label = Some(format!("mean of {} repeats", records.len()));
+    mean
 }
 
 /// One pricing model's price and cost at a point.

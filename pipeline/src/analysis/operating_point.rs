@@ -7,8 +7,10 @@
 //! last point of the first run of passing points and the next point; a later point that passes
 //! again (noise past saturation) is not trusted. A metric unknown at the failing point stops the
 //! interpolation at the passing point. Between a finite load and an unbounded one nothing is
-//! interpolated: the passing point itself is the operating point. No passing point: the profile
-//! does not qualify.
+//! interpolated: the passing point itself is the operating point. Points from the first one that
+//! does not keep up with its requested rate on (see [`super::knee::falls_behind`]) are never used,
+//! neither as operating points nor to interpolate towards. No passing point: the profile does
+//! not qualify.
 
 use super::percentile::Percentile;
 use crate::point::{Latency, Load, MeasuredPoint, ServerMetrics};
@@ -65,6 +67,8 @@ pub fn operating_point(
     targets: &Targets,
     pct: Percentile,
 ) -> Option<OperatingPoint> {
+    let keeping_up = super::knee::first_falling_behind(points).unwrap_or(points.len());
+    let points = &points[..keeping_up];
     let first_fail = points.iter().position(|p| !targets.met_by(p, pct));
     let passing = match first_fail {
         Some(0) => return None,
@@ -169,6 +173,8 @@ fn lerp_point(a: &MeasuredPoint, b: &MeasuredPoint, t: f64) -> MeasuredPoint {
                 t,
             ),
         },
+        workload: a.workload.clone(),
+        fields: Default::default(),
     }
 }
 

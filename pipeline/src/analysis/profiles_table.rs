@@ -2,14 +2,14 @@
 //!
 //! | column | type | meaning |
 //! |---|---|---|
-//! | profile_id, model, model_server, model_server_version, accelerator, accelerator_count, instance_type, variant, use_case | str / u32 | the profile key (SPEC §5) |
+//! | profile_id, model, model_server, model_server_version, accelerator, accelerator_count, instance_type, variant, workload, use_case | str / u32 | the profile key (SPEC §5) |
 //! | synthetic | bool | generated data |
 //! | notes | str? | caveats from run.toml |
 //! | server_args | str | JSON array of server flags |
 //! | sources | str | JSON array of `{file, tool, origin, license}` for every raw file |
 //! | n_points | u32 | measured points on the curve |
 //! | latency_stat | str | statistic of the latencies below: `--percentile` (p50 by default), or `mean` for curves whose tool reports means only |
-//! | knee_method | str | `piecewise-linear-fit`, `saturation-rule` or `no-knee-observed` |
+//! | knee_method | str | `piecewise-linear-fit`, `saturation-rule`, `no-knee-observed`, `max-throughput-only` or `below-measured-range` (the last two: no usable knee; the knee columns show the capacity reached) |
 //! | knee_reason | str | why this point (one sentence) |
 //! | knee_load_kind, knee_load | str, f64? | the knee's load (req/s or concurrency; null if unbounded) |
 //! | knee_requests_per_s, knee_input_tokens_per_s, knee_output_tokens_per_s | f64? | throughput at the knee |
@@ -84,7 +84,8 @@ pub fn to_dataframe(rows: &[ProfileSummary], cfg: &AnalysisConfig) -> PolarsResu
             r.profile.key.instance_type.clone()
         }),
         s("variant", rows, |r| r.profile.key.variant.clone()),
-        s("use_case", rows, |r| r.profile.key.use_case.clone()),
+        s("workload", rows, |r| Some(r.profile.key.workload.clone())),
+        s("use_case", rows, |r| Some(r.profile.key.use_case.clone())),
         Column::new(
             "synthetic".into(),
             rows.iter().map(|r| r.profile.synthetic).collect::<Vec<_>>(),

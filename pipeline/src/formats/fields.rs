@@ -35,6 +35,26 @@ impl<'a> Obj<'a> {
         }
     }
 
+    /// Every top-level scalar (string, number, bool) that `keep` accepts, as text.
+    pub fn scalars(
+        &self,
+        keep: impl Fn(&str, &Value) -> bool,
+    ) -> std::collections::BTreeMap<String, String> {
+        self.map
+            .iter()
+            .filter(|(k, v)| k.len() <= 64 && keep(k, v))
+            .filter_map(|(k, v)| {
+                let text = match v {
+                    Value::String(s) if s.len() <= 256 => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    _ => return None,
+                };
+                Some((k.clone(), text))
+            })
+            .collect()
+    }
+
     /// A nested object; absent or null gives `None`.
     pub fn child(&self, key: &str) -> Result<Option<Obj<'a>>, FormatError> {
         match self.map.get(key) {

@@ -10,6 +10,7 @@ use super::{MS_PER_S, Parsed, RawFormat};
 use crate::document::Document;
 use crate::error::FormatError;
 use crate::point::{Latency, Load, MeasuredPoint};
+use crate::workload::{WorkloadHint, dataset_name};
 
 pub struct GuideLlm;
 
@@ -36,10 +37,20 @@ impl RawFormat for GuideLlm {
             .get("benchmarks")
             .and_then(|b| b.as_array())
             .ok_or_else(|| FormatError::missing("benchmarks"))?;
+        let run_wide = data_spec(v.get("args").unwrap_or(&serde_json::Value::Null), 2);
         benchmarks
             .iter()
             .enumerate()
-            .map(|(i, b)| parse_benchmark(b).map_err(|e| e.at(format!("benchmarks[{i}]"))))
+            .map(|(i, b)| {
+                let mut p = parse_benchmark(b).map_err(|e| e.at(format!("benchmarks[{i}]")))?;
+                p.workload = ["request_loader", "config", "args"]
+                    .iter()
+                    .find_map(|k| b.get(*k).and_then(|c| data_spec(c, 3)))
+                    .or_else(|| run_wide.clone())
+                    .map(|spec| workload_of_spec(&spec))
+                    .unwrap_or_default();
+                Ok(p)
+            })
             .collect::<Result<Vec<_>, _>>()
             .map(Parsed::Points)
     }
@@ -77,6 +88,60 @@ fn parse_benchmark(b: &serde_json::Value) -> Result<MeasuredPoint, FormatError> 
     p.ntpot = distribution(&metrics, "time_per_output_token_ms")?;
     p.tpot = distribution(&metrics, "inter_token_latency_ms")?;
     Ok(p.with_derived_totals())
+}
+
+/// The nearest `data` argument (GuideLLM's `--data`) under `v`, at most `depth` objects down:
+/// a synthetic spec (`prompt_tokens=256,output_tokens=128`, or the same as JSON), a file or a
+/// Hugging Face dataset id.
+fn data_spec(v: &serde_json::Value, depth: usize) -> Option<serde_json::Value> {
+    let obj = v.as_object()?;
+    if let Some(data) = obj.get("data") {
+        let first = match data {
+            serde_json::Value::Array(items) => items.first(),
+            other => Some(other),
+        };
+        if let Some(d) = first.filter(|d| d.is_string() || d.is_object()) {
+            return Some(d.clone());
+        }
+    }
+    if depth == 0 {
+        return None;
+    }
+    obj.values().find_map(|child| data_spec(child, depth - 1))
+}
+
+/// The workload a `--data` value describes.
+fn workload_of_spec(spec: &serde_json::Value) -> WorkloadHint {
+    let synthetic = |pairs: &dyn Fn(&str) -> Option<f64>| WorkloadHint {
+        dataset: Some("synthetic".into()),
+        input_len: pairs("prompt_tokens"),
+        output_len: pairs("output_tokens"),
+        range_ratio: None,
+    };
+    let positive = |x: f64| (x.is_finite() && x > 0.0 && x < 1e7).then_some(x);
+    match spec {
+        serde_json::Value::Object(map) if map.contains_key("prompt_tokens") => {
+            synthetic(&|k| map.get(k).and_then(|v| v.as_f64()).and_then(positive))
+        }
+        serde_json::Value::String(text) if text.trim_start().starts_with('{') => {
+            match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(v @ serde_json::Value::Object(_)) => workload_of_spec(&v),
+                _ => WorkloadHint::default(),
+            }
+        }
+        serde_json::Value::String(text) if text.contains("prompt_tokens=") => synthetic(&|k| {
+            text.split(',')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(name, _)| name.trim() == k)
+                .and_then(|(_, v)| v.trim().parse::<f64>().ok())
+                .and_then(positive)
+        }),
+        serde_json::Value::String(text) => WorkloadHint {
+            dataset: dataset_name(text),
+            ..Default::default()
+        },
+        _ => WorkloadHint::default(),
+    }
 }
 
 /// The strategy GuideLLM ran, as a load and a readable label.
@@ -212,6 +277,25 @@ mod tests {
         assert_eq!(p.completed, Some(100));
         assert_eq!(p.failed, Some(2));
         assert_eq!(p.label.as_deref(), Some("constant@5"));
+    }
+
+    #[test]
+    fn the_data_argument_names_the_workload() {
+        let spec = |v: serde_json::Value| workload_of_spec(&v);
+        let w = spec(serde_json::json!("prompt_tokens=512,output_tokens=2048"));
+        assert_eq!(w.dataset.as_deref(), Some("synthetic"));
+        assert_eq!((w.input_len, w.output_len), (Some(512.0), Some(2048.0)));
+        let w = spec(serde_json::json!(
+            "{\"prompt_tokens\": 128, \"output_tokens\": 64}"
+        ));
+        assert_eq!((w.input_len, w.output_len), (Some(128.0), Some(64.0)));
+        let w = spec(serde_json::json!(
+            "/data/ShareGPT_V3_unfiltered_cleaned_split.json"
+        ));
+        assert_eq!(w.dataset.as_deref(), Some("sharegpt"));
+        let nested =
+            serde_json::json!({"requests": {"data": ["prompt_tokens=256,output_tokens=128"]}});
+        assert!(data_spec(&nested, 3).is_some());
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::{MS_PER_S, Parsed, RawFormat};
 use crate::document::Document;
 use crate::error::FormatError;
 use crate::point::{Latency, Load, MeasuredPoint};
+use crate::workload::WorkloadHint;
 use serde_json::Value;
 
 pub struct LlmPerf;
@@ -92,6 +93,16 @@ fn parse_summary(v: &Value) -> Result<MeasuredPoint, FormatError> {
         .requests_per_s
         .zip(p.mean_input_tokens)
         .map(|(r, n)| r * n);
+    p.workload = WorkloadHint {
+        dataset: Some("random".into()),
+        input_len: o.num("mean_input_tokens")?,
+        output_len: o.num("mean_output_tokens")?,
+        range_ratio: None,
+    };
+    if p.workload.input_len.is_none() && p.workload.output_len.is_none() {
+        p.workload = WorkloadHint::default();
+    }
+    p.fields = o.scalars(|k, v| !k.starts_with("results_") && !v.is_number());
     p.ttft = seconds(&o, "ttft")?;
     p.ntpot = seconds(&o, "inter_token_latency")?;
     p.e2e = seconds(&o, "end_to_end_latency")?;

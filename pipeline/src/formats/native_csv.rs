@@ -9,11 +9,21 @@ use crate::document::Document;
 use crate::error::FormatError;
 use crate::point::{Load, MeasuredPoint};
 use crate::schema::metric_column;
+use crate::workload::{WorkloadHint, dataset_name};
 
 pub struct NativeCsv;
 
 /// Columns accepted besides the metric columns.
-const NATIVE_COLUMNS: &[&str] = &["label", "load_kind", "load_value", "completed", "failed"];
+const NATIVE_COLUMNS: &[&str] = &[
+    "label",
+    "load_kind",
+    "load_value",
+    "completed",
+    "failed",
+    "dataset",
+    "requested_input_tokens",
+    "requested_output_tokens",
+];
 
 impl RawFormat for NativeCsv {
     fn tool(&self) -> &'static str {
@@ -105,6 +115,12 @@ fn parse_record(
     p.label = cell("label").map(str::to_string);
     p.completed = number("completed")?.map(|v| v as i64);
     p.failed = number("failed")?.map(|v| v as i64);
+    p.workload = WorkloadHint {
+        dataset: cell("dataset").and_then(dataset_name),
+        input_len: number("requested_input_tokens")?,
+        output_len: number("requested_output_tokens")?,
+        range_ratio: None,
+    };
     for name in headers {
         if let Some(column) = metric_column(name)
             && let Some(v) = number(name)?

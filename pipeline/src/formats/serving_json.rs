@@ -4,6 +4,61 @@
 use super::fields::{LatencyKeys, Obj};
 use crate::error::FormatError;
 use crate::point::{Latency, Load};
+use crate::workload::{WorkloadHint, dataset_name};
+use std::collections::BTreeMap;
+
+/// What the record says it sent: `dataset_name`, and the requested lengths of the dataset
+/// that uses them (`random_*` for random-like datasets, `sharegpt_output_len`, and the
+/// generic `input_len`/`output_len` some wrappers write).
+pub fn workload(obj: &Obj) -> Result<WorkloadHint, FormatError> {
+    let dataset = obj.text("dataset_name")?.and_then(dataset_name);
+    let sharegpt = dataset.as_deref() == Some("sharegpt");
+    let lengths_apply = !sharegpt;
+    let mut hint = WorkloadHint {
+        dataset,
+        ..Default::default()
+    };
+    if lengths_apply {
+        hint.input_len = first_num(obj, &["random_input_len", "input_len"])?;
+        hint.output_len = first_num(obj, &["random_output_len", "output_len"])?;
+        if hint.input_len.is_some() || hint.output_len.is_some() {
+            hint.range_ratio = obj.num("random_range_ratio")?;
+        }
+    } else {
+        hint.output_len = obj.num("sharegpt_output_len")?;
+    }
+    Ok(hint)
+}
+
+fn first_num(obj: &Obj, keys: &[&str]) -> Result<Option<f64>, FormatError> {
+    for k in keys {
+        if let Some(v) = obj.num(k)? {
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
+}
+
+/// Numeric top-level keys that are settings of the run, not results (results such as
+/// `accept_length` or `max_output_tokens_per_s` differ between repeats and must not split
+/// curves).
+const NUMERIC_SETTINGS: &[&str] = &[
+    "burstiness",
+    "num_prompts",
+    "max_concurrency",
+    "random_input_len",
+    "random_output_len",
+    "random_range_ratio",
+    "random_prefix_len",
+    "sharegpt_output_len",
+    "seed",
+];
+
+/// The record's settings and tags: every top-level string or boolean (vLLM's `--metadata`
+/// pairs, `backend`, `label`, `tag`, `dataset_name`, …) and the numeric settings above.
+pub fn record_fields(obj: &Obj) -> BTreeMap<String, String> {
+    obj.scalars(|k, v| !v.is_number() || NUMERIC_SETTINGS.contains(&k))
+}
 
 /// Reads `mean_<m>_ms`, `median_<m>_ms`, `p90_<m>_ms`, `p99_<m>_ms`.
 pub fn ms_latency(obj: &Obj, metric: &str) -> Result<Latency, FormatError> {

@@ -7,6 +7,7 @@ use super::{Parsed, RawFormat};
 use crate::document::Document;
 use crate::error::FormatError;
 use crate::point::{Load, MeasuredPoint};
+use crate::workload::dataset_name;
 
 pub struct VllmNightly;
 
@@ -49,6 +50,8 @@ fn parse_row(row: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
         o.req_num("Output Tput (tok/s)")?,
     );
     p.label = Some(name.to_string());
+    p.workload.dataset = dataset_from_test_name(name);
+    p.fields = o.scalars(|_, v| v.is_string());
     p.requests_per_s = o.num("Tput (req/s)")?;
     p.completed = o.count("Successful req.")?;
     p.input_tokens_per_s = o.num("Input Tput (tok/s)")?;
@@ -59,6 +62,17 @@ fn parse_row(row: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
     p.itl = display_latency(&o, "ITL")?;
     p.e2e = display_latency(&o, "E2EL")?;
     Ok(p.with_derived_totals())
+}
+
+/// The dataset is the name's last part before `_qps_` (`…_tp1_sharegpt_qps_2` → sharegpt).
+fn dataset_from_test_name(name: &str) -> Option<String> {
+    let (head, _) = name.rsplit_once("_qps_")?;
+    let last = head.rsplit('_').next()?;
+    let is_name = last.len() >= 3
+        && last.chars().all(|c| c.is_ascii_alphanumeric())
+        && last.starts_with(|c: char| c.is_ascii_alphabetic())
+        && !(last.starts_with("tp") && last[2..].chars().all(|c| c.is_ascii_digit()));
+    is_name.then(|| dataset_name(last)).flatten()
 }
 
 /// `…_qps_16` is a rate of 16 req/s; `…_qps_inf` is unbounded.

@@ -3,7 +3,9 @@
 //! Latencies are already in ms. vLLM reports no per-request NTPOT, so NTPOT stays unknown.
 
 use super::fields::as_object;
-use super::serving_json::{input_tokens_per_s, load, mean_per_request, ms_latency};
+use super::serving_json::{
+    input_tokens_per_s, load, mean_per_request, ms_latency, record_fields, workload,
+};
 use super::{Parsed, RawFormat, json_objects, parse_objects};
 use crate::document::Document;
 use crate::error::FormatError;
@@ -49,6 +51,8 @@ fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
     p.tpot = ms_latency(&o, "tpot")?;
     p.itl = ms_latency(&o, "itl")?;
     p.e2e = ms_latency(&o, "e2el")?;
+    p.workload = workload(&o)?;
+    p.fields = record_fields(&o);
     Ok(p.with_derived_totals())
 }
 

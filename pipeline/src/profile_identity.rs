@@ -1,0 +1,283 @@
+//! Gives every ingested point its final profile (SPEC §5): the workload (as the file or run.toml
+//! states it, else inferred from the measured lengths), the use case, and — when points of one
+//! curve still share a load — a variant naming the raw fields that tell them apart. Nothing is
+//! merged silently: every split and every kept repeat is written to the ingest report.
+
+use crate::point::{Load, MeasuredPoint};
+use crate::profile::ProfileKey;
+use crate::report::IngestReport;
+use crate::schema::BenchmarkRow;
+use crate::workload::use_case_name;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Measured lengths within this factor of each other are one inferred workload.
+pub const MEASURED_LENGTH_TOLERANCE: f64 = 1.15;
+
+/// Raw fields that differ between runs of the same configuration (a timestamp, the number of
+/// prompts sent, the load itself) and so never name a deployment.
+const NOT_IDENTITY_FIELDS: &[&str] = &[
+    "date",
+    "timestamp",
+    "time",
+    "start_time",
+    "end_time",
+    "created",
+    "num_prompts",
+    "seed",
+    "request_rate",
+    "max_concurrency",
+    "num_concurrent_requests",
+    "name",
+    "version",
+];
+
+/// Sets `key.workload`, `key.use_case`, a splitting variant where needed, and `profile_id` on
+/// every row. `key.use_case` may arrive set (run.toml named it) and is then kept.
+pub fn assign(rows: &mut [BenchmarkRow], report: &mut IngestReport) {
+    for group in group_by(rows, |r| base_key(&r.key)) {
+        for (workload, members) in workloads(rows, &group) {
+            let use_case = use_case_of(rows, &members);
+            for &i in &members {
+                rows[i].key.workload = workload.clone();
+                if rows[i].key.use_case.is_empty() {
+                    rows[i].key.use_case = use_case.clone();
+                }
+            }
+            separate_collisions(rows, &members, report);
+        }
+    }
+    for r in rows.iter_mut() {
+        r.profile_id = r.key.id();
+    }
+}
+
+/// The key without the parts this module decides.
+fn base_key(key: &ProfileKey) -> ProfileKey {
+    ProfileKey {
+        workload: String::new(),
+        ..key.clone()
+    }
+}
+
+fn group_by<K: Ord>(rows: &[BenchmarkRow], key: impl Fn(&BenchmarkRow) -> K) -> Vec<Vec<usize>> {
+    let mut groups: BTreeMap<K, Vec<usize>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        groups.entry(key(r)).or_default().push(i);
+    }
+    groups.into_values().collect()
+}
+
+/// The group's points by workload: the stated one, else clusters of measured lengths.
+fn workloads(rows: &[BenchmarkRow], group: &[usize]) -> Vec<(String, Vec<usize>)> {
+    let mut stated: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut unstated = Vec::new();
+    for &i in group {
+        match rows[i].point.workload.label() {
+            Some(label) => stated.entry(label).or_default().push(i),
+            None => unstated.push(i),
+        }
+    }
+    let mut out: Vec<(String, Vec<usize>)> = stated.into_iter().collect();
+    out.extend(cluster_by_measured_lengths(rows, unstated));
+    out
+}
+
+/// Points with measured mean lengths, clustered so that neighbours within
+/// [`MEASURED_LENGTH_TOLERANCE`] on both lengths share a workload; points without them are
+/// one `unspecified` workload.
+fn cluster_by_measured_lengths(
+    rows: &[BenchmarkRow],
+    members: Vec<usize>,
+) -> Vec<(String, Vec<usize>)> {
+    let lengths = |i: usize| {
+        let p = &rows[i].point;
+        p.mean_input_tokens
+            .zip(p.mean_output_tokens)
+            .filter(|(a, b)| *a > 0.0 && *b > 0.0)
+    };
+    let (mut measured, unknown): (Vec<usize>, Vec<usize>) =
+        members.into_iter().partition(|&i| lengths(i).is_some());
+    measured.sort_by(|&a, &b| {
+        let (ai, ao) = lengths(a).unwrap_or_default();
+        let (bi, bo) = lengths(b).unwrap_or_default();
+        ai.total_cmp(&bi).then(ao.total_cmp(&bo)).then(a.cmp(&b))
+    });
+    let near = |a: f64, b: f64| (a / b).max(b / a) <= MEASURED_LENGTH_TOLERANCE;
+    let mut clusters: Vec<Vec<usize>> = Vec::new();
+    for i in measured {
+        let (li, lo) = lengths(i).unwrap_or_default();
+        let joins = clusters.iter_mut().find(|c| {
+            c.iter().any(|&j| {
+                let (ji, jo) = lengths(j).unwrap_or_default();
+                near(li, ji) && near(lo, jo)
+            })
+        });
+        match joins {
+            Some(c) => c.push(i),
+            None => clusters.push(vec![i]),
+        }
+    }
+    let mut out: Vec<(String, Vec<usize>)> = clusters
+        .into_iter()
+        .map(|c| {
+            let ins: Vec<f64> = c.iter().filter_map(|&i| lengths(i).map(|l| l.0)).collect();
+            let outs: Vec<f64> = c.iter().filter_map(|&i| lengths(i).map(|l| l.1)).collect();
+            let label = format!(
+                "measured ~{}/{}",
+                two_significant(median(&ins)),
+                two_significant(median(&outs))
+            );
+            (label, c)
+        })
+        .collect();
+    if !unknown.is_empty() {
+        out.push(("unspecified".to_string(), unknown));
+    }
+    out
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// Rounds to two significant digits, so a workload inferred from measurements keeps its name
+/// when a new point shifts the median slightly.
+fn two_significant(x: f64) -> String {
+    if x <= 0.0 || !x.is_finite() {
+        return "0".into();
+    }
+    let scale = 10f64.powi(x.log10().floor() as i32 - 1);
+    format!("{}", (x / scale).round() * scale)
+}
+
+/// The use case of one workload: from its stated lengths, else the measured ones.
+fn use_case_of(rows: &[BenchmarkRow], members: &[usize]) -> String {
+    let Some(&first) = members.first() else {
+        return "unknown".into();
+    };
+    let hint = &rows[first].point.workload;
+    let stated = hint.input_len.zip(hint.output_len);
+    let measured = || {
+        let ins: Vec<f64> = members
+            .iter()
+            .filter_map(|&i| rows[i].point.mean_input_tokens)
+            .collect();
+        let outs: Vec<f64> = members
+            .iter()
+            .filter_map(|&i| rows[i].point.mean_output_tokens)
+            .collect();
+        (!ins.is_empty() && !outs.is_empty()).then(|| (median(&ins), median(&outs)))
+    };
+    let with_measured = |(i, o): (Option<f64>, Option<f64>)| {
+        let m = measured();
+        Some((i.or(m.map(|m| m.0))?, o.or(m.map(|m| m.1))?))
+    };
+    let lengths = stated.or_else(|| with_measured((hint.input_len, hint.output_len)));
+    use_case_name(hint.dataset.as_deref(), lengths)
+}
+
+/// Where points of one curve share a load, splits the curve by the raw fields whose values
+/// differ between them; when none does, keeps them as repeats. Both are reported.
+fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mut IngestReport) {
+    let mut by_load: BTreeMap<(u8, u64), Vec<usize>> = BTreeMap::new();
+    for &i in members {
+        by_load.entry(load_key(&rows[i].point)).or_default().push(i);
+    }
+    let colliding: Vec<&Vec<usize>> = by_load.values().filter(|v| v.len() > 1).collect();
+    if colliding.is_empty() {
+        return;
+    }
+    let split_fields = differing_fields(rows, &colliding);
+    let files = files_of(rows, members);
+    let before = rows[members[0]].key.id();
+    if split_fields.is_empty() {
+        let loads = colliding.len();
+        report.curve_note(
+            files,
+            format!(
+                "profile {before}: {loads} load(s) measured more than once with no field telling the records apart; kept as repeats of one measurement (the curve uses their mean, every record is listed)"
+            ),
+        );
+        return;
+    }
+    let mut values: BTreeSet<String> = BTreeSet::new();
+    for &i in members {
+        let tag = split_fields
+            .iter()
+            .map(|f| {
+                let v = rows[i]
+                    .point
+                    .fields
+                    .get(f)
+                    .map_or("(absent)", String::as_str);
+                format!("{f}={v}")
+            })
+            .collect::<Vec<_>>()
+            .join(",");
+        let key = &mut rows[i].key;
+        key.variant = Some(match key.variant.take() {
+            Some(v) => format!("{v}+{tag}"),
+            None => tag.clone(),
+        });
+        values.insert(tag);
+    }
+    report.curve_note(
+        files,
+        format!(
+            "profile {before}: points at the same load differed in {}; split into {} curves ({})",
+            split_fields.join(", "),
+            values.len(),
+            values.into_iter().collect::<Vec<_>>().join("; ")
+        ),
+    );
+}
+
+/// The raw fields (not timestamps or load settings) whose values differ within some set of
+/// colliding points.
+fn differing_fields(rows: &[BenchmarkRow], colliding: &[&Vec<usize>]) -> Vec<String> {
+    let mut fields = BTreeSet::new();
+    for set in colliding {
+        let names: BTreeSet<&String> = set
+            .iter()
+            .flat_map(|&i| rows[i].point.fields.keys())
+            .collect();
+        for name in names {
+            if NOT_IDENTITY_FIELDS.contains(&name.as_str()) {
+                continue;
+            }
+            let distinct: BTreeSet<Option<&String>> = set
+                .iter()
+                .map(|&i| rows[i].point.fields.get(name))
+                .collect();
+            if distinct.len() > 1 {
+                fields.insert(name.clone());
+            }
+        }
+    }
+    fields.into_iter().collect()
+}
+
+/// A load as an exact, orderable key: kind, then the value's bits.
+pub fn load_key(p: &MeasuredPoint) -> (u8, u64) {
+    match p.load {
+        Load::Rate(r) => (0, r.to_bits()),
+        Load::Concurrency(c) => (1, c.to_bits()),
+        Load::Unbounded => (2, 0),
+    }
+}
+
+fn files_of(rows: &[BenchmarkRow], members: &[usize]) -> String {
+    members
+        .iter()
+        .map(|&i| rows[i].source_file.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
