@@ -287,6 +287,12 @@ pub struct ManifestsCreateArgs {
     /// Pick one configuration when several were benchmarked (default: the cheapest).
     #[arg(long)]
     pub variant: Option<String>,
+    /// Only profiles benchmarked for this use case (e.g. chatbot; see `use-cases list`).
+    #[arg(long)]
+    pub use_case: Option<String>,
+    /// Only profiles of this exact workload (e.g. "random 1024/1024"; see `profiles list`).
+    #[arg(long)]
+    pub workload: Option<String>,
     #[arg(long, default_value = "default")]
     pub namespace: String,
     #[command(flatten)]

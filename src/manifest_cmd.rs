@@ -85,12 +85,38 @@ pub fn create(args: &ManifestsCreateArgs) -> Result<()> {
         &cat.values(|p| m(p).then(|| p.key.model_server.clone())),
     )?;
     let ms = |p: &Profile| m(p) && p.key.model_server == args.model_server;
+    let accelerator = pipeline::machines::normalize_accelerator(&args.accelerator_type)
+        .unwrap_or_else(|| args.accelerator_type.clone());
     check_known(
         "--accelerator-type",
-        &args.accelerator_type,
+        &accelerator,
         &cat.values(|p| ms(p).then(|| p.key.accelerator.clone())),
     )?;
-    let msa = |p: &Profile| ms(p) && p.key.accelerator == args.accelerator_type;
+    let msa_all = |p: &Profile| ms(p) && p.key.accelerator == accelerator;
+    let use_case = match &args.use_case {
+        Some(u) => {
+            let known = cat.values(|p| msa_all(p).then(|| p.key.use_case.clone()));
+            let found = known
+                .iter()
+                .find(|k| k.eq_ignore_ascii_case(u.trim()))
+                .cloned();
+            check_known("--use-case", found.as_deref().unwrap_or(u), &known)?;
+            found
+        }
+        None => None,
+    };
+    if let Some(w) = &args.workload {
+        check_known(
+            "--workload",
+            w,
+            &cat.values(|p| msa_all(p).then(|| p.key.workload.clone())),
+        )?;
+    }
+    let msa = |p: &Profile| {
+        msa_all(p)
+            && use_case.as_ref().is_none_or(|u| &p.key.use_case == u)
+            && args.workload.as_ref().is_none_or(|w| &p.key.workload == w)
+    };
     let versions = cat.values(|p| msa(p).then(|| p.key.model_server_version.clone()));
     let version = match &args.model_server_version {
         Some(v) => {
@@ -138,12 +164,19 @@ pub fn create(args: &ManifestsCreateArgs) -> Result<()> {
     });
     let chosen = choices.first().context("no profile")?;
     let selection_note = (choices.len() > 1).then(|| {
-        let others: Vec<String> = choices[1..].iter().map(|c| c.profile.key.variant.clone().unwrap_or_else(|| c.profile.id.clone())).collect();
+        let name = |p: &Profile| {
+            format!(
+                "{} ({})",
+                p.key.variant.clone().unwrap_or_else(|| "no variant".into()),
+                p.key.workload
+            )
+        };
+        let others: Vec<String> = choices[1..].iter().map(|c| name(c.profile)).collect();
         format!(
-            "Picked the cheapest ({pm}) of {} benchmarked configurations{}: variant {}; others: {} (choose with --variant).",
+            "Picked the cheapest ({pm}) of {} benchmarked configurations{}: {}; others: {} (choose with --variant, --workload or --use-case).",
             choices.len(),
             if t.is_empty() { "" } else { " meeting the targets" },
-            chosen.profile.key.variant.clone().unwrap_or_default(),
+            name(chosen.profile),
             others.join(", ")
         )
     });
@@ -218,12 +251,13 @@ fn command_flags(
     let mut flags = vec![
         ("model", args.model.clone()),
         ("model-server", args.model_server.clone()),
-        ("accelerator-type", args.accelerator_type.clone()),
+        ("accelerator-type", chosen.key.accelerator.clone()),
         ("model-server-version", version.to_string()),
     ];
     if let Some(v) = &chosen.key.variant {
         flags.push(("variant", v.clone()));
     }
+    flags.push(("workload", chosen.key.workload.clone()));
     if args.namespace != "default" {
         flags.push(("namespace", args.namespace.clone()));
     }

@@ -219,7 +219,7 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
                 format!("{f}={v}")
             })
             .collect::<Vec<_>>()
-            .join(",");
+            .join("+");
         let key = &mut rows[i].key;
         key.variant = Some(match key.variant.take() {
             Some(v) => format!("{v}+{tag}"),

@@ -62,6 +62,28 @@ pub struct PointContext<'a> {
     pub ratio: f64,
 }
 
+/// The Quickstart's `WorkloadSpec`: average lengths (requested where the tool states them, else
+/// the measured means, rounded) and the use case.
+fn workload_spec(profile: &Profile) -> Value {
+    let median = |f: fn(&pipeline::point::MeasuredPoint) -> Option<f64>| {
+        let mut v: Vec<f64> = profile.points.iter().filter_map(f).collect();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied()
+    };
+    let hint = profile
+        .points
+        .first()
+        .map(|p| p.workload.clone())
+        .unwrap_or_default();
+    let input = hint.input_len.or_else(|| median(|p| p.mean_input_tokens));
+    let output = hint.output_len.or_else(|| median(|p| p.mean_output_tokens));
+    json!({
+        "averageInputLength": input.map(|v| v.round() as i64),
+        "averageOutputLength": output.map(|v| v.round() as i64),
+        "useCase": profile.key.use_case,
+    })
+}
+
 /// A profile at one point (its knee or an operating point), in the shared JSON shape.
 pub fn profile_json(profile: &Profile, ev: &Evaluation, ctx: &PointContext) -> Value {
     let key = &profile.key;
@@ -78,6 +100,8 @@ pub fn profile_json(profile: &Profile, ev: &Evaluation, ctx: &PointContext) -> V
         "instanceType": key.instance_type,
         "variant": key.variant,
         "useCase": key.use_case,
+        "workload": key.workload,
+        "workloadSpec": workload_spec(profile),
         "synthetic": profile.synthetic,
         "notes": profile.notes,
         "pointKind": ctx.kind,

@@ -220,6 +220,51 @@ fn image(profile: &Profile, kind: AcceleratorKind) -> Result<String, ManifestErr
     }
 }
 
+/// Flags each server template sets itself (model, parallelism, address, metrics), with their
+/// aliases: a run's own copy of one is dropped so the container does not get it twice.
+fn template_flags(server: &str) -> &'static [&'static str] {
+    match server {
+        "vllm" => &[
+            "--model",
+            "--tensor-parallel-size",
+            "-tp",
+            "--host",
+            "--port",
+        ],
+        "sglang" => &[
+            "--model-path",
+            "--model",
+            "--tp",
+            "--tp-size",
+            "--tensor-parallel-size",
+            "--host",
+            "--port",
+            "--enable-metrics",
+        ],
+        "tgi" => &["--model-id", "--num-shard", "--port"],
+        _ => &[],
+    }
+}
+
+/// `args` without the flags the template sets (both `--flag=value` and `--flag value`).
+fn args_not_set_by_template(server: &str, args: &[String]) -> Vec<String> {
+    let taken = template_flags(server);
+    let mut out = Vec::with_capacity(args.len());
+    let mut skip_value = false;
+    for arg in args {
+        if std::mem::take(&mut skip_value) && !arg.starts_with('-') {
+            continue;
+        }
+        let name = arg.split_once('=').map_or(arg.as_str(), |(n, _)| n);
+        if taken.contains(&name) {
+            skip_value = !arg.contains('=');
+            continue;
+        }
+        out.push(arg.clone());
+    }
+    out
+}
+
 /// The device resource to request (and the TPU topology), or why none can be written.
 fn accelerator_resource(
     accelerator: &str,
@@ -386,7 +431,8 @@ fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
         "tpu_topology": topology,
         "instance_type": key.instance_type,
         "xla_cache_path": "/data/xla-cache",
-        "server_args": req.profile.server_args,
+        "server_args": args_not_set_by_template(&key.model_server, &req.profile.server_args),
+        "label_nodes": matches!(kind, AcceleratorKind::Other(_)),
         "large_model": large,
         "weights_gib": req.model_facts.map(|m| m.weights_gib),
         "hf_home": if large && req.bucket.is_none() { Some("/dev/shm/hf_cache") } else { None },
@@ -430,6 +476,33 @@ mod tests {
         assert!(BucketUri::parse("s3://x/y").is_err());
         assert!(BucketUri::parse("gs://UPPER/x").is_err());
         assert!(BucketUri::parse("gs://ok-bucket/a,b").is_err());
+    }
+
+    #[test]
+    fn flags_the_template_sets_are_not_repeated() {
+        let args: Vec<String> = [
+            "--tp",
+            "4",
+            "--tp-size=4",
+            "--mem-fraction-static=0.9",
+            "--port",
+            "30000",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            args_not_set_by_template("sglang", &args),
+            vec!["--mem-fraction-static=0.9"]
+        );
+        let vllm: Vec<String> = vec![
+            "--tensor-parallel-size=2".into(),
+            "--enable-prefix-caching".into(),
+        ];
+        assert_eq!(
+            args_not_set_by_template("vllm", &vllm),
+            vec!["--enable-prefix-caching"]
+        );
     }
 
     #[test]

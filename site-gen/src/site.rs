@@ -8,8 +8,9 @@ use crate::charts::{self, ChartSpec, Marker, PALETTE, Series};
 use crate::manifests::{self, BucketUri, ManifestRequest, Platform, create_command};
 use crate::{GENERATOR, templates};
 use minijinja::Environment;
+use pipeline::analysis::knee::{KneeMethod, first_falling_behind};
 use pipeline::analysis::percentile::Percentile;
-use pipeline::analysis::{AnalysisConfig, Evaluation, PriceAt, ProfileSummary, costs_at};
+use pipeline::analysis::{AnalysisConfig, Evaluation, PriceAt, Profile, ProfileSummary, costs_at};
 use pipeline::model_facts::ModelCatalog;
 use pipeline::point::{Latency, Load, MeasuredPoint};
 use pipeline::pricing::{PriceBook, PriceIssue, PricingModel};
@@ -202,7 +203,17 @@ fn profile_label(s: &ProfileSummary) -> String {
     if let Some(v) = &k.variant {
         label.push_str(&format!(", {v}"));
     }
+    label.push_str(&format!(" · {}", k.workload));
     label
+}
+
+/// What the point a profile is summarized at is, in words: its knee, or a stand-in.
+fn point_name(method: KneeMethod) -> &'static str {
+    match method {
+        KneeMethod::PiecewiseFit | KneeMethod::SaturationRule => "knee",
+        KneeMethod::NotObserved => "highest point",
+        KneeMethod::BelowRange | KneeMethod::MaxThroughputOnly => "capacity",
+    }
 }
 
 fn cost_cells(costs: &[PriceAt]) -> Vec<Value> {
@@ -420,14 +431,23 @@ pub fn build_site(
             .filter(|(p, _)| p.summary.profile.key.model == *model)
             .collect();
         let facts = input.models.get(model);
-        let cheapest = mine
-            .iter()
-            .filter_map(|(p, v)| {
-                let c = p.summary.at_knee.cost(input.pricing_model)?.cost?;
-                Some((c.usd_per_million_output, p, v))
-            })
-            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.summary.profile.id.cmp(&b.1.summary.profile.id)))
-            .map(|(cost, p, v)| json!({"id": p.summary.profile.id, "label": v["label"], "cost": format!("{cost:.3}")}));
+        let mut by_workload: BTreeMap<&str, Vec<(&ProfilePage, &Value)>> = BTreeMap::new();
+        for (p, v) in &mine {
+            by_workload
+                .entry(p.summary.profile.key.workload.as_str())
+                .or_default()
+                .push((p, v));
+        }
+        let mut workloads = Vec::new();
+        for (n, (workload, group)) in by_workload.iter().enumerate() {
+            workloads.push(json!({
+                "workload": workload,
+                "use_case": group[0].0.summary.profile.key.use_case,
+                "profiles": group.iter().map(|(_, v)| (*v).clone()).collect::<Vec<_>>(),
+                "cheapest": cheapest_at_knee(group, input.pricing_model),
+                "charts": model_charts(&env, group, pct, n)?,
+            }));
+        }
         let mut servers: Vec<String> = list
             .iter()
             .map(|s| s.profile.key.model_server.clone())
@@ -444,17 +464,18 @@ pub fn build_site(
             "model": model,
             "slug": slug,
             "profiles": mine.iter().map(|(_, v)| (*v).clone()).collect::<Vec<_>>(),
+            "workloads": workloads,
             "weights_gib": facts.map_or("unknown".to_string(), |f| format!("{}", f.weights_gib)),
             "parameters_billion": facts.map(|f| f.parameters_billion),
-            "cheapest": cheapest,
             "servers": servers,
             "accelerators": accels,
         });
-        let charts = model_charts(&env, &mine, pct)?;
-        let html = env.get_template("site/model.html.j2")?.render(minijinja::context! {
-            root => "../", site => templates::val(&site), m => templates::val(&m),
-            charts => templates::val(&charts), pricing_models => templates::val(&pricing_models),
-        })?;
+        let html = env
+            .get_template("site/model.html.j2")?
+            .render(minijinja::context! {
+                root => "../", site => templates::val(&site), m => templates::val(&m),
+                pricing_models => templates::val(&pricing_models),
+            })?;
         w.write(&format!("models/{slug}.html"), html.as_bytes())?;
         model_rows.push(m);
     }
@@ -475,6 +496,7 @@ pub fn build_site(
             filter_models => distinct(|s| s.profile.key.model.clone()),
             filter_servers => distinct(|s| s.profile.key.model_server.clone()),
             filter_accelerators => distinct(|s| s.profile.key.accelerator.clone()),
+            filter_workloads => distinct(|s| s.profile.key.workload.clone()),
         })?;
     w.write("index.html", html.as_bytes())?;
     let html = env
@@ -488,6 +510,10 @@ pub fn build_site(
         "peak_share": format!("{:.0}%", pipeline::analysis::knee::MIN_PEAK_FRACTION * 100.0),
         "achieved_ratio": format!("{:.0}%", pipeline::analysis::knee::MIN_ACHIEVED_RATIO * 100.0),
         "latency_growth": pipeline::analysis::knee::MAX_LATENCY_GROWTH,
+        "queue_growth": pipeline::analysis::knee::MIN_QUEUE_GROWTH,
+        "measured_tolerance": pipeline::profile_identity::MEASURED_LENGTH_TOLERANCE,
+        "use_case_tolerance": pipeline::workload::LENGTH_TOLERANCE,
+        "use_cases": pipeline::workload::USE_CASES.iter().map(|u| json!({"name": u.name, "input": u.input_tokens, "output": u.output_tokens})).collect::<Vec<_>>(),
     });
     let html = env
         .get_template("site/methodology.html.j2")?
@@ -531,6 +557,43 @@ pub fn build_site(
     })
 }
 
+/// Requested and measured prompt/output lengths of a profile, e.g. "requested 1024/128
+/// tokens, measured 1019/127".
+fn lengths_text(profile: &Profile) -> String {
+    let median = |f: fn(&MeasuredPoint) -> Option<f64>| {
+        let mut v: Vec<f64> = profile.points.iter().filter_map(f).collect();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied()
+    };
+    let hint = profile.points.first().map(|p| &p.workload);
+    let pair = |a: Option<f64>, b: Option<f64>| {
+        format!(
+            "{}/{}",
+            a.map_or("?".to_string(), |x| format!("{x:.0}")),
+            b.map_or("?".to_string(), |x| format!("{x:.0}"))
+        )
+    };
+    let mut parts = Vec::new();
+    if let Some(h) = hint.filter(|h| h.input_len.is_some() || h.output_len.is_some()) {
+        parts.push(format!(
+            "requested {} tokens",
+            pair(h.input_len, h.output_len)
+        ));
+    }
+    let (mi, mo) = (
+        median(|p| p.mean_input_tokens),
+        median(|p| p.mean_output_tokens),
+    );
+    if mi.is_some() || mo.is_some() {
+        parts.push(format!("measured mean {} tokens", pair(mi, mo)));
+    }
+    if parts.is_empty() {
+        "not reported".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
 /// The template view of a profile. The per-point table (`with_points`) is only needed on the
 /// profile's own page, and is the costly part, so the index and model pages go without.
 fn profile_view(p: &ProfilePage, input: &SiteInput, with_points: bool) -> Value {
@@ -543,11 +606,11 @@ fn profile_view(p: &ProfilePage, input: &SiteInput, with_points: bool) -> Value 
     let points: Vec<Value> = if !with_points {
         Vec::new()
     } else {
+        let knee_load = pipeline::profile_identity::load_key(knee);
         profile
-        .points
-        .iter()
-        .enumerate()
-        .map(|(i, pt)| {
+        .records()
+        .into_iter()
+        .map(|pt| {
             let costs = costs_at(k, pt, input.cfg, input.prices);
             let pick = |m: PricingModel| costs.iter().find(|c| c.model == m).and_then(|c| c.cost);
             json!({
@@ -566,7 +629,7 @@ fn profile_view(p: &ProfilePage, input: &SiteInput, with_points: bool) -> Value 
                 "cost_in": num(pick(input.pricing_model).map(|c| c.usd_per_million_input), 3),
                 "cost_out_on_demand": num(pick(PricingModel::OnDemand).map(|c| c.usd_per_million_output), 3),
                 "label": pt.label.clone().unwrap_or_default(),
-                "is_knee": i == s.knee.index,
+                "is_knee": s.knee.method.is_operable() && pipeline::profile_identity::load_key(pt) == knee_load,
             })
         })
         .collect()
@@ -585,7 +648,12 @@ fn profile_view(p: &ProfilePage, input: &SiteInput, with_points: bool) -> Value 
         "accelerator_count": k.accelerator_count,
         "instance_type": k.instance_type.clone().unwrap_or_else(|| "unknown".into()),
         "variant": k.variant,
+        "workload": k.workload,
         "use_case": k.use_case,
+        "lengths": lengths_text(profile),
+        "repeats": profile.repeats.len(),
+        "point_name": point_name(s.knee.method),
+        "knee_operable": s.knee.method.is_operable(),
         "notes": profile.notes,
         "synthetic": profile.synthetic,
         "server_args": profile.server_args,
@@ -710,10 +778,30 @@ fn profile_charts(
     Ok(out)
 }
 
+/// The cheapest profile of one workload at its knee; profiles whose knee does not keep up
+/// (capacity only) are not candidates.
+fn cheapest_at_knee(group: &[(&ProfilePage, &Value)], pricing: PricingModel) -> Option<Value> {
+    group
+        .iter()
+        .filter(|(p, _)| p.summary.knee.method.is_operable())
+        .filter_map(|(p, v)| {
+            let c = p.summary.at_knee.cost(pricing)?.cost?;
+            Some((c.usd_per_million_output, p, v))
+        })
+        .min_by(|a, b| {
+            a.0.total_cmp(&b.0)
+                .then(a.1.summary.profile.id.cmp(&b.1.summary.profile.id))
+        })
+        .map(|(cost, p, v)| {
+            json!({"id": p.summary.profile.id, "label": v["label"], "cost": format!("{cost:.3}")})
+        })
+}
+
 fn model_charts(
     env: &Environment<'static>,
     mine: &[(&ProfilePage, &Value)],
     pct: Percentile,
+    n: usize,
 ) -> Result<BTreeMap<&'static str, String>, SiteError> {
     let mut out = BTreeMap::new();
     for (key, title, metric) in [
@@ -736,7 +824,10 @@ fn model_charts(
                 continue;
             }
             let knee = &p.summary.at_knee.point;
-            if let Some(y) = stat.of(metric(knee)) {
+            if let Some(y) = stat
+                .of(metric(knee))
+                .filter(|_| p.summary.knee.method.is_operable())
+            {
                 markers.push(Marker {
                     x: knee.output_tokens_per_s,
                     y,
@@ -751,7 +842,7 @@ fn model_charts(
             });
         }
         let spec = ChartSpec {
-            id: format!("chart-{key}"),
+            id: format!("chart-{key}-{n}"),
             title: title.into(),
             x_label: "output tokens/s".into(),
             y_label: "latency (ms, log scale)".into(),
@@ -782,6 +873,7 @@ fn write_manifests(
     if let Some(v) = &k.variant {
         flags.push(("variant", v.clone()));
     }
+    flags.push(("workload", k.workload.clone()));
     let command = create_command(&flags);
     let bucket_name = format!(
         "gs://your-model-bucket/{}",
@@ -868,6 +960,8 @@ fn write_data(w: &SiteWriter, input: &SiteInput) -> Result<(), SiteError> {
 }
 
 /// The compact table the pages' script works from: per profile its key fields, knee index,
+/// whether the knee keeps up, how many leading points targets may use (the CLI's rule: none
+/// from the first that falls behind its requested rate),
 /// machine prices per pricing model and its curve as rows of
 /// `[load kind, load, qps, output tok/s, input tok/s, NTPOT, TTFT, ITL, NTPOT, TTFT, ITL]`
 /// (strict `--percentile` values for targets, then the displayed statistic).
@@ -895,7 +989,15 @@ fn index_json(input: &SiteInput, pages: &[ProfilePage]) -> Value {
                 "acceleratorType": k.accelerator,
                 "acceleratorCount": k.accelerator_count,
                 "variant": k.variant,
+                "workload": k.workload,
+                "useCase": k.use_case,
                 "kneeIndex": s.knee.index,
+                "kneeOperable": s.knee.method.is_operable(),
+                "usablePoints": if s.knee.method.is_operable() {
+                    first_falling_behind(&s.profile.points).unwrap_or(s.profile.points.len())
+                } else {
+                    0
+                },
                 "prices": PricingModel::ALL.iter().map(|m| s.at_knee.cost(*m).and_then(|c| c.usd_per_hour())).collect::<Vec<_>>(),
                 "curve": curve,
             })

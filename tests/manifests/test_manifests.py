@@ -31,7 +31,11 @@ PROFILES = {
     "tgi-gpu": ("fixture/tgi-model", "tgi", "nvidia-a100-80gb", False),
     "large": ("fixture/large-model", "vllm", "nvidia-h200-141gb", False),
     "hostile": (HOSTILE_MODEL, "vllm", "nvidia-l4", False),
+    # Accelerators GKE does not offer: generic platform only, the vendor's device resource.
+    "amd-gpu": ("fixture/amd-model", "vllm", "amd-instinct-mi300x", False),
+    "l40s-gpu": ("fixture/l40s-model", "sglang", "NVIDIA L40S", False),
 }
+GENERIC_ONLY = {"amd-gpu": "amd.com/gpu", "l40s-gpu": "nvidia.com/gpu"}
 
 
 @pytest.fixture(scope="session")
@@ -94,9 +98,10 @@ def docs_of(text):
 MATRIX = [
     (profile, hpa, bucket, platform)
     for profile, hpa, bucket, platform in itertools.product(
-        ["vllm-gpu", "vllm-tpu", "sglang-gpu", "tgi-gpu", "large", "hostile"], [False, True], [False, True], ["gke", "generic"])
-    # TPUs and Cloud Storage FUSE exist only on GKE.
-    if platform == "gke" or (not bucket and not PROFILES[profile][3])
+        list(PROFILES), [False, True], [False, True], ["gke", "generic"])
+    # TPUs and Cloud Storage FUSE exist only on GKE; other vendors' accelerators only elsewhere.
+    if (platform == "gke" and profile not in GENERIC_ONLY)
+    or (platform == "generic" and not bucket and not PROFILES[profile][3])
 ]
 
 
@@ -129,6 +134,15 @@ def test_manifest_validates(catalog, profile, hpa, bucket, platform):
         assert "VLLM_XLA_CACHE_PATH" in env
     elif platform == "gke":
         assert pod["spec"]["nodeSelector"]["cloud.google.com/gke-accelerator"] == PROFILES[profile][2]
+    if profile in GENERIC_ONLY:
+        assert container["resources"]["limits"][GENERIC_ONLY[profile]] in (1, 2)
+        assert pod["spec"]["nodeSelector"]["infercat.io/accelerator"] in ("amd-instinct-mi300x", "nvidia-l40s")
+    if profile == "amd-gpu":
+        assert container["image"] == "vllm/vllm-openai-rocm:v0.10.0"
+    if profile == "l40s-gpu":
+        # The template sets --tp itself; the run's own "--tp 2" is not repeated.
+        assert container["args"].count("--tp=2") == 1 and "--tp" not in container["args"]
+        assert "--mem-fraction-static=0.85" in container["args"]
     if bucket:
         assert pod["metadata"]["annotations"]["gke-gcsfuse/volumes"] == "true"
         volumes = {v["name"]: v for v in pod["spec"]["volumes"]}
@@ -161,6 +175,17 @@ def test_hostile_comments_cannot_escape(catalog):
     comments = text[text.index("# What this deploys"):]
     assert all(line.startswith("#") for line in comments.splitlines())
     docs_of(text)
+
+
+def test_non_gke_accelerators_are_refused_on_gke(catalog):
+    model, server, accel, _ = PROFILES["amd-gpu"]
+    done = subprocess.run(
+        [BIN, "manifests", "create", "--out", catalog, f"--model={model}", f"--model-server={server}",
+         f"--accelerator-type={accel}"],
+        cwd=REPO, capture_output=True, text=True,
+    )
+    assert done.returncode == 2
+    assert "--platform=generic" in done.stderr
 
 
 def test_unreachable_target_gives_no_hpa_and_says_why(catalog):

@@ -7,13 +7,15 @@ import { existsSync } from "node:fs";
 import { join, dirname, normalize } from "node:path";
 import { REPO, buildCatalog, infercat, serve, launch, watchedPage, walk } from "./helpers.mjs";
 
-let bundled, hostile, browser, server, hostileServer;
+let bundled, hostile, wild, browser, server, hostileServer, wildServer;
 
 before(async () => {
   bundled = buildCatalog(join(REPO, "data", "raw"), ["--strict"]);
   hostile = buildCatalog(join(REPO, "tests", "fixtures", "catalog"), ["--models-file", join(REPO, "tests", "fixtures", "catalog-models.toml")]);
   server = await serve(join(bundled, "site"));
   hostileServer = await serve(join(hostile, "site"));
+  wild = buildCatalog(join(REPO, "tests", "fixtures", "wild"), ["--strict"]);
+  wildServer = await serve(join(wild, "site"));
   browser = await launch();
 });
 
@@ -21,6 +23,7 @@ after(async () => {
   await browser?.close();
   await server?.close();
   await hostileServer?.close();
+  await wildServer?.close();
 });
 
 async function open(srv, path) {
@@ -200,4 +203,35 @@ test("the index stays usable with 2,000 synthetic profiles", async () => {
   } finally {
     await srv.close();
   }
+});
+
+test("profiles are compared within their workload, and capacities are not knees", async () => {
+  const w = await open(wildServer, "index.html");
+  await w.page.waitForSelector("#filters:not([hidden])");
+  const workloads = await w.page.$$eval("#profiles tbody tr", (rows) => rows.map((r) => r.dataset.workload));
+  assert.ok(workloads.includes("sharegpt") && workloads.includes("random 1024/1024"), workloads.join(", "));
+  await w.page.selectOption("#filters select[name=workload]", "sharegpt");
+  const shown = await w.page.$$eval("#profiles tbody tr:not([hidden])", (rows) => rows.map((r) => r.dataset.workload));
+  assert.deepEqual([...new Set(shown)], ["sharegpt"]);
+  await w.page.selectOption("#filters select[name=workload]", "");
+  const points = await w.page.$$eval("#profiles tbody tr", (rows) => rows.map((r) => r.querySelector("td.point").textContent));
+  assert.ok(points.includes("capacity"), points.join(", "));
+  // A latency target never qualifies a capacity-only profile (the CLI's rule).
+  await w.page.fill("#filters input[name=ttft]", "100000");
+  const qualifying = await w.page.$$eval("#profiles tbody tr:not([hidden]) td.point", (cells) => cells.length);
+  const cli = JSON.parse(infercat(["profiles", "list", "--out", wild, "--target-ttft-milliseconds=100000", "--format=json"]).stdout);
+  assert.equal(qualifying, cli.length);
+  await w.context.close();
+
+  const api = await (await fetch(wildServer.url + "api/v1/models.json")).json();
+  const sglang = api.find((m) => m.model === "fixture/sglang-model");
+  const m = await open(wildServer, sglang.page);
+  assert.equal(await m.page.locator("section.workload").count(), 2);
+  await m.page.waitForSelector("#cheapest-form:not([hidden])");
+  const options = await m.page.$$eval("#cheapest-form select[name=workload] option", (os) => os.map((o) => o.value));
+  assert.deepEqual(options, ["random 1024/1024", "sharegpt"]);
+  await m.page.selectOption("#cheapest-form select[name=workload]", "sharegpt");
+  const text = await m.page.textContent("#cheapest-result");
+  assert.ok(text.includes("of 1 profiles qualify"), text);
+  await m.context.close();
 });

@@ -283,10 +283,17 @@ pub fn costs_at(
                 Some(machine) => prices.quote(machine, cfg.region.as_deref(), model),
                 None => QuoteOutcome::NotAvailable {
                     region: cfg.region.clone().unwrap_or_default(),
-                    reason: format!(
-                        "no machine type: {} x{} has no standard GKE shape (set instance_type in run.toml)",
-                        key.accelerator, key.accelerator_count
-                    ),
+                    reason: if crate::machines::is_gke_accelerator(&key.accelerator) {
+                        format!(
+                            "no machine type: {} x{} has no standard GKE shape (set instance_type in run.toml)",
+                            key.accelerator, key.accelerator_count
+                        )
+                    } else {
+                        format!(
+                            "{} is not a GKE accelerator: set instance_type in run.toml and price it with --prices",
+                            key.accelerator
+                        )
+                    },
                 },
             };
             let cost = match &quote {
@@ -371,6 +378,9 @@ pub fn evaluate_targets(
     cfg: &AnalysisConfig,
     prices: &PriceBook,
 ) -> Option<(OperatingPoint, Evaluation)> {
+    if !knee.method.is_operable() {
+        return None;
+    }
     let op = operating_point::operating_point(&profile.points, targets, cfg.percentile)?;
     let knee_point = &profile.points[knee.index];
     let pct = cfg.percentile;

@@ -65,6 +65,11 @@ function operatingPoint(curve, targets) {
   return out;
 }
 
+// The points targets may use: none from the first that falls behind its requested rate.
+function usableCurve(p) {
+  return p.curve.slice(0, p.usablePoints);
+}
+
 function costAt(point, price, ratio) {
   if (!price || price.usdPerHour === null || point.inputTokensPerSecond === null || point.inputTokensPerSecond === undefined) return null;
   const weighted = point.inputTokensPerSecond / ratio + point.outputTokensPerSecond;
@@ -120,6 +125,7 @@ function setupIndex(profiles) {
       model: form.elements.model.value,
       server: form.elements.server.value,
       accelerator: form.elements.accelerator.value,
+      workload: form.elements.workload.value,
     };
     const pricing = form.elements.pricing.value;
     const targets = readTargets(form);
@@ -129,16 +135,16 @@ function setupIndex(profiles) {
       const p = profiles.get(row.dataset.id);
       const matches = Object.entries(want).every(([k, v]) => !v || row.dataset[k] === v);
       let point = p ? p.curve[p.kneeIndex] : null;
-      let kind = "knee";
+      let kind = row.dataset.point;
       if (p && anyTarget) {
-        point = operatingPoint(p.curve, targets);
+        point = operatingPoint(usableCurve(p), targets);
         kind = "target";
       }
       const visible = matches && point !== null;
       row.hidden = !visible;
       if (!visible) continue;
       shown += 1;
-      cell(row, "point").textContent = kind === "knee" ? "knee" : "at target";
+      cell(row, "point").textContent = kind === "target" ? "at target" : kind;
       cell(row, "load").textContent = loadText(point);
       cell(row, "out").textContent = fmt(point.outputTokensPerSecond, 2);
       cell(row, "ntpot").textContent = fmt(point.ntpotDisplay !== undefined ? point.ntpotDisplay : point.ntpotMilliseconds, 2);
@@ -202,15 +208,18 @@ function setupCheapest(profiles) {
   const form = document.getElementById("cheapest-form");
   const result = document.getElementById("cheapest-result");
   form.hidden = false;
-  const mine = Array.from(profiles.values()).filter((p) => p.model === section.dataset.model);
+  const ofModel = Array.from(profiles.values()).filter((p) => p.model === section.dataset.model);
   function refresh() {
     const targets = readTargets(form);
     const pricing = form.elements.pricing.value;
+    const mine = ofModel.filter((p) => p.workload === form.elements.workload.value);
     let best = null;
     let qualifying = 0;
     for (const p of mine) {
       const anyTarget = Object.values(targets).some((v) => v !== null);
-      const point = anyTarget ? operatingPoint(p.curve, targets) : p.curve[p.kneeIndex];
+      const point = anyTarget
+        ? operatingPoint(usableCurve(p), targets)
+        : p.kneeOperable ? p.curve[p.kneeIndex] : null;
       if (!point) continue;
       qualifying += 1;
       const c = costAt(point, priceOf(p, pricing), p.outputInputCostRatio);
