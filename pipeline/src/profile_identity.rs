@@ -197,13 +197,7 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
     let files = files_of(rows, members);
     let before = rows[members[0]].key.id();
     if split_fields.is_empty() {
-        let loads = colliding.len();
-        report.curve_note(
-            files,
-            format!(
-                "profile {before}: {loads} load(s) measured more than once with no field telling the records apart; kept as repeats of one measurement (the curve uses their mean, every record is listed)"
-            ),
-        );
+        report_repeats(&before, colliding.len(), files, report);
         return;
     }
     let mut values: BTreeSet<String> = BTreeSet::new();
@@ -236,6 +230,46 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
             values.into_iter().collect::<Vec<_>>().join("; ")
         ),
     );
+    for curve in group_by_members(rows, members, |r| r.key.variant.clone()) {
+        let repeated = count_repeated_loads(rows, &curve);
+        if repeated > 0 {
+            report_repeats(
+                &rows[curve[0]].key.id(),
+                repeated,
+                files_of(rows, &curve),
+                report,
+            );
+        }
+    }
+}
+
+fn report_repeats(profile: &str, loads: usize, files: String, report: &mut IngestReport) {
+    report.curve_note(
+        files,
+        format!(
+            "profile {profile}: {loads} load(s) measured more than once with no field telling the records apart; kept as repeats of one measurement (the curve uses their mean, every record is listed)"
+        ),
+    );
+}
+
+fn group_by_members<K: Ord>(
+    rows: &[BenchmarkRow],
+    members: &[usize],
+    key: impl Fn(&BenchmarkRow) -> K,
+) -> Vec<Vec<usize>> {
+    let mut groups: BTreeMap<K, Vec<usize>> = BTreeMap::new();
+    for &i in members {
+        groups.entry(key(&rows[i])).or_default().push(i);
+    }
+    groups.into_values().collect()
+}
+
+fn count_repeated_loads(rows: &[BenchmarkRow], members: &[usize]) -> usize {
+    let mut counts: BTreeMap<(u8, u64), usize> = BTreeMap::new();
+    for &i in members {
+        *counts.entry(load_key(&rows[i].point)).or_default() += 1;
+    }
+    counts.values().filter(|n| **n > 1).count()
 }
 
 /// The raw fields (not timestamps or load settings) whose values differ within some set of
@@ -280,4 +314,107 @@ fn files_of(rows: &[BenchmarkRow], members: &[usize]) -> String {
         .into_iter()
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::ProfileKey;
+
+    fn row(load: f64, fields: &[(&str, &str)], lengths: Option<(f64, f64)>) -> BenchmarkRow {
+        let mut point = MeasuredPoint::new(Load::Rate(load), 100.0);
+        point.fields = fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        point.mean_input_tokens = lengths.map(|l| l.0);
+        point.mean_output_tokens = lengths.map(|l| l.1);
+        BenchmarkRow {
+            run_id: "run".into(),
+            source_file: "run/results.jsonl".into(),
+            tool: "vllm".into(),
+            origin: None,
+            license: None,
+            synthetic: false,
+            notes: None,
+            profile_id: String::new(),
+            key: ProfileKey {
+                model: "m".into(),
+                model_server: "vllm".into(),
+                model_server_version: "v1".into(),
+                accelerator: "nvidia-l4".into(),
+                accelerator_count: 1,
+                instance_type: None,
+                variant: None,
+                workload: String::new(),
+                use_case: String::new(),
+            },
+            server_args: Vec::new(),
+            image: None,
+            point,
+        }
+    }
+
+    #[test]
+    fn measured_lengths_cluster_and_name_the_workload() {
+        let mut rows = vec![
+            row(1.0, &[], Some((1019.0, 127.0))),
+            row(2.0, &[], Some((1024.0, 128.0))),
+            row(4.0, &[], Some((128.0, 2048.0))),
+        ];
+        let mut report = IngestReport::default();
+        assign(&mut rows, &mut report);
+        assert_eq!(rows[0].key.workload, "measured ~1000/130");
+        assert_eq!(rows[0].key.workload, rows[1].key.workload);
+        assert_eq!(rows[0].key.use_case, "Text Summarization");
+        assert_ne!(rows[2].profile_id, rows[0].profile_id);
+        assert!(report.curves.is_empty());
+    }
+
+    #[test]
+    fn volatile_fields_do_not_split_repeats() {
+        let mut rows = vec![
+            row(1.0, &[("date", "a"), ("deployment", "x")], None),
+            row(1.0, &[("date", "b"), ("deployment", "x")], None),
+        ];
+        let mut report = IngestReport::default();
+        assign(&mut rows, &mut report);
+        assert_eq!(rows[0].profile_id, rows[1].profile_id);
+        assert!(report.curves[0].reason.contains("kept as repeats"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_row_gets_a_profile_and_splits_leave_no_unexplained_collision(
+            specs in proptest::collection::vec(
+                (0u8..4, proptest::option::of(0u8..3), proptest::option::of((1.0f64..1e5, 1.0f64..1e5))),
+                1..30,
+            )
+        ) {
+            let names = ["a", "b", "c"];
+            let mut rows: Vec<BenchmarkRow> = specs
+                .iter()
+                .map(|(load, dep, lengths)| {
+                    let fields: Vec<(&str, &str)> = dep.map(|d| ("deployment", names[d as usize])).into_iter().collect();
+                    row(f64::from(*load) + 1.0, &fields, *lengths)
+                })
+                .collect();
+            let mut report = IngestReport::default();
+            assign(&mut rows, &mut report);
+            let mut seen: BTreeMap<(String, (u8, u64)), usize> = BTreeMap::new();
+            for r in &rows {
+                proptest::prop_assert!(!r.key.workload.is_empty());
+                proptest::prop_assert!(!r.profile_id.is_empty());
+                *seen.entry((r.profile_id.clone(), load_key(&r.point))).or_default() += 1;
+            }
+            for ((id, _), n) in &seen {
+                if *n > 1 {
+                    proptest::prop_assert!(
+                        report.curves.iter().any(|c| c.reason.starts_with(&format!("profile {id}:")) && c.reason.contains("repeats")),
+                        "{id} has an unreported repeat: {:?}", report.curves
+                    );
+                }
+            }
+        }
+    }
 }

@@ -22,6 +22,9 @@ const SEEDS: &[&str] = &[
     include_str!("../../tests/fixtures/raw/native/points.csv"),
     include_str!("../../tests/fixtures/raw/nightly/nightly_results.json"),
     include_str!("../../tests/fixtures/raw/inference-perf/stage_2_lifecycle_metrics.json"),
+    include_str!("../../tests/fixtures/wild/sglang-mixed/bench_serving.jsonl"),
+    include_str!("../../tests/fixtures/wild/vllm-deployments/results.jsonl"),
+    include_str!("../../tests/fixtures/wild/vllm-offline/offline.jsonl"),
 ];
 
 proptest! {
