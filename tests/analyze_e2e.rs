@@ -48,22 +48,32 @@ fn build_writes_one_profile_per_curve_with_prices_and_knees() {
     let on_demand_why = col_str(&df, "on_demand_price_source");
     let spot_out = col_f64(&df, "spot_cost_per_m_output_tokens");
     let cud = col_f64(&df, "cud_1y_cost_per_m_output_tokens");
+    let cud_3y_hourly = col_f64(&df, "cud_3y_usd_per_hour");
     for i in 0..df.height() {
-        assert!(cud[i].is_none(), "no CUD price is ever invented");
         match accel[i].as_deref() {
             Some("nvidia-h100-80gb") => {
-                // a3-highgpu-1g spot in us-central1 = host 0.36117 + H100 2.9926.
-                assert!((spot[i].unwrap() - 3.35377).abs() < 1e-9);
+                // a3-highgpu-1g in us-central1 from the whole-machine source (2026-07-30):
+                // spot 6.3261926, on-demand 11.06124999 (the list price; the component
+                // source's 4.20 $/GPU-h row stays refused), 3-year CUD 4.85804764 $/h.
+                assert!((spot[i].unwrap() - 6.3261926).abs() < 1e-9);
+                assert!((on_demand[i].unwrap() - 11.06124999).abs() < 1e-9);
                 assert!(
-                    on_demand[i].is_none(),
-                    "the faulty 4.20 $/h H100 row is overridden"
+                    on_demand_why[i]
+                        .as_deref()
+                        .unwrap()
+                        .contains("whole machine")
                 );
-                assert!(on_demand_why[i].as_deref().unwrap().contains("override"));
-                assert!(spot_out[i].unwrap() > 0.0);
+                assert!((cud_3y_hourly[i].unwrap() - 4.85804764).abs() < 1e-9);
+                assert!(cud[i].unwrap() > 0.0 && spot_out[i].unwrap() > 0.0);
+            }
+            Some("nvidia-a100-80gb") => {
+                // a2-ultragpu-* have no committed-use price in any source: never invented.
+                assert!(cud[i].is_none(), "no CUD price is ever invented");
+                assert!(spot[i].is_some());
             }
             Some("unknown") => {
                 assert!(
-                    spot[i].is_none() && spot_out[i].is_none(),
+                    spot[i].is_none() && spot_out[i].is_none() && cud[i].is_none(),
                     "unknown hardware is N/A, never 0"
                 );
             }
@@ -86,6 +96,15 @@ fn build_writes_one_profile_per_curve_with_prices_and_knees() {
             "price report lists `{needle}`"
         );
     }
+    assert_eq!(report["sources"][0]["as_of"], "2026-07-30");
+    assert!(
+        report["disagreements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["instance_type"] == "a3-highgpu-1g" && d["pricing_model"] == "spot"),
+        "6.33 vs 3.35 $/h spot is listed with both values"
+    );
 }
 
 #[test]

@@ -180,22 +180,40 @@ fn a_target_below_every_measured_latency_returns_nothing_and_no_hpa() {
 
 #[test]
 fn cost_targets_filter_on_the_chosen_pricing_model() {
-    let cheap = profiles_json(&["--target-cost-per-million-output-tokens=0.06"]);
+    let cheap = profiles_json(&["--target-cost-per-million-output-tokens=0.1"]);
     assert!(!cheap.is_empty());
     for p in &cheap {
         assert!(
             p["performanceStats"][0]["cost"][0]["costPerMillionOutputTokens"]
                 .as_f64()
                 .unwrap()
-                <= 0.06
+                <= 0.1
         );
     }
-    // No on-demand H100 price survives the checks, so nothing qualifies on-demand at that cost.
+    // On-demand H100 is priced now (a3-highgpu-1g 11.06124999 $/h, whole-machine source), and
+    // every cost is p / 3600 / (input tok/s / 4 + output tok/s) x 1e6.
+    let on_demand = profiles_json(&[
+        "--pricing-model=on-demand",
+        "--accelerator-type=nvidia-h100-80gb",
+    ]);
+    assert_eq!(on_demand.len(), 6);
+    for p in &on_demand {
+        let stats = &p["performanceStats"][0];
+        let cost = &stats["cost"][0];
+        assert_eq!(cost["pricingModel"], "on-demand");
+        assert_eq!(cost["usdPerHour"], 11.06124999);
+        assert_eq!(cost["priceAsOf"], "2026-07-30");
+        let input = stats["inputTokensPerSecond"].as_f64().unwrap();
+        let output = stats["outputTokensPerSecond"].as_f64().unwrap();
+        let expected = 11.06124999 / 3600.0 / (input / 4.0 + output) * 1e6;
+        let got = cost["costPerMillionOutputTokens"].as_f64().unwrap();
+        assert!((got - expected).abs() < 1e-9, "{got} vs {expected}");
+    }
     assert!(
         profiles_json(&[
             "--pricing-model=on-demand",
             "--accelerator-type=nvidia-h100-80gb",
-            "--target-cost-per-million-output-tokens=10"
+            "--target-cost-per-million-output-tokens=0.01"
         ])
         .is_empty()
     );

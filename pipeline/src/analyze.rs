@@ -45,12 +45,15 @@ pub fn analyze(
         })?;
     schema::write_parquet(&mut df, &path)?;
     let report_path = data_dir.join(PRICE_REPORT_FILE);
-    let json =
-        serde_json::to_string_pretty(&serde_json::json!({ "rejected_prices": prices.issues }))
-            .map_err(|e| PipelineError::Table {
-                path: report_path.clone(),
-                reason: e.to_string(),
-            })?;
+    let json = serde_json::to_string_pretty(&serde_json::json!({
+        "sources": prices.sources,
+        "rejected_prices": prices.issues,
+        "disagreements": prices.disagreements,
+    }))
+    .map_err(|e| PipelineError::Table {
+        path: report_path.clone(),
+        reason: e.to_string(),
+    })?;
     std::fs::write(&report_path, json + "\n").map_err(|e| PipelineError::io(&report_path, e))?;
     Ok(summaries)
 }

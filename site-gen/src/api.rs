@@ -21,6 +21,7 @@ fn cost_json(c: &PriceAt, ratio: f64) -> Value {
         "usdPerHour": c.usd_per_hour(),
         "region": c.region(),
         "priceSource": c.source(),
+        "priceAsOf": (!c.as_of().is_empty()).then(|| c.as_of()),
     })
 }
 

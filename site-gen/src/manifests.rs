@@ -331,10 +331,11 @@ fn load_text(load: Load) -> String {
 fn cost_text(c: &PriceAt) -> String {
     match (c.usd_per_hour(), c.cost) {
         (Some(h), Some(cost)) => format!(
-            "${:.3} per M output tokens, ${:.3} per M input tokens at {h:.5} $/h ({})",
+            "${:.3} per M output tokens, ${:.3} per M input tokens at {h:.5} $/h ({}; prices as of {})",
             cost.usd_per_million_output,
             cost.usd_per_million_input,
-            c.source()
+            c.source(),
+            c.as_of()
         ),
         (Some(h), None) => {
             format!("N/A: the point has no input throughput to split {h:.5} $/h over")

@@ -228,6 +228,7 @@ fn cost_cells(costs: &[PriceAt]) -> Vec<Value> {
                 "per_hour": num(c.and_then(|c| c.usd_per_hour()), 5),
                 "region": c.map(|c| c.region().to_string()).unwrap_or_default(),
                 "source": c.map(|c| c.source().to_string()).unwrap_or_default(),
+                "as_of": c.map(|c| c.as_of().to_string()).unwrap_or_default(),
             })
         })
         .collect()
@@ -251,7 +252,15 @@ fn fingerprint(input: &SiteInput, s: &ProfileSummary) -> String {
         .at_knee
         .costs
         .iter()
-        .map(|c| json!([c.model.as_str(), c.usd_per_hour(), c.region(), c.source()]))
+        .map(|c| {
+            json!([
+                c.model.as_str(),
+                c.usd_per_hour(),
+                c.region(),
+                c.source(),
+                c.as_of()
+            ])
+        })
         .collect();
     let facts = input
         .models
@@ -262,6 +271,12 @@ fn fingerprint(input: &SiteInput, s: &ProfileSummary) -> String {
         templates::fingerprint(),
         format!("{:?}", input.cfg),
         input.pricing_model.as_str(),
+        input
+            .prices
+            .sources
+            .iter()
+            .map(|s| (&s.name, &s.as_of))
+            .collect::<Vec<_>>(),
         costs,
         facts,
         s.profile.data_hash(),
@@ -382,6 +397,7 @@ pub fn build_site(
         "percentile": pct.to_string(),
         "ratio": ratio,
         "pricing_model": input.pricing_model.as_str(),
+        "price_sources": input.prices.sources.iter().map(|s| json!({"name": s.name, "as_of": s.as_of})).collect::<Vec<_>>(),
     });
     let pricing_models: Vec<Value> = PricingModel::ALL
         .iter()
@@ -520,6 +536,7 @@ pub fn build_site(
         .render(minijinja::context! {
             root => "", site => templates::val(&site), method => templates::val(&method),
             overrides => templates::val(&input.overrides),
+            price_sources => templates::val(&input.prices.sources),
         })?;
     w.write("methodology.html", html.as_bytes())?;
     let issues: &[PriceIssue] = &input.prices.issues;
@@ -528,6 +545,7 @@ pub fn build_site(
         .render(minijinja::context! {
             root => "", site => templates::val(&site), report => templates::val(input.report),
             price_issues => templates::val(issues),
+            disagreements => templates::val(&input.prices.disagreements),
         })?;
     w.write("ingest-report.html", html.as_bytes())?;
     let html = env.get_template("site/downloads.html.j2")?.render(minijinja::context! {

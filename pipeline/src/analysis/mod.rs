@@ -245,6 +245,14 @@ impl PriceAt {
         }
     }
 
+    /// The date of the price's source (`unknown` when it does not say; empty with no price).
+    pub fn as_of(&self) -> &str {
+        match &self.quote {
+            QuoteOutcome::Priced(q) => &q.as_of,
+            QuoteOutcome::NotAvailable { .. } => "",
+        }
+    }
+
     /// The price's source, or why there is none.
     pub fn source(&self) -> &str {
         match &self.quote {
@@ -279,9 +287,11 @@ pub fn costs_at(
     PricingModel::ALL
         .into_iter()
         .map(|model| {
-            let quote = match &key.instance_type {
-                Some(machine) => prices.quote(machine, cfg.region.as_deref(), model),
-                None => QuoteOutcome::NotAvailable {
+            let own = prices.accelerator_quote(&key.accelerator, key.accelerator_count, model);
+            let quote = match (own, &key.instance_type) {
+                (Some(q), _) => QuoteOutcome::Priced(q),
+                (None, Some(machine)) => prices.quote(machine, cfg.region.as_deref(), model),
+                (None, None) => QuoteOutcome::NotAvailable {
                     region: cfg.region.clone().unwrap_or_default(),
                     reason: if crate::machines::is_gke_accelerator(&key.accelerator) {
                         format!(
@@ -290,7 +300,7 @@ pub fn costs_at(
                         )
                     } else {
                         format!(
-                            "{} is not a GKE accelerator: set instance_type in run.toml and price it with --prices",
+                            "{} is not a GKE accelerator: price it by the hour with --prices (accelerator,usd_per_accelerator_hour)",
                             key.accelerator
                         )
                     },

@@ -2,12 +2,17 @@
 //! directory; `--prices-dir` reads the same files from disk instead.
 
 use super::catalog::{CATALOG_FILES, OVERRIDES_FILE};
+use super::whole_machine::WHOLE_MACHINE_FILE;
 use std::path::{Path, PathBuf};
 
 /// Shown as the directory of the compiled-in files in errors and price sources.
 pub const BUNDLED_DIR: &str = "<bundled>/data/prices";
 
-const TEXTS: [(&str, &str); 4] = [
+const TEXTS: [(&str, &str); 5] = [
+    (
+        "gcp_gpu_instances_cyclenerd.csv",
+        include_str!("../../../data/prices/gcp_gpu_instances_cyclenerd.csv"),
+    ),
     (
         "gcp_gpu_host_vms.csv",
         include_str!("../../../data/prices/gcp_gpu_host_vms.csv"),
@@ -45,7 +50,8 @@ impl CatalogLocation {
         dir.map_or(Self::Bundled, |d| Self::Dir(d.to_path_buf()))
     }
 
-    /// A catalog file by name: `Ok(None)` when an optional file (the overrides) is absent.
+    /// A catalog file by name: `Ok(None)` when an optional file (the overrides, the
+    /// whole-machine source) is absent from a directory.
     pub fn read(&self, name: &str) -> Result<Option<PriceFile>, crate::error::PipelineError> {
         match self {
             CatalogLocation::Bundled => {
@@ -59,7 +65,8 @@ impl CatalogLocation {
             }
             CatalogLocation::Dir(dir) => {
                 let path = dir.join(name);
-                if name == OVERRIDES_FILE && !path.exists() {
+                let optional = name == OVERRIDES_FILE || name == WHOLE_MACHINE_FILE;
+                if optional && !path.exists() {
                     return Ok(None);
                 }
                 let text = std::fs::read_to_string(&path)

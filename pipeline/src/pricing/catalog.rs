@@ -1,9 +1,12 @@
-//! The price book: component rows (host, accelerator, TPU slice) per zone read from catalog
-//! CSVs, checked, combined into machine prices, and quoted per region and pricing model.
+//! The price book: whole-machine rows and component rows (host, accelerator, TPU slice) per zone
+//! read from catalog CSVs, checked, combined into machine prices, and quoted per region and
+//! pricing model from the first source (in priority order) with a usable price.
 
 use super::bundled::CatalogLocation;
 use super::checks::{on_demand_below_spot, usable};
 use super::machine_parts::{MachineParts, machine_parts};
+use super::sources::{self, PriceSource};
+use super::whole_machine::{self, WHOLE_MACHINE_FILE, WholeMachineRow};
 use super::{FALLBACK_REGION, PricingModel, default_region, overrides, user_file};
 use crate::error::PipelineError;
 use serde::Serialize;
@@ -70,7 +73,25 @@ pub struct Quote {
     pub region: String,
     /// Where the number came from, shown next to every cost.
     pub source: String,
+    /// The source's date (`YYYY-MM-DD`, `unknown`, or `as given` for a user's file).
+    pub as_of: String,
 }
+
+/// Two sources that price the same machine, region and pricing model more than
+/// [`DISAGREEMENT_RATIO`] apart; the first source in priority order is used.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PriceDisagreement {
+    pub instance_type: String,
+    pub region: String,
+    pub pricing_model: String,
+    pub used_usd_per_hour: f64,
+    pub used_source: String,
+    pub other_usd_per_hour: f64,
+    pub other_source: String,
+}
+
+/// Prices further apart than this fraction (of the lower one) are listed as a disagreement.
+pub const DISAGREEMENT_RATIO: f64 = 0.25;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum QuoteOutcome {
@@ -91,8 +112,15 @@ enum RegionPrice {
 #[derive(Debug, Default)]
 pub struct PriceBook {
     rows: BTreeMap<RowKey, ComponentRow>,
-    /// Whole-machine prices from a user's simple-format file; they win over component sums.
+    /// Whole-machine prices by (machine type, region): the first source in priority order.
+    whole: BTreeMap<(String, String), WholeMachineRow>,
+    /// The sources loaded, in priority order (a user's file first).
+    pub sources: Vec<PriceSource>,
+    pub disagreements: Vec<PriceDisagreement>,
+    /// Whole-machine prices from a user's simple-format file; they win over every catalog.
     direct: BTreeMap<(String, String, PricingModel), Quote>,
+    /// A user's $/accelerator-hour by (accelerator id, pricing model or every model).
+    per_accelerator: BTreeMap<(String, Option<PricingModel>), (f64, String)>,
     pub issues: Vec<PriceIssue>,
     /// Quotes already worked out: a catalog has a few dozen machine types but is asked for
     /// every point of every profile.
@@ -113,16 +141,53 @@ impl PriceBook {
     /// Reads the catalog CSVs and the override table from `location`.
     pub fn from_location(location: &CatalogLocation) -> Result<Self, PipelineError> {
         let mut book = PriceBook::default();
+        if let Some(file) = location.read(WHOLE_MACHINE_FILE)? {
+            for row in whole_machine::parse(&file.path, &file.text)? {
+                book.whole
+                    .insert((row.instance_type.clone(), row.region.clone()), row);
+            }
+            book.sources.push(sources::cyclenerd());
+        }
         for file in location.catalog_files()? {
             for row in parse_catalog_csv(&file.path, &file.text)? {
                 book.rows.insert(row.key(), row);
             }
         }
+        book.sources.push(sources::skypilot());
         if let Some(file) = location.read(OVERRIDES_FILE)? {
-            overrides::apply(&file.path, &file.text, &mut book.rows)?;
+            overrides::apply(&file.path, &file.text, &mut book.rows, &mut book.whole)?;
         }
         book.collect_issues();
+        book.disagreements = book.find_disagreements();
         Ok(book)
+    }
+
+    /// Every (machine, region, pricing model) both catalogs price, where they differ by more
+    /// than [`DISAGREEMENT_RATIO`].
+    fn find_disagreements(&self) -> Vec<PriceDisagreement> {
+        let mut out = Vec::new();
+        for row in self.whole.values() {
+            for model in PricingModel::ALL {
+                let Ok(used) = row.price(model) else { continue };
+                let Some(other) = self.component_quote(&row.instance_type, &row.region, model)
+                else {
+                    continue;
+                };
+                let apart = (used - other.usd_per_hour).abs() / used.min(other.usd_per_hour);
+                if apart > DISAGREEMENT_RATIO {
+                    out.push(PriceDisagreement {
+                        instance_type: row.instance_type.clone(),
+                        region: row.region.clone(),
+                        pricing_model: model.to_string(),
+                        used_usd_per_hour: used,
+                        used_source: sources::cyclenerd().name,
+                        other_usd_per_hour: other.usd_per_hour,
+                        other_source: other.source,
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// Applies a user's price file on top of the catalog (either column layout).
@@ -131,7 +196,12 @@ impl PriceBook {
             m.clear();
         }
         let text = std::fs::read_to_string(path).map_err(|e| PipelineError::io(path, e))?;
-        if user_file::is_simple(&text) {
+        self.sources.insert(0, sources::user(path));
+        if user_file::is_per_accelerator(&text) {
+            let (entries, issues) = user_file::read_per_accelerator(path, &text)?;
+            self.per_accelerator.extend(entries);
+            self.issues.extend(issues);
+        } else if user_file::is_simple(&text) {
             let (entries, issues) = user_file::read_simple(path, &text)?;
             self.direct.extend(entries);
             self.issues.extend(issues);
@@ -150,6 +220,23 @@ impl PriceBook {
     /// Lists every rejected price once per component, count, region, model and reason.
     fn collect_issues(&mut self) {
         let mut seen = BTreeSet::new();
+        for row in self.whole.values() {
+            for (model, price) in &row.prices {
+                if let Err(reason) = price {
+                    let issue = PriceIssue {
+                        component: row.instance_type.clone(),
+                        count: 0,
+                        region: row.region.clone(),
+                        pricing_model: model.to_string(),
+                        reason: reason.clone(),
+                        source: WHOLE_MACHINE_FILE.to_string(),
+                    };
+                    if seen.insert(issue.clone()) {
+                        self.issues.push(issue);
+                    }
+                }
+            }
+        }
         for row in self.rows.values() {
             for (model, price) in &row.prices {
                 if let Err(reason) = price {
@@ -168,6 +255,26 @@ impl PriceBook {
             }
         }
         self.issues.sort();
+    }
+
+    /// A user's own price for `count` of `accelerator` (any accelerator id), which wins over
+    /// every machine price: owned or rented hardware priced by the accelerator-hour.
+    pub fn accelerator_quote(
+        &self,
+        accelerator: &str,
+        count: u32,
+        model: PricingModel,
+    ) -> Option<Quote> {
+        let (usd, file) = self
+            .per_accelerator
+            .get(&(accelerator.to_string(), Some(model)))
+            .or_else(|| self.per_accelerator.get(&(accelerator.to_string(), None)))?;
+        Some(Quote {
+            usd_per_hour: usd * f64::from(count),
+            region: String::new(),
+            source: format!("your price {usd} $/accelerator-hour x {count} ({file})"),
+            as_of: "as given".into(),
+        })
     }
 
     /// The price of `instance_type` under `model` in `region` (default: SPEC §5's region for the
@@ -234,6 +341,54 @@ impl PriceBook {
         {
             return RegionPrice::Priced(q.clone());
         }
+        let whole = self
+            .whole
+            .get(&(instance_type.to_string(), region.to_string()));
+        let whole_reason = match whole.map(|w| w.price(model)) {
+            Some(Ok(usd)) => {
+                let source = sources::cyclenerd();
+                return RegionPrice::Priced(Quote {
+                    usd_per_hour: usd,
+                    region: region.to_string(),
+                    source: format!(
+                        "whole machine {usd} $/h from {} ({WHOLE_MACHINE_FILE})",
+                        source.name
+                    ),
+                    as_of: source.as_of,
+                });
+            }
+            Some(Err(reason)) => Some(format!("{instance_type} in {region}: {reason}")),
+            None => None,
+        };
+        let from_components = self.price_from_components(instance_type, region, model);
+        match (from_components, whole_reason) {
+            (RegionPrice::NotOffered, Some(reason)) => RegionPrice::Rejected(reason),
+            (RegionPrice::Rejected(other), Some(reason)) => {
+                RegionPrice::Rejected(format!("{reason}; {other}"))
+            }
+            (outcome, _) => outcome,
+        }
+    }
+
+    /// The cheapest zone's host + accelerator (or TPU slice) price, if any is usable.
+    fn component_quote(
+        &self,
+        instance_type: &str,
+        region: &str,
+        model: PricingModel,
+    ) -> Option<Quote> {
+        match self.price_from_components(instance_type, region, model) {
+            RegionPrice::Priced(q) => Some(q),
+            _ => None,
+        }
+    }
+
+    fn price_from_components(
+        &self,
+        instance_type: &str,
+        region: &str,
+        model: PricingModel,
+    ) -> RegionPrice {
         let Some(parts) = machine_parts(instance_type) else {
             return RegionPrice::NotOffered;
         };
@@ -248,7 +403,8 @@ impl PriceBook {
                         best = Some(Quote {
                             usd_per_hour: usd,
                             region: region.to_string(),
-                            source: format!("{detail} ({zone})"),
+                            source: format!("{detail} ({zone}), {}", sources::skypilot().name),
+                            as_of: sources::skypilot().as_of,
                         });
                     }
                 }
@@ -411,29 +567,96 @@ mod tests {
         }
     }
 
+    /// The component source alone (no whole-machine file in the directory).
+    fn components_only() -> PriceBook {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/prices");
+        let dir = tempfile::tempdir().unwrap();
+        for name in CATALOG_FILES.iter().chain([&OVERRIDES_FILE]) {
+            std::fs::copy(src.join(name), dir.path().join(name)).unwrap();
+        }
+        PriceBook::from_dir(dir.path()).unwrap()
+    }
+
     #[test]
     fn gpu_machine_is_host_plus_accelerators() {
-        let q = priced(book().quote("a2-highgpu-1g", Some("us-central1"), PricingModel::OnDemand));
+        let b = components_only();
+        let q = priced(b.quote("a2-highgpu-1g", Some("us-central1"), PricingModel::OnDemand));
         assert!((q.usd_per_hour - 3.67339).abs() < 1e-9, "{q:?}");
         assert_eq!(q.region, "us-central1");
-        let q = priced(book().quote("g2-standard-4", Some("us-central1"), PricingModel::OnDemand));
+        assert_eq!(q.as_of, "unknown");
+        let q = priced(b.quote("g2-standard-4", Some("us-central1"), PricingModel::OnDemand));
         assert!((q.usd_per_hour - 0.70683).abs() < 1e-9, "{q:?}");
     }
 
     #[test]
+    fn the_whole_machine_source_comes_first_with_all_four_models() {
+        let b = book();
+        assert_eq!(b.sources[0].id, "cyclenerd");
+        let q = priced(b.quote("a2-highgpu-1g", Some("us-central1"), PricingModel::OnDemand));
+        assert_eq!(q.usd_per_hour, 3.673385);
+        assert_eq!(q.as_of, "2026-07-30");
+        assert!(q.source.starts_with("whole machine"), "{}", q.source);
+        // H100: the list price where the component source's 4.20 $/GPU-h row is refused.
+        let q = priced(b.quote("a3-highgpu-1g", None, PricingModel::OnDemand));
+        assert_eq!(
+            (q.usd_per_hour, q.region.as_str()),
+            (11.06124999, "us-central1")
+        );
+        let q = priced(b.quote("a3-highgpu-1g", None, PricingModel::ThreeYearsCud));
+        assert_eq!(q.usd_per_hour, 4.85804764);
+        let q = priced(b.quote("g2-standard-8", None, PricingModel::OneYearCud));
+        assert_eq!(
+            (q.usd_per_hour, q.region.as_str()),
+            (0.60570534, "us-east5")
+        );
+        // H200 is only in the component source; it still prices.
+        let q = priced(b.quote("a3-ultragpu-8g", Some("us-central1"), PricingModel::Spot));
+        assert_eq!(q.as_of, "unknown");
+        // A100 80GB has no committed-use price anywhere: N/A, never invented.
+        assert!(matches!(
+            b.quote("a2-ultragpu-1g", None, PricingModel::OneYearCud),
+            QuoteOutcome::NotAvailable { .. }
+        ));
+    }
+
+    #[test]
+    fn disagreements_of_more_than_a_quarter_are_listed() {
+        let b = book();
+        let d = b
+            .disagreements
+            .iter()
+            .find(|d| {
+                d.instance_type == "a3-highgpu-1g"
+                    && d.region == "us-central1"
+                    && d.pricing_model == "spot"
+            })
+            .expect("6.33 vs 3.35 $/h spot is listed");
+        assert_eq!(d.used_usd_per_hour, 6.3261926);
+        assert!((d.other_usd_per_hour - (0.36117 + 2.9926)).abs() < 1e-9);
+        // a2-highgpu-1g on-demand agrees (3.673385 vs 3.67339): not listed.
+        assert!(
+            !b.disagreements
+                .iter()
+                .any(|d| d.instance_type == "a2-highgpu-1g"
+                    && d.region == "us-central1"
+                    && d.pricing_model == "on-demand")
+        );
+    }
+
+    #[test]
     fn machines_not_offered_in_the_default_region_fall_back_to_us_central1() {
-        // g2 has no rows in us-east5 (the non-A3 default).
-        let q = priced(book().quote("g2-standard-8", None, PricingModel::Spot));
+        // In the component source g2 has no rows in us-east5 (the non-A3 default).
+        let q = priced(components_only().quote("g2-standard-8", None, PricingModel::Spot));
         assert_eq!(q.region, "us-central1");
         assert!(q.source.contains("not offered in us-east5"), "{}", q.source);
-        let q = priced(book().quote("a3-highgpu-1g", None, PricingModel::Spot));
+        let q = priced(components_only().quote("a3-highgpu-1g", None, PricingModel::Spot));
         assert_eq!(q.region, "us-central1");
         assert!((q.usd_per_hour - (0.36117 + 2.9926)).abs() < 1e-9);
     }
 
     #[test]
     fn faulty_rows_give_no_price_and_are_reported() {
-        let b = book();
+        let b = components_only();
         // Override: H100 on-demand 4.20076 in us-central1 is rejected.
         match b.quote("a3-highgpu-1g", None, PricingModel::OnDemand) {
             QuoteOutcome::NotAvailable { reason, .. } => {
@@ -447,7 +670,7 @@ mod tests {
         ));
         // a4 host price 0.0.
         assert!(matches!(
-            b.quote("a4-highgpu-8g", Some("us-central1"), PricingModel::OnDemand),
+            book().quote("a4-highgpu-8g", Some("us-central1"), PricingModel::OnDemand),
             QuoteOutcome::NotAvailable { .. }
         ));
         // A100-80GB on-demand below spot in us-central1: neither is used.
@@ -459,7 +682,7 @@ mod tests {
         }
         for needle in ["price is 0", "below the spot price", "list price"] {
             assert!(
-                b.issues.iter().any(|i| i.reason.contains(needle)),
+                book().issues.iter().any(|i| i.reason.contains(needle)),
                 "{needle} reported"
             );
         }

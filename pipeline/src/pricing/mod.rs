@@ -1,17 +1,21 @@
-//! Instance prices per machine type, region and pricing model, from the GCP catalog extract in
-//! `data/prices/` plus hand-checked overrides and a user's own file; every price is checked
-//! before use and every rejected one is reported with its reason.
+//! Instance prices per machine type, region and pricing model, from several dated sources in
+//! `data/prices/` (whole-machine prices first, host + accelerator components after), plus
+//! hand-checked overrides and a user's own file (machine or accelerator-hour prices); every
+//! price is checked before use and every rejected one is reported with its reason.
 
 pub mod bundled;
 mod catalog;
 mod checks;
 mod machine_parts;
 pub mod overrides;
+pub mod sources;
 mod user_file;
+mod whole_machine;
 
 pub use bundled::CatalogLocation;
-pub use catalog::{PriceBook, PriceIssue, Quote, QuoteOutcome};
+pub use catalog::{PriceBook, PriceDisagreement, PriceIssue, Quote, QuoteOutcome};
 pub use machine_parts::{MachineParts, machine_parts};
+pub use sources::PriceSource;
 
 use std::fmt;
 use std::str::FromStr;

@@ -4,6 +4,7 @@
 use super::PricingModel;
 use super::bundled::CatalogLocation;
 use super::catalog::ComponentRow;
+use super::whole_machine::WholeMachineRow;
 use crate::error::PipelineError;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -90,10 +91,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<OverrideRow>, PipelineError>
     Ok(rows)
 }
 
+/// Applies every override to the component rows (`component` = an accelerator or host row)
+/// and the whole-machine rows (`component` = a machine type).
 pub(super) fn apply(
     path: &Path,
     text: &str,
     rows: &mut BTreeMap<(String, u32, String), ComponentRow>,
+    whole: &mut BTreeMap<(String, String), WholeMachineRow>,
 ) -> Result<(), PipelineError> {
     for (i, o) in parse(path, text)?.into_iter().enumerate() {
         let model: PricingModel =
@@ -113,6 +117,12 @@ pub(super) fn apply(
                 && row.region == o.region
                 && o.count.is_none_or(|c| c == row.count)
             {
+                row.prices.insert(model, new_price.clone());
+                matched = true;
+            }
+        }
+        for row in whole.values_mut() {
+            if row.instance_type == o.component && row.region == o.region {
                 row.prices.insert(model, new_price.clone());
                 matched = true;
             }

@@ -1,6 +1,8 @@
-//! A user's own prices in the simple layout `instance_type,region,pricing_model,usd_per_hour`
-//! (negotiated rates, owned hardware, committed-use prices). Bad values are reported and not
-//! used; a malformed file is an error naming the line.
+//! A user's own prices: machine prices in the simple layout
+//! `instance_type,region,pricing_model,usd_per_hour` (negotiated rates, committed-use prices),
+//! or accelerator-hour prices `accelerator,usd_per_accelerator_hour[,pricing_model]` for any
+//! accelerator id (owned or rented hardware: L40S, MI300X, an on-premises H100 at its amortized
+//! cost). Bad values are reported and not used; a malformed file is an error naming the line.
 
 use super::PricingModel;
 use super::catalog::{PriceIssue, Quote};
@@ -23,6 +25,75 @@ pub(super) fn is_simple(text: &str) -> bool {
 }
 
 type Entries = BTreeMap<(String, String, PricingModel), Quote>;
+
+fn header_of(text: &str) -> Vec<String> {
+    text.lines()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches('\u{feff}')
+        .split(',')
+        .map(|h| h.trim().to_string())
+        .collect()
+}
+
+pub(super) fn is_per_accelerator(text: &str) -> bool {
+    let header = header_of(text);
+    header.len() >= 2 && header[0] == "accelerator" && header[1] == "usd_per_accelerator_hour"
+}
+
+type PerAccelerator = BTreeMap<(String, Option<PricingModel>), (f64, String)>;
+
+/// Reads `accelerator,usd_per_accelerator_hour[,pricing_model]`; an empty or absent pricing
+/// model prices every model. Accelerator names are normalized like run.toml's.
+pub(super) fn read_per_accelerator(
+    path: &Path,
+    text: &str,
+) -> Result<(PerAccelerator, Vec<PriceIssue>), PipelineError> {
+    let err = |reason: String| PipelineError::Table {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let with_model = header_of(text).get(2).is_some_and(|h| h == "pricing_model");
+    let mut entries = PerAccelerator::new();
+    let mut issues = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let r = record.map_err(|e| err(format!("line {line}: {e}")))?;
+        let cell = |c: usize| r.get(c).unwrap_or("").trim();
+        let accelerator = crate::machines::normalize_accelerator(cell(0))
+            .ok_or_else(|| err(format!("line {line}: accelerator is required")))?;
+        let model: Option<PricingModel> = match (with_model, cell(2)) {
+            (true, m) if !m.is_empty() => Some(
+                m.parse()
+                    .map_err(|e: String| err(format!("line {line}: {e}")))?,
+            ),
+            _ => None,
+        };
+        let usd: f64 = cell(1).parse().map_err(|_| {
+            err(format!(
+                "line {line}: usd_per_accelerator_hour `{}` is not a number",
+                cell(1)
+            ))
+        })?;
+        match usable(Some(usd)) {
+            Ok(p) => {
+                entries.insert((accelerator, model), (p, path.display().to_string()));
+            }
+            Err(reason) => issues.push(PriceIssue {
+                component: accelerator,
+                count: 1,
+                region: String::new(),
+                pricing_model: model.map_or("every".into(), |m| m.to_string()),
+                reason,
+                source: format!("user prices {}", path.display()),
+            }),
+        }
+    }
+    Ok((entries, issues))
+}
 
 pub(super) fn read_simple(
     path: &Path,
@@ -70,6 +141,7 @@ pub(super) fn read_simple(
                         usd_per_hour: p,
                         region: region.clone(),
                         source: source.clone(),
+                        as_of: "as given".into(),
                     },
                 );
             }
@@ -122,13 +194,57 @@ mod tests {
                 .any(|i| i.component == "a3-highgpu-1g" && i.reason.contains("price is 0"))
         );
         assert!(
-            matches!(book.quote("a3-highgpu-1g", None, PricingModel::Spot), QuoteOutcome::Priced(q) if q.source.contains("host"))
+            matches!(book.quote("a3-highgpu-1g", None, PricingModel::Spot), QuoteOutcome::Priced(q) if q.source.contains("whole machine"))
         );
         assert!(
             book.issues
                 .iter()
                 .any(|i| i.component == "g2-standard-8" && i.reason.contains("below the spot"))
         );
+    }
+
+    #[test]
+    fn accelerator_hour_prices_price_any_accelerator() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("own.csv");
+        std::fs::write(
+            &path,
+            "accelerator,usd_per_accelerator_hour,pricing_model\n\
+             NVIDIA L40S,1.10,\n\
+             MI300X,2.50,on-demand\n\
+             nvidia-h100-80gb,1.90,\n\
+             gaudi3,0,\n",
+        )
+        .unwrap();
+        let mut book = PriceBook::bundled().unwrap();
+        book.apply_user_file(&path).unwrap();
+        let q = book
+            .accelerator_quote("nvidia-l40s", 2, PricingModel::Spot)
+            .unwrap();
+        assert!((q.usd_per_hour - 2.2).abs() < 1e-12);
+        assert!(
+            q.source.contains("1.1 $/accelerator-hour x 2"),
+            "{}",
+            q.source
+        );
+        assert!(
+            book.accelerator_quote("amd-instinct-mi300x", 1, PricingModel::OnDemand)
+                .is_some()
+        );
+        assert!(
+            book.accelerator_quote("amd-instinct-mi300x", 1, PricingModel::Spot)
+                .is_none()
+        );
+        assert!(
+            book.accelerator_quote("nvidia-h100-80gb", 8, PricingModel::ThreeYearsCud)
+                .is_some()
+        );
+        assert!(
+            book.issues
+                .iter()
+                .any(|i| i.component == "intel-gaudi3" && i.reason.contains("price is 0"))
+        );
+        assert_eq!(book.sources[0].id, "user");
     }
 
     #[test]
