@@ -397,7 +397,8 @@ fn rows_for_file(
     points
         .into_iter()
         .map(|mut point| {
-            let profile = meta.resolve(&point)?;
+            let within_run = file.strip_prefix(run_dir).unwrap_or(file);
+            let profile = meta.resolve(&point, &path_text(within_run))?;
             point.workload = profile.workload;
             let mut key = profile.key;
             key.use_case = profile.use_case.unwrap_or_default();

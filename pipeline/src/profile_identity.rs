@@ -4,14 +4,17 @@
 //! merged silently: every split and every kept repeat is written to the ingest report.
 
 use crate::point::{Load, MeasuredPoint};
-use crate::profile::ProfileKey;
 use crate::report::IngestReport;
 use crate::schema::BenchmarkRow;
 use crate::workload::use_case_name;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Measured lengths within this factor of each other are one inferred workload.
+/// Measured prompt lengths within this factor of each other can be one inferred workload.
 pub const MEASURED_LENGTH_TOLERANCE: f64 = 1.15;
+/// Measured output lengths within this factor can be one inferred workload: looser, because a
+/// model that stops at its end-of-sequence token returns fewer tokens than asked, and how many
+/// fewer varies with load and deployment.
+pub const MEASURED_OUTPUT_TOLERANCE: f64 = 1.5;
 
 /// Raw fields that differ between runs of the same configuration (a timestamp, the number of
 /// prompts sent, the load itself) and so never name a deployment.
@@ -34,28 +37,26 @@ const NOT_IDENTITY_FIELDS: &[&str] = &[
 /// Sets `key.workload`, `key.use_case`, a splitting variant where needed, and `profile_id` on
 /// every row. `key.use_case` may arrive set (run.toml named it) and is then kept.
 pub fn assign(rows: &mut [BenchmarkRow], report: &mut IngestReport) {
-    for group in group_by(rows, |r| base_key(&r.key)) {
+    // Workloads are named per model, across servers, accelerators and variants, so that one
+    // inferred workload carries one name wherever it was measured and stays comparable.
+    for group in group_by(rows, |r| r.key.model.clone()) {
         for (workload, members) in workloads(rows, &group) {
-            let use_case = use_case_of(rows, &members);
             for &i in &members {
                 rows[i].key.workload = workload.clone();
-                if rows[i].key.use_case.is_empty() {
-                    rows[i].key.use_case = use_case.clone();
-                }
             }
-            separate_collisions(rows, &members, report);
         }
+    }
+    for members in group_by(rows, |r| r.key.clone()) {
+        let use_case = use_case_of(rows, &members);
+        for &i in &members {
+            if rows[i].key.use_case.is_empty() {
+                rows[i].key.use_case = use_case.clone();
+            }
+        }
+        separate_collisions(rows, &members, report);
     }
     for r in rows.iter_mut() {
         r.profile_id = r.key.id();
-    }
-}
-
-/// The key without the parts this module decides.
-fn base_key(key: &ProfileKey) -> ProfileKey {
-    ProfileKey {
-        workload: String::new(),
-        ..key.clone()
     }
 }
 
@@ -83,8 +84,8 @@ fn workloads(rows: &[BenchmarkRow], group: &[usize]) -> Vec<(String, Vec<usize>)
 }
 
 /// Points with measured mean lengths, clustered so that neighbours within
-/// [`MEASURED_LENGTH_TOLERANCE`] on both lengths share a workload; points without them are
-/// one `unspecified` workload.
+/// [`MEASURED_LENGTH_TOLERANCE`] on the prompt and [`MEASURED_OUTPUT_TOLERANCE`] on the output
+/// share a workload; points without them are one `unspecified` workload.
 fn cluster_by_measured_lengths(
     rows: &[BenchmarkRow],
     members: Vec<usize>,
@@ -102,14 +103,14 @@ fn cluster_by_measured_lengths(
         let (bi, bo) = lengths(b).unwrap_or_default();
         ai.total_cmp(&bi).then(ao.total_cmp(&bo)).then(a.cmp(&b))
     });
-    let near = |a: f64, b: f64| (a / b).max(b / a) <= MEASURED_LENGTH_TOLERANCE;
+    let near = |a: f64, b: f64, tolerance: f64| (a / b).max(b / a) <= tolerance;
     let mut clusters: Vec<Vec<usize>> = Vec::new();
     for i in measured {
         let (li, lo) = lengths(i).unwrap_or_default();
         let joins = clusters.iter_mut().find(|c| {
             c.iter().any(|&j| {
                 let (ji, jo) = lengths(j).unwrap_or_default();
-                near(li, ji) && near(lo, jo)
+                near(li, ji, MEASURED_LENGTH_TOLERANCE) && near(lo, jo, MEASURED_OUTPUT_TOLERANCE)
             })
         });
         match joins {
@@ -369,6 +370,29 @@ mod tests {
         assert_eq!(rows[0].key.use_case, "Text Summarization");
         assert_ne!(rows[2].profile_id, rows[0].profile_id);
         assert!(report.curves.is_empty());
+    }
+
+    #[test]
+    fn early_stopping_outputs_keep_one_workload_name_across_variants() {
+        // Asked for 2048 out, the model stopped early by different amounts per deployment.
+        let mut rows = vec![
+            row(32.0, &[], Some((2048.0, 650.0))),
+            row(32.0, &[], Some((2048.0, 720.0))),
+            row(32.0, &[], Some((2048.0, 790.0))),
+            row(32.0, &[], Some((2048.0, 64.0))),
+        ];
+        for (r, v) in rows.iter_mut().zip(["1p3d", "2p2d", "3p1d", "1p3d"]) {
+            r.key.variant = Some(v.into());
+        }
+        let mut report = IngestReport::default();
+        assign(&mut rows, &mut report);
+        assert_eq!(rows[0].key.workload, "measured ~2000/720");
+        assert!(
+            rows[..3]
+                .iter()
+                .all(|r| r.key.workload == rows[0].key.workload)
+        );
+        assert_eq!(rows[3].key.workload, "measured ~2000/64");
     }
 
     #[test]

@@ -62,12 +62,14 @@ impl Workload {
     }
 }
 
-/// A `[[series]]` table: points whose label contains `label_contains` and whose raw record
-/// has every `match` field at the given value take these fields over the run's `[profile]`.
+/// A `[[series]]` table: points whose label contains `label_contains`, whose file name (path
+/// within the run) contains `file_contains`, and whose raw record has every `match` field at the
+/// given value take these fields over the run's `[profile]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Series {
     pub label_contains: Option<String>,
+    pub file_contains: Option<String>,
     #[serde(default, rename = "match")]
     pub match_fields: BTreeMap<String, toml::Value>,
     #[serde(flatten)]
@@ -75,12 +77,17 @@ pub struct Series {
 }
 
 impl Series {
-    fn matches(&self, point: &MeasuredPoint) -> bool {
+    fn matches(&self, point: &MeasuredPoint, file: &str) -> bool {
         let label_ok = self
             .label_contains
             .as_deref()
             .is_none_or(|needle| point.label.as_deref().is_some_and(|l| l.contains(needle)));
+        let file_ok = self
+            .file_contains
+            .as_deref()
+            .is_none_or(|needle| file.contains(needle));
         label_ok
+            && file_ok
             && self.match_fields.iter().all(|(key, want)| {
                 point
                     .fields
@@ -93,6 +100,9 @@ impl Series {
         let mut parts = Vec::new();
         if let Some(l) = &self.label_contains {
             parts.push(format!("label_contains = {l:?}"));
+        }
+        if let Some(f) = &self.file_contains {
+            parts.push(format!("file_contains = {f:?}"));
         }
         for (k, v) in &self.match_fields {
             parts.push(format!("{k} = {v}"));
@@ -160,8 +170,13 @@ impl RunMeta {
             meta.resolve_fields(None)?;
         } else {
             for s in &meta.series {
-                if s.label_contains.is_none() && s.match_fields.is_empty() {
-                    return Err("every [[series]] needs label_contains or match (or both)".into());
+                if s.label_contains.is_none()
+                    && s.file_contains.is_none()
+                    && s.match_fields.is_empty()
+                {
+                    return Err(
+                        "every [[series]] needs label_contains, file_contains or match".into(),
+                    );
                 }
                 if let Some((k, v)) = s.match_fields.iter().find(|(_, v)| {
                     !matches!(
@@ -182,16 +197,17 @@ impl RunMeta {
         Ok(meta)
     }
 
-    /// The profile for a measured point: the first `[[series]]` that matches it (by label and
-    /// raw fields) over the run's `[profile]`, and its workload.
-    pub fn resolve(&self, point: &MeasuredPoint) -> Result<ResolvedProfile, String> {
+    /// The profile for a measured point of `file` (its path within the run): the first
+    /// `[[series]]` that matches it (by label, file name and raw fields) over the run's
+    /// `[profile]`, and its workload.
+    pub fn resolve(&self, point: &MeasuredPoint, file: &str) -> Result<ResolvedProfile, String> {
         let series = if self.series.is_empty() {
             None
         } else {
             Some(
                 self.series
                     .iter()
-                    .find(|s| s.matches(point))
+                    .find(|s| s.matches(point, file))
                     .ok_or_else(|| {
                         format!(
                             "point `{}` matches no [[series]] (tried: {})",
@@ -310,7 +326,7 @@ license = "Apache-2.0"
     #[test]
     fn instance_type_is_derived_when_absent() {
         let meta = RunMeta::parse(BASE).unwrap();
-        let p = meta.resolve(&point(None, &[])).unwrap();
+        let p = meta.resolve(&point(None, &[]), "f.json").unwrap();
         assert_eq!(p.key.instance_type.as_deref(), Some("a3-highgpu-1g"));
     }
 
@@ -326,11 +342,11 @@ license = "Apache-2.0"
     #[test]
     fn accelerators_are_normalized_and_unknown_servers_list_valid_ones() {
         let meta = RunMeta::parse(&BASE.replace("nvidia-h100-80gb", "H100")).unwrap();
-        let p = meta.resolve(&point(None, &[])).unwrap();
+        let p = meta.resolve(&point(None, &[]), "f.json").unwrap();
         assert_eq!(p.key.accelerator, "nvidia-h100-80gb");
         assert_eq!(p.key.instance_type.as_deref(), Some("a3-highgpu-1g"));
         let meta = RunMeta::parse(&BASE.replace("nvidia-h100-80gb", "NVIDIA L40S")).unwrap();
-        let p = meta.resolve(&point(None, &[])).unwrap();
+        let p = meta.resolve(&point(None, &[]), "f.json").unwrap();
         assert_eq!(p.key.accelerator, "nvidia-l40s");
         assert_eq!(p.key.instance_type, None, "no GKE machine carries an L40S");
         let err = RunMeta::parse(&BASE.replace("\"vllm\"", "\"VLLM\"")).unwrap_err();
@@ -354,12 +370,15 @@ license = "Apache-2.0"
         );
         let meta = RunMeta::parse(&text).unwrap();
         let p = meta
-            .resolve(&point(Some("vllm_055_llama70B_tp4_sharegpt_qps_2"), &[]))
+            .resolve(
+                &point(Some("vllm_055_llama70B_tp4_sharegpt_qps_2"), &[]),
+                "f.json",
+            )
             .unwrap();
         assert_eq!(p.key.model, "m70");
         assert_eq!(p.key.accelerator_count, 4);
         assert_eq!(p.key.instance_type.as_deref(), Some("a3-highgpu-4g"));
-        assert!(meta.resolve(&point(Some("other"), &[])).is_err());
+        assert!(meta.resolve(&point(Some("other"), &[]), "f.json").is_err());
     }
 
     #[test]
@@ -369,18 +388,29 @@ license = "Apache-2.0"
         );
         let meta = RunMeta::parse(&text).unwrap();
         let kv = meta
-            .resolve(&point(None, &[("deployment", "kvcache"), ("gpu", "1")]))
+            .resolve(
+                &point(None, &[("deployment", "kvcache"), ("gpu", "1")]),
+                "f.json",
+            )
             .unwrap();
         assert_eq!(kv.key.variant.as_deref(), Some("kv-cache-aware"));
         let base = meta
-            .resolve(&point(None, &[("deployment", "base")]))
+            .resolve(&point(None, &[("deployment", "base")]), "f.json")
             .unwrap();
         assert_eq!(base.key.variant, None);
         let err = meta
-            .resolve(&point(None, &[("deployment", "gateway")]))
+            .resolve(&point(None, &[("deployment", "gateway")]), "f.json")
             .unwrap_err();
         assert!(err.contains("deployment = \"kvcache\""), "{err}");
         assert!(RunMeta::parse(&format!("{BASE}\n[[series]]\nvariant = \"x\"\n")).is_err());
+        let by_file = format!(
+            "{BASE}\n[[series]]\nfile_contains = \"1p3d\"\nvariant = \"1p3d\"\n[[series]]\nfile_contains = \"2p2d\"\nvariant = \"2p2d\"\n"
+        );
+        let meta = RunMeta::parse(&by_file).unwrap();
+        let r = meta
+            .resolve(&point(None, &[]), "raw/2p2d_conc32.json")
+            .unwrap();
+        assert_eq!(r.key.variant.as_deref(), Some("2p2d"));
     }
 
     #[test]
@@ -390,7 +420,7 @@ license = "Apache-2.0"
         let mut p = point(None, &[]);
         p.workload.dataset = Some("random".into());
         p.workload.input_len = Some(128.0);
-        let r = meta.resolve(&p).unwrap();
+        let r = meta.resolve(&p, "f.json").unwrap();
         assert_eq!(r.workload.dataset.as_deref(), Some("sharegpt"));
         assert_eq!(r.workload.input_len, Some(128.0));
     }

@@ -528,6 +528,7 @@ pub fn build_site(
         "latency_growth": pipeline::analysis::knee::MAX_LATENCY_GROWTH,
         "queue_growth": pipeline::analysis::knee::MIN_QUEUE_GROWTH,
         "measured_tolerance": pipeline::profile_identity::MEASURED_LENGTH_TOLERANCE,
+        "output_tolerance": pipeline::profile_identity::MEASURED_OUTPUT_TOLERANCE,
         "use_case_tolerance": pipeline::workload::LENGTH_TOLERANCE,
         "use_cases": pipeline::workload::USE_CASES.iter().map(|u| json!({"name": u.name, "input": u.input_tokens, "output": u.output_tokens})).collect::<Vec<_>>(),
     });
