@@ -44,7 +44,10 @@ pub enum AcceleratorKind {
 pub enum Vendor {
     Nvidia,
     Amd,
+    /// Intel Gaudi (Habana) accelerators.
     Intel,
+    /// Intel data-center and Arc GPUs (the i915/xe device plugin).
+    IntelGpu,
     /// Not recognized: no device resource can be written.
     Unrecognized,
 }
@@ -56,6 +59,7 @@ impl Vendor {
             Vendor::Nvidia => Some("nvidia.com/gpu"),
             Vendor::Amd => Some("amd.com/gpu"),
             Vendor::Intel => Some("habana.ai/gaudi"),
+            Vendor::IntelGpu => Some("gpu.intel.com/i915"),
             Vendor::Unrecognized => None,
         }
     }
@@ -67,6 +71,8 @@ impl Vendor {
             Vendor::Amd
         } else if id.starts_with("intel-gaudi") {
             Vendor::Intel
+        } else if id.starts_with("intel-") {
+            Vendor::IntelGpu
         } else {
             Vendor::Unrecognized
         }
@@ -186,8 +192,14 @@ pub fn normalize_accelerator(raw: &str) -> Option<String> {
     };
     Some(if family("mi") {
         format!("amd-instinct-{core}")
-    } else if core.starts_with("gaudi") || core.starts_with("hl-") {
+    } else if core == "hl-225" {
+        "intel-gaudi2".to_string()
+    } else if core == "hl-325" {
+        "intel-gaudi3".to_string()
+    } else if core.starts_with("gaudi") {
         format!("intel-{core}")
+    } else if id.starts_with("intel-") {
+        id
     } else if id.starts_with("nvidia-")
         || ["a", "b", "h", "l", "t", "v", "gb", "rtx-", "a10g"]
             .iter()
@@ -288,6 +300,19 @@ mod tests {
         assert_eq!(n("AMD Instinct MI355X"), "amd-instinct-mi355x");
         assert_eq!(n("gaudi3"), "intel-gaudi3");
         assert_eq!(n("Intel Gaudi 2"), "intel-gaudi2");
+        assert_eq!(n("HL-225"), "intel-gaudi2");
+        assert_eq!(
+            n("Intel Data Center GPU Max 1550"),
+            "intel-data-center-gpu-max-1550"
+        );
+        assert_eq!(
+            accelerator_kind("intel-data-center-gpu-max-1550"),
+            AcceleratorKind::Other(Vendor::IntelGpu)
+        );
+        assert_eq!(
+            Vendor::IntelGpu.device_resource(),
+            Some("gpu.intel.com/i915")
+        );
         assert_eq!(n("tpu-v6e"), "tpu-v6e-slice");
         assert_eq!(n("H100"), "nvidia-h100-80gb");
         assert_eq!(n("NVIDIA H100 80GB HBM3"), "nvidia-h100-80gb");

@@ -189,7 +189,9 @@ fn image_repository(server: &str, kind: AcceleratorKind) -> Option<&'static str>
     match (server, kind) {
         ("vllm", AcceleratorKind::Tpu) => Some("vllm/vllm-tpu"),
         ("vllm", AcceleratorKind::Other(Vendor::Amd)) => Some("vllm/vllm-openai-rocm"),
-        (_, AcceleratorKind::Other(Vendor::Intel | Vendor::Unrecognized)) => None,
+        (_, AcceleratorKind::Other(Vendor::Intel | Vendor::IntelGpu | Vendor::Unrecognized)) => {
+            None
+        }
         ("vllm", _) => Some("vllm/vllm-openai"),
         ("sglang", _) => Some("lmsysorg/sglang"),
         ("tgi", _) => Some("ghcr.io/huggingface/text-generation-inference"),
@@ -282,7 +284,7 @@ fn accelerator_resource(
             .device_resource()
             .map(|r| (r, None))
             .ok_or_else(|| ManifestError::Unsupported(format!(
-                "no device plugin resource is known for `{accelerator}` (known vendors: NVIDIA, AMD, Intel Gaudi)"
+                "no device plugin resource is known for `{accelerator}` (known vendors: NVIDIA, AMD, Intel Gaudi and GPUs)"
             ))),
         (AcceleratorKind::Unknown, _) => Err(ManifestError::Unsupported(
             "the profile's accelerator is unknown, so no node selector or accelerator request can be written".into(),
