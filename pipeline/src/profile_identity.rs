@@ -37,15 +37,7 @@ const NOT_IDENTITY_FIELDS: &[&str] = &[
 /// Sets `key.workload`, `key.use_case`, a splitting variant where needed, and `profile_id` on
 /// every row. `key.use_case` may arrive set (run.toml named it) and is then kept.
 pub fn assign(rows: &mut [BenchmarkRow], report: &mut IngestReport) {
-    // Workloads are named per model, across servers, accelerators and variants, so that one
-    // inferred workload carries one name wherever it was measured and stays comparable.
-    for group in group_by(rows, |r| r.key.model.clone()) {
-        for (workload, members) in workloads(rows, &group) {
-            for &i in &members {
-                rows[i].key.workload = workload.clone();
-            }
-        }
-    }
+    name_workloads(rows);
     for members in group_by(rows, |r| r.key.clone()) {
         let use_case = use_case_of(rows, &members);
         for &i in &members {
@@ -68,73 +60,124 @@ fn group_by<K: Ord>(rows: &[BenchmarkRow], key: impl Fn(&BenchmarkRow) -> K) -> 
     groups.into_values().collect()
 }
 
-/// The group's points by workload: the stated one, else clusters of measured lengths.
-fn workloads(rows: &[BenchmarkRow], group: &[usize]) -> Vec<(String, Vec<usize>)> {
-    let mut stated: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let mut unstated = Vec::new();
-    for &i in group {
-        match rows[i].point.workload.label() {
-            Some(label) => stated.entry(label).or_default().push(i),
-            None => unstated.push(i),
-        }
-    }
-    let mut out: Vec<(String, Vec<usize>)> = stated.into_iter().collect();
-    out.extend(cluster_by_measured_lengths(rows, unstated));
-    out
+/// A row's measured mean prompt and output lengths, when both are known and positive.
+fn measured_lengths(row: &BenchmarkRow) -> Option<(f64, f64)> {
+    let p = &row.point;
+    p.mean_input_tokens
+        .zip(p.mean_output_tokens)
+        .filter(|(a, b)| *a > 0.0 && *b > 0.0 && a.is_finite() && b.is_finite())
 }
 
-/// Points with measured mean lengths, clustered so that neighbours within
-/// [`MEASURED_LENGTH_TOLERANCE`] on the prompt and [`MEASURED_OUTPUT_TOLERANCE`] on the output
-/// share a workload; points without them are one `unspecified` workload.
-fn cluster_by_measured_lengths(
-    rows: &[BenchmarkRow],
-    members: Vec<usize>,
-) -> Vec<(String, Vec<usize>)> {
-    let lengths = |i: usize| {
-        let p = &rows[i].point;
-        p.mean_input_tokens
-            .zip(p.mean_output_tokens)
-            .filter(|(a, b)| *a > 0.0 && *b > 0.0)
-    };
-    let (mut measured, unknown): (Vec<usize>, Vec<usize>) =
-        members.into_iter().partition(|&i| lengths(i).is_some());
-    measured.sort_by(|&a, &b| {
-        let (ai, ao) = lengths(a).unwrap_or_default();
-        let (bi, bo) = lengths(b).unwrap_or_default();
-        ai.total_cmp(&bi).then(ao.total_cmp(&bo)).then(a.cmp(&b))
-    });
-    let near = |a: f64, b: f64, tolerance: f64| (a / b).max(b / a) <= tolerance;
-    let mut clusters: Vec<Vec<usize>> = Vec::new();
-    for i in measured {
-        let (li, lo) = lengths(i).unwrap_or_default();
-        let joins = clusters.iter_mut().find(|c| {
-            c.iter().any(|&j| {
-                let (ji, jo) = lengths(j).unwrap_or_default();
-                near(li, ji, MEASURED_LENGTH_TOLERANCE) && near(lo, jo, MEASURED_OUTPUT_TOLERANCE)
-            })
-        });
-        match joins {
-            Some(c) => c.push(i),
-            None => clusters.push(vec![i]),
+/// Whether two (prompt, output) lengths can be one workload.
+fn near(a: (f64, f64), b: (f64, f64)) -> bool {
+    let within = |x: f64, y: f64, tolerance: f64| (x / y).max(y / x) <= tolerance;
+    within(a.0, b.0, MEASURED_LENGTH_TOLERANCE) && within(a.1, b.1, MEASURED_OUTPUT_TOLERANCE)
+}
+
+/// Sets `key.workload` on every row: the stated workload's label; else the measured lengths,
+/// clustered first within each profile (so a curve is never cut in two) and then across the
+/// model's profiles (so one inferred workload carries one name wherever it was measured);
+/// else `unspecified`.
+fn name_workloads(rows: &mut [BenchmarkRow]) {
+    let mut inferred: Vec<Cluster> = Vec::new();
+    for members in group_by(rows, |r| r.key.clone()) {
+        let mut unstated = Vec::new();
+        for i in members {
+            match rows[i].point.workload.label() {
+                Some(label) => rows[i].key.workload = label,
+                None => unstated.push(i),
+            }
+        }
+        let (measured, unknown): (Vec<usize>, Vec<usize>) = unstated
+            .into_iter()
+            .partition(|&i| measured_lengths(&rows[i]).is_some());
+        for i in unknown {
+            rows[i].key.workload = "unspecified".into();
+        }
+        let lengths: Vec<(f64, f64)> = measured
+            .iter()
+            .filter_map(|&i| measured_lengths(&rows[i]))
+            .collect();
+        for component in connected(&lengths, |a, b| near(*a, *b)) {
+            let members: Vec<usize> = component.iter().map(|&c| measured[c]).collect();
+            let of = |f: fn(&(f64, f64)) -> f64| {
+                median(
+                    &component
+                        .iter()
+                        .map(|&c| f(&lengths[c]))
+                        .collect::<Vec<_>>(),
+                )
+            };
+            inferred.push(Cluster {
+                model: rows[members[0]].key.model.clone(),
+                lengths: (of(|l| l.0), of(|l| l.1)),
+                members,
+            });
         }
     }
-    let mut out: Vec<(String, Vec<usize>)> = clusters
-        .into_iter()
-        .map(|c| {
-            let ins: Vec<f64> = c.iter().filter_map(|&i| lengths(i).map(|l| l.0)).collect();
-            let outs: Vec<f64> = c.iter().filter_map(|&i| lengths(i).map(|l| l.1)).collect();
+    let mut by_model: BTreeMap<String, Vec<Cluster>> = BTreeMap::new();
+    for c in inferred {
+        by_model.entry(c.model.clone()).or_default().push(c);
+    }
+    for clusters in by_model.values() {
+        let medians: Vec<(f64, f64)> = clusters.iter().map(|c| c.lengths).collect();
+        for component in connected(&medians, |a, b| near(*a, *b)) {
+            let of = |f: fn(&(f64, f64)) -> f64| {
+                median(
+                    &component
+                        .iter()
+                        .map(|&c| f(&medians[c]))
+                        .collect::<Vec<_>>(),
+                )
+            };
             let label = format!(
                 "measured ~{}/{}",
-                two_significant(median(&ins)),
-                two_significant(median(&outs))
+                two_significant(of(|l| l.0)),
+                two_significant(of(|l| l.1))
             );
-            (label, c)
-        })
-        .collect();
-    if !unknown.is_empty() {
-        out.push(("unspecified".to_string(), unknown));
+            for &c in &component {
+                for &i in &clusters[c].members {
+                    rows[i].key.workload = label.clone();
+                }
+            }
+        }
     }
-    out
+}
+
+/// Measured lengths of one profile's points that belong together.
+struct Cluster {
+    model: String,
+    lengths: (f64, f64),
+    members: Vec<usize>,
+}
+
+/// The connected components of "close" among `items` (single linkage, order-independent),
+/// each as indices into `items` in ascending order, components ordered by their first index.
+fn connected<T>(items: &[T], close: impl Fn(&T, &T) -> bool) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..items.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for a in 0..items.len() {
+        for b in a + 1..items.len() {
+            if close(&items[a], &items[b]) {
+                let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+                if ra != rb {
+                    parent[ra.max(rb)] = ra.min(rb);
+                }
+            }
+        }
+    }
+    let mut components: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..items.len() {
+        let r = root(&mut parent, i);
+        components.entry(r).or_default().push(i);
+    }
+    components.into_values().collect()
 }
 
 fn median(values: &[f64]) -> f64 {
