@@ -9,13 +9,14 @@ use anyhow::{Context, Result, bail};
 use pipeline::analysis::knee::KneeMethod;
 use pipeline::analysis::{ProfileSummary, group_profiles, summarize};
 use pipeline::analyze;
-use pipeline::ingest::{self, BENCHMARKS_FILE, REPORT_FILE};
+use pipeline::ingest;
 use pipeline::model_facts::ModelCatalog;
 use pipeline::output_dir::{CACHE_DIR, OutputLock};
 use pipeline::parse_cache::ParseCache;
 use pipeline::pricing::PriceBook;
 use pipeline::pricing::overrides;
 use pipeline::report::IngestReport;
+use pipeline::storage::{BENCHMARKS_FILE, PRICE_REPORT_FILE, PROFILES_FILE, REPORT_FILE};
 use site_gen::site::{PreviousSite, ProfileRecord, SiteInput, SiteStats, build_site};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -93,7 +94,7 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
         bail!(
             "--strict: {} raw file(s) rejected (see {})",
             report.rejected.len(),
-            out.join("data").join(ingest::REPORT_FILE).display()
+            out.join("data").join(REPORT_FILE).display()
         );
     }
     Ok(())
@@ -129,8 +130,8 @@ fn carry_over(out: &Path, data: &Path) -> Result<()> {
     for name in [
         BENCHMARKS_FILE,
         REPORT_FILE,
-        analyze::PROFILES_FILE,
-        analyze::PRICE_REPORT_FILE,
+        PROFILES_FILE,
+        PRICE_REPORT_FILE,
     ] {
         let from = current.join(name);
         if from.exists() {

@@ -6,9 +6,9 @@ use crate::commands::{analysis_config, price_sources, usage};
 use anyhow::{Context, Result};
 use pipeline::analysis::knee::{Knee, find_knee};
 use pipeline::analysis::{AnalysisConfig, Profile, group_profiles};
-use pipeline::ingest::BENCHMARKS_FILE;
 use pipeline::model_facts::ModelCatalog;
 use pipeline::pricing::PriceBook;
+use pipeline::storage::BENCHMARKS_FILE;
 use std::collections::BTreeSet;
 
 pub struct Catalog {

@@ -3,13 +3,10 @@
 
 use crate::analysis::{self, AnalysisConfig, ProfileSummary, profiles_table};
 use crate::error::PipelineError;
-use crate::ingest::BENCHMARKS_FILE;
 use crate::pricing::{CatalogLocation, PriceBook};
 use crate::schema;
+use crate::storage::{BENCHMARKS_FILE, PRICE_REPORT_FILE, PROFILES_FILE};
 use std::path::{Path, PathBuf};
-
-pub const PROFILES_FILE: &str = "profiles.parquet";
-pub const PRICE_REPORT_FILE: &str = "price-report.json";
 
 /// Where prices come from: the catalog (compiled in, or a directory) and an optional user file
 /// on top.

@@ -11,14 +11,13 @@ use crate::progress::{Progress, Silent};
 use crate::report::IngestReport;
 use crate::run_meta::RunMeta;
 use crate::schema::{self, BenchmarkRow};
+use crate::storage::{BENCHMARKS_FILE, REPORT_FILE, curve_order};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 pub const RUN_TOML: &str = "run.toml";
-pub const BENCHMARKS_FILE: &str = "benchmarks.parquet";
-pub const REPORT_FILE: &str = "ingest-report.json";
 
 /// Rows (sorted into curves) and the report of one ingest.
 #[derive(Debug)]
@@ -482,26 +481,4 @@ fn report_unpaired_server_metrics(
             "server-side metrics with no matching stage lifecycle file (e.g. a run-wide summary)",
         );
     }
-}
-
-/// Orders rows into curves: by profile, then load (rate and concurrency by value, unbounded
-/// last), then file and label for a stable tie-break.
-pub fn curve_order(a: &BenchmarkRow, b: &BenchmarkRow) -> std::cmp::Ordering {
-    let load_key = |r: &BenchmarkRow| {
-        let kind_rank = match r.point.load {
-            Load::Rate(_) => 0,
-            Load::Concurrency(_) => 1,
-            Load::Unbounded => 2,
-        };
-        (kind_rank, r.point.load.value().unwrap_or(f64::INFINITY))
-    };
-    a.profile_id
-        .cmp(&b.profile_id)
-        .then_with(|| {
-            let (ka, va) = load_key(a);
-            let (kb, vb) = load_key(b);
-            ka.cmp(&kb).then(va.total_cmp(&vb))
-        })
-        .then_with(|| a.source_file.cmp(&b.source_file))
-        .then_with(|| a.point.label.cmp(&b.point.label))
 }

@@ -23,6 +23,7 @@ pub mod progress;
 pub mod report;
 pub mod run_meta;
 pub mod schema;
+pub mod storage;
 pub mod synth;
 pub mod workload;
 

@@ -49,19 +49,6 @@ pub enum Platform {
     Generic,
 }
 
-impl std::str::FromStr for Platform {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "gke" => Ok(Platform::Gke),
-            "generic" => Ok(Platform::Generic),
-            other => Err(format!(
-                "unknown platform `{other}` (expected gke or generic)"
-            )),
-        }
-    }
-}
-
 /// A `gs://bucket/path` holding the weights.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BucketUri {

@@ -126,7 +126,7 @@ impl Profile {
 /// Groups rows (already in curve order, as ingest writes them) into profiles, ordered by id.
 pub fn group_profiles(rows: &[BenchmarkRow]) -> Vec<Profile> {
     let mut sorted: Vec<&BenchmarkRow> = rows.iter().collect();
-    sorted.sort_by(|a, b| crate::ingest::curve_order(a, b));
+    sorted.sort_by(|a, b| crate::storage::curve_order(a, b));
     let mut profiles: Vec<Profile> = Vec::new();
     for row in sorted {
         if profiles.last().is_none_or(|p| p.id != row.profile_id) {

@@ -1,9 +1,17 @@
-//! The default price catalog compiled into the binary, so every command works from any
-//! directory; `--prices-dir` reads the same files from disk instead.
+//! The files of `data/prices/` and where they are read from: compiled into the binary (so
+//! every command works from any directory), or a directory given with `--prices-dir`.
 
-use super::catalog::{CATALOG_FILES, OVERRIDES_FILE};
 use super::whole_machine::WHOLE_MACHINE_FILE;
 use std::path::{Path, PathBuf};
+
+/// The component catalog files, in the order they are read.
+pub const CATALOG_FILES: [&str; 3] = [
+    "gcp_gpu_host_vms.csv",
+    "gcp_gpu_accelerators.csv",
+    "gcp_tpu.csv",
+];
+/// The hand-checked override table.
+pub const OVERRIDES_FILE: &str = "overrides.csv";
 
 /// Shown as the directory of the compiled-in files in errors and price sources.
 pub const BUNDLED_DIR: &str = "<bundled>/data/prices";

@@ -2,106 +2,23 @@
 //! read from catalog CSVs, checked, combined into machine prices, and quoted per region and
 //! pricing model from the first source (in priority order) with a usable price.
 
-use super::bundled::CatalogLocation;
+use super::bundled::{CatalogLocation, OVERRIDES_FILE};
 use super::checks::{on_demand_below_spot, usable};
 use super::machine_parts::{MachineParts, machine_parts};
 use super::sources::{self, PriceSource};
+use super::types::{ComponentRow, RowKey};
+pub use super::types::{DISAGREEMENT_RATIO, PriceDisagreement, PriceIssue, Quote, QuoteOutcome};
 use super::whole_machine::{self, WHOLE_MACHINE_FILE, WholeMachineRow};
 use super::{FALLBACK_REGION, PricingModel, default_region, overrides, user_file};
 use crate::error::PipelineError;
-use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-
-/// Catalog files read from the price directory, in this order.
-pub const CATALOG_FILES: [&str; 3] = [
-    "gcp_gpu_host_vms.csv",
-    "gcp_gpu_accelerators.csv",
-    "gcp_tpu.csv",
-];
-pub const OVERRIDES_FILE: &str = "overrides.csv";
-
-/// One zone's row of one component: a host machine, N accelerators, or a TPU slice.
-#[derive(Debug, Clone)]
-pub(super) struct ComponentRow {
-    pub component: String,
-    pub count: u32,
-    pub region: String,
-    pub zone: String,
-    pub prices: BTreeMap<PricingModel, Result<f64, String>>,
-    /// Where the row came from (file name), for quotes.
-    pub origin: String,
-}
-
-type RowKey = (String, u32, String);
 
 /// Worked-out quotes by (machine type, asked region, pricing model).
 type QuoteMemo = std::collections::HashMap<(String, Option<String>, PricingModel), QuoteOutcome>;
 
 /// A zone's machine total and how it adds up, or why it cannot be priced.
 type ZoneTotal = Result<(f64, String), String>;
-
-impl ComponentRow {
-    fn key(&self) -> RowKey {
-        (self.component.clone(), self.count, self.zone.clone())
-    }
-
-    fn price(&self, model: PricingModel) -> Result<f64, String> {
-        self.prices.get(&model).cloned().unwrap_or_else(|| {
-            Err(format!(
-                "no {model} price (the catalog has none; supply one with --prices)"
-            ))
-        })
-    }
-}
-
-/// A price that could not be used, for `price-report.json` and the site.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct PriceIssue {
-    pub component: String,
-    pub count: u32,
-    pub region: String,
-    pub pricing_model: String,
-    pub reason: String,
-    pub source: String,
-}
-
-/// A usable price for one machine.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Quote {
-    pub usd_per_hour: f64,
-    pub region: String,
-    /// Where the number came from, shown next to every cost.
-    pub source: String,
-    /// The source's date (`YYYY-MM-DD`, `unknown`, or `as given` for a user's file).
-    pub as_of: String,
-}
-
-/// Two sources that price the same machine, region and pricing model more than
-/// [`DISAGREEMENT_RATIO`] apart; the first source in priority order is used.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PriceDisagreement {
-    pub instance_type: String,
-    pub region: String,
-    pub pricing_model: String,
-    pub used_usd_per_hour: f64,
-    pub used_source: String,
-    pub other_usd_per_hour: f64,
-    pub other_source: String,
-}
-
-/// Prices further apart than this fraction (of the lower one) are listed as a disagreement.
-pub const DISAGREEMENT_RATIO: f64 = 0.25;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum QuoteOutcome {
-    Priced(Quote),
-    /// No usable price; costs show N/A with this reason.
-    NotAvailable {
-        region: String,
-        reason: String,
-    },
-}
 
 enum RegionPrice {
     Priced(Quote),
@@ -554,6 +471,7 @@ pub(super) fn parse_catalog_csv(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pricing::bundled::CATALOG_FILES;
 
     fn book() -> PriceBook {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/prices");

@@ -9,6 +9,7 @@ mod checks;
 mod machine_parts;
 pub mod overrides;
 pub mod sources;
+mod types;
 mod user_file;
 mod whole_machine;
 

@@ -3,7 +3,7 @@
 
 use super::PricingModel;
 use super::bundled::CatalogLocation;
-use super::catalog::ComponentRow;
+use super::types::ComponentRow;
 use super::whole_machine::WholeMachineRow;
 use crate::error::PipelineError;
 use serde::Serialize;
@@ -25,7 +25,7 @@ pub struct OverrideRow {
 
 /// Reads and checks the override table at `location` (empty when it has none).
 pub fn read_from(location: &CatalogLocation) -> Result<Vec<OverrideRow>, PipelineError> {
-    match location.read(super::catalog::OVERRIDES_FILE)? {
+    match location.read(super::bundled::OVERRIDES_FILE)? {
         Some(file) => parse(&file.path, &file.text),
         None => Ok(Vec::new()),
     }

@@ -37,7 +37,7 @@ pub fn skypilot() -> PriceSource {
         name: "SkyPilot catalog catalogs/v8/gcp/vms.csv @ 006059e0".into(),
         as_of: "unknown".into(),
         license: "no licence file; public price facts from Google's Cloud Billing Catalog API".into(),
-        files: super::catalog::CATALOG_FILES.iter().map(|f| f.to_string()).collect(),
+        files: super::bundled::CATALOG_FILES.iter().map(|f| f.to_string()).collect(),
         covers: "host + accelerator per zone, TPU slices; on-demand and spot (H200, B200 and TPUs come only from here)".into(),
     }
 }

@@ -5,8 +5,8 @@
 //! cost). Bad values are reported and not used; a malformed file is an error naming the line.
 
 use super::PricingModel;
-use super::catalog::{PriceIssue, Quote};
 use super::checks::{on_demand_below_spot, usable};
+use super::types::{PriceIssue, Quote};
 use crate::error::PipelineError;
 use std::collections::BTreeMap;
 use std::path::Path;
