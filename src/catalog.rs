@@ -2,7 +2,7 @@
 //! user-supplied names against it with "did you mean" suggestions.
 
 use crate::cli::CatalogArgs;
-use crate::commands::{analysis_config, price_sources, usage};
+use crate::settings::{analysis_config, price_sources, usage};
 use anyhow::{Context, Result};
 use pipeline::analysis::knee::{Knee, find_knee};
 use pipeline::analysis::{AnalysisConfig, Profile, group_profiles};
@@ -30,7 +30,7 @@ impl Catalog {
                 args.out.display(),
                 args.raw.display()
             );
-            crate::commands::build_catalog(&args.raw, &args.out, &args.analysis)?;
+            crate::refresh::build_catalog(&args.raw, &args.out, &args.analysis)?;
         }
         let rows = pipeline::schema::read_benchmarks(&table).context("cannot read the catalog")?;
         let profiles = group_profiles(&rows)

@@ -2,6 +2,8 @@
 //! profiles`), parsed with clap.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use pipeline::analysis::percentile::Percentile;
+use pipeline::pricing::PricingModel;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -167,6 +169,52 @@ pub enum ManifestsAction {
     Create(Box<ManifestsCreateArgs>),
 }
 
+/// `--pricing-model`: parsed once by clap, so a bad value is refused with the valid ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PricingModelArg {
+    #[value(name = "on-demand")]
+    OnDemand,
+    Spot,
+    #[value(name = "1-year-cud")]
+    OneYearCud,
+    #[value(name = "3-years-cud")]
+    ThreeYearsCud,
+}
+
+impl From<PricingModelArg> for PricingModel {
+    fn from(arg: PricingModelArg) -> Self {
+        match arg {
+            PricingModelArg::OnDemand => PricingModel::OnDemand,
+            PricingModelArg::Spot => PricingModel::Spot,
+            PricingModelArg::OneYearCud => PricingModel::OneYearCud,
+            PricingModelArg::ThreeYearsCud => PricingModel::ThreeYearsCud,
+        }
+    }
+}
+
+/// `--percentile`: the latency statistic, parsed once by clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PercentileArg {
+    Mean,
+    #[value(alias = "50", alias = "median")]
+    P50,
+    #[value(alias = "90")]
+    P90,
+    #[value(alias = "99")]
+    P99,
+}
+
+impl From<PercentileArg> for Percentile {
+    fn from(arg: PercentileArg) -> Self {
+        match arg {
+            PercentileArg::Mean => Percentile::Mean,
+            PercentileArg::P50 => Percentile::P50,
+            PercentileArg::P90 => Percentile::P90,
+            PercentileArg::P99 => Percentile::P99,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
@@ -228,9 +276,9 @@ pub struct ProfilesListArgs {
     pub accelerator_type: Option<String>,
     #[arg(long)]
     pub use_case: Option<String>,
-    /// on-demand, spot, 1-year-cud or 3-years-cud.
-    #[arg(long, default_value = "spot")]
-    pub pricing_model: String,
+    /// Pricing model the costs are for.
+    #[arg(long, value_enum, default_value_t = PricingModelArg::Spot)]
+    pub pricing_model: PricingModelArg,
     #[command(flatten)]
     pub targets: TargetArgs,
     /// Keep profiles costing at most this many USD per million output tokens.
@@ -252,8 +300,8 @@ pub struct BenchmarksListArgs {
     /// Machine type, e.g. a3-highgpu-1g.
     #[arg(long)]
     pub instance_type: Option<String>,
-    #[arg(long, default_value = "spot")]
-    pub pricing_model: String,
+    #[arg(long, value_enum, default_value_t = PricingModelArg::Spot)]
+    pub pricing_model: PricingModelArg,
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     pub format: Format,
     #[command(flatten)]
@@ -310,8 +358,8 @@ pub struct ManifestsCreateArgs {
     #[arg(long, value_enum, default_value_t = PlatformArg::Gke)]
     pub platform: PlatformArg,
     /// Pricing model used to pick the cheapest configuration and shown in the comments.
-    #[arg(long, default_value = "spot")]
-    pub pricing_model: String,
+    #[arg(long, value_enum, default_value_t = PricingModelArg::Spot)]
+    pub pricing_model: PricingModelArg,
     #[command(flatten)]
     pub catalog: CatalogArgs,
 }
@@ -325,10 +373,11 @@ pub struct SiteArgs {
     /// Pricing model the pages lead with (all four are shown).
     #[arg(
         long = "site-pricing-model",
-        default_value = "spot",
+        value_enum,
+        default_value_t = PricingModelArg::Spot,
         help_heading = "Site"
     )]
-    pub pricing_model: String,
+    pub pricing_model: PricingModelArg,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -357,9 +406,9 @@ pub struct AnalysisArgs {
     /// Region to price in (default: us-central1 for A3 machines, us-east5 otherwise).
     #[arg(long, help_heading = "Pricing and analysis")]
     pub region: Option<String>,
-    /// Latency statistic for knees and targets: mean, p50, p90, p99.
-    #[arg(long, default_value = "p50", help_heading = "Pricing and analysis")]
-    pub percentile: String,
+    /// Latency statistic for knees and targets.
+    #[arg(long, value_enum, default_value_t = PercentileArg::P50, help_heading = "Pricing and analysis")]
+    pub percentile: PercentileArg,
     /// How much more an output token costs than an input token.
     #[arg(long, default_value_t = 4.0, help_heading = "Pricing and analysis")]
     pub output_input_cost_ratio: f64,

@@ -1,25 +1,24 @@
 //! The `infercat` binary: parses the command line and wires the pipeline and site-gen crates.
 //! Exit codes: 0 ok, 1 runtime failure, 2 usage error (clap's own code for bad arguments).
 
-mod build;
 mod catalog;
 mod cli;
-mod commands;
-mod manifest_cmd;
+mod cmd;
 mod output;
 mod progress;
-mod query;
+mod refresh;
+mod settings;
 
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    match commands::run(cli.command) {
+    match cmd::run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            if e.downcast_ref::<commands::UsageError>().is_some() {
+            if e.downcast_ref::<settings::UsageError>().is_some() {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)

@@ -3,8 +3,8 @@
 //! atomically, re-parsing only changed raw files and re-rendering only changed profiles.
 
 use crate::cli::{AnalysisArgs, PipelineArgs, SiteArgs};
-use crate::commands::{analysis_config, price_sources, usage};
 use crate::progress::Reporter;
+use crate::settings::{analysis_config, price_sources};
 use anyhow::{Context, Result, bail};
 use pipeline::analysis::knee::KneeMethod;
 use pipeline::analysis::{ProfileSummary, group_profiles, summarize};
@@ -110,11 +110,6 @@ fn validate(out: &Path, stages: &Stages) -> Result<()> {
     {
         analysis_config(analysis)?;
     }
-    if let Some((_, site)) = stages.site {
-        site.pricing_model
-            .parse::<pipeline::pricing::PricingModel>()
-            .map_err(usage)?;
-    }
     if stages.ingest.is_none() && !out.join("data").join(BENCHMARKS_FILE).exists() {
         bail!(
             "no catalog in {}: run `infercat ingest` or `infercat build` first",
@@ -217,7 +212,7 @@ fn site_stage(
     progress: &Reporter,
 ) -> Result<SiteStats> {
     let cfg = analysis_config(analysis)?;
-    let pricing_model = site.pricing_model.parse().map_err(usage)?;
+    let pricing_model = site.pricing_model.into();
     let report: IngestReport = serde_json::from_str(
         &std::fs::read_to_string(data.join(REPORT_FILE))
             .with_context(|| format!("cannot read {}", data.join(REPORT_FILE).display()))?,
@@ -299,4 +294,21 @@ fn print_summary(s: &Summary, started: Instant) {
         parts.join("; "),
         started.elapsed().as_secs_f64()
     );
+}
+
+/// Ingest and analyze with the given flags (used when a query finds no catalog).
+pub fn build_catalog(raw: &Path, out: &Path, analysis: &AnalysisArgs) -> Result<()> {
+    let pipeline = PipelineArgs {
+        raw: raw.to_path_buf(),
+        out: out.to_path_buf(),
+        strict: false,
+    };
+    run(
+        out,
+        Stages {
+            ingest: Some(&pipeline),
+            analyze: Some(analysis),
+            site: None,
+        },
+    )
 }

@@ -3,8 +3,7 @@
 
 use crate::catalog::{Catalog, check_known};
 use crate::cli::{ManifestOutput, ManifestsCreateArgs, PlatformArg};
-use crate::commands::usage;
-use crate::query::{parse_pricing_model, targets};
+use crate::settings::{targets, usage};
 use anyhow::{Context, Result};
 use pipeline::analysis::knee::Knee;
 use pipeline::analysis::operating_point::Targets;
@@ -71,7 +70,7 @@ fn evaluate_choice<'a>(
 
 pub fn create(args: &ManifestsCreateArgs) -> Result<()> {
     let cat = Catalog::load(&args.catalog)?;
-    let pm = parse_pricing_model(&args.pricing_model)?;
+    let pm: PricingModel = args.pricing_model.into();
     let t = targets(&args.targets)?;
     check_known(
         "--model",
@@ -285,14 +284,17 @@ fn command_flags(
     if args.platform == PlatformArg::Generic {
         flags.push(("platform", "generic".into()));
     }
-    if args.catalog.analysis.percentile != "p50" {
-        flags.push(("percentile", args.catalog.analysis.percentile.clone()));
+    let percentile: pipeline::analysis::percentile::Percentile =
+        args.catalog.analysis.percentile.into();
+    if percentile != pipeline::analysis::percentile::Percentile::P50 {
+        flags.push(("percentile", percentile.to_string()));
     }
     if let Some(q) = args.catalog.analysis.expected_qps {
         flags.push(("expected-qps", format!("{q}")));
     }
-    if args.pricing_model != PricingModel::Spot.as_str() {
-        flags.push(("pricing-model", args.pricing_model.clone()));
+    let pricing_model: PricingModel = args.pricing_model.into();
+    if pricing_model != PricingModel::Spot {
+        flags.push(("pricing-model", pricing_model.as_str().to_string()));
     }
     flags
 }

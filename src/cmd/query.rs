@@ -2,9 +2,9 @@
 //! `accelerators list`, `use-cases list`, `profiles list`, `benchmarks list`.
 
 use crate::catalog::{Catalog, check_known};
-use crate::cli::{BenchmarksListArgs, Format, ListArgs, ProfilesListArgs, TargetArgs};
-use crate::commands::usage;
+use crate::cli::{BenchmarksListArgs, Format, ListArgs, ProfilesListArgs};
 use crate::output;
+use crate::settings::targets;
 use anyhow::Result;
 use pipeline::analysis::knee::{Knee, KneeMethod};
 use pipeline::analysis::operating_point::Targets;
@@ -114,30 +114,6 @@ pub fn use_cases(list: &ListArgs) -> Result<String> {
     )
 }
 
-pub fn parse_pricing_model(s: &str) -> Result<PricingModel> {
-    s.parse().map_err(usage)
-}
-
-/// Targets from flags; each must be a positive number of milliseconds.
-pub fn targets(t: &TargetArgs) -> Result<Targets> {
-    for (flag, v) in [
-        ("--target-ntpot-milliseconds", t.target_ntpot_milliseconds),
-        ("--target-ttft-milliseconds", t.target_ttft_milliseconds),
-        ("--target-itl-milliseconds", t.target_itl_milliseconds),
-    ] {
-        if v.is_some_and(|x| x.is_nan() || x <= 0.0) {
-            return Err(usage(format!(
-                "{flag} must be a positive number of milliseconds"
-            )));
-        }
-    }
-    Ok(Targets {
-        ntpot_ms: t.target_ntpot_milliseconds,
-        ttft_ms: t.target_ttft_milliseconds,
-        itl_ms: t.target_itl_milliseconds,
-    })
-}
-
 /// A profile at the point `profiles list` reports: its knee, or its operating point.
 pub struct ProfileAtPoint<'a> {
     pub profile: &'a Profile,
@@ -207,7 +183,7 @@ const PROFILE_HEADER: [&str; 15] = [
 
 pub fn profiles(args: &ProfilesListArgs) -> Result<String> {
     let cat = Catalog::load(&args.list.catalog)?;
-    let pm = parse_pricing_model(&args.pricing_model)?;
+    let pm: PricingModel = args.pricing_model.into();
     let accelerator = args
         .accelerator_type
         .as_deref()
@@ -351,7 +327,7 @@ const BENCHMARK_HEADER: [&str; 17] = [
 
 pub fn benchmarks(args: &BenchmarksListArgs) -> Result<String> {
     let cat = Catalog::load(&args.catalog)?;
-    let pm = parse_pricing_model(&args.pricing_model)?;
+    let pm: PricingModel = args.pricing_model.into();
     check_known(
         "--model",
         &args.model,
