@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod charts;
+pub mod format;
 pub mod manifests;
 pub mod site;
 pub mod templates;

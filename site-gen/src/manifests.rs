@@ -9,7 +9,6 @@ use pipeline::analysis::percentile::Percentile;
 use pipeline::analysis::{Evaluation, PriceAt, Profile};
 use pipeline::machines::{AcceleratorKind, Vendor, accelerator_kind};
 use pipeline::model_facts::ModelFacts;
-use pipeline::point::Load;
 use pipeline::profile::slug;
 use serde_json::{Value, json};
 
@@ -294,29 +293,6 @@ fn tpu_topology(accelerator: &str, chips: u32) -> Result<&'static str, ManifestE
     })
 }
 
-/// Kubernetes quantity text for an HPA target: at most three decimals, no trailing zeros.
-pub fn quantity(value: f64) -> String {
-    let text = format!("{value:.3}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    if text.is_empty() || text == "-0" {
-        "0".into()
-    } else {
-        text.to_string()
-    }
-}
-
-fn fmt_opt(v: Option<f64>, unit: &str) -> String {
-    v.map_or_else(|| "n/a".to_string(), |x| format!("{x:.2} {unit}"))
-}
-
-fn load_text(load: Load) -> String {
-    match load {
-        Load::Rate(r) => format!("{r:.2} req/s"),
-        Load::Concurrency(c) => format!("concurrency {c:.1}"),
-        Load::Unbounded => "unbounded load".to_string(),
-    }
-}
-
 fn cost_text(c: &PriceAt) -> String {
     match (c.usd_per_hour(), c.cost) {
         (Some(h), Some(cost)) => format!(
@@ -375,7 +351,7 @@ fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
             "signal": h.signal.as_str(),
             "value": format!("{:.2}", h.value),
             "value_source": h.value_source,
-            "average_value": quantity(h.threshold),
+            "average_value": crate::format::quantity(h.threshold),
             "buffer_percent": format!("{:.0}", req.hpa_buffer * 100.0),
             "note": h.note,
             "min_replicas": 1,
@@ -434,11 +410,11 @@ fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
         "hpa_reason": hpa_reason,
         "point": {
             "kind": req.point_kind,
-            "load": load_text(p.load),
+            "load": crate::format::load(p.load),
             "output_tokens_per_s": format!("{:.1}", p.output_tokens_per_s),
-            "ntpot": fmt_opt(stat.of(&p.ntpot), "ms"),
-            "ttft": fmt_opt(stat.of(&p.ttft), "ms"),
-            "itl": fmt_opt(stat.of(&p.itl), "ms"),
+            "ntpot": crate::format::with_unit(stat.of(&p.ntpot), "ms"),
+            "ttft": crate::format::with_unit(stat.of(&p.ttft), "ms"),
+            "itl": crate::format::with_unit(stat.of(&p.itl), "ms"),
             "stat": stat.to_string(),
         },
         "costs": ev.costs.iter().map(|c| json!({
@@ -493,13 +469,6 @@ mod tests {
             args_not_set_by_template("vllm", &vllm),
             vec!["--enable-prefix-caching"]
         );
-    }
-
-    #[test]
-    fn quantities_are_short_and_exact_enough() {
-        assert_eq!(quantity(73.2211), "73.221");
-        assert_eq!(quantity(168.0), "168");
-        assert_eq!(quantity(1.6), "1.6");
     }
 
     #[test]

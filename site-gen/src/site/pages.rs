@@ -1,0 +1,361 @@
+//! The HTML pages: each profile's page with its charts and manifests, the model pages (one
+//! section per workload), and the SVG charts they embed.
+
+use crate::api::all_points_json;
+use crate::charts::{self, ChartSpec, Marker, PALETTE, Series};
+use crate::manifests::{self, BucketUri, ManifestRequest, Platform, create_command};
+use crate::templates;
+use minijinja::Environment;
+use pipeline::analysis::percentile::Percentile;
+use pipeline::analysis::{Evaluation, ProfileSummary};
+use pipeline::point::{Latency, Load, MeasuredPoint};
+use pipeline::pricing::PricingModel;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+use super::*;
+
+/// Renders (or reuses) one profile's page, manifests and benchmark JSON.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn build_profile<'a>(
+    env: &Environment<'static>,
+    w: &SiteWriter,
+    input: &SiteInput,
+    s: &'a ProfileSummary,
+    model_slug: String,
+    color: &'static str,
+    site: &Value,
+    pricing_models: &[Value],
+) -> Result<ProfilePage<'a>, SiteError> {
+    let fp = fingerprint(input, s);
+    let id = &s.profile.id;
+    if let Some(prev) = input.previous
+        && let Some(record) = prev.records.get(id)
+        && record.fingerprint == fp
+        && profile_files(id, &record.manifests)
+            .iter()
+            .all(|f| prev.dir.join(f).is_file())
+        && profile_files(id, &record.manifests)
+            .iter()
+            .all(|f| w.reuse(&prev.dir, f))
+    {
+        return Ok(ProfilePage {
+            summary: s,
+            model_slug,
+            color,
+            manifests: record.manifests.clone(),
+            cli_command: record.cli_command.clone(),
+            fingerprint: fp,
+            reused: true,
+        });
+    }
+    let (manifests, cli_command) = write_manifests(env, w, input, s)?;
+    let page = ProfilePage {
+        summary: s,
+        model_slug,
+        color,
+        manifests,
+        cli_command,
+        fingerprint: fp,
+        reused: false,
+    };
+    let view = profile_view(&page, input, true);
+    let charts = profile_charts(env, s, input.cfg.percentile)?;
+    let mut own_site = site.clone();
+    own_site["snapshot"] = json!(s.profile.data_hash());
+    let html = env
+        .get_template("site/profile.html.j2")?
+        .render(minijinja::context! {
+            root => "../", site => templates::val(&own_site), p => templates::val(&view),
+            charts => templates::val(&charts), pricing_models => templates::val(pricing_models),
+        })?;
+    w.write(&format!("profiles/{id}.html"), html.as_bytes())?;
+    write_benchmarks_json(w, input, s)?;
+    Ok(page)
+}
+
+pub(super) fn write_benchmarks_json(
+    w: &SiteWriter,
+    input: &SiteInput,
+    s: &ProfileSummary,
+) -> Result<(), SiteError> {
+    let json = all_points_json(
+        &s.profile,
+        &s.knee,
+        &s.at_knee,
+        input.cfg,
+        input.prices,
+        input.pricing_model,
+    );
+    w.write(
+        &format!("api/v1/benchmarks/{}.json", s.profile.id),
+        &to_json_bytes(&json)?,
+    )
+}
+
+pub(super) fn render_chart(
+    env: &Environment<'static>,
+    spec: &ChartSpec,
+) -> Result<String, SiteError> {
+    let view = charts::layout(spec);
+    Ok(env
+        .get_template("charts/line.svg.j2")?
+        .render(minijinja::context! { c => templates::val(&view) })?)
+}
+
+pub(super) fn series_of(
+    points: &[MeasuredPoint],
+    x: fn(&MeasuredPoint) -> Option<f64>,
+    y: impl Fn(&MeasuredPoint) -> Option<f64>,
+) -> Vec<(f64, f64)> {
+    points.iter().filter_map(|p| Some((x(p)?, y(p)?))).collect()
+}
+
+/// Picks one latency metric of a point.
+pub(super) type LatencyOf = fn(&MeasuredPoint) -> &Latency;
+
+pub(super) fn profile_charts(
+    env: &Environment<'static>,
+    s: &ProfileSummary,
+    pct: Percentile,
+) -> Result<BTreeMap<&'static str, String>, SiteError> {
+    let stat = pct.for_curve(&s.profile.points);
+    let pts = &s.profile.points;
+    let knee = &s.at_knee.point;
+    let metrics: [(&str, LatencyOf, usize); 3] = [
+        ("NTPOT", |p| &p.ntpot, 0),
+        ("TTFT", |p| &p.ttft, 1),
+        ("ITL", |p| &p.itl, 2),
+    ];
+    let build = |id: &str,
+                 title: &str,
+                 x_label: &str,
+                 x: fn(&MeasuredPoint) -> Option<f64>|
+     -> Result<String, SiteError> {
+        let series = metrics
+            .iter()
+            .map(|(name, m, color)| Series {
+                name: format!("{name} ({stat})"),
+                color: PALETTE[*color].to_string(),
+                points: series_of(pts, x, |p| stat.of(m(p))),
+                href: None,
+            })
+            .collect();
+        let knee_y = stat.of(&knee.ntpot).or(stat.of(&knee.ttft));
+        let markers = match (x(knee), knee_y) {
+            (Some(kx), Some(ky)) => vec![Marker {
+                x: kx,
+                y: ky,
+                label: "knee".into(),
+            }],
+            _ => vec![],
+        };
+        let target = crate::format::band_target(stat.of(&knee.ntpot));
+        render_chart(
+            env,
+            &ChartSpec {
+                id: id.into(),
+                title: title.into(),
+                x_label: x_label.into(),
+                y_label: "latency (ms, log scale)".into(),
+                series,
+                markers,
+                target,
+                legend: true,
+            },
+        )
+    };
+    let mut out = BTreeMap::new();
+    out.insert(
+        "throughput",
+        build(
+            "chart-throughput",
+            "Latency vs output throughput",
+            "output tokens/s",
+            |p| Some(p.output_tokens_per_s),
+        )?,
+    );
+    let unit = match knee.load {
+        Load::Concurrency(_) => "concurrent requests",
+        _ => "requested rate (req/s)",
+    };
+    out.insert(
+        "load",
+        build("chart-load", "Latency vs load", unit, |p| p.load.value())?,
+    );
+    Ok(out)
+}
+
+/// The cheapest profile of one workload at its knee; profiles whose knee does not keep up
+/// (capacity only) are not candidates.
+pub(super) fn cheapest_at_knee(
+    group: &[(&ProfilePage, &Value)],
+    pricing: PricingModel,
+) -> Option<Value> {
+    group
+        .iter()
+        .filter(|(p, _)| p.summary.knee.method.is_operable())
+        .filter_map(|(p, v)| {
+            let c = p.summary.at_knee.cost(pricing)?.cost?;
+            Some((c.usd_per_million_output, p, v))
+        })
+        .min_by(|a, b| {
+            a.0.total_cmp(&b.0)
+                .then(a.1.summary.profile.id.cmp(&b.1.summary.profile.id))
+        })
+        .map(|(cost, p, v)| {
+            json!({"id": p.summary.profile.id, "label": v["label"], "cost": format!("{cost:.3}")})
+        })
+}
+
+pub(super) fn model_charts(
+    env: &Environment<'static>,
+    mine: &[(&ProfilePage, &Value)],
+    pct: Percentile,
+    n: usize,
+) -> Result<BTreeMap<&'static str, String>, SiteError> {
+    let mut out = BTreeMap::new();
+    for (key, title, metric) in [
+        (
+            "ntpot",
+            "NTPOT vs output throughput",
+            (|p: &MeasuredPoint| &p.ntpot) as fn(&MeasuredPoint) -> &Latency,
+        ),
+        ("ttft", "TTFT vs output throughput", |p: &MeasuredPoint| {
+            &p.ttft
+        }),
+    ] {
+        let mut series = Vec::new();
+        let mut markers = Vec::new();
+        for (p, v) in mine {
+            let pts = &p.summary.profile.points;
+            let stat = pct.for_curve(pts);
+            let line = series_of(pts, |q| Some(q.output_tokens_per_s), |q| stat.of(metric(q)));
+            if line.is_empty() {
+                continue;
+            }
+            let knee = &p.summary.at_knee.point;
+            if let Some(y) = stat
+                .of(metric(knee))
+                .filter(|_| p.summary.knee.method.is_operable())
+            {
+                markers.push(Marker {
+                    x: knee.output_tokens_per_s,
+                    y,
+                    label: String::new(),
+                });
+            }
+            series.push(Series {
+                name: v["label"].as_str().unwrap_or_default().to_string(),
+                color: p.color.to_string(),
+                points: line,
+                href: Some(format!("../profiles/{}.html", p.summary.profile.id)),
+            });
+        }
+        let spec = ChartSpec {
+            id: format!("chart-{key}-{n}"),
+            title: title.into(),
+            x_label: "output tokens/s".into(),
+            y_label: "latency (ms, log scale)".into(),
+            series,
+            markers,
+            target: None,
+            legend: false,
+        };
+        out.insert(key, render_chart(env, &spec)?);
+    }
+    Ok(out)
+}
+
+/// The three downloadable manifests of a profile, and the command for a custom one.
+pub(super) fn write_manifests(
+    env: &Environment<'static>,
+    w: &SiteWriter,
+    input: &SiteInput,
+    s: &ProfileSummary,
+) -> Result<(Vec<Value>, String), SiteError> {
+    let k = &s.profile.key;
+    let mut flags = vec![
+        ("model", k.model.clone()),
+        ("model-server", k.model_server.clone()),
+        ("accelerator-type", k.accelerator.clone()),
+        ("model-server-version", k.model_server_version.clone()),
+    ];
+    if let Some(v) = &k.variant {
+        flags.push(("variant", v.clone()));
+    }
+    flags.push(("workload", k.workload.clone()));
+    let command = create_command(&flags);
+    let bucket_name = format!(
+        "gs://your-model-bucket/{}",
+        pipeline::profile::slug(&k.model)
+    );
+    let bucket = BucketUri::parse(&bucket_name).map_err(|e| SiteError::Data(e.to_string()))?;
+    let hpa_description = format!(
+        "adds a HorizontalPodAutoscaler whose target is the server metric at the knee minus a {}% buffer.",
+        crate::format::trimmed(input.cfg.hpa_buffer * 100.0, 1)
+    );
+    let variants: [(&str, &str, bool, Option<&BucketUri>, &str); 3] = [
+        (
+            "base.yaml",
+            "Base manifest",
+            false,
+            None,
+            "Deployment, Service and PodMonitoring sized at the knee; weights from Hugging Face.",
+        ),
+        (
+            "hpa-knee.yaml",
+            "With autoscaling at the knee",
+            true,
+            None,
+            &hpa_description,
+        ),
+        (
+            "bucket.yaml",
+            "Weights from a Cloud Storage bucket",
+            false,
+            Some(&bucket),
+            "loads the weights with Cloud Storage FUSE from gs://your-model-bucket (replace it with yours).",
+        ),
+    ];
+    let evaluation: &Evaluation = &s.at_knee;
+    let mut out = Vec::new();
+    for (file, title, hpa, bucket, description) in variants {
+        let request = ManifestRequest {
+            profile: &s.profile,
+            evaluation,
+            point_kind: "knee",
+            stat: input.cfg.percentile,
+            namespace: "default",
+            platform: Platform::Gke,
+            bucket,
+            model_facts: input.models.get(&k.model),
+            snapshot: &s.profile.data_hash(),
+            include_hpa: hpa,
+            no_hpa_reason: "this variant has none; the HPA variant adds one at the knee, and `infercat manifests create` with a latency target sizes one for your target",
+            hpa_buffer: input.cfg.hpa_buffer,
+            expected_qps: None,
+            cli_command: &command,
+            selection_note: None,
+        };
+        match manifests::render(env, &request) {
+            Ok(m) => {
+                let rel = format!("manifests/{}/{file}", s.profile.id);
+                w.write(&rel, m.all().as_bytes())?;
+                out.push(json!({"file": rel, "title": title, "description": description}));
+            }
+            Err(manifests::ManifestError::Template(e)) => return Err(SiteError::Template(e)),
+            Err(reason) => out.push(json!({"file": null, "title": title, "description": description, "reason": reason.to_string()})),
+        }
+        if hpa
+            && evaluation.hpa.is_err()
+            && let Some(last) = out.last_mut()
+        {
+            last["description"] = json!(format!(
+                "{description} This profile has no HPA: {}",
+                evaluation.hpa.as_ref().err().cloned().unwrap_or_default()
+            ));
+        }
+    }
+    Ok((out, command))
+}

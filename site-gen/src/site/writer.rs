@@ -1,0 +1,102 @@
+//! Writes the site's files under one root, refusing any path that could leave it, counting
+//! pages, files and bytes; shared by the threads that render profiles.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use super::*;
+
+/// Writes files under one root, refusing any path that could leave it. Shared by the
+/// threads that render profiles.
+pub(super) struct SiteWriter {
+    root: PathBuf,
+    pages: AtomicUsize,
+    files: AtomicUsize,
+    bytes: AtomicU64,
+}
+
+pub(super) fn checked(rel: &str) -> Result<&Path, SiteError> {
+    let rel_path = Path::new(rel);
+    let safe = rel_path.components().all(|c| {
+        matches!(c, Component::Normal(s) if s.to_str().is_some_and(|s| {
+            !s.is_empty() && s.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.')) && !s.starts_with('.')
+        }))
+    });
+    if safe {
+        Ok(rel_path)
+    } else {
+        Err(SiteError::UnsafePath(rel.to_string()))
+    }
+}
+
+impl SiteWriter {
+    pub(super) fn new(root: &Path) -> Self {
+        Self {
+            root: root.to_path_buf(),
+            pages: AtomicUsize::new(0),
+            files: AtomicUsize::new(0),
+            bytes: AtomicU64::new(0),
+        }
+    }
+
+    pub(super) fn count(&self, rel: &str, len: u64) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(len, Ordering::Relaxed);
+        if rel.ends_with(".html") {
+            self.pages.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub(super) fn target(&self, rel: &str) -> Result<PathBuf, SiteError> {
+        let path = self.root.join(checked(rel)?);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| SiteError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        Ok(path)
+    }
+
+    pub(super) fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), SiteError> {
+        let path = self.target(rel)?;
+        std::fs::write(&path, bytes).map_err(|source| SiteError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        self.count(rel, bytes.len() as u64);
+        Ok(())
+    }
+
+    pub(super) fn copy(&self, from: &Path, rel: &str) -> Result<(), SiteError> {
+        let bytes = std::fs::read(from).map_err(|source| SiteError::Io {
+            path: from.to_path_buf(),
+            source,
+        })?;
+        self.write(rel, &bytes)
+    }
+
+    /// Reuses `<previous>/<rel>` by a hard link (same bytes, no copy); false if it cannot.
+    pub(super) fn reuse(&self, previous: &Path, rel: &str) -> bool {
+        let (Ok(from), Ok(to)) = (checked(rel).map(|r| previous.join(r)), self.target(rel)) else {
+            return false;
+        };
+        let Ok(meta) = std::fs::symlink_metadata(&from) else {
+            return false;
+        };
+        if std::fs::hard_link(&from, &to).is_err() && std::fs::copy(&from, &to).is_err() {
+            return false;
+        }
+        self.count(rel, meta.len());
+        true
+    }
+
+    pub(super) fn stats(&self, reused_profiles: usize) -> SiteStats {
+        SiteStats {
+            pages: self.pages.load(Ordering::Relaxed),
+            files: self.files.load(Ordering::Relaxed),
+            bytes: self.bytes.load(Ordering::Relaxed),
+            reused_profiles,
+        }
+    }
+}
