@@ -85,7 +85,7 @@ pub(super) fn write_api(
     w: &SiteWriter,
     input: &SiteInput,
     pages: &[ProfilePage],
-    models: &[Value],
+    models: &[ModelView],
 ) -> Result<(), SiteError> {
     let pct = input.cfg.percentile;
     let ratio = input.cfg.output_input_cost_ratio;
@@ -110,7 +110,7 @@ pub(super) fn write_api(
         entry["manifests"] = Value::Array(
             p.manifests
                 .iter()
-                .filter_map(|m| m["file"].as_str().map(|f| json!(f)))
+                .filter_map(|m| m.file.as_ref().map(|f| json!(f)))
                 .collect(),
         );
         if i > 0 {
@@ -128,12 +128,12 @@ pub(super) fn write_api(
         .iter()
         .map(|m| {
             json!({
-                "model": m["model"],
-                "page": format!("models/{}.html", m["slug"].as_str().unwrap_or_default()),
-                "profileIds": m["profiles"].as_array().map(|ps| ps.iter().map(|p| p["id"].clone()).collect::<Vec<_>>()),
-                "modelServers": m["servers"],
-                "acceleratorTypes": m["accelerators"],
-                "parametersBillion": m["parameters_billion"],
+                "model": m.model,
+                "page": format!("models/{}.html", m.slug),
+                "profileIds": m.profiles.iter().map(|p| p.id).collect::<Vec<_>>(),
+                "modelServers": m.servers,
+                "acceleratorTypes": m.accelerators,
+                "parametersBillion": m.parameters_billion,
             })
         })
         .collect();

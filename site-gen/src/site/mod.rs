@@ -12,6 +12,7 @@ mod views;
 mod writer;
 
 pub use reuse::{PreviousSite, ProfileRecord, SiteOutcome};
+pub use views::ManifestLink;
 
 use crate::charts::PALETTE;
 use crate::{GENERATOR, templates};
@@ -126,65 +127,20 @@ pub fn build_site(
     pages.sort_by(|a, b| a.summary.profile.id.cmp(&b.summary.profile.id));
     let reused = pages.iter().filter(|p| p.reused).count();
 
-    let view = |p: &ProfilePage| profile_view(p, input, false);
-    let views: Vec<Value> = pages.par_iter().map(view).collect();
+    let view = |p| profile_view(p, input, false);
+    let views: Vec<ProfileView> = pages.par_iter().map(view).collect();
 
     // Model pages.
     let mut model_rows = Vec::new();
     for (model, list) in &by_model {
-        let slug = model_slug(model);
-        let mine: Vec<(&ProfilePage, &Value)> = pages
-            .iter()
-            .zip(&views)
-            .filter(|(p, _)| p.summary.profile.key.model == *model)
-            .collect();
-        let facts = input.models.get(model);
-        let mut by_workload: BTreeMap<&str, Vec<(&ProfilePage, &Value)>> = BTreeMap::new();
-        for (p, v) in &mine {
-            by_workload
-                .entry(p.summary.profile.key.workload.as_str())
-                .or_default()
-                .push((p, v));
-        }
-        let mut workloads = Vec::new();
-        for (n, (workload, group)) in by_workload.iter().enumerate() {
-            workloads.push(json!({
-                "workload": workload,
-                "use_case": group[0].0.summary.profile.key.use_case,
-                "profiles": group.iter().map(|(_, v)| (*v).clone()).collect::<Vec<_>>(),
-                "cheapest": cheapest_at_knee(group, input.pricing_model),
-                "charts": model_charts(&env, group, pct, n)?,
-            }));
-        }
-        let mut servers: Vec<String> = list
-            .iter()
-            .map(|s| s.profile.key.model_server.clone())
-            .collect();
-        servers.sort();
-        servers.dedup();
-        let mut accels: Vec<String> = list
-            .iter()
-            .map(|s| s.profile.key.accelerator.clone())
-            .collect();
-        accels.sort();
-        accels.dedup();
-        let m = json!({
-            "model": model,
-            "slug": slug,
-            "profiles": mine.iter().map(|(_, v)| (*v).clone()).collect::<Vec<_>>(),
-            "workloads": workloads,
-            "weights_gib": facts.map_or("unknown".to_string(), |f| format!("{}", f.weights_gib)),
-            "parameters_billion": facts.map(|f| f.parameters_billion),
-            "servers": servers,
-            "accelerators": accels,
-        });
+        let m = model_view(&env, input, model, list, &pages, &views, pct)?;
         let html = env
             .get_template("site/model.html.j2")?
             .render(minijinja::context! {
                 root => "../", site => templates::val(&site), m => templates::val(&m),
                 pricing_models => templates::val(&pricing_models),
             })?;
-        w.write(&format!("models/{slug}.html"), html.as_bytes())?;
+        w.write(&format!("models/{}.html", m.slug), html.as_bytes())?;
         model_rows.push(m);
     }
 

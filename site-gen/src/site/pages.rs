@@ -188,10 +188,10 @@ pub(super) fn profile_charts(
 
 /// The cheapest profile of one workload at its knee; profiles whose knee does not keep up
 /// (capacity only) are not candidates.
-pub(super) fn cheapest_at_knee(
-    group: &[(&ProfilePage, &Value)],
+pub(super) fn cheapest_at_knee<'a>(
+    group: &[(&ProfilePage, &'a ProfileView<'a>)],
     pricing: PricingModel,
-) -> Option<Value> {
+) -> Option<Cheapest<'a>> {
     group
         .iter()
         .filter(|(p, _)| p.summary.knee.method.is_operable())
@@ -203,14 +203,16 @@ pub(super) fn cheapest_at_knee(
             a.0.total_cmp(&b.0)
                 .then(a.1.summary.profile.id.cmp(&b.1.summary.profile.id))
         })
-        .map(|(cost, p, v)| {
-            json!({"id": p.summary.profile.id, "label": v["label"], "cost": format!("{cost:.3}")})
+        .map(|(cost, _, v)| Cheapest {
+            id: v.id,
+            label: &v.label,
+            cost: format!("{cost:.3}"),
         })
 }
 
 pub(super) fn model_charts(
     env: &Environment<'static>,
-    mine: &[(&ProfilePage, &Value)],
+    mine: &[(&ProfilePage, &ProfileView)],
     pct: Percentile,
     n: usize,
 ) -> Result<BTreeMap<&'static str, String>, SiteError> {
@@ -246,7 +248,7 @@ pub(super) fn model_charts(
                 });
             }
             series.push(Series {
-                name: v["label"].as_str().unwrap_or_default().to_string(),
+                name: v.label.clone(),
                 color: p.color.to_string(),
                 points: line,
                 href: Some(format!("../profiles/{}.html", p.summary.profile.id)),
@@ -273,7 +275,7 @@ pub(super) fn write_manifests(
     w: &SiteWriter,
     input: &SiteInput,
     s: &ProfileSummary,
-) -> Result<(Vec<Value>, String), SiteError> {
+) -> Result<(Vec<ManifestLink>, String), SiteError> {
     let k = &s.profile.key;
     let mut flags = vec![
         ("model", k.model.clone()),
@@ -342,19 +344,29 @@ pub(super) fn write_manifests(
             Ok(m) => {
                 let rel = format!("manifests/{}/{file}", s.profile.id);
                 w.write(&rel, m.all().as_bytes())?;
-                out.push(json!({"file": rel, "title": title, "description": description}));
+                out.push(ManifestLink {
+                    file: Some(rel),
+                    title: title.to_string(),
+                    description: description.to_string(),
+                    reason: None,
+                });
             }
             Err(manifests::ManifestError::Template(e)) => return Err(SiteError::Template(e)),
-            Err(reason) => out.push(json!({"file": null, "title": title, "description": description, "reason": reason.to_string()})),
+            Err(reason) => out.push(ManifestLink {
+                file: None,
+                title: title.to_string(),
+                description: description.to_string(),
+                reason: Some(reason.to_string()),
+            }),
         }
         if hpa
             && evaluation.hpa.is_err()
             && let Some(last) = out.last_mut()
         {
-            last["description"] = json!(format!(
+            last.description = format!(
                 "{description} This profile has no HPA: {}",
                 evaluation.hpa.as_ref().err().cloned().unwrap_or_default()
-            ));
+            );
         }
     }
     Ok((out, command))

@@ -16,7 +16,7 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProfileRecord {
     pub fingerprint: String,
-    pub manifests: Vec<Value>,
+    pub manifests: Vec<ManifestLink>,
     pub cli_command: String,
 }
 
@@ -78,15 +78,11 @@ pub(super) fn fingerprint(input: &SiteInput, s: &ProfileSummary) -> String {
 }
 
 /// The files that belong to one profile alone.
-pub(super) fn profile_files(id: &str, manifests: &[Value]) -> Vec<String> {
+pub(super) fn profile_files(id: &str, manifests: &[ManifestLink]) -> Vec<String> {
     let mut files = vec![
         format!("profiles/{id}.html"),
         format!("api/v1/benchmarks/{id}.json"),
     ];
-    files.extend(
-        manifests
-            .iter()
-            .filter_map(|m| m["file"].as_str().map(str::to_string)),
-    );
+    files.extend(manifests.iter().filter_map(|m| m.file.clone()));
     files
 }

@@ -2,12 +2,15 @@
 //! types (labels, the knee, cost cells, the per-point table).
 
 use pipeline::analysis::knee::KneeMethod;
+use pipeline::analysis::percentile::Percentile;
 use pipeline::analysis::{PriceAt, Profile, ProfileSummary, costs_at};
 use pipeline::point::{Load, MeasuredPoint};
 use pipeline::pricing::PricingModel;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use super::*;
+use minijinja::Environment;
+use std::collections::BTreeMap;
 
 pub(super) use crate::format::{load as load_text, num};
 
@@ -34,29 +37,146 @@ pub(super) fn point_name(method: KneeMethod) -> &'static str {
     }
 }
 
-pub(super) fn cost_cells(costs: &[PriceAt]) -> Vec<Value> {
+/// One pricing model's cost at a point, as the tables show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(super) struct CostCell<'a> {
+    pub model: &'static str,
+    pub out: String,
+    #[serde(rename = "in")]
+    pub input: String,
+    pub per_hour: String,
+    pub region: &'a str,
+    pub source: &'a str,
+    pub as_of: &'a str,
+}
+
+pub(super) fn cost_cells(costs: &[PriceAt]) -> Vec<CostCell<'_>> {
     PricingModel::ALL
         .iter()
         .map(|m| {
             let c = costs.iter().find(|c| c.model == *m);
-            json!({
-                "model": m.as_str(),
-                "out": num(c.and_then(|c| c.cost).map(|x| x.usd_per_million_output), 3),
-                "in": num(c.and_then(|c| c.cost).map(|x| x.usd_per_million_input), 3),
-                "per_hour": num(c.and_then(|c| c.usd_per_hour()), 5),
-                "region": c.map(|c| c.region().to_string()).unwrap_or_default(),
-                "source": c.map(|c| c.source().to_string()).unwrap_or_default(),
-                "as_of": c.map(|c| c.as_of().to_string()).unwrap_or_default(),
-            })
+            CostCell {
+                model: m.as_str(),
+                out: num(c.and_then(|c| c.cost).map(|x| x.usd_per_million_output), 3),
+                input: num(c.and_then(|c| c.cost).map(|x| x.usd_per_million_input), 3),
+                per_hour: num(c.and_then(|c| c.usd_per_hour()), 5),
+                region: c.map_or("", |c| c.region()),
+                source: c.map_or("", |c| c.source()),
+                as_of: c.map_or("", |c| c.as_of()),
+            }
         })
         .collect()
+}
+
+/// A downloadable manifest of a profile, or why it could not be generated (`file` is then
+/// `None`). Kept between refreshes in the profile's reuse record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestLink {
+    pub file: Option<String>,
+    pub title: String,
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A profile at its knee (or stand-in), as the index, model and profile pages show it.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct ProfileView<'a> {
+    pub id: &'a str,
+    pub label: String,
+    pub model: &'a str,
+    pub model_slug: &'a str,
+    pub server: &'a str,
+    pub version: &'a str,
+    pub accelerator: &'a str,
+    pub accelerator_count: u32,
+    pub instance_type: &'a str,
+    pub variant: Option<&'a str>,
+    pub workload: &'a str,
+    pub use_case: &'a str,
+    pub lengths: String,
+    pub repeats: usize,
+    pub point_name: &'static str,
+    pub knee_operable: bool,
+    pub notes: Option<&'a str>,
+    pub synthetic: bool,
+    pub server_args: &'a [String],
+    pub color: &'static str,
+    pub stat: String,
+    pub knee_method: &'static str,
+    pub knee_reason: &'a str,
+    pub knee: KneeView<'a>,
+    pub hpa: Option<HpaView<'a>>,
+    pub hpa_reason: Option<&'a str>,
+    /// Every measured record; only built for the profile's own page.
+    pub points: Vec<PointRow>,
+    pub has_unbounded: bool,
+    pub load_unit: &'static str,
+    pub band_target: String,
+    pub band_target_text: String,
+    pub sources: Vec<SourceView<'a>>,
+    pub manifests: &'a [ManifestLink],
+    pub cli_command: &'a str,
+}
+
+/// The point a profile is summarized at.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct KneeView<'a> {
+    pub load: String,
+    pub out: String,
+    pub ntpot: String,
+    pub ttft: String,
+    pub itl: String,
+    pub costs: Vec<CostCell<'a>>,
+    pub cost_in_default: String,
+}
+
+/// The autoscaling recommendation at the knee.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct HpaView<'a> {
+    pub metric: &'static str,
+    pub threshold: String,
+    pub signal: &'static str,
+    pub source: &'static str,
+    pub note: &'a str,
+}
+
+/// One measured record in the profile page's table.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct PointRow {
+    pub load: String,
+    pub achieved: String,
+    pub rps: String,
+    pub out: String,
+    #[serde(rename = "in")]
+    pub input: String,
+    pub ntpot: String,
+    pub ttft: String,
+    pub tpot: String,
+    pub itl: String,
+    pub e2e: String,
+    pub queue: String,
+    pub cost_out: String,
+    pub cost_in: String,
+    pub cost_out_on_demand: String,
+    pub label: String,
+    pub is_knee: bool,
+}
+
+/// Where one raw file came from.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct SourceView<'a> {
+    pub file: &'a str,
+    pub tool: &'a str,
+    pub origin: Option<&'a str>,
+    pub license: Option<&'a str>,
 }
 
 pub(super) struct ProfilePage<'a> {
     pub(super) summary: &'a ProfileSummary,
     pub(super) model_slug: String,
     pub(super) color: &'static str,
-    pub(super) manifests: Vec<Value>,
+    pub(super) manifests: Vec<ManifestLink>,
     pub(super) cli_command: String,
     pub(super) fingerprint: String,
     pub(super) reused: bool,
@@ -101,90 +221,291 @@ pub(super) fn lengths_text(profile: &Profile) -> String {
 
 /// The template view of a profile. The per-point table (`with_points`) is only needed on the
 /// profile's own page, and is the costly part, so the index and model pages go without.
-pub(super) fn profile_view(p: &ProfilePage, input: &SiteInput, with_points: bool) -> Value {
+pub(super) fn profile_view<'a>(
+    p: &'a ProfilePage,
+    input: &'a SiteInput,
+    with_points: bool,
+) -> ProfileView<'a> {
     let s = p.summary;
     let profile = &s.profile;
     let k = &profile.key;
-    let pct = input.cfg.percentile;
-    let stat = pct.for_curve(&profile.points);
+    let stat = input.cfg.percentile.for_curve(&profile.points);
     let knee = &s.at_knee.point;
-    let points: Vec<Value> = if !with_points {
-        Vec::new()
-    } else {
-        let knee_load = pipeline::profile_identity::load_key(knee);
-        profile
+    let band = crate::format::band_target(stat.of(&knee.ntpot));
+    ProfileView {
+        id: &profile.id,
+        label: profile_label(s),
+        model: &k.model,
+        model_slug: &p.model_slug,
+        server: &k.model_server,
+        version: &k.model_server_version,
+        accelerator: &k.accelerator,
+        accelerator_count: k.accelerator_count,
+        instance_type: k.instance_type.as_deref().unwrap_or("unknown"),
+        variant: k.variant.as_deref(),
+        workload: &k.workload,
+        use_case: &k.use_case,
+        lengths: lengths_text(profile),
+        repeats: profile.repeats.len(),
+        point_name: point_name(s.knee.method),
+        knee_operable: s.knee.method.is_operable(),
+        notes: profile.notes.as_deref(),
+        synthetic: profile.synthetic,
+        server_args: &profile.server_args,
+        color: p.color,
+        stat: stat.to_string(),
+        knee_method: s.knee.method.as_str(),
+        knee_reason: &s.knee.reason,
+        knee: KneeView {
+            load: load_text(knee.load),
+            out: num(Some(knee.output_tokens_per_s), 2),
+            ntpot: num(stat.of(&knee.ntpot), 2),
+            ttft: num(stat.of(&knee.ttft), 2),
+            itl: num(stat.of(&knee.itl), 2),
+            costs: cost_cells(&s.at_knee.costs),
+            cost_in_default: num(
+                s.at_knee
+                    .cost(input.pricing_model)
+                    .and_then(|c| c.cost)
+                    .map(|c| c.usd_per_million_input),
+                3,
+            ),
+        },
+        hpa: s.at_knee.hpa.as_ref().ok().map(|h| HpaView {
+            metric: h.metric,
+            threshold: format!("{:.2}", h.threshold),
+            signal: h.signal.as_str(),
+            source: h.value_source,
+            note: &h.note,
+        }),
+        hpa_reason: s.at_knee.hpa.as_ref().err().map(String::as_str),
+        points: if with_points {
+            point_rows(s, input, stat)
+        } else {
+            Vec::new()
+        },
+        has_unbounded: profile.points.iter().any(|p| p.load == Load::Unbounded),
+        load_unit: match knee.load {
+            Load::Concurrency(_) => "concurrent requests",
+            _ => "requested req/s",
+        },
+        band_target: band.map(|b| format!("{b}")).unwrap_or_default(),
+        band_target_text: band.map_or("n/a".to_string(), |b| {
+            format!("{b} ({}× the knee's NTPOT)", crate::format::BAND_FACTOR)
+        }),
+        sources: profile
+            .sources
+            .iter()
+            .map(|src| SourceView {
+                file: &src.file,
+                tool: &src.tool,
+                origin: src.origin.as_deref(),
+                license: src.license.as_deref(),
+            })
+            .collect(),
+        manifests: &p.manifests,
+        cli_command: &p.cli_command,
+    }
+}
+
+/// Every measured record of a profile with its costs, the knee's load marked.
+fn point_rows(s: &ProfileSummary, input: &SiteInput, stat: Percentile) -> Vec<PointRow> {
+    let k = &s.profile.key;
+    let knee_load = pipeline::profile_identity::load_key(&s.at_knee.point);
+    s.profile
         .records()
         .into_iter()
         .map(|pt| {
             let costs = costs_at(k, pt, input.cfg, input.prices);
             let pick = |m: PricingModel| costs.iter().find(|c| c.model == m).and_then(|c| c.cost);
-            json!({
-                "load": load_text(pt.load),
-                "achieved": num(pt.achieved_rate, 2),
-                "rps": num(pt.requests_per_s, 2),
-                "out": num(Some(pt.output_tokens_per_s), 1),
-                "in": num(pt.input_tokens_per_s, 1),
-                "ntpot": num(stat.of(&pt.ntpot), 2),
-                "ttft": num(stat.of(&pt.ttft), 2),
-                "tpot": num(stat.of(&pt.tpot), 2),
-                "itl": num(stat.of(&pt.itl), 2),
-                "e2e": num(stat.of(&pt.e2e), 1),
-                "queue": num(pt.server.queue_len_mean, 1),
-                "cost_out": num(pick(input.pricing_model).map(|c| c.usd_per_million_output), 3),
-                "cost_in": num(pick(input.pricing_model).map(|c| c.usd_per_million_input), 3),
-                "cost_out_on_demand": num(pick(PricingModel::OnDemand).map(|c| c.usd_per_million_output), 3),
-                "label": pt.label.clone().unwrap_or_default(),
-                "is_knee": s.knee.method.is_operable() && pipeline::profile_identity::load_key(pt) == knee_load,
-            })
+            PointRow {
+                load: load_text(pt.load),
+                achieved: num(pt.achieved_rate, 2),
+                rps: num(pt.requests_per_s, 2),
+                out: num(Some(pt.output_tokens_per_s), 1),
+                input: num(pt.input_tokens_per_s, 1),
+                ntpot: num(stat.of(&pt.ntpot), 2),
+                ttft: num(stat.of(&pt.ttft), 2),
+                tpot: num(stat.of(&pt.tpot), 2),
+                itl: num(stat.of(&pt.itl), 2),
+                e2e: num(stat.of(&pt.e2e), 1),
+                queue: num(pt.server.queue_len_mean, 1),
+                cost_out: num(
+                    pick(input.pricing_model).map(|c| c.usd_per_million_output),
+                    3,
+                ),
+                cost_in: num(
+                    pick(input.pricing_model).map(|c| c.usd_per_million_input),
+                    3,
+                ),
+                cost_out_on_demand: num(
+                    pick(PricingModel::OnDemand).map(|c| c.usd_per_million_output),
+                    3,
+                ),
+                label: pt.label.clone().unwrap_or_default(),
+                is_knee: s.knee.method.is_operable()
+                    && pipeline::profile_identity::load_key(pt) == knee_load,
+            }
         })
         .collect()
+}
+
+/// A model's page: its profiles, grouped by workload, each group with its charts and the
+/// cheapest profile at the knee.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct ModelView<'a> {
+    pub model: &'a str,
+    pub slug: String,
+    pub profiles: Vec<&'a ProfileView<'a>>,
+    pub workloads: Vec<WorkloadGroup<'a>>,
+    pub weights_gib: String,
+    pub parameters_billion: Option<f64>,
+    pub servers: Vec<&'a str>,
+    pub accelerators: Vec<&'a str>,
+}
+
+/// The profiles of one model that ran one workload.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct WorkloadGroup<'a> {
+    pub workload: &'a str,
+    pub use_case: &'a str,
+    pub profiles: Vec<&'a ProfileView<'a>>,
+    pub cheapest: Option<Cheapest<'a>>,
+    pub charts: BTreeMap<&'static str, String>,
+}
+
+/// The cheapest profile of a group at its knee.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct Cheapest<'a> {
+    pub id: &'a str,
+    pub label: &'a str,
+    pub cost: String,
+}
+
+/// Builds a model's view from its profiles' pages and views (in the same order).
+pub(super) fn model_view<'a>(
+    env: &Environment<'static>,
+    input: &SiteInput,
+    model: &'a str,
+    list: &[&'a ProfileSummary],
+    pages: &'a [ProfilePage<'a>],
+    views: &'a [ProfileView<'a>],
+    pct: Percentile,
+) -> Result<ModelView<'a>, SiteError> {
+    let mine: Vec<(&ProfilePage, &ProfileView)> = pages
+        .iter()
+        .zip(views)
+        .filter(|(p, _)| p.summary.profile.key.model == model)
+        .collect();
+    let mut by_workload: BTreeMap<&str, Vec<(&ProfilePage, &ProfileView)>> = BTreeMap::new();
+    for (p, v) in &mine {
+        by_workload.entry(v.workload).or_default().push((p, v));
+    }
+    let mut workloads = Vec::new();
+    for (n, (workload, group)) in by_workload.into_iter().enumerate() {
+        workloads.push(WorkloadGroup {
+            workload,
+            use_case: group[0].1.use_case,
+            profiles: group.iter().map(|(_, v)| *v).collect(),
+            cheapest: cheapest_at_knee(&group, input.pricing_model),
+            charts: model_charts(env, &group, pct, n)?,
+        });
+    }
+    let distinct = |f: fn(&'a ProfileSummary) -> &'a str| {
+        let mut v: Vec<&str> = list.iter().map(|s| f(s)).collect();
+        v.sort();
+        v.dedup();
+        v
     };
-    let band = crate::format::band_target(stat.of(&knee.ntpot));
-    json!({
-        "id": profile.id,
-        "label": profile_label(s),
-        "model": k.model,
-        "model_slug": p.model_slug,
-        "server": k.model_server,
-        "version": k.model_server_version,
-        "accelerator": k.accelerator,
-        "accelerator_count": k.accelerator_count,
-        "instance_type": k.instance_type.clone().unwrap_or_else(|| "unknown".into()),
-        "variant": k.variant,
-        "workload": k.workload,
-        "use_case": k.use_case,
-        "lengths": lengths_text(profile),
-        "repeats": profile.repeats.len(),
-        "point_name": point_name(s.knee.method),
-        "knee_operable": s.knee.method.is_operable(),
-        "notes": profile.notes,
-        "synthetic": profile.synthetic,
-        "server_args": profile.server_args,
-        "color": p.color,
-        "stat": stat.to_string(),
-        "knee_method": s.knee.method.as_str(),
-        "knee_reason": s.knee.reason,
-        "knee": {
-            "load": load_text(knee.load),
-            "out": num(Some(knee.output_tokens_per_s), 2),
-            "ntpot": num(stat.of(&knee.ntpot), 2),
-            "ttft": num(stat.of(&knee.ttft), 2),
-            "itl": num(stat.of(&knee.itl), 2),
-            "costs": cost_cells(&s.at_knee.costs),
-            "cost_in_default": num(s.at_knee.cost(input.pricing_model).and_then(|c| c.cost).map(|c| c.usd_per_million_input), 3),
-        },
-        "hpa": s.at_knee.hpa.as_ref().ok().map(|h| json!({
-            "metric": h.metric, "threshold": format!("{:.2}", h.threshold), "signal": h.signal.as_str(),
-            "source": h.value_source, "note": h.note,
-        })),
-        "hpa_reason": s.at_knee.hpa.as_ref().err(),
-        "points": points,
-        "has_unbounded": profile.points.iter().any(|p| p.load == Load::Unbounded),
-        "load_unit": match knee.load { Load::Concurrency(_) => "concurrent requests", _ => "requested req/s" },
-        "band_target": band.map(|b| format!("{b}")).unwrap_or_default(),
-        "band_target_text": band.map_or("n/a".to_string(), |b| format!("{b} ({}× the knee's NTPOT)", crate::format::BAND_FACTOR)),
-        "sources": profile.sources.iter().map(|src| json!({"file": src.file, "tool": src.tool, "origin": src.origin, "license": src.license})).collect::<Vec<_>>(),
-        "manifests": p.manifests,
-        "cli_command": p.cli_command,
+    let facts = input.models.get(model);
+    Ok(ModelView {
+        model,
+        slug: pipeline::profile::model_slug(model),
+        profiles: mine.iter().map(|(_, v)| *v).collect(),
+        workloads,
+        weights_gib: facts.map_or("unknown".to_string(), |f| format!("{}", f.weights_gib)),
+        parameters_billion: facts.map(|f| f.parameters_billion),
+        servers: distinct(|s| &s.profile.key.model_server),
+        accelerators: distinct(|s| &s.profile.key.accelerator),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pipeline::analysis::{AnalysisConfig, group_profiles, summarize};
+    use pipeline::pricing::PriceBook;
+    use std::path::Path;
+
+    fn summaries(cfg: &AnalysisConfig, prices: &PriceBook) -> Vec<ProfileSummary> {
+        let raw = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/wild");
+        let ingested = pipeline::ingest::ingest(&raw).unwrap();
+        summarize(group_profiles(&ingested.rows), cfg, prices)
+    }
+
+    #[test]
+    fn a_profile_view_carries_workload_knee_costs_and_rows() {
+        let cfg = AnalysisConfig::default();
+        let prices = PriceBook::bundled().unwrap();
+        let all = summaries(&cfg, &prices);
+        let s = all
+            .iter()
+            .find(|s| {
+                s.profile.key.model == "fixture/sglang-model"
+                    && s.profile.key.workload == "random 1024/1024"
+            })
+            .unwrap();
+        let report = pipeline::report::IngestReport::default();
+        let models = pipeline::model_facts::ModelCatalog::default();
+        let input = SiteInput {
+            summaries: &all,
+            cfg: &cfg,
+            prices: &prices,
+            report: &report,
+            models: &models,
+            data_dir: Path::new("."),
+            pricing_model: PricingModel::Spot,
+            overrides: Vec::new(),
+            previous: None,
+        };
+        let page = ProfilePage {
+            summary: s,
+            model_slug: "m".into(),
+            color: "#000",
+            manifests: Vec::new(),
+            cli_command: String::new(),
+            fingerprint: String::new(),
+            reused: false,
+        };
+        let v = profile_view(&page, &input, true);
+        assert_eq!(v.workload, "random 1024/1024");
+        assert_eq!(v.point_name, "knee");
+        assert_eq!(v.knee.load, "4.00 req/s");
+        assert_eq!(v.knee.costs.len(), 4);
+        assert!(
+            v.knee.costs.iter().all(|c| c.out == "N/A"),
+            "one H200 has no GKE machine"
+        );
+        assert_eq!(v.points.len(), 5);
+        assert_eq!(v.points.iter().filter(|p| p.is_knee).count(), 1);
+        assert!(v.label.ends_with("· random 1024/1024"), "{}", v.label);
+        let json = serde_json::to_value(&v).unwrap();
+        assert!(
+            json["knee"]["costs"][0].get("in").is_some(),
+            "templates read `in`"
+        );
+        assert!(profile_view(&page, &input, false).points.is_empty());
+    }
+
+    #[test]
+    fn manifest_links_round_trip_through_the_reuse_record() {
+        let link = ManifestLink {
+            file: None,
+            title: "Base manifest".into(),
+            description: "d".into(),
+            reason: Some("no image".into()),
+        };
+        let text = serde_json::to_string(&link).unwrap();
+        assert_eq!(serde_json::from_str::<ManifestLink>(&text).unwrap(), link);
+    }
 }
