@@ -16,6 +16,7 @@ pub use views::ManifestLink;
 
 use crate::charts::PALETTE;
 use crate::{GENERATOR, templates};
+use minijinja::Environment;
 use pipeline::analysis::{AnalysisConfig, ProfileSummary};
 use pipeline::model_facts::ModelCatalog;
 use pipeline::pricing::{PriceBook, PriceIssue, PricingModel};
@@ -74,29 +75,60 @@ pub struct SiteStats {
     pub reused_profiles: usize,
 }
 
+/// What every page render needs: the templates, the writer, the input, and the site-wide
+/// template values.
+struct Render<'a> {
+    env: Environment<'static>,
+    w: SiteWriter,
+    input: &'a SiteInput<'a>,
+    site: Value,
+    pricing_models: Vec<Value>,
+}
+
+impl<'a> Render<'a> {
+    fn new(input: &'a SiteInput<'a>, out: &Path) -> Result<Self, SiteError> {
+        let site = json!({
+            "generator": GENERATOR,
+            "snapshot": input.report.snapshot,
+            "percentile": input.cfg.percentile.to_string(),
+            "ratio": input.cfg.output_input_cost_ratio,
+            "pricing_model": input.pricing_model.as_str(),
+            "price_sources": input.prices.sources.iter().map(|s| json!({"name": s.name, "as_of": s.as_of})).collect::<Vec<_>>(),
+        });
+        Ok(Self {
+            env: templates::environment()?,
+            w: SiteWriter::new(out),
+            input,
+            site,
+            pricing_models: PricingModel::ALL
+                .iter()
+                .map(|m| json!({"id": m.as_str()}))
+                .collect(),
+        })
+    }
+
+    /// Renders `template` with the site-wide values plus `ctx` and writes it to `path`.
+    fn page(&self, template: &str, path: &str, ctx: minijinja::Value) -> Result<(), SiteError> {
+        let root = "../".repeat(path.matches('/').count());
+        let base = minijinja::context! {
+            root => root, site => templates::val(&self.site),
+            pricing_models => templates::val(&self.pricing_models),
+        };
+        let html = self
+            .env
+            .get_template(template)?
+            .render(minijinja::context! { ..ctx, ..base })?;
+        self.w.write(path, html.as_bytes())
+    }
+}
+
 /// Builds the whole site into `out` (which must be empty or new).
 pub fn build_site(
     input: &SiteInput,
     out: &Path,
     progress: &dyn Progress,
 ) -> Result<SiteOutcome, SiteError> {
-    let env = templates::environment()?;
-    let w = SiteWriter::new(out);
-    let pct = input.cfg.percentile;
-    let ratio = input.cfg.output_input_cost_ratio;
-    let site = json!({
-        "generator": GENERATOR,
-        "snapshot": input.report.snapshot,
-        "percentile": pct.to_string(),
-        "ratio": ratio,
-        "pricing_model": input.pricing_model.as_str(),
-        "price_sources": input.prices.sources.iter().map(|s| json!({"name": s.name, "as_of": s.as_of})).collect::<Vec<_>>(),
-    });
-    let pricing_models: Vec<Value> = PricingModel::ALL
-        .iter()
-        .map(|m| json!({"id": m.as_str()}))
-        .collect();
-
+    let r = Render::new(input, out)?;
     let mut by_model: BTreeMap<&str, Vec<&ProfileSummary>> = BTreeMap::new();
     for s in input.summaries {
         by_model
@@ -104,6 +136,47 @@ pub fn build_site(
             .or_default()
             .push(s);
     }
+    let pages = render_profiles(&r, &by_model, progress)?;
+    let views: Vec<ProfileView> = pages
+        .par_iter()
+        .map(|p| profile_view(p, input, false))
+        .collect();
+    let mut models = Vec::new();
+    for (model, list) in &by_model {
+        let m = model_view(
+            &r.env,
+            input,
+            model,
+            list,
+            &pages,
+            &views,
+            input.cfg.percentile,
+        )?;
+        r.page(
+            "site/model.html.j2",
+            &format!("models/{}.html", m.slug),
+            minijinja::context! { m => templates::val(&m) },
+        )?;
+        models.push(m);
+    }
+    render_catalog_pages(&r, &pages, &views, &models)?;
+    r.w.write("assets/style.css", templates::STYLE_CSS.as_bytes())?;
+    r.w.write("assets/app.js", templates::APP_JS.as_bytes())?;
+    write_data(&r.w, input)?;
+    write_api(&r.w, input, &pages, &models)?;
+    let reused = pages.iter().filter(|p| p.reused).count();
+    Ok(SiteOutcome {
+        stats: r.w.stats(reused),
+        records: records_of(&pages),
+    })
+}
+
+/// Every profile's page, manifests and JSON, in parallel, sorted by profile id.
+fn render_profiles<'a>(
+    r: &Render,
+    by_model: &BTreeMap<&str, Vec<&'a ProfileSummary>>,
+    progress: &dyn Progress,
+) -> Result<Vec<ProfilePage<'a>>, SiteError> {
     let tasks: Vec<(&ProfileSummary, String, &'static str)> = by_model
         .iter()
         .flat_map(|(model, list)| {
@@ -117,7 +190,7 @@ pub fn build_site(
     let built: Result<Vec<ProfilePage>, SiteError> = tasks
         .into_par_iter()
         .map(|(s, slug, color)| {
-            let page = build_profile(&env, &w, input, s, slug, color, &site, &pricing_models);
+            let page = build_profile(r, s, slug, color);
             progress.advance(1);
             page
         })
@@ -125,89 +198,83 @@ pub fn build_site(
     progress.finish();
     let mut pages = built?;
     pages.sort_by(|a, b| a.summary.profile.id.cmp(&b.summary.profile.id));
-    let reused = pages.iter().filter(|p| p.reused).count();
+    Ok(pages)
+}
 
-    let view = |p| profile_view(p, input, false);
-    let views: Vec<ProfileView> = pages.par_iter().map(view).collect();
-
-    // Model pages.
-    let mut model_rows = Vec::new();
-    for (model, list) in &by_model {
-        let m = model_view(&env, input, model, list, &pages, &views, pct)?;
-        let html = env
-            .get_template("site/model.html.j2")?
-            .render(minijinja::context! {
-                root => "../", site => templates::val(&site), m => templates::val(&m),
-                pricing_models => templates::val(&pricing_models),
-            })?;
-        w.write(&format!("models/{}.html", m.slug), html.as_bytes())?;
-        model_rows.push(m);
-    }
-
-    // Index, models, methodology, ingest report, downloads.
+/// The index, models list, methodology, ingest report and downloads pages.
+fn render_catalog_pages(
+    r: &Render,
+    pages: &[ProfilePage],
+    views: &[ProfileView],
+    models: &[ModelView],
+) -> Result<(), SiteError> {
+    let input = r.input;
     let distinct = |f: fn(&ProfileSummary) -> String| {
         let mut v: Vec<String> = input.summaries.iter().map(f).collect();
         v.sort();
         v.dedup();
         v
     };
-    let html = env
-        .get_template("site/index.html.j2")?
-        .render(minijinja::context! {
-            root => "", site => templates::val(&site), profiles => templates::val(&views),
-            model_count => by_model.len(), pricing_models => templates::val(&pricing_models),
+    r.page(
+        "site/index.html.j2",
+        "index.html",
+        minijinja::context! {
+            profiles => templates::val(views), model_count => models.len(),
             synthetic_count => input.summaries.iter().filter(|s| s.profile.synthetic).count(),
             filter_models => distinct(|s| s.profile.key.model.clone()),
             filter_servers => distinct(|s| s.profile.key.model_server.clone()),
             filter_accelerators => distinct(|s| s.profile.key.accelerator.clone()),
             filter_workloads => distinct(|s| s.profile.key.workload.clone()),
-        })?;
-    w.write("index.html", html.as_bytes())?;
-    let html = env
-        .get_template("site/models.html.j2")?
-        .render(minijinja::context! {
-            root => "", site => templates::val(&site), models => templates::val(&model_rows),
-        })?;
-    w.write("models.html", html.as_bytes())?;
-    let method = json!({
-        "tail_ratio": format!("{:.0}%", pipeline::analysis::knee::MAX_TAIL_SLOPE_RATIO * 100.0),
-        "peak_share": format!("{:.0}%", pipeline::analysis::knee::MIN_PEAK_FRACTION * 100.0),
-        "achieved_ratio": format!("{:.0}%", pipeline::analysis::knee::MIN_ACHIEVED_RATIO * 100.0),
-        "latency_growth": pipeline::analysis::knee::MAX_LATENCY_GROWTH,
-        "queue_growth": pipeline::analysis::knee::MIN_QUEUE_GROWTH,
+        },
+    )?;
+    r.page(
+        "site/models.html.j2",
+        "models.html",
+        minijinja::context! { models => templates::val(models) },
+    )?;
+    r.page(
+        "site/methodology.html.j2",
+        "methodology.html",
+        minijinja::context! {
+            method => templates::val(method_facts()), overrides => templates::val(&input.overrides),
+            price_sources => templates::val(&input.prices.sources),
+        },
+    )?;
+    let issues: &[PriceIssue] = &input.prices.issues;
+    r.page(
+        "site/ingest-report.html.j2",
+        "ingest-report.html",
+        minijinja::context! {
+            report => templates::val(input.report), price_issues => templates::val(issues),
+            disagreements => templates::val(&input.prices.disagreements),
+        },
+    )?;
+    r.page(
+        "site/downloads.html.j2",
+        "downloads.html",
+        minijinja::context! { first_profile => pages.first().map(|p| p.summary.profile.id.clone()) },
+    )
+}
+
+/// The constants the methodology page states, from the code that applies them.
+fn method_facts() -> Value {
+    use pipeline::analysis::knee;
+    json!({
+        "tail_ratio": format!("{:.0}%", knee::MAX_TAIL_SLOPE_RATIO * 100.0),
+        "peak_share": format!("{:.0}%", knee::MIN_PEAK_FRACTION * 100.0),
+        "achieved_ratio": format!("{:.0}%", knee::MIN_ACHIEVED_RATIO * 100.0),
+        "latency_growth": knee::MAX_LATENCY_GROWTH,
+        "queue_growth": knee::MIN_QUEUE_GROWTH,
         "measured_tolerance": pipeline::profile_identity::MEASURED_LENGTH_TOLERANCE,
         "output_tolerance": pipeline::profile_identity::MEASURED_OUTPUT_TOLERANCE,
         "use_case_tolerance": pipeline::workload::LENGTH_TOLERANCE,
         "use_cases": pipeline::workload::USE_CASES.iter().map(|u| json!({"name": u.name, "input": u.input_tokens, "output": u.output_tokens})).collect::<Vec<_>>(),
-    });
-    let html = env
-        .get_template("site/methodology.html.j2")?
-        .render(minijinja::context! {
-            root => "", site => templates::val(&site), method => templates::val(&method),
-            overrides => templates::val(&input.overrides),
-            price_sources => templates::val(&input.prices.sources),
-        })?;
-    w.write("methodology.html", html.as_bytes())?;
-    let issues: &[PriceIssue] = &input.prices.issues;
-    let html = env
-        .get_template("site/ingest-report.html.j2")?
-        .render(minijinja::context! {
-            root => "", site => templates::val(&site), report => templates::val(input.report),
-            price_issues => templates::val(issues),
-            disagreements => templates::val(&input.prices.disagreements),
-        })?;
-    w.write("ingest-report.html", html.as_bytes())?;
-    let html = env.get_template("site/downloads.html.j2")?.render(minijinja::context! {
-        root => "", site => templates::val(&site), first_profile => pages.first().map(|p| p.summary.profile.id.clone()),
-    })?;
-    w.write("downloads.html", html.as_bytes())?;
+    })
+}
 
-    // Assets and data.
-    w.write("assets/style.css", templates::STYLE_CSS.as_bytes())?;
-    w.write("assets/app.js", templates::APP_JS.as_bytes())?;
-    write_data(&w, input)?;
-    write_api(&w, input, &pages, &model_rows)?;
-    let records = pages
+/// What to keep of each profile for the next refresh.
+fn records_of(pages: &[ProfilePage]) -> BTreeMap<String, ProfileRecord> {
+    pages
         .iter()
         .map(|p| {
             let record = ProfileRecord {
@@ -217,9 +284,5 @@ pub fn build_site(
             };
             (p.summary.profile.id.clone(), record)
         })
-        .collect();
-    Ok(SiteOutcome {
-        stats: w.stats(reused),
-        records,
-    })
+        .collect()
 }

@@ -10,23 +10,19 @@ use pipeline::analysis::percentile::Percentile;
 use pipeline::analysis::{Evaluation, ProfileSummary};
 use pipeline::point::{Latency, Load, MeasuredPoint};
 use pipeline::pricing::PricingModel;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::BTreeMap;
 
 use super::*;
 
 /// Renders (or reuses) one profile's page, manifests and benchmark JSON.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn build_profile<'a>(
-    env: &Environment<'static>,
-    w: &SiteWriter,
-    input: &SiteInput,
+    r: &Render,
     s: &'a ProfileSummary,
     model_slug: String,
     color: &'static str,
-    site: &Value,
-    pricing_models: &[Value],
 ) -> Result<ProfilePage<'a>, SiteError> {
+    let (env, w, input) = (&r.env, &r.w, r.input);
     let fp = fingerprint(input, s);
     let id = &s.profile.id;
     if let Some(prev) = input.previous
@@ -61,15 +57,17 @@ pub(super) fn build_profile<'a>(
     };
     let view = profile_view(&page, input, true);
     let charts = profile_charts(env, s, input.cfg.percentile)?;
-    let mut own_site = site.clone();
+    // The page names the profile's own data snapshot, so it changes exactly when its inputs do.
+    let mut own_site = r.site.clone();
     own_site["snapshot"] = json!(s.profile.data_hash());
-    let html = env
-        .get_template("site/profile.html.j2")?
-        .render(minijinja::context! {
-            root => "../", site => templates::val(&own_site), p => templates::val(&view),
-            charts => templates::val(&charts), pricing_models => templates::val(pricing_models),
-        })?;
-    w.write(&format!("profiles/{id}.html"), html.as_bytes())?;
+    r.page(
+        "site/profile.html.j2",
+        &format!("profiles/{id}.html"),
+        minijinja::context! {
+            site => templates::val(&own_site), p => templates::val(&view),
+            charts => templates::val(&charts),
+        },
+    )?;
     write_benchmarks_json(w, input, s)?;
     Ok(page)
 }
