@@ -50,6 +50,17 @@ impl Catalog {
         })
     }
 
+    /// A profile evaluated at its knee (or the stand-in point its knee method names).
+    pub fn at_knee(&self, profile: &Profile, knee: &Knee) -> pipeline::analysis::Evaluation {
+        pipeline::analysis::evaluate(
+            profile,
+            profile.points[knee.index].clone(),
+            false,
+            &self.cfg,
+            &self.prices,
+        )
+    }
+
     /// Distinct values of one profile field, sorted.
     pub fn values(&self, field: impl Fn(&Profile) -> Option<String>) -> Vec<String> {
         self.profiles

@@ -7,7 +7,7 @@ use crate::settings::{targets, usage};
 use anyhow::{Context, Result};
 use pipeline::analysis::knee::Knee;
 use pipeline::analysis::operating_point::Targets;
-use pipeline::analysis::{Evaluation, Profile, evaluate, evaluate_targets};
+use pipeline::analysis::{Evaluation, Profile, evaluate_targets};
 use pipeline::pricing::PricingModel;
 use site_gen::manifests::{BucketUri, ManifestRequest, Platform, create_command, render};
 
@@ -53,13 +53,7 @@ fn evaluate_choice<'a>(
             meets_targets: true,
         };
     }
-    let evaluation = evaluate(
-        profile,
-        profile.points[knee.index].clone(),
-        false,
-        &cat.cfg,
-        &cat.prices,
-    );
+    let evaluation = cat.at_knee(profile, knee);
     Choice {
         profile,
         evaluation,

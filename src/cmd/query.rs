@@ -134,8 +134,7 @@ pub fn at_points<'a>(
         .filter(|(p, _)| filter(p))
         .filter_map(|(profile, knee)| {
             if targets.is_empty() {
-                let point = profile.points[knee.index].clone();
-                let evaluation = evaluate(profile, point, false, &cat.cfg, &cat.prices);
+                let evaluation = cat.at_knee(profile, knee);
                 Some(ProfileAtPoint {
                     profile,
                     knee,
@@ -395,13 +394,7 @@ pub fn benchmarks(args: &BenchmarksListArgs) -> Result<String> {
                 k.workload.clone(),
             ]);
         }
-        let at_knee = evaluate(
-            profile,
-            profile.points[knee.index].clone(),
-            false,
-            &cat.cfg,
-            &cat.prices,
-        );
+        let at_knee = cat.at_knee(profile, knee);
         let entry =
             site_gen::api::all_points_json(profile, knee, &at_knee, &cat.cfg, &cat.prices, pm);
         structured.push(entry);

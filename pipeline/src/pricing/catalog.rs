@@ -391,21 +391,9 @@ pub(super) fn parse_catalog_csv(
     path: &Path,
     text: &str,
 ) -> Result<Vec<ComponentRow>, PipelineError> {
-    let err = |reason: String| PipelineError::Table {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| err(format!("CSV header: {e}")))?
-        .clone();
-    let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim() == name)
-            .ok_or_else(|| err(format!("missing column `{name}`")))
-    };
+    let err = |reason: String| super::csv_table::table_error(path, reason);
+    let (mut reader, headers) = super::csv_table::open(path, text)?;
+    let col = |name: &str| super::csv_table::column(&headers, name, path);
     let (it, an, ac, region, zone, price, spot) = (
         col("InstanceType")?,
         col("AcceleratorName")?,

@@ -6,6 +6,7 @@
 pub mod bundled;
 mod catalog;
 mod checks;
+mod csv_table;
 mod machine_parts;
 pub mod overrides;
 pub mod sources;

@@ -37,21 +37,9 @@ const COLUMNS: [(PricingModel, &str); 4] = [
 /// Reads the CSV (`instance_type,region,…,on_demand_usd_per_hour,spot_usd_per_hour,
 /// cud_1y_usd_per_hour,cud_3y_usd_per_hour`).
 pub(super) fn parse(path: &Path, text: &str) -> Result<Vec<WholeMachineRow>, PipelineError> {
-    let err = |reason: String| PipelineError::Table {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| err(format!("CSV header: {e}")))?
-        .clone();
-    let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim() == name)
-            .ok_or_else(|| err(format!("missing column `{name}`")))
-    };
+    let err = |reason: String| super::csv_table::table_error(path, reason);
+    let (mut reader, headers) = super::csv_table::open(path, text)?;
+    let col = |name: &str| super::csv_table::column(&headers, name, path);
     let (it, region) = (col("instance_type")?, col("region")?);
     let price_cols: Vec<(PricingModel, usize)> = COLUMNS
         .iter()
