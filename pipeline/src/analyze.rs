@@ -45,7 +45,7 @@ pub fn analyze(
     let json = serde_json::to_string_pretty(&serde_json::json!({
         "sources": prices.sources,
         "rejected_prices": prices.issues,
-        "disagreements": prices.disagreements,
+        "disagreements": prices.disagreements(),
     }))
     .map_err(|e| PipelineError::Table {
         path: report_path.clone(),

@@ -153,8 +153,9 @@ impl MeasuredPoint {
             })
     }
 
-    /// Completed requests per second as the knee rule reads "achieved": the rate the tool
-    /// sent where it reports one, else completions over the measured duration.
+    /// The achieved request rate tables show as QPS: the rate the tool sent where it reports
+    /// one, else its completions per second, else completions over the duration. (The knee
+    /// rule's stricter figure, which discounts the drain, is `analysis::knee::achieved_rate`.)
     pub fn achieved_request_rate(&self) -> Option<f64> {
         self.achieved_rate.or(self.requests_per_s).or_else(|| {
             match (self.completed, self.duration_s) {

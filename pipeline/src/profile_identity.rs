@@ -206,7 +206,6 @@ fn use_case_of(rows: &[BenchmarkRow], members: &[usize]) -> String {
         return "unknown".into();
     };
     let hint = &rows[first].point.workload;
-    let stated = hint.input_len.zip(hint.output_len);
     let measured = || {
         let ins: Vec<f64> = members
             .iter()
@@ -222,7 +221,7 @@ fn use_case_of(rows: &[BenchmarkRow], members: &[usize]) -> String {
         let m = measured();
         Some((i.or(m.map(|m| m.0))?, o.or(m.map(|m| m.1))?))
     };
-    let lengths = stated.or_else(|| with_measured((hint.input_len, hint.output_len)));
+    let lengths = with_measured((hint.input_len, hint.output_len));
     use_case_name(hint.dataset.as_deref(), lengths)
 }
 

@@ -66,21 +66,12 @@ pub struct PointContext<'a> {
 /// The Quickstart's `WorkloadSpec`: average lengths (requested where the tool states them, else
 /// the measured means, rounded) and the use case.
 fn workload_spec(profile: &Profile) -> Value {
-    let median = |f: fn(&pipeline::point::MeasuredPoint) -> Option<f64>| {
-        let mut v: Vec<f64> = profile.points.iter().filter_map(f).collect();
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied()
-    };
-    let hint = profile
-        .points
-        .first()
-        .map(|p| p.workload.clone())
-        .unwrap_or_default();
-    let input = hint.input_len.or_else(|| median(|p| p.mean_input_tokens));
-    let output = hint.output_len.or_else(|| median(|p| p.mean_output_tokens));
+    let (asked_in, asked_out) = profile.requested_lengths();
+    let (measured_in, measured_out) = profile.measured_lengths();
+    let rounded = |v: Option<f64>| v.map(|v| v.round() as i64);
     json!({
-        "averageInputLength": input.map(|v| v.round() as i64),
-        "averageOutputLength": output.map(|v| v.round() as i64),
+        "averageInputLength": rounded(asked_in.or(measured_in)),
+        "averageOutputLength": rounded(asked_out.or(measured_out)),
         "useCase": profile.key.use_case,
     })
 }

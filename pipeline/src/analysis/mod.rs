@@ -115,6 +115,27 @@ impl Profile {
         out
     }
 
+    /// The median over the curve's points of the measured mean prompt and output lengths (the
+    /// upper middle value for an even count), each `None` when no point reports it.
+    pub fn measured_lengths(&self) -> (Option<f64>, Option<f64>) {
+        let median = |f: fn(&MeasuredPoint) -> Option<f64>| {
+            let mut v: Vec<f64> = self.points.iter().filter_map(f).collect();
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied()
+        };
+        (
+            median(|p| p.mean_input_tokens),
+            median(|p| p.mean_output_tokens),
+        )
+    }
+
+    /// The lengths the tool was asked for (the curve's workload hint), each `None` when unstated.
+    pub fn requested_lengths(&self) -> (Option<f64>, Option<f64>) {
+        self.points.first().map_or((None, None), |p| {
+            (p.workload.input_len, p.workload.output_len)
+        })
+    }
+
     /// The run directories this profile's points came from.
     pub fn run_ids(&self) -> Vec<String> {
         let mut runs: Vec<String> = self.sources.iter().map(|s| s.run.clone()).collect();

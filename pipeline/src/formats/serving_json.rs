@@ -13,12 +13,11 @@ use std::collections::BTreeMap;
 pub fn workload(obj: &Obj) -> Result<WorkloadHint, FormatError> {
     let dataset = obj.text("dataset_name")?.and_then(dataset_name);
     let sharegpt = dataset.as_deref() == Some("sharegpt");
-    let lengths_apply = !sharegpt;
     let mut hint = WorkloadHint {
         dataset,
         ..Default::default()
     };
-    if lengths_apply {
+    if !sharegpt {
         hint.input_len = first_num(obj, &["random_input_len", "input_len"])?;
         hint.output_len = first_num(obj, &["random_output_len", "output_len"])?;
         if hint.input_len.is_some() || hint.output_len.is_some() {

@@ -33,7 +33,6 @@ pub struct PriceBook {
     whole: BTreeMap<(String, String), WholeMachineRow>,
     /// The sources loaded, in priority order (a user's file first).
     pub sources: Vec<PriceSource>,
-    pub disagreements: Vec<PriceDisagreement>,
     /// Whole-machine prices from a user's simple-format file; they win over every catalog.
     direct: BTreeMap<(String, String, PricingModel), Quote>,
     /// A user's $/accelerator-hour by (accelerator id, pricing model or every model).
@@ -75,13 +74,13 @@ impl PriceBook {
             overrides::apply(&file.path, &file.text, &mut book.rows, &mut book.whole)?;
         }
         book.collect_issues();
-        book.disagreements = book.find_disagreements();
         Ok(book)
     }
 
     /// Every (machine, region, pricing model) both catalogs price, where they differ by more
-    /// than [`DISAGREEMENT_RATIO`].
-    fn find_disagreements(&self) -> Vec<PriceDisagreement> {
+    /// than [`DISAGREEMENT_RATIO`]. Worked out when a report asks, not on every load: queries
+    /// never need it, and a user's file applied later changes the component prices.
+    pub fn disagreements(&self) -> Vec<PriceDisagreement> {
         let mut out = Vec::new();
         for row in self.whole.values() {
             for model in PricingModel::ALL {
@@ -182,6 +181,9 @@ impl PriceBook {
         count: u32,
         model: PricingModel,
     ) -> Option<Quote> {
+        if self.per_accelerator.is_empty() {
+            return None;
+        }
         let (usd, file) = self
             .per_accelerator
             .get(&(accelerator.to_string(), Some(model)))
@@ -528,8 +530,8 @@ mod tests {
     #[test]
     fn disagreements_of_more_than_a_quarter_are_listed() {
         let b = book();
-        let d = b
-            .disagreements
+        let all = b.disagreements();
+        let d = all
             .iter()
             .find(|d| {
                 d.instance_type == "a3-highgpu-1g"
@@ -540,13 +542,9 @@ mod tests {
         assert_eq!(d.used_usd_per_hour, 6.3261926);
         assert!((d.other_usd_per_hour - (0.36117 + 2.9926)).abs() < 1e-9);
         // a2-highgpu-1g on-demand agrees (3.673385 vs 3.67339): not listed.
-        assert!(
-            !b.disagreements
-                .iter()
-                .any(|d| d.instance_type == "a2-highgpu-1g"
-                    && d.region == "us-central1"
-                    && d.pricing_model == "on-demand")
-        );
+        assert!(!all.iter().any(|d| d.instance_type == "a2-highgpu-1g"
+            && d.region == "us-central1"
+            && d.pricing_model == "on-demand"));
     }
 
     #[test]

@@ -246,7 +246,7 @@ fn render_catalog_pages(
         "ingest-report.html",
         minijinja::context! {
             report => templates::val(input.report), price_issues => templates::val(issues),
-            disagreements => templates::val(&input.prices.disagreements),
+            disagreements => templates::val(input.prices.disagreements()),
         },
     )?;
     r.page(

@@ -4,7 +4,7 @@
 use pipeline::analysis::knee::KneeMethod;
 use pipeline::analysis::percentile::Percentile;
 use pipeline::analysis::{PriceAt, Profile, ProfileSummary, costs_at};
-use pipeline::point::{Load, MeasuredPoint};
+use pipeline::point::Load;
 use pipeline::pricing::PricingModel;
 use serde::{Deserialize, Serialize};
 
@@ -185,32 +185,18 @@ pub(super) struct ProfilePage<'a> {
 /// Requested and measured prompt/output lengths of a profile, e.g. "requested 1024/128
 /// tokens, measured 1019/127".
 pub(super) fn lengths_text(profile: &Profile) -> String {
-    let median = |f: fn(&MeasuredPoint) -> Option<f64>| {
-        let mut v: Vec<f64> = profile.points.iter().filter_map(f).collect();
-        v.sort_by(f64::total_cmp);
-        v.get(v.len() / 2).copied()
-    };
-    let hint = profile.points.first().map(|p| &p.workload);
-    let pair = |a: Option<f64>, b: Option<f64>| {
-        format!(
-            "{}/{}",
-            a.map_or("?".to_string(), |x| format!("{x:.0}")),
-            b.map_or("?".to_string(), |x| format!("{x:.0}"))
-        )
+    let pair = |(a, b): (Option<f64>, Option<f64>)| {
+        let tokens = |x: Option<f64>| x.map_or("?".to_string(), |x| format!("{x:.0}"));
+        format!("{}/{}", tokens(a), tokens(b))
     };
     let mut parts = Vec::new();
-    if let Some(h) = hint.filter(|h| h.input_len.is_some() || h.output_len.is_some()) {
-        parts.push(format!(
-            "requested {} tokens",
-            pair(h.input_len, h.output_len)
-        ));
+    let requested = profile.requested_lengths();
+    if requested != (None, None) {
+        parts.push(format!("requested {} tokens", pair(requested)));
     }
-    let (mi, mo) = (
-        median(|p| p.mean_input_tokens),
-        median(|p| p.mean_output_tokens),
-    );
-    if mi.is_some() || mo.is_some() {
-        parts.push(format!("measured mean {} tokens", pair(mi, mo)));
+    let measured = profile.measured_lengths();
+    if measured != (None, None) {
+        parts.push(format!("measured mean {} tokens", pair(measured)));
     }
     if parts.is_empty() {
         "not reported".into()
