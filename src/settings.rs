@@ -69,3 +69,9 @@ pub fn targets(t: &TargetArgs) -> Result<Targets> {
         itl_ms: t.target_itl_milliseconds,
     })
 }
+
+/// An `--accelerator-type` value as the catalog spells it (`H100` → `nvidia-h100-80gb`); a
+/// value that normalizes to nothing is kept, so the error names what was typed.
+pub fn accelerator_flag(raw: &str) -> String {
+    pipeline::machines::normalize_accelerator(raw).unwrap_or_else(|| raw.to_string())
+}

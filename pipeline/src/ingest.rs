@@ -393,11 +393,11 @@ fn rows_for_file(
     meta: &RunMeta,
     points: Vec<MeasuredPoint>,
 ) -> Result<Vec<BenchmarkRow>, String> {
+    let within_run = path_text(file.strip_prefix(run_dir).unwrap_or(file));
     points
         .into_iter()
         .map(|mut point| {
-            let within_run = file.strip_prefix(run_dir).unwrap_or(file);
-            let profile = meta.resolve(&point, &path_text(within_run))?;
+            let profile = meta.resolve(&point, &within_run)?;
             point.workload = profile.workload;
             let mut key = profile.key;
             key.use_case = profile.use_case.unwrap_or_default();

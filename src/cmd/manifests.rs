@@ -3,7 +3,7 @@
 
 use crate::catalog::{Catalog, check_known};
 use crate::cli::{ManifestOutput, ManifestsCreateArgs, PlatformArg};
-use crate::settings::{targets, usage};
+use crate::settings::{accelerator_flag, targets, usage};
 use anyhow::{Context, Result};
 use pipeline::analysis::knee::Knee;
 use pipeline::analysis::operating_point::Targets;
@@ -78,8 +78,7 @@ pub fn create(args: &ManifestsCreateArgs) -> Result<()> {
         &cat.values(|p| m(p).then(|| p.key.model_server.clone())),
     )?;
     let ms = |p: &Profile| m(p) && p.key.model_server == args.model_server;
-    let accelerator = pipeline::machines::normalize_accelerator(&args.accelerator_type)
-        .unwrap_or_else(|| args.accelerator_type.clone());
+    let accelerator = accelerator_flag(&args.accelerator_type);
     check_known(
         "--accelerator-type",
         &accelerator,

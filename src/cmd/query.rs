@@ -4,7 +4,7 @@
 use crate::catalog::{Catalog, check_known};
 use crate::cli::{BenchmarksListArgs, Format, ListArgs, ProfilesListArgs};
 use crate::output;
-use crate::settings::targets;
+use crate::settings::{accelerator_flag, targets};
 use anyhow::Result;
 use pipeline::analysis::knee::{Knee, KneeMethod};
 use pipeline::analysis::operating_point::Targets;
@@ -183,10 +183,7 @@ const PROFILE_HEADER: [&str; 15] = [
 pub fn profiles(args: &ProfilesListArgs) -> Result<String> {
     let cat = Catalog::load(&args.list.catalog)?;
     let pm: PricingModel = args.pricing_model.into();
-    let accelerator = args
-        .accelerator_type
-        .as_deref()
-        .map(|a| pipeline::machines::normalize_accelerator(a).unwrap_or_else(|| a.to_string()));
+    let accelerator = args.accelerator_type.as_deref().map(accelerator_flag);
     let use_case = args.use_case.as_deref().map(|u| {
         cat.values(|p| Some(p.key.use_case.clone()))
             .into_iter()

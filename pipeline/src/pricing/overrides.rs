@@ -33,10 +33,7 @@ pub fn read_from(location: &CatalogLocation) -> Result<Vec<OverrideRow>, Pipelin
 
 /// Checks the override table's text; errors name `path`.
 pub fn parse(path: &Path, text: &str) -> Result<Vec<OverrideRow>, PipelineError> {
-    let err = |reason: String| PipelineError::Table {
-        path: path.to_path_buf(),
-        reason,
-    };
+    let err = |reason: String| super::csv_table::table_error(path, reason);
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {

@@ -49,10 +49,7 @@ pub(super) fn read_per_accelerator(
     path: &Path,
     text: &str,
 ) -> Result<(PerAccelerator, Vec<PriceIssue>), PipelineError> {
-    let err = |reason: String| PipelineError::Table {
-        path: path.to_path_buf(),
-        reason,
-    };
+    let err = |reason: String| super::csv_table::table_error(path, reason);
     let with_model = header_of(text).get(2).is_some_and(|h| h == "pricing_model");
     let mut entries = PerAccelerator::new();
     let mut issues = Vec::new();
@@ -99,10 +96,7 @@ pub(super) fn read_simple(
     path: &Path,
     text: &str,
 ) -> Result<(Entries, Vec<PriceIssue>), PipelineError> {
-    let err = |reason: String| PipelineError::Table {
-        path: path.to_path_buf(),
-        reason,
-    };
+    let err = |reason: String| super::csv_table::table_error(path, reason);
     let source = format!("user prices {}", path.display());
     let mut raw: BTreeMap<(String, String, PricingModel), f64> = BTreeMap::new();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
