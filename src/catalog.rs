@@ -4,16 +4,15 @@
 use crate::cli::CatalogArgs;
 use crate::settings::{analysis_config, price_sources, usage};
 use anyhow::{Context, Result};
-use pipeline::analysis::knee::{Knee, find_knee};
-use pipeline::analysis::{AnalysisConfig, Profile, group_profiles};
+use pipeline::analysis::{AnalysisConfig, Profile, ProfileSummary, group_profiles, summarize};
 use pipeline::model_facts::ModelCatalog;
 use pipeline::pricing::PriceBook;
 use pipeline::storage::BENCHMARKS_FILE;
 use std::collections::BTreeSet;
 
 pub struct Catalog {
-    /// Profiles with their knees, ordered by profile id.
-    pub profiles: Vec<(Profile, Knee)>,
+    /// Profiles summarized at their knees, ordered by profile id.
+    pub profiles: Vec<ProfileSummary>,
     pub prices: PriceBook,
     pub cfg: AnalysisConfig,
     pub models: ModelCatalog,
@@ -33,13 +32,10 @@ impl Catalog {
             crate::refresh::build_catalog(&args.raw, &args.out, &args.analysis)?;
         }
         let rows = pipeline::schema::read_benchmarks(&table).context("cannot read the catalog")?;
-        let profiles = group_profiles(&rows)
-            .into_iter()
-            .filter_map(|p| find_knee(&p.points, cfg.percentile).map(|k| (p, k)))
-            .collect();
         let prices = price_sources(&args.analysis)
             .load()
             .context("cannot load prices")?;
+        let profiles = summarize(group_profiles(&rows), &cfg, &prices);
         let models = ModelCatalog::load_or_bundled(args.models_file.as_deref())
             .context("cannot read model facts")?;
         Ok(Self {
@@ -50,22 +46,11 @@ impl Catalog {
         })
     }
 
-    /// A profile evaluated at its knee (or the stand-in point its knee method names).
-    pub fn at_knee(&self, profile: &Profile, knee: &Knee) -> pipeline::analysis::Evaluation {
-        pipeline::analysis::evaluate(
-            profile,
-            profile.points[knee.index].clone(),
-            false,
-            &self.cfg,
-            &self.prices,
-        )
-    }
-
     /// Distinct values of one profile field, sorted.
     pub fn values(&self, field: impl Fn(&Profile) -> Option<String>) -> Vec<String> {
         self.profiles
             .iter()
-            .filter_map(|(p, _)| field(p))
+            .filter_map(|s| field(&s.profile))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect()

@@ -260,6 +260,30 @@ fn repeats_of_one_load_are_averaged_and_all_listed() {
         ],
     ));
     assert_eq!(csv.lines().count(), 1 + 3, "every record listed: {csv}");
+    let records = stdout(&infercat(
+        dir.path(),
+        &[
+            "benchmarks",
+            "list",
+            "--model=m/x",
+            "--model-server=vllm",
+            "--format=json",
+            "--out",
+            "out",
+        ],
+    ));
+    let records: Value = serde_json::from_str(&records).unwrap();
+    let outputs: Vec<f64> = records[0]["performanceStats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["outputTokensPerSecond"].as_f64().unwrap())
+        .collect();
+    assert_eq!(
+        outputs,
+        vec![100.0, 200.0, 220.0],
+        "the JSON lists the same records as the table"
+    );
     let json = stdout(&infercat(
         dir.path(),
         &["profiles", "list", "--format=json", "--out", "out"],

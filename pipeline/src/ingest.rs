@@ -76,70 +76,21 @@ pub fn ingest_with(
         })
         .collect();
     progress.finish();
-    let mut hashes: Vec<(String, String)> = meta_hashes;
-    let mut entries = BTreeMap::new();
-    let (mut hits, mut misses) = (0, 0);
-    let mut pending = Vec::new();
-    let mut server_metrics: BTreeMap<PathBuf, ServerMetrics> = BTreeMap::new();
+    let mut gathered = Gathered {
+        hashes: meta_hashes,
+        ..Default::default()
+    };
     for (file, result) in tree.files.iter().zip(results) {
-        let shown = raw_root.join(file).display().to_string();
-        let (run_dir, meta, hash, key, outcome) = match result {
-            FileResult::Documentation => {
-                report.ignore(shown, "documentation file, not a result");
-                continue;
-            }
-            FileResult::OutsideRun => {
-                report.reject(shown, "not inside a run directory (no run.toml above it)");
-                continue;
-            }
-            FileResult::RunTomlInvalid => {
-                report.reject(shown, "skipped: its run.toml is invalid (see that entry)");
-                continue;
-            }
-            FileResult::Unreadable(reason) => {
-                report.reject(shown, reason);
-                continue;
-            }
-            FileResult::Read {
-                run_dir,
-                meta,
-                hash,
-                key,
-                outcome,
-            } => (run_dir, meta, hash, key, outcome),
-        };
-        hashes.push((path_text(file), hash));
-        if shared_cache.get(&key).is_some() {
-            hits += 1;
-        } else {
-            misses += 1;
-        }
-        entries.insert(key, outcome.clone());
-        match outcome {
-            Outcome::Rejected(reason) => report.reject(shown, reason),
-            Outcome::Read {
-                parsed: Parsed::NoPoints(reason),
-                ..
-            } => report.ignore(shown, reason),
-            Outcome::Read {
-                parsed: Parsed::ServerMetrics(m),
-                ..
-            } => {
-                report.files_read += 1;
-                server_metrics.insert(stage_key(file), m);
-            }
-            Outcome::Read {
-                tool,
-                parsed: Parsed::Points(points),
-            } => match rows_for_file(run_dir, file, &tool, meta, points) {
-                Ok(rows) => {
-                    report.files_read += 1;
-                    pending.push((stage_key(file), rows));
-                }
-                Err(reason) => report.reject(shown, reason),
-            },
-        }
+        gathered.add(raw_root, file, result, shared_cache, &mut report);
     }
+    let Gathered {
+        hashes,
+        entries,
+        hits,
+        misses,
+        pending,
+        server_metrics,
+    } = gathered;
     cache.replace(entries);
     cache.hits = hits;
     cache.misses = misses;
@@ -155,6 +106,81 @@ pub fn ingest_with(
         .len();
     report.normalize();
     Ok(Ingested { rows, report })
+}
+
+/// What the per-file results add up to, gathered in file order.
+#[derive(Default)]
+struct Gathered {
+    hashes: Vec<(String, String)>,
+    entries: BTreeMap<String, Outcome>,
+    hits: usize,
+    misses: usize,
+    pending: Vec<(PathBuf, Vec<BenchmarkRow>)>,
+    server_metrics: BTreeMap<PathBuf, ServerMetrics>,
+}
+
+impl Gathered {
+    /// Adds one file's result: its rows, its server metrics, or its entry in the report.
+    fn add(
+        &mut self,
+        raw_root: &Path,
+        file: &Path,
+        result: FileResult,
+        cache: &ParseCache,
+        report: &mut IngestReport,
+    ) {
+        let shown = raw_root.join(file).display().to_string();
+        let (run_dir, meta, hash, key, outcome) = match result {
+            FileResult::Documentation => {
+                return report.ignore(shown, "documentation file, not a result");
+            }
+            FileResult::OutsideRun => {
+                return report.reject(shown, "not inside a run directory (no run.toml above it)");
+            }
+            FileResult::RunTomlInvalid => {
+                return report.reject(shown, "skipped: its run.toml is invalid (see that entry)");
+            }
+            FileResult::Unreadable(reason) => return report.reject(shown, reason),
+            FileResult::Read {
+                run_dir,
+                meta,
+                hash,
+                key,
+                outcome,
+            } => (run_dir, meta, hash, key, outcome),
+        };
+        self.hashes.push((path_text(file), hash));
+        if cache.get(&key).is_some() {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+        self.entries.insert(key, outcome.clone());
+        match outcome {
+            Outcome::Rejected(reason) => report.reject(shown, reason),
+            Outcome::Read {
+                parsed: Parsed::NoPoints(reason),
+                ..
+            } => report.ignore(shown, reason),
+            Outcome::Read {
+                parsed: Parsed::ServerMetrics(m),
+                ..
+            } => {
+                report.files_read += 1;
+                self.server_metrics.insert(stage_key(file), m);
+            }
+            Outcome::Read {
+                tool,
+                parsed: Parsed::Points(points),
+            } => match rows_for_file(run_dir, file, &tool, meta, points) {
+                Ok(rows) => {
+                    report.files_read += 1;
+                    self.pending.push((stage_key(file), rows));
+                }
+                Err(reason) => report.reject(shown, reason),
+            },
+        }
+    }
 }
 
 fn classify<'a>(

@@ -26,6 +26,7 @@
 use crate::error::PipelineError;
 use crate::point::{Load, MeasuredPoint};
 use polars::prelude::*;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// A metric column: its name, unit, meaning, and how to read/write it on a point.
@@ -303,96 +304,132 @@ pub fn to_dataframe(rows: &[BenchmarkRow]) -> PolarsResult<DataFrame> {
 
 /// Reads rows back from a DataFrame written by [`to_dataframe`].
 pub fn from_dataframe(df: &DataFrame) -> PolarsResult<Vec<BenchmarkRow>> {
-    let s = |name: &str| -> PolarsResult<Vec<Option<String>>> {
-        Ok(df
-            .column(name)?
-            .str()?
-            .iter()
-            .map(|v| v.map(str::to_string))
-            .collect())
-    };
-    let req = |v: Option<String>, name: &str| -> PolarsResult<String> {
-        v.ok_or_else(|| polars_err!(ComputeError: "column `{}` has a null", name))
-    };
-    let (run_id, source_file, tool, label) =
-        (s("run_id")?, s("source_file")?, s("tool")?, s("label")?);
-    let (origin, license, notes, profile_id) =
-        (s("origin")?, s("license")?, s("notes")?, s("profile_id")?);
-    let (model, server, version, accel) = (
-        s("model")?,
-        s("model_server")?,
-        s("model_server_version")?,
-        s("accelerator")?,
-    );
-    let (instance, variant, use_case, args, kind) = (
-        s("instance_type")?,
-        s("variant")?,
-        s("use_case")?,
-        s("server_args")?,
-        s("load_kind")?,
-    );
-    let (workload, dataset, image) = (s("workload")?, s("dataset")?, s("image")?);
-    let requested_in: Vec<Option<f64>> =
-        df.column("requested_input_tokens")?.f64()?.iter().collect();
-    let requested_out: Vec<Option<f64>> = df
-        .column("requested_output_tokens")?
-        .f64()?
-        .iter()
-        .collect();
-    let synthetic: Vec<Option<bool>> = df.column("synthetic")?.bool()?.iter().collect();
-    let count: Vec<Option<u32>> = df.column("accelerator_count")?.u32()?.iter().collect();
-    let load_value: Vec<Option<f64>> = df.column("load_value")?.f64()?.iter().collect();
-    let completed: Vec<Option<i64>> = df.column("completed")?.i64()?.iter().collect();
-    let failed: Vec<Option<i64>> = df.column("failed")?.i64()?.iter().collect();
-    let metrics: Vec<(&MetricColumn, Vec<Option<f64>>)> = metric_columns()
-        .map(|c| Ok((c, df.column(c.name)?.f64()?.iter().collect())))
-        .collect::<PolarsResult<_>>()?;
-    let mut rows = Vec::with_capacity(df.height());
-    for i in 0..df.height() {
-        let load_kind = req(kind[i].clone(), "load_kind")?;
-        let load = Load::from_kind(&load_kind, load_value[i])
+    let cols = ReadColumns::of(df)?;
+    (0..df.height()).map(|i| cols.row(i)).collect()
+}
+
+/// The string columns [`from_dataframe`] reads, by name.
+const TEXT_COLUMNS: [&str; 20] = [
+    "run_id",
+    "source_file",
+    "tool",
+    "label",
+    "origin",
+    "license",
+    "notes",
+    "profile_id",
+    "model",
+    "model_server",
+    "model_server_version",
+    "accelerator",
+    "instance_type",
+    "variant",
+    "use_case",
+    "server_args",
+    "load_kind",
+    "workload",
+    "dataset",
+    "image",
+];
+
+/// A benchmarks table taken apart into its columns, to be put back together row by row.
+struct ReadColumns<'a> {
+    text: BTreeMap<&'static str, Vec<Option<&'a str>>>,
+    requested_in: Vec<Option<f64>>,
+    requested_out: Vec<Option<f64>>,
+    synthetic: Vec<Option<bool>>,
+    count: Vec<Option<u32>>,
+    load_value: Vec<Option<f64>>,
+    completed: Vec<Option<i64>>,
+    failed: Vec<Option<i64>>,
+    metrics: Vec<(&'static MetricColumn, Vec<Option<f64>>)>,
+}
+
+impl<'a> ReadColumns<'a> {
+    fn of(df: &'a DataFrame) -> PolarsResult<Self> {
+        let strings = |name: &str| -> PolarsResult<Vec<Option<&'a str>>> {
+            Ok(df.column(name)?.str()?.iter().collect())
+        };
+        let floats = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
+            Ok(df.column(name)?.f64()?.iter().collect())
+        };
+        Ok(Self {
+            text: TEXT_COLUMNS
+                .iter()
+                .map(|name| Ok((*name, strings(name)?)))
+                .collect::<PolarsResult<_>>()?,
+            requested_in: floats("requested_input_tokens")?,
+            requested_out: floats("requested_output_tokens")?,
+            synthetic: df.column("synthetic")?.bool()?.iter().collect(),
+            count: df.column("accelerator_count")?.u32()?.iter().collect(),
+            load_value: floats("load_value")?,
+            completed: df.column("completed")?.i64()?.iter().collect(),
+            failed: df.column("failed")?.i64()?.iter().collect(),
+            metrics: metric_columns()
+                .map(|c| Ok((c, floats(c.name)?)))
+                .collect::<PolarsResult<_>>()?,
+        })
+    }
+
+    fn text(&self, name: &str, i: usize) -> Option<String> {
+        self.text
+            .get(name)
+            .and_then(|col| col[i])
+            .map(str::to_string)
+    }
+
+    fn required(&self, name: &str, i: usize) -> PolarsResult<String> {
+        self.text(name, i)
+            .ok_or_else(|| polars_err!(ComputeError: "column `{}` has a null", name))
+    }
+
+    fn point(&self, i: usize) -> PolarsResult<MeasuredPoint> {
+        let load = Load::from_kind(&self.required("load_kind", i)?, self.load_value[i])
             .map_err(|e| polars_err!(ComputeError: "row {}: {}", i, e))?;
         let mut point = MeasuredPoint::new(load, 0.0);
-        point.label = label[i].clone();
-        point.completed = completed[i];
-        point.failed = failed[i];
-        point.workload.dataset = dataset[i].clone();
-        point.workload.input_len = requested_in[i];
-        point.workload.output_len = requested_out[i];
-        for (c, values) in &metrics {
+        point.label = self.text("label", i);
+        point.completed = self.completed[i];
+        point.failed = self.failed[i];
+        point.workload.dataset = self.text("dataset", i);
+        point.workload.input_len = self.requested_in[i];
+        point.workload.output_len = self.requested_out[i];
+        for (c, values) in &self.metrics {
             if let Some(v) = values[i] {
                 (c.set)(&mut point, v);
             }
         }
-        rows.push(BenchmarkRow {
-            run_id: req(run_id[i].clone(), "run_id")?,
-            source_file: req(source_file[i].clone(), "source_file")?,
-            tool: req(tool[i].clone(), "tool")?,
-            origin: origin[i].clone(),
-            license: license[i].clone(),
-            synthetic: synthetic[i].unwrap_or(false),
-            notes: notes[i].clone(),
-            profile_id: req(profile_id[i].clone(), "profile_id")?,
-            key: crate::profile::ProfileKey {
-                model: req(model[i].clone(), "model")?,
-                model_server: req(server[i].clone(), "model_server")?,
-                model_server_version: req(version[i].clone(), "model_server_version")?,
-                accelerator: req(accel[i].clone(), "accelerator")?,
-                accelerator_count: count[i].unwrap_or(1),
-                instance_type: instance[i].clone(),
-                variant: variant[i].clone(),
-                workload: req(workload[i].clone(), "workload")?,
-                use_case: req(use_case[i].clone(), "use_case")?,
-            },
-            server_args: args[i]
-                .as_deref()
-                .and_then(|a| serde_json::from_str(a).ok())
-                .unwrap_or_default(),
-            image: image[i].clone(),
-            point,
-        });
+        Ok(point)
     }
-    Ok(rows)
+
+    fn row(&self, i: usize) -> PolarsResult<BenchmarkRow> {
+        Ok(BenchmarkRow {
+            run_id: self.required("run_id", i)?,
+            source_file: self.required("source_file", i)?,
+            tool: self.required("tool", i)?,
+            origin: self.text("origin", i),
+            license: self.text("license", i),
+            synthetic: self.synthetic[i].unwrap_or(false),
+            notes: self.text("notes", i),
+            profile_id: self.required("profile_id", i)?,
+            key: crate::profile::ProfileKey {
+                model: self.required("model", i)?,
+                model_server: self.required("model_server", i)?,
+                model_server_version: self.required("model_server_version", i)?,
+                accelerator: self.required("accelerator", i)?,
+                accelerator_count: self.count[i].unwrap_or(1),
+                instance_type: self.text("instance_type", i),
+                variant: self.text("variant", i),
+                workload: self.required("workload", i)?,
+                use_case: self.required("use_case", i)?,
+            },
+            server_args: self
+                .text("server_args", i)
+                .and_then(|a| serde_json::from_str(&a).ok())
+                .unwrap_or_default(),
+            image: self.text("image", i),
+            point: self.point(i)?,
+        })
+    }
 }
 
 /// Writes a DataFrame to Parquet (zstd; deterministic for identical input).

@@ -5,10 +5,8 @@
 
 use pipeline::analysis::knee::Knee;
 use pipeline::analysis::percentile::Percentile;
-use pipeline::analysis::{AnalysisConfig, evaluate};
-use pipeline::analysis::{Evaluation, PriceAt, Profile};
+use pipeline::analysis::{Evaluation, PriceAt, Profile, ProfileSummary};
 use pipeline::point::MeasuredPoint;
-use pipeline::pricing::PriceBook;
 use pipeline::pricing::PricingModel;
 use serde_json::{Value, json};
 
@@ -58,6 +56,7 @@ pub fn performance_stats(
 pub struct PointContext<'a> {
     pub kind: &'a str,
     pub knee: &'a Knee,
+    /// The curve's resolved statistic ([`ProfileSummary::stat`]).
     pub stat: Percentile,
     pub pricing_model: PricingModel,
     pub ratio: f64,
@@ -79,7 +78,7 @@ fn workload_spec(profile: &Profile) -> Value {
 /// A profile at one point (its knee or an operating point), in the shared JSON shape.
 pub fn profile_json(profile: &Profile, ev: &Evaluation, ctx: &PointContext) -> Value {
     let key = &profile.key;
-    let stat = ctx.stat.for_curve(&profile.points);
+    let stat = ctx.stat;
     json!({
         "profileId": profile.id,
         "modelServerInfo": {
@@ -117,34 +116,27 @@ pub fn profile_json(profile: &Profile, ev: &Evaluation, ctx: &PointContext) -> V
     })
 }
 
-/// A profile with every measured point in `performanceStats` (`benchmarks list --format=json`
-/// and the site's `api/v1/benchmarks/<id>.json`).
+/// A profile with every measured record in `performanceStats` (`benchmarks list --format=json`
+/// and the site's `api/v1/benchmarks/<id>.json`); `records` is
+/// [`ProfileSummary::record_evaluations`], computed once by the caller for its table too.
 pub fn all_points_json(
-    profile: &Profile,
-    knee: &Knee,
-    at_knee: &Evaluation,
-    cfg: &AnalysisConfig,
-    prices: &PriceBook,
+    s: &ProfileSummary,
+    records: &[Evaluation],
+    ratio: f64,
     pricing_model: PricingModel,
 ) -> Value {
-    let ratio = cfg.output_input_cost_ratio;
     let ctx = PointContext {
         kind: "all-measured-points",
-        knee,
-        stat: cfg.percentile,
+        knee: &s.knee,
+        stat: s.stat,
         pricing_model,
         ratio,
     };
-    let stat = cfg.percentile.for_curve(&profile.points);
-    let mut entry = profile_json(profile, at_knee, &ctx);
+    let mut entry = profile_json(&s.profile, &s.at_knee, &ctx);
     entry["performanceStats"] = Value::Array(
-        profile
-            .points
+        records
             .iter()
-            .map(|pt| {
-                let ev = evaluate(profile, pt.clone(), false, cfg, prices);
-                performance_stats(pt, &ev, stat, pricing_model, ratio)
-            })
+            .map(|ev| performance_stats(&ev.point, ev, s.stat, pricing_model, ratio))
             .collect(),
     );
     entry

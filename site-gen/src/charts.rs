@@ -161,57 +161,18 @@ fn legend_text(name: &str) -> String {
 
 /// Lays out a chart with a linear x axis from 0 and a log y axis (latencies span decades).
 pub fn layout(spec: &ChartSpec) -> ChartView {
-    let usable = |s: &Series| -> Vec<(f64, f64)> {
-        s.points
-            .iter()
-            .copied()
-            .filter(|(x, y)| x.is_finite() && *x >= 0.0 && y.is_finite() && *y > 0.0)
+    let all: Vec<(f64, f64)> = spec.series.iter().flat_map(usable).collect();
+    let empty = all.is_empty();
+    let axes = Axes::fit(&all, spec.target);
+    let ticks = |values: Vec<f64>, pos: &dyn Fn(f64) -> f64| -> Vec<Tick> {
+        values
+            .into_iter()
+            .map(|v| Tick {
+                pos: pos(v),
+                label: fmt_tick(v),
+            })
             .collect()
     };
-    let all: Vec<(f64, f64)> = spec.series.iter().flat_map(usable).collect();
-    let plot_w = WIDTH - LEFT - RIGHT;
-    let plot_h = HEIGHT - TOP - BOTTOM;
-    let x_max_data = all.iter().map(|p| p.0).fold(0.0, f64::max);
-    let mut y_values: Vec<f64> = all.iter().map(|p| p.1).collect();
-    y_values.extend(spec.target.filter(|t| *t > 0.0));
-    let y_min = y_values.iter().copied().fold(f64::INFINITY, f64::min);
-    let y_max = y_values.iter().copied().fold(0.0, f64::max);
-    let empty = all.is_empty();
-    let (x_top, x_ticks) = linear_ticks(x_max_data * 1.05);
-    let (lo, hi, y_ticks) = if empty {
-        (0.0, 1.0, vec![1.0, 10.0])
-    } else {
-        log_ticks(y_min, y_max)
-    };
-    let px = |x: f64| round1(LEFT + x / x_top * plot_w);
-    let py = |y: f64| round1(TOP + plot_h - (y.log10() - lo) / (hi - lo) * plot_h);
-    let series = spec
-        .series
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let pts: Vec<(f64, f64)> = usable(s).into_iter().map(|(x, y)| (px(x), py(y))).collect();
-            let path = pts
-                .iter()
-                .enumerate()
-                .map(|(j, (x, y))| format!("{}{x:.1},{y:.1}", if j == 0 { "M" } else { " L" }))
-                .collect::<String>();
-            let dots = if pts.len() <= MAX_MARKED_POINTS {
-                pts.clone()
-            } else {
-                Vec::new()
-            };
-            SeriesView {
-                name: s.name.clone(),
-                legend: legend_text(&s.name),
-                color: s.color.clone(),
-                path,
-                dots,
-                href: s.href.clone(),
-                legend_y: round1(TOP + 14.0 + 16.0 * i as f64),
-            }
-        })
-        .collect();
     ChartView {
         id: spec.id.clone(),
         title: spec.title.clone(),
@@ -223,36 +184,106 @@ pub fn layout(spec: &ChartSpec) -> ChartView {
         right: WIDTH - RIGHT,
         top: TOP,
         bottom: HEIGHT - BOTTOM,
-        x_ticks: x_ticks
-            .into_iter()
-            .map(|v| Tick {
-                pos: px(v),
-                label: fmt_tick(v),
-            })
+        x_ticks: ticks(axes.x_ticks.clone(), &|v| axes.px(v)),
+        y_ticks: ticks(axes.y_ticks.clone(), &|v| axes.py(v)),
+        series: spec
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| series_view(s, i, &axes))
             .collect(),
-        y_ticks: y_ticks
-            .into_iter()
-            .map(|v| Tick {
-                pos: py(v),
-                label: fmt_tick(v),
-            })
-            .collect(),
-        series,
         markers: spec
             .markers
             .iter()
             .filter(|m| m.x.is_finite() && m.y > 0.0 && !empty)
-            .map(|m| (px(m.x), py(m.y), m.label.clone()))
+            .map(|m| (axes.px(m.x), axes.py(m.y), m.label.clone()))
             .collect(),
-        y_log_min: lo,
-        y_log_max: hi,
+        y_log_min: axes.lo,
+        y_log_max: axes.hi,
         band_top: spec
             .target
             .filter(|t| *t > 0.0 && !empty)
-            .map(|t| py(t).max(TOP)),
+            .map(|t| axes.py(t).max(TOP)),
         target: spec.target,
         legend: spec.legend,
         empty,
+    }
+}
+
+/// A series' points that can be drawn: finite, x ≥ 0, y > 0 (the y axis is logarithmic).
+fn usable(s: &Series) -> Vec<(f64, f64)> {
+    s.points
+        .iter()
+        .copied()
+        .filter(|(x, y)| x.is_finite() && *x >= 0.0 && y.is_finite() && *y > 0.0)
+        .collect()
+}
+
+/// The axes' ranges and ticks: x linear from 0, y logarithmic over the data and the target.
+struct Axes {
+    x_top: f64,
+    x_ticks: Vec<f64>,
+    lo: f64,
+    hi: f64,
+    y_ticks: Vec<f64>,
+}
+
+impl Axes {
+    fn fit(all: &[(f64, f64)], target: Option<f64>) -> Self {
+        let x_max_data = all.iter().map(|p| p.0).fold(0.0, f64::max);
+        let mut y_values: Vec<f64> = all.iter().map(|p| p.1).collect();
+        y_values.extend(target.filter(|t| *t > 0.0));
+        let y_min = y_values.iter().copied().fold(f64::INFINITY, f64::min);
+        let y_max = y_values.iter().copied().fold(0.0, f64::max);
+        let (x_top, x_ticks) = linear_ticks(x_max_data * 1.05);
+        let (lo, hi, y_ticks) = if all.is_empty() {
+            (0.0, 1.0, vec![1.0, 10.0])
+        } else {
+            log_ticks(y_min, y_max)
+        };
+        Self {
+            x_top,
+            x_ticks,
+            lo,
+            hi,
+            y_ticks,
+        }
+    }
+
+    fn px(&self, x: f64) -> f64 {
+        round1(LEFT + x / self.x_top * (WIDTH - LEFT - RIGHT))
+    }
+
+    fn py(&self, y: f64) -> f64 {
+        let plot_h = HEIGHT - TOP - BOTTOM;
+        round1(TOP + plot_h - (y.log10() - self.lo) / (self.hi - self.lo) * plot_h)
+    }
+}
+
+/// One series as an SVG path, its dots (when few enough to mark) and its legend entry.
+fn series_view(s: &Series, i: usize, axes: &Axes) -> SeriesView {
+    let pts: Vec<(f64, f64)> = usable(s)
+        .into_iter()
+        .map(|(x, y)| (axes.px(x), axes.py(y)))
+        .collect();
+    let path = pts
+        .iter()
+        .enumerate()
+        .map(|(j, (x, y))| format!("{}{x:.1},{y:.1}", if j == 0 { "M" } else { " L" }))
+        .collect::<String>();
+    let dots = if pts.len() <= MAX_MARKED_POINTS {
+        pts
+    } else {
+        Vec::new()
+    };
+    SeriesView {
+        name: s.name.clone(),
+        legend: legend_text(&s.name),
+        color: s.color.clone(),
+        path,
+        dots,
+        href: s.href.clone(),
+        legend_y: round1(TOP + 14.0 + 16.0 * i as f64),
     }
 }
 

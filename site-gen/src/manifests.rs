@@ -9,7 +9,7 @@ use pipeline::analysis::percentile::Percentile;
 use pipeline::analysis::{Evaluation, PriceAt, Profile};
 use pipeline::machines::{AcceleratorKind, Vendor, accelerator_kind};
 use pipeline::model_facts::ModelFacts;
-use pipeline::profile::slug;
+use pipeline::profile::{ProfileKey, slug};
 use serde_json::{Value, json};
 
 /// Model servers with a manifest template.
@@ -102,6 +102,7 @@ pub struct ManifestRequest<'a> {
     pub evaluation: &'a Evaluation,
     /// What the point is, for the comments ("knee", "operating point for NTPOT <= 20 ms").
     pub point_kind: &'a str,
+    /// The curve's resolved statistic ([`pipeline::analysis::ProfileSummary::stat`]).
     pub stat: Percentile,
     pub namespace: &'a str,
     pub platform: Platform,
@@ -309,7 +310,9 @@ fn cost_text(c: &PriceAt) -> String {
     }
 }
 
-fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
+/// Refuses requests no template can serve: unknown server, bad namespace, TPU or Cloud Storage
+/// off GKE, TPU with a server other than vLLM.
+fn check_request(req: &ManifestRequest, kind: AcceleratorKind) -> Result<(), ManifestError> {
     let key = &req.profile.key;
     if !SUPPORTED_SERVERS.contains(&key.model_server.as_str()) {
         return Err(ManifestError::UnsupportedServer(key.model_server.clone()));
@@ -317,9 +320,6 @@ fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
     if !is_dns_label(req.namespace) {
         return Err(ManifestError::InvalidNamespace(req.namespace.to_string()));
     }
-    let kind = accelerator_kind(&key.accelerator);
-    let (resource, topology) =
-        accelerator_resource(&key.accelerator, key.accelerator_count, kind, req.platform)?;
     if req.platform == Platform::Generic && kind == AcceleratorKind::Tpu {
         return Err(ManifestError::Unsupported(
             "TPUs are only available on GKE: use --platform=gke".into(),
@@ -337,10 +337,12 @@ fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
             key.model_server
         )));
     }
+    Ok(())
+}
+
+/// The HPA block (when asked for and the evaluation has one) and why there is none otherwise.
+fn hpa_context(req: &ManifestRequest, replicas: u32) -> (Option<Value>, String) {
     let ev = req.evaluation;
-    let p = &ev.point;
-    let large = req.model_facts.is_some_and(|m| m.is_large());
-    let replicas = ev.replicas.unwrap_or(1);
     let hpa = match (&ev.hpa, req.include_hpa) {
         (Ok(h), true) => Some(json!({
             "metric": match req.platform {
@@ -359,25 +361,56 @@ fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
         })),
         _ => None,
     };
-    let hpa_reason = match (&ev.hpa, req.include_hpa) {
+    let reason = match (&ev.hpa, req.include_hpa) {
         (_, false) => req.no_hpa_reason.to_string(),
         (Err(why), true) => why.clone(),
         (Ok(_), true) => String::new(),
     };
-    let model_path = match req.bucket {
-        Some(_) => "/data/model".to_string(),
-        None => "$(MODEL_ID)".to_string(),
-    };
-    let bucket = req.bucket.map(|b| {
-        let mut options =
-            "implicit-dirs,file-cache:enable-parallel-downloads:true,file-cache:max-size-mb:-1"
-                .to_string();
-        if !b.path.is_empty() {
-            options.push_str(&format!(",only-dir:{}", b.path));
-        }
-        json!({"name": b.name, "uri": b.uri(), "mount_options": options})
+    (hpa, reason)
+}
+
+/// The Cloud Storage FUSE volume for `--model-bucket-uri`.
+fn bucket_context(bucket: &BucketUri) -> Value {
+    let mut options =
+        "implicit-dirs,file-cache:enable-parallel-downloads:true,file-cache:max-size-mb:-1"
+            .to_string();
+    if !bucket.path.is_empty() {
+        options.push_str(&format!(",only-dir:{}", bucket.path));
+    }
+    json!({"name": bucket.name, "uri": bucket.uri(), "mount_options": options})
+}
+
+/// The point the manifest is sized at, and its costs, for the comments.
+fn point_context(req: &ManifestRequest) -> (Value, Vec<Value>) {
+    let (p, stat) = (&req.evaluation.point, req.stat);
+    let point = json!({
+        "kind": req.point_kind,
+        "load": crate::format::load(p.load),
+        "output_tokens_per_s": format!("{:.1}", p.output_tokens_per_s),
+        "ntpot": crate::format::with_unit(stat.of(&p.ntpot), "ms"),
+        "ttft": crate::format::with_unit(stat.of(&p.ttft), "ms"),
+        "itl": crate::format::with_unit(stat.of(&p.itl), "ms"),
+        "stat": stat.to_string(),
     });
-    let stat = req.stat.for_curve(&req.profile.points);
+    let costs = req
+        .evaluation
+        .costs
+        .iter()
+        .map(|c| json!({"model": c.model.as_str(), "region": c.region(), "text": cost_text(c)}))
+        .collect();
+    (point, costs)
+}
+
+fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
+    let key = &req.profile.key;
+    let kind = accelerator_kind(&key.accelerator);
+    check_request(req, kind)?;
+    let (resource, topology) =
+        accelerator_resource(&key.accelerator, key.accelerator_count, kind, req.platform)?;
+    let large = req.model_facts.is_some_and(|m| m.is_large());
+    let replicas = req.evaluation.replicas.unwrap_or(1);
+    let (hpa, hpa_reason) = hpa_context(req, replicas);
+    let (point, costs) = point_context(req);
     Ok(json!({
         "generator": GENERATOR,
         "snapshot": req.snapshot,
@@ -385,7 +418,7 @@ fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
         "name": object_name(&key.model_server, &key.model),
         "namespace": req.namespace,
         "model": key.model,
-        "model_path": model_path,
+        "model_path": if req.bucket.is_some() { "/data/model" } else { "$(MODEL_ID)" },
         "server": key.model_server,
         "server_template": key.model_server,
         "server_version": key.model_server_version,
@@ -402,29 +435,70 @@ fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
         "large_model": large,
         "weights_gib": req.model_facts.map(|m| m.weights_gib),
         "hf_home": if large && req.bucket.is_none() { Some("/dev/shm/hf_cache") } else { None },
-        "bucket": bucket,
+        "bucket": req.bucket.map(bucket_context),
         "platform": match req.platform { Platform::Gke => "gke", Platform::Generic => "generic" },
         "replicas": replicas,
         "expected_qps": req.expected_qps.map(|q| format!("{q}")),
         "hpa": hpa,
         "hpa_reason": hpa_reason,
-        "point": {
-            "kind": req.point_kind,
-            "load": crate::format::load(p.load),
-            "output_tokens_per_s": format!("{:.1}", p.output_tokens_per_s),
-            "ntpot": crate::format::with_unit(stat.of(&p.ntpot), "ms"),
-            "ttft": crate::format::with_unit(stat.of(&p.ttft), "ms"),
-            "itl": crate::format::with_unit(stat.of(&p.itl), "ms"),
-            "stat": stat.to_string(),
-        },
-        "costs": ev.costs.iter().map(|c| json!({
-            "model": c.model.as_str(),
-            "region": c.region(),
-            "text": cost_text(c),
-        })).collect::<Vec<_>>(),
+        "point": point,
+        "costs": costs,
         "cli_command": req.cli_command,
         "selection_note": req.selection_note,
     }))
+}
+
+/// Quotes a value for a POSIX shell when it needs it.
+pub fn shell_quote(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '.' | '_' | '/' | ':' | '=' | '@' | '+' | '-' | ',')
+        });
+    if plain {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', r"'\''"))
+    }
+}
+
+/// The `infercat manifests create` command line for these flags, values shell-quoted.
+/// The `manifests create` flags that name one profile: model, server, accelerator, version,
+/// variant and workload. The CLI adds the flags of the request (targets, namespace, …).
+pub fn profile_flags(key: &ProfileKey) -> Vec<(&'static str, String)> {
+    let mut flags = vec![
+        ("model", key.model.clone()),
+        ("model-server", key.model_server.clone()),
+        ("accelerator-type", key.accelerator.clone()),
+        ("model-server-version", key.model_server_version.clone()),
+    ];
+    if let Some(v) = &key.variant {
+        flags.push(("variant", v.clone()));
+    }
+    flags.push(("workload", key.workload.clone()));
+    flags
+}
+
+pub fn create_command(flags: &[(&str, String)]) -> String {
+    let mut parts = vec!["infercat manifests create".to_string()];
+    for (flag, value) in flags {
+        parts.push(format!("--{flag}={}", shell_quote(value)));
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod command_tests {
+    use super::*;
+
+    #[test]
+    fn commands_quote_hostile_values() {
+        let cmd = create_command(&[("model", "a/b".into()), ("variant", "it's \"x\"".into())]);
+        assert_eq!(
+            cmd,
+            r#"infercat manifests create --model=a/b --variant='it'\''s "x"'"#
+        );
+    }
 }
 
 #[cfg(test)]
@@ -478,43 +552,6 @@ mod tests {
         assert_eq!(
             object_name("vllm", "meta-llama/Llama-3.1-8B-Instruct"),
             "vllm-llama-3-1-8b-instruct"
-        );
-    }
-}
-
-/// Quotes a value for a POSIX shell when it needs it.
-pub fn shell_quote(value: &str) -> String {
-    let plain = !value.is_empty()
-        && value.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(c, '.' | '_' | '/' | ':' | '=' | '@' | '+' | '-' | ',')
-        });
-    if plain {
-        value.to_string()
-    } else {
-        format!("'{}'", value.replace('\'', r"'\''"))
-    }
-}
-
-/// The `infercat manifests create` command line for these flags, values shell-quoted.
-pub fn create_command(flags: &[(&str, String)]) -> String {
-    let mut parts = vec!["infercat manifests create".to_string()];
-    for (flag, value) in flags {
-        parts.push(format!("--{flag}={}", shell_quote(value)));
-    }
-    parts.join(" ")
-}
-
-#[cfg(test)]
-mod command_tests {
-    use super::*;
-
-    #[test]
-    fn commands_quote_hostile_values() {
-        let cmd = create_command(&[("model", "a/b".into()), ("variant", "it's \"x\"".into())]);
-        assert_eq!(
-            cmd,
-            r#"infercat manifests create --model=a/b --variant='it'\''s "x"'"#
         );
     }
 }

@@ -5,9 +5,8 @@ use crate::catalog::{Catalog, check_known};
 use crate::cli::{ManifestOutput, ManifestsCreateArgs, PlatformArg};
 use crate::settings::{accelerator_flag, targets, usage};
 use anyhow::{Context, Result};
-use pipeline::analysis::knee::Knee;
 use pipeline::analysis::operating_point::Targets;
-use pipeline::analysis::{Evaluation, Profile, evaluate_targets};
+use pipeline::analysis::{Evaluation, Profile, ProfileSummary, evaluate_targets};
 use pipeline::pricing::PricingModel;
 use site_gen::manifests::{BucketUri, ManifestRequest, Platform, create_command, render};
 
@@ -31,115 +30,140 @@ fn describe_targets(t: &Targets) -> String {
 }
 
 struct Choice<'a> {
+    summary: &'a ProfileSummary,
     profile: &'a Profile,
     evaluation: Evaluation,
     kind: String,
     meets_targets: bool,
 }
 
-fn evaluate_choice<'a>(
-    cat: &Catalog,
-    profile: &'a Profile,
-    knee: &'a Knee,
-    t: &Targets,
-) -> Choice<'a> {
+fn evaluate_choice<'a>(cat: &Catalog, summary: &'a ProfileSummary, t: &Targets) -> Choice<'a> {
+    let profile = &summary.profile;
     if !t.is_empty()
-        && let Some((_, evaluation)) = evaluate_targets(profile, knee, t, &cat.cfg, &cat.prices)
+        && let Some((_, evaluation)) =
+            evaluate_targets(profile, &summary.knee, t, &cat.cfg, &cat.prices)
     {
         return Choice {
+            summary,
             profile,
             evaluation,
             kind: format!("operating point for {}", describe_targets(t)),
             meets_targets: true,
         };
     }
-    let evaluation = cat.at_knee(profile, knee);
     Choice {
+        summary,
         profile,
-        evaluation,
+        evaluation: summary.at_knee.clone(),
         kind: "knee".into(),
         meets_targets: t.is_empty(),
     }
 }
 
-pub fn create(args: &ManifestsCreateArgs) -> Result<()> {
-    let cat = Catalog::load(&args.catalog)?;
-    let pm: PricingModel = args.pricing_model.into();
-    let t = targets(&args.targets)?;
-    check_known(
-        "--model",
-        &args.model,
-        &cat.values(|p| Some(p.key.model.clone())),
-    )?;
-    let m = |p: &Profile| p.key.model == args.model;
-    check_known(
-        "--model-server",
-        &args.model_server,
-        &cat.values(|p| m(p).then(|| p.key.model_server.clone())),
-    )?;
-    let ms = |p: &Profile| m(p) && p.key.model_server == args.model_server;
-    let accelerator = accelerator_flag(&args.accelerator_type);
-    check_known(
-        "--accelerator-type",
-        &accelerator,
-        &cat.values(|p| ms(p).then(|| p.key.accelerator.clone())),
-    )?;
-    let msa_all = |p: &Profile| ms(p) && p.key.accelerator == accelerator;
-    let use_case = match &args.use_case {
-        Some(u) => {
-            let known = cat.values(|p| msa_all(p).then(|| p.key.use_case.clone()));
-            let found = known
+/// The profiles `manifests create` chooses among, from the flags checked against the catalog.
+struct Selection {
+    accelerator: String,
+    use_case: Option<String>,
+    version: String,
+}
+
+impl Selection {
+    /// Checks every flag against the catalog, narrowing step by step so each error lists the
+    /// values valid given the flags before it; an absent version means the newest.
+    fn resolve(cat: &Catalog, args: &ManifestsCreateArgs) -> Result<Self> {
+        let valid = |keep: &dyn Fn(&Profile) -> bool, field: fn(&Profile) -> Option<String>| {
+            cat.values(|p| if keep(p) { field(p) } else { None })
+        };
+        let m = |p: &Profile| p.key.model == args.model;
+        check_known(
+            "--model",
+            &args.model,
+            &valid(&|_| true, |p| Some(p.key.model.clone())),
+        )?;
+        let server = valid(&m, |p| Some(p.key.model_server.clone()));
+        check_known("--model-server", &args.model_server, &server)?;
+        let ms = |p: &Profile| m(p) && p.key.model_server == args.model_server;
+        let accelerator = accelerator_flag(&args.accelerator_type);
+        let accelerators = valid(&ms, |p| Some(p.key.accelerator.clone()));
+        check_known("--accelerator-type", &accelerator, &accelerators)?;
+        let msa_all = |p: &Profile| ms(p) && p.key.accelerator == accelerator;
+        let use_case = match &args.use_case {
+            Some(u) => {
+                let known = valid(&msa_all, |p| Some(p.key.use_case.clone()));
+                let found = known
+                    .iter()
+                    .find(|k| k.eq_ignore_ascii_case(u.trim()))
+                    .cloned();
+                check_known("--use-case", found.as_deref().unwrap_or(u), &known)?;
+                found
+            }
+            None => None,
+        };
+        if let Some(w) = &args.workload {
+            let workloads = valid(&msa_all, |p| Some(p.key.workload.clone()));
+            check_known("--workload", w, &workloads)?;
+        }
+        let mut sel = Self {
+            accelerator,
+            use_case,
+            version: String::new(),
+        };
+        let versions = valid(&|p| sel.matches_before_version(args, p), |p| {
+            Some(p.key.model_server_version.clone())
+        });
+        sel.version = match &args.model_server_version {
+            Some(v) => {
+                check_known("--model-server-version", v, &versions)?;
+                v.clone()
+            }
+            None => versions
                 .iter()
-                .find(|k| k.eq_ignore_ascii_case(u.trim()))
-                .cloned();
-            check_known("--use-case", found.as_deref().unwrap_or(u), &known)?;
-            found
+                .max_by_key(|v| version_key(v))
+                .cloned()
+                .context("no version")?,
+        };
+        if let Some(variant) = &args.variant {
+            let variants = valid(&|p| sel.matches_version(args, p), |p| p.key.variant.clone());
+            check_known("--variant", variant, &variants)?;
         }
-        None => None,
-    };
-    if let Some(w) = &args.workload {
-        check_known(
-            "--workload",
-            w,
-            &cat.values(|p| msa_all(p).then(|| p.key.workload.clone())),
-        )?;
+        Ok(sel)
     }
-    let msa = |p: &Profile| {
-        msa_all(p)
-            && use_case.as_ref().is_none_or(|u| &p.key.use_case == u)
-            && args.workload.as_ref().is_none_or(|w| &p.key.workload == w)
-    };
-    let versions = cat.values(|p| msa(p).then(|| p.key.model_server_version.clone()));
-    let version = match &args.model_server_version {
-        Some(v) => {
-            check_known("--model-server-version", v, &versions)?;
-            v.clone()
-        }
-        None => versions
-            .iter()
-            .max_by_key(|v| version_key(v))
-            .cloned()
-            .context("no version")?,
-    };
-    let msav = |p: &Profile| msa(p) && p.key.model_server_version == version;
-    if let Some(variant) = &args.variant {
-        check_known(
-            "--variant",
-            variant,
-            &cat.values(|p| if msav(p) { p.key.variant.clone() } else { None }),
-        )?;
+
+    fn matches_before_version(&self, args: &ManifestsCreateArgs, p: &Profile) -> bool {
+        let k = &p.key;
+        k.model == args.model
+            && k.model_server == args.model_server
+            && k.accelerator == self.accelerator
+            && self.use_case.as_ref().is_none_or(|u| &k.use_case == u)
+            && args.workload.as_ref().is_none_or(|w| &k.workload == w)
     }
+
+    fn matches_version(&self, args: &ManifestsCreateArgs, p: &Profile) -> bool {
+        self.matches_before_version(args, p) && p.key.model_server_version == self.version
+    }
+
+    fn matches(&self, args: &ManifestsCreateArgs, p: &Profile) -> bool {
+        self.matches_version(args, p)
+            && args
+                .variant
+                .as_ref()
+                .is_none_or(|v| p.key.variant.as_ref() == Some(v))
+    }
+}
+
+/// Every selected profile evaluated, those meeting the targets first, then cheapest first.
+fn ranked_choices<'a>(
+    cat: &'a Catalog,
+    args: &ManifestsCreateArgs,
+    sel: &Selection,
+    t: &Targets,
+    pm: PricingModel,
+) -> Vec<Choice<'a>> {
     let mut choices: Vec<Choice> = cat
         .profiles
         .iter()
-        .filter(|(p, _)| {
-            msav(p)
-                && args
-                    .variant
-                    .as_ref()
-                    .is_none_or(|v| p.key.variant.as_ref() == Some(v))
-        })
-        .map(|(p, k)| evaluate_choice(&cat, p, k, &t))
+        .filter(|s| sel.matches(args, &s.profile))
+        .map(|s| evaluate_choice(cat, s, t))
         .collect();
     let cost = |c: &Choice| {
         c.evaluation
@@ -154,24 +178,59 @@ pub fn create(args: &ManifestsCreateArgs) -> Result<()> {
             .then(cost(a).unwrap_or(0.0).total_cmp(&cost(b).unwrap_or(0.0)))
             .then(a.profile.id.cmp(&b.profile.id))
     });
-    let chosen = choices.first().context("no profile")?;
-    let selection_note = (choices.len() > 1).then(|| {
-        let name = |p: &Profile| {
-            format!(
-                "{} ({})",
-                p.key.variant.clone().unwrap_or_else(|| "no variant".into()),
-                p.key.workload
-            )
-        };
-        let others: Vec<String> = choices[1..].iter().map(|c| name(c.profile)).collect();
+    choices
+}
+
+/// How the first choice was picked among several, for the manifest's comments.
+fn selection_note(choices: &[Choice], t: &Targets, pm: PricingModel) -> Option<String> {
+    let (chosen, others) = choices.split_first()?;
+    if others.is_empty() {
+        return None;
+    }
+    let name = |p: &Profile| {
         format!(
-            "Picked the cheapest ({pm}) of {} benchmarked configurations{}: {}; others: {} (choose with --variant, --workload or --use-case).",
-            choices.len(),
-            if t.is_empty() { "" } else { " meeting the targets" },
-            name(chosen.profile),
-            others.join(", ")
+            "{} ({})",
+            p.key.variant.clone().unwrap_or_else(|| "no variant".into()),
+            p.key.workload
         )
-    });
+    };
+    let others: Vec<String> = others.iter().map(|c| name(c.profile)).collect();
+    Some(format!(
+        "Picked the cheapest ({pm}) of {} benchmarked configurations{}: {}; others: {} (choose with --variant, --workload or --use-case).",
+        choices.len(),
+        if t.is_empty() {
+            ""
+        } else {
+            " meeting the targets"
+        },
+        name(chosen.profile),
+        others.join(", ")
+    ))
+}
+
+/// Why the manifest has no HPA, or empty when it has one.
+fn no_hpa_reason(chosen: &Choice, t: &Targets, cat: &Catalog) -> String {
+    if t.is_empty() {
+        "no latency target was given (add --target-ntpot-milliseconds, --target-ttft-milliseconds or --target-itl-milliseconds)".to_string()
+    } else if !chosen.meets_targets {
+        format!(
+            "no measured point of this profile meets {} at {}; the manifest is sized at the knee instead",
+            describe_targets(t),
+            cat.cfg.percentile
+        )
+    } else {
+        String::new()
+    }
+}
+
+pub fn create(args: &ManifestsCreateArgs) -> Result<()> {
+    let cat = Catalog::load(&args.catalog)?;
+    let pm: PricingModel = args.pricing_model.into();
+    let t = targets(&args.targets)?;
+    let sel = Selection::resolve(&cat, args)?;
+    let choices = ranked_choices(&cat, args, &sel, &t, pm);
+    let chosen = choices.first().context("no profile")?;
+    let selection_note = selection_note(&choices, &t, pm);
     let platform = match args.platform {
         PlatformArg::Gke => Platform::Gke,
         PlatformArg::Generic => Platform::Generic,
@@ -182,18 +241,8 @@ pub fn create(args: &ManifestsCreateArgs) -> Result<()> {
         .map(BucketUri::parse)
         .transpose()
         .map_err(|e| usage(e.to_string()))?;
-    let no_hpa_reason = if t.is_empty() {
-        "no latency target was given (add --target-ntpot-milliseconds, --target-ttft-milliseconds or --target-itl-milliseconds)".to_string()
-    } else if !chosen.meets_targets {
-        format!(
-            "no measured point of this profile meets {} at {}; the manifest is sized at the knee instead",
-            describe_targets(&t),
-            cat.cfg.percentile
-        )
-    } else {
-        String::new()
-    };
-    let command = create_command(&command_flags(args, &version, chosen.profile));
+    let no_hpa_reason = no_hpa_reason(chosen, &t, &cat);
+    let command = create_command(&command_flags(args, chosen.profile));
     let env = site_gen::templates::environment()?;
     let manifest = render(
         &env,
@@ -201,7 +250,7 @@ pub fn create(args: &ManifestsCreateArgs) -> Result<()> {
             profile: chosen.profile,
             evaluation: &chosen.evaluation,
             point_kind: &chosen.kind,
-            stat: cat.cfg.percentile,
+            stat: chosen.summary.stat,
             namespace: &args.namespace,
             platform,
             bucket: bucket.as_ref(),
@@ -235,21 +284,8 @@ pub fn create(args: &ManifestsCreateArgs) -> Result<()> {
     Ok(())
 }
 
-fn command_flags(
-    args: &ManifestsCreateArgs,
-    version: &str,
-    chosen: &Profile,
-) -> Vec<(&'static str, String)> {
-    let mut flags = vec![
-        ("model", args.model.clone()),
-        ("model-server", args.model_server.clone()),
-        ("accelerator-type", chosen.key.accelerator.clone()),
-        ("model-server-version", version.to_string()),
-    ];
-    if let Some(v) = &chosen.key.variant {
-        flags.push(("variant", v.clone()));
-    }
-    flags.push(("workload", chosen.key.workload.clone()));
+fn command_flags(args: &ManifestsCreateArgs, chosen: &Profile) -> Vec<(&'static str, String)> {
+    let mut flags = site_gen::manifests::profile_flags(&chosen.key);
     if args.namespace != "default" {
         flags.push(("namespace", args.namespace.clone()));
     }

@@ -12,60 +12,32 @@ use anyhow::{Context, Result};
 
 pub fn run(command: Command) -> Result<()> {
     use crate::refresh::{Stages, run as build};
+    let stages = |ingest, analyze, site| Stages {
+        ingest,
+        analyze,
+        site,
+    };
     match command {
-        Command::Ingest(args) => build(
-            &args.out.clone(),
-            Stages {
-                ingest: Some(&args),
-                analyze: None,
-                site: None,
-            },
-        ),
-        Command::Analyze { out, analysis } => build(
-            &out,
-            Stages {
-                ingest: None,
-                analyze: Some(&analysis),
-                site: None,
-            },
-        ),
+        Command::Ingest(args) => build(&args.out, stages(Some(&args), None, None)),
+        Command::Analyze { out, analysis } => build(&out, stages(None, Some(&analysis), None)),
         Command::Build {
             pipeline,
             analysis,
             site,
         } => build(
-            &pipeline.out.clone(),
-            Stages {
-                ingest: Some(&pipeline),
-                analyze: Some(&analysis),
-                site: Some((&analysis, &site)),
-            },
+            &pipeline.out,
+            stages(Some(&pipeline), Some(&analysis), Some((&analysis, &site))),
         ),
         Command::Site {
             out,
             analysis,
             site,
-        } => build(
-            &out,
-            Stages {
-                ingest: None,
-                analyze: None,
-                site: Some((&analysis, &site)),
-            },
-        ),
+        } => build(&out, stages(None, None, Some((&analysis, &site)))),
         Command::Synth {
             profiles,
             points,
             out,
-        } => {
-            pipeline::synth::generate(&out, profiles, points)
-                .with_context(|| format!("cannot write synthetic runs to {}", out.display()))?;
-            eprintln!(
-                "synth: wrote {profiles} synthetic runs of {points} points to {}",
-                out.display()
-            );
-            Ok(())
-        }
+        } => synth(&out, profiles, points),
         Command::Models {
             action: ModelsAction::List(list),
         } => emit(query::models(&list)),
@@ -96,6 +68,17 @@ pub fn run(command: Command) -> Result<()> {
             action: ManifestsAction::Create(args),
         } => manifests::create(&args),
     }
+}
+
+/// Writes `profiles` synthetic runs of `points` points each (for scale tests).
+fn synth(out: &std::path::Path, profiles: usize, points: usize) -> Result<()> {
+    pipeline::synth::generate(out, profiles, points)
+        .with_context(|| format!("cannot write synthetic runs to {}", out.display()))?;
+    eprintln!(
+        "synth: wrote {profiles} synthetic runs of {points} points to {}",
+        out.display()
+    );
+    Ok(())
 }
 
 fn emit(text: Result<String>) -> Result<()> {

@@ -6,9 +6,9 @@ use crate::cli::{BenchmarksListArgs, Format, ListArgs, ProfilesListArgs};
 use crate::output;
 use crate::settings::{accelerator_flag, targets};
 use anyhow::Result;
-use pipeline::analysis::knee::{Knee, KneeMethod};
+use pipeline::analysis::knee::KneeMethod;
 use pipeline::analysis::operating_point::Targets;
-use pipeline::analysis::{Evaluation, Profile, evaluate, evaluate_targets};
+use pipeline::analysis::{Evaluation, Profile, ProfileSummary, evaluate_targets};
 use pipeline::point::Load;
 use pipeline::pricing::PricingModel;
 use serde_json::{Value, json};
@@ -77,7 +77,7 @@ pub fn use_cases(list: &ListArgs) -> Result<String> {
     let cat = Catalog::load(&list.catalog)?;
     let mut by_case: std::collections::BTreeMap<&str, std::collections::BTreeMap<&str, usize>> =
         Default::default();
-    for (p, _) in &cat.profiles {
+    for p in cat.profiles.iter().map(|s| &s.profile) {
         *by_case
             .entry(p.key.use_case.as_str())
             .or_default()
@@ -116,8 +116,8 @@ pub fn use_cases(list: &ListArgs) -> Result<String> {
 
 /// A profile at the point `profiles list` reports: its knee, or its operating point.
 pub struct ProfileAtPoint<'a> {
+    pub summary: &'a ProfileSummary,
     pub profile: &'a Profile,
-    pub knee: &'a Knee,
     pub kind: &'static str,
     pub evaluation: Evaluation,
 }
@@ -131,22 +131,22 @@ pub fn at_points<'a>(
 ) -> Vec<ProfileAtPoint<'a>> {
     cat.profiles
         .iter()
-        .filter(|(p, _)| filter(p))
-        .filter_map(|(profile, knee)| {
+        .filter(|s| filter(&s.profile))
+        .filter_map(|summary| {
+            let profile = &summary.profile;
             if targets.is_empty() {
-                let evaluation = cat.at_knee(profile, knee);
                 Some(ProfileAtPoint {
+                    summary,
                     profile,
-                    knee,
                     kind: "knee",
-                    evaluation,
+                    evaluation: summary.at_knee.clone(),
                 })
             } else {
                 let (_, evaluation) =
-                    evaluate_targets(profile, knee, targets, &cat.cfg, &cat.prices)?;
+                    evaluate_targets(profile, &summary.knee, targets, &cat.cfg, &cat.prices)?;
                 Some(ProfileAtPoint {
+                    summary,
                     profile,
-                    knee,
                     kind: "operating-point",
                     evaluation,
                 })
@@ -161,6 +161,35 @@ type FilterFlag<'a> = (
     &'a Option<String>,
     fn(&Profile) -> Option<String>,
 );
+
+/// Drops rows over the cost targets and orders the rest by model, then cheapest output first
+/// (rows without a cost last).
+fn within_cost_targets_cheapest_first(
+    rows: &mut Vec<ProfileAtPoint>,
+    args: &ProfilesListArgs,
+    pm: PricingModel,
+) {
+    let cost_of = |r: &ProfileAtPoint| r.evaluation.cost(pm).and_then(|c| c.cost);
+    rows.retain(|r| {
+        let c = cost_of(r);
+        args.target_cost_per_million_output_tokens
+            .is_none_or(|t| c.is_some_and(|c| c.usd_per_million_output <= t))
+            && args
+                .target_cost_per_million_input_tokens
+                .is_none_or(|t| c.is_some_and(|c| c.usd_per_million_input <= t))
+    });
+    rows.sort_by(|a, b| {
+        let ca = cost_of(a).map(|c| c.usd_per_million_output);
+        let cb = cost_of(b).map(|c| c.usd_per_million_output);
+        a.profile
+            .key
+            .model
+            .cmp(&b.profile.key.model)
+            .then(ca.is_none().cmp(&cb.is_none()))
+            .then(ca.unwrap_or(0.0).total_cmp(&cb.unwrap_or(0.0)))
+            .then(a.profile.id.cmp(&b.profile.id))
+    });
+}
 
 const PROFILE_HEADER: [&str; 15] = [
     "Instance Type",
@@ -215,26 +244,7 @@ pub fn profiles(args: &ProfilesListArgs) -> Result<String> {
             .all(|(_, value, field)| value.as_ref().is_none_or(|v| field(p).as_ref() == Some(v)))
     };
     let mut rows = at_points(&cat, &targets, matches);
-    let cost_of = |r: &ProfileAtPoint| r.evaluation.cost(pm).and_then(|c| c.cost);
-    rows.retain(|r| {
-        let c = cost_of(r);
-        args.target_cost_per_million_output_tokens
-            .is_none_or(|t| c.is_some_and(|c| c.usd_per_million_output <= t))
-            && args
-                .target_cost_per_million_input_tokens
-                .is_none_or(|t| c.is_some_and(|c| c.usd_per_million_input <= t))
-    });
-    rows.sort_by(|a, b| {
-        let ca = cost_of(a).map(|c| c.usd_per_million_output);
-        let cb = cost_of(b).map(|c| c.usd_per_million_output);
-        a.profile
-            .key
-            .model
-            .cmp(&b.profile.key.model)
-            .then(ca.is_none().cmp(&cb.is_none()))
-            .then(ca.unwrap_or(0.0).total_cmp(&cb.unwrap_or(0.0)))
-            .then(a.profile.id.cmp(&b.profile.id))
-    });
+    within_cost_targets_cheapest_first(&mut rows, args, pm);
     if rows.is_empty() {
         eprintln!(
             "no profile matches the filters{}",
@@ -245,7 +255,7 @@ pub fn profiles(args: &ProfilesListArgs) -> Result<String> {
             }
         );
     }
-    let table_rows: Vec<Vec<String>> = rows.iter().map(|r| profile_row(r, pm, &cat)).collect();
+    let table_rows: Vec<Vec<String>> = rows.iter().map(|r| profile_row(r, pm)).collect();
     let structured = Value::Array(
         rows.iter()
             .map(|r| {
@@ -254,8 +264,8 @@ pub fn profiles(args: &ProfilesListArgs) -> Result<String> {
                     &r.evaluation,
                     &PointContext {
                         kind: r.kind,
-                        knee: r.knee,
-                        stat: cat.cfg.percentile,
+                        knee: &r.summary.knee,
+                        stat: r.summary.stat,
                         pricing_model: pm,
                         ratio: cat.cfg.output_input_cost_ratio,
                     },
@@ -266,10 +276,10 @@ pub fn profiles(args: &ProfilesListArgs) -> Result<String> {
     output::print(args.list.format, &PROFILE_HEADER, &table_rows, &structured)
 }
 
-fn profile_row(r: &ProfileAtPoint, pm: PricingModel, cat: &Catalog) -> Vec<String> {
+fn profile_row(r: &ProfileAtPoint, pm: PricingModel) -> Vec<String> {
     let k = &r.profile.key;
     let p = &r.evaluation.point;
-    let stat = cat.cfg.percentile.for_curve(&r.profile.points);
+    let stat = r.summary.stat;
     let cost = r.evaluation.cost(pm).and_then(|c| c.cost);
     vec![
         k.instance_type.clone().unwrap_or_else(|| "N/A".into()),
@@ -292,7 +302,7 @@ fn profile_row(r: &ProfileAtPoint, pm: PricingModel, cat: &Catalog) -> Vec<Strin
 
 /// Which point of the curve a `profiles list` row shows.
 fn point_name(r: &ProfileAtPoint) -> &'static str {
-    match (r.kind, r.knee.method) {
+    match (r.kind, r.summary.knee.method) {
         ("operating-point", _) => "target",
         (_, KneeMethod::NotObserved) => "highest point (no knee)",
         (_, KneeMethod::BelowRange) => "capacity (saturated; knee below range)",
@@ -351,7 +361,8 @@ pub fn benchmarks(args: &BenchmarksListArgs) -> Result<String> {
     }
     let mut rows = Vec::new();
     let mut structured = Vec::new();
-    for (profile, knee) in &cat.profiles {
+    for s in &cat.profiles {
+        let profile = &s.profile;
         if !for_model(profile)
             || args
                 .instance_type
@@ -360,41 +371,14 @@ pub fn benchmarks(args: &BenchmarksListArgs) -> Result<String> {
         {
             continue;
         }
-        let stat = cat.cfg.percentile.for_curve(&profile.points);
-        let k = &profile.key;
-        for point in profile.records() {
-            let ev = evaluate(profile, point.clone(), false, &cat.cfg, &cat.prices);
-            let cost = ev.cost(pm).and_then(|c| c.cost);
-            rows.push(vec![
-                k.instance_type.clone().unwrap_or_else(|| "N/A".into()),
-                k.accelerator.clone(),
-                k.model.clone(),
-                k.model_server.clone(),
-                k.model_server_version.clone(),
-                output::num(Some(point.output_tokens_per_s)),
-                output::num(stat.of(&point.ntpot)),
-                output::num(stat.of(&point.ttft)),
-                output::num(stat.of(&point.itl)),
-                output::num(point.achieved_request_rate()),
-                output::cost(cost.map(|c| c.usd_per_million_input)),
-                output::cost(cost.map(|c| c.usd_per_million_output)),
-                output::num(match point.load {
-                    Load::Rate(r) => Some(r),
-                    _ => None,
-                }),
-                output::num(match point.load {
-                    Load::Concurrency(c) => Some(c),
-                    _ => None,
-                }),
-                k.variant.clone().unwrap_or_default(),
-                k.accelerator_count.to_string(),
-                k.workload.clone(),
-            ]);
-        }
-        let at_knee = cat.at_knee(profile, knee);
-        let entry =
-            site_gen::api::all_points_json(profile, knee, &at_knee, &cat.cfg, &cat.prices, pm);
-        structured.push(entry);
+        let records = s.record_evaluations(&cat.cfg, &cat.prices);
+        rows.extend(records.iter().map(|ev| benchmark_row(s, ev, pm)));
+        structured.push(site_gen::api::all_points_json(
+            s,
+            &records,
+            cat.cfg.output_input_cost_ratio,
+            pm,
+        ));
     }
     output::print(
         args.format,
@@ -402,4 +386,36 @@ pub fn benchmarks(args: &BenchmarksListArgs) -> Result<String> {
         &rows,
         &Value::Array(structured),
     )
+}
+
+/// One measured record as a `benchmarks list` table row.
+fn benchmark_row(s: &ProfileSummary, ev: &Evaluation, pm: PricingModel) -> Vec<String> {
+    let k = &s.profile.key;
+    let point = &ev.point;
+    let cost = ev.cost(pm).and_then(|c| c.cost);
+    vec![
+        k.instance_type.clone().unwrap_or_else(|| "N/A".into()),
+        k.accelerator.clone(),
+        k.model.clone(),
+        k.model_server.clone(),
+        k.model_server_version.clone(),
+        output::num(Some(point.output_tokens_per_s)),
+        output::num(s.stat.of(&point.ntpot)),
+        output::num(s.stat.of(&point.ttft)),
+        output::num(s.stat.of(&point.itl)),
+        output::num(point.achieved_request_rate()),
+        output::cost(cost.map(|c| c.usd_per_million_input)),
+        output::cost(cost.map(|c| c.usd_per_million_output)),
+        output::num(match point.load {
+            Load::Rate(r) => Some(r),
+            _ => None,
+        }),
+        output::num(match point.load {
+            Load::Concurrency(c) => Some(c),
+            _ => None,
+        }),
+        k.variant.clone().unwrap_or_default(),
+        k.accelerator_count.to_string(),
+        k.workload.clone(),
+    ]
 }

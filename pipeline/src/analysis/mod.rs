@@ -371,12 +371,27 @@ pub fn evaluate(
     }
 }
 
-/// A profile summarized at its knee.
+/// A profile summarized at its knee: what every output (pages, API, CLI, tables) projects from.
 #[derive(Debug, Clone)]
 pub struct ProfileSummary {
     pub profile: Profile,
     pub knee: Knee,
+    /// The statistic this curve's latencies are shown with, resolved once
+    /// ([`Percentile::for_curve`]): `--percentile`, or the mean when the tool reports only means.
+    pub stat: Percentile,
     pub at_knee: Evaluation,
+}
+
+impl ProfileSummary {
+    /// Every measured record of the profile (repeats included), each evaluated once at its own
+    /// load: the rows of the profile page's table, `benchmarks list` and the benchmarks API.
+    pub fn record_evaluations(&self, cfg: &AnalysisConfig, prices: &PriceBook) -> Vec<Evaluation> {
+        self.profile
+            .records()
+            .into_iter()
+            .map(|point| evaluate(&self.profile, point.clone(), false, cfg, prices))
+            .collect()
+    }
 }
 
 /// Summarizes every profile at its knee (profiles with no points are skipped).
@@ -391,9 +406,11 @@ pub fn summarize(
             let knee = knee::find_knee(&profile.points, cfg.percentile)?;
             let point = profile.points[knee.index].clone();
             let at_knee = evaluate(&profile, point, false, cfg, prices);
+            let stat = cfg.percentile.for_curve(&profile.points);
             Some(ProfileSummary {
                 profile,
                 knee,
+                stat,
                 at_knee,
             })
         })

@@ -27,8 +27,8 @@
 //! | hpa_note | str? | why there is no HPA, or a caveat |
 //! | expected_qps, replicas | f64?, u32? | sizing at the knee when `--expected-qps` is given |
 
-use super::percentile::Percentile;
 use super::{AnalysisConfig, ProfileSummary};
+use crate::point::{Latency, MeasuredPoint};
 use crate::pricing::PricingModel;
 use polars::prelude::*;
 
@@ -44,25 +44,30 @@ fn f(name: &str, rows: &[ProfileSummary], g: impl Fn(&ProfileSummary) -> Option<
     Column::new(name.into(), rows.iter().map(g).collect::<Vec<_>>())
 }
 
-fn latency_range(
-    r: &ProfileSummary,
-    pct: Percentile,
-    pick: fn(&crate::point::MeasuredPoint) -> &crate::point::Latency,
-    max: bool,
-) -> Option<f64> {
-    let stat = pct.for_curve(&r.profile.points);
-    let values = r.profile.points.iter().filter_map(|p| stat.of(pick(p)));
-    if max {
-        values.reduce(f64::max)
-    } else {
-        values.reduce(f64::min)
-    }
-}
+/// Picks one latency metric of a point.
+type LatencyOf = fn(&MeasuredPoint) -> &Latency;
 
 /// Builds the profiles table.
 pub fn to_dataframe(rows: &[ProfileSummary], cfg: &AnalysisConfig) -> PolarsResult<DataFrame> {
-    let pct = cfg.percentile;
-    let mut cols = vec![
+    let mut cols = key_columns(rows);
+    cols.extend(knee_columns(rows));
+    cols.extend(range_columns(rows));
+    cols.push(f("output_input_cost_ratio", rows, |_| {
+        Some(cfg.output_input_cost_ratio)
+    }));
+    cols.extend(cost_columns(rows));
+    cols.extend(hpa_columns(rows));
+    cols.push(f("expected_qps", rows, |_| cfg.expected_qps));
+    cols.push(Column::new(
+        "replicas".into(),
+        rows.iter().map(|r| r.at_knee.replicas).collect::<Vec<_>>(),
+    ));
+    DataFrame::new(rows.len(), cols)
+}
+
+/// The profile key, provenance and curve size.
+fn key_columns(rows: &[ProfileSummary]) -> Vec<Column> {
+    vec![
         s("profile_id", rows, |r| Some(r.profile.id.clone())),
         s("model", rows, |r| Some(r.profile.key.model.clone())),
         s("model_server", rows, |r| {
@@ -109,9 +114,14 @@ pub fn to_dataframe(rows: &[ProfileSummary], cfg: &AnalysisConfig) -> PolarsResu
                 .map(|r| r.profile.points.len() as u32)
                 .collect::<Vec<_>>(),
         ),
-        s("latency_stat", rows, |r| {
-            Some(pct.for_curve(&r.profile.points).to_string())
-        }),
+        s("latency_stat", rows, |r| Some(r.stat.to_string())),
+    ]
+}
+
+/// The knee (or its stand-in): method, reason, load, throughput and latency.
+fn knee_columns(rows: &[ProfileSummary]) -> Vec<Column> {
+    let at = |r: &ProfileSummary, pick: LatencyOf| r.stat.of(pick(&r.at_knee.point));
+    vec![
         s("knee_method", rows, |r| {
             Some(r.knee.method.as_str().to_string())
         }),
@@ -129,47 +139,48 @@ pub fn to_dataframe(rows: &[ProfileSummary], cfg: &AnalysisConfig) -> PolarsResu
         f("knee_output_tokens_per_s", rows, |r| {
             Some(r.at_knee.point.output_tokens_per_s)
         }),
-        f("knee_ntpot_ms", rows, |r| {
-            pct.for_curve(&r.profile.points).of(&r.at_knee.point.ntpot)
-        }),
-        f("knee_ttft_ms", rows, |r| {
-            pct.for_curve(&r.profile.points).of(&r.at_knee.point.ttft)
-        }),
-        f("knee_itl_ms", rows, |r| {
-            pct.for_curve(&r.profile.points).of(&r.at_knee.point.itl)
-        }),
-        f("knee_e2e_ms", rows, |r| {
-            pct.for_curve(&r.profile.points).of(&r.at_knee.point.e2e)
-        }),
-        f("peak_output_tokens_per_s", rows, |r| {
+        f("knee_ntpot_ms", rows, |r| at(r, |p| &p.ntpot)),
+        f("knee_ttft_ms", rows, |r| at(r, |p| &p.ttft)),
+        f("knee_itl_ms", rows, |r| at(r, |p| &p.itl)),
+        f("knee_e2e_ms", rows, |r| at(r, |p| &p.e2e)),
+    ]
+}
+
+/// Peak throughput and the latency range over the whole curve.
+fn range_columns(rows: &[ProfileSummary]) -> Vec<Column> {
+    let mut cols = vec![f("peak_output_tokens_per_s", rows, |r| {
+        r.profile
+            .points
+            .iter()
+            .map(|p| p.output_tokens_per_s)
+            .reduce(f64::max)
+    })];
+    let latencies: [(&str, LatencyOf); 3] = [
+        ("ntpot", |p| &p.ntpot),
+        ("ttft", |p| &p.ttft),
+        ("itl", |p| &p.itl),
+    ];
+    for (name, pick) in latencies {
+        let values = |r: &ProfileSummary| -> Vec<f64> {
             r.profile
                 .points
                 .iter()
-                .map(|p| p.output_tokens_per_s)
-                .reduce(f64::max)
-        }),
-        f("min_ntpot_ms", rows, |r| {
-            latency_range(r, pct, |p| &p.ntpot, false)
-        }),
-        f("max_ntpot_ms", rows, |r| {
-            latency_range(r, pct, |p| &p.ntpot, true)
-        }),
-        f("min_ttft_ms", rows, |r| {
-            latency_range(r, pct, |p| &p.ttft, false)
-        }),
-        f("max_ttft_ms", rows, |r| {
-            latency_range(r, pct, |p| &p.ttft, true)
-        }),
-        f("min_itl_ms", rows, |r| {
-            latency_range(r, pct, |p| &p.itl, false)
-        }),
-        f("max_itl_ms", rows, |r| {
-            latency_range(r, pct, |p| &p.itl, true)
-        }),
-        f("output_input_cost_ratio", rows, |_| {
-            Some(cfg.output_input_cost_ratio)
-        }),
-    ];
+                .filter_map(|p| r.stat.of(pick(p)))
+                .collect()
+        };
+        cols.push(f(&format!("min_{name}_ms"), rows, |r| {
+            values(r).into_iter().reduce(f64::min)
+        }));
+        cols.push(f(&format!("max_{name}_ms"), rows, |r| {
+            values(r).into_iter().reduce(f64::max)
+        }));
+    }
+    cols
+}
+
+/// Price, region, source and cost per million tokens at the knee, per pricing model.
+fn cost_columns(rows: &[ProfileSummary]) -> Vec<Column> {
+    let mut cols = Vec::new();
     for model in PricingModel::ALL {
         let p = model.column_prefix();
         let at = |r: &ProfileSummary| r.at_knee.cost(model).cloned();
@@ -189,40 +200,29 @@ pub fn to_dataframe(rows: &[ProfileSummary], cfg: &AnalysisConfig) -> PolarsResu
             at(r).and_then(|c| c.cost).map(|c| c.usd_per_million_output)
         }));
     }
-    cols.extend([
+    cols
+}
+
+fn hpa(r: &ProfileSummary) -> Option<&super::hpa::HpaRecommendation> {
+    r.at_knee.hpa.as_ref().ok()
+}
+
+/// The autoscaling recommendation at the knee, or why there is none.
+fn hpa_columns(rows: &[ProfileSummary]) -> Vec<Column> {
+    vec![
         s("hpa_signal", rows, |r| {
-            r.at_knee
-                .hpa
-                .as_ref()
-                .ok()
-                .map(|h| h.signal.as_str().to_string())
+            hpa(r).map(|h| h.signal.as_str().to_string())
         }),
-        s("hpa_metric", rows, |r| {
-            r.at_knee.hpa.as_ref().ok().map(|h| h.metric.to_string())
-        }),
-        f("hpa_value", rows, |r| {
-            r.at_knee.hpa.as_ref().ok().map(|h| h.value)
-        }),
-        f("hpa_threshold", rows, |r| {
-            r.at_knee.hpa.as_ref().ok().map(|h| h.threshold)
-        }),
+        s("hpa_metric", rows, |r| hpa(r).map(|h| h.metric.to_string())),
+        f("hpa_value", rows, |r| hpa(r).map(|h| h.value)),
+        f("hpa_threshold", rows, |r| hpa(r).map(|h| h.threshold)),
         s("hpa_value_source", rows, |r| {
-            r.at_knee
-                .hpa
-                .as_ref()
-                .ok()
-                .map(|h| h.value_source.to_string())
+            hpa(r).map(|h| h.value_source.to_string())
         }),
         s("hpa_note", rows, |r| match &r.at_knee.hpa {
             Ok(h) if h.note.is_empty() => None,
             Ok(h) => Some(h.note.clone()),
             Err(why) => Some(why.clone()),
         }),
-        f("expected_qps", rows, |_| cfg.expected_qps),
-        Column::new(
-            "replicas".into(),
-            rows.iter().map(|r| r.at_knee.replicas).collect::<Vec<_>>(),
-        ),
-    ]);
-    DataFrame::new(rows.len(), cols)
+    ]
 }

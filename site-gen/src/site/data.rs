@@ -36,7 +36,7 @@ pub(super) fn index_json(input: &SiteInput, pages: &[ProfilePage]) -> Value {
         .map(|p| {
             let s = p.summary;
             let k = &s.profile.key;
-            let display = pct.for_curve(&s.profile.points);
+            let display = s.stat;
             let curve: Vec<Value> = s
                 .profile
                 .points
@@ -87,7 +87,6 @@ pub(super) fn write_api(
     pages: &[ProfilePage],
     models: &[ModelView],
 ) -> Result<(), SiteError> {
-    let pct = input.cfg.percentile;
     let ratio = input.cfg.output_input_cost_ratio;
     // Serialized entry by entry: the whole array as one value tree would cost far more memory
     // than its bytes at thousands of profiles.
@@ -97,7 +96,7 @@ pub(super) fn write_api(
         let ctx = PointContext {
             kind: "knee",
             knee: &s.knee,
-            stat: pct,
+            stat: s.stat,
             pricing_model: input.pricing_model,
             ratio,
         };

@@ -139,19 +139,11 @@ pub fn build_site(
     let pages = render_profiles(&r, &by_model, progress)?;
     let views: Vec<ProfileView> = pages
         .par_iter()
-        .map(|p| profile_view(p, input, false))
+        .map(|p| profile_view(p, input, None))
         .collect();
     let mut models = Vec::new();
     for (model, list) in &by_model {
-        let m = model_view(
-            &r.env,
-            input,
-            model,
-            list,
-            &pages,
-            &views,
-            input.cfg.percentile,
-        )?;
+        let m = model_view(&r.env, input, model, list, &pages, &views)?;
         r.page(
             "site/model.html.j2",
             &format!("models/{}.html", m.slug),

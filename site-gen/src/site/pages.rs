@@ -6,7 +6,6 @@ use crate::charts::{self, ChartSpec, Marker, PALETTE, Series};
 use crate::manifests::{self, BucketUri, ManifestRequest, Platform, create_command};
 use crate::templates;
 use minijinja::Environment;
-use pipeline::analysis::percentile::Percentile;
 use pipeline::analysis::{Evaluation, ProfileSummary};
 use pipeline::point::{Latency, Load, MeasuredPoint};
 use pipeline::pricing::PricingModel;
@@ -55,8 +54,9 @@ pub(super) fn build_profile<'a>(
         fingerprint: fp,
         reused: false,
     };
-    let view = profile_view(&page, input, true);
-    let charts = profile_charts(env, s, input.cfg.percentile)?;
+    let records = s.record_evaluations(input.cfg, input.prices);
+    let view = profile_view(&page, input, Some(&records));
+    let charts = profile_charts(env, s)?;
     // The page names the profile's own data snapshot, so it changes exactly when its inputs do.
     let mut own_site = r.site.clone();
     own_site["snapshot"] = json!(s.profile.data_hash());
@@ -68,7 +68,7 @@ pub(super) fn build_profile<'a>(
             charts => templates::val(&charts),
         },
     )?;
-    write_benchmarks_json(w, input, s)?;
+    write_benchmarks_json(w, input, s, &records)?;
     Ok(page)
 }
 
@@ -76,13 +76,12 @@ pub(super) fn write_benchmarks_json(
     w: &SiteWriter,
     input: &SiteInput,
     s: &ProfileSummary,
+    records: &[Evaluation],
 ) -> Result<(), SiteError> {
     let json = all_points_json(
-        &s.profile,
-        &s.knee,
-        &s.at_knee,
-        input.cfg,
-        input.prices,
+        s,
+        records,
+        input.cfg.output_input_cost_ratio,
         input.pricing_model,
     );
     w.write(
@@ -115,9 +114,8 @@ pub(super) type LatencyOf = fn(&MeasuredPoint) -> &Latency;
 pub(super) fn profile_charts(
     env: &Environment<'static>,
     s: &ProfileSummary,
-    pct: Percentile,
 ) -> Result<BTreeMap<&'static str, String>, SiteError> {
-    let stat = pct.for_curve(&s.profile.points);
+    let stat = s.stat;
     let pts = &s.profile.points;
     let knee = &s.at_knee.point;
     let metrics: [(&str, LatencyOf, usize); 3] = [
@@ -211,7 +209,6 @@ pub(super) fn cheapest_at_knee<'a>(
 pub(super) fn model_charts(
     env: &Environment<'static>,
     mine: &[(&ProfilePage, &ProfileView)],
-    pct: Percentile,
     n: usize,
 ) -> Result<BTreeMap<&'static str, String>, SiteError> {
     let mut out = BTreeMap::new();
@@ -229,7 +226,7 @@ pub(super) fn model_charts(
         let mut markers = Vec::new();
         for (p, v) in mine {
             let pts = &p.summary.profile.points;
-            let stat = pct.for_curve(pts);
+            let stat = p.summary.stat;
             let line = series_of(pts, |q| Some(q.output_tokens_per_s), |q| stat.of(metric(q)));
             if line.is_empty() {
                 continue;
@@ -267,6 +264,44 @@ pub(super) fn model_charts(
     Ok(out)
 }
 
+/// One of the downloadable manifests every profile page offers.
+struct ManifestVariant<'a> {
+    file: &'static str,
+    title: &'static str,
+    hpa: bool,
+    bucket: Option<&'a BucketUri>,
+    description: String,
+}
+
+fn manifest_variants<'a>(input: &SiteInput, bucket: &'a BucketUri) -> [ManifestVariant<'a>; 3] {
+    [
+        ManifestVariant {
+            file: "base.yaml",
+            title: "Base manifest",
+            hpa: false,
+            bucket: None,
+            description: "Deployment, Service and PodMonitoring sized at the knee; weights from Hugging Face.".into(),
+        },
+        ManifestVariant {
+            file: "hpa-knee.yaml",
+            title: "With autoscaling at the knee",
+            hpa: true,
+            bucket: None,
+            description: format!(
+                "adds a HorizontalPodAutoscaler whose target is the server metric at the knee minus a {}% buffer.",
+                crate::format::trimmed(input.cfg.hpa_buffer * 100.0, 1)
+            ),
+        },
+        ManifestVariant {
+            file: "bucket.yaml",
+            title: "Weights from a Cloud Storage bucket",
+            hpa: false,
+            bucket: Some(bucket),
+            description: "loads the weights with Cloud Storage FUSE from gs://your-model-bucket (replace it with yours).".into(),
+        },
+    ]
+}
+
 /// The three downloadable manifests of a profile, and the command for a custom one.
 pub(super) fn write_manifests(
     env: &Environment<'static>,
@@ -275,97 +310,65 @@ pub(super) fn write_manifests(
     s: &ProfileSummary,
 ) -> Result<(Vec<ManifestLink>, String), SiteError> {
     let k = &s.profile.key;
-    let mut flags = vec![
-        ("model", k.model.clone()),
-        ("model-server", k.model_server.clone()),
-        ("accelerator-type", k.accelerator.clone()),
-        ("model-server-version", k.model_server_version.clone()),
-    ];
-    if let Some(v) = &k.variant {
-        flags.push(("variant", v.clone()));
-    }
-    flags.push(("workload", k.workload.clone()));
-    let command = create_command(&flags);
+    let command = create_command(&manifests::profile_flags(k));
     let bucket_name = format!(
         "gs://your-model-bucket/{}",
         pipeline::profile::slug(&k.model)
     );
     let bucket = BucketUri::parse(&bucket_name).map_err(|e| SiteError::Data(e.to_string()))?;
-    let hpa_description = format!(
-        "adds a HorizontalPodAutoscaler whose target is the server metric at the knee minus a {}% buffer.",
-        crate::format::trimmed(input.cfg.hpa_buffer * 100.0, 1)
-    );
-    let variants: [(&str, &str, bool, Option<&BucketUri>, &str); 3] = [
-        (
-            "base.yaml",
-            "Base manifest",
-            false,
-            None,
-            "Deployment, Service and PodMonitoring sized at the knee; weights from Hugging Face.",
-        ),
-        (
-            "hpa-knee.yaml",
-            "With autoscaling at the knee",
-            true,
-            None,
-            &hpa_description,
-        ),
-        (
-            "bucket.yaml",
-            "Weights from a Cloud Storage bucket",
-            false,
-            Some(&bucket),
-            "loads the weights with Cloud Storage FUSE from gs://your-model-bucket (replace it with yours).",
-        ),
-    ];
-    let evaluation: &Evaluation = &s.at_knee;
+    let snapshot = s.profile.data_hash();
     let mut out = Vec::new();
-    for (file, title, hpa, bucket, description) in variants {
+    for variant in manifest_variants(input, &bucket) {
         let request = ManifestRequest {
             profile: &s.profile,
-            evaluation,
+            evaluation: &s.at_knee,
             point_kind: "knee",
-            stat: input.cfg.percentile,
+            stat: s.stat,
             namespace: "default",
             platform: Platform::Gke,
-            bucket,
+            bucket: variant.bucket,
             model_facts: input.models.get(&k.model),
-            snapshot: &s.profile.data_hash(),
-            include_hpa: hpa,
+            snapshot: &snapshot,
+            include_hpa: variant.hpa,
             no_hpa_reason: "this variant has none; the HPA variant adds one at the knee, and `infercat manifests create` with a latency target sizes one for your target",
             hpa_buffer: input.cfg.hpa_buffer,
             expected_qps: None,
             cli_command: &command,
             selection_note: None,
         };
-        match manifests::render(env, &request) {
-            Ok(m) => {
-                let rel = format!("manifests/{}/{file}", s.profile.id);
-                w.write(&rel, m.all().as_bytes())?;
-                out.push(ManifestLink {
-                    file: Some(rel),
-                    title: title.to_string(),
-                    description: description.to_string(),
-                    reason: None,
-                });
-            }
-            Err(manifests::ManifestError::Template(e)) => return Err(SiteError::Template(e)),
-            Err(reason) => out.push(ManifestLink {
-                file: None,
-                title: title.to_string(),
-                description: description.to_string(),
-                reason: Some(reason.to_string()),
-            }),
-        }
-        if hpa
-            && evaluation.hpa.is_err()
-            && let Some(last) = out.last_mut()
-        {
-            last.description = format!(
-                "{description} This profile has no HPA: {}",
-                evaluation.hpa.as_ref().err().cloned().unwrap_or_default()
-            );
-        }
+        out.push(write_manifest(env, w, &request, &s.profile.id, variant)?);
     }
     Ok((out, command))
+}
+
+/// Renders and writes one manifest variant; a profile no template can serve gets a link with
+/// the reason instead of a file.
+fn write_manifest(
+    env: &Environment<'static>,
+    w: &SiteWriter,
+    request: &ManifestRequest,
+    id: &str,
+    variant: ManifestVariant,
+) -> Result<ManifestLink, SiteError> {
+    let mut link = ManifestLink {
+        file: None,
+        title: variant.title.to_string(),
+        description: variant.description,
+        reason: None,
+    };
+    match manifests::render(env, request) {
+        Ok(m) => {
+            let rel = format!("manifests/{id}/{}", variant.file);
+            w.write(&rel, m.all().as_bytes())?;
+            link.file = Some(rel);
+        }
+        Err(manifests::ManifestError::Template(e)) => return Err(SiteError::Template(e)),
+        Err(reason) => link.reason = Some(reason.to_string()),
+    }
+    if variant.hpa
+        && let Err(why) = &request.evaluation.hpa
+    {
+        link.description = format!("{} This profile has no HPA: {why}", link.description);
+    }
+    Ok(link)
 }

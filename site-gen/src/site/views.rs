@@ -2,8 +2,7 @@
 //! types (labels, the knee, cost cells, the per-point table).
 
 use pipeline::analysis::knee::KneeMethod;
-use pipeline::analysis::percentile::Percentile;
-use pipeline::analysis::{PriceAt, Profile, ProfileSummary, costs_at};
+use pipeline::analysis::{Evaluation, PriceAt, Profile, ProfileSummary};
 use pipeline::point::Load;
 use pipeline::pricing::PricingModel;
 use serde::{Deserialize, Serialize};
@@ -205,17 +204,18 @@ pub(super) fn lengths_text(profile: &Profile) -> String {
     }
 }
 
-/// The template view of a profile. The per-point table (`with_points`) is only needed on the
-/// profile's own page, and is the costly part, so the index and model pages go without.
+/// The template view of a profile. The per-record table (`records`, from
+/// [`ProfileSummary::record_evaluations`]) is only needed on the profile's own page, and is the
+/// costly part, so the index and model pages go without.
 pub(super) fn profile_view<'a>(
     p: &'a ProfilePage,
     input: &'a SiteInput,
-    with_points: bool,
+    records: Option<&[Evaluation]>,
 ) -> ProfileView<'a> {
     let s = p.summary;
     let profile = &s.profile;
     let k = &profile.key;
-    let stat = input.cfg.percentile.for_curve(&profile.points);
+    let stat = s.stat;
     let knee = &s.at_knee.point;
     let band = crate::format::band_target(stat.of(&knee.ntpot));
     ProfileView {
@@ -265,11 +265,7 @@ pub(super) fn profile_view<'a>(
             note: &h.note,
         }),
         hpa_reason: s.at_knee.hpa.as_ref().err().map(String::as_str),
-        points: if with_points {
-            point_rows(s, input, stat)
-        } else {
-            Vec::new()
-        },
+        points: records.map_or_else(Vec::new, |r| point_rows(s, r, input.pricing_model)),
         has_unbounded: profile.points.iter().any(|p| p.load == Load::Unbounded),
         load_unit: match knee.load {
             Load::Concurrency(_) => "concurrent requests",
@@ -295,15 +291,14 @@ pub(super) fn profile_view<'a>(
 }
 
 /// Every measured record of a profile with its costs, the knee's load marked.
-fn point_rows(s: &ProfileSummary, input: &SiteInput, stat: Percentile) -> Vec<PointRow> {
-    let k = &s.profile.key;
+fn point_rows(s: &ProfileSummary, records: &[Evaluation], pm: PricingModel) -> Vec<PointRow> {
+    let stat = s.stat;
     let knee_load = pipeline::profile_identity::load_key(&s.at_knee.point);
-    s.profile
-        .records()
-        .into_iter()
-        .map(|pt| {
-            let costs = costs_at(k, pt, input.cfg, input.prices);
-            let pick = |m: PricingModel| costs.iter().find(|c| c.model == m).and_then(|c| c.cost);
+    records
+        .iter()
+        .map(|ev| {
+            let pt = &ev.point;
+            let pick = |m: PricingModel| ev.cost(m).and_then(|c| c.cost);
             PointRow {
                 load: load_text(pt.load),
                 achieved: num(pt.achieved_rate, 2),
@@ -316,14 +311,8 @@ fn point_rows(s: &ProfileSummary, input: &SiteInput, stat: Percentile) -> Vec<Po
                 itl: num(stat.of(&pt.itl), 2),
                 e2e: num(stat.of(&pt.e2e), 1),
                 queue: num(pt.server.queue_len_mean, 1),
-                cost_out: num(
-                    pick(input.pricing_model).map(|c| c.usd_per_million_output),
-                    3,
-                ),
-                cost_in: num(
-                    pick(input.pricing_model).map(|c| c.usd_per_million_input),
-                    3,
-                ),
+                cost_out: num(pick(pm).map(|c| c.usd_per_million_output), 3),
+                cost_in: num(pick(pm).map(|c| c.usd_per_million_input), 3),
                 cost_out_on_demand: num(
                     pick(PricingModel::OnDemand).map(|c| c.usd_per_million_output),
                     3,
@@ -376,7 +365,6 @@ pub(super) fn model_view<'a>(
     list: &[&'a ProfileSummary],
     pages: &'a [ProfilePage<'a>],
     views: &'a [ProfileView<'a>],
-    pct: Percentile,
 ) -> Result<ModelView<'a>, SiteError> {
     let mine: Vec<(&ProfilePage, &ProfileView)> = pages
         .iter()
@@ -394,7 +382,7 @@ pub(super) fn model_view<'a>(
             use_case: group[0].1.use_case,
             profiles: group.iter().map(|(_, v)| *v).collect(),
             cheapest: cheapest_at_knee(&group, input.pricing_model),
-            charts: model_charts(env, &group, pct, n)?,
+            charts: model_charts(env, &group, n)?,
         });
     }
     let distinct = |f: fn(&'a ProfileSummary) -> &'a str| {
@@ -463,7 +451,8 @@ mod tests {
             fingerprint: String::new(),
             reused: false,
         };
-        let v = profile_view(&page, &input, true);
+        let records = s.record_evaluations(&cfg, &prices);
+        let v = profile_view(&page, &input, Some(&records));
         assert_eq!(v.workload, "random 1024/1024");
         assert_eq!(v.point_name, "knee");
         assert_eq!(v.knee.load, "4.00 req/s");
@@ -480,7 +469,7 @@ mod tests {
             json["knee"]["costs"][0].get("in").is_some(),
             "templates read `in`"
         );
-        assert!(profile_view(&page, &input, false).points.is_empty());
+        assert!(profile_view(&page, &input, None).points.is_empty());
     }
 
     #[test]
