@@ -7,12 +7,12 @@ use serde_json::Value;
 
 /// A cost cell: 3 decimals or N/A (never 0 for unknown).
 pub fn cost(v: Option<f64>) -> String {
-    v.map_or_else(|| "N/A".to_string(), |x| format!("{x:.3}"))
+    site_gen::format::num(v, 3)
 }
 
 /// A measured value with 2 decimals, or N/A.
 pub fn num(v: Option<f64>) -> String {
-    v.map_or_else(|| "N/A".to_string(), |x| format!("{x:.2}"))
+    site_gen::format::num(v, 2)
 }
 
 /// A table cell on one line: control characters (line breaks in a model name) are shown

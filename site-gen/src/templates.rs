@@ -117,6 +117,13 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.set_auto_escape_callback(auto_escape);
     env.add_filter("oneline", oneline);
+    env.add_filter("num", |v: Option<f64>, digits: usize| {
+        crate::format::num(v, digits)
+    });
+    env.add_filter("trimmed", |v: Option<f64>, digits: usize| {
+        v.filter(|x| x.is_finite())
+            .map_or_else(|| "N/A".to_string(), |x| crate::format::trimmed(x, digits))
+    });
     for (name, source) in TEMPLATES {
         env.add_template(name, source)?;
     }
@@ -158,6 +165,22 @@ mod tests {
             .render(minijinja::context! { x => "<script>" })
             .unwrap();
         assert_eq!(out, "<text>&lt;script&gt;</text>");
+    }
+
+    #[test]
+    fn number_filters_use_the_shared_formats() {
+        let mut env = environment().unwrap();
+        env.add_template(
+            "n.txt",
+            "{{ a|num(2) }} {{ b|num(3) }} {{ c|trimmed(1) }} {{ b|trimmed(1) }}",
+        )
+        .unwrap();
+        let out = env
+            .get_template("n.txt")
+            .unwrap()
+            .render(minijinja::context! { a => 1.23456, b => (), c => 16.0 })
+            .unwrap();
+        assert_eq!(out, "1.23 N/A 16 N/A");
     }
 
     #[test]
