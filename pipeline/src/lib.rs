@@ -25,6 +25,7 @@ pub mod run_meta;
 pub mod schema;
 pub mod storage;
 pub mod synth;
+pub mod topology;
 pub mod workload;
 
 pub use error::{FormatError, PipelineError};

@@ -2,6 +2,7 @@
 //! latencies in milliseconds and the SPEC §3 definitions (NTPOT, TPOT, ITL, TTFT, E2E).
 //! A metric a tool does not report, or that cannot be derived exactly, is `None`, never 0.
 
+use crate::topology::Topology;
 use crate::workload::WorkloadHint;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -113,6 +114,9 @@ pub struct MeasuredPoint {
     /// (e.g. vLLM's `--metadata deployment=kvcache`).
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
+    /// The parallelism the record states (InferenceX's `tp`/`ep`, a disaggregated split).
+    #[serde(default)]
+    pub topology: Topology,
 }
 
 impl MeasuredPoint {
@@ -139,6 +143,7 @@ impl MeasuredPoint {
             server: ServerMetrics::default(),
             workload: WorkloadHint::default(),
             fields: BTreeMap::new(),
+            topology: Topology::default(),
         }
     }
 
@@ -163,6 +168,15 @@ impl MeasuredPoint {
                 _ => None,
             }
         })
+    }
+
+    /// Output tokens per second one user sees (InferenceX's "interactivity"): 1000 ÷ TPOT, the
+    /// decode speed, else 1000 ÷ NTPOT, with `stat` picking the statistic.
+    pub fn per_user_tokens_per_s(&self, stat: impl Fn(&Latency) -> Option<f64>) -> Option<f64> {
+        stat(&self.tpot)
+            .or_else(|| stat(&self.ntpot))
+            .filter(|ms| *ms > 0.0)
+            .map(|ms| 1000.0 / ms)
     }
 
     /// Fills total throughput from input + output when the tool did not report it.

@@ -1,6 +1,7 @@
 //! The identity of a serving profile (SPEC §5): the tuple that groups points into one curve,
 //! and the stable, URL-safe id derived from it.
 
+use crate::topology::Topology;
 use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -17,6 +18,8 @@ pub struct ProfileKey {
     pub workload: String,
     /// The Quickstart use case the workload corresponds to, or `custom (in/out)`.
     pub use_case: String,
+    /// Tensor/expert/data parallelism and prefill/decode split, where stated.
+    pub topology: Topology,
 }
 
 impl ProfileKey {
@@ -30,6 +33,7 @@ impl ProfileKey {
             &self.accelerator,
             &format!("x{}", self.accelerator_count),
             self.variant.as_deref().unwrap_or(""),
+            &self.distinguishing_topology(),
             &self.workload,
         ]
         .iter()
@@ -39,6 +43,15 @@ impl ProfileKey {
         .join("-");
         let short: String = readable.chars().take(90).collect();
         format!("{}-{}", short.trim_end_matches('-'), self.hash8())
+    }
+
+    /// The topology's label when it is not plain TP over every accelerator, else empty.
+    fn distinguishing_topology(&self) -> String {
+        if self.topology.is_plain(self.accelerator_count) {
+            String::new()
+        } else {
+            self.topology.label()
+        }
     }
 
     fn hash8(&self) -> String {
@@ -55,6 +68,13 @@ impl ProfileKey {
             &self.use_case,
         ] {
             h.update(part.as_bytes());
+            h.update([0x1f]);
+        }
+        // Only a topology that says more than the accelerator count enters the hash, so
+        // profiles without one keep their ids.
+        let topology = self.distinguishing_topology();
+        if !topology.is_empty() {
+            h.update(topology.as_bytes());
             h.update([0x1f]);
         }
         h.finalize()[..4]

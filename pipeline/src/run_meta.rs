@@ -6,6 +6,7 @@
 use crate::machines;
 use crate::point::MeasuredPoint;
 use crate::profile::ProfileKey;
+use crate::topology::{Topology, Workers, tensor_parallel_from_args};
 use crate::workload::{WorkloadHint, dataset_name};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -29,6 +30,15 @@ pub struct ProfileFields {
     pub notes: Option<String>,
     /// The container image the run used (a full reference); manifests use it as is.
     pub image: Option<String>,
+    /// Parallelism, over what the file states (see [`crate::topology`]).
+    pub tensor_parallel: Option<u32>,
+    pub expert_parallel: Option<u32>,
+    pub data_parallel: Option<u32>,
+    /// Prefill/decode disaggregation: workers and TP per worker of each role.
+    pub prefill_workers: Option<u32>,
+    pub prefill_tensor_parallel: Option<u32>,
+    pub decode_workers: Option<u32>,
+    pub decode_tensor_parallel: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -223,6 +233,12 @@ impl RunMeta {
         };
         let mut resolved = self.resolve_fields(series)?;
         resolved.workload = point.workload.overridden_by(&self.workload.hint());
+        let mut topology = point.topology.overridden_by(&resolved.key.topology);
+        if topology.tensor_parallel.is_none() && !topology.is_disaggregated() {
+            topology.tensor_parallel = tensor_parallel_from_args(&resolved.server_args);
+        }
+        topology.check(resolved.key.accelerator_count)?;
+        resolved.key.topology = topology;
         Ok(resolved)
     }
 
@@ -274,6 +290,7 @@ impl RunMeta {
                 variant: pick(|p| &p.variant),
                 workload: String::new(),
                 use_case: String::new(),
+                topology: topology(base, over)?,
             },
             server_args,
             notes: pick(|p| &p.notes),
@@ -282,6 +299,36 @@ impl RunMeta {
             use_case: self.workload.use_case.clone(),
         })
     }
+}
+
+/// The parallelism run.toml states: a `[[series]]`'s fields over `[profile]`'s.
+fn topology(base: &ProfileFields, over: Option<&ProfileFields>) -> Result<Topology, String> {
+    let pick = |f: fn(&ProfileFields) -> Option<u32>| over.and_then(f).or_else(|| f(base));
+    let role = |name: &str,
+                workers: fn(&ProfileFields) -> Option<u32>,
+                tp: fn(&ProfileFields) -> Option<u32>| {
+        match (pick(workers), pick(tp)) {
+            (Some(workers), Some(tensor_parallel)) => Ok(Some(Workers {
+                workers,
+                tensor_parallel,
+            })),
+            (None, None) => Ok(None),
+            _ => Err(format!(
+                "`{name}_workers` and `{name}_tensor_parallel` go together: give both or neither"
+            )),
+        }
+    };
+    Ok(Topology {
+        tensor_parallel: pick(|p| p.tensor_parallel),
+        expert_parallel: pick(|p| p.expert_parallel),
+        data_parallel: pick(|p| p.data_parallel),
+        prefill: role(
+            "prefill",
+            |p| p.prefill_workers,
+            |p| p.prefill_tensor_parallel,
+        )?,
+        decode: role("decode", |p| p.decode_workers, |p| p.decode_tensor_parallel)?,
+    })
 }
 
 fn check_model_server(server: &str) -> Result<(), String> {

@@ -19,12 +19,17 @@
 //! | load_kind | str | | `rate`, `concurrency` or `unbounded` |
 //! | load_value | f64? | req/s or requests | requested rate or concurrency; null when unbounded |
 //! | completed, failed | i64? | requests | successful and failed requests |
+//! | tensor_parallel, expert_parallel, data_parallel | u32? | | parallelism (file, else run.toml, else the server's `--tensor-parallel-size`) |
+//! | prefill_workers, prefill_tensor_parallel, decode_workers, decode_tensor_parallel | u32? | | prefill/decode disaggregation: workers × TP per role |
 //! | then every entry of [`METRIC_COLUMNS`] | f64? | see table | |
+//! | output_tokens_per_s_per_accelerator | f64 | tokens/s | output throughput ÷ accelerator_count (all roles) |
+//! | output_tokens_per_s_per_user | f64? | tokens/s | what one user sees: 1000 ÷ median TPOT, else ÷ median NTPOT (the mean where no median is reported) |
 //!
 //! Nulls mean "not reported or not derivable"; a 0 is a measured zero.
 
 use crate::error::PipelineError;
 use crate::point::{Load, MeasuredPoint};
+use crate::topology::{Topology, Workers};
 use polars::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -226,6 +231,35 @@ fn str_col(name: &str, rows: &[BenchmarkRow], f: impl Fn(&BenchmarkRow) -> Optio
     Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
 }
 
+/// The topology columns: name and how to read each from a key's [`Topology`].
+const TOPOLOGY_COLUMNS: [(&str, fn(&Topology) -> Option<u32>); 7] = [
+    ("tensor_parallel", |t| t.tensor_parallel),
+    ("expert_parallel", |t| t.expert_parallel),
+    ("data_parallel", |t| t.data_parallel),
+    ("prefill_workers", |t| t.prefill.map(|w| w.workers)),
+    ("prefill_tensor_parallel", |t| {
+        t.prefill.map(|w| w.tensor_parallel)
+    }),
+    ("decode_workers", |t| t.decode.map(|w| w.workers)),
+    ("decode_tensor_parallel", |t| {
+        t.decode.map(|w| w.tensor_parallel)
+    }),
+];
+
+fn topology_columns(rows: &[BenchmarkRow]) -> Vec<Column> {
+    TOPOLOGY_COLUMNS
+        .iter()
+        .map(|(name, get)| {
+            Column::new(
+                (*name).into(),
+                rows.iter()
+                    .map(|r| get(&r.key.topology))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect()
+}
+
 /// Builds the DataFrame for `benchmarks.parquet` (rows in the order given).
 pub fn to_dataframe(rows: &[BenchmarkRow]) -> PolarsResult<DataFrame> {
     let mut cols = vec![
@@ -277,6 +311,9 @@ pub fn to_dataframe(rows: &[BenchmarkRow]) -> PolarsResult<DataFrame> {
                 .collect::<Vec<_>>(),
         ),
         str_col("image", rows, |r| r.image.as_deref()),
+    ];
+    cols.extend(topology_columns(rows));
+    cols.extend([
         str_col("load_kind", rows, |r| Some(r.point.load.kind())),
         Column::new(
             "load_value".into(),
@@ -292,13 +329,25 @@ pub fn to_dataframe(rows: &[BenchmarkRow]) -> PolarsResult<DataFrame> {
             "failed".into(),
             rows.iter().map(|r| r.point.failed).collect::<Vec<_>>(),
         ),
-    ];
+    ]);
     for c in metric_columns() {
         cols.push(Column::new(
             c.name.into(),
             rows.iter().map(|r| (c.get)(&r.point)).collect::<Vec<_>>(),
         ));
     }
+    cols.push(Column::new(
+        "output_tokens_per_s_per_accelerator".into(),
+        rows.iter()
+            .map(|r| r.point.output_tokens_per_s / f64::from(r.key.accelerator_count.max(1)))
+            .collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "output_tokens_per_s_per_user".into(),
+        rows.iter()
+            .map(|r| r.point.per_user_tokens_per_s(|l| l.p50.or(l.mean)))
+            .collect::<Vec<_>>(),
+    ));
     DataFrame::new(rows.len(), cols)
 }
 
@@ -343,6 +392,7 @@ struct ReadColumns<'a> {
     completed: Vec<Option<i64>>,
     failed: Vec<Option<i64>>,
     metrics: Vec<(&'static MetricColumn, Vec<Option<f64>>)>,
+    topology: BTreeMap<&'static str, Vec<Option<u32>>>,
 }
 
 impl<'a> ReadColumns<'a> {
@@ -368,6 +418,10 @@ impl<'a> ReadColumns<'a> {
             metrics: metric_columns()
                 .map(|c| Ok((c, floats(c.name)?)))
                 .collect::<PolarsResult<_>>()?,
+            topology: TOPOLOGY_COLUMNS
+                .iter()
+                .map(|(name, _)| Ok((*name, df.column(name)?.u32()?.iter().collect())))
+                .collect::<PolarsResult<_>>()?,
         })
     }
 
@@ -381,6 +435,23 @@ impl<'a> ReadColumns<'a> {
     fn required(&self, name: &str, i: usize) -> PolarsResult<String> {
         self.text(name, i)
             .ok_or_else(|| polars_err!(ComputeError: "column `{}` has a null", name))
+    }
+
+    fn topology(&self, i: usize) -> Topology {
+        let get = |name: &str| self.topology.get(name).and_then(|col| col[i]);
+        let role = |workers: &str, tp: &str| {
+            Some(Workers {
+                workers: get(workers)?,
+                tensor_parallel: get(tp)?,
+            })
+        };
+        Topology {
+            tensor_parallel: get("tensor_parallel"),
+            expert_parallel: get("expert_parallel"),
+            data_parallel: get("data_parallel"),
+            prefill: role("prefill_workers", "prefill_tensor_parallel"),
+            decode: role("decode_workers", "decode_tensor_parallel"),
+        }
     }
 
     fn point(&self, i: usize) -> PolarsResult<MeasuredPoint> {
@@ -421,6 +492,7 @@ impl<'a> ReadColumns<'a> {
                 variant: self.text("variant", i),
                 workload: self.required("workload", i)?,
                 use_case: self.required("use_case", i)?,
+                topology: self.topology(i),
             },
             server_args: self
                 .text("server_args", i)

@@ -175,6 +175,7 @@ fn lerp_point(a: &MeasuredPoint, b: &MeasuredPoint, t: f64) -> MeasuredPoint {
         },
         workload: a.workload.clone(),
         fields: Default::default(),
+        topology: a.topology,
     }
 }
 
