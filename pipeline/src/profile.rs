@@ -124,6 +124,7 @@ mod tests {
             variant: Some("chunked-prefill+prefix-caching".into()),
             workload: "sharegpt".into(),
             use_case: "Chatbot".into(),
+            topology: Topology::default(),
         }
     }
 

@@ -391,6 +391,7 @@ mod tests {
                 variant: None,
                 workload: String::new(),
                 use_case: String::new(),
+                topology: Default::default(),
             },
             server_args: Vec::new(),
             image: None,

@@ -231,8 +231,10 @@ fn str_col(name: &str, rows: &[BenchmarkRow], f: impl Fn(&BenchmarkRow) -> Optio
     Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
 }
 
+type TopologyField = fn(&Topology) -> Option<u32>;
+
 /// The topology columns: name and how to read each from a key's [`Topology`].
-const TOPOLOGY_COLUMNS: [(&str, fn(&Topology) -> Option<u32>); 7] = [
+const TOPOLOGY_COLUMNS: [(&str, TopologyField); 7] = [
     ("tensor_parallel", |t| t.tensor_parallel),
     ("expert_parallel", |t| t.expert_parallel),
     ("data_parallel", |t| t.data_parallel),
