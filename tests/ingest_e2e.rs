@@ -43,10 +43,34 @@ fn bundled_catalog_gives_one_row_per_measured_point() {
     );
 
     let df = read_parquet(&tmp.path().join("out/data/benchmarks.parquet"));
-    assert_eq!(df.height(), 6 * 7 + 2 * 15 + 2 * 8);
-    assert_eq!(rows_where(&df, "tool", "inference-perf").len(), 42);
-    assert_eq!(rows_where(&df, "tool", "vllm-nightly").len(), 30);
-    assert_eq!(rows_where(&df, "tool", "llmperf").len(), 16);
+    assert_eq!(df.height(), 193);
+    for (tool, points) in [
+        ("inference-perf", 42),
+        ("vllm-nightly", 30),
+        ("llmperf", 16),
+        ("vllm", 16 + 27),
+        ("inferencex", 3),
+        ("aiperf", 5),
+        ("bench-serving-csv", 54),
+    ] {
+        assert_eq!(rows_where(&df, "tool", tool).len(), points, "{tool}");
+    }
+
+    // InferenceX MI355X disaggregated: 8 prefill + 8 decode GPUs, per-GPU throughput over 16.
+    let disagg = rows_where(&df, "model", "openai/gpt-oss-120b")
+        .into_iter()
+        .find(|&r| str_at(&df, "accelerator", r).as_deref() == Some("amd-instinct-mi355x"))
+        .unwrap();
+    let u32_at = |col: &str, r: usize| df.column(col).unwrap().u32().unwrap().get(r);
+    assert_eq!(u32_at("prefill_workers", disagg), Some(1));
+    assert_eq!(u32_at("decode_tensor_parallel", disagg), Some(8));
+    assert_eq!(u32_at("accelerator_count", disagg), Some(16));
+    let per_gpu = f64_at(&df, "output_tokens_per_s_per_accelerator", disagg).unwrap();
+    let total = f64_at(&df, "output_tokens_per_s", disagg).unwrap();
+    assert!((per_gpu * 16.0 - total).abs() < 1e-6);
+    let tpot = f64_at(&df, "tpot_p50_ms", disagg).unwrap();
+    let per_user = f64_at(&df, "output_tokens_per_s_per_user", disagg).unwrap();
+    assert!((per_user - 1000.0 / tpot).abs() < 1e-9);
 
     // inference-perf `vllm` config, stage 1 (requested 31.4 req/s): seconds become ms.
     let stage1: Vec<usize> = rows_where(
@@ -98,8 +122,8 @@ fn bundled_catalog_gives_one_row_per_measured_point() {
 
     let report = report(&tmp.path().join("out"));
     assert_eq!(report["rejected"].as_array().unwrap().len(), 0);
-    assert_eq!(report["points"], 88);
-    assert_eq!(report["profiles"], 14);
+    assert_eq!(report["points"], 193);
+    assert_eq!(report["profiles"], 52);
 }
 
 #[test]
@@ -126,6 +150,10 @@ fn fixtures_of_every_format_are_detected_by_content() {
         ("guidellm", 3),
         ("llmperf", 3),
         ("native", 3),
+        ("aiperf", 1),
+        ("genai-perf", 1),
+        ("inferencex", 1),
+        ("bench-serving-csv", 54),
     ];
     for (tool, n) in expected {
         assert_eq!(

@@ -102,7 +102,7 @@ fn building_twice_gives_a_byte_identical_tree() {
     // Rebuilding in place (everything reused) changes nothing either.
     let again = build(&raw, &a);
     assert!(
-        stderr(&again).contains("(34 profiles reused)"),
+        stderr(&again).contains("(72 profiles reused)"),
         "{}",
         stderr(&again)
     );
@@ -132,7 +132,7 @@ fn an_incremental_refresh_equals_a_full_build_and_reuses_the_rest() {
         err.contains("(1 parsed, "),
         "only the new file is parsed: {err}"
     );
-    assert!(err.contains("(44 profiles reused)"), "{err}");
+    assert!(err.contains("(82 profiles reused)"), "{err}");
     let full = tmp.path().join("full");
     build(&raw, &full);
     assert_same_tree(&published(&incremental), &published(&full));
@@ -223,11 +223,11 @@ fn progress_is_plain_lines_off_a_terminal_with_a_final_summary() {
     let o = build(&repo_path("data/raw"), &tmp.path().join("out"));
     let err = stderr(&o);
     assert!(
-        err.contains("ingest: 0/") && err.contains("site: 14/14 done"),
+        err.contains("ingest: 0/") && err.contains("site: 52/52 done"),
         "{err}"
     );
     assert!(
-        err.contains("done: 10 runs, 88 points, 0 rejected files; 14 profiles"),
+        err.contains("done: 25 runs, 193 points, 0 rejected files; 52 profiles"),
         "{err}"
     );
 }

@@ -99,9 +99,13 @@ pub fn quote_non_finite_tokens(text: &str) -> String {
 fn looks_like_csv(text: &str) -> bool {
     let header = text.lines().next().unwrap_or("");
     header.contains(',')
-        && header
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ',' | '_' | ' ' | '"' | '\r' | '-'))
+        && header.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(
+                    c,
+                    ',' | '_' | ' ' | '"' | '\r' | '-' | '.' | '/' | '(' | ')' | '%'
+                )
+        })
 }
 
 #[cfg(test)]

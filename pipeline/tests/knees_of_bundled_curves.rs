@@ -203,3 +203,155 @@ fn llmperf_tgi_concurrency_sweeps() {
         (Load::Concurrency(16.0), Rule)
     );
 }
+
+/// The profile of `model` on `server` and `accelerator` with this variant and workload.
+fn find_run<'a>(
+    profiles: &'a [Profile],
+    (model, server, accelerator): (&str, &str, &str),
+    variant: Option<&str>,
+    workload: &str,
+) -> &'a Profile {
+    profiles
+        .iter()
+        .find(|p| {
+            p.key.model == model
+                && p.key.model_server == server
+                && p.key.accelerator == accelerator
+                && p.key.variant.as_deref() == variant
+                && p.key.workload == workload
+        })
+        .unwrap_or_else(|| {
+            panic!("no profile {model} {server} {accelerator} {variant:?} {workload}")
+        })
+}
+
+#[test]
+fn dstack_prefill_decode_ratios_on_h200() {
+    let all = bundled_profiles();
+    use KneeMethod::{NotObserved as None_, PiecewiseFit as Fit, SaturationRule as Rule};
+    let gpt = ("openai/gpt-oss-120b", "sglang", "nvidia-h200-141gb");
+    let c = Load::Concurrency;
+    // Concurrency 32, 64, 128 per shape. One prefill worker for three decode workers keeps up
+    // with short prompts and long outputs: throughput 4014 -> 6483 -> 8706 tok/s and TTFT only
+    // 111 -> 227 ms, so nothing bends within the range.
+    for (variant, workload, expected) in [
+        ("pd-1p3d", "random 128/2048", (c(128.0), None_)),
+        ("pd-1p3d", "random 2048/2048", (c(128.0), None_)),
+        // Long prompts on one prefill worker: at 128 throughput collapses (3615 -> 1465 tok/s)
+        // and TTFT grows 14x; the fit's break is the peak at 64.
+        ("pd-1p3d", "random 2048/128", (c(64.0), Fit)),
+        // Two prefill workers: TTFT 4.2x (132 -> 552 ms), 9.5x (117 -> 1111 ms) at 128.
+        ("pd-2p2d", "random 128/2048", (c(64.0), Rule)),
+        ("pd-2p2d", "random 2048/2048", (c(64.0), Rule)),
+        // 2048-token prompts already queue at 64 (TTFT 141 -> 552 ms, throughput flat at 2.7k).
+        ("pd-2p2d", "random 2048/128", (c(32.0), Rule)),
+        // One decode worker: TTFT 7.0x and 3.5x at 128 while ITL rises 11 -> 15 ms.
+        ("pd-3p1d", "random 128/2048", (c(64.0), Rule)),
+        ("pd-3p1d", "random 2048/2048", (c(64.0), Rule)),
+        // Throughput rises 17.4 tok/s per request of concurrency to 64, then 2.4 (95% of peak).
+        ("pd-3p1d", "random 2048/128", (c(64.0), Fit)),
+    ] {
+        assert_eq!(
+            knee_load(find_run(&all, gpt, Some(variant), workload)),
+            expected,
+            "{variant} {workload}"
+        );
+    }
+}
+
+#[test]
+fn inferencex_mi355x_sweeps() {
+    let all = bundled_profiles();
+    use KneeMethod::{NotObserved, SaturationRule as Rule};
+    let c = Load::Concurrency;
+    // Disaggregated 8 + 8 GPUs, concurrency 4..512: throughput keeps rising (gpt-oss 459 ->
+    // 22534 tok/s, MiniMax 259 -> 12788) while TTFT stays under 320 ms: no knee in range.
+    for model in ["openai/gpt-oss-120b", "MiniMaxAI/MiniMax-M2.5"] {
+        let p = find_run(
+            &all,
+            (model, "vllm", "amd-instinct-mi355x"),
+            Some("pd-disaggregated"),
+            "random 1024/1024",
+        );
+        assert_eq!(knee_load(p), (c(512.0), NotObserved), "{model}");
+    }
+    // Kimi-K2.5 (modelled speed-up): one and two points, too few to locate a knee.
+    for workload in ["random 1024/1024", "random 8192/1024"] {
+        let p = find_run(
+            &all,
+            ("moonshotai/Kimi-K2.5", "vllm", "amd-instinct-mi355x"),
+            Some("modelled-eagle3-fixed-acceptance"),
+            workload,
+        );
+        assert_eq!(knee_load(p).1, NotObserved, "{workload}");
+    }
+    // AIPerf agentic replay. Prefix caching alone: TTFT p50 2.1 s -> 5.8 s -> 12.0 s; the
+    // doubling from 4 to 8 outgrows the load step while throughput gains only 22%.
+    let kimi = ("amd/Kimi-K2.7-Code-MXFP4", "vllm", "amd-instinct-mi355x");
+    let trace = "semianalysis_cc_traces_weka_062126_256k";
+    assert_eq!(
+        knee_load(find_run(&all, kimi, Some("prefix-caching"), trace)),
+        (c(4.0), Rule)
+    );
+    // With LMCache offload, 16 -> 32 adds 3% throughput while E2E p50 grows 2.8x.
+    assert_eq!(
+        knee_load(find_run(
+            &all,
+            kimi,
+            Some("prefix-caching+lmcache-dram-offload"),
+            trace
+        )),
+        (c(16.0), Rule)
+    );
+}
+
+#[test]
+fn dstack_deepseek_r1_servers_on_h200_and_mi300x() {
+    let all = bundled_profiles();
+    use KneeMethod::{NotObserved, PiecewiseFit as Fit, SaturationRule as Rule};
+    let c = Load::Concurrency;
+    let r1 = "deepseek-ai/DeepSeek-R1";
+    let (h200, mi300x) = ("nvidia-h200-141gb", "amd-instinct-mi300x");
+    let fixed = "random 3200/800";
+    for ((server, accelerator), expected) in [
+        // TTFT grows with concurrency but never doubles faster than the load does.
+        (("sglang", mi300x), (c(128.0), NotObserved)),
+        (("sglang", h200), (c(128.0), NotObserved)),
+        (("vllm", mi300x), (c(128.0), NotObserved)),
+        // TensorRT-LLM: 10.7 tok/s per request of concurrency up to 64, then 1.7 (87% of peak).
+        (("tensorrt-llm", h200), (c(64.0), Fit)),
+        // vLLM H200: TTFT p50 3.4 s -> 7.7 s from 16 to 32 (2.3x for a 2x step).
+        (("vllm", h200), (c(16.0), Rule)),
+    ] {
+        assert_eq!(
+            knee_load(find_run(&all, (r1, server, accelerator), None, fixed)),
+            expected,
+            "{server} {accelerator}"
+        );
+    }
+    // Shared-prefix prompts, concurrency 32/64/128: SGLang on MI300X doubles TTFT (7.4 -> 15.2
+    // s) at 128; the other two keep up.
+    let shared = "generated-shared-prefix 1024/1024 range=0";
+    assert_eq!(
+        knee_load(find_run(&all, (r1, "sglang", mi300x), None, shared)),
+        (c(64.0), Rule)
+    );
+    for server in ["sglang", "vllm"] {
+        assert_eq!(
+            knee_load(find_run(&all, (r1, server, h200), None, shared)).1,
+            NotObserved,
+            "{server}"
+        );
+    }
+    // The 128-concurrency rows at other output lengths are single points: no curve.
+    for out in [1600, 3200, 6400] {
+        let p = find_run(
+            &all,
+            (r1, "vllm", h200),
+            None,
+            &format!("random 3200/{out}"),
+        );
+        assert_eq!(p.points.len(), 1);
+        assert_eq!(knee_load(p).1, NotObserved);
+    }
+}

@@ -55,6 +55,11 @@ impl<'a> Obj<'a> {
             .collect()
     }
 
+    /// The raw value of a field, unchecked (for fields whose shape varies).
+    pub fn raw(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key)
+    }
+
     /// A nested object; absent or null gives `None`.
     pub fn child(&self, key: &str) -> Result<Option<Obj<'a>>, FormatError> {
         match self.map.get(key) {

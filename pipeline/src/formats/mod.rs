@@ -2,11 +2,16 @@
 //! content: each format recognizes its own shape from the parsed [`Document`], never from the
 //! file name.
 
+mod aiperf;
+mod bench_serving_csv;
 mod fields;
+mod genai_perf;
 mod guidellm;
 mod inference_perf;
 mod inference_perf_prometheus;
+mod inferencex_agg;
 mod llmperf;
+mod metric_objects;
 mod native_csv;
 mod serving_json;
 mod sglang;
@@ -44,11 +49,15 @@ static FORMATS: &[&dyn RawFormat] = &[
     &inference_perf::InferencePerf,
     &inference_perf_prometheus::InferencePerfPrometheus,
     &vllm_nightly::VllmNightly,
+    &inferencex_agg::InferenceXAgg,
     &sglang::SglangBenchServing,
     &vllm_save_result::VllmSaveResult,
+    &aiperf::AiPerf,
+    &genai_perf::GenAiPerf,
     &guidellm::GuideLlm,
     &llmperf::LlmPerf,
     &native_csv::NativeCsv,
+    &bench_serving_csv::BenchServingCsv,
 ];
 
 /// Every supported format, in detection order (more specific shapes first).

@@ -33,7 +33,7 @@ impl RawFormat for SglangBenchServing {
     }
 }
 
-fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
+pub(super) fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
     let o = as_object(v, "document")?;
     let output = o.req_num("output_throughput")?;
     let mut p = MeasuredPoint::new(load(&o)?, output);

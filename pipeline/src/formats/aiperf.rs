@@ -1,0 +1,206 @@
+//! NVIDIA AIPerf `profile_export_aiperf.json`: one run (one load point) per file, metrics as
+//! objects (see [`super::metric_objects`]), the load under `input_config.loadgen`, the model
+//! under `input_config.endpoint.model_names`. Told apart from GenAI-Perf by `aiperf_version`
+//! or AIPerf's `loadgen` settings.
+
+use super::fields::as_object;
+use super::metric_objects::{
+    config_model, config_value, failed, load, measurements, run_object, workload,
+};
+use super::{Parsed, RawFormat};
+use crate::document::Document;
+use crate::error::FormatError;
+use serde_json::Value;
+
+pub struct AiPerf;
+
+/// Whether a metric-object run was written by AIPerf rather than GenAI-Perf.
+pub fn is_aiperf(root: &serde_json::Map<String, Value>) -> bool {
+    root.contains_key("aiperf_version")
+        || root
+            .get("input_config")
+            .is_some_and(|c| c.get("loadgen").is_some())
+        || root
+            .get("input_config")
+            .and_then(|c| c.get("cli_command"))
+            .and_then(Value::as_str)
+            .is_some_and(|c| c.trim_start().starts_with("aiperf"))
+}
+
+impl RawFormat for AiPerf {
+    fn tool(&self) -> &'static str {
+        "aiperf"
+    }
+
+    fn detect(&self, doc: &Document) -> bool {
+        run_object(doc).is_some_and(is_aiperf)
+    }
+
+    fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
+        let Document::Json(v) = doc else {
+            return Err(FormatError::new("expected one JSON object"));
+        };
+        let root = as_object(v, "document")?;
+        let config = root
+            .raw("input_config")
+            .ok_or_else(|| FormatError::missing("input_config"))?;
+        if root.raw("was_cancelled").and_then(Value::as_bool) == Some(true) {
+            return Ok(Parsed::NoPoints(
+                "the run was cancelled before it finished (`was_cancelled: true`)".into(),
+            ));
+        }
+        let load = load(
+            config,
+            &[&["loadgen", "concurrency"], &["concurrency"]],
+            &[&["loadgen", "request_rate"], &["request_rate"]],
+        )?;
+        let mut p = measurements(&root, load)?;
+        p.failed = failed(&root)?;
+        p.label = config_model(
+            config,
+            &[&["endpoint", "model_names"], &["model_names"], &["model"]],
+        );
+        p.workload = workload(
+            config,
+            &[
+                &["input", "public_dataset"],
+                &["input", "custom_dataset_type"],
+                &["input", "file"],
+                &["input", "detected_loader"],
+            ],
+            &[&["input", "prompt", "input_tokens", "mean"]],
+            &[&["input", "prompt", "output_tokens", "mean"]],
+        )?;
+        for (field, path) in [
+            ("endpoint_type", &["endpoint", "type"][..]),
+            ("streaming", &["endpoint", "streaming"][..]),
+            ("scenario", &["scenario"][..]),
+        ] {
+            if let Some(v) = config_value(config, &[path]).and_then(scalar_text) {
+                p.fields.insert(field.into(), v);
+            }
+        }
+        if let Some(v) = root.text("aiperf_version")? {
+            p.fields.insert("aiperf_version".into(), v.to_string());
+        }
+        Ok(Parsed::Points(vec![p]))
+    }
+}
+
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if s.len() <= 256 => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::point::{Load, MeasuredPoint};
+
+    const RUN: &str = r#"{
+      "schema_version": "1.2", "aiperf_version": "0.8.0",
+      "request_throughput": {"unit": "requests/sec", "avg": 2.5},
+      "request_latency": {"unit": "ms", "avg": 4000.0, "p50": 3900.0, "p90": 5000.0, "p99": 6000.0},
+      "request_count": {"unit": "requests", "avg": 300.0},
+      "time_to_first_token": {"unit": "ms", "avg": 120.0, "p50": 110.0, "p90": 200.0, "p99": 300.0},
+      "inter_token_latency": {"unit": "ms", "avg": 15.0, "p50": 14.5, "p90": 18.0, "p99": 22.0},
+      "inter_chunk_latency": {"unit": "ms", "avg": 14.0, "p50": 13.0},
+      "output_token_throughput": {"unit": "tokens/sec", "avg": 640.0},
+      "output_sequence_length": {"unit": "tokens", "avg": 256.0},
+      "input_sequence_length": {"unit": "tokens", "avg": 1024.0},
+      "benchmark_duration": {"unit": "sec", "avg": 120.0},
+      "total_isl": {"unit": "tokens", "avg": 307200.0},
+      "was_cancelled": false, "error_summary": [{"error_details": {"code": 500}, "count": 3}],
+      "input_config": {
+        "endpoint": {"model_names": ["meta-llama/Llama-3.1-8B-Instruct"], "type": "chat", "streaming": true},
+        "input": {"prompt": {"input_tokens": {"mean": 1024}, "output_tokens": {"mean": 256}}},
+        "loadgen": {"concurrency": 16}
+      }
+    }"#;
+
+    fn point(text: &str) -> MeasuredPoint {
+        let doc = Document::from_bytes(text.as_bytes()).unwrap();
+        assert!(AiPerf.detect(&doc), "detected");
+        match AiPerf.parse(&doc).unwrap() {
+            Parsed::Points(mut p) => p.remove(0),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn metric_objects_become_a_point() {
+        let p = point(RUN);
+        assert_eq!(p.load, Load::Concurrency(16.0));
+        assert_eq!(p.output_tokens_per_s, 640.0);
+        assert_eq!(p.completed, Some(300));
+        assert_eq!(p.failed, Some(3));
+        assert_eq!(p.ttft.p90, Some(200.0));
+        assert_eq!(p.tpot.p50, Some(14.5), "AIPerf's ITL is TPOT");
+        assert_eq!(p.itl.p50, Some(13.0), "inter-chunk latency is ITL");
+        assert_eq!(p.ntpot.mean, None, "not reported");
+        assert_eq!(p.input_tokens_per_s, Some(2560.0), "total_isl / duration");
+        assert_eq!(p.workload.input_len, Some(1024.0));
+        assert_eq!(p.workload.dataset.as_deref(), Some("random"));
+        assert_eq!(p.label.as_deref(), Some("meta-llama/Llama-3.1-8B-Instruct"));
+        assert_eq!(
+            p.fields.get("endpoint_type").map(String::as_str),
+            Some("chat")
+        );
+    }
+
+    #[test]
+    fn early_records_layout_rates_and_seconds() {
+        let text = RUN
+            .replace(
+                "\"request_throughput\"",
+                "\"records\": {\"request_throughput\": {\"unit\": \"requests/sec\", \"avg\": 2.5}, \"output_token_throughput\": {\"unit\": \"tokens/sec\", \"avg\": 700.0}}, \"x\"",
+            )
+            .replace("\"output_token_throughput\": {\"unit\": \"tokens/sec\", \"avg\": 640.0},", "")
+            .replace("{\"unit\": \"ms\", \"avg\": 120.0", "{\"unit\": \"sec\", \"avg\": 0.12")
+            .replace("\"loadgen\": {\"concurrency\": 16}", "\"loadgen\": {\"request_rate\": 4}");
+        let p = point(&text);
+        assert_eq!(p.output_tokens_per_s, 700.0);
+        assert_eq!(p.load, Load::Rate(4.0));
+        assert_eq!(p.ttft.mean, Some(120.0), "seconds become ms");
+    }
+
+    #[test]
+    fn bad_units_and_cancelled_runs_are_named() {
+        let bad = RUN.replace(
+            "{\"unit\": \"ms\", \"avg\": 120.0",
+            "{\"unit\": \"tokens\", \"avg\": 120.0",
+        );
+        let doc = Document::from_bytes(bad.as_bytes()).unwrap();
+        let err = AiPerf.parse(&doc).unwrap_err();
+        assert!(
+            err.reason.contains("time_to_first_token.unit"),
+            "{}",
+            err.reason
+        );
+        let cancelled = RUN.replace("\"was_cancelled\": false", "\"was_cancelled\": true");
+        let doc = Document::from_bytes(cancelled.as_bytes()).unwrap();
+        assert!(matches!(AiPerf.parse(&doc).unwrap(), Parsed::NoPoints(_)));
+        let no_load = RUN.replace("\"loadgen\": {\"concurrency\": 16}", "\"loadgen\": {}");
+        let doc = Document::from_bytes(no_load.as_bytes()).unwrap();
+        assert!(
+            AiPerf
+                .parse(&doc)
+                .unwrap_err()
+                .reason
+                .contains("neither a concurrency")
+        );
+    }
+
+    #[test]
+    fn the_real_export_reads() {
+        let text = include_str!("../../../tests/fixtures/raw/aiperf/profile_export_aiperf.json");
+        let p = point(text);
+        assert!(matches!(p.load, Load::Concurrency(_)));
+        assert!(p.ttft.p50.is_some() && p.tpot.p50.is_some() && p.e2e.p99.is_some());
+        assert!(p.workload.dataset.is_some());
+    }
+}

@@ -1,0 +1,132 @@
+//! NVIDIA GenAI-Perf `profile_export_genai_perf.json`: AIPerf's predecessor, the same metric
+//! objects (see [`super::metric_objects`]) with its own `input_config`: flat in early versions
+//! (`model`, `concurrency`, `request_rate`, `synthetic_input_tokens_mean`,
+//! `output_tokens_mean`, `input_dataset`), nested later (`model_names`,
+//! `perf_analyzer.stimulus`, `input.synthetic_tokens.mean`, `input.output_tokens.mean`).
+
+use super::aiperf::is_aiperf;
+use super::fields::as_object;
+use super::metric_objects::{
+    config_model, config_value, failed, load, measurements, run_object, workload,
+};
+use super::{Parsed, RawFormat};
+use crate::document::Document;
+use crate::error::FormatError;
+use serde_json::Value;
+
+pub struct GenAiPerf;
+
+impl RawFormat for GenAiPerf {
+    fn tool(&self) -> &'static str {
+        "genai-perf"
+    }
+
+    fn detect(&self, doc: &Document) -> bool {
+        run_object(doc).is_some_and(|root| !is_aiperf(root))
+    }
+
+    fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
+        let Document::Json(v) = doc else {
+            return Err(FormatError::new("expected one JSON object"));
+        };
+        let root = as_object(v, "document")?;
+        let config = root
+            .raw("input_config")
+            .ok_or_else(|| FormatError::missing("input_config"))?;
+        let load = load(
+            config,
+            &[
+                &["concurrency"],
+                &["perf_analyzer", "stimulus", "concurrency"],
+            ],
+            &[
+                &["request_rate"],
+                &["perf_analyzer", "stimulus", "request_rate"],
+            ],
+        )?;
+        let mut p = measurements(&root, load)?;
+        p.failed = failed(&root)?;
+        p.label = config_model(config, &[&["model_names"], &["model"]]);
+        p.workload = workload(
+            config,
+            &[
+                &["input_dataset"],
+                &["input", "dataset"],
+                &["input", "file"],
+            ],
+            &[
+                &["synthetic_input_tokens_mean"],
+                &["input", "synthetic_tokens", "mean"],
+            ],
+            &[&["output_tokens_mean"], &["input", "output_tokens", "mean"]],
+        )?;
+        for (field, path) in [
+            ("endpoint_type", &["endpoint_type"][..]),
+            ("endpoint_type", &["endpoint", "type"][..]),
+            ("service_kind", &["service_kind"][..]),
+            ("backend", &["backend"][..]),
+            ("streaming", &["streaming"][..]),
+            ("streaming", &["endpoint", "streaming"][..]),
+        ] {
+            if let Some(v) = config_value(config, &[path]).and_then(|v| match v {
+                Value::String(s) if s.len() <= 256 => Some(s.clone()),
+                Value::Bool(b) => Some(b.to_string()),
+                _ => None,
+            }) {
+                p.fields.entry(field.into()).or_insert(v);
+            }
+        }
+        Ok(Parsed::Points(vec![p]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::point::Load;
+
+    /// Hand-written after GenAI-Perf's documented export (no real file with a licence that
+    /// allows bundling was at hand): flat `input_config`, latencies in ms.
+    const FLAT: &str =
+        include_str!("../../../tests/fixtures/raw/genai-perf/profile_export_genai_perf.json");
+
+    fn parse(text: &str) -> Result<Parsed, FormatError> {
+        let doc = Document::from_bytes(text.as_bytes()).unwrap();
+        assert!(GenAiPerf.detect(&doc));
+        assert!(!super::super::aiperf::AiPerf.detect(&doc), "not AIPerf");
+        GenAiPerf.parse(&doc)
+    }
+
+    #[test]
+    fn flat_config_export() {
+        let Parsed::Points(p) = parse(FLAT).unwrap() else {
+            panic!()
+        };
+        let p = &p[0];
+        assert_eq!(p.load, Load::Concurrency(8.0));
+        assert_eq!(p.label.as_deref(), Some("meta-llama/Llama-3.1-8B-Instruct"));
+        assert_eq!(p.workload.input_len, Some(550.0));
+        assert_eq!(p.workload.output_len, None, "-1 means unset");
+        assert_eq!(p.ttft.p99, Some(61.1));
+        assert_eq!(p.tpot.p50, Some(7.9));
+        assert_eq!(p.output_tokens_per_s, 1101.5);
+    }
+
+    #[test]
+    fn nested_config_export() {
+        let nested = FLAT
+            .replace(
+                "\"concurrency\": 8,",
+                "\"perf_analyzer\": {\"stimulus\": {\"request_rate\": 6}},",
+            )
+            .replace(
+                "\"model\": [\"meta-llama/Llama-3.1-8B-Instruct\"]",
+                "\"model_names\": [\"m/x\"]",
+            );
+        let Parsed::Points(p) = parse(&nested).unwrap() else {
+            panic!()
+        };
+        assert_eq!(p[0].load, Load::Rate(6.0));
+        assert_eq!(p[0].label.as_deref(), Some("m/x"));
+    }
+}

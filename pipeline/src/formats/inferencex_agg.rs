@@ -1,0 +1,215 @@
+//! InferenceX's per-point summaries (`agg_*.json`): one flat object per load point, written
+//! from a `--save-result` file plus the run's recipe. Latencies are in **seconds** with no unit
+//! suffix (`median_ttft`, `p99_tpot`, `p99.9_e2el`); throughput is per GPU (`tput_per_gpu`,
+//! `output_tput_per_gpu`, `input_tput_per_gpu`); the recipe's hardware slug, image, framework,
+//! precision and parallelism (`tp`/`ep`, or `prefill_*`/`decode_*` for disaggregated runs) ride
+//! along. `*_intvty` (1 / TPOT) is derived and not read.
+
+use super::MS_PER_S;
+use super::fields::{LatencyKeys, Obj, as_object};
+use super::{Parsed, RawFormat, json_objects, parse_objects};
+use crate::document::Document;
+use crate::error::FormatError;
+use crate::point::{Latency, Load, MeasuredPoint};
+use crate::topology::{Topology, Workers};
+use crate::workload::{WorkloadHint, dataset_name};
+use serde_json::Value;
+
+pub struct InferenceXAgg;
+
+impl RawFormat for InferenceXAgg {
+    fn tool(&self) -> &'static str {
+        "inferencex"
+    }
+
+    fn detect(&self, doc: &Document) -> bool {
+        let objects = json_objects(doc);
+        !objects.is_empty()
+            && objects.iter().all(|o| {
+                o.get("hw").is_some()
+                    && (o.get("output_tput_per_gpu").is_some() || o.get("tput_per_gpu").is_some())
+                    && (o.get("median_ttft").is_some() || o.get("mean_ttft").is_some())
+            })
+    }
+
+    fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
+        parse_objects(doc, parse_one)
+    }
+}
+
+fn parse_one(v: &Value) -> Result<MeasuredPoint, FormatError> {
+    let o = as_object(v, "document")?;
+    let topology = topology(&o)?;
+    let gpus = gpu_count(&o, &topology)?;
+    let conc = o
+        .num("conc")?
+        .filter(|c| *c > 0.0)
+        .ok_or_else(|| FormatError::missing("conc"))?;
+    let per_gpu_output = o
+        .num("output_tput_per_gpu")?
+        .ok_or_else(|| FormatError::missing("output_tput_per_gpu"))?;
+    let mut p = MeasuredPoint::new(Load::Concurrency(conc), per_gpu_output * gpus);
+    p.input_tokens_per_s = o.num("input_tput_per_gpu")?.map(|t| t * gpus);
+    p.total_tokens_per_s = o.num("tput_per_gpu")?.map(|t| t * gpus);
+    p.ttft = seconds(&o, "ttft")?;
+    p.tpot = seconds(&o, "tpot")?;
+    p.itl = seconds(&o, "itl")?;
+    p.e2e = seconds(&o, "e2el")?;
+    p.label = o.text("model")?.map(str::to_string);
+    p.workload = workload(&o)?;
+    p.topology = topology;
+    p.fields =
+        o.scalars(|k, v| !v.is_number() || matches!(k, "tp" | "ep" | "isl" | "osl" | "conc"));
+    Ok(p.with_derived_totals())
+}
+
+/// `mean_<m>`, `median_<m>`, `p90_<m>`, `p99_<m>` in seconds, as ms.
+fn seconds(o: &Obj, metric: &str) -> Result<Latency, FormatError> {
+    let (mean, p50, p90, p99) = (
+        format!("mean_{metric}"),
+        format!("median_{metric}"),
+        format!("p90_{metric}"),
+        format!("p99_{metric}"),
+    );
+    Ok(o.latency(LatencyKeys {
+        mean: &mean,
+        p50: &p50,
+        p90: &p90,
+        p99: &p99,
+    })?
+    .scaled(MS_PER_S))
+}
+
+/// A count setting; InferenceX writes some as strings (`"dp_attention": "false"`).
+fn whole(o: &Obj, key: &str) -> Result<Option<u32>, FormatError> {
+    match o.count(key)? {
+        None => Ok(None),
+        Some(n) => u32::try_from(n)
+            .map(Some)
+            .map_err(|_| FormatError::new(format!("field `{key}` is too large ({n})"))),
+    }
+}
+
+/// Parallelism: `tp`/`ep` for one server; `prefill_*`/`decode_*` workers × TP when disaggregated.
+fn topology(o: &Obj) -> Result<Topology, FormatError> {
+    let role = |prefix: &str| -> Result<Option<Workers>, FormatError> {
+        match (
+            whole(o, &format!("{prefix}_num_workers"))?,
+            whole(o, &format!("{prefix}_tp"))?,
+        ) {
+            (Some(workers), Some(tensor_parallel)) => Ok(Some(Workers {
+                workers,
+                tensor_parallel,
+            })),
+            _ => Ok(None),
+        }
+    };
+    let disaggregated = matches!(o.raw("disagg"), Some(Value::Bool(true)))
+        || o.text("disagg").ok().flatten() == Some("true");
+    let mut t = Topology {
+        tensor_parallel: whole(o, "tp")?,
+        expert_parallel: whole(o, "ep")?,
+        ..Default::default()
+    };
+    if disaggregated {
+        t.prefill = role("prefill")?;
+        t.decode = role("decode")?;
+        t.expert_parallel = t.expert_parallel.or(whole(o, "decode_ep")?);
+    }
+    Ok(t)
+}
+
+/// The GPUs the per-GPU figures are divided by: both roles' GPUs when disaggregated, else TP.
+fn gpu_count(o: &Obj, t: &Topology) -> Result<f64, FormatError> {
+    if let (Some(p), Some(d)) = (o.num("num_prefill_gpu")?, o.num("num_decode_gpu")?)
+        && t.is_disaggregated()
+    {
+        return Ok(p + d);
+    }
+    if let Some(n) = t.disaggregated_accelerators() {
+        return Ok(n as f64);
+    }
+    t.tensor_parallel
+        .filter(|tp| *tp > 0)
+        .map(f64::from)
+        .ok_or_else(|| {
+            FormatError::new(
+                "no GPU count: neither `tp` nor the prefill/decode workers are given, so the per-GPU throughput cannot be totalled",
+            )
+        })
+}
+
+/// `isl`/`osl` are the requested lengths of InferenceX's random workload; trace-driven runs
+/// name their `benchmark_type` instead.
+fn workload(o: &Obj) -> Result<WorkloadHint, FormatError> {
+    let input_len = o.num("isl")?;
+    let output_len = o.num("osl")?;
+    let dataset = match (input_len, o.text("benchmark_type")?) {
+        (Some(_), _) => Some("random".to_string()),
+        (None, Some(kind)) => dataset_name(kind),
+        (None, None) => None,
+    };
+    Ok(WorkloadHint {
+        dataset,
+        input_len,
+        output_len,
+        range_ratio: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REAL: &str =
+        include_str!("../../../tests/fixtures/raw/inferencex/agg_kimik2.5_1k1k.json");
+
+    fn point(text: &str) -> Result<MeasuredPoint, FormatError> {
+        let doc = Document::from_bytes(text.as_bytes()).unwrap();
+        assert!(InferenceXAgg.detect(&doc));
+        match InferenceXAgg.parse(&doc)? {
+            Parsed::Points(mut p) => Ok(p.remove(0)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn seconds_per_gpu_figures_and_recipe() {
+        let p = point(REAL).unwrap();
+        assert_eq!(p.load, Load::Concurrency(4.0));
+        assert!(
+            (p.output_tokens_per_s - 221.424).abs() < 0.01,
+            "{}",
+            p.output_tokens_per_s
+        );
+        assert!(
+            (p.ttft.p50.unwrap() - 296.977).abs() < 0.01,
+            "seconds become ms"
+        );
+        assert_eq!(p.topology.tensor_parallel, Some(8));
+        assert_eq!(p.workload.input_len, Some(1024.0));
+        assert_eq!(p.fields.get("hw").map(String::as_str), Some("mi355x"));
+        assert_eq!(
+            p.fields.get("image").map(String::as_str),
+            Some("vllm/vllm-openai-rocm:v0.21.0")
+        );
+    }
+
+    #[test]
+    fn disaggregated_runs_total_both_roles() {
+        let text = REAL.replace(
+            "\"disagg\": false,",
+            "\"disagg\": true, \"prefill_tp\": 8, \"prefill_num_workers\": 1, \"decode_tp\": 8, \"decode_num_workers\": 1, \"num_prefill_gpu\": 8, \"num_decode_gpu\": 8,",
+        );
+        let p = point(&text).unwrap();
+        assert_eq!(p.topology.label(), "1P×TP8 + 1D×TP8");
+        assert!((p.output_tokens_per_s - 442.848).abs() < 0.01);
+    }
+
+    #[test]
+    fn a_missing_gpu_count_is_named() {
+        let text = REAL.replace("\"tp\": 8,", "");
+        let err = point(&text).unwrap_err();
+        assert!(err.reason.contains("no GPU count"), "{}", err.reason);
+    }
+}

@@ -1,0 +1,205 @@
+//! What NVIDIA's two load generators share (AIPerf's `profile_export_aiperf.json` and
+//! GenAI-Perf's `profile_export_genai_perf.json`): one JSON object per run whose metrics are
+//! objects `{unit, avg, p50, p90, p99, …}` — at the top level, or under `records` in early
+//! AIPerf — and the run's settings under `input_config`, whose layout changed between versions.
+//! Both tools' "inter token latency" is (request latency − TTFT) / (output tokens − 1), i.e.
+//! TPOT; AIPerf's `inter_chunk_latency` is the gap between streamed chunks (ITL).
+
+use super::MS_PER_S;
+use super::fields::{Obj, as_object, check_range, checked_number};
+use crate::document::Document;
+use crate::error::FormatError;
+use crate::point::{Latency, Load, MeasuredPoint};
+use crate::workload::{WorkloadHint, dataset_name};
+use serde_json::Value;
+
+/// The run object, when the document is one JSON object carrying `output_token_throughput` as
+/// a metric object (top level or under `records`) and an `input_config`.
+pub fn run_object(doc: &Document) -> Option<&serde_json::Map<String, Value>> {
+    let Document::Json(Value::Object(root)) = doc else {
+        return None;
+    };
+    let metric = |name: &str| {
+        root.get(name)
+            .or_else(|| root.get("records").and_then(|r| r.get(name)))
+            .and_then(Value::as_object)
+            .is_some_and(|m| m.contains_key("avg") || m.contains_key("unit"))
+    };
+    (metric("output_token_throughput") && root.get("input_config").is_some_and(Value::is_object))
+        .then_some(root)
+}
+
+/// A metric object by name: top level, else under `records`.
+fn metric<'a>(root: &Obj<'a>, name: &str) -> Result<Option<Obj<'a>>, FormatError> {
+    match root.child(name)? {
+        Some(m) => Ok(Some(m)),
+        None => match root.child("records")? {
+            Some(records) => records.child(name),
+            None => Ok(None),
+        },
+    }
+}
+
+/// A metric's average (`avg`, or `value` in some exports), or a bare number in its place.
+pub fn average(root: &Obj, name: &str) -> Result<Option<f64>, FormatError> {
+    if let Some(v) = root.raw(name)
+        && (v.is_number() || v.is_string())
+    {
+        return root.num(name);
+    }
+    match metric(root, name)? {
+        Some(m) => Ok(match m.num("avg")? {
+            Some(v) => Some(v),
+            None => m.num("value")?,
+        }),
+        None => Ok(None),
+    }
+}
+
+/// Milliseconds per one of a latency metric's `unit`.
+fn ms_per_unit(unit: &str) -> Option<f64> {
+    match unit.trim().to_ascii_lowercase().as_str() {
+        "ms" | "millisecond" | "milliseconds" => Some(1.0),
+        "s" | "sec" | "secs" | "second" | "seconds" => Some(MS_PER_S),
+        "us" | "µs" | "microsecond" | "microseconds" => Some(1e-3),
+        "ns" | "nanosecond" | "nanoseconds" => Some(1e-6),
+        _ => None,
+    }
+}
+
+/// A latency metric in ms: mean from `avg`, percentiles from `p50`/`p90`/`p99`, scaled by the
+/// metric's `unit` (ms when absent).
+pub fn latency(root: &Obj, name: &str) -> Result<Latency, FormatError> {
+    let Some(m) = metric(root, name)? else {
+        return Ok(Latency::default());
+    };
+    let factor = match m.text("unit")? {
+        None => 1.0,
+        Some(unit) => ms_per_unit(unit).ok_or_else(|| {
+            FormatError::new(format!(
+                "field `{name}.unit` is `{unit}`, not a time unit (ms, sec, us, ns)"
+            ))
+        })?,
+    };
+    let scaled = |v: Option<f64>| -> Result<Option<f64>, FormatError> {
+        v.map(|x| check_range(&format!("{name}.avg"), x * factor))
+            .transpose()
+    };
+    Ok(Latency {
+        mean: scaled(m.num("avg")?)?,
+        p50: scaled(m.num("p50")?)?,
+        p90: scaled(m.num("p90")?)?,
+        p99: scaled(m.num("p99")?)?,
+    })
+}
+
+/// The first of several paths through `input_config` that holds a value.
+pub fn config_value<'a>(config: &'a Value, paths: &[&[&str]]) -> Option<&'a Value> {
+    paths.iter().find_map(|path| {
+        path.iter()
+            .try_fold(config, |v, key| v.get(key))
+            .filter(|v| !v.is_null())
+    })
+}
+
+/// A numeric setting: the first path that holds one; a negative value means "unset" to
+/// GenAI-Perf (`output_tokens_mean: -1`).
+pub fn config_number(
+    config: &Value,
+    paths: &[&[&str]],
+    what: &str,
+) -> Result<Option<f64>, FormatError> {
+    match config_value(config, paths) {
+        None => Ok(None),
+        Some(Value::Number(n)) if n.as_f64().is_some_and(|x| x < 0.0) => Ok(None),
+        Some(v) => checked_number(&format!("input_config {what}"), v).map(Some),
+    }
+}
+
+/// The model: a string, or the first of a list.
+pub fn config_model(config: &Value, paths: &[&[&str]]) -> Option<String> {
+    match config_value(config, paths)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(list) => list.first()?.as_str().map(str::to_string),
+        _ => None,
+    }
+}
+
+/// Concurrency or request rate from the settings (request rate first: a rate run may also cap
+/// concurrency); a run with neither is an error naming both.
+pub fn load(
+    config: &Value,
+    concurrency: &[&[&str]],
+    rate: &[&[&str]],
+) -> Result<Load, FormatError> {
+    if let Some(r) = config_number(config, rate, "request rate")?.filter(|r| *r > 0.0) {
+        return Ok(Load::Rate(r));
+    }
+    match config_number(config, concurrency, "concurrency")?.filter(|c| *c > 0.0) {
+        Some(c) => Ok(Load::Concurrency(c)),
+        None => Err(FormatError::new(
+            "input_config states neither a concurrency nor a request rate",
+        )),
+    }
+}
+
+/// The workload from the settings: a named dataset, and the requested synthetic lengths.
+pub fn workload(
+    config: &Value,
+    dataset: &[&[&str]],
+    input: &[&[&str]],
+    output: &[&[&str]],
+) -> Result<WorkloadHint, FormatError> {
+    let dataset = config_value(config, dataset)
+        .and_then(Value::as_str)
+        .and_then(dataset_name);
+    let input_len = config_number(config, input, "input tokens mean")?;
+    let output_len = config_number(config, output, "output tokens mean")?;
+    Ok(WorkloadHint {
+        dataset: dataset.or_else(|| input_len.map(|_| "random".to_string())),
+        input_len,
+        output_len,
+        range_ratio: None,
+    })
+}
+
+/// The measurements both tools report the same way.
+pub fn measurements(root: &Obj, load: Load) -> Result<MeasuredPoint, FormatError> {
+    let output = average(root, "output_token_throughput")?
+        .ok_or_else(|| FormatError::missing("output_token_throughput.avg"))?;
+    let mut p = MeasuredPoint::new(load, output);
+    p.requests_per_s = average(root, "request_throughput")?;
+    p.input_tokens_per_s = average(root, "input_token_throughput")?;
+    p.total_tokens_per_s = average(root, "total_token_throughput")?;
+    p.mean_input_tokens = average(root, "input_sequence_length")?;
+    p.mean_output_tokens = average(root, "output_sequence_length")?;
+    p.completed = average(root, "request_count")?.map(|c| c.round() as i64);
+    p.duration_s = average(root, "benchmark_duration")?;
+    p.ttft = latency(root, "time_to_first_token")?;
+    p.tpot = latency(root, "inter_token_latency")?;
+    p.itl = latency(root, "inter_chunk_latency")?;
+    p.e2e = latency(root, "request_latency")?;
+    if p.input_tokens_per_s.is_none()
+        && let (Some(tokens), Some(d)) = (average(root, "total_isl")?, p.duration_s)
+        && d > 0.0
+    {
+        p.input_tokens_per_s = Some(tokens / d);
+    }
+    Ok(p.with_derived_totals())
+}
+
+/// Failed requests: `error_request_count` where reported, else the sum of `error_summary`.
+pub fn failed(root: &Obj) -> Result<Option<i64>, FormatError> {
+    if let Some(n) = average(root, "error_request_count")? {
+        return Ok(Some(n.round() as i64));
+    }
+    let Some(Value::Array(errors)) = root.raw("error_summary") else {
+        return Ok(None);
+    };
+    let mut total = 0.0;
+    for (i, e) in errors.iter().enumerate() {
+        let e = as_object(e, &format!("error_summary[{i}]"))?;
+        total += e.num("count")?.unwrap_or(0.0);
+    }
+    Ok(Some(total.round() as i64))
+}
