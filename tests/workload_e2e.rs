@@ -187,7 +187,7 @@ fn a_version_that_is_no_image_tag_asks_for_run_toml_image() {
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("is not a valid image tag") && err.contains("set `image`"),
+        err.contains("a development build or a moving tag") && err.contains("set `image`"),
         "{err}"
     );
     assert!(err.contains("sglang-mixed"), "names the run: {err}");

@@ -13,7 +13,7 @@ use pipeline::profile::{ProfileKey, slug};
 use serde_json::{Value, json};
 
 /// Model servers with a manifest template.
-pub const SUPPORTED_SERVERS: &[&str] = &["vllm", "sglang", "tgi"];
+pub const SUPPORTED_SERVERS: &[&str] = &["vllm", "sglang", "tgi", "tensorrt-llm"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
@@ -182,31 +182,58 @@ fn image_repository(server: &str, kind: AcceleratorKind) -> Option<&'static str>
         ("vllm", _) => Some("vllm/vllm-openai"),
         ("sglang", _) => Some("lmsysorg/sglang"),
         ("tgi", _) => Some("ghcr.io/huggingface/text-generation-inference"),
+        ("tensorrt-llm", AcceleratorKind::Gpu) => Some("nvcr.io/nvidia/tensorrt-llm/release"),
         _ => None,
     }
 }
 
-/// The run's own image, else `<repository>:<version>` when the version is a valid tag.
+/// The release tag a server's images carry for `version`, or why there is none: vLLM and
+/// SGLang tag releases `v0.11.0` (a bare `0.11.0` gets its `v`), TensorRT-LLM and TGI without
+/// one; development builds, nightlies and moving tags have no release image.
+fn release_tag(server: &str, version: &str) -> Result<String, String> {
+    let lower = version.to_ascii_lowercase();
+    if ["dev", "nightly", "latest", "unknown"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return Err(format!(
+            "model_server_version `{version}` is a development build or a moving tag, which has no release image"
+        ));
+    }
+    let tag = match server {
+        "vllm" | "sglang" if version.starts_with(|c: char| c.is_ascii_digit()) => {
+            format!("v{version}")
+        }
+        _ => version.to_string(),
+    };
+    if pipeline::oci::is_valid_tag(&tag) {
+        Ok(tag)
+    } else {
+        Err(format!(
+            "model_server_version `{version}` is not a valid image tag"
+        ))
+    }
+}
+
+/// The run's own image, else `<repository>:<release tag>`.
 fn image(profile: &Profile, kind: AcceleratorKind) -> Result<String, ManifestError> {
     if let Some(image) = &profile.image {
         return Ok(image.clone());
     }
     let key = &profile.key;
-    let version = &key.model_server_version;
-    match image_repository(&key.model_server, kind) {
-        Some(repo) if pipeline::oci::is_valid_tag(version) => Ok(format!("{repo}:{version}")),
-        repo => Err(ManifestError::NoImage {
-            profile: profile.id.clone(),
-            runs: profile.run_ids().join(", "),
-            reason: match repo {
-                Some(_) => format!("model_server_version `{version}` is not a valid image tag"),
-                None => format!(
-                    "no public {} image is known for {}",
-                    key.model_server, key.accelerator
-                ),
-            },
-        }),
-    }
+    let no_image = |reason: String| ManifestError::NoImage {
+        profile: profile.id.clone(),
+        runs: profile.run_ids().join(", "),
+        reason,
+    };
+    let repo = image_repository(&key.model_server, kind).ok_or_else(|| {
+        no_image(format!(
+            "no public {} image is known for {}",
+            key.model_server, key.accelerator
+        ))
+    })?;
+    let tag = release_tag(&key.model_server, &key.model_server_version).map_err(no_image)?;
+    Ok(format!("{repo}:{tag}"))
 }
 
 /// Flags each server template sets itself (model, parallelism, address, metrics), with their
@@ -231,6 +258,7 @@ fn template_flags(server: &str) -> &'static [&'static str] {
             "--enable-metrics",
         ],
         "tgi" => &["--model-id", "--num-shard", "--port"],
+        "tensorrt-llm" => &["--tp_size", "--host", "--port"],
         _ => &[],
     }
 }
@@ -369,6 +397,57 @@ fn hpa_context(req: &ManifestRequest, replicas: u32) -> (Option<Value>, String) 
     (hpa, reason)
 }
 
+/// The server Deployments: one, or a prefill and a decode role for a disaggregated profile
+/// (each `workers` × replicas pods of its own TP), and what is not generated for the latter.
+fn roles_context(req: &ManifestRequest, replicas: u32) -> (Vec<Value>, Option<String>) {
+    let key = &req.profile.key;
+    let t = &key.topology;
+    let (Some(prefill), Some(decode)) = (t.prefill, t.decode) else {
+        let tp = t
+            .tensor_parallel
+            .filter(|_| !t.is_disaggregated())
+            .unwrap_or(key.accelerator_count);
+        return (
+            vec![json!({
+                "suffix": "", "role": None::<&str>, "replicas": replicas,
+                "tensor_parallel": tp, "accelerators": key.accelerator_count,
+                "role_args": Vec::<String>::new(),
+            })],
+            None,
+        );
+    };
+    let role_args = |role: &str| -> Vec<String> {
+        match key.model_server.as_str() {
+            "sglang" => vec![format!("--disaggregation-mode={role}")],
+            _ => Vec::new(),
+        }
+    };
+    let roles = [("prefill", prefill), ("decode", decode)]
+        .into_iter()
+        .map(|(role, w)| {
+            json!({
+                "suffix": format!("-{role}"), "role": role,
+                "replicas": w.workers * replicas, "tensor_parallel": w.tensor_parallel,
+                "accelerators": w.tensor_parallel, "role_args": role_args(role),
+            })
+        })
+        .collect();
+    let connector = match key.model_server.as_str() {
+        "sglang" => {
+            "each role runs with --disaggregation-mode and the run's transfer backend flags"
+        }
+        _ => {
+            "the KV-transfer connector flags (--kv-transfer-config) the run used are not recorded, so add yours to both roles"
+        }
+    };
+    let note = format!(
+        "prefill/decode disaggregated ({}): two Deployments are generated, {connector}. Not generated: the router or gateway in front of them (e.g. sglang-router with --pd-disaggregation, or vllm-router), because its flags depend on the KV bootstrap ports and backend the run did not record; point it at the {name}-prefill and {name}-decode Services.",
+        t.label(),
+        name = object_name(&key.model_server, &key.model),
+    );
+    (roles, Some(note))
+}
+
 /// The Cloud Storage FUSE volume for `--model-bucket-uri`.
 fn bucket_context(bucket: &BucketUri) -> Value {
     let mut options =
@@ -410,6 +489,14 @@ fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
     let large = req.model_facts.is_some_and(|m| m.is_large());
     let replicas = req.evaluation.replicas.unwrap_or(1);
     let (hpa, hpa_reason) = hpa_context(req, replicas);
+    let (roles, disaggregation) = roles_context(req, replicas);
+    let (hpa, hpa_reason) = match &disaggregation {
+        Some(_) => (
+            None,
+            "a disaggregated deployment scales its prefill and decode roles on different signals; no single HPA is generated".to_string(),
+        ),
+        None => (hpa, hpa_reason),
+    };
     let (point, costs) = point_context(req);
     Ok(json!({
         "generator": GENERATOR,
@@ -445,6 +532,9 @@ fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
         "costs": costs,
         "cli_command": req.cli_command,
         "selection_note": req.selection_note,
+        "roles": roles,
+        "disaggregation": disaggregation,
+        "topology": key.topology.label(),
     }))
 }
 
@@ -542,6 +632,26 @@ mod tests {
         assert_eq!(
             args_not_set_by_template("vllm", &vllm),
             vec!["--enable-prefix-caching"]
+        );
+    }
+
+    #[test]
+    fn release_tags_follow_each_servers_convention() {
+        assert_eq!(release_tag("vllm", "0.11.0").unwrap(), "v0.11.0");
+        assert_eq!(release_tag("vllm", "v0.5.3.post1").unwrap(), "v0.5.3.post1");
+        assert_eq!(release_tag("tensorrt-llm", "0.21.0").unwrap(), "0.21.0");
+        for moving in ["0.7.4.dev181", "nightly-100c7b65", "latest-2025-09"] {
+            assert!(
+                release_tag("vllm", moving)
+                    .unwrap_err()
+                    .contains("development build"),
+                "{moving}"
+            );
+        }
+        assert!(
+            release_tag("vllm", "a b")
+                .unwrap_err()
+                .contains("not a valid image tag")
         );
     }
 

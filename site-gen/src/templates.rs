@@ -27,6 +27,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/manifests/servers/tgi.yaml.j2"),
     ),
     (
+        "manifests/servers/tensorrt-llm.yaml.j2",
+        include_str!("../../templates/manifests/servers/tensorrt-llm.yaml.j2"),
+    ),
+    (
         "charts/line.svg.j2",
         include_str!("../../templates/charts/line.svg.j2"),
     ),

@@ -34,7 +34,13 @@ PROFILES = {
     # Accelerators GKE does not offer: generic platform only, the vendor's device resource.
     "amd-gpu": ("fixture/amd-model", "vllm", "amd-instinct-mi300x", False),
     "l40s-gpu": ("fixture/l40s-model", "sglang", "NVIDIA L40S", False),
+    "trtllm-gpu": ("fixture/trtllm-model", "tensorrt-llm", "nvidia-h100-80gb", False),
+    # 1 prefill + 3 decode workers of TP2 on one 8x H200 machine.
+    "pd-sglang": ("fixture/pd-model", "sglang", "nvidia-h200-141gb", False),
 }
+DISAGGREGATED = {"pd-sglang"}
+# Servers with no known queue or batch metric get no HPA (and say why).
+NO_HPA_METRIC = {"trtllm-gpu"}
 GENERIC_ONLY = {"amd-gpu": "amd.com/gpu", "l40s-gpu": "nvidia.com/gpu"}
 
 
@@ -116,7 +122,9 @@ def test_manifest_validates(catalog, profile, hpa, bucket, platform):
     docs = docs_of(text)
     kinds = [d["kind"] for d in docs]
     monitor = "PodMonitoring" if platform == "gke" else "ServiceMonitor"
-    assert kinds == ["Deployment", "Service", monitor] + (["HorizontalPodAutoscaler"] if hpa else [])
+    with_hpa = hpa and profile not in DISAGGREGATED | NO_HPA_METRIC
+    servers = ["Deployment", "Service"] * (2 if profile in DISAGGREGATED else 1)
+    assert kinds == servers + [monitor] + (["HorizontalPodAutoscaler"] if with_hpa else [])
     for d in docs:
         validate(d)
         assert d["metadata"]["annotations"]["infercat.io/generator"].startswith("infercat ")
@@ -149,7 +157,21 @@ def test_manifest_validates(catalog, profile, hpa, bucket, platform):
         assert volumes["model-bucket"]["csi"]["driver"] == "gcsfuse.csi.storage.gke.io"
         assert volumes["gke-gcsfuse-cache"]["emptyDir"]["medium"] == "Memory"
     assert ("HF_HOME" in env) == (profile == "large" and not bucket)
-    if hpa:
+    if profile in DISAGGREGATED:
+        prefill, decode = docs[0], docs[2]
+        assert prefill["metadata"]["name"].endswith("-prefill") and decode["metadata"]["name"].endswith("-decode")
+        assert (prefill["spec"]["replicas"], decode["spec"]["replicas"]) == (1, 3)
+        for d, role in ((prefill, "prefill"), (decode, "decode")):
+            c = d["spec"]["template"]["spec"]["containers"][0]
+            assert c["resources"]["limits"]["nvidia.com/gpu"] == 2
+            assert "--tp=2" in c["args"] and f"--disaggregation-mode={role}" in c["args"]
+            assert d["spec"]["selector"]["matchLabels"]["infercat.io/role"] == role
+        assert docs[3]["spec"]["selector"]["infercat.io/role"] == "decode"
+    if profile == "trtllm-gpu":
+        assert container["command"] == ["trtllm-serve"]
+        assert container["image"] == "nvcr.io/nvidia/tensorrt-llm/release:0.21.0"
+        assert container["args"].count("--tp_size=2") == 1 and "--tp_size" not in container["args"]
+    if with_hpa:
         h = docs[-1]["spec"]
         name = h["metrics"][0]["pods"]["metric"]["name"]
         assert ("|" in name) == (platform == "gke")
@@ -158,6 +180,13 @@ def test_manifest_validates(catalog, profile, hpa, bucket, platform):
     if profile == "hostile":
         for arg in HOSTILE_ARGS:
             assert arg in container["args"]
+
+
+def test_disaggregated_profiles_say_what_is_not_generated(catalog):
+    text = create(catalog, "pd-sglang", "--target-ntpot-milliseconds=14", output="all")
+    assert "# Parallelism: 1P×TP2 + 3D×TP2." in text
+    assert "Not generated: the router or gateway" in text
+    assert "# No HorizontalPodAutoscaler: a disaggregated deployment" in text
 
 
 def test_comments_parse_as_yaml_and_name_the_adapter(catalog):

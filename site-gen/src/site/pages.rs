@@ -280,7 +280,7 @@ fn manifest_variants<'a>(input: &SiteInput, bucket: &'a BucketUri) -> [ManifestV
             title: "Base manifest",
             hpa: false,
             bucket: None,
-            description: "Deployment, Service and PodMonitoring sized at the knee; weights from Hugging Face.".into(),
+            description: "Deployment, Service and metrics scraping (PodMonitoring on GKE, ServiceMonitor elsewhere) sized at the knee; weights from Hugging Face.".into(),
         },
         ManifestVariant {
             file: "hpa-knee.yaml",
@@ -302,6 +302,16 @@ fn manifest_variants<'a>(input: &SiteInput, bucket: &'a BucketUri) -> [ManifestV
     ]
 }
 
+/// GKE for what GKE offers (and for an unknown accelerator, whose manifests say why there are
+/// none); plain Kubernetes with the vendor's device plugin for everything else (AMD, …).
+fn site_platform(accelerator: &str) -> Platform {
+    use pipeline::machines::{AcceleratorKind, accelerator_kind};
+    match accelerator_kind(accelerator) {
+        AcceleratorKind::Other(_) => Platform::Generic,
+        _ => Platform::Gke,
+    }
+}
+
 /// The three downloadable manifests of a profile, and the command for a custom one.
 pub(super) fn write_manifests(
     env: &Environment<'static>,
@@ -310,7 +320,12 @@ pub(super) fn write_manifests(
     s: &ProfileSummary,
 ) -> Result<(Vec<ManifestLink>, String), SiteError> {
     let k = &s.profile.key;
-    let command = create_command(&manifests::profile_flags(k));
+    let platform = site_platform(&k.accelerator);
+    let mut flags = manifests::profile_flags(k);
+    if platform == Platform::Generic {
+        flags.push(("platform", "generic".into()));
+    }
+    let command = create_command(&flags);
     let bucket_name = format!(
         "gs://your-model-bucket/{}",
         pipeline::profile::slug(&k.model)
@@ -325,7 +340,7 @@ pub(super) fn write_manifests(
             point_kind: "knee",
             stat: s.stat,
             namespace: "default",
-            platform: Platform::Gke,
+            platform,
             bucket: variant.bucket,
             model_facts: input.models.get(&k.model),
             snapshot: &snapshot,
@@ -365,8 +380,15 @@ fn write_manifest(
         Err(manifests::ManifestError::Template(e)) => return Err(SiteError::Template(e)),
         Err(reason) => link.reason = Some(reason.to_string()),
     }
+    let no_hpa = match &request.evaluation.hpa {
+        _ if request.profile.key.topology.is_disaggregated() => Some(
+            "its prefill and decode roles scale on different signals, so no single HPA is generated",
+        ),
+        Err(why) => Some(why.as_str()),
+        Ok(_) => None,
+    };
     if variant.hpa
-        && let Err(why) = &request.evaluation.hpa
+        && let Some(why) = no_hpa
     {
         link.description = format!("{} This profile has no HPA: {why}", link.description);
     }
