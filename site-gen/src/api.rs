@@ -8,6 +8,7 @@ use pipeline::analysis::percentile::Percentile;
 use pipeline::analysis::{Evaluation, PriceAt, Profile, ProfileSummary};
 use pipeline::point::MeasuredPoint;
 use pipeline::pricing::PricingModel;
+use pipeline::topology::{Topology, Workers};
 use serde_json::{Value, json};
 
 fn cost_json(c: &PriceAt, ratio: f64) -> Value {
@@ -30,14 +31,20 @@ pub fn costs_json(ev: &Evaluation, first: PricingModel, ratio: f64) -> Vec<Value
     costs.into_iter().map(|c| cost_json(c, ratio)).collect()
 }
 
+/// How a point's figures are stated: the curve's statistic, the accelerators throughput is
+/// shared by, and the pricing model listed first.
+pub struct PointScale {
+    pub stat: Percentile,
+    pub accelerators: u32,
+    pub first: PricingModel,
+    pub ratio: f64,
+}
+
 /// One point's `performanceStats` entry.
-pub fn performance_stats(
-    p: &MeasuredPoint,
-    ev: &Evaluation,
-    stat: Percentile,
-    first: PricingModel,
-    ratio: f64,
-) -> Value {
+pub fn performance_stats(p: &MeasuredPoint, ev: &Evaluation, scale: &PointScale) -> Value {
+    let PointScale {
+        stat, first, ratio, ..
+    } = *scale;
     json!({
         "queriesPerSecond": p.request_rate(),
         "loadKind": p.load.kind(),
@@ -48,6 +55,8 @@ pub fn performance_stats(
         "ttftMilliseconds": stat.of(&p.ttft),
         "itlMilliseconds": stat.of(&p.itl),
         "e2eMilliseconds": stat.of(&p.e2e),
+        "outputTokensPerSecondPerAccelerator": p.output_tokens_per_s / f64::from(scale.accelerators.max(1)),
+        "outputTokensPerSecondPerUser": p.per_user_tokens_per_s(|l| stat.of(l)),
         "cost": costs_json(ev, first, ratio),
     })
 }
@@ -75,6 +84,21 @@ fn workload_spec(profile: &Profile) -> Value {
     })
 }
 
+/// Parallelism as stated (nulls where not), with its short label.
+fn topology_json(t: &Topology) -> Value {
+    let workers = |w: Option<Workers>| {
+        w.map(|w| json!({"workers": w.workers, "tensorParallel": w.tensor_parallel}))
+    };
+    json!({
+        "label": t.label(),
+        "tensorParallel": t.tensor_parallel,
+        "expertParallel": t.expert_parallel,
+        "dataParallel": t.data_parallel,
+        "prefill": workers(t.prefill),
+        "decode": workers(t.decode),
+    })
+}
+
 /// A profile at one point (its knee or an operating point), in the shared JSON shape.
 pub fn profile_json(profile: &Profile, ev: &Evaluation, ctx: &PointContext) -> Value {
     let key = &profile.key;
@@ -90,6 +114,7 @@ pub fn profile_json(profile: &Profile, ev: &Evaluation, ctx: &PointContext) -> V
         "acceleratorCount": key.accelerator_count,
         "instanceType": key.instance_type,
         "variant": key.variant,
+        "topology": topology_json(&key.topology),
         "useCase": key.use_case,
         "workload": key.workload,
         "workloadSpec": workload_spec(profile),
@@ -99,7 +124,7 @@ pub fn profile_json(profile: &Profile, ev: &Evaluation, ctx: &PointContext) -> V
         "kneeMethod": ctx.knee.method.as_str(),
         "kneeReason": ctx.knee.reason,
         "latencyStatistic": stat.to_string(),
-        "performanceStats": [performance_stats(&ev.point, ev, stat, ctx.pricing_model, ctx.ratio)],
+        "performanceStats": [performance_stats(&ev.point, ev, &PointScale { stat, accelerators: key.accelerator_count, first: ctx.pricing_model, ratio: ctx.ratio })],
         "autoscaling": ev.hpa.as_ref().ok().map(|h| json!({
             "metric": h.metric,
             "signal": h.signal.as_str(),
@@ -136,7 +161,15 @@ pub fn all_points_json(
     entry["performanceStats"] = Value::Array(
         records
             .iter()
-            .map(|ev| performance_stats(&ev.point, ev, s.stat, pricing_model, ratio))
+            .map(|ev| {
+                let scale = PointScale {
+                    stat: s.stat,
+                    accelerators: s.profile.key.accelerator_count,
+                    first: pricing_model,
+                    ratio,
+                };
+                performance_stats(&ev.point, ev, &scale)
+            })
             .collect(),
     );
     entry

@@ -20,6 +20,10 @@ pub(super) fn profile_label(s: &ProfileSummary) -> String {
         "{} {}, {}× {}",
         k.model_server, k.model_server_version, k.accelerator_count, k.accelerator
     );
+    let topology = k.topology.label();
+    if !topology.is_empty() {
+        label.push_str(&format!(" ({topology})"));
+    }
     if let Some(v) = &k.variant {
         label.push_str(&format!(", {v}"));
     }
@@ -91,6 +95,8 @@ pub(super) struct ProfileView<'a> {
     pub accelerator_count: u32,
     pub instance_type: &'a str,
     pub variant: Option<&'a str>,
+    /// Parallelism (`TP8 EP8`, `1P×TP2 + 3D×TP2`), or `—` when unstated.
+    pub topology: String,
     pub workload: &'a str,
     pub use_case: &'a str,
     pub lengths: String,
@@ -126,6 +132,8 @@ pub(super) struct KneeView<'a> {
     pub ntpot: String,
     pub ttft: String,
     pub itl: String,
+    pub per_accelerator: String,
+    pub per_user: String,
     pub costs: Vec<CostCell<'a>>,
     pub cost_in_default: String,
 }
@@ -154,6 +162,8 @@ pub(super) struct PointRow {
     pub tpot: String,
     pub itl: String,
     pub e2e: String,
+    pub per_accelerator: String,
+    pub per_user: String,
     pub queue: String,
     pub cost_out: String,
     pub cost_in: String,
@@ -229,6 +239,9 @@ pub(super) fn profile_view<'a>(
         accelerator_count: k.accelerator_count,
         instance_type: k.instance_type.as_deref().unwrap_or("unknown"),
         variant: k.variant.as_deref(),
+        topology: Some(k.topology.label())
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| "—".into()),
         workload: &k.workload,
         use_case: &k.use_case,
         lengths: lengths_text(profile),
@@ -248,6 +261,8 @@ pub(super) fn profile_view<'a>(
             ntpot: num(stat.of(&knee.ntpot), 2),
             ttft: num(stat.of(&knee.ttft), 2),
             itl: num(stat.of(&knee.itl), 2),
+            per_accelerator: num(Some(per_accelerator(knee, k.accelerator_count)), 1),
+            per_user: num(knee.per_user_tokens_per_s(|l| stat.of(l)), 1),
             costs: cost_cells(&s.at_knee.costs),
             cost_in_default: num(
                 s.at_knee
@@ -290,6 +305,11 @@ pub(super) fn profile_view<'a>(
     }
 }
 
+/// Output tokens/s per accelerator (all roles of a disaggregated deployment counted).
+fn per_accelerator(p: &pipeline::point::MeasuredPoint, accelerators: u32) -> f64 {
+    p.output_tokens_per_s / f64::from(accelerators.max(1))
+}
+
 /// Every measured record of a profile with its costs, the knee's load marked.
 fn point_rows(s: &ProfileSummary, records: &[Evaluation], pm: PricingModel) -> Vec<PointRow> {
     let stat = s.stat;
@@ -310,6 +330,11 @@ fn point_rows(s: &ProfileSummary, records: &[Evaluation], pm: PricingModel) -> V
                 tpot: num(stat.of(&pt.tpot), 2),
                 itl: num(stat.of(&pt.itl), 2),
                 e2e: num(stat.of(&pt.e2e), 1),
+                per_accelerator: num(
+                    Some(per_accelerator(pt, s.profile.key.accelerator_count)),
+                    1,
+                ),
+                per_user: num(pt.per_user_tokens_per_s(|l| stat.of(l)), 1),
                 queue: num(pt.server.queue_len_mean, 1),
                 cost_out: num(pick(pm).map(|c| c.usd_per_million_output), 3),
                 cost_in: num(pick(pm).map(|c| c.usd_per_million_input), 3),
