@@ -490,13 +490,6 @@ fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
     let replicas = req.evaluation.replicas.unwrap_or(1);
     let (hpa, hpa_reason) = hpa_context(req, replicas);
     let (roles, disaggregation) = roles_context(req, replicas);
-    let (hpa, hpa_reason) = match &disaggregation {
-        Some(_) => (
-            None,
-            "a disaggregated deployment scales its prefill and decode roles on different signals; no single HPA is generated".to_string(),
-        ),
-        None => (hpa, hpa_reason),
-    };
     let (point, costs) = point_context(req);
     Ok(json!({
         "generator": GENERATOR,

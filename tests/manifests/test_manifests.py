@@ -186,7 +186,7 @@ def test_disaggregated_profiles_say_what_is_not_generated(catalog):
     text = create(catalog, "pd-sglang", "--target-ntpot-milliseconds=14", output="all")
     assert "# Parallelism: 1P×TP2 + 3D×TP2." in text
     assert "Not generated: the router or gateway" in text
-    assert "# No HorizontalPodAutoscaler: a disaggregated deployment" in text
+    assert "# No HorizontalPodAutoscaler: a prefill/decode disaggregated deployment" in text
 
 
 def test_comments_parse_as_yaml_and_name_the_adapter(catalog):

@@ -351,6 +351,11 @@ pub fn evaluate(
 ) -> Evaluation {
     let costs = costs_at(&profile.key, &point, cfg, prices);
     let hpa = match profile.points.first() {
+        // Prefill and decode saturate on different signals (TTFT/queue vs batch), and one
+        // Deployment-wide metric would scale both roles together.
+        _ if profile.key.topology.is_disaggregated() => Err(
+            "a prefill/decode disaggregated deployment scales its two roles on different signals; no single HPA target is given".into(),
+        ),
         Some(baseline) => hpa::recommend(
             &profile.key.model_server,
             &point,

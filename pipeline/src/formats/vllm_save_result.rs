@@ -109,6 +109,40 @@ mod tests {
     }
 
     #[test]
+    fn newer_vllm_bench_serve_layout() {
+        // `vllm bench serve`: endpoint_type instead of backend, label null, request_goodput
+        // without the colon; InferenceX's copy adds p90/p99.9 keys; model_id may be a local
+        // cache path (the run.toml model wins; the label only names the point).
+        let text = include_str!(
+            "../../../data/raw/dstack-pd-ratio-h200/1p3d-in2048-out128/1p3d_conc64_in2048_out128_20250923_033822.json"
+        );
+        let p = &points(text)[0];
+        assert_eq!(p.load, Load::Concurrency(64.0));
+        assert!(p.ttft.p99.is_some() && p.tpot.p50.is_some());
+        assert_eq!(p.e2e.p50, None, "this client wrote no e2el");
+        assert_eq!(
+            p.fields.get("endpoint_type").map(String::as_str),
+            Some("openai")
+        );
+        assert!(!p.fields.contains_key("label"), "a null label is no field");
+        let inferencex = include_str!(
+            "../../../data/raw/inferencex-mi355x-disagg/gpt-oss-120b/concurrency_4_req_rate_inf_gpus_16_ctx_8_gen_8.json"
+        );
+        let q = &points(inferencex)[0];
+        assert_eq!(q.load, Load::Concurrency(4.0));
+        assert!(q.ttft.p90.is_some(), "p90 keys are read");
+        assert!(
+            q.label
+                .as_deref()
+                .is_some_and(|l| l.starts_with("/models/"))
+        );
+        assert!(
+            !q.fields.keys().any(|k| k.starts_with("p99.9")),
+            "measurements never split curves"
+        );
+    }
+
+    #[test]
     fn a_bad_line_is_named() {
         let bad = ONE.replace("\"median_ttft_ms\": 29.0", "\"median_ttft_ms\": \"fast\"");
         let text = format!("{}\n{}\n", ONE.replace('\n', " "), bad.replace('\n', " "));

@@ -380,15 +380,8 @@ fn write_manifest(
         Err(manifests::ManifestError::Template(e)) => return Err(SiteError::Template(e)),
         Err(reason) => link.reason = Some(reason.to_string()),
     }
-    let no_hpa = match &request.evaluation.hpa {
-        _ if request.profile.key.topology.is_disaggregated() => Some(
-            "its prefill and decode roles scale on different signals, so no single HPA is generated",
-        ),
-        Err(why) => Some(why.as_str()),
-        Ok(_) => None,
-    };
     if variant.hpa
-        && let Some(why) = no_hpa
+        && let Err(why) = &request.evaluation.hpa
     {
         link.description = format!("{} This profile has no HPA: {why}", link.description);
     }
