@@ -233,7 +233,11 @@ impl RunMeta {
         };
         let mut resolved = self.resolve_fields(series)?;
         resolved.workload = point.workload.overridden_by(&self.workload.hint());
-        let mut topology = point.topology.overridden_by(&resolved.key.topology);
+        // The file's own statement of its parallelism wins; run.toml fills in what it omits.
+        let mut topology = point
+            .topology
+            .normalized()
+            .stated_else(&resolved.key.topology.normalized())?;
         if topology.tensor_parallel.is_none() && !topology.is_disaggregated() {
             topology.tensor_parallel = tensor_parallel_from_args(&resolved.server_args);
         }

@@ -262,9 +262,9 @@ fn topology_columns(rows: &[BenchmarkRow]) -> Vec<Column> {
         .collect()
 }
 
-/// Builds the DataFrame for `benchmarks.parquet` (rows in the order given).
-pub fn to_dataframe(rows: &[BenchmarkRow]) -> PolarsResult<DataFrame> {
-    let mut cols = vec![
+/// Provenance, the profile key, the workload asked for, and the server's flags and image.
+fn identity_columns(rows: &[BenchmarkRow]) -> Vec<Column> {
+    vec![
         str_col("run_id", rows, |r| Some(&r.run_id)),
         str_col("source_file", rows, |r| Some(&r.source_file)),
         str_col("tool", rows, |r| Some(&r.tool)),
@@ -313,7 +313,12 @@ pub fn to_dataframe(rows: &[BenchmarkRow]) -> PolarsResult<DataFrame> {
                 .collect::<Vec<_>>(),
         ),
         str_col("image", rows, |r| r.image.as_deref()),
-    ];
+    ]
+}
+
+/// Builds the DataFrame for `benchmarks.parquet` (rows in the order given).
+pub fn to_dataframe(rows: &[BenchmarkRow]) -> PolarsResult<DataFrame> {
+    let mut cols = identity_columns(rows);
     cols.extend(topology_columns(rows));
     cols.extend([
         str_col("load_kind", rows, |r| Some(r.point.load.kind())),

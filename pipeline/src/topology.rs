@@ -41,6 +41,51 @@ impl Topology {
         self.prefill.is_some() || self.decode.is_some()
     }
 
+    /// The same topology with degrees of 1 for expert and data parallelism left unstated: they
+    /// are the default, and a file that writes `ep: 1` describes the same deployment as one
+    /// that does not.
+    pub fn normalized(self) -> Topology {
+        let above_one = |v: Option<u32>| v.filter(|v| *v != 1);
+        Topology {
+            expert_parallel: above_one(self.expert_parallel),
+            data_parallel: above_one(self.data_parallel),
+            ..self
+        }
+    }
+
+    /// What the file states, with `fallback` (run.toml) for what it does not; a field both
+    /// state differently is an error naming both values.
+    pub fn stated_else(&self, fallback: &Topology) -> Result<Topology, String> {
+        fn pick<T: PartialEq + std::fmt::Debug>(
+            name: &str,
+            file: Option<T>,
+            toml: Option<T>,
+        ) -> Result<Option<T>, String> {
+            match (file, toml) {
+                (Some(f), Some(t)) if f != t => Err(format!(
+                    "run.toml says {name} {t:?} but the file says {f:?}: remove one or make them agree"
+                )),
+                (Some(f), _) => Ok(Some(f)),
+                (None, t) => Ok(t),
+            }
+        }
+        Ok(Topology {
+            tensor_parallel: pick(
+                "tensor_parallel",
+                self.tensor_parallel,
+                fallback.tensor_parallel,
+            )?,
+            expert_parallel: pick(
+                "expert_parallel",
+                self.expert_parallel,
+                fallback.expert_parallel,
+            )?,
+            data_parallel: pick("data_parallel", self.data_parallel, fallback.data_parallel)?,
+            prefill: pick("the prefill workers", self.prefill, fallback.prefill)?,
+            decode: pick("the decode workers", self.decode, fallback.decode)?,
+        })
+    }
+
     /// `over`'s fields where it states them, else this one's.
     pub fn overridden_by(&self, over: &Topology) -> Topology {
         Topology {
@@ -187,6 +232,32 @@ mod tests {
         assert!(pd.check(8).is_ok());
         assert!(pd.check(16).unwrap_err().contains("use 8 accelerators"));
         assert_eq!(Topology::default().label(), "");
+    }
+
+    #[test]
+    fn the_file_states_run_toml_fills_in_and_conflicts_are_named() {
+        let file = Topology {
+            tensor_parallel: Some(8),
+            expert_parallel: Some(1),
+            ..Default::default()
+        }
+        .normalized();
+        assert_eq!(file.expert_parallel, None, "EP1 is the default");
+        let toml = Topology {
+            data_parallel: Some(2),
+            ..Default::default()
+        };
+        let t = file.stated_else(&toml).unwrap();
+        assert_eq!((t.tensor_parallel, t.data_parallel), (Some(8), Some(2)));
+        let clash = Topology {
+            tensor_parallel: Some(4),
+            ..Default::default()
+        };
+        assert!(
+            file.stated_else(&clash)
+                .unwrap_err()
+                .contains("tensor_parallel 4 but the file says 8")
+        );
     }
 
     #[test]

@@ -244,6 +244,8 @@ fn template_flags(server: &str) -> &'static [&'static str] {
             "--model",
             "--tensor-parallel-size",
             "-tp",
+            "--data-parallel-size",
+            "-dp",
             "--host",
             "--port",
         ],
@@ -253,6 +255,9 @@ fn template_flags(server: &str) -> &'static [&'static str] {
             "--tp",
             "--tp-size",
             "--tensor-parallel-size",
+            "--dp",
+            "--dp-size",
+            "--data-parallel-size",
             "--host",
             "--port",
             "--enable-metrics",
@@ -399,22 +404,14 @@ fn hpa_context(req: &ManifestRequest, replicas: u32) -> (Option<Value>, String) 
 
 /// The server Deployments: one, or a prefill and a decode role for a disaggregated profile
 /// (each `workers` × replicas pods of its own TP), and what is not generated for the latter.
-fn roles_context(req: &ManifestRequest, replicas: u32) -> (Vec<Value>, Option<String>) {
+fn roles_context(
+    req: &ManifestRequest,
+    replicas: u32,
+) -> Result<(Vec<Value>, Option<String>), ManifestError> {
     let key = &req.profile.key;
     let t = &key.topology;
     let (Some(prefill), Some(decode)) = (t.prefill, t.decode) else {
-        let tp = t
-            .tensor_parallel
-            .filter(|_| !t.is_disaggregated())
-            .unwrap_or(key.accelerator_count);
-        return (
-            vec![json!({
-                "suffix": "", "role": None::<&str>, "replicas": replicas,
-                "tensor_parallel": tp, "accelerators": key.accelerator_count,
-                "role_args": Vec::<String>::new(),
-            })],
-            None,
-        );
+        return Ok((vec![single_server(req, replicas)?], None));
     };
     let role_args = |role: &str| -> Vec<String> {
         match key.model_server.as_str() {
@@ -445,7 +442,40 @@ fn roles_context(req: &ManifestRequest, replicas: u32) -> (Vec<Value>, Option<St
         t.label(),
         name = object_name(&key.model_server, &key.model),
     );
-    (roles, Some(note))
+    Ok((roles, Some(note)))
+}
+
+/// One server using every accelerator of the profile: TP (the profile's, else all of them)
+/// times DP must be the accelerator count, or the manifest would request GPUs it leaves idle.
+fn single_server(req: &ManifestRequest, replicas: u32) -> Result<Value, ManifestError> {
+    let key = &req.profile.key;
+    let t = &key.topology;
+    let dp = t.data_parallel.unwrap_or(1);
+    let tp = t
+        .tensor_parallel
+        .unwrap_or(key.accelerator_count / dp.max(1));
+    if u64::from(tp) * u64::from(dp) != u64::from(key.accelerator_count) {
+        return Err(ManifestError::Unsupported(format!(
+            "TP{tp} x DP{dp} uses {} of the profile's {} accelerators: say in run.toml how the rest are used (tensor_parallel, data_parallel)",
+            u64::from(tp) * u64::from(dp),
+            key.accelerator_count
+        )));
+    }
+    let role_args = match (dp, key.model_server.as_str()) {
+        (1, _) => Vec::new(),
+        (_, "vllm") => vec![format!("--data-parallel-size={dp}")],
+        (_, "sglang") => vec![format!("--dp-size={dp}")],
+        (_, server) => {
+            return Err(ManifestError::Unsupported(format!(
+                "data parallelism (DP{dp}) is not written for {server}"
+            )));
+        }
+    };
+    Ok(json!({
+        "suffix": "", "role": None::<&str>, "replicas": replicas,
+        "tensor_parallel": tp, "accelerators": key.accelerator_count,
+        "role_args": role_args,
+    }))
 }
 
 /// The Cloud Storage FUSE volume for `--model-bucket-uri`.
@@ -489,7 +519,7 @@ fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
     let large = req.model_facts.is_some_and(|m| m.is_large());
     let replicas = req.evaluation.replicas.unwrap_or(1);
     let (hpa, hpa_reason) = hpa_context(req, replicas);
-    let (roles, disaggregation) = roles_context(req, replicas);
+    let (roles, disaggregation) = roles_context(req, replicas)?;
     let (point, costs) = point_context(req);
     Ok(json!({
         "generator": GENERATOR,
@@ -545,7 +575,6 @@ pub fn shell_quote(value: &str) -> String {
     }
 }
 
-/// The `infercat manifests create` command line for these flags, values shell-quoted.
 /// The `manifests create` flags that name one profile: model, server, accelerator, version,
 /// variant and workload. The CLI adds the flags of the request (targets, namespace, …).
 pub fn profile_flags(key: &ProfileKey) -> Vec<(&'static str, String)> {
@@ -562,6 +591,7 @@ pub fn profile_flags(key: &ProfileKey) -> Vec<(&'static str, String)> {
     flags
 }
 
+/// The `infercat manifests create` command line for these flags, values shell-quoted.
 pub fn create_command(flags: &[(&str, String)]) -> String {
     let mut parts = vec!["infercat manifests create".to_string()];
     for (flag, value) in flags {

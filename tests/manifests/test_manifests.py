@@ -243,6 +243,21 @@ def test_output_path_writes_a_file(catalog, tmp_path):
     assert docs_of(target.read_text())[0]["kind"] == "Deployment"
 
 
+def test_every_manifest_of_the_bundled_catalog_validates(tmp_path):
+    """The site's downloadable manifests for the real catalog: AMD on plain Kubernetes, P/D
+    roles, TP8 on H200, ... each document valid."""
+    subprocess.run([BIN, "build", "--raw", REPO / "data/raw", "--out", tmp_path, "--strict"],
+                   cwd=REPO, check=True, capture_output=True)
+    files = sorted((tmp_path / "site" / "manifests").glob("*/*.yaml"))
+    assert len(files) > 100
+    kinds = set()
+    for f in files:
+        for d in docs_of(f.read_text()):
+            validate(d)
+            kinds.add(d["kind"])
+    assert kinds == {"Deployment", "Service", "PodMonitoring", "ServiceMonitor", "HorizontalPodAutoscaler"}
+
+
 def test_refresh_cronjob_example_validates():
     """The scheduled-refresh example deploys as written."""
     docs = docs_of((REPO / "examples" / "refresh" / "cronjob.yaml").read_text())

@@ -129,8 +129,10 @@ fn gpu_count(o: &Obj, t: &Topology) -> Result<f64, FormatError> {
     if let Some(n) = t.disaggregated_accelerators() {
         return Ok(n as f64);
     }
+    if t.tensor_parallel == Some(0) {
+        return Err(FormatError::new("field `tp` is 0"));
+    }
     t.tensor_parallel
-        .filter(|tp| *tp > 0)
         .map(f64::from)
         .ok_or_else(|| {
             FormatError::new(

@@ -81,15 +81,16 @@ pub fn latency(root: &Obj, name: &str) -> Result<Latency, FormatError> {
             ))
         })?,
     };
-    let scaled = |v: Option<f64>| -> Result<Option<f64>, FormatError> {
-        v.map(|x| check_range(&format!("{name}.avg"), x * factor))
+    let scaled = |stat: &str| -> Result<Option<f64>, FormatError> {
+        m.num(stat)?
+            .map(|x| check_range(&format!("{name}.{stat}"), x * factor))
             .transpose()
     };
     Ok(Latency {
-        mean: scaled(m.num("avg")?)?,
-        p50: scaled(m.num("p50")?)?,
-        p90: scaled(m.num("p90")?)?,
-        p99: scaled(m.num("p99")?)?,
+        mean: scaled("avg")?,
+        p50: scaled("p50")?,
+        p90: scaled("p90")?,
+        p99: scaled("p99")?,
     })
 }
 

@@ -136,10 +136,6 @@ mod tests {
                 .as_deref()
                 .is_some_and(|l| l.starts_with("/models/"))
         );
-        assert!(
-            !q.fields.keys().any(|k| k.starts_with("p99.9")),
-            "measurements never split curves"
-        );
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub(super) fn index_json(input: &SiteInput, pages: &[ProfilePage]) -> Value {
                 "acceleratorType": k.accelerator,
                 "acceleratorCount": k.accelerator_count,
                 "variant": k.variant,
+                "topology": k.topology.label(),
                 "workload": k.workload,
                 "useCase": k.use_case,
                 "kneeIndex": s.knee.index,

@@ -255,23 +255,7 @@ pub(super) fn profile_view<'a>(
         stat: stat.to_string(),
         knee_method: s.knee.method.as_str(),
         knee_reason: &s.knee.reason,
-        knee: KneeView {
-            load: load_text(knee.load),
-            out: num(Some(knee.output_tokens_per_s), 2),
-            ntpot: num(stat.of(&knee.ntpot), 2),
-            ttft: num(stat.of(&knee.ttft), 2),
-            itl: num(stat.of(&knee.itl), 2),
-            per_accelerator: num(Some(per_accelerator(knee, k.accelerator_count)), 1),
-            per_user: num(knee.per_user_tokens_per_s(|l| stat.of(l)), 1),
-            costs: cost_cells(&s.at_knee.costs),
-            cost_in_default: num(
-                s.at_knee
-                    .cost(input.pricing_model)
-                    .and_then(|c| c.cost)
-                    .map(|c| c.usd_per_million_input),
-                3,
-            ),
-        },
+        knee: knee_view(s, input.pricing_model),
         hpa: s.at_knee.hpa.as_ref().ok().map(|h| HpaView {
             metric: h.metric,
             threshold: format!("{:.2}", h.threshold),
@@ -302,6 +286,31 @@ pub(super) fn profile_view<'a>(
             .collect(),
         manifests: &p.manifests,
         cli_command: &p.cli_command,
+    }
+}
+
+/// The point the profile is summarized at, with its costs.
+fn knee_view(s: &ProfileSummary, pricing_model: PricingModel) -> KneeView<'_> {
+    let (knee, stat) = (&s.at_knee.point, s.stat);
+    KneeView {
+        load: load_text(knee.load),
+        out: num(Some(knee.output_tokens_per_s), 2),
+        ntpot: num(stat.of(&knee.ntpot), 2),
+        ttft: num(stat.of(&knee.ttft), 2),
+        itl: num(stat.of(&knee.itl), 2),
+        per_accelerator: num(
+            Some(per_accelerator(knee, s.profile.key.accelerator_count)),
+            1,
+        ),
+        per_user: num(knee.per_user_tokens_per_s(|l| stat.of(l)), 1),
+        costs: cost_cells(&s.at_knee.costs),
+        cost_in_default: num(
+            s.at_knee
+                .cost(pricing_model)
+                .and_then(|c| c.cost)
+                .map(|c| c.usd_per_million_input),
+            3,
+        ),
     }
 }
 
