@@ -25,6 +25,8 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 "$venv/bin/python" -m pytest -q tests/manifests
+echo "== infercat serve: the site, and the GKE Recommender API through the real gcloud and Google's v1 client"
+"$venv/bin/python" -m pytest -q tests/serve
 echo "== catalog site in headless Chromium (network cut off)"
 if ! command -v chromium >/dev/null 2>&1; then
   echo "error: the site tests need Debian's Chromium at /usr/bin/chromium; install it with: apt-get install -y chromium" >&2

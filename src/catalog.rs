@@ -20,10 +20,8 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn load(args: &CatalogArgs) -> Result<Self> {
-        let cfg = analysis_config(&args.analysis)?;
         let data = args.out.join("data");
-        let table = data.join(BENCHMARKS_FILE);
-        if !table.exists() {
+        if !data.join(BENCHMARKS_FILE).exists() {
             eprintln!(
                 "note: no catalog at {}; building it from {} first",
                 args.out.display(),
@@ -31,6 +29,13 @@ impl Catalog {
             );
             crate::refresh::build_catalog(&args.raw, &args.out, &args.analysis)?;
         }
+        Self::from_data(&data, args)
+    }
+
+    /// The catalog of one published data directory (`serve` pins a generation this way).
+    pub fn from_data(data: &std::path::Path, args: &CatalogArgs) -> Result<Self> {
+        let cfg = analysis_config(&args.analysis)?;
+        let table = data.join(BENCHMARKS_FILE);
         let rows = pipeline::schema::read_benchmarks(&table).context("cannot read the catalog")?;
         let prices = price_sources(&args.analysis)
             .load()

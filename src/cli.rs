@@ -101,6 +101,20 @@ pub enum Command {
         #[command(subcommand)]
         action: ManifestsAction,
     },
+    /// Serve the catalog: its site, and the GKE Recommender API (v1alpha1 for gcloud, v1 for
+    /// Google's client libraries) that `gcloud container ai profiles` talks to. Point gcloud at
+    /// it with `gcloud config set api_endpoint_overrides/gkerecommender http://ADDR/`. A new
+    /// `build` into the same --out is served from the next request on.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
 }
 
 #[derive(Debug, Subcommand)]

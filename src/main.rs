@@ -7,6 +7,7 @@ mod cmd;
 mod output;
 mod progress;
 mod refresh;
+mod serve;
 mod settings;
 
 use clap::Parser;

@@ -73,7 +73,7 @@ pub struct PointContext<'a> {
 
 /// The Quickstart's `WorkloadSpec`: average lengths (requested where the tool states them, else
 /// the measured means, rounded) and the use case.
-fn workload_spec(profile: &Profile) -> Value {
+pub fn workload_spec(profile: &Profile) -> Value {
     let (asked_in, asked_out) = profile.requested_lengths();
     let (measured_in, measured_out) = profile.measured_lengths();
     let rounded = |v: Option<f64>| v.map(|v| v.round() as i64);

@@ -8,10 +8,10 @@ use anyhow::{Context, Result};
 use pipeline::analysis::operating_point::Targets;
 use pipeline::analysis::{Evaluation, Profile, ProfileSummary, evaluate_targets};
 use pipeline::pricing::PricingModel;
-use site_gen::manifests::{BucketUri, ManifestRequest, Platform, create_command, render};
+use site_gen::manifests::{BucketUri, Manifest, ManifestRequest, Platform, create_command, render};
 
 /// Orders versions like `v0.11.0` > `v0.9.0` > `0.5.3.post1` by their numeric parts.
-fn version_key(v: &str) -> Vec<u64> {
+pub fn version_key(v: &str) -> Vec<u64> {
     v.split(|c: char| !c.is_ascii_digit())
         .filter_map(|s| s.parse().ok())
         .collect()
@@ -225,10 +225,30 @@ fn no_hpa_reason(chosen: &Choice, t: &Targets, cat: &Catalog) -> String {
 
 pub fn create(args: &ManifestsCreateArgs) -> Result<()> {
     let cat = Catalog::load(&args.catalog)?;
+    let (manifest, profile_id) = manifest(&cat, args)?;
+    let text = match args.output {
+        ManifestOutput::Manifest => manifest.yaml,
+        ManifestOutput::Comments => manifest.comments,
+        ManifestOutput::All => manifest.all(),
+    };
+    match &args.output_path {
+        Some(path) => {
+            std::fs::write(path, &text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {} (profile {profile_id})", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+/// The manifests `manifests create` writes for `args` from `cat`, and the chosen profile's id
+/// (`infercat serve` answers the Quickstart's manifest methods with this too).
+pub fn manifest(cat: &Catalog, args: &ManifestsCreateArgs) -> Result<(Manifest, String)> {
     let pm: PricingModel = args.pricing_model.into();
     let t = targets(&args.targets)?;
-    let sel = Selection::resolve(&cat, args)?;
-    let choices = ranked_choices(&cat, args, &sel, &t, pm);
+    let sel = Selection::resolve(cat, args)?;
+    let choices = ranked_choices(cat, args, &sel, &t, pm);
     let chosen = choices.first().context("no profile")?;
     let selection_note = selection_note(&choices, &t, pm);
     let platform = match args.platform {
@@ -241,7 +261,7 @@ pub fn create(args: &ManifestsCreateArgs) -> Result<()> {
         .map(BucketUri::parse)
         .transpose()
         .map_err(|e| usage(e.to_string()))?;
-    let no_hpa_reason = no_hpa_reason(chosen, &t, &cat);
+    let no_hpa_reason = no_hpa_reason(chosen, &t, cat);
     let command = create_command(&command_flags(args, chosen.profile));
     let env = site_gen::templates::environment()?;
     let manifest = render(
@@ -268,20 +288,7 @@ pub fn create(args: &ManifestsCreateArgs) -> Result<()> {
         site_gen::manifests::ManifestError::Template(_) => anyhow::Error::new(e),
         other => usage(other.to_string()),
     })?;
-    let text = match args.output {
-        ManifestOutput::Manifest => manifest.yaml,
-        ManifestOutput::Comments => manifest.comments,
-        ManifestOutput::All => manifest.all(),
-    };
-    match &args.output_path {
-        Some(path) => {
-            std::fs::write(path, &text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("wrote {} (profile {})", path.display(), chosen.profile.id);
-        }
-        None => print!("{text}"),
-    }
-    Ok(())
+    Ok((manifest, chosen.profile.id.clone()))
 }
 
 fn command_flags(args: &ManifestsCreateArgs, chosen: &Profile) -> Vec<(&'static str, String)> {

@@ -67,6 +67,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Manifests {
             action: ManifestsAction::Create(args),
         } => manifests::create(&args),
+        Command::Serve(args) => crate::serve::run(&args),
     }
 }
 

@@ -212,6 +212,28 @@ const PROFILE_HEADER: [&str; 15] = [
 pub fn profiles(args: &ProfilesListArgs) -> Result<String> {
     let cat = Catalog::load(&args.list.catalog)?;
     let pm: PricingModel = args.pricing_model.into();
+    let rows = select_profiles(&cat, args)?;
+    if rows.is_empty() {
+        eprintln!(
+            "no profile matches the filters{}",
+            if targets(&args.targets)?.is_empty() {
+                ""
+            } else {
+                " and meets the targets"
+            }
+        );
+    }
+    print_profiles(&cat, &rows, args, pm)
+}
+
+/// The profiles `profiles list` shows for `args`, in its order: filters checked against the
+/// catalog, each profile at its knee or at the targets' operating point, cost targets applied,
+/// cheapest first (`infercat serve` answers `profiles:fetch` with this too).
+pub fn select_profiles<'a>(
+    cat: &'a Catalog,
+    args: &ProfilesListArgs,
+) -> Result<Vec<ProfileAtPoint<'a>>> {
+    let pm: PricingModel = args.pricing_model.into();
     let accelerator = args.accelerator_type.as_deref().map(accelerator_flag);
     let use_case = args.use_case.as_deref().map(|u| {
         cat.values(|p| Some(p.key.use_case.clone()))
@@ -243,18 +265,17 @@ pub fn profiles(args: &ProfilesListArgs) -> Result<String> {
             .iter()
             .all(|(_, value, field)| value.as_ref().is_none_or(|v| field(p).as_ref() == Some(v)))
     };
-    let mut rows = at_points(&cat, &targets, matches);
+    let mut rows = at_points(cat, &targets, matches);
     within_cost_targets_cheapest_first(&mut rows, args, pm);
-    if rows.is_empty() {
-        eprintln!(
-            "no profile matches the filters{}",
-            if targets.is_empty() {
-                ""
-            } else {
-                " and meets the targets"
-            }
-        );
-    }
+    Ok(rows)
+}
+
+fn print_profiles(
+    cat: &Catalog,
+    rows: &[ProfileAtPoint],
+    args: &ProfilesListArgs,
+    pm: PricingModel,
+) -> Result<String> {
     let table_rows: Vec<Vec<String>> = rows.iter().map(|r| profile_row(r, pm)).collect();
     let structured = Value::Array(
         rows.iter()
