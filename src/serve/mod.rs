@@ -5,6 +5,7 @@
 
 mod api_error;
 mod cli_args;
+mod fields;
 mod generation;
 mod lookups;
 mod messages;
@@ -31,22 +32,33 @@ use std::sync::Arc;
 type Shared = Arc<Generations>;
 type Params = Query<HashMap<String, String>>;
 
+/// Request bodies beyond this are refused (413): the API's requests are a few hundred bytes.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
 pub fn run(args: &ServeArgs) -> Result<()> {
     let catalog = &args.catalog;
-    if !catalog.out.join("data").exists() {
+    if !catalog.out.join("data").exists() && catalog.raw.is_dir() {
         eprintln!(
             "note: no catalog at {}; building it from {} first",
             catalog.out.display(),
             catalog.raw.display()
         );
-        crate::refresh::build_catalog(&catalog.raw, &catalog.out, &catalog.analysis)?;
+        // Beside a refresh job the output may not be ours to write: serve 503s until it
+        // publishes rather than refusing to start.
+        if let Err(e) = crate::refresh::build_catalog(&catalog.raw, &catalog.out, &catalog.analysis)
+        {
+            eprintln!(
+                "warning: cannot build the catalog here ({e:#}); answering 503 until one is published"
+            );
+        }
     }
     let generations = Arc::new(Generations::new(catalog.clone()));
-    // Fail at start, not on the first request, when the catalog cannot be read.
-    generations
-        .catalog()
-        .map_err(|e| anyhow::anyhow!(e.message))
-        .context("cannot serve")?;
+    if let Err(e) = generations.catalog() {
+        eprintln!(
+            "warning: {}; answering 503 until a build publishes one",
+            e.message
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -64,11 +76,32 @@ async fn serve(generations: Shared, addr: std::net::SocketAddr) -> Result<()> {
         generations.out().display()
     );
     axum::serve(listener, router(generations))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server failed")
+}
+
+/// Ctrl-C, or SIGTERM from Kubernetes: stop accepting, finish the requests in flight.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    eprintln!("serve: stopping (finishing requests in flight)");
 }
 
 fn router(generations: Shared) -> Router {
@@ -90,6 +123,7 @@ fn router(generations: Shared) -> Router {
         .route("/v1/optimizedManifest:generate", post(v1_manifest))
         .route("/v1/useCases:fetch", post(v1_use_cases).get(v1_use_cases))
         .fallback(fallback)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(generations)
 }
 
@@ -128,9 +162,10 @@ fn body_json(bytes: &Bytes) -> ApiResult<Value> {
 async fn post_answer(
     generations: Shared,
     bytes: Bytes,
+    schema: &'static [fields::Field],
     f: fn(&Catalog, &Value) -> ApiResult<Value>,
 ) -> Response {
-    match body_json(&bytes) {
+    match body_json(&bytes).and_then(|b| fields::check(&b, schema, "").map(|()| b)) {
         Ok(body) => answer(generations, move |cat| f(cat, &body)).await,
         Err(e) => e.into_response(),
     }
@@ -180,19 +215,34 @@ async fn v1_versions(State(g): State<Shared>, Query(q): Params) -> Response {
 }
 
 async fn v1_profiles(State(g): State<Shared>, bytes: Bytes) -> Response {
-    post_answer(g, bytes, v1::fetch_profiles).await
+    post_answer(g, bytes, fields::FETCH_PROFILES, v1::fetch_profiles).await
 }
 
 async fn v1_benchmarking_data(State(g): State<Shared>, bytes: Bytes) -> Response {
-    post_answer(g, bytes, v1::fetch_benchmarking_data).await
+    post_answer(
+        g,
+        bytes,
+        fields::FETCH_BENCHMARKING_DATA,
+        v1::fetch_benchmarking_data,
+    )
+    .await
 }
 
 async fn v1_manifest(State(g): State<Shared>, bytes: Bytes) -> Response {
-    post_answer(g, bytes, v1::generate_optimized_manifest).await
+    post_answer(
+        g,
+        bytes,
+        fields::GENERATE_OPTIMIZED_MANIFEST,
+        v1::generate_optimized_manifest,
+    )
+    .await
 }
 
-async fn v1_use_cases() -> Response {
-    axum::Json(v1::fetch_use_cases()).into_response()
+async fn v1_use_cases(bytes: Bytes) -> Response {
+    match body_json(&bytes).and_then(|b| fields::check(&b, &[], "")) {
+        Ok(()) => axum::Json(v1::fetch_use_cases()).into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// Unknown API paths get the API's 404; everything else is the site.

@@ -163,6 +163,9 @@ pub fn page<T: Clone>(
             return Err(ApiError::invalid("`pageSize` must be a whole number"));
         }
         Some(0.0) => items.len(),
+        Some(s) if s > f64::from(i32::MAX) => {
+            return Err(ApiError::invalid("`pageSize` must fit an int32"));
+        }
         Some(s) => s as usize,
     };
     let end = start.saturating_add(size).min(items.len());

@@ -265,6 +265,9 @@ def test_refresh_cronjob_example_validates():
     for d in docs:
         validate(d)
     assert docs[1]["spec"]["concurrencyPolicy"] == "Forbid"
+    serve = docs[2]["spec"]["template"]["spec"]["containers"][0]
+    assert serve["args"][0] == "serve" and "--addr=0.0.0.0:8080" in serve["args"]
+    assert serve["volumeMounts"][0]["readOnly"] is True
 
 
 def test_publish_workflow_example_parses():

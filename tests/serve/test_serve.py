@@ -134,6 +134,32 @@ def test_errors_are_google_shaped_and_name_the_field(served):
     assert status == 400 and "targetNtpotMilliseconds" in body["error"]["message"]
 
 
+def test_bad_input_is_refused_with_4xx(served):
+    _, server = served
+    status, body = api(server, "/v1/profiles:fetch", {"modle": LLAMA})
+    assert status == 400 and '"modle"' in body["error"]["message"]
+    status, body = api(server, "/v1/profiles:fetch", {"performanceRequirements": {"targetNtpot": 5}})
+    assert status == 400 and "targetNtpot" in body["error"]["message"]
+    status, _, _ = request(server.url + "/v1/profiles:fetch", "POST", {"model": "x" * 200_000})
+    assert status == 413, "huge bodies are refused"
+    for size in ["-1", "1e12", "2.5", "lots"]:
+        status, body = api(server, f"/v1/models:fetch?pageSize={size}")
+        assert status == 400 and "pageSize" in body["error"]["message"], size
+    status, body = api(server, "/v1/models:fetch?pageSize=2147483647")
+    assert status == 200 and body["nextPageToken"] == ""
+    status, body = api(server, "/v1/profiles:fetch", {"pageSize": 1, "pageToken": "o99999"})
+    assert status == 400
+
+
+def test_sigterm_stops_the_server_cleanly(tmp_path, served):
+    out, _ = served
+    server = Server(out)
+    assert api(server, "/v1/models:fetch")[0] == 200
+    server.proc.terminate()
+    assert server.proc.wait(timeout=10) == 0
+    assert "stopping" in server.proc.stderr.read()
+
+
 def test_pages_cover_the_list_once(served):
     _, server = served
     _, everything = api(server, "/v1/models:fetch")
