@@ -3,9 +3,8 @@
 //! under `input_config.endpoint.model_names`. Told apart from GenAI-Perf by `aiperf_version`
 //! or AIPerf's `loadgen` settings.
 
-use super::fields::as_object;
 use super::metric_objects::{
-    config_model, config_value, failed, load, measurements, run_object, workload,
+    config_model, config_value, failed, load, measurements, run_and_config, run_object, workload,
 };
 use super::{Parsed, RawFormat};
 use crate::document::Document;
@@ -37,13 +36,7 @@ impl RawFormat for AiPerf {
     }
 
     fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
-        let Document::Json(v) = doc else {
-            return Err(FormatError::new("expected one JSON object"));
-        };
-        let root = as_object(v, "document")?;
-        let config = root
-            .raw("input_config")
-            .ok_or_else(|| FormatError::missing("input_config"))?;
+        let (root, config) = run_and_config(doc)?;
         if root.raw("was_cancelled").and_then(Value::as_bool) == Some(true) {
             return Ok(Parsed::NoPoints(
                 "the run was cancelled before it finished (`was_cancelled: true`)".into(),

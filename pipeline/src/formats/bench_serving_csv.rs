@@ -5,7 +5,7 @@
 //! (the document reader drops it), trailing empty columns, an empty `request_rate` for an
 //! unbounded rate, and extra columns (`GPU`, `backend`) that `[[series]] match` can select on.
 
-use super::{Parsed, RawFormat, sglang, vllm_save_result};
+use super::{Parsed, RawFormat, csv_header, sglang, vllm_save_result};
 use crate::document::Document;
 use crate::error::FormatError;
 use crate::point::MeasuredPoint;
@@ -13,26 +13,14 @@ use serde_json::{Map, Number, Value};
 
 pub struct BenchServingCsv;
 
-fn header_names(text: &str) -> Vec<String> {
-    text.lines()
-        .next()
-        .unwrap_or("")
-        .split(',')
-        .map(|h| h.trim().trim_matches('"').to_string())
-        .collect()
-}
-
 impl RawFormat for BenchServingCsv {
     fn tool(&self) -> &'static str {
         "bench-serving-csv"
     }
 
     fn detect(&self, doc: &Document) -> bool {
-        let Document::Csv(text) = doc else {
-            return false;
-        };
-        let names = header_names(text);
-        let has = |n: &str| names.iter().any(|h| h == n);
+        let names = csv_header(doc);
+        let has = |n: &str| names.contains(&n);
         has("output_throughput")
             && has("request_rate")
             && (has("median_ttft_ms") || has("mean_ttft_ms"))

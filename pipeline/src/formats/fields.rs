@@ -122,6 +122,18 @@ impl<'a> Obj<'a> {
         }
     }
 
+    /// Like [`Obj::latency`], with each key named by `key` from the statistic (`mean`, `p50`,
+    /// `p90`, `p99`): `|s| format!("{s}_ttft_ms")`.
+    pub fn latency_by(&self, key: impl Fn(&str) -> String) -> Result<Latency, FormatError> {
+        let (mean, p50, p90, p99) = (key("mean"), key("p50"), key("p90"), key("p99"));
+        self.latency(LatencyKeys {
+            mean: &mean,
+            p50: &p50,
+            p90: &p90,
+            p99: &p99,
+        })
+    }
+
     /// Reads `mean`/`p50`/`p90`/`p99` from this object using the tool's key names.
     pub fn latency(&self, keys: LatencyKeys) -> Result<Latency, FormatError> {
         Ok(Latency {

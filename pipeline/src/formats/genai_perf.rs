@@ -5,9 +5,8 @@
 //! `perf_analyzer.stimulus`, `input.synthetic_tokens.mean`, `input.output_tokens.mean`).
 
 use super::aiperf::is_aiperf;
-use super::fields::as_object;
 use super::metric_objects::{
-    config_model, config_value, failed, load, measurements, run_object, workload,
+    config_model, config_value, failed, load, measurements, run_and_config, run_object, workload,
 };
 use super::{Parsed, RawFormat};
 use crate::document::Document;
@@ -26,13 +25,7 @@ impl RawFormat for GenAiPerf {
     }
 
     fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
-        let Document::Json(v) = doc else {
-            return Err(FormatError::new("expected one JSON object"));
-        };
-        let root = as_object(v, "document")?;
-        let config = root
-            .raw("input_config")
-            .ok_or_else(|| FormatError::missing("input_config"))?;
+        let (root, config) = run_and_config(doc)?;
         let load = load(
             config,
             &[

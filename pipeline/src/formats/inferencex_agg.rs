@@ -6,7 +6,7 @@
 //! along. `*_intvty` (1 / TPOT) is derived and not read.
 
 use super::MS_PER_S;
-use super::fields::{LatencyKeys, Obj, as_object};
+use super::fields::{Obj, as_object};
 use super::{Parsed, RawFormat, json_objects, parse_objects};
 use crate::document::Document;
 use crate::error::FormatError;
@@ -65,17 +65,9 @@ fn parse_one(v: &Value) -> Result<MeasuredPoint, FormatError> {
 
 /// `mean_<m>`, `median_<m>`, `p90_<m>`, `p99_<m>` in seconds, as ms.
 fn seconds(o: &Obj, metric: &str) -> Result<Latency, FormatError> {
-    let (mean, p50, p90, p99) = (
-        format!("mean_{metric}"),
-        format!("median_{metric}"),
-        format!("p90_{metric}"),
-        format!("p99_{metric}"),
-    );
-    Ok(o.latency(LatencyKeys {
-        mean: &mean,
-        p50: &p50,
-        p90: &p90,
-        p99: &p99,
+    Ok(o.latency_by(|stat| match stat {
+        "p50" => format!("median_{metric}"),
+        s => format!("{s}_{metric}"),
     })?
     .scaled(MS_PER_S))
 }

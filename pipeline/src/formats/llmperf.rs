@@ -4,7 +4,7 @@
 //! llmperf's `inter_token_latency_s` is end-to-end latency / output tokens per request, which
 //! is NTPOT; TPOT and pooled ITL cannot be derived from the summary and stay unknown.
 
-use super::fields::{LatencyKeys, Obj, as_object};
+use super::fields::{Obj, as_object};
 use super::{MS_PER_S, Parsed, RawFormat};
 use crate::document::Document;
 use crate::error::FormatError;
@@ -110,15 +110,9 @@ fn parse_summary(v: &Value) -> Result<MeasuredPoint, FormatError> {
 }
 
 fn seconds(o: &Obj, metric: &str) -> Result<Latency, FormatError> {
-    let mean = format!("results_{metric}_s_mean");
-    let p50 = format!("results_{metric}_s_quantiles_p50");
-    let p90 = format!("results_{metric}_s_quantiles_p90");
-    let p99 = format!("results_{metric}_s_quantiles_p99");
-    Ok(o.latency(LatencyKeys {
-        mean: &mean,
-        p50: &p50,
-        p90: &p90,
-        p99: &p99,
+    Ok(o.latency_by(|stat| match stat {
+        "mean" => format!("results_{metric}_s_mean"),
+        q => format!("results_{metric}_s_quantiles_{q}"),
     })?
     .scaled(MS_PER_S))
 }

@@ -29,6 +29,18 @@ pub fn run_object(doc: &Document) -> Option<&serde_json::Map<String, Value>> {
         .then_some(root)
 }
 
+/// The run object and its `input_config`, or what is wrong with them.
+pub fn run_and_config(doc: &Document) -> Result<(Obj<'_>, &Value), FormatError> {
+    let Document::Json(v) = doc else {
+        return Err(FormatError::new("expected one JSON object"));
+    };
+    let root = as_object(v, "document")?;
+    let config = root
+        .raw("input_config")
+        .ok_or_else(|| FormatError::missing("input_config"))?;
+    Ok((root, config))
+}
+
 /// A metric object by name: top level, else under `records`.
 fn metric<'a>(root: &Obj<'a>, name: &str) -> Result<Option<Obj<'a>>, FormatError> {
     match root.child(name)? {

@@ -108,5 +108,19 @@ fn parse_objects(
         .map(Parsed::Points)
 }
 
+/// The column names of a CSV document's header row (empty for other documents).
+fn csv_header(doc: &Document) -> Vec<&str> {
+    match doc {
+        Document::Csv(text) => text
+            .lines()
+            .next()
+            .unwrap_or("")
+            .split(',')
+            .map(|h| h.trim().trim_matches('"'))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Seconds-to-milliseconds factor, named so conversions read as what they are.
 const MS_PER_S: f64 = 1000.0;

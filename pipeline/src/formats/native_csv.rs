@@ -4,7 +4,7 @@
 //! rejected so a typo never silently drops a metric.
 
 use super::fields::check_range;
-use super::{Parsed, RawFormat};
+use super::{Parsed, RawFormat, csv_header};
 use crate::document::Document;
 use crate::error::FormatError;
 use crate::point::{Load, MeasuredPoint};
@@ -31,14 +31,7 @@ impl RawFormat for NativeCsv {
     }
 
     fn detect(&self, doc: &Document) -> bool {
-        let Document::Csv(text) = doc else {
-            return false;
-        };
-        let header = text.lines().next().unwrap_or("");
-        let names: Vec<&str> = header
-            .split(',')
-            .map(|h| h.trim().trim_matches('"'))
-            .collect();
+        let names = csv_header(doc);
         names.contains(&"load_kind") && names.contains(&"output_tokens_per_s")
     }
 

@@ -1,7 +1,7 @@
 //! Shared reading for the two `bench_serving` descendants (vLLM `--save-result` and SGLang):
 //! flat objects with `*_ms` latency keys and a `request_rate` that may be infinite.
 
-use super::fields::{LatencyKeys, Obj};
+use super::fields::Obj;
 use crate::error::FormatError;
 use crate::point::{Latency, Load};
 use crate::workload::{WorkloadHint, dataset_name};
@@ -61,15 +61,9 @@ pub fn record_fields(obj: &Obj) -> BTreeMap<String, String> {
 
 /// Reads `mean_<m>_ms`, `median_<m>_ms`, `p90_<m>_ms`, `p99_<m>_ms`.
 pub fn ms_latency(obj: &Obj, metric: &str) -> Result<Latency, FormatError> {
-    let mean = format!("mean_{metric}_ms");
-    let p50 = format!("median_{metric}_ms");
-    let p90 = format!("p90_{metric}_ms");
-    let p99 = format!("p99_{metric}_ms");
-    obj.latency(LatencyKeys {
-        mean: &mean,
-        p50: &p50,
-        p90: &p90,
-        p99: &p99,
+    obj.latency_by(|stat| match stat {
+        "p50" => format!("median_{metric}_ms"),
+        s => format!("{s}_{metric}_ms"),
     })
 }
 
