@@ -45,15 +45,18 @@ impl Generations {
     }
 
     /// The catalog of the current generation, loading it on the first request after a refresh.
+    /// Loading happens under the lock, so after a refresh one request loads the new catalog
+    /// while the others wait for it instead of each loading a copy.
     pub fn catalog(&self) -> Result<Arc<Loaded>, ApiError> {
         let data_dir = self.current_dir("data")?;
-        if let Some(loaded) = self.lock().as_ref().filter(|l| l.data_dir == data_dir) {
+        let mut cached = self.lock();
+        if let Some(loaded) = cached.as_ref().filter(|l| l.data_dir == data_dir) {
             return Ok(Arc::clone(loaded));
         }
         let catalog = Catalog::from_data(&data_dir, &self.args)
             .map_err(|e| ApiError::unavailable(format!("cannot load the catalog: {e:#}")))?;
         let loaded = Arc::new(Loaded { data_dir, catalog });
-        *self.lock() = Some(Arc::clone(&loaded));
+        *cached = Some(Arc::clone(&loaded));
         Ok(loaded)
     }
 

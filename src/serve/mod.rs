@@ -20,6 +20,7 @@ use anyhow::{Context, Result};
 use api_error::{ApiError, ApiResult};
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
@@ -123,6 +124,7 @@ fn router(generations: Shared) -> Router {
         .route("/v1/optimizedManifest:generate", post(v1_manifest))
         .route("/v1/useCases:fetch", post(v1_use_cases).get(v1_use_cases))
         .fallback(fallback)
+        .method_not_allowed_fallback(wrong_method)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(generations)
 }
@@ -159,13 +161,29 @@ fn body_json(bytes: &Bytes) -> ApiResult<Value> {
     }
 }
 
+/// A body the server would not read (over the size limit, broken transfer) as a Google-shaped
+/// error.
+fn body_bytes(body: Result<Bytes, BytesRejection>) -> ApiResult<Bytes> {
+    body.map_err(|rejection| ApiError {
+        code: rejection.status(),
+        status: "INVALID_ARGUMENT",
+        message: format!(
+            "the request body was not read: {} (the limit is {MAX_BODY_BYTES} bytes)",
+            rejection.body_text()
+        ),
+    })
+}
+
 async fn post_answer(
     generations: Shared,
-    bytes: Bytes,
+    bytes: Result<Bytes, BytesRejection>,
     schema: &'static [fields::Field],
     f: fn(&Catalog, &Value) -> ApiResult<Value>,
 ) -> Response {
-    match body_json(&bytes).and_then(|b| fields::check(&b, schema, "").map(|()| b)) {
+    match body_bytes(bytes)
+        .and_then(|b| body_json(&b))
+        .and_then(|b| fields::check(&b, schema, "").map(|()| b))
+    {
         Ok(body) => answer(generations, move |cat| f(cat, &body)).await,
         Err(e) => e.into_response(),
     }
@@ -214,11 +232,14 @@ async fn v1_versions(State(g): State<Shared>, Query(q): Params) -> Response {
     answer(g, move |cat| v1::fetch_model_server_versions(cat, &q)).await
 }
 
-async fn v1_profiles(State(g): State<Shared>, bytes: Bytes) -> Response {
+async fn v1_profiles(State(g): State<Shared>, bytes: Result<Bytes, BytesRejection>) -> Response {
     post_answer(g, bytes, fields::FETCH_PROFILES, v1::fetch_profiles).await
 }
 
-async fn v1_benchmarking_data(State(g): State<Shared>, bytes: Bytes) -> Response {
+async fn v1_benchmarking_data(
+    State(g): State<Shared>,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Response {
     post_answer(
         g,
         bytes,
@@ -228,7 +249,7 @@ async fn v1_benchmarking_data(State(g): State<Shared>, bytes: Bytes) -> Response
     .await
 }
 
-async fn v1_manifest(State(g): State<Shared>, bytes: Bytes) -> Response {
+async fn v1_manifest(State(g): State<Shared>, bytes: Result<Bytes, BytesRejection>) -> Response {
     post_answer(
         g,
         bytes,
@@ -238,11 +259,27 @@ async fn v1_manifest(State(g): State<Shared>, bytes: Bytes) -> Response {
     .await
 }
 
-async fn v1_use_cases(bytes: Bytes) -> Response {
-    match body_json(&bytes).and_then(|b| fields::check(&b, &[], "")) {
+async fn v1_use_cases(bytes: Result<Bytes, BytesRejection>) -> Response {
+    match body_bytes(bytes)
+        .and_then(|b| body_json(&b))
+        .and_then(|b| fields::check(&b, &[], ""))
+    {
         Ok(()) => axum::Json(v1::fetch_use_cases()).into_response(),
         Err(e) => e.into_response(),
     }
+}
+
+/// A known API path with the wrong method: the API's 404, as Google's front end answers.
+async fn wrong_method(method: Method, uri: Uri) -> Response {
+    let path = uri.path();
+    if path.starts_with("/v1/") || path.starts_with("/v1alpha1/") {
+        return ApiError::not_found(format!("no API method at {method} {path}")).into_response();
+    }
+    (
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "only GET and HEAD\n",
+    )
+        .into_response()
 }
 
 /// Unknown API paths get the API's 404; everything else is the site.

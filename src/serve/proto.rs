@@ -69,6 +69,17 @@ pub fn number_field(body: &Value, name: &str, path: &str) -> ApiResult<Option<f6
     }
 }
 
+/// An int32 body field (a whole number, as a number or a string).
+pub fn int32_field(body: &Value, name: &str, path: &str) -> ApiResult<Option<f64>> {
+    let v = number_field(body, name, path)?;
+    match v {
+        Some(x) if x.fract() != 0.0 || x > f64::from(i32::MAX) => Err(ApiError::invalid(format!(
+            "`{path}` must be a whole number that fits an int32"
+        ))),
+        _ => Ok(v),
+    }
+}
+
 /// A numeric query parameter.
 pub fn number_param(query: &HashMap<String, String>, name: &str) -> ApiResult<Option<f64>> {
     match param(query, name) {
@@ -122,13 +133,13 @@ pub fn amount_value(v: &Value, path: &str) -> ApiResult<f64> {
     };
     let nanos = match field(v, "nanos") {
         None => 0.0,
-        Some(Value::Number(n)) => {
-            n.as_i64()
-                .filter(|n| n.abs() < 1_000_000_000)
-                .ok_or_else(|| {
-                    ApiError::invalid(format!("`{path}.nanos` must be an int32 below 1e9"))
-                })? as f64
-        }
+        Some(n @ (Value::Number(_) | Value::String(_))) => n
+            .as_i64()
+            .or_else(|| n.as_str().and_then(|s| s.trim().parse::<i64>().ok()))
+            .filter(|n| n.abs() < 1_000_000_000)
+            .ok_or_else(|| {
+                ApiError::invalid(format!("`{path}.nanos` must be an int32 below 1e9"))
+            })? as f64,
         Some(_) => {
             return Err(ApiError::invalid(format!(
                 "`{path}.nanos` must be an int32"
@@ -138,31 +149,45 @@ pub fn amount_value(v: &Value, path: &str) -> ApiResult<f64> {
     Ok(units + nanos / 1e9)
 }
 
+/// A short digest of the whole list a page is cut from: a token from another request, or from
+/// before a refresh changed the list, no longer matches it.
+fn list_digest<T: serde::Serialize>(items: &[T]) -> String {
+    use sha2::{Digest, Sha256};
+    let text = serde_json::to_string(items).unwrap_or_default();
+    Sha256::digest(text.as_bytes())[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// One page of `items`: `pageSize` (0 or absent: all) from the offset `pageToken` names.
-/// Tokens are opaque to clients; a token this server did not issue is a 400.
-pub fn page<T: Clone>(
+/// Tokens are opaque to clients (`o<offset>-<digest of the list>`); one this server did not
+/// issue for this list — another request's, or one from before a refresh — is a 400.
+pub fn page<T: Clone + serde::Serialize>(
     items: &[T],
     page_size: Option<f64>,
     token: Option<&str>,
 ) -> ApiResult<(Vec<T>, String)> {
+    let digest = list_digest(items);
     let start = match token {
         None => 0,
         Some(t) => t
-            .strip_prefix("o")
-            .and_then(|n| n.parse::<usize>().ok())
+            .strip_prefix('o')
+            .and_then(|rest| rest.split_once('-'))
+            .filter(|(_, d)| *d == digest)
+            .and_then(|(n, _)| n.parse::<usize>().ok())
             .filter(|n| *n <= items.len())
             .ok_or_else(|| {
                 ApiError::invalid(format!(
-                    "`pageToken` `{t}` is not a token this server issued"
+                    "`pageToken` `{t}` was not issued for this request, or the catalog has changed since: start again without it"
                 ))
             })?,
     };
     let size = match page_size {
-        None => items.len(),
+        None | Some(0.0) => items.len(),
         Some(s) if s.fract() != 0.0 => {
             return Err(ApiError::invalid("`pageSize` must be a whole number"));
         }
-        Some(0.0) => items.len(),
         Some(s) if s > f64::from(i32::MAX) => {
             return Err(ApiError::invalid("`pageSize` must fit an int32"));
         }
@@ -170,7 +195,7 @@ pub fn page<T: Clone>(
     };
     let end = start.saturating_add(size).min(items.len());
     let next = if end < items.len() {
-        format!("o{end}")
+        format!("o{end}-{digest}")
     } else {
         String::new()
     };
@@ -195,9 +220,15 @@ mod tests {
     fn pages_and_tokens() {
         let items: Vec<u32> = (0..5).collect();
         let (first, next) = page(&items, Some(2.0), None).unwrap();
-        assert_eq!((first, next.as_str()), (vec![0, 1], "o2"));
-        let (last, next) = page(&items, Some(4.0), Some("o2")).unwrap();
-        assert_eq!((last, next.as_str()), (vec![2, 3, 4], ""));
+        assert_eq!(first, vec![0, 1]);
+        assert!(next.starts_with("o2-"), "{next}");
+        let (last, end) = page(&items, Some(4.0), Some(&next)).unwrap();
+        assert_eq!((last, end.as_str()), (vec![2, 3, 4], ""));
+        let other: Vec<u32> = (0..6).collect();
+        assert!(
+            page(&other, None, Some(&next)).is_err(),
+            "another list's token"
+        );
         assert!(page(&items, None, Some("o9")).is_err());
         assert!(page(&items, None, Some("zz")).is_err());
         assert_eq!(page(&items, None, None).unwrap().0.len(), 5);

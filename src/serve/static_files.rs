@@ -68,6 +68,11 @@ fn percent_decode(path: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// The gzip variant's own strong tag (a different byte sequence needs a different tag).
+fn gzip_tag(tag: &str) -> String {
+    format!("{}-gzip\"", tag.trim_end_matches('"'))
+}
+
 fn etag(body: &[u8]) -> String {
     let digest = Sha256::digest(body);
     let hex: String = digest[..10].iter().map(|b| format!("{b:02x}")).collect();
@@ -77,8 +82,12 @@ fn etag(body: &[u8]) -> String {
 /// Whether the client's copy is current: `If-None-Match` when sent, else `If-Modified-Since`.
 fn not_modified(headers: &HeaderMap, tag: &str, modified: Option<SystemTime>) -> bool {
     if let Some(inm) = headers.get(header::IF_NONE_MATCH) {
+        // Weak comparison (RFC 9110 §13.1.2): `W/"x"` matches `"x"`.
+        let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
         let inm = inm.to_str().unwrap_or("");
-        return inm.split(',').any(|t| t.trim() == tag || t.trim() == "*");
+        return inm
+            .split(',')
+            .any(|t| t.trim() == "*" || bare(t) == bare(tag));
     }
     match (
         headers
@@ -101,18 +110,26 @@ fn not_modified(headers: &HeaderMap, tag: &str, modified: Option<SystemTime>) ->
     }
 }
 
+/// Whether the client takes gzip: `gzip` listed with a q above 0, else `*` with one.
 fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
+    let Some(value) = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',').any(|e| {
-                let mut parts = e.split(';');
-                let name = parts.next().unwrap_or("").trim();
-                let q_zero = parts.any(|p| p.trim().replace(' ', "") == "q=0");
-                (name == "gzip" || name == "*") && !q_zero
+    else {
+        return false;
+    };
+    let q_of = |name: &str| {
+        value.split(',').find_map(|e| {
+            let mut parts = e.split(';');
+            (parts.next().unwrap_or("").trim() == name).then(|| {
+                parts
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.trim().parse::<f64>().ok())
+                    .unwrap_or(1.0)
             })
         })
+    };
+    q_of("gzip").or_else(|| q_of("*")).is_some_and(|q| q > 0.0)
 }
 
 fn gzip(body: &[u8]) -> Option<Vec<u8>> {
@@ -153,7 +170,9 @@ pub fn serve(
     let modified = std::fs::metadata(&file).and_then(|m| m.modified()).ok();
     let tag = etag(&body);
     let (kind, text) = content_type(&file);
-    let mut response = if not_modified(headers, &tag, modified) {
+    let current =
+        not_modified(headers, &tag, modified) || not_modified(headers, &gzip_tag(&tag), None);
+    let mut response = if current {
         Response::builder()
             .status(StatusCode::NOT_MODIFIED)
             .body(Body::empty())
@@ -161,6 +180,7 @@ pub fn serve(
         match gzip(&body) {
             Some(zipped) => Response::builder()
                 .header(header::CONTENT_ENCODING, "gzip")
+                .header(header::ETAG, gzip_tag(&tag))
                 .body(Body::from(zipped)),
             None => Response::builder().body(Body::from(body)),
         }
@@ -170,7 +190,9 @@ pub fn serve(
     .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "response\n"));
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-    if let Ok(v) = HeaderValue::from_str(&tag) {
+    if !h.contains_key(header::ETAG)
+        && let Ok(v) = HeaderValue::from_str(&tag)
+    {
         h.insert(header::ETAG, v);
     }
     if let Some(m) = modified
@@ -238,5 +260,13 @@ mod tests {
             HeaderValue::from_static("gzip;q=0, br"),
         );
         assert!(!accepts_gzip(&g));
+        g.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip;q=0.0, *"),
+        );
+        assert!(!accepts_gzip(&g), "an explicit refusal wins over *");
+        let mut w = HeaderMap::new();
+        w.insert(header::IF_NONE_MATCH, HeaderValue::from_static("W/\"b\""));
+        assert!(not_modified(&w, "\"b\"", None));
     }
 }

@@ -8,7 +8,8 @@ use super::cli_args;
 use super::lookups::Lookups;
 use super::messages::{Catalogued, manifest_parts, performance_range, profile_message};
 use super::proto::{
-    amount_value, field, number_field, number_param, page, param, required_text, text_field,
+    amount_value, field, int32_field, number_field, number_param, page, param, required_text,
+    text_field,
 };
 use crate::catalog::Catalog;
 use pipeline::workload::USE_CASES;
@@ -47,8 +48,9 @@ pub fn fetch_model_server_versions(cat: &Catalog, q: &Query) -> ApiResult<Value>
     Ok(json!({"modelServerVersions": versions, "nextPageToken": next}))
 }
 
-/// The `profiles list` flags a `PerformanceRequirements` message asks for.
-fn requirement_flags(req: Option<&Value>, flags: &mut Vec<String>) -> ApiResult<()> {
+/// The `profiles list` flags a `PerformanceRequirements` message asks for. A cost ratio other
+/// than the catalog's, or a currency other than USD, is refused rather than ignored.
+fn requirement_flags(cat: &Catalog, req: Option<&Value>, flags: &mut Vec<String>) -> ApiResult<()> {
     let Some(req) = req else { return Ok(()) };
     for (name, flag) in [
         ("targetNtpotMilliseconds", "--target-ntpot-milliseconds"),
@@ -56,39 +58,120 @@ fn requirement_flags(req: Option<&Value>, flags: &mut Vec<String>) -> ApiResult<
         ("targetItlMilliseconds", "--target-itl-milliseconds"),
     ] {
         let path = format!("performanceRequirements.{name}");
-        if let Some(v) = number_field(req, name, &path)? {
+        if let Some(v) = int32_field(req, name, &path)? {
             flags.push(format!("{flag}={v}"));
         }
     }
-    if let Some(cost) = field(req, "targetCost") {
-        if let Some(pm) = text_field(
-            cost,
-            "pricingModel",
-            "performanceRequirements.targetCost.pricingModel",
-        )? {
-            flags.push(format!("--pricing-model={pm}"));
-        }
-        for (name, flag) in [
-            (
-                "costPerMillionOutputTokens",
-                "--target-cost-per-million-output-tokens",
-            ),
-            (
-                "costPerMillionInputTokens",
-                "--target-cost-per-million-input-tokens",
-            ),
-        ] {
-            if let Some(a) = field(cost, name) {
-                let usd = amount_value(a, &format!("performanceRequirements.targetCost.{name}"))?;
-                flags.push(format!("{flag}={usd}"));
+    let Some(cost) = field(req, "targetCost") else {
+        return Ok(());
+    };
+    let at = "performanceRequirements.targetCost";
+    if let Some(pm) = text_field(cost, "pricingModel", &format!("{at}.pricingModel"))? {
+        let model = cli_args::pricing_model(pm)?;
+        flags.push(format!("--pricing-model={}", model.as_str()));
+    }
+    if let Some(r) = number_field(
+        cost,
+        "outputInputCostRatio",
+        &format!("{at}.outputInputCostRatio"),
+    )? && (r - cat.cfg.output_input_cost_ratio).abs() > 1e-9
+    {
+        return Err(ApiError::invalid(format!(
+            "`{at}.outputInputCostRatio` {r}: this catalog is costed at {} (start `infercat serve` with --output-input-cost-ratio={r} for another)",
+            cat.cfg.output_input_cost_ratio
+        )));
+    }
+    for (name, flag) in [
+        (
+            "costPerMillionOutputTokens",
+            "--target-cost-per-million-output-tokens",
+        ),
+        (
+            "costPerMillionInputTokens",
+            "--target-cost-per-million-input-tokens",
+        ),
+    ] {
+        if let Some(a) = field(cost, name) {
+            let path = format!("{at}.{name}");
+            if let Some(c) = text_field(a, "currencyCode", &format!("{path}.currencyCode"))?
+                && c != "USD"
+            {
+                return Err(ApiError::invalid(format!(
+                    "`{path}.currencyCode` {c}: only USD is supported"
+                )));
             }
+            flags.push(format!("{flag}={}", amount_value(a, &path)?));
         }
     }
     Ok(())
 }
 
+/// Serving stacks (llm-d and the like) are Google's; a request that names one gets a 400, not
+/// an answer about something else.
+fn refuse_serving_stack(body: &Value) -> ApiResult<()> {
+    match field(body, "servingStack") {
+        Some(Value::Object(m)) if !m.is_empty() => Err(ApiError::invalid(
+            "`servingStack`: this catalog has no serving stacks; leave the field out",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The use case a `WorkloadSpec` names, by name or by its average lengths.
+fn use_case_of(spec: &Value) -> ApiResult<Option<String>> {
+    if let Some(u) = text_field(spec, "useCase", "workloadSpec.useCase")? {
+        return Ok(Some(u.to_string()));
+    }
+    let input = int32_field(
+        spec,
+        "averageInputLength",
+        "workloadSpec.averageInputLength",
+    )?;
+    let output = int32_field(
+        spec,
+        "averageOutputLength",
+        "workloadSpec.averageOutputLength",
+    )?;
+    match (input, output) {
+        (None, None) => Ok(None),
+        (Some(i), Some(o)) => pipeline::workload::matching_use_case(i, o)
+            .map(|u| Some(u.name.to_string()))
+            .ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "`workloadSpec`: no use case has average lengths near {i}/{o} (see useCases:fetch)"
+                ))
+            }),
+        _ => Err(ApiError::invalid(
+            "`workloadSpec.averageInputLength` and `averageOutputLength` go together",
+        )),
+    }
+}
+
+/// 404s for names the catalog does not have, before the CLI's code would call them usage
+/// errors in its own flag names.
+fn require_names(
+    cat: &Catalog,
+    model: Option<&str>,
+    server: Option<&str>,
+    version: Option<&str>,
+) -> ApiResult<()> {
+    match (model, server, version) {
+        (Some(m), Some(s), Some(v)) => cat.require_version(m, s, v),
+        (Some(m), Some(s), None) => cat.require_server(m, s),
+        (Some(m), None, _) => cat.require_model(m),
+        _ => Ok(()),
+    }
+}
+
 /// `POST /v1/profiles:fetch`: `profiles list` with the request's filters and targets.
 pub fn fetch_profiles(cat: &Catalog, body: &Value) -> ApiResult<Value> {
+    refuse_serving_stack(body)?;
+    require_names(
+        cat,
+        text_field(body, "model", "model")?,
+        text_field(body, "modelServer", "modelServer")?,
+        text_field(body, "modelServerVersion", "modelServerVersion")?,
+    )?;
     let mut flags = Vec::new();
     for (name, flag) in [
         ("model", "--model"),
@@ -100,11 +183,11 @@ pub fn fetch_profiles(cat: &Catalog, body: &Value) -> ApiResult<Value> {
         }
     }
     if let Some(spec) = field(body, "workloadSpec")
-        && let Some(u) = text_field(spec, "useCase", "workloadSpec.useCase")?
+        && let Some(u) = use_case_of(spec)?
     {
         flags.push(format!("--use-case={u}"));
     }
-    requirement_flags(field(body, "performanceRequirements"), &mut flags)?;
+    requirement_flags(cat, field(body, "performanceRequirements"), &mut flags)?;
     let args = cli_args::profiles_list(&flags, cat)?;
     let rows = crate::cmd::query::select_profiles(cat, &args).map_err(ApiError::from_cli)?;
     let pm = args.pricing_model.into();
@@ -131,6 +214,7 @@ pub fn fetch_profiles(cat: &Catalog, body: &Value) -> ApiResult<Value> {
 /// `POST /v1/benchmarkingData:fetch`: every measured point of the matching profiles, as
 /// `benchmarks list` gives them.
 pub fn fetch_benchmarking_data(cat: &Catalog, body: &Value) -> ApiResult<Value> {
+    refuse_serving_stack(body)?;
     let info = field(body, "modelServerInfo")
         .ok_or_else(|| ApiError::invalid("`modelServerInfo` is required"))?;
     let model = required_text(info, "model", "modelServerInfo.model")?;
@@ -148,6 +232,19 @@ pub fn fetch_benchmarking_data(cat: &Catalog, body: &Value) -> ApiResult<Value> 
         None => cat.latest_version(model, server)?,
     };
     let instance = text_field(body, "instanceType", "instanceType")?;
+    if let Some(i) = instance {
+        let known = cat.values(|p| {
+            (p.key.model == model && p.key.model_server == server)
+                .then(|| p.key.instance_type.clone())
+                .flatten()
+        });
+        if !known.iter().any(|k| k == i) {
+            return Err(ApiError::not_found(format!(
+                "instance type `{i}` has no {server} profile of {model} (known: {})",
+                known.join(", ")
+            )));
+        }
+    }
     let pm = match text_field(body, "pricingModel", "pricingModel")? {
         Some(p) => cli_args::pricing_model(p)?,
         None => pipeline::pricing::PricingModel::Spot,
@@ -174,8 +271,23 @@ pub fn fetch_benchmarking_data(cat: &Catalog, body: &Value) -> ApiResult<Value> 
 
 /// `POST /v1/optimizedManifest:generate`: `manifests create` with the request's fields.
 pub fn generate_optimized_manifest(cat: &Catalog, body: &Value) -> ApiResult<Value> {
+    refuse_serving_stack(body)?;
     let info = field(body, "modelServerInfo")
         .ok_or_else(|| ApiError::invalid("`modelServerInfo` is required"))?;
+    require_names(
+        cat,
+        Some(required_text(info, "model", "modelServerInfo.model")?),
+        Some(required_text(
+            info,
+            "modelServer",
+            "modelServerInfo.modelServer",
+        )?),
+        text_field(
+            info,
+            "modelServerVersion",
+            "modelServerInfo.modelServerVersion",
+        )?,
+    )?;
     let mut flags = vec![
         format!(
             "--model={}",
@@ -200,16 +312,32 @@ pub fn generate_optimized_manifest(cat: &Catalog, body: &Value) -> ApiResult<Val
     if let Some(ns) = text_field(body, "kubernetesNamespace", "kubernetesNamespace")? {
         flags.push(format!("--namespace={ns}"));
     }
-    if let Some(storage) = field(body, "storageConfig")
-        && let Some(uri) = text_field(storage, "modelBucketUri", "storageConfig.modelBucketUri")?
-    {
-        flags.push(format!("--model-bucket-uri={uri}"));
+    if let Some(storage) = field(body, "storageConfig") {
+        if let Some(uri) = text_field(storage, "modelBucketUri", "storageConfig.modelBucketUri")? {
+            flags.push(format!("--model-bucket-uri={uri}"));
+        }
+        if text_field(
+            storage,
+            "xlaCacheBucketUri",
+            "storageConfig.xlaCacheBucketUri",
+        )?
+        .is_some()
+        {
+            return Err(ApiError::invalid(
+                "`storageConfig.xlaCacheBucketUri`: a separate XLA cache bucket is not generated; the TPU manifests cache in the model bucket",
+            ));
+        }
     }
     if let Some(u) = text_field(body, "useCase", "useCase")? {
         flags.push(format!("--use-case={u}"));
     }
-    requirement_flags(field(body, "performanceRequirements"), &mut flags)?;
-    flags.retain(|f| !f.starts_with("--target-cost") && !f.starts_with("--pricing-model"));
+    let requirements = field(body, "performanceRequirements");
+    if requirements.is_some_and(|r| field(r, "targetCost").is_some()) {
+        return Err(ApiError::invalid(
+            "`performanceRequirements.targetCost`: cost targets do not size a manifest (as in the Quickstart); use profiles:fetch",
+        ));
+    }
+    requirement_flags(cat, requirements, &mut flags)?;
     let (manifests, comments, version) = manifest_parts(cat, &flags)?;
     let manifests: Vec<Value> = manifests
         .into_iter()

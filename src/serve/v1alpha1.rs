@@ -101,11 +101,17 @@ pub fn models_and_servers(cat: &Catalog, q: &Query) -> ApiResult<Value> {
 pub fn accelerators(cat: &Catalog, q: &Query) -> ApiResult<Value> {
     let model =
         specific(q, "modelName").ok_or_else(|| ApiError::invalid("`modelName` is required"))?;
+    cat.require_model(model)?;
     let mut flags = vec![format!("--model={model}")];
     let server = specific(q, "modelServerName");
     if let Some(s) = server {
+        cat.require_server(model, s)?;
         flags.push(format!("--model-server={s}"));
     }
+    // gcloud always sends the field default LATEST: with no server named, that is the latest
+    // version of each server.
+    let latest_of_each =
+        server.is_none() && matches!(param(q, "modelServerVersion"), Some("LATEST") | None);
     match (param(q, "modelServerVersion"), server) {
         (Some("LATEST") | None, Some(s)) => {
             flags.push(format!(
@@ -123,7 +129,17 @@ pub fn accelerators(cat: &Catalog, q: &Query) -> ApiResult<Value> {
         flags.push(format!("--target-ntpot-milliseconds={t}"));
     }
     let args = cli_args::profiles_list(&flags, cat)?;
-    let rows = crate::cmd::query::select_profiles(cat, &args).map_err(ApiError::from_cli)?;
+    let mut rows = crate::cmd::query::select_profiles(cat, &args).map_err(ApiError::from_cli)?;
+    if latest_of_each {
+        let mut keep = Vec::with_capacity(rows.len());
+        for r in rows {
+            let k = &r.profile.key;
+            if cat.latest_version(&k.model, &k.model_server)? == k.model_server_version {
+                keep.push(r);
+            }
+        }
+        rows = keep;
+    }
     let options: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -167,12 +183,14 @@ pub fn optimized_manifest(cat: &Catalog, q: &Query) -> ApiResult<Value> {
     let required = |name: &str| {
         specific(q, name).ok_or_else(|| ApiError::invalid(format!("`{name}` is required")))
     };
+    let (model, server) = (
+        required("modelAndModelServerInfo.modelName")?,
+        required("modelAndModelServerInfo.modelServerName")?,
+    );
+    cat.require_server(model, server)?;
     let mut flags = vec![
-        format!("--model={}", required("modelAndModelServerInfo.modelName")?),
-        format!(
-            "--model-server={}",
-            required("modelAndModelServerInfo.modelServerName")?
-        ),
+        format!("--model={model}"),
+        format!("--model-server={server}"),
         format!("--accelerator-type={}", required("acceleratorType")?),
     ];
     if let Some(v) = specific(q, "modelAndModelServerInfo.modelServerVersion") {

@@ -140,8 +140,25 @@ def test_bad_input_is_refused_with_4xx(served):
     assert status == 400 and '"modle"' in body["error"]["message"]
     status, body = api(server, "/v1/profiles:fetch", {"performanceRequirements": {"targetNtpot": 5}})
     assert status == 400 and "targetNtpot" in body["error"]["message"]
-    status, _, _ = request(server.url + "/v1/profiles:fetch", "POST", {"model": "x" * 200_000})
-    assert status == 413, "huge bodies are refused"
+    status, _, raw = request(server.url + "/v1/profiles:fetch", "POST", {"model": "x" * 200_000})
+    assert status == 413 and json.loads(raw)["error"]["code"] == 413, "huge bodies are refused, Google-shaped"
+    status, _, raw = request(server.url + "/v1/models:fetch", "POST", {})
+    assert status == 404 and json.loads(raw)["error"]["status"] == "NOT_FOUND", "a wrong method is the API's 404"
+    status, body = api(server, "/v1/profiles:fetch", {"model": "nobody/nothing"})
+    assert status == 404 and "not in this catalog" in body["error"]["message"]
+    status, body = api(server, "/v1/profiles:fetch", {"performanceRequirements": {"targetCost": {
+        "pricingModel": "spot", "outputInputCostRatio": 2}}})
+    assert status == 400 and "outputInputCostRatio" in body["error"]["message"], "never silently ignored"
+    status, body = api(server, "/v1/profiles:fetch", {"performanceRequirements": {"targetCost": {"pricingModel": "cheap"}}})
+    assert status == 400 and "pricingModel" in body["error"]["message"]
+    status, body = api(server, "/v1/profiles:fetch", {"performanceRequirements": {"targetTtftMilliseconds": 20.5}})
+    assert status == 400 and "int32" in body["error"]["message"]
+    status, body = api(server, "/v1/optimizedManifest:generate", {
+        "modelServerInfo": {"model": LLAMA, "modelServer": "vllm"}, "acceleratorType": "nvidia-h100-80gb",
+        "storageConfig": {"xlaCacheBucketUri": "gs://b/x"}})
+    assert status == 400 and "xlaCacheBucketUri" in body["error"]["message"]
+    status, body = api(server, "/v1/profiles:fetch", {"servingStack": {"name": "llm-d"}})
+    assert status == 400 and "servingStack" in body["error"]["message"]
     for size in ["-1", "1e12", "2.5", "lots"]:
         status, body = api(server, f"/v1/models:fetch?pageSize={size}")
         assert status == 400 and "pageSize" in body["error"]["message"], size
@@ -173,6 +190,11 @@ def test_pages_cover_the_list_once(served):
     assert seen == everything["models"] and len(seen) > 2
     status, body = api(server, "/v1/models:fetch?pageToken=forged")
     assert status == 400 and "pageToken" in body["error"]["message"]
+    _, first = api(server, "/v1/models:fetch?pageSize=1")
+    status, body = api(server, f"/v1/modelServers:fetch?model={LLAMA}&pageToken={first['nextPageToken']}")
+    assert status == 400, "a token only pages the list it came from"
+    status, body = api(server, "/v1/profiles:fetch", {"workloadSpec": {"averageInputLength": 128, "averageOutputLength": 128}})
+    assert status == 200 and body["profile"] and all(p["workloadSpec"]["useCase"] == "Chatbot" for p in body["profile"])
 
 
 def test_profiles_are_the_clis_numbers(served):
@@ -234,6 +256,9 @@ def test_gcloud_lists_the_catalog(served, tmp_path):
     assert sorted(round(o["performanceStats"]["outputTokensPerSecond"]) for o in options) == \
         sorted(round(p["performanceStats"][0]["outputTokensPerSecond"]) for p in cli)
     assert all(o["acceleratorType"] == "nvidia-h100-80gb" for o in options)
+    # No server named: gcloud's default LATEST means each server's newest version.
+    newest = yaml.safe_load_all(gcloud(env, "accelerators", "list", f"--model={LLAMA}", "--format=yaml"))
+    assert {o["modelAndModelServerInfo"]["modelServerVersion"] for o in newest if o} == {"v0.11.0"}
     combos = [d for d in yaml.safe_load_all(gcloud(env, "model-and-server-combinations", "list", "--format=yaml")) if d]
     assert {"modelName": LLAMA, "modelServerName": "vllm", "modelServerVersion": "v0.9.0"} in combos
 
