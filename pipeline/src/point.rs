@@ -170,6 +170,12 @@ impl MeasuredPoint {
         })
     }
 
+    /// Output tokens per second per accelerator, over all `accelerators` of the deployment
+    /// (both roles of a disaggregated one).
+    pub fn output_tokens_per_s_per_accelerator(&self, accelerators: u32) -> f64 {
+        self.output_tokens_per_s / f64::from(accelerators.max(1))
+    }
+
     /// Output tokens per second one user sees (InferenceX's "interactivity"): 1000 ÷ TPOT, the
     /// decode speed, else 1000 ÷ NTPOT, with `stat` picking the statistic.
     pub fn per_user_tokens_per_s(&self, stat: impl Fn(&Latency) -> Option<f64>) -> Option<f64> {

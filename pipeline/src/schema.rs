@@ -346,7 +346,10 @@ pub fn to_dataframe(rows: &[BenchmarkRow]) -> PolarsResult<DataFrame> {
     cols.push(Column::new(
         "output_tokens_per_s_per_accelerator".into(),
         rows.iter()
-            .map(|r| r.point.output_tokens_per_s / f64::from(r.key.accelerator_count.max(1)))
+            .map(|r| {
+                r.point
+                    .output_tokens_per_s_per_accelerator(r.key.accelerator_count)
+            })
             .collect::<Vec<_>>(),
     ));
     cols.push(Column::new(

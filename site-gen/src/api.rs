@@ -55,7 +55,7 @@ pub fn performance_stats(p: &MeasuredPoint, ev: &Evaluation, scale: &PointScale)
         "ttftMilliseconds": stat.of(&p.ttft),
         "itlMilliseconds": stat.of(&p.itl),
         "e2eMilliseconds": stat.of(&p.e2e),
-        "outputTokensPerSecondPerAccelerator": p.output_tokens_per_s / f64::from(scale.accelerators.max(1)),
+        "outputTokensPerSecondPerAccelerator": p.output_tokens_per_s_per_accelerator(scale.accelerators),
         "outputTokensPerSecondPerUser": p.per_user_tokens_per_s(|l| stat.of(l)),
         "cost": costs_json(ev, first, ratio),
     })

@@ -23,17 +23,12 @@ fn parse(words: Vec<String>) -> ApiResult<Command> {
         })
 }
 
-/// `infercat profiles list <flags>` as parsed arguments.
-pub fn profiles_list(flags: &[String], cat: &Catalog) -> ApiResult<ProfilesListArgs> {
-    let mut words = vec!["infercat".to_string(), "profiles".into(), "list".into()];
+/// `infercat <verb...> <flags>` with the served catalog's analysis settings, parsed.
+fn parse_command(verb: [&str; 2], flags: &[String], cat: &Catalog) -> ApiResult<Command> {
+    let mut words = vec!["infercat".to_string(), verb[0].into(), verb[1].into()];
     words.extend(flags.iter().cloned());
     words.extend(analysis_flags(cat));
-    match parse(words)? {
-        Command::Profiles {
-            action: ProfilesAction::List(args),
-        } => Ok(*args),
-        _ => Err(ApiError::internal("profiles list did not parse as itself")),
-    }
+    parse(words)
 }
 
 /// The served catalog's analysis settings as flags, so a parsed command describes its
@@ -46,12 +41,19 @@ fn analysis_flags(cat: &Catalog) -> Vec<String> {
     flags
 }
 
+/// `infercat profiles list <flags>` as parsed arguments.
+pub fn profiles_list(flags: &[String], cat: &Catalog) -> ApiResult<ProfilesListArgs> {
+    match parse_command(["profiles", "list"], flags, cat)? {
+        Command::Profiles {
+            action: ProfilesAction::List(args),
+        } => Ok(*args),
+        _ => Err(ApiError::internal("profiles list did not parse as itself")),
+    }
+}
+
 /// `infercat manifests create <flags>` as parsed arguments.
 pub fn manifests_create(flags: &[String], cat: &Catalog) -> ApiResult<ManifestsCreateArgs> {
-    let mut words = vec!["infercat".to_string(), "manifests".into(), "create".into()];
-    words.extend(flags.iter().cloned());
-    words.extend(analysis_flags(cat));
-    match parse(words)? {
+    match parse_command(["manifests", "create"], flags, cat)? {
         Command::Manifests {
             action: ManifestsAction::Create(args),
         } => Ok(*args),

@@ -131,14 +131,18 @@ pub fn accelerators(cat: &Catalog, q: &Query) -> ApiResult<Value> {
     let args = cli_args::profiles_list(&flags, cat)?;
     let mut rows = crate::cmd::query::select_profiles(cat, &args).map_err(ApiError::from_cli)?;
     if latest_of_each {
-        let mut keep = Vec::with_capacity(rows.len());
-        for r in rows {
-            let k = &r.profile.key;
-            if cat.latest_version(&k.model, &k.model_server)? == k.model_server_version {
-                keep.push(r);
+        // One lookup per server, not per row.
+        let mut latest: HashMap<&str, String> = HashMap::new();
+        for r in &rows {
+            let server = r.profile.key.model_server.as_str();
+            if !latest.contains_key(server) {
+                latest.insert(server, cat.latest_version(model, server)?);
             }
         }
-        rows = keep;
+        rows.retain(|r| {
+            latest.get(r.profile.key.model_server.as_str())
+                == Some(&r.profile.key.model_server_version)
+        });
     }
     let options: Vec<Value> = rows
         .iter()

@@ -299,7 +299,7 @@ fn knee_view(s: &ProfileSummary, pricing_model: PricingModel) -> KneeView<'_> {
         ttft: num(stat.of(&knee.ttft), 2),
         itl: num(stat.of(&knee.itl), 2),
         per_accelerator: num(
-            Some(per_accelerator(knee, s.profile.key.accelerator_count)),
+            Some(knee.output_tokens_per_s_per_accelerator(s.profile.key.accelerator_count)),
             1,
         ),
         per_user: num(knee.per_user_tokens_per_s(|l| stat.of(l)), 1),
@@ -312,11 +312,6 @@ fn knee_view(s: &ProfileSummary, pricing_model: PricingModel) -> KneeView<'_> {
             3,
         ),
     }
-}
-
-/// Output tokens/s per accelerator (all roles of a disaggregated deployment counted).
-fn per_accelerator(p: &pipeline::point::MeasuredPoint, accelerators: u32) -> f64 {
-    p.output_tokens_per_s / f64::from(accelerators.max(1))
 }
 
 /// Every measured record of a profile with its costs, the knee's load marked.
@@ -340,7 +335,7 @@ fn point_rows(s: &ProfileSummary, records: &[Evaluation], pm: PricingModel) -> V
                 itl: num(stat.of(&pt.itl), 2),
                 e2e: num(stat.of(&pt.e2e), 1),
                 per_accelerator: num(
-                    Some(per_accelerator(pt, s.profile.key.accelerator_count)),
+                    Some(pt.output_tokens_per_s_per_accelerator(s.profile.key.accelerator_count)),
                     1,
                 ),
                 per_user: num(pt.per_user_tokens_per_s(|l| stat.of(l)), 1),
