@@ -4,6 +4,7 @@
 use crate::cli::CatalogArgs;
 use crate::settings::{analysis_config, price_sources, usage};
 use anyhow::{Context, Result};
+use pipeline::analysis::percentile::Percentile;
 use pipeline::analysis::{AnalysisConfig, Profile, ProfileSummary, group_profiles, summarize};
 use pipeline::model_facts::ModelCatalog;
 use pipeline::pricing::PriceBook;
@@ -13,7 +14,8 @@ use std::collections::BTreeSet;
 pub struct Catalog {
     /// Profiles summarized at their knees, ordered by profile id.
     pub profiles: Vec<ProfileSummary>,
-    pub prices: PriceBook,
+    /// Shared with catalogs [`Catalog::reanalyzed`] from this one.
+    pub prices: std::sync::Arc<PriceBook>,
     pub cfg: AnalysisConfig,
     pub models: ModelCatalog,
 }
@@ -45,10 +47,27 @@ impl Catalog {
             .context("cannot read model facts")?;
         Ok(Self {
             profiles,
-            prices,
+            prices: std::sync::Arc::new(prices),
             cfg,
             models,
         })
+    }
+
+    /// The same profiles summarized under another statistic and expected rate (`serve` answers a
+    /// page's `--percentile`/`--expected-qps` this way, as the CLI would with those flags).
+    pub fn reanalyzed(&self, percentile: Percentile, expected_qps: Option<f64>) -> Self {
+        let cfg = AnalysisConfig {
+            percentile,
+            expected_qps,
+            ..self.cfg.clone()
+        };
+        let profiles = self.profiles.iter().map(|s| s.profile.clone()).collect();
+        Self {
+            profiles: summarize(profiles, &cfg, &self.prices),
+            prices: std::sync::Arc::clone(&self.prices),
+            cfg,
+            models: self.models.clone(),
+        }
     }
 
     /// Distinct values of one profile field, sorted.

@@ -43,6 +43,84 @@ pub fn trimmed(value: f64, digits: usize) -> String {
     }
 }
 
+/// A fixed-decimal number with thousands separators: `10,523.8`. The site's script
+/// (`templates/site/assets/core.js`) spells numbers with the same rules, ties included.
+pub fn grouped(v: f64, decimals: usize) -> String {
+    let text = format!("{:.decimals$}", v.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    let is_zero = text.bytes().all(|b| b == b'0' || b == b'.');
+    if v < 0.0 && !is_zero {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// Decimals for three significant digits, between 0 and 4.
+fn sig_decimals(v: f64) -> usize {
+    if v == 0.0 {
+        return 0;
+    }
+    (2.0 - v.abs().log10().floor()).clamp(0.0, 4.0) as usize
+}
+
+/// A measured quantity on the site: three significant digits, thousands grouped
+/// (`10,524`, `279`, `44.5`, `0.045`), or `N/A`.
+pub fn sig(v: Option<f64>) -> String {
+    v.filter(|x| x.is_finite())
+        .map_or_else(|| "N/A".to_string(), |x| grouped(x, sig_decimals(x)))
+}
+
+/// At most `digits` decimals with thousands separators, trailing zeros dropped, or `N/A`.
+pub fn grouped_trimmed(v: Option<f64>, digits: usize) -> String {
+    let Some(x) = v.filter(|x| x.is_finite()) else {
+        return "N/A".to_string();
+    };
+    let text = grouped(x, digits);
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// Dollars per hour: cents from $1 up, three significant digits below.
+pub fn usd_per_hour(v: Option<f64>) -> String {
+    match v.filter(|x| x.is_finite()) {
+        Some(x) if x.abs() >= 1.0 => grouped(x, 2),
+        other => sig(other),
+    }
+}
+
+/// A load as the site spells it: `8 req/s`, `concurrency 16`, `unbounded load`.
+pub fn site_load(load: Load) -> String {
+    match load {
+        Load::Rate(r) => format!("{} req/s", grouped_trimmed(Some(r), 2)),
+        Load::Concurrency(c) => format!("concurrency {}", grouped_trimmed(Some(c), 1)),
+        Load::Unbounded => "unbounded load".to_string(),
+    }
+}
+
+/// A text key that sorts server versions as versions (`v0.5.3` before `v0.11.0`).
+pub fn version_sort_key(name: &str, version: &str) -> String {
+    let parts: Vec<String> = version
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| format!("{:0>9}", s))
+        .collect();
+    format!("{name} {}", parts.join("."))
+}
+
 /// Kubernetes quantity text for an HPA target: at most three decimals, no trailing zeros.
 pub fn quantity(value: f64) -> String {
     trimmed(value, 3)
@@ -68,5 +146,17 @@ mod tests {
         assert_eq!(quantity(168.0), "168");
         assert_eq!(quantity(1.6), "1.6");
         assert_eq!(band_target(Some(12.16)), Some(18.24));
+        assert_eq!(sig(Some(10523.79)), "10,524");
+        assert_eq!(sig(Some(279.4)), "279");
+        assert_eq!(sig(Some(44.52)), "44.5");
+        assert_eq!(sig(Some(0.0452)), "0.0452");
+        assert_eq!(sig(Some(-1234.5)), "-1,234");
+        assert_eq!(sig(Some(0.0)), "0");
+        assert_eq!(grouped(1234567.0, 0), "1,234,567");
+        assert_eq!(usd_per_hour(Some(3.35377)), "3.35");
+        assert_eq!(usd_per_hour(Some(0.5123)), "0.512");
+        assert_eq!(site_load(Load::Rate(8.0)), "8 req/s");
+        assert_eq!(site_load(Load::Rate(94.571)), "94.57 req/s");
+        assert!(version_sort_key("vllm", "v0.5.3") < version_sort_key("vllm", "v0.11.0"));
     }
 }

@@ -63,6 +63,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/site/ingest-report.html.j2"),
     ),
     (
+        "site/planner.html.j2",
+        include_str!("../../templates/site/planner.html.j2"),
+    ),
+    (
         "site/downloads.html.j2",
         include_str!("../../templates/site/downloads.html.j2"),
     ),
@@ -71,6 +75,7 @@ const TEMPLATES: &[(&str, &str)] = &[
 /// Static assets copied into the site as they are.
 pub const STYLE_CSS: &str = include_str!("../../templates/site/assets/style.css");
 pub const APP_JS: &str = include_str!("../../templates/site/assets/app.js");
+pub const CORE_JS: &str = include_str!("../../templates/site/assets/core.js");
 
 /// HTML escaping for `.html` and `.svg` templates, JSON-quoted scalars for `.yaml`.
 fn auto_escape(name: &str) -> minijinja::AutoEscape {
@@ -95,6 +100,7 @@ pub fn fingerprint() -> &'static str {
         }
         h.update(STYLE_CSS.as_bytes());
         h.update(APP_JS.as_bytes());
+        h.update(CORE_JS.as_bytes());
         h.finalize()[..8]
             .iter()
             .map(|b| format!("{b:02x}"))

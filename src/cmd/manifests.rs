@@ -223,14 +223,19 @@ fn no_hpa_reason(chosen: &Choice, t: &Targets, cat: &Catalog) -> String {
     }
 }
 
-pub fn create(args: &ManifestsCreateArgs) -> Result<()> {
-    let cat = Catalog::load(&args.catalog)?;
-    let (manifest, profile_id) = manifest(&cat, args)?;
-    let text = match args.output {
+/// What `--output` asks for.
+pub fn output_text(manifest: Manifest, output: ManifestOutput) -> String {
+    match output {
         ManifestOutput::Manifest => manifest.yaml,
         ManifestOutput::Comments => manifest.comments,
         ManifestOutput::All => manifest.all(),
-    };
+    }
+}
+
+pub fn create(args: &ManifestsCreateArgs) -> Result<()> {
+    let cat = Catalog::load(&args.catalog)?;
+    let (manifest, profile_id) = manifest(&cat, args)?;
+    let text = output_text(manifest, args.output);
     match &args.output_path {
         Some(path) => {
             std::fs::write(path, &text)

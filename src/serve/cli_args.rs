@@ -31,6 +31,31 @@ fn parse_command(verb: [&str; 2], flags: &[String], cat: &Catalog) -> ApiResult<
     parse(words)
 }
 
+/// `infercat manifests create <flags>` where the flags may set `--percentile` and
+/// `--expected-qps` themselves (the site's planner does); the catalog's settings fill in the rest.
+pub fn manifests_create_own_analysis(
+    flags: &[String],
+    cat: &Catalog,
+) -> ApiResult<ManifestsCreateArgs> {
+    let given = |name: &str| flags.iter().any(|f| f.starts_with(&format!("--{name}=")));
+    let mut words = vec!["infercat".to_string(), "manifests".into(), "create".into()];
+    words.extend(flags.iter().cloned());
+    words.extend(
+        analysis_flags(cat)
+            .into_iter()
+            .filter(|f| !(given("percentile") && f.starts_with("--percentile=")))
+            .filter(|f| !(given("expected-qps") && f.starts_with("--expected-qps="))),
+    );
+    match parse(words)? {
+        Command::Manifests {
+            action: ManifestsAction::Create(args),
+        } => Ok(*args),
+        _ => Err(ApiError::internal(
+            "manifests create did not parse as itself",
+        )),
+    }
+}
+
 /// The served catalog's analysis settings as flags, so a parsed command describes its
 /// numbers (`--percentile`, `--expected-qps`) the way the catalog computed them.
 fn analysis_flags(cat: &Catalog) -> Vec<String> {

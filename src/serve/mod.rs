@@ -10,6 +10,7 @@ mod generation;
 mod lookups;
 mod messages;
 mod proto;
+mod site_manifest;
 mod static_files;
 mod v1;
 mod v1alpha1;
@@ -123,6 +124,7 @@ fn router(generations: Shared) -> Router {
         .route("/v1/benchmarkingData:fetch", post(v1_benchmarking_data))
         .route("/v1/optimizedManifest:generate", post(v1_manifest))
         .route("/v1/useCases:fetch", post(v1_use_cases).get(v1_use_cases))
+        .route("/infercat/v1/manifest", get(site_manifest))
         .fallback(fallback)
         .method_not_allowed_fallback(wrong_method)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -257,6 +259,29 @@ async fn v1_manifest(State(g): State<Shared>, bytes: Result<Bytes, BytesRejectio
         v1::generate_optimized_manifest,
     )
     .await
+}
+
+async fn site_manifest(
+    State(g): State<Shared>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> Response {
+    let result = tokio::task::spawn_blocking(move || {
+        let loaded = g.catalog()?;
+        site_manifest::manifest_text(&loaded.catalog, &q)
+    })
+    .await
+    .unwrap_or_else(|e| Err(ApiError::internal(format!("the request failed: {e}"))));
+    match result {
+        Ok(text) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "application/yaml; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 async fn v1_use_cases(bytes: Result<Bytes, BytesRejection>) -> Response {

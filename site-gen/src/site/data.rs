@@ -2,8 +2,12 @@
 //! `api/v1/index.json` for the pages' script, `profiles.json`, `models.json` and one
 //! `benchmarks/<profile>.json` per profile.
 
-use crate::api::{PointContext, profile_json};
-use pipeline::analysis::knee::first_falling_behind;
+use super::caveats::caveats;
+use crate::api::{PointContext, profile_json, workload_spec};
+use pipeline::analysis::knee::{find_knee, first_falling_behind};
+use pipeline::analysis::percentile::Percentile;
+use pipeline::analysis::sizing::SIZING_HEADROOM;
+use pipeline::point::MeasuredPoint;
 use pipeline::pricing::PricingModel;
 use serde_json::{Value, json};
 
@@ -23,56 +27,97 @@ pub(super) fn write_data(w: &SiteWriter, input: &SiteInput) -> Result<(), SiteEr
     Ok(())
 }
 
-/// The compact table the pages' script works from: per profile its key fields, knee index,
-/// whether the knee keeps up, how many leading points targets may use (the CLI's rule: none
-/// from the first that falls behind its requested rate),
-/// machine prices per pricing model and its curve as rows of
-/// `[load kind, load, qps, output tok/s, input tok/s, NTPOT, TTFT, ITL, NTPOT, TTFT, ITL]`
-/// (strict `--percentile` values for targets, then the displayed statistic).
-pub(super) fn index_json(input: &SiteInput, pages: &[ProfilePage]) -> Value {
-    let pct = input.cfg.percentile;
-    let profiles: Vec<Value> = pages
+/// The statistics a planner target can be set at, in the order of each curve row's last column.
+pub(super) const TARGET_STATISTICS: [Percentile; 4] = [
+    Percentile::Mean,
+    Percentile::P50,
+    Percentile::P90,
+    Percentile::P99,
+];
+
+/// One curve row: `[load kind, load, qps, output tok/s, input tok/s, per-user tok/s, NTPOT,
+/// TTFT, ITL, [[NTPOT, TTFT, ITL] per statistic]]` — the displayed statistic first, then the
+/// strict values a target at each of [`TARGET_STATISTICS`] is checked against (the CLI's rule:
+/// an unreported statistic fails the target).
+fn curve_row(pt: &MeasuredPoint, display: Percentile) -> Value {
+    let strict: Vec<Value> = TARGET_STATISTICS
         .iter()
-        .map(|p| {
-            let s = p.summary;
-            let k = &s.profile.key;
-            let display = s.stat;
-            let curve: Vec<Value> = s
-                .profile
-                .points
-                .iter()
-                .map(|pt| {
-                    json!([pt.load.kind(), pt.load.value(), pt.request_rate(), pt.output_tokens_per_s, pt.input_tokens_per_s,
-                        pct.of(&pt.ntpot), pct.of(&pt.ttft), pct.of(&pt.itl), display.of(&pt.ntpot), display.of(&pt.ttft), display.of(&pt.itl)])
-                })
-                .collect();
-            json!({
-                "profileId": s.profile.id,
-                "model": k.model,
-                "modelServer": k.model_server,
-                "acceleratorType": k.accelerator,
-                "acceleratorCount": k.accelerator_count,
-                "variant": k.variant,
-                "topology": k.topology.label(),
-                "workload": k.workload,
-                "useCase": k.use_case,
-                "kneeIndex": s.knee.index,
-                "kneeOperable": s.knee.method.is_operable(),
-                "usablePoints": if s.knee.method.is_operable() {
-                    first_falling_behind(&s.profile.points).unwrap_or(s.profile.points.len())
-                } else {
-                    0
-                },
-                "prices": PricingModel::ALL.iter().map(|m| s.at_knee.cost(*m).and_then(|c| c.usd_per_hour())).collect::<Vec<_>>(),
-                "curve": curve,
-            })
+        .map(|s| json!([s.of(&pt.ntpot), s.of(&pt.ttft), s.of(&pt.itl)]))
+        .collect();
+    json!([
+        pt.load.kind(),
+        pt.load.value(),
+        pt.request_rate(),
+        pt.output_tokens_per_s,
+        pt.input_tokens_per_s,
+        pt.per_user_tokens_per_s(|l| display.of(l)),
+        display.of(&pt.ntpot),
+        display.of(&pt.ttft),
+        display.of(&pt.itl),
+        strict
+    ])
+}
+
+/// The knee under each target statistic, as `[index or null, operable]`: `manifests create
+/// --percentile=<s>` finds its knee the same way.
+fn knees_by_statistic(points: &[MeasuredPoint]) -> Value {
+    let knees: serde_json::Map<String, Value> = TARGET_STATISTICS
+        .iter()
+        .map(|s| {
+            let knee = find_knee(points, *s);
+            (
+                s.to_string(),
+                json!([
+                    knee.as_ref().map(|k| k.index),
+                    knee.is_some_and(|k| k.method.is_operable())
+                ]),
+            )
         })
         .collect();
+    Value::Object(knees)
+}
+
+/// One profile's entry in `api/v1/index.json`.
+fn index_entry(s: &ProfileSummary) -> Value {
+    let k = &s.profile.key;
+    let spec = workload_spec(&s.profile);
+    json!({
+        "profileId": s.profile.id,
+        "model": k.model,
+        "modelServer": k.model_server,
+        "version": k.model_server_version,
+        "acceleratorType": k.accelerator,
+        "acceleratorCount": k.accelerator_count,
+        "instanceType": k.instance_type,
+        "variant": k.variant,
+        "topology": k.topology.label(),
+        "disaggregated": k.topology.is_disaggregated(),
+        "workload": k.workload,
+        "useCase": k.use_case,
+        "lengths": [spec["averageInputLength"], spec["averageOutputLength"]],
+        "caveats": caveats(&s.profile).iter().map(|c| json!([c.badge, c.text])).collect::<Vec<_>>(),
+        "kneeIndex": s.knee.index,
+        "kneeOperable": s.knee.method.is_operable(),
+        "knees": knees_by_statistic(&s.profile.points),
+        "usablePoints": first_falling_behind(&s.profile.points).unwrap_or(s.profile.points.len()),
+        "prices": PricingModel::ALL.iter().map(|m| s.at_knee.cost(*m).and_then(|c| c.usd_per_hour())).collect::<Vec<_>>(),
+        "curve": s.profile.points.iter().map(|pt| curve_row(pt, s.stat)).collect::<Vec<_>>(),
+    })
+}
+
+/// The compact table the pages' script (filters, planner, compare) works from: per profile its
+/// key fields, caveats, knees, how many leading points targets may use (the CLI's rule: none
+/// from the first that falls behind its requested rate), machine prices per pricing model and
+/// its curve ([`curve_row`]).
+pub(super) fn index_json(input: &SiteInput, pages: &[ProfilePage]) -> Value {
     json!({
         "pricingModels": PricingModel::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
         "outputInputCostRatio": input.cfg.output_input_cost_ratio,
-        "percentile": pct.to_string(),
-        "profiles": profiles,
+        "percentile": input.cfg.percentile.to_string(),
+        "pricingModel": input.pricing_model.as_str(),
+        "statistics": TARGET_STATISTICS.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        "sizingHeadroom": SIZING_HEADROOM,
+        "profiles": pages.iter().map(|p| index_entry(p.summary)).collect::<Vec<_>>(),
     })
 }
 

@@ -5,6 +5,7 @@
 //! (downloads and JSON API), `views` (what templates see), `reuse` (refresh records),
 //! `writer` (confined file writes).
 
+mod caveats;
 mod data;
 mod pages;
 mod reuse;
@@ -93,6 +94,7 @@ impl<'a> Render<'a> {
             "percentile": input.cfg.percentile.to_string(),
             "ratio": input.cfg.output_input_cost_ratio,
             "pricing_model": input.pricing_model.as_str(),
+            "statistics": TARGET_STATISTICS.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
             "price_sources": input.prices.sources.iter().map(|s| json!({"name": s.name, "as_of": s.as_of})).collect::<Vec<_>>(),
         });
         Ok(Self {
@@ -147,13 +149,17 @@ pub fn build_site(
         r.page(
             "site/model.html.j2",
             &format!("models/{}.html", m.slug),
-            minijinja::context! { m => templates::val(&m) },
+            minijinja::context! {
+                m => templates::val(&m),
+                plan => templates::val(planner_choices(Some(model), list.iter().copied())),
+            },
         )?;
         models.push(m);
     }
     render_catalog_pages(&r, &pages, &views, &models)?;
     r.w.write("assets/style.css", templates::STYLE_CSS.as_bytes())?;
     r.w.write("assets/app.js", templates::APP_JS.as_bytes())?;
+    r.w.write("assets/core.js", templates::CORE_JS.as_bytes())?;
     write_data(&r.w, input)?;
     write_api(&r.w, input, &pages, &models)?;
     let reused = pages.iter().filter(|p| p.reused).count();
@@ -201,22 +207,13 @@ fn render_catalog_pages(
     models: &[ModelView],
 ) -> Result<(), SiteError> {
     let input = r.input;
-    let distinct = |f: fn(&ProfileSummary) -> String| {
-        let mut v: Vec<String> = input.summaries.iter().map(f).collect();
-        v.sort();
-        v.dedup();
-        v
-    };
     r.page(
         "site/index.html.j2",
         "index.html",
         minijinja::context! {
             profiles => templates::val(views), model_count => models.len(),
             synthetic_count => input.summaries.iter().filter(|s| s.profile.synthetic).count(),
-            filter_models => distinct(|s| s.profile.key.model.clone()),
-            filter_servers => distinct(|s| s.profile.key.model_server.clone()),
-            filter_accelerators => distinct(|s| s.profile.key.accelerator.clone()),
-            filter_workloads => distinct(|s| s.profile.key.workload.clone()),
+            plan => templates::val(planner_choices(None, input.summaries.iter())),
         },
     )?;
     r.page(
@@ -246,6 +243,32 @@ fn render_catalog_pages(
         "downloads.html",
         minijinja::context! { first_profile => pages.first().map(|p| p.summary.profile.id.clone()) },
     )
+}
+
+/// The planner form's choices for these profiles (`model` fixed on a model page).
+fn planner_choices<'a>(
+    model: Option<&str>,
+    summaries: impl Iterator<Item = &'a ProfileSummary>,
+) -> Value {
+    let mut fields: [std::collections::BTreeSet<&str>; 5] = Default::default();
+    for s in summaries {
+        let k = &s.profile.key;
+        for (set, value) in fields.iter_mut().zip([
+            k.model.as_str(),
+            k.model_server.as_str(),
+            k.accelerator.as_str(),
+            k.workload.as_str(),
+            k.use_case.as_str(),
+        ]) {
+            set.insert(value);
+        }
+    }
+    let [models, servers, accelerators, workloads, use_cases] = fields;
+    json!({
+        "model": model,
+        "models": models, "servers": servers, "accelerators": accelerators,
+        "workloads": workloads, "use_cases": use_cases,
+    })
 }
 
 /// The constants the methodology page states, from the code that applies them.

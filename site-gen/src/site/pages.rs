@@ -202,7 +202,7 @@ pub(super) fn cheapest_at_knee<'a>(
         .map(|(cost, _, v)| Cheapest {
             id: v.id,
             label: &v.label,
-            cost: format!("{cost:.3}"),
+            cost: crate::format::sig(Some(cost)),
         })
 }
 
@@ -304,7 +304,7 @@ fn manifest_variants<'a>(input: &SiteInput, bucket: &'a BucketUri) -> [ManifestV
 
 /// GKE for what GKE offers (and for an unknown accelerator, whose manifests say why there are
 /// none); plain Kubernetes with the vendor's device plugin for everything else (AMD, …).
-fn site_platform(accelerator: &str) -> Platform {
+pub(super) fn site_platform(accelerator: &str) -> Platform {
     use pipeline::machines::{AcceleratorKind, accelerator_kind};
     match accelerator_kind(accelerator) {
         AcceleratorKind::Other(_) => Platform::Generic,

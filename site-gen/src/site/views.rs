@@ -11,7 +11,7 @@ use super::*;
 use minijinja::Environment;
 use std::collections::BTreeMap;
 
-pub(super) use crate::format::{load as load_text, num};
+pub(super) use crate::format::{sig, site_load as load_text, usd_per_hour};
 
 /// Short human label for a profile within its model.
 pub(super) fn profile_label(s: &ProfileSummary) -> String {
@@ -60,9 +60,9 @@ pub(super) fn cost_cells(costs: &[PriceAt]) -> Vec<CostCell<'_>> {
             let c = costs.iter().find(|c| c.model == *m);
             CostCell {
                 model: m.as_str(),
-                out: num(c.and_then(|c| c.cost).map(|x| x.usd_per_million_output), 3),
-                input: num(c.and_then(|c| c.cost).map(|x| x.usd_per_million_input), 3),
-                per_hour: num(c.and_then(|c| c.usd_per_hour()), 5),
+                out: sig(c.and_then(|c| c.cost).map(|x| x.usd_per_million_output)),
+                input: sig(c.and_then(|c| c.cost).map(|x| x.usd_per_million_input)),
+                per_hour: usd_per_hour(c.and_then(|c| c.usd_per_hour())),
                 region: c.map_or("", |c| c.region()),
                 source: c.map_or("", |c| c.source()),
                 as_of: c.map_or("", |c| c.as_of()),
@@ -122,6 +122,15 @@ pub(super) struct ProfileView<'a> {
     pub sources: Vec<SourceView<'a>>,
     pub manifests: &'a [ManifestLink],
     pub cli_command: &'a str,
+    /// What a reader must know before using the numbers (quantized, modelled, …).
+    pub caveats: Vec<super::caveats::Caveat>,
+    /// Sorts the server column by name, then version as numbers.
+    pub server_sort: String,
+    /// For the "at your targets" section: the command naming this profile, its flags as JSON
+    /// (what the page sends `infercat serve`), and `generic` where manifests are not for GKE.
+    pub command_base: String,
+    pub flags_json: String,
+    pub platform: &'static str,
 }
 
 /// The point a profile is summarized at.
@@ -286,6 +295,15 @@ pub(super) fn profile_view<'a>(
             .collect(),
         manifests: &p.manifests,
         cli_command: &p.cli_command,
+        caveats: super::caveats::caveats(profile),
+        server_sort: crate::format::version_sort_key(&k.model_server, &k.model_server_version),
+        command_base: crate::manifests::create_command(&crate::manifests::profile_flags(k)),
+        flags_json: serde_json::to_string(&crate::manifests::profile_flags(k))
+            .unwrap_or_else(|_| "[]".into()),
+        platform: match super::pages::site_platform(&k.accelerator) {
+            crate::manifests::Platform::Generic => "generic",
+            crate::manifests::Platform::Gke => "",
+        },
     }
 }
 
@@ -294,23 +312,20 @@ fn knee_view(s: &ProfileSummary, pricing_model: PricingModel) -> KneeView<'_> {
     let (knee, stat) = (&s.at_knee.point, s.stat);
     KneeView {
         load: load_text(knee.load),
-        out: num(Some(knee.output_tokens_per_s), 2),
-        ntpot: num(stat.of(&knee.ntpot), 2),
-        ttft: num(stat.of(&knee.ttft), 2),
-        itl: num(stat.of(&knee.itl), 2),
-        per_accelerator: num(
-            Some(knee.output_tokens_per_s_per_accelerator(s.profile.key.accelerator_count)),
-            1,
-        ),
-        per_user: num(knee.per_user_tokens_per_s(|l| stat.of(l)), 1),
+        out: sig(Some(knee.output_tokens_per_s)),
+        ntpot: sig(stat.of(&knee.ntpot)),
+        ttft: sig(stat.of(&knee.ttft)),
+        itl: sig(stat.of(&knee.itl)),
+        per_accelerator: sig(Some(
+            knee.output_tokens_per_s_per_accelerator(s.profile.key.accelerator_count),
+        )),
+        per_user: sig(knee.per_user_tokens_per_s(|l| stat.of(l))),
         costs: cost_cells(&s.at_knee.costs),
-        cost_in_default: num(
-            s.at_knee
-                .cost(pricing_model)
-                .and_then(|c| c.cost)
-                .map(|c| c.usd_per_million_input),
-            3,
-        ),
+        cost_in_default: sig(s
+            .at_knee
+            .cost(pricing_model)
+            .and_then(|c| c.cost)
+            .map(|c| c.usd_per_million_input)),
     }
 }
 
@@ -325,26 +340,24 @@ fn point_rows(s: &ProfileSummary, records: &[Evaluation], pm: PricingModel) -> V
             let pick = |m: PricingModel| ev.cost(m).and_then(|c| c.cost);
             PointRow {
                 load: load_text(pt.load),
-                achieved: num(pt.achieved_rate, 2),
-                rps: num(pt.requests_per_s, 2),
-                out: num(Some(pt.output_tokens_per_s), 1),
-                input: num(pt.input_tokens_per_s, 1),
-                ntpot: num(stat.of(&pt.ntpot), 2),
-                ttft: num(stat.of(&pt.ttft), 2),
-                tpot: num(stat.of(&pt.tpot), 2),
-                itl: num(stat.of(&pt.itl), 2),
-                e2e: num(stat.of(&pt.e2e), 1),
-                per_accelerator: num(
-                    Some(pt.output_tokens_per_s_per_accelerator(s.profile.key.accelerator_count)),
-                    1,
-                ),
-                per_user: num(pt.per_user_tokens_per_s(|l| stat.of(l)), 1),
-                queue: num(pt.server.queue_len_mean, 1),
-                cost_out: num(pick(pm).map(|c| c.usd_per_million_output), 3),
-                cost_in: num(pick(pm).map(|c| c.usd_per_million_input), 3),
-                cost_out_on_demand: num(
-                    pick(PricingModel::OnDemand).map(|c| c.usd_per_million_output),
-                    3,
+                achieved: sig(pt.achieved_rate),
+                rps: sig(pt.requests_per_s),
+                out: sig(Some(pt.output_tokens_per_s)),
+                input: sig(pt.input_tokens_per_s),
+                ntpot: sig(stat.of(&pt.ntpot)),
+                ttft: sig(stat.of(&pt.ttft)),
+                tpot: sig(stat.of(&pt.tpot)),
+                itl: sig(stat.of(&pt.itl)),
+                e2e: sig(stat.of(&pt.e2e)),
+                per_accelerator: sig(Some(
+                    pt.output_tokens_per_s_per_accelerator(s.profile.key.accelerator_count),
+                )),
+                per_user: sig(pt.per_user_tokens_per_s(|l| stat.of(l))),
+                queue: sig(pt.server.queue_len_mean),
+                cost_out: sig(pick(pm).map(|c| c.usd_per_million_output)),
+                cost_in: sig(pick(pm).map(|c| c.usd_per_million_input)),
+                cost_out_on_demand: sig(
+                    pick(PricingModel::OnDemand).map(|c| c.usd_per_million_output)
                 ),
                 label: pt.label.clone().unwrap_or_default(),
                 is_knee: s.knee.method.is_operable()
@@ -484,7 +497,7 @@ mod tests {
         let v = profile_view(&page, &input, Some(&records));
         assert_eq!(v.workload, "random 1024/1024");
         assert_eq!(v.point_name, "knee");
-        assert_eq!(v.knee.load, "4.00 req/s");
+        assert_eq!(v.knee.load, "4 req/s");
         assert_eq!(v.knee.costs.len(), 4);
         assert!(
             v.knee.costs.iter().all(|c| c.out == "N/A"),

@@ -1,283 +1,396 @@
-// infercat catalog: filtering, sorting and latency targets on top of the static pages.
-// Reads the static JSON API (api/v1/index.json: the compact form of api/v1/profiles.json). The operating point follows the same rules
-// as `infercat profiles list` (pipeline/src/analysis/operating_point.rs); text from data is
-// only ever inserted with textContent.
+// infercat catalog pages: the planner (index and model pages), the index table's filters and
+// sorting, a profile page at the reader's targets (with YAML from `infercat serve` where the site
+// is served by it), and the compare view. Every number is computed by core.js; every page reads
+// without this script.
 "use strict";
 
-const root = document.body.dataset.root || "";
+const PLAN_FIELDS = ["model", "server", "accelerator", "workload", "usecase", "in", "out", "stat", "ntpot", "ttft", "itl", "qps", "pricing", "own"];
+// What a profile link carries from the planner: the targets and the traffic, not the filters.
+const CARRIED = ["stat", "ntpot", "ttft", "itl", "qps", "pricing", "own"];
 
-function fmt(v, digits) {
-  return v === null || v === undefined || !Number.isFinite(v) ? "N/A" : v.toFixed(digits);
+function planState(form) {
+  const state = {};
+  for (const name of PLAN_FIELDS) if (form.elements[name]) state[name] = form.elements[name].value.trim();
+  return state;
 }
 
-function loadText(p) {
-  if (p.loadKind === "rate") return fmt(p.load, 2) + " req/s";
-  if (p.loadKind === "concurrency") return "conc. " + fmt(p.load, 0);
-  return "unbounded";
+function restoreForm(form, state) {
+  for (const [name, value] of Object.entries(state)) {
+    const field = form.elements[name];
+    if (!field || value === "") continue;
+    if (field.tagName === "SELECT" && !Array.from(field.options).some((o) => o.value === value)) continue;
+    field.value = value;
+  }
 }
 
-const METRICS = [["ntpot", "ntpotMilliseconds"], ["ttft", "ttftMilliseconds"], ["itl", "itlMilliseconds"]];
-
-function checksFor(targets) {
-  return METRICS.filter(([name]) => targets[name] !== null).map(([name, key]) => [key, targets[name]]);
+function targetsOf(state) {
+  return { ntpot: IC.number(state.ntpot), ttft: IC.number(state.ttft), itl: IC.number(state.itl) };
 }
 
-function meets(point, checks) {
-  return checks.every(([key, t]) => point[key] !== null && point[key] !== undefined && point[key] <= t);
+function describeTargets(targets, stat) {
+  const parts = IC.METRICS.filter((m) => targets[m] !== null).map((m) => IC.METRIC_NAMES[m] + " ≤ " + IC.trimmed(targets[m], 2) + " ms");
+  return parts.length ? parts.join(", ") + " (" + stat + ")" : "";
 }
 
-function lerpOpt(a, b, t) {
-  if (t === 0) return a;
-  if (t === 1) return b;
-  if (a === null || b === null || a === undefined || b === undefined) return null;
-  return a + t * (b - a);
+// Whether a profile ran the workload asked for: the same workload, else the same use case,
+// else input and output lengths within 25 % of the asked ones.
+function workloadMatch(p, state) {
+  if (state.workload) return p.workload === state.workload;
+  if (state.usecase) return p.useCase === state.usecase;
+  const asked = [IC.number(state.in), IC.number(state.out)];
+  return asked.every((want, i) => want === null || (IC.known(p.lengths[i]) && Math.abs(p.lengths[i] - want) <= 0.25 * want));
 }
 
-// The largest load meeting every target, interpolated between the last passing and the first
-// failing measured point; null when no point passes.
-function operatingPoint(curve, targets) {
-  const checks = checksFor(targets);
-  const fail = curve.findIndex((p) => !meets(p, checks));
-  if (fail === 0 || curve.length === 0) return null;
-  if (fail === -1) return curve[curve.length - 1];
-  const a = curve[fail - 1];
-  const b = curve[fail];
-  let t = 1;
-  if (b.load === null || b.loadKind !== a.loadKind) {
-    t = 0;
+function carriedQuery(state) {
+  const q = new URLSearchParams();
+  for (const name of CARRIED) if (state[name]) q.set(name, state[name]);
+  const text = q.toString();
+  return text ? "?" + text : "";
+}
+
+// One profile evaluated under the planner's state, or null when it misses the targets.
+function evaluate(p, state, data) {
+  const stat = state.stat || data.percentile;
+  const targets = targetsOf(state);
+  const anyTarget = IC.METRICS.some((m) => targets[m] !== null);
+  let op;
+  if (anyTarget) {
+    op = IC.operatingPoint(p, targets, stat);
   } else {
-    for (const [key, target] of checks) {
-      const va = a[key];
-      const vb = b[key];
-      let tm = 0;
-      if (va !== null && vb !== null && va !== undefined && vb !== undefined) {
-        tm = vb > target ? Math.min(1, Math.max(0, (target - va) / (vb - va))) : 1;
-      }
-      t = Math.min(t, tm);
-    }
+    const knee = p.knees[stat];
+    op = knee && knee[1] ? { point: p.curve[knee[0]] } : null;
   }
-  if (t === 0) return a;
-  const out = { loadKind: a.loadKind };
-  for (const key of Object.keys(a)) {
-    if (typeof a[key] === "number" || a[key] === null) out[key] = lerpOpt(a[key], b[key], t);
+  if (!op) return null;
+  const point = op.point;
+  const knee = IC.kneePoint(p, stat);
+  const price = IC.machinePrice(p, state.pricing || data.pricingModel, IC.number(state.own));
+  const cost = IC.costPerMillion(point, price, data.outputInputCostRatio);
+  const qps = IC.number(state.qps);
+  const replicas = qps === null ? 1 : IC.replicasFor(qps, point, data.sizingHeadroom);
+  const headroom = knee && point.out > 0 ? knee.out / point.out - 1 : null;
+  return {
+    p, point, cost, price, replicas,
+    totalPerHour: price !== null && replicas !== null ? price * replicas : null,
+    headroom, beyondKnee: headroom !== null && headroom < -1e-9,
+    matches: workloadMatch(p, state),
+  };
+}
+
+function rankKey(r, byTotal) {
+  return byTotal ? r.totalPerHour : r.cost ? r.cost.out : null;
+}
+
+function ranked(results, byTotal) {
+  return results.sort((a, b) => {
+    if (a.matches !== b.matches) return a.matches ? -1 : 1;
+    const ka = rankKey(a, byTotal);
+    const kb = rankKey(b, byTotal);
+    if ((ka === null) !== (kb === null)) return ka === null ? 1 : -1;
+    if (ka !== null && ka !== kb) return ka - kb;
+    return a.p.profileId < b.p.profileId ? -1 : 1;
+  });
+}
+
+function badge(text, title, cls) {
+  return IC.el("span", { className: "badge" + (cls ? " " + cls : ""), title, text });
+}
+
+function headroomText(r) {
+  if (r.headroom === null) return "N/A";
+  if (r.beyondKnee) return "beyond the knee";
+  return "+" + IC.trimmed(r.headroom * 100, 0) + " %";
+}
+
+function resultRow(r, rank, state, pageRoot) {
+  const p = r.p;
+  const name = p.acceleratorCount + "× " + p.acceleratorType + " · " + p.modelServer + " " + p.version + (p.variant ? " · " + p.variant : "");
+  const link = IC.el("a", { href: pageRoot + "profiles/" + p.profileId + ".html" + carriedQuery(state), text: name });
+  const badges = IC.el("span", { className: "badges" });
+  if (!r.matches) badges.append(badge("different workload", "this profile ran " + p.workload + ", not the workload asked for", "warn"));
+  if (r.beyondKnee) badges.append(badge("beyond the knee", "the targets are met only past the knee, where latency climbs fast with load", "warn"));
+  for (const [b, why] of p.caveats) badges.append(badge(b, why));
+  const cells = [
+    IC.el("td", { className: "num", text: String(rank) }),
+    IC.el("td", {}, [link, IC.el("br"), IC.el("small", { text: p.model + " · " + p.workload }), " ", badges]),
+    IC.el("td", { className: "num", text: IC.loadText(r.point) }),
+    IC.el("td", { className: "num", text: IC.sig(r.point.out) }),
+    IC.el("td", { className: "num", text: r.replicas === null ? "N/A" : String(r.replicas) }),
+    IC.el("td", { className: "num", text: IC.usdPerHour(r.totalPerHour) }),
+    IC.el("td", { className: "num", text: IC.sig(r.cost ? r.cost.out : null) }),
+    IC.el("td", { className: "num", text: headroomText(r) }),
+  ];
+  const row = IC.el("tr", { "data-id": p.profileId }, cells);
+  if (!r.matches) row.classList.add("other-workload");
+  return row;
+}
+
+// ---- planner (index and model pages) ----
+function setupPlanner(data, onChange) {
+  const form = document.getElementById("planner");
+  const results = document.getElementById("plan-results");
+  const status = document.getElementById("plan-status");
+  const fixedModel = form.dataset.model || "";
+  form.hidden = false;
+  document.getElementById("plan").hidden = false;
+  for (const n of document.querySelectorAll(".planner-static")) n.hidden = true;
+  restoreForm(form, IC.readState(PLAN_FIELDS));
+  const pageRoot = IC.root;
+  const limit = 10;
+
+  function refresh() {
+    const state = planState(form);
+    IC.writeState(state);
+    const stat = state.stat || data.percentile;
+    const targets = targetsOf(state);
+    const want = { model: fixedModel || state.model, modelServer: state.server, acceleratorType: state.accelerator };
+    const candidates = data.profiles.filter((p) => Object.entries(want).every(([k, v]) => !v || p[k] === v));
+    const evaluated = candidates.map((p) => evaluate(p, state, data)).filter((r) => r !== null);
+    const byTotal = IC.number(state.qps) !== null;
+    const list = ranked(evaluated, byTotal);
+    results.tBodies[0].replaceChildren(...list.slice(0, limit).map((r, i) => resultRow(r, i + 1, state, pageRoot)));
+    const unchecked = IC.METRICS.filter((m) => targets[m] !== null).map((m) => [m, candidates.filter((p) => !p.curve.some((pt) => IC.known(pt.strict[stat][m]))).length]).filter(([, n]) => n > 0);
+    const matching = list.filter((r) => r.matches).length;
+    let text = list.length + " of " + candidates.length + " profiles " + (describeTargets(targets, stat) ? "meet " + describeTargets(targets, stat) : "have a knee that keeps up");
+    text += "; " + matching + " ran the workload asked for";
+    if (list.length > limit) text += "; the " + limit + " best are listed" + (document.getElementById("profiles") ? ", every one is in the table below" : "");
+    for (const [m, n] of unchecked) text += ". " + n + " cannot be checked: their tool reports no " + IC.METRIC_NAMES[m] + " at " + stat;
+    status.textContent = text + ".";
+    document.getElementById("plan-sort").textContent = byTotal ? "total $/hour for " + IC.trimmed(IC.number(state.qps), 2) + " req/s" : "$/M output tokens";
+    if (onChange) onChange(state, evaluated);
   }
-  out.outputTokensPerSecond = a.outputTokensPerSecond + t * (b.outputTokensPerSecond - a.outputTokensPerSecond);
-  return out;
+
+  form.addEventListener("input", refresh);
+  form.addEventListener("change", refresh);
+  form.addEventListener("reset", () => setTimeout(() => {
+    history.replaceState(null, "", location.pathname);
+    refresh();
+  }, 0));
+  refresh();
 }
 
-// The points targets may use: none from the first that falls behind its requested rate.
-function usableCurve(p) {
-  return p.curve.slice(0, p.usablePoints);
-}
-
-function costAt(point, price, ratio) {
-  if (!price || price.usdPerHour === null || point.inputTokensPerSecond === null || point.inputTokensPerSecond === undefined) return null;
-  const weighted = point.inputTokensPerSecond / ratio + point.outputTokensPerSecond;
-  if (!(weighted > 0)) return null;
-  const perOutput = price.usdPerHour / 3600 / weighted;
-  return { out: perOutput * 1e6, in: (perOutput / ratio) * 1e6 };
-}
-
-function readTargets(form) {
-  const t = {};
-  for (const [name] of METRICS) {
-    const v = form.elements[name] ? parseFloat(form.elements[name].value) : NaN;
-    t[name] = Number.isFinite(v) && v > 0 ? v : null;
-  }
-  return t;
-}
-
-const CURVE_FIELDS = ["loadKind", "load", "queriesPerSecond", "outputTokensPerSecond", "inputTokensPerSecond",
-  "ntpotMilliseconds", "ttftMilliseconds", "itlMilliseconds", "ntpotDisplay", "ttftDisplay", "itlDisplay"];
-
-async function loadProfiles() {
-  const response = await fetch(root + "api/v1/index.json");
-  if (!response.ok) throw new Error("api/v1/index.json: HTTP " + response.status);
-  const data = await response.json();
-  const map = new Map();
-  for (const p of data.profiles) {
-    p.curve = p.curve.map((row) => Object.fromEntries(CURVE_FIELDS.map((f, i) => [f, row[i]])));
-    p.prices = data.pricingModels.map((m, i) => ({ pricingModel: m, usdPerHour: p.prices[i] }));
-    p.outputInputCostRatio = data.outputInputCostRatio;
-    map.set(p.profileId, p);
-  }
-  return map;
-}
-
-function priceOf(profile, pricing) {
-  return profile.prices.find((x) => x.pricingModel === pricing) || null;
-}
-
+// ---- index table ----
 function cell(row, cls) {
   return row.querySelector("td." + cls);
 }
 
-// ---- index page ----
-function setupIndex(profiles) {
-  const form = document.getElementById("filters");
+function setupIndexTable(data) {
   const table = document.getElementById("profiles");
-  const status = document.getElementById("status");
   const rows = Array.from(table.tBodies[0].rows);
-  form.hidden = false;
-
-  function refresh() {
-    const want = {
-      model: form.elements.model.value,
-      server: form.elements.server.value,
-      accelerator: form.elements.accelerator.value,
-      workload: form.elements.workload.value,
-    };
-    const pricing = form.elements.pricing.value;
-    const targets = readTargets(form);
-    const anyTarget = Object.values(targets).some((v) => v !== null);
-    let shown = 0;
+  const byId = new Map(data.profiles.map((p) => [p.profileId, p]));
+  const sorter = setupSorting(table);
+  return (state, evaluated) => {
+    const found = new Map(evaluated.map((r) => [r.p.profileId, r]));
+    const filters = { model: state.model, server: state.server, accelerator: state.accelerator };
+    const pricing = state.pricing || data.pricingModel;
     for (const row of rows) {
-      const p = profiles.get(row.dataset.id);
-      const matches = Object.entries(want).every(([k, v]) => !v || row.dataset[k] === v);
-      let point = p ? p.curve[p.kneeIndex] : null;
-      let kind = row.dataset.point;
-      if (p && anyTarget) {
-        point = operatingPoint(usableCurve(p), targets);
-        kind = "target";
-      }
-      const visible = matches && point !== null;
-      row.hidden = !visible;
-      if (!visible) continue;
-      shown += 1;
-      cell(row, "point").textContent = kind === "target" ? "at target" : kind;
-      cell(row, "load").textContent = loadText(point);
-      cell(row, "out").textContent = fmt(point.outputTokensPerSecond, 2);
-      cell(row, "ntpot").textContent = fmt(point.ntpotDisplay !== undefined ? point.ntpotDisplay : point.ntpotMilliseconds, 2);
-      cell(row, "ttft").textContent = fmt(point.ttftDisplay !== undefined ? point.ttftDisplay : point.ttftMilliseconds, 2);
-      cell(row, "itl").textContent = fmt(point.itlDisplay !== undefined ? point.itlDisplay : point.itlMilliseconds, 2);
+      const p = byId.get(row.dataset.id);
+      const r = found.get(row.dataset.id);
+      const matches = Object.entries(filters).every(([k, v]) => !v || row.dataset[k] === v) && (!state.workload || row.dataset.workload === state.workload);
+      row.hidden = !(matches && r);
+      if (row.hidden) continue;
+      const targeted = describeTargets(targetsOf(state), state.stat || data.percentile) !== "";
+      cell(row, "point").textContent = targeted ? "at target" : row.dataset.point;
+      cell(row, "load").textContent = IC.loadText(r.point);
+      cell(row, "out").textContent = IC.sig(r.point.out);
+      for (const m of IC.METRICS) cell(row, m).textContent = IC.sig(r.point.shown[m]);
       for (const td of row.querySelectorAll("td.cost")) {
-        const c = costAt(point, priceOf(p, td.dataset.pricing), p.outputInputCostRatio);
-        td.textContent = fmt(c ? c.out : null, 3);
+        const c = IC.costPerMillion(r.point, IC.machinePrice(p, td.dataset.pricing, IC.number(state.own)), data.outputInputCostRatio);
+        td.textContent = IC.sig(c ? c.out : null);
         td.classList.toggle("selected", td.dataset.pricing === pricing);
       }
-      const own = costAt(point, priceOf(p, pricing), p.outputInputCostRatio);
-      cell(row, "in").textContent = fmt(own ? own.in : null, 3);
+      cell(row, "in").textContent = IC.sig(r.cost ? r.cost.in : null);
     }
     for (const th of table.querySelectorAll("th.cost")) th.classList.toggle("selected", th.dataset.pricing === pricing);
     for (const span of table.querySelectorAll(".pricing-name")) span.textContent = pricing;
-    status.textContent = shown + " of " + rows.length + " profiles" + (anyTarget ? " meet the targets" : " match");
-  }
-
-  form.addEventListener("input", refresh);
-  form.addEventListener("change", refresh);
-  form.addEventListener("reset", () => setTimeout(refresh, 0));
-  setupSorting(table);
-  refresh();
+    sorter.reapply();
+  };
 }
 
-function sortValue(row, index) {
-  const text = row.cells[index].textContent.trim();
-  const n = parseFloat(text);
-  return Number.isFinite(n) ? n : text === "N/A" ? null : text.toLowerCase();
+function sortValue(row, index, type) {
+  const c = row.cells[index];
+  const text = (c.dataset.sort ?? c.textContent).trim();
+  if (type === "version") return text;
+  if (type === "text") return text.toLowerCase();
+  const n = parseFloat(text.replace(/,/g, ""));
+  return Number.isFinite(n) ? n : null;
 }
 
+// Sortable headers; the active sort is re-applied whenever the rows change, so `aria-sort`
+// never claims an order the table does not have.
 function setupSorting(table) {
   const headers = Array.from(table.tHead.rows[0].cells);
+  let active = null;
+  function apply() {
+    if (!active) return;
+    const { index, ascending, type } = active;
+    const body = table.tBodies[0];
+    const sorted = Array.from(body.rows).sort((a, b) => {
+      const va = sortValue(a, index, type);
+      const vb = sortValue(b, index, type);
+      if (va === null && vb === null) return 0;
+      if (va === null) return 1;
+      if (vb === null) return -1;
+      const cmp = type === "version" ? IC.compareVersions(va, vb) : va < vb ? -1 : va > vb ? 1 : 0;
+      return ascending ? cmp : -cmp;
+    });
+    for (const row of sorted) body.appendChild(row);
+  }
   headers.forEach((th, index) => {
     if (!th.dataset.key) return;
     th.tabIndex = 0;
+    const type = th.dataset.type || (th.classList.contains("num") ? "number" : "text");
     const sort = () => {
       const ascending = th.getAttribute("aria-sort") !== "ascending";
       headers.forEach((h) => h.removeAttribute("aria-sort"));
       th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-      const body = table.tBodies[0];
-      const sorted = Array.from(body.rows).sort((a, b) => {
-        const va = sortValue(a, index);
-        const vb = sortValue(b, index);
-        if (va === null && vb === null) return 0;
-        if (va === null) return 1;
-        if (vb === null) return -1;
-        const cmp = va < vb ? -1 : va > vb ? 1 : 0;
-        return ascending ? cmp : -cmp;
-      });
-      for (const row of sorted) body.appendChild(row);
+      active = { index, ascending, type };
+      apply();
     };
     th.addEventListener("click", sort);
-    th.addEventListener("keydown", (e) => { if (e.key === "Enter") sort(); });
+    th.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(); } });
   });
+  return { reapply: apply };
 }
 
-// ---- model page ----
-function setupCheapest(profiles) {
-  const section = document.getElementById("cheapest");
-  const form = document.getElementById("cheapest-form");
-  const result = document.getElementById("cheapest-result");
-  form.hidden = false;
-  const ofModel = Array.from(profiles.values()).filter((p) => p.model === section.dataset.model);
-  function refresh() {
-    const targets = readTargets(form);
-    const pricing = form.elements.pricing.value;
-    const mine = ofModel.filter((p) => p.workload === form.elements.workload.value);
-    let best = null;
-    let qualifying = 0;
-    for (const p of mine) {
-      const anyTarget = Object.values(targets).some((v) => v !== null);
-      const point = anyTarget
-        ? operatingPoint(usableCurve(p), targets)
-        : p.kneeOperable ? p.curve[p.kneeIndex] : null;
-      if (!point) continue;
-      qualifying += 1;
-      const c = costAt(point, priceOf(p, pricing), p.outputInputCostRatio);
-      if (c && (!best || c.out < best.cost)) best = { p, cost: c.out };
+// ---- profile page at the reader's targets ----
+function copyButton(source) {
+  const button = IC.el("button", { type: "button", className: "copy", text: "Copy" });
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(source.textContent);
+      button.textContent = "Copied";
+    } catch {
+      const range = document.createRange();
+      range.selectNodeContents(source);
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+      button.textContent = "Selected: press Ctrl+C";
     }
-    result.textContent = best
- ? best.p.acceleratorCount + "× " + best.p.acceleratorType + " (" + (best.p.variant || best.p.modelServer) + "): " + fmt(best.cost, 3) + " $/M output tokens; " + qualifying + " of " + mine.length + " profiles qualify"
-      : qualifying + " of " + mine.length + " profiles qualify; none has a usable " + pricing + " price";
+    setTimeout(() => { button.textContent = "Copy"; }, 2000);
+  });
+  return button;
+}
+
+// The `manifests create` flags for this profile at the state, in the CLI's order
+// (src/cmd/manifests.rs command_flags): profile, targets, platform, percentile, rate, pricing.
+function createFlags(section, state, data) {
+  const flags = [];
+  const add = (name, value) => flags.push([name, value]);
+  const targets = targetsOf(state);
+  for (const m of IC.METRICS) if (targets[m] !== null) add("target-" + m + "-milliseconds", String(targets[m]));
+  if (section.dataset.platform) add("platform", section.dataset.platform);
+  const stat = state.stat || data.percentile;
+  if (stat !== "p50") add("percentile", stat);
+  if (IC.number(state.qps) !== null) add("expected-qps", String(IC.number(state.qps)));
+  const pricing = state.pricing || data.pricingModel;
+  if (pricing !== "spot") add("pricing-model", pricing);
+  return flags;
+}
+
+async function servedByInfercat() {
+  try {
+    const r = await fetch(location.pathname, { method: "HEAD", cache: "no-store" });
+    return r.headers.get("x-infercat-serve") === "1";
+  } catch {
+    return false;
+  }
+}
+
+async function showYaml(section, profileFlags, flags) {
+  const out = section.querySelector(".yaml");
+  const note = section.querySelector(".yaml-note");
+  if (!(await servedByInfercat())) {
+    note.textContent = "This copy of the site is static: run the command above for the YAML at these targets (the files under Deploy are sized at the knee). Served by `infercat serve`, this page shows it here.";
+    out.hidden = true;
+    return;
+  }
+  const q = new URLSearchParams([...profileFlags, ...flags]);
+  const r = await fetch("/infercat/v1/manifest?" + q.toString());
+  if (!r.ok) {
+    let message = "HTTP " + r.status;
+    try { message = (await r.json()).error.message; } catch { /* not JSON */ }
+    note.textContent = "The manifest could not be made: " + message;
+    out.hidden = true;
+    return;
+  }
+  const text = await r.text();
+  out.querySelector("code").textContent = text;
+  out.hidden = false;
+  note.textContent = "Byte for byte what the command above prints (answered by infercat serve with the CLI's code).";
+  const blob = new Blob([text], { type: "application/yaml" });
+  const link = section.querySelector(".yaml-download");
+  link.href = URL.createObjectURL(blob);
+  link.hidden = false;
+}
+
+function setupProfileTargets(data) {
+  const section = document.getElementById("at-targets");
+  const form = document.getElementById("targets-form");
+  const p = data.profiles.find((x) => x.profileId === section.dataset.id);
+  if (!p) return;
+  section.hidden = false;
+  const profileFlags = JSON.parse(section.dataset.flags);
+  restoreForm(form, IC.readState(CARRIED));
+  const facts = section.querySelector(".target-facts");
+  const warn = section.querySelector(".target-warning");
+  const command = section.querySelector(".target-command code");
+  section.querySelector(".target-command").after(copyButton(command));
+  let pending = 0;
+
+  function refresh() {
+    const state = {};
+    for (const n of CARRIED) state[n] = form.elements[n] ? form.elements[n].value.trim() : "";
+    IC.writeState(state);
+    const stat = state.stat || data.percentile;
+    const targets = targetsOf(state);
+    const r = evaluate(p, state, data);
+    const described = describeTargets(targets, stat);
+    const rows = [];
+    if (!r) {
+      warn.textContent = described
+        ? "No measured point of this profile meets " + described + " while keeping up with its load: the CLI sizes its manifest at the knee instead, without an HPA."
+        : "This profile has no knee that keeps up at " + stat + ".";
+      warn.hidden = false;
+    } else {
+      warn.hidden = !r.beyondKnee;
+      warn.textContent = r.beyondKnee ? "These targets are met only beyond the knee (" + IC.sig(IC.kneePoint(p, stat).out) + " output tokens/s): latency climbs steeply there, and a small rise in load breaks the target. Prefer a tighter load or more replicas." : "";
+      rows.push(["Operating point", (described ? "at " + described : "at the knee") + ": " + IC.loadText(r.point) + ", " + IC.sig(r.point.out) + " output tokens/s"]);
+      rows.push(["Latency there (" + stat + ")", IC.METRICS.map((m) => IC.METRIC_NAMES[m] + " " + IC.sig(r.point.strict[stat][m]) + " ms").join(", ")]);
+      rows.push(["Headroom to the knee", headroomText(r)]);
+      rows.push(["Replicas", r.replicas === null ? "N/A" : String(r.replicas) + (IC.number(state.qps) !== null ? " for " + IC.trimmed(IC.number(state.qps), 2) + " req/s (×" + data.sizingHeadroom + " headroom)" : "")]);
+      rows.push(["Cost", r.cost ? IC.sig(r.cost.out) + " $/M output, " + IC.sig(r.cost.in) + " $/M input, " + IC.usdPerHour(r.totalPerHour) + " $/hour in all" + (IC.number(state.own) !== null ? " (your $" + IC.trimmed(IC.number(state.own), 4) + " per accelerator-hour)" : "") : "N/A (no price for this machine; give your own $/accelerator-hour)"]);
+    }
+    facts.replaceChildren(...rows.flatMap(([k, v]) => [IC.el("dt", { text: k }), IC.el("dd", { text: v })]));
+    const flags = createFlags(section, state, data);
+    command.textContent = section.dataset.command + flags.map(([k, v]) => " --" + k + "=" + v).join("");
+    const mine = ++pending;
+    setTimeout(() => { if (mine === pending) showYaml(section, profileFlags, flags); }, 250);
   }
   form.addEventListener("input", refresh);
   form.addEventListener("change", refresh);
   refresh();
 }
 
-// ---- profile page ----
-function setupBand() {
-  const form = document.getElementById("band-form");
-  const svg = document.getElementById("chart-throughput");
-  if (!form || !svg) return;
-  const band = svg.querySelector(".target-band");
-  const line = svg.querySelector(".target-line");
-  if (!band || !line) return;
-  form.hidden = false;
-  const lo = parseFloat(svg.dataset.ylogmin);
-  const hi = parseFloat(svg.dataset.ylogmax);
-  const top = parseFloat(svg.dataset.top);
-  const bottom = parseFloat(svg.dataset.bottom);
-  const move = () => {
-    const v = parseFloat(form.elements.target.value);
-    if (!(v > 0)) {
-      line.setAttribute("visibility", "hidden");
-      band.setAttribute("height", "0");
-      return;
-    }
-    const y = Math.max(top, Math.min(bottom, top + (bottom - top) - ((Math.log10(v) - lo) / (hi - lo)) * (bottom - top)));
-    band.setAttribute("y", y.toFixed(1));
-    band.setAttribute("height", (bottom - y).toFixed(1));
-    line.setAttribute("y1", y.toFixed(1));
-    line.setAttribute("y2", y.toFixed(1));
-    line.setAttribute("visibility", "visible");
-  };
-  form.addEventListener("input", move);
-}
-
+// ---- main ----
 async function main() {
-  setupBand();
-  const needsData = document.getElementById("filters") || document.getElementById("cheapest");
+  const needsData = document.getElementById("planner") || document.getElementById("at-targets") || document.getElementById("compare");
   if (!needsData) return;
-  let profiles;
+  let data;
   try {
-    profiles = await loadProfiles();
+    data = await IC.load();
   } catch (e) {
-    const status = document.getElementById("status") || document.getElementById("cheapest-result");
-    if (status) status.textContent = "Filtering needs the JSON API, which could not be loaded (" + e.message + "). Serve the site over HTTP.";
+    for (const id of ["plan-status", "targets-status", "compare-status"]) {
+      const status = document.getElementById(id);
+      if (status) status.textContent = "This needs the JSON API, which could not be loaded (" + e.message + "). Serve the site over HTTP.";
+    }
     return;
   }
-  if (document.getElementById("filters")) setupIndex(profiles);
-  if (document.getElementById("cheapest")) setupCheapest(profiles);
+  if (document.getElementById("planner")) {
+    const table = document.getElementById("profiles");
+    setupPlanner(data, table ? setupIndexTable(data) : null);
+  }
+  if (document.getElementById("at-targets")) setupProfileTargets(data);
+  if (document.getElementById("compare") && typeof setupCompare === "function") setupCompare(data);
 }
 
 main();

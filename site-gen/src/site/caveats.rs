@@ -1,0 +1,120 @@
+//! Caveats a reader must see before trusting a profile's numbers for their own deployment:
+//! quantized weights, modelled (not measured) results, an inferred checkpoint, an unknown GPU,
+//! a short `--max-model-len`, synthetic data. Each is a short badge and a sentence saying why it
+//! matters; the planner, the index data and the profile page all show the same list.
+
+use pipeline::analysis::Profile;
+use serde::Serialize;
+
+/// Below this context length a profile is flagged: most chat and RAG requests need more.
+pub const SHORT_CONTEXT_TOKENS: u64 = 4096;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Caveat {
+    /// Short badge text (`quantized`, `modelled`, …).
+    pub badge: &'static str,
+    /// Why it matters, one sentence.
+    pub text: String,
+}
+
+/// A server flag's value, from `--flag=value` or `--flag value`.
+fn flag_value<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
+    let with_eq = format!("{flag}=");
+    args.iter().enumerate().find_map(|(i, a)| {
+        a.strip_prefix(&with_eq)
+            .or_else(|| (a == flag).then(|| args.get(i + 1).map(String::as_str))?)
+    })
+}
+
+/// Quantization named by the server flags, the variant or the notes.
+fn quantization(p: &Profile) -> Option<String> {
+    if let Some(q) = flag_value(&p.server_args, "--quantization") {
+        return Some(q.to_string());
+    }
+    let words = format!(
+        "{} {}",
+        p.key.variant.as_deref().unwrap_or(""),
+        p.notes.as_deref().unwrap_or("")
+    )
+    .to_lowercase();
+    ["bitsandbytes", "awq", "gptq", "int4", "int8"]
+        .into_iter()
+        .find(|q| words.contains(q))
+        .map(str::to_string)
+}
+
+fn mentions(p: &Profile, words: &[&str]) -> bool {
+    let text = format!(
+        "{} {}",
+        p.key.variant.as_deref().unwrap_or(""),
+        p.notes.as_deref().unwrap_or("")
+    )
+    .to_lowercase();
+    words.iter().any(|w| text.contains(w))
+}
+
+/// Every caveat of a profile, in a fixed order.
+pub fn caveats(p: &Profile) -> Vec<Caveat> {
+    let mut out = Vec::new();
+    if p.synthetic {
+        out.push(Caveat {
+            badge: "synthetic",
+            text: "synthetic test data, not a benchmark".into(),
+        });
+    }
+    if let Some(q) = quantization(p) {
+        out.push(Caveat {
+            badge: "quantized",
+            text: format!(
+                "weights quantized ({q}): output quality can differ from the full-precision model; check accuracy on your task"
+            ),
+        });
+    }
+    if mentions(p, &["modelled", "modeled"]) {
+        out.push(Caveat {
+            badge: "modelled",
+            text: "results modelled under stated assumptions, not measured end to end".into(),
+        });
+    }
+    if mentions(p, &["unverified checkpoint"]) {
+        out.push(Caveat {
+            badge: "unverified checkpoint",
+            text: "the source does not name the exact checkpoint; the model id is inferred".into(),
+        });
+    }
+    if p.key.accelerator == "unknown" {
+        out.push(Caveat {
+            badge: "unknown GPU",
+            text: "the source does not say which accelerator ran it; no price or machine".into(),
+        });
+    }
+    if let Some(len) = flag_value(&p.server_args, "--max-model-len")
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|len| *len < SHORT_CONTEXT_TOKENS)
+    {
+        out.push(Caveat {
+            badge: "short context",
+            text: format!(
+                "benchmarked with --max-model-len={len}: longer requests are rejected; raising it changes memory use and throughput"
+            ),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_are_read_in_both_spellings() {
+        let args: Vec<String> = ["--max-model-len", "512", "--quantization=awq"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(flag_value(&args, "--max-model-len"), Some("512"));
+        assert_eq!(flag_value(&args, "--quantization"), Some("awq"));
+        assert_eq!(flag_value(&args, "--tp"), None);
+        let trailing = vec!["--max-model-len".to_string()];
+        assert_eq!(flag_value(&trailing, "--max-model-len"), None);
+    }
+}
