@@ -1,14 +1,16 @@
-//! Latency charts as SVG, laid out here (scales, ticks, paths) and drawn by
-//! `templates/charts/line.svg.j2`. Our own layout rather than a chart crate because the pages
-//! move the target band in the browser, which needs the y scale published on the SVG element,
-//! and because the text needs no font metrics. Coordinates are rounded to 0.1 px so output is
+//! Latency charts as SVG, laid out here (scales, ticks, paths, legend, label positions) and
+//! drawn by `templates/charts/line.svg.j2`. Our own layout rather than a chart crate because the
+//! pages move the target bands in the browser, which needs the y scale published on the SVG
+//! element, and because labels are placed so that no two overlap (text widths are estimated
+//! from the font size; no font metrics needed). Coordinates are rounded to 0.1 px so output is
 //! byte-stable.
 
 use serde::Serialize;
 
-/// Colors for series, readable on white and distinct for the first eight.
+/// Series colours: the Okabe–Ito palette (distinguishable with the common colour-vision
+/// deficiencies), none of them the neutral grey of the target bands.
 pub const PALETTE: [&str; 8] = [
-    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#882255",
 ];
 
 #[derive(Debug, Clone)]
@@ -19,6 +21,8 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// A link for the legend entry (profile page), if any.
     pub href: Option<String>,
+    /// Index in `points` from which points lie beyond the knee (drawn hollow).
+    pub beyond_from: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -26,6 +30,17 @@ pub struct Marker {
     pub x: f64,
     pub y: f64,
     pub label: String,
+}
+
+/// A latency target on the y axis: the area below it is shaded and labelled. `value: None`
+/// draws it hidden, for the page script to place.
+#[derive(Debug, Clone)]
+pub struct Band {
+    /// `ntpot`, `ttft` or `itl`: what the page script matches a target to.
+    pub metric: String,
+    /// The metric as readers know it (`NTPOT`).
+    pub name: String,
+    pub value: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -36,20 +51,27 @@ pub struct ChartSpec {
     pub y_label: String,
     pub series: Vec<Series>,
     pub markers: Vec<Marker>,
-    /// A target on the y axis: the band below it is shaded.
-    pub target: Option<f64>,
-    /// Draw a legend inside the plot; overlays with many series list them in a table instead.
-    pub legend: bool,
+    pub bands: Vec<Band>,
 }
 
 const WIDTH: f64 = 720.0;
-const HEIGHT: f64 = 380.0;
+const PLOT_HEIGHT: f64 = 380.0;
 const LEFT: f64 = 70.0;
 const RIGHT: f64 = 20.0;
 const TOP: f64 = 36.0;
 const BOTTOM: f64 = 50.0;
 /// Above this many points per series, markers are left out so lines stay readable.
 const MAX_MARKED_POINTS: usize = 20;
+/// The y axis spans at most this many decades below its top: a metric far below the others
+/// (ITL of 0.04 ms beside TTFT of seconds) is left to the table instead of flattening the chart.
+const MAX_DECADES: f64 = 4.0;
+/// Legend below the plot: two columns of this width, rows this tall, at most this many rows.
+const LEGEND_COLUMN: f64 = 325.0;
+const LEGEND_ROW: f64 = 18.0;
+const MAX_LEGEND_ENTRIES: usize = 24;
+/// Text box estimates for 11 px labels.
+const CHAR_WIDTH: f64 = 6.4;
+const TEXT_HEIGHT: f64 = 12.0;
 
 #[derive(Serialize)]
 struct Tick {
@@ -64,8 +86,30 @@ struct SeriesView {
     color: String,
     path: String,
     dots: Vec<(f64, f64)>,
+    beyond: Vec<(f64, f64)>,
     href: Option<String>,
+    legend_x: f64,
     legend_y: f64,
+}
+
+#[derive(Serialize)]
+struct BandView {
+    metric: String,
+    name: String,
+    label: String,
+    /// y of the band's top, or `None` when hidden.
+    top: Option<f64>,
+    label_x: f64,
+    label_y: f64,
+}
+
+#[derive(Serialize)]
+struct MarkerView {
+    x: f64,
+    y: f64,
+    label: String,
+    label_x: f64,
+    label_y: f64,
 }
 
 #[derive(Serialize)]
@@ -83,13 +127,14 @@ pub struct ChartView {
     x_ticks: Vec<Tick>,
     y_ticks: Vec<Tick>,
     series: Vec<SeriesView>,
-    markers: Vec<(f64, f64, String)>,
+    markers: Vec<MarkerView>,
+    bands: Vec<BandView>,
     /// log10 of the y range, published for the page script.
     y_log_min: f64,
     y_log_max: f64,
-    band_top: Option<f64>,
-    target: Option<f64>,
-    legend: bool,
+    more_series: usize,
+    more_y: f64,
+    hollow_note_y: Option<f64>,
     empty: bool,
 }
 
@@ -116,10 +161,12 @@ fn linear_ticks(max: f64) -> (f64, Vec<f64>) {
     (top, (0..=n).map(|i| i as f64 * step).collect())
 }
 
-/// Decade bounds and ticks at 1, 2, 5 × 10^n for a log axis over [min, max].
+/// Decade bounds and ticks at 1, 2, 5 × 10^n for a log axis over [min, max], at most
+/// [`MAX_DECADES`] deep.
 fn log_ticks(min: f64, max: f64) -> (f64, f64, Vec<f64>) {
-    let lo = min.log10().floor();
-    let hi = max.log10().ceil().max(lo + 1.0);
+    let hi = max.log10().ceil();
+    let lo = min.log10().floor().max(hi - MAX_DECADES);
+    let hi = hi.max(lo + 1.0);
     let mut ticks = Vec::new();
     let decades = (hi - lo) as i32;
     for d in 0..=decades {
@@ -150,20 +197,74 @@ fn fmt_tick(v: f64) -> String {
     }
 }
 
-/// A legend entry short enough for the legend column.
+/// A legend entry short enough for its column.
 fn legend_text(name: &str) -> String {
-    if name.chars().count() <= 30 {
+    if name.chars().count() <= 46 {
         name.to_string()
     } else {
-        name.chars().take(29).collect::<String>() + "…"
+        name.chars().take(45).collect::<String>() + "…"
     }
+}
+
+/// An axis-aligned text box (x, y of the baseline's left end; width; height above it).
+#[derive(Debug, Clone, Copy)]
+struct TextBox {
+    x: f64,
+    y: f64,
+    w: f64,
+}
+
+impl TextBox {
+    fn of(x: f64, y: f64, text: &str) -> Self {
+        Self {
+            x,
+            y,
+            w: text.chars().count() as f64 * CHAR_WIDTH,
+        }
+    }
+
+    fn overlaps(&self, o: &TextBox) -> bool {
+        self.x < o.x + o.w
+            && o.x < self.x + self.w
+            && self.y - TEXT_HEIGHT < o.y
+            && o.y - TEXT_HEIGHT < self.y
+    }
+
+    fn inside(&self, left: f64, right: f64, top: f64, bottom: f64) -> bool {
+        self.x >= left
+            && self.x + self.w <= right
+            && self.y - TEXT_HEIGHT >= top
+            && self.y <= bottom
+    }
+}
+
+/// The first of a few positions around (x, y) where `text` overlaps nothing placed yet.
+fn place(x: f64, y: f64, text: &str, placed: &mut Vec<TextBox>) -> (f64, f64) {
+    let w = text.chars().count() as f64 * CHAR_WIDTH;
+    let candidates = [
+        (x + 9.0, y - 9.0),
+        (x + 9.0, y + 19.0),
+        (x - 9.0 - w, y - 9.0),
+        (x - 9.0 - w, y + 19.0),
+        (x + 9.0, y - 24.0),
+        (x - 9.0 - w, y + 34.0),
+    ];
+    let plot = |b: &TextBox| b.inside(LEFT, WIDTH - RIGHT, TOP, PLOT_HEIGHT - BOTTOM);
+    let chosen = candidates
+        .iter()
+        .map(|(cx, cy)| TextBox::of(round1(*cx), round1(*cy), text))
+        .find(|b| plot(b) && !placed.iter().any(|p| p.overlaps(b)))
+        .unwrap_or_else(|| TextBox::of(round1(x + 9.0), round1(y - 9.0), text));
+    placed.push(chosen);
+    (chosen.x, chosen.y)
 }
 
 /// Lays out a chart with a linear x axis from 0 and a log y axis (latencies span decades).
 pub fn layout(spec: &ChartSpec) -> ChartView {
     let all: Vec<(f64, f64)> = spec.series.iter().flat_map(usable).collect();
     let empty = all.is_empty();
-    let axes = Axes::fit(&all, spec.target);
+    let band_values: Vec<f64> = spec.bands.iter().filter_map(|b| b.value).collect();
+    let axes = Axes::fit(&all, &band_values);
     let ticks = |values: Vec<f64>, pos: &dyn Fn(f64) -> f64| -> Vec<Tick> {
         values
             .into_iter()
@@ -173,40 +274,105 @@ pub fn layout(spec: &ChartSpec) -> ChartView {
             })
             .collect()
     };
+    let mut placed = Vec::new();
+    let bands = spec
+        .bands
+        .iter()
+        .map(|b| band_view(b, &axes, empty, &mut placed))
+        .collect();
+    let markers = spec
+        .markers
+        .iter()
+        .filter(|m| m.x.is_finite() && m.y > 0.0 && !empty && m.y.log10() >= axes.lo)
+        .map(|m| {
+            let (x, y) = (axes.px(m.x), axes.py(m.y));
+            let (label_x, label_y) = if m.label.is_empty() {
+                (x, y)
+            } else {
+                place(x, y, &m.label, &mut placed)
+            };
+            MarkerView {
+                x,
+                y,
+                label: m.label.clone(),
+                label_x,
+                label_y,
+            }
+        })
+        .collect();
+    let shown = spec.series.len().min(MAX_LEGEND_ENTRIES);
+    let legend_rows = shown.div_ceil(2);
+    let legend_top = PLOT_HEIGHT + 8.0;
+    let more_y = round1(legend_top + LEGEND_ROW * legend_rows as f64 + 12.0);
+    let any_beyond = spec.series.iter().any(|s| s.beyond_from.is_some());
+    let height = legend_top
+        + LEGEND_ROW * legend_rows as f64
+        + if spec.series.len() > shown || any_beyond {
+            24.0
+        } else {
+            8.0
+        };
     ChartView {
         id: spec.id.clone(),
         title: spec.title.clone(),
         x_label: spec.x_label.clone(),
         y_label: spec.y_label.clone(),
         width: WIDTH,
-        height: HEIGHT,
+        height: round1(height),
         left: LEFT,
         right: WIDTH - RIGHT,
         top: TOP,
-        bottom: HEIGHT - BOTTOM,
+        bottom: PLOT_HEIGHT - BOTTOM,
         x_ticks: ticks(axes.x_ticks.clone(), &|v| axes.px(v)),
         y_ticks: ticks(axes.y_ticks.clone(), &|v| axes.py(v)),
         series: spec
             .series
             .iter()
             .enumerate()
-            .map(|(i, s)| series_view(s, i, &axes))
+            .map(|(i, s)| series_view(s, i, &axes, legend_top))
             .collect(),
-        markers: spec
-            .markers
-            .iter()
-            .filter(|m| m.x.is_finite() && m.y > 0.0 && !empty)
-            .map(|m| (axes.px(m.x), axes.py(m.y), m.label.clone()))
-            .collect(),
+        markers,
+        bands,
         y_log_min: axes.lo,
         y_log_max: axes.hi,
-        band_top: spec
-            .target
-            .filter(|t| *t > 0.0 && !empty)
-            .map(|t| axes.py(t).max(TOP)),
-        target: spec.target,
-        legend: spec.legend,
+        more_series: spec.series.len() - shown,
+        more_y,
+        hollow_note_y: (any_beyond && !empty).then_some(more_y),
         empty,
+    }
+}
+
+fn band_view(b: &Band, axes: &Axes, empty: bool, placed: &mut Vec<TextBox>) -> BandView {
+    let top = b
+        .value
+        .filter(|v| *v > 0.0 && !empty)
+        .map(|v| axes.py(v).max(TOP));
+    let label = match b.value {
+        Some(v) => format!(
+            "{} ≤ {} ms",
+            b.name,
+            crate::format::grouped_trimmed(Some(v), 2)
+        ),
+        None => b.name.clone(),
+    };
+    let mut label_y = round1(top.unwrap_or(PLOT_HEIGHT - BOTTOM) - 4.0);
+    let label_x = round1(WIDTH - RIGHT - 6.0 - label.chars().count() as f64 * CHAR_WIDTH);
+    if top.is_some() {
+        while placed
+            .iter()
+            .any(|p| p.overlaps(&TextBox::of(label_x, label_y, &label)))
+        {
+            label_y = round1(label_y + TEXT_HEIGHT + 2.0);
+        }
+        placed.push(TextBox::of(label_x, label_y, &label));
+    }
+    BandView {
+        metric: b.metric.clone(),
+        name: b.name.clone(),
+        label,
+        top,
+        label_x,
+        label_y,
     }
 }
 
@@ -219,7 +385,7 @@ fn usable(s: &Series) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// The axes' ranges and ticks: x linear from 0, y logarithmic over the data and the target.
+/// The axes' ranges and ticks: x linear from 0, y logarithmic over the data and the bands.
 struct Axes {
     x_top: f64,
     x_ticks: Vec<f64>,
@@ -229,10 +395,10 @@ struct Axes {
 }
 
 impl Axes {
-    fn fit(all: &[(f64, f64)], target: Option<f64>) -> Self {
+    fn fit(all: &[(f64, f64)], bands: &[f64]) -> Self {
         let x_max_data = all.iter().map(|p| p.0).fold(0.0, f64::max);
         let mut y_values: Vec<f64> = all.iter().map(|p| p.1).collect();
-        y_values.extend(target.filter(|t| *t > 0.0));
+        y_values.extend(bands.iter().copied().filter(|t| *t > 0.0));
         let y_min = y_values.iter().copied().fold(f64::INFINITY, f64::min);
         let y_max = y_values.iter().copied().fold(0.0, f64::max);
         let (x_top, x_ticks) = linear_ticks(x_max_data * 1.05);
@@ -255,35 +421,57 @@ impl Axes {
     }
 
     fn py(&self, y: f64) -> f64 {
-        let plot_h = HEIGHT - TOP - BOTTOM;
+        let plot_h = PLOT_HEIGHT - TOP - BOTTOM;
         round1(TOP + plot_h - (y.log10() - self.lo) / (self.hi - self.lo) * plot_h)
+    }
+
+    fn shows(&self, y: f64) -> bool {
+        y.log10() >= self.lo - 1e-9
     }
 }
 
-/// One series as an SVG path, its dots (when few enough to mark) and its legend entry.
-fn series_view(s: &Series, i: usize, axes: &Axes) -> SeriesView {
-    let pts: Vec<(f64, f64)> = usable(s)
+/// One series as an SVG path, its dots (hollow beyond the knee; none when too many to mark)
+/// and its legend entry below the plot.
+fn series_view(s: &Series, i: usize, axes: &Axes, legend_top: f64) -> SeriesView {
+    let all = usable(s);
+    let below = all.iter().filter(|(_, y)| !axes.shows(*y)).count();
+    let beyond_from = s.beyond_from.unwrap_or(usize::MAX);
+    let pts: Vec<(usize, (f64, f64))> = all
         .into_iter()
-        .map(|(x, y)| (axes.px(x), axes.py(y)))
+        .enumerate()
+        .filter(|(_, (_, y))| axes.shows(*y))
+        .map(|(j, (x, y))| (j, (axes.px(x), axes.py(y))))
         .collect();
     let path = pts
         .iter()
         .enumerate()
-        .map(|(j, (x, y))| format!("{}{x:.1},{y:.1}", if j == 0 { "M" } else { " L" }))
+        .map(|(j, (_, (x, y)))| format!("{}{x:.1},{y:.1}", if j == 0 { "M" } else { " L" }))
         .collect::<String>();
-    let dots = if pts.len() <= MAX_MARKED_POINTS {
-        pts
-    } else {
-        Vec::new()
-    };
+    let marked = pts.len() <= MAX_MARKED_POINTS;
+    let dots = pts
+        .iter()
+        .filter(|(j, _)| marked && *j < beyond_from)
+        .map(|(_, p)| *p)
+        .collect();
+    let beyond = pts
+        .iter()
+        .filter(|(j, _)| marked && *j >= beyond_from)
+        .map(|(_, p)| *p)
+        .collect();
+    let mut legend = legend_text(&s.name);
+    if below > 0 {
+        legend.push_str(&format!(" ({below} below the axis)"));
+    }
     SeriesView {
         name: s.name.clone(),
-        legend: legend_text(&s.name),
+        legend,
         color: s.color.clone(),
         path,
         dots,
+        beyond,
         href: s.href.clone(),
-        legend_y: round1(TOP + 14.0 + 16.0 * i as f64),
+        legend_x: round1(LEFT - 50.0 + LEGEND_COLUMN * (i % 2) as f64),
+        legend_y: round1(legend_top + LEGEND_ROW * (i / 2) as f64 + 12.0),
     }
 }
 
@@ -302,10 +490,18 @@ mod tests {
                 color: PALETTE[0].into(),
                 points,
                 href: None,
+                beyond_from: Some(1),
             }],
-            markers: vec![],
-            target: Some(20.0),
-            legend: true,
+            markers: vec![Marker {
+                x: 100.0,
+                y: 11.0,
+                label: "knee".into(),
+            }],
+            bands: vec![Band {
+                metric: "ntpot".into(),
+                name: "NTPOT".into(),
+                value: Some(20.0),
+            }],
         }
     }
 
@@ -316,9 +512,10 @@ mod tests {
         assert_eq!((lo, hi), (0.0, 3.0));
         assert_eq!(t[..4], [1.0, 2.0, 5.0, 10.0]);
         // Over more than three decades only the powers of ten are labelled.
+        // At most four decades: ITL at 0.04 ms beside TTFT of seconds is cut at 1 ms.
         assert_eq!(
             log_ticks(0.04, 3000.0).2,
-            vec![0.01, 0.1, 1.0, 10.0, 100.0, 1000.0, 10000.0]
+            vec![1.0, 10.0, 100.0, 1000.0, 10000.0]
         );
         assert_eq!(fmt_tick(2000.0), "2k");
     }
@@ -332,8 +529,20 @@ mod tests {
             let v = layout(&spec(pts));
             assert!(!v.empty);
             let s = &v.series[0];
-            assert_eq!(s.dots.len(), if n <= MAX_MARKED_POINTS { n } else { 0 });
-            assert!(v.band_top.unwrap() >= TOP);
+            let marked = if n <= MAX_MARKED_POINTS { n } else { 0 };
+            assert_eq!(s.dots.len() + s.beyond.len(), marked);
+            assert_eq!(s.dots.len(), marked.min(1));
+            assert!(v.bands[0].top.unwrap() >= TOP);
+            let knee = &v.markers[0];
+            let band = &v.bands[0];
+            assert!(
+                !TextBox::of(knee.label_x, knee.label_y, &knee.label).overlaps(&TextBox::of(
+                    band.label_x,
+                    band.label_y,
+                    &band.label
+                )),
+                "labels overlap"
+            );
         }
     }
 

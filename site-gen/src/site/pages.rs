@@ -2,7 +2,7 @@
 //! section per workload), and the SVG charts they embed.
 
 use crate::api::all_points_json;
-use crate::charts::{self, ChartSpec, Marker, PALETTE, Series};
+use crate::charts::{self, Band, ChartSpec, Marker, PALETTE, Series};
 use crate::manifests::{self, BucketUri, ManifestRequest, Platform, create_command};
 use crate::templates;
 use minijinja::Environment;
@@ -108,6 +108,27 @@ pub(super) fn series_of(
     points.iter().filter_map(|p| Some((x(p)?, y(p)?))).collect()
 }
 
+/// A curve's drawable points and where, among them, the points beyond the knee start
+/// (`None` when the knee is not an operating point).
+pub(super) fn knee_split_series(
+    s: &ProfileSummary,
+    x: fn(&MeasuredPoint) -> Option<f64>,
+    y: impl Fn(&MeasuredPoint) -> Option<f64>,
+) -> (Vec<(f64, f64)>, Option<usize>) {
+    let pts = &s.profile.points;
+    let points = series_of(pts, x, &y);
+    let beyond_from = s.knee.method.is_operable().then(|| {
+        series_of(
+            &pts[..=s.knee.index.min(pts.len().saturating_sub(1))],
+            x,
+            &y,
+        )
+        .len()
+    });
+    let beyond_from = beyond_from.filter(|b| *b < points.len());
+    (points, beyond_from)
+}
+
 /// Picks one latency metric of a point.
 pub(super) type LatencyOf = fn(&MeasuredPoint) -> &Latency;
 
@@ -116,7 +137,6 @@ pub(super) fn profile_charts(
     s: &ProfileSummary,
 ) -> Result<BTreeMap<&'static str, String>, SiteError> {
     let stat = s.stat;
-    let pts = &s.profile.points;
     let knee = &s.at_knee.point;
     let metrics: [(&str, LatencyOf, usize); 3] = [
         ("NTPOT", |p| &p.ntpot, 0),
@@ -130,34 +150,45 @@ pub(super) fn profile_charts(
      -> Result<String, SiteError> {
         let series = metrics
             .iter()
-            .map(|(name, m, color)| Series {
-                name: format!("{name} ({stat})"),
-                color: PALETTE[*color].to_string(),
-                points: series_of(pts, x, |p| stat.of(m(p))),
-                href: None,
+            .map(|(name, m, color)| {
+                let (points, beyond_from) = knee_split_series(s, x, |p| stat.of(m(p)));
+                Series {
+                    name: format!("{name} ({stat})"),
+                    color: PALETTE[*color].to_string(),
+                    points,
+                    href: None,
+                    beyond_from,
+                }
             })
             .collect();
         let knee_y = stat.of(&knee.ntpot).or(stat.of(&knee.ttft));
         let markers = match (x(knee), knee_y) {
-            (Some(kx), Some(ky)) => vec![Marker {
+            (Some(kx), Some(ky)) if s.knee.method.is_operable() => vec![Marker {
                 x: kx,
                 y: ky,
                 label: "knee".into(),
             }],
             _ => vec![],
         };
-        let target = crate::format::band_target(stat.of(&knee.ntpot));
+        let suggested = crate::format::band_target(stat.of(&knee.ntpot));
+        let bands = metrics
+            .iter()
+            .map(|(name, _, _)| Band {
+                metric: name.to_lowercase(),
+                name: name.to_string(),
+                value: if *name == "NTPOT" { suggested } else { None },
+            })
+            .collect();
         render_chart(
             env,
             &ChartSpec {
                 id: id.into(),
                 title: title.into(),
                 x_label: x_label.into(),
-                y_label: "latency (ms, log scale)".into(),
+                y_label: format!("latency, ms ({stat}, log scale)"),
                 series,
                 markers,
-                target,
-                legend: true,
+                bands,
             },
         )
     };
@@ -225,9 +256,12 @@ pub(super) fn model_charts(
         let mut series = Vec::new();
         let mut markers = Vec::new();
         for (p, v) in mine {
-            let pts = &p.summary.profile.points;
             let stat = p.summary.stat;
-            let line = series_of(pts, |q| Some(q.output_tokens_per_s), |q| stat.of(metric(q)));
+            let (line, beyond_from) = knee_split_series(
+                p.summary,
+                |q| Some(q.output_tokens_per_s),
+                |q| stat.of(metric(q)),
+            );
             if line.is_empty() {
                 continue;
             }
@@ -247,17 +281,17 @@ pub(super) fn model_charts(
                 color: p.color.to_string(),
                 points: line,
                 href: Some(format!("../profiles/{}.html", p.summary.profile.id)),
+                beyond_from,
             });
         }
         let spec = ChartSpec {
             id: format!("chart-{key}-{n}"),
             title: title.into(),
             x_label: "output tokens/s".into(),
-            y_label: "latency (ms, log scale)".into(),
+            y_label: "latency, ms (log scale)".into(),
             series,
             markers,
-            target: None,
-            legend: false,
+            bands: Vec::new(),
         };
         out.insert(key, render_chart(env, &spec)?);
     }

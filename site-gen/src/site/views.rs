@@ -117,8 +117,8 @@ pub(super) struct ProfileView<'a> {
     pub points: Vec<PointRow>,
     pub has_unbounded: bool,
     pub load_unit: &'static str,
-    pub band_target: String,
-    pub band_target_text: String,
+    /// The suggested NTPOT target the chart shades, in words, if the profile reports NTPOT.
+    pub band_target_text: Option<String>,
     pub sources: Vec<SourceView<'a>>,
     pub manifests: &'a [ManifestLink],
     pub cli_command: &'a str,
@@ -279,9 +279,12 @@ pub(super) fn profile_view<'a>(
             Load::Concurrency(_) => "concurrent requests",
             _ => "requested req/s",
         },
-        band_target: band.map(|b| format!("{b}")).unwrap_or_default(),
-        band_target_text: band.map_or("n/a".to_string(), |b| {
-            format!("{b} ({}× the knee's NTPOT)", crate::format::BAND_FACTOR)
+        band_target_text: band.map(|b| {
+            format!(
+                "NTPOT ≤ {} ms, {}× the knee's NTPOT",
+                crate::format::grouped_trimmed(Some(b), 2),
+                crate::format::BAND_FACTOR
+            )
         }),
         sources: profile
             .sources

@@ -323,6 +323,39 @@ async function showYaml(section, profileFlags, flags) {
   link.hidden = false;
 }
 
+// Places each chart's band for a metric at its target (or back where the page drew it).
+function moveBands(targets, stat) {
+  for (const svg of document.querySelectorAll("svg.chart[data-ylogmin]")) {
+    const lo = parseFloat(svg.dataset.ylogmin);
+    const hi = parseFloat(svg.dataset.ylogmax);
+    const top = parseFloat(svg.dataset.top);
+    const bottom = parseFloat(svg.dataset.bottom);
+    for (const band of svg.querySelectorAll("g.band")) {
+      const rect = band.querySelector("rect");
+      const line = band.querySelector("line");
+      const label = band.querySelector("text");
+      if (!band.dataset.initial) band.dataset.initial = JSON.stringify([band.getAttribute("visibility"), rect.getAttribute("y"), rect.getAttribute("height"), label.getAttribute("y"), label.textContent]);
+      const v = targets[band.dataset.metric];
+      if (v === null || v === undefined) {
+        const [vis, y, h, ly, text] = JSON.parse(band.dataset.initial);
+        if (vis) band.setAttribute("visibility", vis); else band.removeAttribute("visibility");
+        rect.setAttribute("y", y); rect.setAttribute("height", h);
+        line.setAttribute("y1", y); line.setAttribute("y2", y);
+        label.setAttribute("y", ly); label.textContent = text;
+        continue;
+      }
+      const y = Math.max(top, Math.min(bottom, top + (bottom - top) - ((Math.log10(v) - lo) / (hi - lo)) * (bottom - top)));
+      band.removeAttribute("visibility");
+      rect.setAttribute("y", y.toFixed(1));
+      rect.setAttribute("height", (bottom - y).toFixed(1));
+      line.setAttribute("y1", y.toFixed(1));
+      line.setAttribute("y2", y.toFixed(1));
+      label.setAttribute("y", (y - 4).toFixed(1));
+      label.textContent = band.dataset.name + " ≤ " + IC.trimmed(v, 2) + " ms (" + stat + ")";
+    }
+  }
+}
+
 function setupProfileTargets(data) {
   const section = document.getElementById("at-targets");
   const form = document.getElementById("targets-form");
@@ -345,6 +378,7 @@ function setupProfileTargets(data) {
     const targets = targetsOf(state);
     const r = evaluate(p, state, data);
     const described = describeTargets(targets, stat);
+    moveBands(targets, stat);
     const rows = [];
     if (!r) {
       warn.textContent = described
