@@ -10,9 +10,10 @@ use super::cli_args::manifests_create_own_analysis;
 use crate::catalog::Catalog;
 use crate::cmd::manifests::{manifest, output_text};
 
-/// Response header on every static file `serve` sends: the page's script checks it before it
-/// asks this endpoint, so a page on a plain static host makes no failing request.
-pub const SERVED_HEADER: &str = "x-infercat-serve";
+/// `Server-Timing` entry on every static file `serve` sends: the page's script reads it from
+/// the navigation's timing entry before it asks this endpoint, so a page on a plain static host
+/// makes no failing request (and no extra one).
+pub const SERVED_TIMING: &str = "infercat-serve";
 
 const FLAGS: &[&str] = &[
     "model",

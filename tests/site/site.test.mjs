@@ -53,7 +53,7 @@ test("every link and download on every page resolves to a file in the site", asy
     const hrefs = await w.page.$$eval("a[href]", (as) => as.map((a) => a.getAttribute("href")));
     for (const href of hrefs) {
       if (/^[a-z]+:/i.test(href) || href.startsWith("#")) continue;
-      const target = normalize(join(dirname(path), href.split("#")[0]));
+      const target = normalize(join(dirname(path), href.split("#")[0].split("?")[0]));
       assert.ok(existsSync(join(site, target)), `${path} links to missing ${href}`);
       checked += 1;
     }
@@ -61,6 +61,13 @@ test("every link and download on every page resolves to a file in the site", asy
   }
   assert.ok(checked > 100, `only ${checked} links checked`);
 });
+
+// A cell shown with three significant digits (format::sig) agrees with the CLI's full value.
+function assertSig(text, value, what) {
+  if (value === null || value === undefined) return assert.equal(text, "N/A", what);
+  const shown = parseFloat(text.replace(/,/g, ""));
+  assert.ok(Math.abs(shown - value) <= Math.abs(value) * 0.005 + 1e-4, `${what}: ${text} vs ${value}`);
+}
 
 /// How many profiles the bundled catalog has, as the CLI counts them.
 function bundledProfiles() {
@@ -73,34 +80,34 @@ test("without JavaScript the index is a full table at the knee", async () => {
   await page.goto(server.url + "index.html");
   const rows = await page.$$eval("#profiles tbody tr", (rs) => rs.map((r) => r.dataset.id));
   assert.equal(rows.length, bundledProfiles());
-  assert.equal(await page.isVisible("#filters"), false, "filters need JS and stay hidden");
+  assert.equal(await page.isVisible("#planner"), false, "the planner needs JS and stays hidden");
   await context.close();
 });
 
 test("filters change the table and sorting orders it", async () => {
   const w = await open(server, "index.html");
   const page = w.page;
-  await page.waitForSelector("#filters:not([hidden])");
+  await page.waitForSelector("#planner:not([hidden])");
   const visible = () => page.$$eval("#profiles tbody tr:not([hidden])", (rs) => rs.map((r) => r.dataset));
   const total = bundledProfiles();
   assert.equal((await visible()).length, total);
-  await page.selectOption("#filters select[name=model]", "meta-llama/Llama-3.1-8B-Instruct");
+  await page.selectOption("#planner select[name=model]", "meta-llama/Llama-3.1-8B-Instruct");
   let rows = await visible();
   assert.equal(rows.length, 6);
   assert.ok(rows.every((r) => r.model === "meta-llama/Llama-3.1-8B-Instruct"));
-  await page.selectOption("#filters select[name=model]", "");
-  await page.selectOption("#filters select[name=server]", "tgi");
+  await page.selectOption("#planner select[name=model]", "");
+  await page.selectOption("#planner select[name=server]", "tgi");
   rows = await visible();
   assert.equal(rows.length, 2);
   assert.ok(rows.every((r) => r.server === "tgi"));
-  await page.selectOption("#filters select[name=server]", "");
+  await page.selectOption("#planner select[name=server]", "");
   // Sort by output throughput, descending after two clicks.
   const header = page.locator('#profiles th[data-key="out"]');
   await header.click();
   await header.click();
-  const outs = await page.$$eval("#profiles tbody tr:not([hidden]) td.out", (tds) => tds.map((t) => parseFloat(t.textContent)));
+  const outs = await page.$$eval("#profiles tbody tr:not([hidden]) td.out", (tds) => tds.map((t) => parseFloat(t.textContent.replace(/,/g, ""))));
   assert.deepEqual(outs, [...outs].sort((a, b) => b - a));
-  assert.match(await page.textContent("#status"), new RegExp(`${total} of ${total} profiles`));
+  assert.match(await page.textContent("#plan-status"), /of \d+ profiles/);
   assert.deepEqual(w.problems, []);
   await w.context.close();
 });
@@ -109,8 +116,8 @@ test("a latency target gives the same qualifying profiles and costs as the CLI",
   for (const [field, flag, value] of [["ntpot", "--target-ntpot-milliseconds", "20"], ["ttft", "--target-ttft-milliseconds", "150"]]) {
     const cli = JSON.parse(infercat(["profiles", "list", "--out", bundled, flag + "=" + value, "--format=json"]).stdout);
     const w = await open(server, "index.html");
-    await w.page.waitForSelector("#filters:not([hidden])");
-    await w.page.fill(`#filters input[name=${field}]`, value);
+    await w.page.waitForSelector("#planner:not([hidden])");
+    await w.page.fill(`#planner input[name=${field}]`, value);
     const rows = await w.page.$$eval("#profiles tbody tr:not([hidden])", (rs) =>
       rs.map((r) => ({ id: r.dataset.id, spot: r.querySelector('td.cost[data-pricing="spot"]').textContent, out: r.querySelector("td.out").textContent })));
     assert.deepEqual(rows.map((r) => r.id).sort(), cli.map((p) => p.profileId).sort(), `${field} <= ${value}`);
@@ -119,34 +126,39 @@ test("a latency target gives the same qualifying profiles and costs as the CLI",
       const row = rows.find((r) => r.id === p.profileId);
       const stats = p.performanceStats[0];
       const spot = stats.cost.find((c) => c.pricingModel === "spot").costPerMillionOutputTokens;
-      assert.equal(row.spot, spot === null ? "N/A" : spot.toFixed(3), `${p.profileId} spot cost`);
-      assert.equal(row.out, stats.outputTokensPerSecond.toFixed(2), `${p.profileId} throughput`);
+      assertSig(row.spot, spot, `${p.profileId} spot cost`);
+      assertSig(row.out, stats.outputTokensPerSecond, `${p.profileId} throughput`);
     }
     await w.context.close();
   }
 });
 
-test("the model page names the cheapest profile at a target, and the profile chart band moves", async () => {
-  const models = JSON.parse(infercat(["models", "list", "--out", bundled, "--format=json"]).stdout);
-  assert.ok(models.length > 0);
+test("the model page's planner ranks like the CLI, and the profile chart bands follow the targets", async () => {
   const api = await (await fetch(server.url + "api/v1/models.json")).json();
   const llama = api.find((m) => m.model === "meta-llama/Llama-3.1-8B-Instruct");
-  const w = await open(server, llama.page);
-  await w.page.waitForSelector("#cheapest-form:not([hidden])");
-  await w.page.fill("#cheapest-form input[name=ntpot]", "20");
-  const text = await w.page.textContent("#cheapest-result");
+  const w = await open(server, llama.page + "?ntpot=20");
+  await w.page.waitForSelector("#planner:not([hidden])");
+  assert.equal(await w.page.inputValue("#planner input[name=ntpot]"), "20", "state comes from the URL");
+  const ranked = await w.page.$$eval("#plan-results tbody tr", (rs) => rs.map((r) => r.dataset.id));
   const cli = JSON.parse(infercat(["profiles", "list", "--out", bundled, "--model=meta-llama/Llama-3.1-8B-Instruct", "--target-ntpot-milliseconds=20", "--format=json"]).stdout);
-  const best = cli[0].performanceStats[0].cost.find((c) => c.pricingModel === "spot").costPerMillionOutputTokens.toFixed(3);
-  assert.ok(text.includes(best + " $/M output tokens"), `${text} should name ${best}`);
-  assert.equal(await w.page.locator("svg.chart").count(), 2);
+  assert.deepEqual([...ranked].sort(), cli.map((p) => p.profileId).sort(), "the same profiles meet the target");
+  const spot = (id) => cli.find((p) => p.profileId === id).performanceStats[0].cost.find((c) => c.pricingModel === "spot").costPerMillionOutputTokens;
+  const costs = ranked.map(spot);
+  assert.deepEqual(costs, [...costs].sort((a, b) => a - b), "cheapest first");
+  assert.ok((await w.page.locator("svg.chart").count()) >= 2);
+  const href = await w.page.getAttribute("#plan-results tbody tr a", "href");
+  assert.match(href, /ntpot=20/, "a result opens its profile with the same targets");
+  assert.deepEqual(w.problems, []);
   await w.context.close();
 
   const profile = await open(server, "profiles/" + cli[0].profileId + ".html");
-  await profile.page.waitForSelector("#band-form:not([hidden])");
-  const before = await profile.page.getAttribute("#chart-throughput .target-band", "y");
-  await profile.page.fill("#band-form input[name=target]", "1000");
-  const moved = await profile.page.getAttribute("#chart-throughput .target-band", "y");
-  assert.ok(parseFloat(moved) < parseFloat(before), `band should rise: ${before} -> ${moved}`);
+  await profile.page.waitForSelector("#at-targets:not([hidden])");
+  const band = '#chart-throughput g.band[data-metric="ttft"]';
+  assert.equal(await profile.page.getAttribute(band, "visibility"), "hidden", "no TTFT band without a TTFT target");
+  await profile.page.fill("#targets-form input[name=ttft]", "1000");
+  assert.equal(await profile.page.getAttribute(band, "visibility"), null);
+  assert.match(await profile.page.textContent(band + " text"), /TTFT ≤ 1,?000 ms/);
+  assert.match(profile.page.url(), /ttft=1000/, "the profile page keeps its state in the URL");
   assert.deepEqual(profile.problems, []);
   await profile.context.close();
 });
@@ -164,10 +176,10 @@ test("a hostile model name shows as text on every page and in the JSON, and neve
     await w.context.close();
   }
   const index = await open(hostileServer, "index.html");
-  await index.page.waitForSelector("#filters:not([hidden])");
+  await index.page.waitForSelector("#planner:not([hidden])");
   const text = await index.page.textContent("#profiles");
   assert.ok(text.includes("<script>alert(1)</script>"), "the name is shown as text");
-  await index.page.fill("#filters input[name=ntpot]", "100");
+  await index.page.fill("#planner input[name=ntpot]", "100");
   assert.deepEqual(index.dialogs, []);
   await index.context.close();
   const api = await (await fetch(hostileServer.url + "api/v1/profiles.json")).json();
@@ -176,7 +188,7 @@ test("a hostile model name shows as text on every page and in the JSON, and neve
 
 test("the bundled index with everything it loads stays under 300 KB", async () => {
   const w = await open(server, "index.html");
-  await w.page.waitForSelector("#filters:not([hidden])");
+  await w.page.waitForSelector("#planner:not([hidden])");
   assert.ok(w.bytes.total < 300 * 1024, `index loads ${w.bytes.total} bytes`);
   console.log(`index page weight: ${w.bytes.total} bytes`);
   await w.context.close();
@@ -190,18 +202,18 @@ test("the index stays usable with 2,000 synthetic profiles", async () => {
   try {
     const started = Date.now();
     const w = await open(srv, "index.html");
-    await w.page.waitForSelector("#filters:not([hidden])");
-    await w.page.waitForFunction(() => /of 2000 profiles/.test(document.getElementById("status").textContent));
+    await w.page.waitForSelector("#planner:not([hidden])");
+    await w.page.waitForFunction(() => /of 2000 profiles/.test(document.getElementById("plan-status").textContent));
     const loaded = Date.now() - started;
     assert.equal(await w.page.locator("#profiles tbody tr").count(), 2000);
     assert.ok(await w.page.locator(".badge", { hasText: "synthetic" }).count() >= 2000, "every synthetic profile is marked");
     const t0 = Date.now();
-    await w.page.fill("#filters input[name=ntpot]", "30");
-    const status = await w.page.textContent("#status");
+    await w.page.fill("#planner input[name=ntpot]", "30");
+    const status = await w.page.textContent("#plan-status");
     const filtered = Date.now() - t0;
     const shown = parseInt(status, 10);
     assert.ok(shown > 0 && shown < 2000, status);
-    await w.page.selectOption("#filters select[name=model]", "synthetic/model-007");
+    await w.page.selectOption("#planner select[name=model]", "synthetic/model-007");
     assert.ok((await w.page.locator("#profiles tbody tr:not([hidden])").count()) <= 40);
     assert.deepEqual(w.problems, []);
     console.log(`2,000 profiles (synthetic): index ready in ${loaded} ms, NTPOT target applied in ${filtered} ms, ${w.bytes.total} bytes loaded`);
@@ -213,17 +225,17 @@ test("the index stays usable with 2,000 synthetic profiles", async () => {
 
 test("profiles are compared within their workload, and capacities are not knees", async () => {
   const w = await open(wildServer, "index.html");
-  await w.page.waitForSelector("#filters:not([hidden])");
+  await w.page.waitForSelector("#planner:not([hidden])");
   const workloads = await w.page.$$eval("#profiles tbody tr", (rows) => rows.map((r) => r.dataset.workload));
   assert.ok(workloads.includes("sharegpt") && workloads.includes("random 1024/1024"), workloads.join(", "));
-  await w.page.selectOption("#filters select[name=workload]", "sharegpt");
+  await w.page.selectOption("#planner select[name=workload]", "sharegpt");
   const shown = await w.page.$$eval("#profiles tbody tr:not([hidden])", (rows) => rows.map((r) => r.dataset.workload));
   assert.deepEqual([...new Set(shown)], ["sharegpt"]);
-  await w.page.selectOption("#filters select[name=workload]", "");
+  await w.page.selectOption("#planner select[name=workload]", "");
   const points = await w.page.$$eval("#profiles tbody tr", (rows) => rows.map((r) => r.querySelector("td.point").textContent));
   assert.ok(points.includes("capacity"), points.join(", "));
   // A latency target never qualifies a capacity-only profile (the CLI's rule).
-  await w.page.fill("#filters input[name=ttft]", "100000");
+  await w.page.fill("#planner input[name=ttft]", "100000");
   const qualifying = await w.page.$$eval("#profiles tbody tr:not([hidden]) td.point", (cells) => cells.length);
   const cli = JSON.parse(infercat(["profiles", "list", "--out", wild, "--target-ttft-milliseconds=100000", "--format=json"]).stdout);
   assert.equal(qualifying, cli.length);
@@ -233,11 +245,178 @@ test("profiles are compared within their workload, and capacities are not knees"
   const sglang = api.find((m) => m.model === "fixture/sglang-model");
   const m = await open(wildServer, sglang.page);
   assert.equal(await m.page.locator("section.workload").count(), 2);
-  await m.page.waitForSelector("#cheapest-form:not([hidden])");
-  const options = await m.page.$$eval("#cheapest-form select[name=workload] option", (os) => os.map((o) => o.value));
-  assert.deepEqual(options, ["random 1024/1024", "sharegpt"]);
-  await m.page.selectOption("#cheapest-form select[name=workload]", "sharegpt");
-  const text = await m.page.textContent("#cheapest-result");
-  assert.ok(text.includes("of 1 profiles qualify"), text);
+  await m.page.waitForSelector("#planner:not([hidden])");
+  const options = await m.page.$$eval("#planner select[name=workload] option", (os) => os.map((o) => o.value));
+  assert.deepEqual(options, ["", "random 1024/1024", "sharegpt"]);
+  await m.page.selectOption("#planner select[name=workload]", "sharegpt");
+  const others = await m.page.$$eval("#plan-results tbody tr.other-workload", (rs) => rs.length);
+  const all = await m.page.$$eval("#plan-results tbody tr", (rs) => rs.length);
+  const matching = all - others;
+  assert.ok(matching <= 1, "one sharegpt profile of this model at most");
+  const firstOther = await m.page.$$eval("#plan-results tbody tr", (rs) => rs.findIndex((r) => r.classList.contains("other-workload")));
+  assert.ok(firstOther === -1 || firstOther === matching, "a different workload ranks after the one asked for");
+  if (others > 0) assert.ok((await m.page.textContent("#plan-results tbody tr.other-workload")).includes("different workload"));
   await m.context.close();
+});
+
+// `infercat serve` on the bundled catalog at a free port; resolves once it answers.
+async function infercatServe(out) {
+  const { createServer } = await import("node:net");
+  const port = await new Promise((ok) => { const s = createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => ok(p)); }); });
+  const { spawn } = await import("node:child_process");
+  const { BIN } = await import("./helpers.mjs");
+  const child = spawn(BIN, ["serve", "--out", out, "--addr", `127.0.0.1:${port}`], { stdio: "ignore" });
+  const url = `http://127.0.0.1:${port}/`;
+  for (let i = 0; i < 100; i++) {
+    try { if ((await fetch(url + "index.html")).ok) break; } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, origin: `127.0.0.1:${port}`, close: () => child.kill("SIGTERM") };
+}
+
+// The words of a shown `infercat manifests create …` line, unquoted as a shell would.
+function commandArgs(line) {
+  return line.replace(/^infercat manifests create /, "").match(/--[^=\s]+=('[^']*'|\S+)/g).map((a) => a.replace(/='(.*)'$/, "=$1"));
+}
+
+test("a planner result opens its profile with YAML at those targets, byte-identical to manifests create", async () => {
+  const srv = await infercatServe(bundled);
+  try {
+    const w = await open(srv, "index.html?ntpot=30&qps=120&pricing=on-demand");
+    await w.page.waitForSelector("#plan-results tbody tr");
+    assert.equal(await w.page.inputValue("#planner input[name=qps]"), "120");
+    assert.match(await w.page.textContent("#plan-sort"), /total \$\/hour for 120 req\/s/);
+    const href = await w.page.getAttribute("#plan-results tbody tr a", "href");
+    await w.page.goto(new URL(href, w.page.url()).href);
+    await w.page.waitForSelector("pre.yaml:not([hidden])");
+    for (const state of [null, { stat: "p90", ttft: "400", qps: "30" }]) {
+      if (state) {
+        await w.page.selectOption("#targets-form select[name=stat]", state.stat);
+        await w.page.fill("#targets-form input[name=ntpot]", "");
+        await w.page.fill("#targets-form input[name=ttft]", state.ttft);
+        await w.page.fill("#targets-form input[name=qps]", state.qps);
+        await w.page.waitForFunction(() => document.querySelector("pre.yaml code").textContent.includes("--target-ttft-milliseconds=400"));
+      }
+      const command = await w.page.textContent(".target-command code");
+      const yaml = await w.page.textContent("pre.yaml code");
+      const cli = infercat(["manifests", "create", "--out", bundled, ...commandArgs(command)]).stdout;
+      assert.equal(yaml, cli, `the page's YAML is what \`${command}\` prints`);
+      assert.ok(yaml.includes("Reproduce or customize: " + command.replace(/^infercat/, "infercat")), "the YAML names the same command");
+    }
+    assert.deepEqual(w.problems, []);
+    await w.context.close();
+  } finally {
+    srv.close();
+  }
+});
+
+test("on a static host the profile page gives the command and a copy button, and asks nothing that fails", async () => {
+  const cli = JSON.parse(infercat(["profiles", "list", "--out", bundled, "--target-ntpot-milliseconds=30", "--format=json"]).stdout);
+  const w = await open(server, "profiles/" + cli[0].profileId + ".html?ntpot=30");
+  await w.page.waitForSelector("#at-targets:not([hidden])");
+  await w.page.waitForFunction(() => document.querySelector(".yaml-note").textContent.length > 0);
+  assert.match(await w.page.textContent(".yaml-note"), /static/);
+  assert.match(await w.page.textContent(".target-command code"), /--target-ntpot-milliseconds=30$/);
+  assert.equal(await w.page.locator("#at-targets button.copy").count(), 1);
+  assert.match(await w.page.textContent(".target-facts"), /Operating point/);
+  assert.deepEqual(w.problems, []);
+  await w.context.close();
+});
+
+test("sorting survives filter changes, versions sort as versions, and filters live in the URL", async () => {
+  const w = await open(server, "index.html");
+  const page = w.page;
+  await page.waitForSelector("#planner:not([hidden])");
+  const header = page.locator('#profiles th[data-key="server"]');
+  await header.click();
+  const versionsOf = () => page.$$eval("#profiles tbody tr:not([hidden]) td[data-sort]", (tds) => tds.map((t) => t.textContent.trim()));
+  const key = (t) => { const [name, v] = t.split(" "); return [name, ...(v || "").match(/\d+/g).map(Number)]; };
+  const ordered = (list) => list.every((t, i) => i === 0 || (() => {
+    const a = key(list[i - 1]); const b = key(t);
+    for (let k = 0; k < Math.max(a.length, b.length); k++) {
+      if (a[k] === b[k]) continue;
+      if (a[k] === undefined) return true;
+      if (b[k] === undefined) return false;
+      return a[k] < b[k];
+    }
+    return true;
+  })());
+  assert.ok(ordered(await versionsOf()), (await versionsOf()).join(" | "));
+  await page.locator('#profiles th[data-key="out"]').click();
+  await page.fill("#planner input[name=ttft]", "500");
+  const outs = await page.$$eval("#profiles tbody tr:not([hidden]) td.out", (tds) => tds.map((t) => parseFloat(t.textContent.replace(/,/g, ""))));
+  assert.ok(outs.length > 1);
+  assert.deepEqual(outs, [...outs].sort((a, b) => a - b), "the active sort is re-applied after a target change");
+  assert.equal(await page.getAttribute('#profiles th[data-key="out"]', "aria-sort"), "ascending");
+  await page.selectOption("#planner select[name=server]", "vllm");
+  assert.match(page.url(), /server=vllm/);
+  assert.match(page.url(), /ttft=500/);
+  const reloaded = await open(server, "index.html?" + new URL(page.url()).searchParams.toString());
+  await reloaded.page.waitForSelector("#planner:not([hidden])");
+  assert.equal(await reloaded.page.inputValue("#planner select[name=server]"), "vllm");
+  const shownServers = await reloaded.page.$$eval("#profiles tbody tr:not([hidden])", (rs) => [...new Set(rs.map((r) => r.dataset.server))]);
+  assert.deepEqual(shownServers, ["vllm"]);
+  await reloaded.context.close();
+  await w.context.close();
+});
+
+test("the script spells every number as the page does, and an NTPOT target says whom it cannot check", async () => {
+  const w = await open(server, "index.html");
+  await w.page.waitForSelector("#planner:not([hidden])");
+  const cells = () => w.page.$$eval("#profiles tbody tr", (rs) => rs.map((r) => r.innerHTML));
+  const asBuilt = await cells();
+  await w.page.fill("#planner input[name=own]", "2");
+  await w.page.fill("#planner input[name=own]", "");
+  assert.deepEqual(await cells(), asBuilt);
+  await w.page.selectOption("#planner select[name=pricing]", "on-demand");
+  await w.page.fill("#planner input[name=ntpot]", "40");
+  assert.match(await w.page.textContent("#plan-status"), /cannot be checked: their tool reports no NTPOT/);
+  const numbers = await w.page.$$eval("#profiles tbody tr:not([hidden]) td.num", (tds) => tds.map((t) => t.textContent));
+  for (const n of numbers) assert.ok(!/\d{4}/.test(n.replace(/\.\d+/, "")) || /,/.test(n), `thousands separated: ${n}`);
+  await w.context.close();
+});
+
+test("chart labels never overlap, and every chart has its legend outside the plot", async () => {
+  const api = await (await fetch(server.url + "api/v1/models.json")).json();
+  const pages = api.map((m) => m.page).concat(api.flatMap((m) => m.profileIds.slice(0, 2).map((id) => "profiles/" + id + ".html")));
+  for (const path of pages) {
+    const w = await open(server, path);
+    const problems = await w.page.$$eval("svg.chart", (svgs) => svgs.flatMap((svg) => {
+      const boxes = Array.from(svg.querySelectorAll("text"))
+        .filter((t) => t.getAttribute("visibility") !== "hidden" && !t.closest('[visibility="hidden"]') && t.textContent.trim())
+        .map((t) => ({ t: t.textContent, b: t.getBoundingClientRect() }));
+      const out = [];
+      for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i].b; const b = boxes[j].b;
+        if (a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5 && a.y < b.y + b.height - 0.5 && b.y < a.y + a.height - 0.5) out.push(`${svg.id}: "${boxes[i].t}" overlaps "${boxes[j].t}"`);
+      }
+      const plotBottom = svg.getBoundingClientRect().top + (parseFloat(svg.dataset.bottom) / svg.viewBox.baseVal.height) * svg.getBoundingClientRect().height;
+      for (const l of svg.querySelectorAll("g.legend text")) if (l.getBoundingClientRect().top < plotBottom) out.push(`${svg.id}: legend inside the plot`);
+      return out;
+    }));
+    assert.deepEqual(problems, [], path);
+    await w.context.close();
+  }
+});
+
+test("no page scrolls sideways at 390 px, and wide screens use the width", async () => {
+  const pages = walk(join(bundled, "site")).filter((f) => f.endsWith(".html"));
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const wide = [];
+  for (const path of pages) {
+    await page.goto(server.url + path + (path === "index.html" ? "?ntpot=30&qps=10" : ""), { waitUntil: "networkidle" });
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (width > 390) wide.push(`${path}: ${width} px`);
+  }
+  assert.deepEqual(wide, []);
+  await context.close();
+  const big = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const p2 = await big.newPage();
+  const api = await (await fetch(server.url + "api/v1/models.json")).json();
+  await p2.goto(server.url + "profiles/" + api[0].profileIds[0] + ".html", { waitUntil: "networkidle" });
+  const charts = await p2.$$eval("svg.chart", (svgs) => svgs.map((s) => s.getBoundingClientRect()));
+  assert.equal(charts.length, 2);
+  assert.ok(Math.abs(charts[0].top - charts[1].top) < 2 && charts[0].width > 500, "two charts side by side at 1440 px");
+  await big.close();
 });

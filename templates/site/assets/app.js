@@ -177,28 +177,42 @@ function setupIndexTable(data) {
   const table = document.getElementById("profiles");
   const rows = Array.from(table.tBodies[0].rows);
   const byId = new Map(data.profiles.map((p) => [p.profileId, p]));
+  // The page's own cells: every profile at its knee or stand-in, shown again when no target is set.
+  const changing = (r) => Array.from(r.querySelectorAll("td.point, td.num"));
+  const initial = new Map(rows.map((r) => [r, changing(r).map((c) => c.textContent)]));
   const sorter = setupSorting(table);
   return (state, evaluated) => {
     const found = new Map(evaluated.map((r) => [r.p.profileId, r]));
-    const filters = { model: state.model, server: state.server, accelerator: state.accelerator };
+    const filters = { model: state.model, server: state.server, accelerator: state.accelerator, workload: state.workload };
     const pricing = state.pricing || data.pricingModel;
+    const targeted = describeTargets(targetsOf(state), state.stat || data.percentile) !== "";
+    const repriced = targeted || IC.number(state.own) !== null || (state.stat || data.percentile) !== data.percentile;
     for (const row of rows) {
       const p = byId.get(row.dataset.id);
       const r = found.get(row.dataset.id);
-      const matches = Object.entries(filters).every(([k, v]) => !v || row.dataset[k] === v) && (!state.workload || row.dataset.workload === state.workload);
-      row.hidden = !(matches && r);
+      const matches = Object.entries(filters).every(([k, v]) => !v || row.dataset[k] === v);
+      row.hidden = !matches || (repriced && !r);
       if (row.hidden) continue;
-      const targeted = describeTargets(targetsOf(state), state.stat || data.percentile) !== "";
-      cell(row, "point").textContent = targeted ? "at target" : row.dataset.point;
-      cell(row, "load").textContent = IC.loadText(r.point);
-      cell(row, "out").textContent = IC.sig(r.point.out);
-      for (const m of IC.METRICS) cell(row, m).textContent = IC.sig(r.point.shown[m]);
+      if (!repriced) {
+        const cells = changing(row);
+        initial.get(row).forEach((text, i) => { cells[i].textContent = text; });
+      } else {
+        cell(row, "point").textContent = targeted ? "at target" : row.dataset.point;
+        cell(row, "load").textContent = IC.loadText(r.point);
+        cell(row, "out").textContent = IC.sig(r.point.out);
+        for (const m of IC.METRICS) cell(row, m).textContent = IC.sig(r.point.shown[m]);
+      }
       for (const td of row.querySelectorAll("td.cost")) {
+        td.classList.toggle("selected", td.dataset.pricing === pricing);
+        if (!repriced) continue;
         const c = IC.costPerMillion(r.point, IC.machinePrice(p, td.dataset.pricing, IC.number(state.own)), data.outputInputCostRatio);
         td.textContent = IC.sig(c ? c.out : null);
-        td.classList.toggle("selected", td.dataset.pricing === pricing);
       }
-      cell(row, "in").textContent = IC.sig(r.cost ? r.cost.in : null);
+      if (repriced || pricing !== data.pricingModel) {
+        const point = r ? r.point : p.curve[p.kneeIndex];
+        const c = IC.costPerMillion(point, IC.machinePrice(p, pricing, IC.number(state.own)), data.outputInputCostRatio);
+        cell(row, "in").textContent = IC.sig(c ? c.in : null);
+      }
     }
     for (const th of table.querySelectorAll("th.cost")) th.classList.toggle("selected", th.dataset.pricing === pricing);
     for (const span of table.querySelectorAll(".pricing-name")) span.textContent = pricing;
@@ -287,19 +301,16 @@ function createFlags(section, state, data) {
   return flags;
 }
 
-async function servedByInfercat() {
-  try {
-    const r = await fetch(location.pathname, { method: "HEAD", cache: "no-store" });
-    return r.headers.get("x-infercat-serve") === "1";
-  } catch {
-    return false;
-  }
+// Pages sent by `infercat serve` carry a Server-Timing entry naming it (src/serve/site_manifest.rs).
+function servedByInfercat() {
+  const nav = performance.getEntriesByType("navigation")[0];
+  return Boolean(nav && nav.serverTiming && nav.serverTiming.some((e) => e.name === "infercat-serve"));
 }
 
 async function showYaml(section, profileFlags, flags) {
   const out = section.querySelector(".yaml");
   const note = section.querySelector(".yaml-note");
-  if (!(await servedByInfercat())) {
+  if (!servedByInfercat()) {
     note.textContent = "This copy of the site is static: run the command above for the YAML at these targets (the files under Deploy are sized at the knee). Served by `infercat serve`, this page shows it here.";
     out.hidden = true;
     return;
