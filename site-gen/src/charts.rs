@@ -23,6 +23,8 @@ pub struct Series {
     pub href: Option<String>,
     /// Index in `points` from which points lie beyond the knee (drawn hollow).
     pub beyond_from: Option<usize>,
+    /// The profile id a page script highlights the series by, if any.
+    pub key: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -30,6 +32,8 @@ pub struct Marker {
     pub x: f64,
     pub y: f64,
     pub label: String,
+    /// A link on the marker (a Pareto-best point opens its profile), if any.
+    pub href: Option<String>,
 }
 
 /// A latency target on the y axis: the area below it is shaded and labelled. `value: None`
@@ -52,7 +56,16 @@ pub struct ChartSpec {
     pub series: Vec<Series>,
     pub markers: Vec<Marker>,
     pub bands: Vec<Band>,
+    /// A lower bound on the x axis (per-user speed): the area right of it is shaded. Hidden
+    /// until the page script sets it.
+    pub x_band: Option<String>,
+    /// A line under the legend saying what the marks mean.
+    pub note: Option<String>,
 }
+
+/// The note for charts that split curves at their knees.
+pub const KNEE_NOTE: &str =
+    "Filled dots: up to the knee; hollow dots: beyond it. Circled: the knee.";
 
 const WIDTH: f64 = 720.0;
 const PLOT_HEIGHT: f64 = 380.0;
@@ -82,6 +95,7 @@ struct Tick {
 #[derive(Serialize)]
 struct SeriesView {
     name: String,
+    key: Option<String>,
     legend: String,
     color: String,
     path: String,
@@ -108,6 +122,7 @@ struct MarkerView {
     x: f64,
     y: f64,
     label: String,
+    href: Option<String>,
     label_x: f64,
     label_y: f64,
 }
@@ -129,12 +144,15 @@ pub struct ChartView {
     series: Vec<SeriesView>,
     markers: Vec<MarkerView>,
     bands: Vec<BandView>,
+    x_band: Option<String>,
+    /// The x axis' top value, published for the page script.
+    x_top: f64,
     /// log10 of the y range, published for the page script.
     y_log_min: f64,
     y_log_max: f64,
     more_series: usize,
     more_y: f64,
-    hollow_note_y: Option<f64>,
+    note: Option<String>,
     empty: bool,
 }
 
@@ -198,11 +216,21 @@ fn fmt_tick(v: f64) -> String {
 }
 
 /// A legend entry short enough for its column.
-fn legend_text(name: &str) -> String {
-    if name.chars().count() <= 46 {
+fn legend_text(name: &str, columns: usize) -> String {
+    let room = if columns == 1 { 98 } else { 46 };
+    if name.chars().count() <= room {
         name.to_string()
     } else {
-        name.chars().take(45).collect::<String>() + "…"
+        name.chars().take(room - 1).collect::<String>() + "…"
+    }
+}
+
+/// Two legend columns when every name fits one, else one full-width column.
+fn legend_columns(series: &[Series]) -> usize {
+    if series.iter().all(|s| s.name.chars().count() <= 46) {
+        2
+    } else {
+        1
     }
 }
 
@@ -295,23 +323,20 @@ pub fn layout(spec: &ChartSpec) -> ChartView {
                 x,
                 y,
                 label: m.label.clone(),
+                href: m.href.clone(),
                 label_x,
                 label_y,
             }
         })
         .collect();
     let shown = spec.series.len().min(MAX_LEGEND_ENTRIES);
-    let legend_rows = shown.div_ceil(2);
+    let columns = legend_columns(&spec.series);
+    let legend_rows = shown.div_ceil(columns);
     let legend_top = PLOT_HEIGHT + 8.0;
     let more_y = round1(legend_top + LEGEND_ROW * legend_rows as f64 + 12.0);
-    let any_beyond = spec.series.iter().any(|s| s.beyond_from.is_some());
-    let height = legend_top
-        + LEGEND_ROW * legend_rows as f64
-        + if spec.series.len() > shown || any_beyond {
-            24.0
-        } else {
-            8.0
-        };
+    let note = spec.note.clone().filter(|_| !empty);
+    let extra_lines = usize::from(spec.series.len() > shown) + usize::from(note.is_some());
+    let height = legend_top + LEGEND_ROW * legend_rows as f64 + 8.0 + 16.0 * extra_lines as f64;
     ChartView {
         id: spec.id.clone(),
         title: spec.title.clone(),
@@ -329,15 +354,17 @@ pub fn layout(spec: &ChartSpec) -> ChartView {
             .series
             .iter()
             .enumerate()
-            .map(|(i, s)| series_view(s, i, &axes, legend_top))
+            .map(|(i, s)| series_view(s, i, &axes, (legend_top, columns)))
             .collect(),
         markers,
         bands,
+        x_band: spec.x_band.clone(),
+        x_top: axes.x_top,
         y_log_min: axes.lo,
         y_log_max: axes.hi,
         more_series: spec.series.len() - shown,
         more_y,
-        hollow_note_y: (any_beyond && !empty).then_some(more_y),
+        note,
         empty,
     }
 }
@@ -432,7 +459,8 @@ impl Axes {
 
 /// One series as an SVG path, its dots (hollow beyond the knee; none when too many to mark)
 /// and its legend entry below the plot.
-fn series_view(s: &Series, i: usize, axes: &Axes, legend_top: f64) -> SeriesView {
+fn series_view(s: &Series, i: usize, axes: &Axes, legend: (f64, usize)) -> SeriesView {
+    let (legend_top, columns) = legend;
     let all = usable(s);
     let below = all.iter().filter(|(_, y)| !axes.shows(*y)).count();
     let beyond_from = s.beyond_from.unwrap_or(usize::MAX);
@@ -458,20 +486,21 @@ fn series_view(s: &Series, i: usize, axes: &Axes, legend_top: f64) -> SeriesView
         .filter(|(j, _)| marked && *j >= beyond_from)
         .map(|(_, p)| *p)
         .collect();
-    let mut legend = legend_text(&s.name);
+    let mut legend = legend_text(&s.name, columns);
     if below > 0 {
         legend.push_str(&format!(" ({below} below the axis)"));
     }
     SeriesView {
         name: s.name.clone(),
+        key: s.key.clone(),
         legend,
         color: s.color.clone(),
         path,
         dots,
         beyond,
         href: s.href.clone(),
-        legend_x: round1(LEFT - 50.0 + LEGEND_COLUMN * (i % 2) as f64),
-        legend_y: round1(legend_top + LEGEND_ROW * (i / 2) as f64 + 12.0),
+        legend_x: round1(LEFT - 50.0 + LEGEND_COLUMN * (i % columns) as f64),
+        legend_y: round1(legend_top + LEGEND_ROW * (i / columns) as f64 + 12.0),
     }
 }
 
@@ -491,17 +520,21 @@ mod tests {
                 points,
                 href: None,
                 beyond_from: Some(1),
+                key: None,
             }],
             markers: vec![Marker {
                 x: 100.0,
                 y: 11.0,
                 label: "knee".into(),
+                href: None,
             }],
             bands: vec![Band {
                 metric: "ntpot".into(),
                 name: "NTPOT".into(),
                 value: Some(20.0),
             }],
+            x_band: None,
+            note: Some(KNEE_NOTE.into()),
         }
     }
 

@@ -63,6 +63,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/site/ingest-report.html.j2"),
     ),
     (
+        "site/frontier-section.html.j2",
+        include_str!("../../templates/site/frontier-section.html.j2"),
+    ),
+    (
+        "site/frontier.html.j2",
+        include_str!("../../templates/site/frontier.html.j2"),
+    ),
+    (
+        "site/compare.html.j2",
+        include_str!("../../templates/site/compare.html.j2"),
+    ),
+    (
         "site/planner.html.j2",
         include_str!("../../templates/site/planner.html.j2"),
     ),
@@ -76,6 +88,7 @@ const TEMPLATES: &[(&str, &str)] = &[
 pub const STYLE_CSS: &str = include_str!("../../templates/site/assets/style.css");
 pub const APP_JS: &str = include_str!("../../templates/site/assets/app.js");
 pub const CORE_JS: &str = include_str!("../../templates/site/assets/core.js");
+pub const COMPARE_JS: &str = include_str!("../../templates/site/assets/compare.js");
 
 /// HTML escaping for `.html` and `.svg` templates, JSON-quoted scalars for `.yaml`.
 fn auto_escape(name: &str) -> minijinja::AutoEscape {
@@ -101,6 +114,7 @@ pub fn fingerprint() -> &'static str {
         h.update(STYLE_CSS.as_bytes());
         h.update(APP_JS.as_bytes());
         h.update(CORE_JS.as_bytes());
+        h.update(COMPARE_JS.as_bytes());
         h.finalize()[..8]
             .iter()
             .map(|b| format!("{b:02x}"))

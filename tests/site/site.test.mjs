@@ -420,3 +420,53 @@ test("no page scrolls sideways at 390 px, and wide screens use the width", async
   assert.ok(Math.abs(charts[0].top - charts[1].top) < 2 && charts[0].width > 500, "two charts side by side at 1440 px");
   await big.close();
 });
+
+test("the frontier marks and links the Pareto-best points, and the planner dims what misses the targets", async () => {
+  const w = await open(server, "frontier.html");
+  const sections = await w.page.locator("section.workload").count();
+  assert.ok(sections >= 3, `${sections} workloads on the frontier page`);
+  const links = await w.page.$$eval("svg.chart a.marker-link", (as) => as.map((a) => a.getAttribute("href")));
+  assert.ok(links.length > 0);
+  for (const href of links) assert.ok(existsSync(join(bundled, "site", href)), href);
+  const rows = await w.page.locator("table.pareto tbody tr").count();
+  assert.ok(rows > 0 && rows <= links.length, `${rows} Pareto rows for ${links.length} circled points`);
+  assert.deepEqual(w.problems, []);
+  await w.context.close();
+
+  const api = await (await fetch(server.url + "api/v1/models.json")).json();
+  const llama = api.find((m) => m.model === "meta-llama/Llama-3.1-8B-Instruct");
+  // NTPOT ≤ 8 ms splits this model's six profiles (the CLI: four meet it).
+  const meeting = JSON.parse(infercat(["profiles", "list", "--out", bundled, "--model=meta-llama/Llama-3.1-8B-Instruct", "--target-ntpot-milliseconds=8", "--format=json"]).stdout);
+  assert.ok(meeting.length > 0 && meeting.length < llama.profileIds.length);
+  const m = await open(server, llama.page + "?ntpot=8");
+  await m.page.waitForSelector("#plan-results tbody tr");
+  const dimmed = await m.page.$$eval("svg.chart g.series.dim", (gs) => gs.length);
+  const series = await m.page.$$eval("svg.chart g.series[data-id]", (gs) => gs.length);
+  assert.ok(dimmed > 0 && dimmed < series, `${dimmed} of ${series} curves dimmed`);
+  const bright = await m.page.$$eval("svg.chart g.series[data-id]:not(.dim)", (gs) => [...new Set(gs.map((g) => g.dataset.id))].sort());
+  assert.deepEqual(bright, meeting.map((p) => p.profileId).sort(), "the curves left bright are the profiles meeting the target");
+  const band = await m.page.$eval("svg[id^=frontier-cost] g.x-band", (g) => [g.getAttribute("visibility"), g.querySelector("text").textContent]);
+  assert.equal(band[0], null, "the per-user band shows under an NTPOT target");
+  assert.match(band[1], /≥ 125 tok\/s per user \(NTPOT ≤ 8 ms\)/);
+  await m.context.close();
+});
+
+test("the compare view shows two profiles at the same target, as the CLI computes them", async () => {
+  const cli = JSON.parse(infercat(["profiles", "list", "--out", bundled, "--model=meta-llama/Llama-3.1-8B-Instruct", "--target-ntpot-milliseconds=20", "--format=json"]).stdout);
+  assert.ok(cli.length >= 2);
+  const [a, b] = cli;
+  const w = await open(server, `compare.html?ids=${a.profileId},${b.profileId}&ntpot=20`);
+  await w.page.waitForSelector("#compare-table:not([hidden])");
+  const cells = await w.page.$$eval("#compare-table tbody tr", (rs) => Object.fromEntries(rs.map((r) => [r.cells[0].textContent, Array.from(r.cells).slice(1).map((c) => c.textContent)])));
+  assertSig(cells["Output tok/s"][0], a.performanceStats[0].outputTokensPerSecond, "first profile's throughput");
+  assertSig(cells["Output tok/s"][1].replace(/ \(.*\)$/, ""), b.performanceStats[0].outputTokensPerSecond, "second profile's throughput");
+  assert.match(cells["Output tok/s"][1], /\((\+|−|±)\d+ %\)$/, "the difference to the first is stated");
+  assert.match(await w.page.textContent("#compare-headline"), /2 vs 1: .* throughput/);
+  assert.equal(await w.page.locator("#compare-charts svg.chart").count(), 2);
+  const other = JSON.parse(infercat(["profiles", "list", "--out", bundled, "--format=json"]).stdout).find((p) => p.workload !== a.workload);
+  await w.page.selectOption("#compare select[name=c]", other.profileId);
+  assert.match(await w.page.textContent("#compare-status"), /different workloads/);
+  assert.match(w.page.url(), new RegExp(other.profileId));
+  assert.deepEqual(w.problems, []);
+  await w.context.close();
+});

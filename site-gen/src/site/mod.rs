@@ -7,6 +7,7 @@
 
 mod caveats;
 mod data;
+mod frontier;
 mod pages;
 mod reuse;
 mod views;
@@ -160,6 +161,7 @@ pub fn build_site(
     r.w.write("assets/style.css", templates::STYLE_CSS.as_bytes())?;
     r.w.write("assets/app.js", templates::APP_JS.as_bytes())?;
     r.w.write("assets/core.js", templates::CORE_JS.as_bytes())?;
+    r.w.write("assets/compare.js", templates::COMPARE_JS.as_bytes())?;
     write_data(&r.w, input)?;
     write_api(&r.w, input, &pages, &models)?;
     let reused = pages.iter().filter(|p| p.reused).count();
@@ -216,6 +218,12 @@ fn render_catalog_pages(
             plan => templates::val(planner_choices(None, input.summaries.iter())),
         },
     )?;
+    render_frontier_page(r, pages, views)?;
+    r.page(
+        "site/compare.html.j2",
+        "compare.html",
+        minijinja::context! { models => templates::val(compare_choices(models)) },
+    )?;
     r.page(
         "site/models.html.j2",
         "models.html",
@@ -242,6 +250,61 @@ fn render_catalog_pages(
         "site/downloads.html.j2",
         "downloads.html",
         minijinja::context! { first_profile => pages.first().map(|p| p.summary.profile.id.clone()) },
+    )
+}
+
+/// `frontier.html`: the frontier of every workload more than one profile ran, across models.
+fn render_frontier_page(
+    r: &Render,
+    pages: &[ProfilePage],
+    views: &[ProfileView],
+) -> Result<(), SiteError> {
+    let mut by_workload: BTreeMap<&str, Vec<(&ProfilePage, &ProfileView)>> = BTreeMap::new();
+    for (p, v) in pages.iter().zip(views) {
+        by_workload.entry(v.workload).or_default().push((p, v));
+    }
+    let mut groups = Vec::new();
+    let mut single = Vec::new();
+    for (n, (workload, group)) in by_workload.into_iter().enumerate() {
+        if group.len() < 2 {
+            single.push(workload);
+            continue;
+        }
+        let placement = frontier::Placement {
+            id: &n.to_string(),
+            href_root: "",
+            colour_by_position: true,
+        };
+        if let Some(f) = frontier::frontier(&r.env, r.input, &group, &placement)? {
+            groups.push(frontier::FrontierGroup {
+                workload,
+                anchor: format!("w{n}"),
+                count: group.len(),
+                frontier: f,
+            });
+        }
+    }
+    r.page(
+        "site/frontier.html.j2",
+        "frontier.html",
+        minijinja::context! { groups => templates::val(&groups), single => templates::val(&single) },
+    )
+}
+
+/// The compare page's choices: each model's profiles by id and label.
+fn compare_choices(models: &[ModelView]) -> Value {
+    Value::Array(
+        models
+            .iter()
+            .map(|m| {
+                let profiles: Vec<Value> = m
+                    .profiles
+                    .iter()
+                    .map(|p| json!({"id": p.id, "label": p.label}))
+                    .collect();
+                json!({"model": m.model, "profiles": profiles})
+            })
+            .collect(),
     )
 }
 

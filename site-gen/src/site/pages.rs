@@ -158,6 +158,7 @@ pub(super) fn profile_charts(
                     points,
                     href: None,
                     beyond_from,
+                    key: None,
                 }
             })
             .collect();
@@ -167,6 +168,7 @@ pub(super) fn profile_charts(
                 x: kx,
                 y: ky,
                 label: "knee".into(),
+                href: None,
             }],
             _ => vec![],
         };
@@ -189,6 +191,8 @@ pub(super) fn profile_charts(
                 series,
                 markers,
                 bands,
+                x_band: None,
+                note: Some(charts::KNEE_NOTE.into()),
             },
         )
     };
@@ -274,14 +278,16 @@ pub(super) fn model_charts(
                     x: knee.output_tokens_per_s,
                     y,
                     label: String::new(),
+                    href: None,
                 });
             }
             series.push(Series {
-                name: v.label.clone(),
+                name: v.configuration.clone(),
                 color: p.color.to_string(),
                 points: line,
                 href: Some(format!("../profiles/{}.html", p.summary.profile.id)),
                 beyond_from,
+                key: Some(p.summary.profile.id.clone()),
             });
         }
         let spec = ChartSpec {
@@ -292,6 +298,8 @@ pub(super) fn model_charts(
             series,
             markers,
             bands: Vec::new(),
+            x_band: None,
+            note: Some(charts::KNEE_NOTE.into()),
         };
         out.insert(key, render_chart(env, &spec)?);
     }

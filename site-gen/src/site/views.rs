@@ -13,8 +13,9 @@ use std::collections::BTreeMap;
 
 pub(super) use crate::format::{sig, site_load as load_text, usd_per_hour};
 
-/// Short human label for a profile within its model.
-pub(super) fn profile_label(s: &ProfileSummary) -> String {
+/// Short human label for a profile within its model and workload (chart legends of one
+/// workload's profiles).
+pub(super) fn configuration_label(s: &ProfileSummary) -> String {
     let k = &s.profile.key;
     let mut label = format!(
         "{} {}, {}× {}",
@@ -27,8 +28,12 @@ pub(super) fn profile_label(s: &ProfileSummary) -> String {
     if let Some(v) = &k.variant {
         label.push_str(&format!(", {v}"));
     }
-    label.push_str(&format!(" · {}", k.workload));
     label
+}
+
+/// Short human label for a profile within its model.
+pub(super) fn profile_label(s: &ProfileSummary) -> String {
+    format!("{} · {}", configuration_label(s), s.profile.key.workload)
 }
 
 /// What the point a profile is summarized at is, in words: its knee, or a stand-in.
@@ -87,6 +92,8 @@ pub struct ManifestLink {
 pub(super) struct ProfileView<'a> {
     pub id: &'a str,
     pub label: String,
+    /// The label without the workload, for charts of one workload.
+    pub configuration: String,
     pub model: &'a str,
     pub model_slug: &'a str,
     pub server: &'a str,
@@ -240,6 +247,7 @@ pub(super) fn profile_view<'a>(
     ProfileView {
         id: &profile.id,
         label: profile_label(s),
+        configuration: configuration_label(s),
         model: &k.model,
         model_slug: &p.model_slug,
         server: &k.model_server,
@@ -392,6 +400,7 @@ pub(super) struct WorkloadGroup<'a> {
     pub profiles: Vec<&'a ProfileView<'a>>,
     pub cheapest: Option<Cheapest<'a>>,
     pub charts: BTreeMap<&'static str, String>,
+    pub frontier: Option<super::frontier::FrontierView>,
 }
 
 /// The cheapest profile of a group at its knee.
@@ -428,6 +437,16 @@ pub(super) fn model_view<'a>(
             profiles: group.iter().map(|(_, v)| *v).collect(),
             cheapest: cheapest_at_knee(&group, input.pricing_model),
             charts: model_charts(env, &group, n)?,
+            frontier: super::frontier::frontier(
+                env,
+                input,
+                &group,
+                &super::frontier::Placement {
+                    id: &n.to_string(),
+                    href_root: "../",
+                    colour_by_position: false,
+                },
+            )?,
         });
     }
     let distinct = |f: fn(&'a ProfileSummary) -> &'a str| {

@@ -156,6 +156,9 @@ function setupPlanner(data, onChange) {
     for (const [m, n] of unchecked) text += ". " + n + " cannot be checked: their tool reports no " + IC.METRIC_NAMES[m] + " at " + stat;
     status.textContent = text + ".";
     document.getElementById("plan-sort").textContent = byTotal ? "total $/hour for " + IC.trimmed(IC.number(state.qps), 2) + " req/s" : "$/M output tokens";
+    const compare = document.getElementById("plan-compare");
+    compare.hidden = list.length < 2;
+    compare.href = pageRoot + "compare.html?ids=" + list.slice(0, 3).map((r) => r.p.profileId).join(",") + carriedQuery(state).replace("?", "&");
     if (onChange) onChange(state, evaluated);
   }
 
@@ -166,6 +169,36 @@ function setupPlanner(data, onChange) {
     refresh();
   }, 0));
   refresh();
+}
+
+// ---- charts follow the planner ----
+// Dims the curves of profiles that miss the targets and shades, on the frontier charts, the
+// per-user speed an NTPOT target asks for (1000 ÷ NTPOT tokens/s).
+function highlightCharts(state, evaluated) {
+  const targets = targetsOf(state);
+  const anyTarget = IC.METRICS.some((m) => targets[m] !== null);
+  const meeting = new Set(evaluated.map((r) => r.p.profileId));
+  for (const g of document.querySelectorAll("svg.chart g.series[data-id]")) {
+    g.classList.toggle("dim", anyTarget && !meeting.has(g.dataset.id));
+  }
+  for (const svg of document.querySelectorAll("svg.chart[data-xtop]")) {
+    const band = svg.querySelector("g.x-band");
+    if (!band) continue;
+    if (targets.ntpot === null) {
+      band.setAttribute("visibility", "hidden");
+      continue;
+    }
+    const speed = 1000 / targets.ntpot;
+    const left = parseFloat(svg.dataset.left);
+    const right = parseFloat(svg.dataset.right);
+    const x = Math.min(right, left + (speed / parseFloat(svg.dataset.xtop)) * (right - left));
+    band.querySelector("rect").setAttribute("x", x.toFixed(1));
+    band.querySelector("rect").setAttribute("width", (right - x).toFixed(1));
+    band.querySelector("line").setAttribute("x1", x.toFixed(1));
+    band.querySelector("line").setAttribute("x2", x.toFixed(1));
+    band.querySelector("text").textContent = "≥ " + IC.sig(speed) + " tok/s per user (NTPOT ≤ " + IC.trimmed(targets.ntpot, 2) + " ms)";
+    band.removeAttribute("visibility");
+  }
 }
 
 // ---- index table ----
@@ -432,7 +465,11 @@ async function main() {
   }
   if (document.getElementById("planner")) {
     const table = document.getElementById("profiles");
-    setupPlanner(data, table ? setupIndexTable(data) : null);
+    const updateTable = table ? setupIndexTable(data) : null;
+    setupPlanner(data, (state, evaluated) => {
+      if (updateTable) updateTable(state, evaluated);
+      highlightCharts(state, evaluated);
+    });
   }
   if (document.getElementById("at-targets")) setupProfileTargets(data);
   if (document.getElementById("compare") && typeof setupCompare === "function") setupCompare(data);
