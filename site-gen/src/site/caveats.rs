@@ -1,7 +1,8 @@
 //! Caveats a reader must see before trusting a profile's numbers for their own deployment:
 //! quantized weights, modelled (not measured) results, an inferred checkpoint, an unknown GPU,
-//! a short `--max-model-len`, synthetic data. Each is a short badge and a sentence saying why it
-//! matters; the planner, the index data and the profile page all show the same list.
+//! bursty streaming that makes median ITL meaningless, a short `--max-model-len`, synthetic
+//! data. Each is a short badge and a sentence saying why it matters; the planner, the index
+//! data and the profile page all show the same list.
 
 use pipeline::analysis::Profile;
 use serde::Serialize;
@@ -53,6 +54,14 @@ fn mentions(p: &Profile, words: &[&str]) -> bool {
     words.iter().any(|w| text.contains(w))
 }
 
+/// Whether the median gap between streamed tokens is under a tenth of the time per output
+/// token at some point: tokens arrive in bursts, so ITL percentiles below p90 say little.
+fn streams_in_chunks(p: &Profile) -> bool {
+    p.points.iter().any(|pt| {
+        matches!((pt.itl.p50, pt.tpot.p50.or(pt.tpot.mean)), (Some(itl), Some(tpot)) if itl < tpot / 10.0)
+    })
+}
+
 /// Every caveat of a profile, in a fixed order.
 pub fn caveats(p: &Profile) -> Vec<Caveat> {
     let mut out = Vec::new();
@@ -86,6 +95,12 @@ pub fn caveats(p: &Profile) -> Vec<Caveat> {
         out.push(Caveat {
             badge: "unknown GPU",
             text: "the source does not say which accelerator ran it; no price or machine".into(),
+        });
+    }
+    if streams_in_chunks(p) {
+        out.push(Caveat {
+            badge: "chunked stream",
+            text: "median ITL is far below TPOT: the server sends several tokens per streamed chunk, so most gaps between tokens are near zero; read TPOT or NTPOT for decode speed and set ITL targets at p90 or p99".into(),
         });
     }
     if let Some(len) = flag_value(&p.server_args, "--max-model-len")

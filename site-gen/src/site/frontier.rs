@@ -142,6 +142,7 @@ fn chart(
         .iter()
         .zip(curves)
         .enumerate()
+        .filter(|(_, (_, points))| !points.is_empty())
         .map(|(i, ((page, view), mut points))| {
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
             let color = if at.colour_by_position {

@@ -151,6 +151,8 @@ pub(super) struct KneeView<'a> {
     pub per_accelerator: String,
     pub per_user: String,
     pub costs: Vec<CostCell<'a>>,
+    /// $/M output and input at the site's pricing model.
+    pub cost_out_default: String,
     pub cost_in_default: String,
 }
 
@@ -332,6 +334,11 @@ fn knee_view(s: &ProfileSummary, pricing_model: PricingModel) -> KneeView<'_> {
         )),
         per_user: sig(knee.per_user_tokens_per_s(|l| stat.of(l))),
         costs: cost_cells(&s.at_knee.costs),
+        cost_out_default: sig(s
+            .at_knee
+            .cost(pricing_model)
+            .and_then(|c| c.cost)
+            .map(|c| c.usd_per_million_output)),
         cost_in_default: sig(s
             .at_knee
             .cost(pricing_model)
