@@ -259,7 +259,7 @@ pub(super) fn frontier(
             let view = group[p.profile].1;
             BestRow {
                 id: view.id.to_string(),
-                label: view.label.clone(),
+                label: format!("{}{}", model_prefix(at, view), view.configuration),
                 load: p.load.clone(),
                 per_user: sig(Some(p.per_user)),
                 cost: sig(p.cost),
