@@ -323,6 +323,7 @@ pub(super) fn profile_view<'a>(
 /// The point the profile is summarized at, with its costs.
 fn knee_view(s: &ProfileSummary, pricing_model: PricingModel) -> KneeView<'_> {
     let (knee, stat) = (&s.at_knee.point, s.stat);
+    let chosen = s.at_knee.cost(pricing_model).and_then(|c| c.cost);
     KneeView {
         load: load_text(knee.load),
         out: sig(Some(knee.output_tokens_per_s)),
@@ -334,16 +335,8 @@ fn knee_view(s: &ProfileSummary, pricing_model: PricingModel) -> KneeView<'_> {
         )),
         per_user: sig(knee.per_user_tokens_per_s(|l| stat.of(l))),
         costs: cost_cells(&s.at_knee.costs),
-        cost_out_default: sig(s
-            .at_knee
-            .cost(pricing_model)
-            .and_then(|c| c.cost)
-            .map(|c| c.usd_per_million_output)),
-        cost_in_default: sig(s
-            .at_knee
-            .cost(pricing_model)
-            .and_then(|c| c.cost)
-            .map(|c| c.usd_per_million_input)),
+        cost_out_default: sig(chosen.map(|c| c.usd_per_million_output)),
+        cost_in_default: sig(chosen.map(|c| c.usd_per_million_input)),
     }
 }
 
