@@ -111,14 +111,25 @@ pub fn site_load(load: Load) -> String {
     }
 }
 
-/// A text key that sorts server versions as versions (`v0.5.3` before `v0.11.0`).
-pub fn version_sort_key(name: &str, version: &str) -> String {
-    let parts: Vec<String> = version
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty())
-        .map(|s| format!("{:0>9}", s))
-        .collect();
-    format!("{name} {}", parts.join("."))
+/// A text key that sorts numbers inside text by value: `v0.5.3` before `v0.11.0`, a
+/// 128-token workload before a 1024-token one.
+pub fn natural_key(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut digits = String::new();
+    for c in text.chars().chain(std::iter::once('\0')) {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        if !digits.is_empty() {
+            out.push_str(&format!("{digits:0>12}"));
+            digits.clear();
+        }
+        if c != '\0' {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Kubernetes quantity text for an HPA target: at most three decimals, no trailing zeros.
@@ -157,6 +168,8 @@ mod tests {
         assert_eq!(usd_per_hour(Some(0.5123)), "0.512");
         assert_eq!(site_load(Load::Rate(8.0)), "8 req/s");
         assert_eq!(site_load(Load::Rate(94.571)), "94.57 req/s");
-        assert!(version_sort_key("vllm", "v0.5.3") < version_sort_key("vllm", "v0.11.0"));
+        assert!(natural_key("vllm v0.5.3") < natural_key("vllm v0.11.0"));
+        assert!(natural_key("random 128/128") < natural_key("random 1024/128"));
+        assert!(natural_key("sglang v0.4") < natural_key("vllm v0.1"));
     }
 }

@@ -263,9 +263,11 @@ fn render_frontier_page(
     for (p, v) in pages.iter().zip(views) {
         by_workload.entry(v.workload).or_default().push((p, v));
     }
+    let mut ordered: Vec<_> = by_workload.into_iter().collect();
+    ordered.sort_by_cached_key(|(workload, _)| crate::format::natural_key(workload));
     let mut groups = Vec::new();
     let mut single = Vec::new();
-    for (n, (workload, group)) in by_workload.into_iter().enumerate() {
+    for (n, (workload, group)) in ordered.into_iter().enumerate() {
         if group.len() < 2 {
             single.push(workload);
             continue;

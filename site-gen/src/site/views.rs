@@ -309,7 +309,10 @@ pub(super) fn profile_view<'a>(
         manifests: &p.manifests,
         cli_command: &p.cli_command,
         caveats: super::caveats::caveats(profile),
-        server_sort: crate::format::version_sort_key(&k.model_server, &k.model_server_version),
+        server_sort: crate::format::natural_key(&format!(
+            "{} {}",
+            k.model_server, k.model_server_version
+        )),
         command_base: crate::manifests::create_command(&crate::manifests::profile_flags(k)),
         flags_json: serde_json::to_string(&crate::manifests::profile_flags(k))
             .unwrap_or_else(|_| "[]".into()),
@@ -430,6 +433,8 @@ pub(super) fn model_view<'a>(
         by_workload.entry(v.workload).or_default().push((p, v));
     }
     let mut workloads = Vec::new();
+    let mut by_workload: Vec<_> = by_workload.into_iter().collect();
+    by_workload.sort_by_cached_key(|(workload, _)| crate::format::natural_key(workload));
     for (n, (workload, group)) in by_workload.into_iter().enumerate() {
         workloads.push(WorkloadGroup {
             workload,
