@@ -8,9 +8,10 @@
 use serde::Serialize;
 
 /// Series colours: the Okabe–Ito palette (distinguishable with the common colour-vision
-/// deficiencies), none of them the neutral grey of the target bands.
+/// deficiencies) without its black, which the knee and Pareto rings use, and its yellow, too
+/// pale on white; Tol's indigo and wine fill the last two. None is the grey of the bands.
 pub const PALETTE: [&str; 8] = [
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#882255",
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#332288", "#882255",
 ];
 
 #[derive(Debug, Clone)]

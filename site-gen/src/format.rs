@@ -111,6 +111,17 @@ pub fn site_load(load: Load) -> String {
     }
 }
 
+/// A text key that sorts a server's versions by their numbers (`v0.5.3` before `v0.11.0`, and
+/// `0.7.3` between them: the `v` does not count).
+pub fn version_sort_key(server: &str, version: &str) -> String {
+    let numbers: Vec<String> = version
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| format!("{s:0>12}"))
+        .collect();
+    format!("{} {}", natural_key(server), numbers.join("."))
+}
+
 /// A text key that sorts numbers inside text by value: `v0.5.3` before `v0.11.0`, a
 /// 128-token workload before a 1024-token one.
 pub fn natural_key(text: &str) -> String {
@@ -169,6 +180,8 @@ mod tests {
         assert_eq!(site_load(Load::Rate(8.0)), "8 req/s");
         assert_eq!(site_load(Load::Rate(94.571)), "94.57 req/s");
         assert!(natural_key("vllm v0.5.3") < natural_key("vllm v0.11.0"));
+        assert!(version_sort_key("vllm", "v0.5.3") < version_sort_key("vllm", "0.7.3"));
+        assert!(version_sort_key("vllm", "0.7.3") < version_sort_key("vllm", "v0.11.0"));
         assert!(natural_key("random 128/128") < natural_key("random 1024/128"));
         assert!(natural_key("sglang v0.4") < natural_key("vllm v0.1"));
     }

@@ -31,21 +31,12 @@ fn parse_command(verb: [&str; 2], flags: &[String], cat: &Catalog) -> ApiResult<
     parse(words)
 }
 
-/// `infercat manifests create <flags>` where the flags may set `--percentile` and
-/// `--expected-qps` themselves (the site's planner does); the catalog's settings fill in the rest.
-pub fn manifests_create_own_analysis(
-    flags: &[String],
-    cat: &Catalog,
-) -> ApiResult<ManifestsCreateArgs> {
-    let given = |name: &str| flags.iter().any(|f| f.starts_with(&format!("--{name}=")));
+/// `infercat manifests create <flags>` exactly as the command line would parse them: nothing of
+/// the served catalog's settings is added, so `--percentile` and `--expected-qps` have the CLI's
+/// defaults when the flags leave them out (the site's page shows the command it asks for).
+pub fn manifests_create_as_typed(flags: &[String]) -> ApiResult<ManifestsCreateArgs> {
     let mut words = vec!["infercat".to_string(), "manifests".into(), "create".into()];
     words.extend(flags.iter().cloned());
-    words.extend(
-        analysis_flags(cat)
-            .into_iter()
-            .filter(|f| !(given("percentile") && f.starts_with("--percentile=")))
-            .filter(|f| !(given("expected-qps") && f.starts_with("--expected-qps="))),
-    );
     match parse(words)? {
         Command::Manifests {
             action: ManifestsAction::Create(args),

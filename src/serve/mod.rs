@@ -273,10 +273,14 @@ async fn site_manifest(
     .unwrap_or_else(|e| Err(ApiError::internal(format!("the request failed: {e}"))));
     match result {
         Ok(text) => (
-            [(
-                axum::http::header::CONTENT_TYPE,
-                "application/yaml; charset=utf-8",
-            )],
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/yaml; charset=utf-8",
+                ),
+                (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                (axum::http::header::CACHE_CONTROL, "no-cache"),
+            ],
             text,
         )
             .into_response(),

@@ -3,12 +3,14 @@
 //! the CLI; served by `infercat serve` it asks here, and the answer comes from the CLI's own
 //! argument parser and `manifests::manifest`, so it is byte-identical to the command's output.
 //! Only the flags that describe a manifest are accepted (no paths: nothing here writes or reads
-//! a file the caller names).
+//! a file the caller names). Prices, region and the HPA buffer are the served catalog's (as
+//! `serve` was started); with `serve`'s defaults the text equals the plain command's.
 
 use super::api_error::{ApiError, ApiResult};
-use super::cli_args::manifests_create_own_analysis;
+use super::cli_args::manifests_create_as_typed;
 use crate::catalog::Catalog;
 use crate::cmd::manifests::{manifest, output_text};
+use crate::settings::analysis_config;
 
 /// `Server-Timing` entry on every static file `serve` sends: the page's script reads it from
 /// the navigation's timing entry before it asks this endpoint, so a page on a plain static host
@@ -51,16 +53,17 @@ fn flags(query: &[(String, String)]) -> ApiResult<Vec<String>> {
         .collect()
 }
 
-/// The manifest text for the query's flags.
+/// The manifest text for the query's flags. The statistic and the expected rate are the
+/// request's (the CLI's defaults when absent), checked as the CLI checks them; the catalog is
+/// re-summarized when they differ from the served one's.
 pub fn manifest_text(cat: &Catalog, query: &[(String, String)]) -> ApiResult<String> {
-    let args = manifests_create_own_analysis(&flags(query)?, cat)?;
-    let percentile = args.catalog.analysis.percentile.into();
-    let qps = args.catalog.analysis.expected_qps;
+    let args = manifests_create_as_typed(&flags(query)?)?;
+    let cfg = analysis_config(&args.catalog.analysis).map_err(ApiError::from_cli)?;
     let reanalyzed;
-    let cat = if percentile == cat.cfg.percentile && qps == cat.cfg.expected_qps {
+    let cat = if cfg.percentile == cat.cfg.percentile && cfg.expected_qps == cat.cfg.expected_qps {
         cat
     } else {
-        reanalyzed = cat.reanalyzed(percentile, qps);
+        reanalyzed = cat.reanalyzed(cfg.percentile, cfg.expected_qps);
         &reanalyzed
     };
     let (m, _) = manifest(cat, &args).map_err(ApiError::from_cli)?;

@@ -271,12 +271,12 @@ test("profiles are compared within their workload, and capacities are not knees"
 });
 
 // `infercat serve` on the bundled catalog at a free port; resolves once it answers.
-async function infercatServe(out) {
+async function infercatServe(out, extra = []) {
   const { createServer } = await import("node:net");
   const port = await new Promise((ok) => { const s = createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => ok(p)); }); });
   const { spawn } = await import("node:child_process");
   const { BIN } = await import("./helpers.mjs");
-  const child = spawn(BIN, ["serve", "--out", out, "--addr", `127.0.0.1:${port}`], { stdio: "ignore" });
+  const child = spawn(BIN, ["serve", "--out", out, "--addr", `127.0.0.1:${port}`, ...extra], { stdio: "ignore" });
   const url = `http://127.0.0.1:${port}/`;
   for (let i = 0; i < 100; i++) {
     try { if ((await fetch(url + "index.html")).ok) break; } catch { /* not up yet */ }
@@ -291,7 +291,9 @@ function commandArgs(line) {
 }
 
 test("a planner result opens its profile with YAML at those targets, byte-identical to manifests create", async () => {
-  const srv = await infercatServe(bundled);
+  // A served catalog summarized differently must not leak into the page's command: the YAML is
+  // what the command shown prints.
+  const srv = await infercatServe(bundled, ["--percentile=p90", "--expected-qps=7"]);
   try {
     const w = await open(srv, "index.html?ntpot=30&qps=120&pricing=on-demand");
     await w.page.waitForSelector("#plan-results tbody tr");
@@ -306,7 +308,7 @@ test("a planner result opens its profile with YAML at those targets, byte-identi
         await w.page.fill("#targets-form input[name=ntpot]", "");
         await w.page.fill("#targets-form input[name=ttft]", state.ttft);
         await w.page.fill("#targets-form input[name=qps]", state.qps);
-        await w.page.waitForFunction(() => document.querySelector("pre.yaml code").textContent.includes("--target-ttft-milliseconds=400"));
+        await w.page.waitForFunction(() => /--target-ttft-milliseconds=400 --percentile=p90 --expected-qps=30( |$)/m.test(document.querySelector("pre.yaml code").textContent));
       }
       const command = await w.page.textContent(".target-command code");
       const yaml = await w.page.textContent("pre.yaml code");

@@ -27,21 +27,42 @@ fn flag_value<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
     })
 }
 
-/// Quantization named by the server flags, the variant or the notes.
+/// Quantization named by the server flags, the checkpoint's name, the variant or the notes.
 fn quantization(p: &Profile) -> Option<String> {
     if let Some(q) = flag_value(&p.server_args, "--quantization") {
         return Some(q.to_string());
     }
     let words = format!(
-        "{} {}",
+        "{} {} {}",
+        p.key.model,
         p.key.variant.as_deref().unwrap_or(""),
         p.notes.as_deref().unwrap_or("")
     )
     .to_lowercase();
-    ["bitsandbytes", "awq", "gptq", "int4", "int8"]
+    [
+        "bitsandbytes",
+        "awq",
+        "gptq",
+        "mxfp4",
+        "nvfp4",
+        "fp4",
+        "fp8",
+        "int4",
+        "int8",
+        "w4a16",
+        "w8a8",
+    ]
+    .into_iter()
+    .find(|q| words.contains(q))
+    .map(str::to_string)
+}
+
+/// The longest request the server was started to accept: vLLM's `--max-model-len`, SGLang's
+/// `--context-length`, TGI's `--max-total-tokens`.
+fn context_limit(args: &[String]) -> Option<u64> {
+    ["--max-model-len", "--context-length", "--max-total-tokens"]
         .into_iter()
-        .find(|q| words.contains(q))
-        .map(str::to_string)
+        .find_map(|flag| flag_value(args, flag)?.parse().ok())
 }
 
 fn mentions(p: &Profile, words: &[&str]) -> bool {
@@ -103,14 +124,11 @@ pub fn caveats(p: &Profile) -> Vec<Caveat> {
             text: "median ITL is far below TPOT: the server sends several tokens per streamed chunk, so most gaps between tokens are near zero; read TPOT or NTPOT for decode speed and set ITL targets at p90 or p99".into(),
         });
     }
-    if let Some(len) = flag_value(&p.server_args, "--max-model-len")
-        .and_then(|v| v.parse::<u64>().ok())
-        .filter(|len| *len < SHORT_CONTEXT_TOKENS)
-    {
+    if let Some(len) = context_limit(&p.server_args).filter(|len| *len < SHORT_CONTEXT_TOKENS) {
         out.push(Caveat {
             badge: "short context",
             text: format!(
-                "benchmarked with --max-model-len={len}: longer requests are rejected; raising it changes memory use and throughput"
+                "benchmarked with a {len}-token context limit: longer requests are rejected; raising it changes memory use and throughput"
             ),
         });
     }
@@ -131,5 +149,7 @@ mod tests {
         assert_eq!(flag_value(&args, "--tp"), None);
         let trailing = vec!["--max-model-len".to_string()];
         assert_eq!(flag_value(&trailing, "--max-model-len"), None);
+        let sglang: Vec<String> = ["--context-length=2048"].map(String::from).to_vec();
+        assert_eq!(context_limit(&sglang), Some(2048));
     }
 }

@@ -100,32 +100,30 @@ pub(super) fn render_chart(
         .render(minijinja::context! { c => templates::val(&view) })?)
 }
 
-pub(super) fn series_of(
-    points: &[MeasuredPoint],
-    x: fn(&MeasuredPoint) -> Option<f64>,
-    y: impl Fn(&MeasuredPoint) -> Option<f64>,
-) -> Vec<(f64, f64)> {
-    points.iter().filter_map(|p| Some((x(p)?, y(p)?))).collect()
-}
-
-/// A curve's drawable points and where, among them, the points beyond the knee start
-/// (`None` when the knee is not an operating point).
+/// A curve's drawable points (as [`charts`] draws them: finite, y > 0) and where, among them,
+/// the points beyond the knee start (`None` when the knee is not an operating point).
 pub(super) fn knee_split_series(
     s: &ProfileSummary,
     x: fn(&MeasuredPoint) -> Option<f64>,
     y: impl Fn(&MeasuredPoint) -> Option<f64>,
 ) -> (Vec<(f64, f64)>, Option<usize>) {
+    let drawable = |p: &MeasuredPoint| {
+        Some((x(p)?, y(p)?))
+            .filter(|(a, b)| a.is_finite() && *a >= 0.0 && b.is_finite() && *b > 0.0)
+    };
     let pts = &s.profile.points;
-    let points = series_of(pts, x, &y);
-    let beyond_from = s.knee.method.is_operable().then(|| {
-        series_of(
-            &pts[..=s.knee.index.min(pts.len().saturating_sub(1))],
-            x,
-            &y,
-        )
-        .len()
-    });
-    let beyond_from = beyond_from.filter(|b| *b < points.len());
+    let points: Vec<(f64, f64)> = pts.iter().filter_map(drawable).collect();
+    let beyond_from = s
+        .knee
+        .method
+        .is_operable()
+        .then(|| {
+            pts.iter()
+                .take(s.knee.index + 1)
+                .filter_map(drawable)
+                .count()
+        })
+        .filter(|b| *b < points.len());
     (points, beyond_from)
 }
 

@@ -309,10 +309,7 @@ pub(super) fn profile_view<'a>(
         manifests: &p.manifests,
         cli_command: &p.cli_command,
         caveats: super::caveats::caveats(profile),
-        server_sort: crate::format::natural_key(&format!(
-            "{} {}",
-            k.model_server, k.model_server_version
-        )),
+        server_sort: crate::format::version_sort_key(&k.model_server, &k.model_server_version),
         command_base: crate::manifests::create_command(&crate::manifests::profile_flags(k)),
         flags_json: serde_json::to_string(&crate::manifests::profile_flags(k))
             .unwrap_or_else(|_| "[]".into()),

@@ -156,7 +156,7 @@ function setupPlanner(data, onChange) {
     const matching = list.filter((r) => r.matches).length;
     let text = list.length + " of " + candidates.length + " profiles " + (describeTargets(targets, stat) ? "meet " + describeTargets(targets, stat) : "have a knee that keeps up");
     text += "; " + matching + " ran the workload asked for";
-    if (list.length > limit) text += "; the " + limit + " best are listed" + (document.getElementById("profiles") ? ", every one is in the table below" : "");
+    if (list.length > limit) text += "; the " + limit + " best are listed";
     for (const [m, n] of unchecked) text += ". " + n + " cannot be checked: their tool reports no " + IC.METRIC_NAMES[m] + " at " + stat;
     status.textContent = text + ".";
     document.getElementById("plan-sort").textContent = byTotal ? "total $/hour for " + IC.trimmed(IC.number(state.qps), 2) + " req/s" : "$/M output tokens";
@@ -224,26 +224,27 @@ function setupIndexTable(data) {
     const found = new Map(evaluated.map((r) => [r.p.profileId, r]));
     const filters = { model: state.model, server: state.server, accelerator: state.accelerator, workload: state.workload };
     const pricing = state.pricing || data.pricingModel;
-    const targeted = describeTargets(targetsOf(state), state.stat || data.percentile) !== "";
-    const repriced = targeted || IC.number(state.own) !== null || (state.stat || data.percentile) !== data.percentile;
+    const stat = state.stat || data.percentile;
+    const targeted = describeTargets(targetsOf(state), stat) !== "";
+    const own = IC.number(state.own);
     for (const row of rows) {
       const p = byId.get(row.dataset.id);
       const r = found.get(row.dataset.id);
       const matches = Object.entries(filters).every(([k, v]) => !v || row.dataset[k] === v);
-      row.hidden = !matches || (repriced && !r);
+      // Targets hide what cannot meet them; a price or statistic alone hides nothing.
+      row.hidden = !matches || (targeted && !r);
       if (row.hidden) continue;
-      if (!repriced) {
-        const cells = changing(row);
-        initial.get(row).forEach((text, i) => { cells[i].textContent = text; });
-      } else {
-        cell(row, "point").textContent = targeted ? "at target" : row.dataset.point;
-        cell(row, "load").textContent = IC.loadText(r.point);
-        cell(row, "out").textContent = IC.sig(r.point.out);
-        for (const m of IC.METRICS) cell(row, m).textContent = IC.sig(r.point.shown[m]);
+      const cells = changing(row);
+      initial.get(row).forEach((text, i) => { cells[i].textContent = text; });
+      const point = targeted ? r.point : p.curve[p.kneeIndex];
+      if (targeted) {
+        cell(row, "point").textContent = "at target";
+        cell(row, "load").textContent = IC.loadText(point);
+        cell(row, "out").textContent = IC.sig(point.out);
+        for (const m of IC.METRICS) cell(row, m).textContent = IC.sig(point.shown[m]);
       }
-      if (repriced || pricing !== data.pricingModel) {
-        const point = r ? r.point : p.curve[p.kneeIndex];
-        const c = IC.costPerMillion(point, IC.machinePrice(p, pricing, IC.number(state.own)), data.outputInputCostRatio);
+      if (targeted || own !== null || pricing !== data.pricingModel) {
+        const c = IC.costPerMillion(point, IC.machinePrice(p, pricing, own), data.outputInputCostRatio);
         cell(row, "cost").textContent = IC.sig(c ? c.out : null);
         cell(row, "in").textContent = IC.sig(c ? c.in : null);
       }
@@ -334,36 +335,60 @@ function createFlags(section, state, data) {
   return flags;
 }
 
-// Pages sent by `infercat serve` carry a Server-Timing entry naming it (src/serve/site_manifest.rs).
+// Pages sent by `infercat serve` carry a Server-Timing entry naming it
+// (src/serve/site_manifest.rs). Browsers expose it in secure contexts only (HTTPS, localhost):
+// elsewhere the page cannot tell, and asks the endpoint (a static host answers 404).
 function servedByInfercat() {
   const nav = performance.getEntriesByType("navigation")[0];
-  return Boolean(nav && nav.serverTiming && nav.serverTiming.some((e) => e.name === "infercat-serve"));
+  if (window.isSecureContext && nav && Array.isArray(nav.serverTiming)) {
+    return nav.serverTiming.some((e) => e.name === "infercat-serve") ? "yes" : "no";
+  }
+  return "unknown";
 }
 
-async function showYaml(section, profileFlags, flags) {
+const STATIC_NOTE = "This copy of the site is static: run the command above for the YAML at these targets (the files under Deploy are sized at the knee). Served by `infercat serve`, this page shows it here.";
+
+let yamlUrl = null;
+
+// Shows the YAML `infercat serve` answers for these flags; `current()` says whether the page
+// still wants this answer (a later change may have asked again).
+async function showYaml(section, profileFlags, flags, current) {
   const out = section.querySelector(".yaml");
   const note = section.querySelector(".yaml-note");
-  if (!servedByInfercat()) {
-    note.textContent = "This copy of the site is static: run the command above for the YAML at these targets (the files under Deploy are sized at the knee). Served by `infercat serve`, this page shows it here.";
+  const link = section.querySelector(".yaml-download");
+  const served = servedByInfercat();
+  if (served === "no") {
+    note.textContent = STATIC_NOTE;
     out.hidden = true;
     return;
   }
   const q = new URLSearchParams([...profileFlags, ...flags]);
-  const r = await fetch("/infercat/v1/manifest?" + q.toString());
-  if (!r.ok) {
-    let message = "HTTP " + r.status;
-    try { message = (await r.json()).error.message; } catch { /* not JSON */ }
-    note.textContent = "The manifest could not be made: " + message;
+  let r;
+  try {
+    r = await fetch(IC.root + "infercat/v1/manifest?" + q.toString());
+  } catch {
+    r = null;
+  }
+  if (!current()) return;
+  const isYaml = r && r.ok && (r.headers.get("content-type") || "").startsWith("application/yaml");
+  if (!isYaml) {
+    let message = STATIC_NOTE;
+    if (r && served === "yes") {
+      try { message = "The manifest could not be made: " + (await r.json()).error.message; } catch { message = "The manifest could not be made: HTTP " + r.status; }
+    }
+    note.textContent = message;
     out.hidden = true;
+    link.hidden = true;
     return;
   }
   const text = await r.text();
+  if (!current()) return;
   out.querySelector("code").textContent = text;
   out.hidden = false;
   note.textContent = "Byte for byte what the command above prints (answered by infercat serve with the CLI's code).";
-  const blob = new Blob([text], { type: "application/yaml" });
-  const link = section.querySelector(".yaml-download");
-  link.href = URL.createObjectURL(blob);
+  if (yamlUrl) URL.revokeObjectURL(yamlUrl);
+  yamlUrl = URL.createObjectURL(new Blob([text], { type: "application/yaml" }));
+  link.href = yamlUrl;
   link.hidden = false;
 }
 
@@ -396,6 +421,21 @@ function moveBands(targets, stat) {
       line.setAttribute("y2", y.toFixed(1));
       label.setAttribute("y", (y - 4).toFixed(1));
       label.textContent = band.dataset.name + " ≤ " + IC.trimmed(v, 2) + " ms (" + stat + ")";
+    }
+    separateLabels(svg);
+  }
+}
+
+// Moves band labels down until none overlaps another text of the chart.
+function separateLabels(svg) {
+  const overlaps = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const labels = Array.from(svg.querySelectorAll("g.band:not([visibility=hidden]) text.band-label"));
+  for (const label of labels) {
+    for (let tries = 0; tries < 8; tries++) {
+      const box = label.getBoundingClientRect();
+      const others = Array.from(svg.querySelectorAll("text")).filter((t) => t !== label && !t.closest("[visibility=hidden]") && t.textContent.trim());
+      if (!others.some((t) => overlaps(box, t.getBoundingClientRect()))) break;
+      label.setAttribute("y", (parseFloat(label.getAttribute("y")) + 14).toFixed(1));
     }
   }
 }
@@ -442,7 +482,8 @@ function setupProfileTargets(data) {
     const flags = createFlags(section, state, data);
     command.textContent = section.dataset.command + flags.map(([k, v]) => " --" + k + "=" + v).join("");
     const mine = ++pending;
-    setTimeout(() => { if (mine === pending) showYaml(section, profileFlags, flags); }, 250);
+    const current = () => mine === pending;
+    setTimeout(() => { if (current()) showYaml(section, profileFlags, flags, current); }, 250);
   }
   form.addEventListener("input", refresh);
   form.addEventListener("change", refresh);
@@ -459,8 +500,12 @@ async function main() {
   } catch (e) {
     for (const id of ["plan-status", "targets-status", "compare-status"]) {
       const status = document.getElementById(id);
-      if (status) status.textContent = "This needs the JSON API, which could not be loaded (" + e.message + "). Serve the site over HTTP.";
+      if (!status) continue;
+      status.textContent = "The planner needs the JSON API, which could not be loaded (" + e.message + "). Serve the site over HTTP; every number is in the tables.";
+      status.hidden = false;
+      for (let n = status.parentElement; n; n = n.parentElement) if (n.hidden) n.hidden = false;
     }
+    for (const form of document.querySelectorAll("#planner, #targets-form, #compare")) form.hidden = true;
     return;
   }
   if (document.getElementById("planner")) {
