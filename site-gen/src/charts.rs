@@ -114,7 +114,6 @@ struct BandView {
     label: String,
     /// y of the band's top, or `None` when hidden.
     top: Option<f64>,
-    label_x: f64,
     label_y: f64,
 }
 
@@ -235,6 +234,11 @@ fn legend_columns(series: &[Series]) -> usize {
     }
 }
 
+/// The estimated width of an 11 px label.
+fn text_width(text: &str) -> f64 {
+    text.chars().count() as f64 * CHAR_WIDTH
+}
+
 /// An axis-aligned text box (x, y of the baseline's left end; width; height above it).
 #[derive(Debug, Clone, Copy)]
 struct TextBox {
@@ -248,7 +252,7 @@ impl TextBox {
         Self {
             x,
             y,
-            w: text.chars().count() as f64 * CHAR_WIDTH,
+            w: text_width(text),
         }
     }
 
@@ -269,7 +273,7 @@ impl TextBox {
 
 /// The first of a few positions around (x, y) where `text` overlaps nothing placed yet.
 fn place(x: f64, y: f64, text: &str, placed: &mut Vec<TextBox>) -> (f64, f64) {
-    let w = text.chars().count() as f64 * CHAR_WIDTH;
+    let w = text_width(text);
     let candidates = [
         (x + 9.0, y - 9.0),
         (x + 9.0, y + 19.0),
@@ -384,7 +388,8 @@ fn band_view(b: &Band, axes: &Axes, empty: bool, placed: &mut Vec<TextBox>) -> B
         None => b.name.clone(),
     };
     let mut label_y = round1(top.unwrap_or(PLOT_HEIGHT - BOTTOM) - 4.0);
-    let label_x = round1(WIDTH - RIGHT - 6.0 - label.chars().count() as f64 * CHAR_WIDTH);
+    // Right-aligned at the plot's edge (the template anchors the text's end there).
+    let label_x = round1(WIDTH - RIGHT - 6.0 - text_width(&label));
     if top.is_some() {
         while placed
             .iter()
@@ -399,18 +404,18 @@ fn band_view(b: &Band, axes: &Axes, empty: bool, placed: &mut Vec<TextBox>) -> B
         name: b.name.clone(),
         label,
         top,
-        label_x,
         label_y,
     }
 }
 
-/// A series' points that can be drawn: finite, x ≥ 0, y > 0 (the y axis is logarithmic).
+/// Whether a point can be drawn: finite, x ≥ 0, y > 0 (the y axis is logarithmic).
+pub fn drawable((x, y): (f64, f64)) -> bool {
+    x.is_finite() && x >= 0.0 && y.is_finite() && y > 0.0
+}
+
+/// A series' points that can be drawn.
 fn usable(s: &Series) -> Vec<(f64, f64)> {
-    s.points
-        .iter()
-        .copied()
-        .filter(|(x, y)| x.is_finite() && *x >= 0.0 && y.is_finite() && *y > 0.0)
-        .collect()
+    s.points.iter().copied().filter(|p| drawable(*p)).collect()
 }
 
 /// The axes' ranges and ticks: x linear from 0, y logarithmic over the data and the bands.

@@ -37,7 +37,12 @@ fn parse_command(verb: [&str; 2], flags: &[String], cat: &Catalog) -> ApiResult<
 pub fn manifests_create_as_typed(flags: &[String]) -> ApiResult<ManifestsCreateArgs> {
     let mut words = vec!["infercat".to_string(), "manifests".into(), "create".into()];
     words.extend(flags.iter().cloned());
-    match parse(words)? {
+    create_args(parse(words)?)
+}
+
+/// The arguments of a parsed `manifests create`.
+fn create_args(command: Command) -> ApiResult<ManifestsCreateArgs> {
+    match command {
         Command::Manifests {
             action: ManifestsAction::Create(args),
         } => Ok(*args),
@@ -69,14 +74,7 @@ pub fn profiles_list(flags: &[String], cat: &Catalog) -> ApiResult<ProfilesListA
 
 /// `infercat manifests create <flags>` as parsed arguments.
 pub fn manifests_create(flags: &[String], cat: &Catalog) -> ApiResult<ManifestsCreateArgs> {
-    match parse_command(["manifests", "create"], flags, cat)? {
-        Command::Manifests {
-            action: ManifestsAction::Create(args),
-        } => Ok(*args),
-        _ => Err(ApiError::internal(
-            "manifests create did not parse as itself",
-        )),
-    }
+    create_args(parse_command(["manifests", "create"], flags, cat)?)
 }
 
 /// A pricing model by the API's names (`spot`, `on-demand`, `1-year-cud`, `3-years-cud`).

@@ -131,22 +131,30 @@ fn router(generations: Shared) -> Router {
         .with_state(generations)
 }
 
-/// Answers an API call from the current generation's catalog, off the async threads (loading
-/// a new generation and evaluating profiles are CPU work).
+/// Answers an API call from the current generation's catalog as JSON.
 async fn answer<F>(generations: Shared, f: F) -> Response
 where
     F: FnOnce(&Catalog) -> ApiResult<Value> + Send + 'static,
 {
-    let result = tokio::task::spawn_blocking(move || {
+    match on_catalog(generations, f).await {
+        Ok(v) => axum::Json(v).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Runs `f` on the current generation's catalog off the async threads (loading a new
+/// generation and evaluating profiles are CPU work).
+async fn on_catalog<T, F>(generations: Shared, f: F) -> ApiResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Catalog) -> ApiResult<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
         let loaded = generations.catalog()?;
         f(&loaded.catalog)
     })
     .await
-    .unwrap_or_else(|e| Err(ApiError::internal(format!("the request failed: {e}"))));
-    match result {
-        Ok(v) => axum::Json(v).into_response(),
-        Err(e) => e.into_response(),
-    }
+    .unwrap_or_else(|e| Err(ApiError::internal(format!("the request failed: {e}"))))
 }
 
 /// A JSON request body; an empty body is `{}`.
@@ -265,13 +273,7 @@ async fn site_manifest(
     State(g): State<Shared>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
-    let result = tokio::task::spawn_blocking(move || {
-        let loaded = g.catalog()?;
-        site_manifest::manifest_text(&loaded.catalog, &q)
-    })
-    .await
-    .unwrap_or_else(|e| Err(ApiError::internal(format!("the request failed: {e}"))));
-    match result {
+    match on_catalog(g, move |cat| site_manifest::manifest_text(cat, &q)).await {
         Ok(text) => (
             [
                 (

@@ -228,6 +228,7 @@ pub(super) fn frontier(
         .iter()
         .map(|i| marker(i, points[*i].per_accelerator))
         .collect();
+    let unpriced = curves_cost.iter().filter(|c| c.is_empty()).count();
     let cost_chart = chart(
         env,
         format!("frontier-cost-{id}"),
@@ -276,21 +277,8 @@ pub(super) fn frontier(
         cost_chart,
         throughput_chart,
         best,
-        unpriced: group.len() - curves_has_any(&points, group.len(), |p| p.cost.is_some()),
+        unpriced,
     }))
-}
-
-/// How many profiles have at least one point passing `keep`.
-fn curves_has_any(
-    points: &[FrontierPoint],
-    n: usize,
-    keep: impl Fn(&FrontierPoint) -> bool,
-) -> usize {
-    let mut seen = vec![false; n];
-    for p in points.iter().filter(|p| keep(p)) {
-        seen[p.profile] = true;
-    }
-    seen.into_iter().filter(|s| *s).count()
 }
 
 #[cfg(test)]

@@ -107,10 +107,7 @@ pub(super) fn knee_split_series(
     x: fn(&MeasuredPoint) -> Option<f64>,
     y: impl Fn(&MeasuredPoint) -> Option<f64>,
 ) -> (Vec<(f64, f64)>, Option<usize>) {
-    let drawable = |p: &MeasuredPoint| {
-        Some((x(p)?, y(p)?))
-            .filter(|(a, b)| a.is_finite() && *a >= 0.0 && b.is_finite() && *b > 0.0)
-    };
+    let drawable = |p: &MeasuredPoint| Some((x(p)?, y(p)?)).filter(|xy| charts::drawable(*xy));
     let pts = &s.profile.points;
     let points: Vec<(f64, f64)> = pts.iter().filter_map(drawable).collect();
     let beyond_from = s
