@@ -114,6 +114,8 @@ struct BandView {
     label: String,
     /// y of the band's top, or `None` when hidden.
     top: Option<f64>,
+    /// The left edge of the right-aligned label: where its overlap box starts.
+    label_x: f64,
     label_y: f64,
 }
 
@@ -404,6 +406,7 @@ fn band_view(b: &Band, axes: &Axes, empty: bool, placed: &mut Vec<TextBox>) -> B
         name: b.name.clone(),
         label,
         top,
+        label_x,
         label_y,
     }
 }
