@@ -60,11 +60,15 @@ impl ParseCache {
             std::fs::create_dir_all(dir).map_err(|e| PipelineError::io(dir, e))?;
         }
         let tmp = path.with_extension("tmp");
-        let bytes = serde_json::to_vec(self).map_err(|e| PipelineError::Table {
+        // Streamed to the file: the cache is as large as the raw files it stands for.
+        let file = std::fs::File::create(&tmp).map_err(|e| PipelineError::io(&tmp, e))?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+        serde_json::to_writer(&mut out, self).map_err(|e| PipelineError::Table {
             path: path.to_path_buf(),
             reason: e.to_string(),
         })?;
-        std::fs::write(&tmp, bytes).map_err(|e| PipelineError::io(&tmp, e))?;
+        std::io::Write::flush(&mut out).map_err(|e| PipelineError::io(&tmp, e))?;
+        drop(out);
         std::fs::rename(&tmp, path).map_err(|e| PipelineError::io(path, e))
     }
 }

@@ -42,9 +42,14 @@ pub struct PointScale {
 
 /// One point's `performanceStats` entry.
 pub fn performance_stats(p: &MeasuredPoint, ev: &Evaluation, scale: &PointScale) -> Value {
-    let PointScale {
-        stat, first, ratio, ..
-    } = *scale;
+    let mut stats = point_figures(p, scale);
+    stats["cost"] = Value::Array(costs_json(ev, scale.first, scale.ratio));
+    stats
+}
+
+/// A point's throughput and latencies, without its cost.
+fn point_figures(p: &MeasuredPoint, scale: &PointScale) -> Value {
+    let stat = scale.stat;
     json!({
         "queriesPerSecond": p.request_rate(),
         "loadKind": p.load.kind(),
@@ -57,7 +62,6 @@ pub fn performance_stats(p: &MeasuredPoint, ev: &Evaluation, scale: &PointScale)
         "e2eMilliseconds": stat.of(&p.e2e),
         "outputTokensPerSecondPerAccelerator": p.output_tokens_per_s_per_accelerator(scale.accelerators),
         "outputTokensPerSecondPerUser": p.per_user_tokens_per_s(|l| stat.of(l)),
-        "cost": costs_json(ev, first, ratio),
     })
 }
 
@@ -141,9 +145,41 @@ pub fn profile_json(profile: &Profile, ev: &Evaluation, ctx: &PointContext) -> V
     })
 }
 
+/// A price as the all-points shape states it once per profile: what a point's cost entry
+/// would repeat (hourly price, region, source, date, ratio) for every point.
+fn price_json(c: &PriceAt, ratio: f64) -> Value {
+    json!({
+        "pricingModel": c.model.as_str(),
+        "usdPerHour": c.usd_per_hour(),
+        "region": c.region(),
+        "priceSource": c.source(),
+        "priceAsOf": (!c.as_of().is_empty()).then(|| c.as_of()),
+        "outputInputCostRatio": ratio,
+    })
+}
+
+/// A point's cost entries without what `prices` states once: the pricing model and the cost
+/// per million tokens, chosen pricing model first.
+fn point_costs_json(ev: &Evaluation, first: PricingModel) -> Vec<Value> {
+    let mut costs: Vec<&PriceAt> = ev.costs.iter().collect();
+    costs.sort_by_key(|c| (c.model != first, c.model));
+    costs
+        .into_iter()
+        .map(|c| {
+            json!({
+                "pricingModel": c.model.as_str(),
+                "costPerMillionOutputTokens": c.cost.map(|x| x.usd_per_million_output),
+                "costPerMillionInputTokens": c.cost.map(|x| x.usd_per_million_input),
+            })
+        })
+        .collect()
+}
+
 /// A profile with every measured record in `performanceStats` (`benchmarks list --format=json`
 /// and the site's `api/v1/benchmarks/<id>.json`); `records` is
 /// [`ProfileSummary::record_evaluations`], computed once by the caller for its table too.
+/// Prices are stated once in `prices` (they are the machine's, the same at every point); each
+/// point's `cost` carries only its cost per million tokens.
 pub fn all_points_json(
     s: &ProfileSummary,
     records: &[Evaluation],
@@ -168,9 +204,14 @@ pub fn all_points_json(
                     first: pricing_model,
                     ratio,
                 };
-                performance_stats(&ev.point, ev, &scale)
+                let mut stats = point_figures(&ev.point, &scale);
+                stats["cost"] = Value::Array(point_costs_json(ev, pricing_model));
+                stats
             })
             .collect(),
     );
+    let mut prices: Vec<&PriceAt> = s.at_knee.costs.iter().collect();
+    prices.sort_by_key(|c| (c.model != pricing_model, c.model));
+    entry["prices"] = prices.into_iter().map(|c| price_json(c, ratio)).collect();
     entry
 }

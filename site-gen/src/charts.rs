@@ -89,8 +89,50 @@ const TEXT_HEIGHT: f64 = 12.0;
 
 #[derive(Serialize)]
 struct Tick {
+    #[serde(serialize_with = "compact")]
     pos: f64,
     label: String,
+}
+
+/// Serializes a coordinate as an integer when it is whole, so the markup says `70`, not `70.0`.
+fn compact<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        s.serialize_i64(*v as i64)
+    } else {
+        s.serialize_f64(*v)
+    }
+}
+
+fn compact_opt<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => compact(v, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// A coordinate as SVG path text: one decimal at most, none when whole.
+fn coord(v: f64) -> String {
+    let text = format!("{v:.1}");
+    match text.strip_suffix(".0") {
+        Some(whole) => whole.to_string(),
+        None => text,
+    }
+}
+
+/// Round dots as zero-length path segments (the stylesheet gives them round caps): one
+/// element per series instead of one per point.
+fn dots_path(points: &[(f64, f64)]) -> String {
+    points
+        .iter()
+        .map(|(x, y)| format!("M{} {}h0", coord(*x), coord(*y)))
+        .collect()
+}
+
+/// Horizontal lines across [left, right] at each y, as one path.
+fn rules_path(ys: &[f64], left: f64, right: f64) -> String {
+    ys.iter()
+        .map(|y| format!("M{} {}H{}", coord(left), coord(*y), coord(right)))
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -100,10 +142,13 @@ struct SeriesView {
     legend: String,
     color: String,
     path: String,
-    dots: Vec<(f64, f64)>,
-    beyond: Vec<(f64, f64)>,
+    /// `dots` and `beyond` as path data.
+    dots_d: String,
+    beyond_d: String,
     href: Option<String>,
+    #[serde(serialize_with = "compact")]
     legend_x: f64,
+    #[serde(serialize_with = "compact")]
     legend_y: f64,
 }
 
@@ -113,19 +158,26 @@ struct BandView {
     name: String,
     label: String,
     /// y of the band's top, or `None` when hidden.
+    #[serde(serialize_with = "compact_opt")]
     top: Option<f64>,
     /// The left edge of the right-aligned label: where its overlap box starts.
+    #[serde(serialize_with = "compact")]
     label_x: f64,
+    #[serde(serialize_with = "compact")]
     label_y: f64,
 }
 
 #[derive(Serialize)]
 struct MarkerView {
+    #[serde(serialize_with = "compact")]
     x: f64,
+    #[serde(serialize_with = "compact")]
     y: f64,
     label: String,
     href: Option<String>,
+    #[serde(serialize_with = "compact")]
     label_x: f64,
+    #[serde(serialize_with = "compact")]
     label_y: f64,
 }
 
@@ -135,24 +187,37 @@ pub struct ChartView {
     title: String,
     x_label: String,
     y_label: String,
+    #[serde(serialize_with = "compact")]
     width: f64,
+    #[serde(serialize_with = "compact")]
     height: f64,
+    #[serde(serialize_with = "compact")]
     left: f64,
+    #[serde(serialize_with = "compact")]
     right: f64,
+    #[serde(serialize_with = "compact")]
     top: f64,
+    #[serde(serialize_with = "compact")]
     bottom: f64,
     x_ticks: Vec<Tick>,
     y_ticks: Vec<Tick>,
+    /// The horizontal grid lines at the y ticks and the x ticks' marks, as path data.
+    grid_d: String,
+    x_marks_d: String,
     series: Vec<SeriesView>,
     markers: Vec<MarkerView>,
     bands: Vec<BandView>,
     x_band: Option<String>,
     /// The x axis' top value, published for the page script.
+    #[serde(serialize_with = "compact")]
     x_top: f64,
     /// log10 of the y range, published for the page script.
+    #[serde(serialize_with = "compact")]
     y_log_min: f64,
+    #[serde(serialize_with = "compact")]
     y_log_max: f64,
     more_series: usize,
+    #[serde(serialize_with = "compact")]
     more_y: f64,
     note: Option<String>,
     empty: bool,
@@ -309,6 +374,8 @@ pub fn layout(spec: &ChartSpec) -> ChartView {
             })
             .collect()
     };
+    let x_ticks = ticks(axes.x_ticks.clone(), &|v| axes.px(v));
+    let y_ticks = ticks(axes.y_ticks.clone(), &|v| axes.py(v));
     let mut placed = Vec::new();
     let bands = spec
         .bands
@@ -355,8 +422,17 @@ pub fn layout(spec: &ChartSpec) -> ChartView {
         right: WIDTH - RIGHT,
         top: TOP,
         bottom: PLOT_HEIGHT - BOTTOM,
-        x_ticks: ticks(axes.x_ticks.clone(), &|v| axes.px(v)),
-        y_ticks: ticks(axes.y_ticks.clone(), &|v| axes.py(v)),
+        grid_d: rules_path(
+            &y_ticks.iter().map(|t| t.pos).collect::<Vec<_>>(),
+            LEFT,
+            WIDTH - RIGHT,
+        ),
+        x_marks_d: x_ticks
+            .iter()
+            .map(|t| format!("M{} {}v5", coord(t.pos), coord(PLOT_HEIGHT - BOTTOM)))
+            .collect(),
+        x_ticks,
+        y_ticks,
         series: spec
             .series
             .iter()
@@ -482,15 +558,22 @@ fn series_view(s: &Series, i: usize, axes: &Axes, legend: (f64, usize)) -> Serie
     let path = pts
         .iter()
         .enumerate()
-        .map(|(j, (_, (x, y)))| format!("{}{x:.1},{y:.1}", if j == 0 { "M" } else { " L" }))
+        .map(|(j, (_, (x, y)))| {
+            format!(
+                "{}{} {}",
+                if j == 0 { "M" } else { "L" },
+                coord(*x),
+                coord(*y)
+            )
+        })
         .collect::<String>();
     let marked = pts.len() <= MAX_MARKED_POINTS;
-    let dots = pts
+    let dots: Vec<(f64, f64)> = pts
         .iter()
         .filter(|(j, _)| marked && *j < beyond_from)
         .map(|(_, p)| *p)
         .collect();
-    let beyond = pts
+    let beyond: Vec<(f64, f64)> = pts
         .iter()
         .filter(|(j, _)| marked && *j >= beyond_from)
         .map(|(_, p)| *p)
@@ -505,8 +588,8 @@ fn series_view(s: &Series, i: usize, axes: &Axes, legend: (f64, usize)) -> Serie
         legend,
         color: s.color.clone(),
         path,
-        dots,
-        beyond,
+        dots_d: dots_path(&dots),
+        beyond_d: dots_path(&beyond),
         href: s.href.clone(),
         legend_x: round1(LEFT - 50.0 + LEGEND_COLUMN * (i % columns) as f64),
         legend_y: round1(legend_top + LEGEND_ROW * (i / columns) as f64 + 12.0),
@@ -572,8 +655,12 @@ mod tests {
             assert!(!v.empty);
             let s = &v.series[0];
             let marked = if n <= MAX_MARKED_POINTS { n } else { 0 };
-            assert_eq!(s.dots.len() + s.beyond.len(), marked);
-            assert_eq!(s.dots.len(), marked.min(1));
+            let (dots, beyond) = (
+                s.dots_d.matches("h0").count(),
+                s.beyond_d.matches("h0").count(),
+            );
+            assert_eq!(dots + beyond, marked);
+            assert_eq!(dots, marked.min(1));
             assert!(v.bands[0].top.unwrap() >= TOP);
             let knee = &v.markers[0];
             let band = &v.bands[0];

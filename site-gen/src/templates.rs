@@ -100,6 +100,39 @@ fn auto_escape(name: &str) -> minijinja::AutoEscape {
     }
 }
 
+/// HTML-escapes strings the way the markup needs (`& < > " '`) and leaves `/` alone: the
+/// library also escapes `/`, which turns every path on a page into `&#x2f;`. Everything else
+/// (JSON, YAML, safe strings, numbers) goes through the library's own formatter.
+fn html_lean_formatter(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    let plain_string = matches!(state.auto_escape(), minijinja::AutoEscape::Html)
+        && !value.is_safe()
+        && value.as_str().is_some();
+    let Some(text) = value.as_str().filter(|_| plain_string) else {
+        return minijinja::escape_formatter(out, state, value);
+    };
+    let mut start = 0;
+    for (i, ch) in text.char_indices() {
+        let entity = match ch {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&#x27;",
+            _ => continue,
+        };
+        out.write_str(&text[start..i])
+            .and_then(|_| out.write_str(entity))
+            .map_err(minijinja::Error::from)?;
+        start = i + 1;
+    }
+    out.write_str(&text[start..])
+        .map_err(minijinja::Error::from)
+}
+
 /// A hash of every embedded template and asset: pages made by other templates are never
 /// mistaken for current ones by an incremental refresh.
 pub fn fingerprint() -> &'static str {
@@ -140,6 +173,7 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     );
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.set_auto_escape_callback(auto_escape);
+    env.set_formatter(html_lean_formatter);
     env.add_filter("oneline", oneline);
     env.add_filter("num", |v: Option<f64>, digits: usize| {
         crate::format::num(v, digits)

@@ -3,7 +3,7 @@
 // input stays text, and the index stays light.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, dirname, normalize } from "node:path";
 import { REPO, buildCatalog, infercat, serve, launch, watchedPage, walk } from "./helpers.mjs";
 
@@ -60,6 +60,37 @@ test("every link and download on every page resolves to a file in the site", asy
     await w.context.close();
   }
   assert.ok(checked > 100, `only ${checked} links checked`);
+});
+
+test("a profile has one manifest file, and its page rebuilds the HPA and bucket variants from it byte for byte", async () => {
+  const site = join(bundled, "site");
+  const page = walk(site).find((f) => f.startsWith("profiles/") && readFileSync(join(site, f), "utf8").split('class="derived-manifest"').length === 3);
+  assert.ok(page, "a profile page with both derived variants");
+  const id = page.slice("profiles/".length, -".html".length);
+  const base = readFileSync(join(site, "manifests", id + ".yaml"), "utf8");
+  assert.ok(!existsSync(join(site, "manifests", id)), "no per-variant files");
+  const w = await open(server, page);
+  await w.page.waitForFunction(() => Array.from(document.querySelectorAll("a.derived-manifest")).every((a) => a.href.startsWith("blob:")));
+  const variants = await w.page.$$eval("a.derived-manifest", (as) => Promise.all(as.map(async (a) => ({
+    name: a.getAttribute("download"),
+    hunks: JSON.parse(a.parentElement.querySelector("script").textContent),
+    text: await (await fetch(a.href)).text(),
+  }))));
+  assert.equal(await w.page.$$eval(".no-js-only", (n) => n.length), 0, "the no-script hint goes once the links work");
+  // The rule, written out here on its own: replace `remove` lines at `at` with `insert`, last hunk first.
+  const rebuilt = (hunks) => {
+    const lines = base.split(/(?<=\n)/).filter((l) => l);
+    for (const [at, remove, insert] of [...hunks].reverse()) lines.splice(at, remove, ...insert);
+    return lines.join("");
+  };
+  for (const v of variants) assert.equal(v.text, rebuilt(v.hunks), v.name);
+  const hpa = variants.find((v) => v.name.endsWith("-hpa-knee.yaml"));
+  const bucket = variants.find((v) => v.name.endsWith("-bucket.yaml"));
+  assert.ok(!base.includes("kind: HorizontalPodAutoscaler") && hpa.text.includes("kind: HorizontalPodAutoscaler"));
+  const yamlOf = (text) => text.slice(0, text.indexOf("\n# What this deploys"));
+  assert.ok(yamlOf(hpa.text).startsWith(yamlOf(base) + "\n---\napiVersion: autoscaling/v2"), "the HPA variant is the base plus its HPA document");
+  assert.ok(!base.includes("gcsfuse.csi.storage.gke.io") && bucket.text.includes("gcsfuse.csi.storage.gke.io"));
+  await w.context.close();
 });
 
 // A cell shown with three significant digits (format::sig) agrees with the CLI's full value.

@@ -9,6 +9,7 @@ use pipeline::analysis::percentile::Percentile;
 use pipeline::analysis::sizing::SIZING_HEADROOM;
 use pipeline::point::MeasuredPoint;
 use pipeline::pricing::PricingModel;
+use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use super::*;
@@ -109,16 +110,52 @@ fn index_entry(s: &ProfileSummary) -> Value {
 /// key fields, caveats, knees, how many leading points targets may use (the CLI's rule: none
 /// from the first that falls behind its requested rate), machine prices per pricing model and
 /// its curve ([`curve_row`]).
-pub(super) fn index_json(input: &SiteInput, pages: &[ProfilePage]) -> Value {
-    json!({
+pub(super) fn index_json(input: &SiteInput, pages: &[ProfilePage]) -> Result<Vec<u8>, SiteError> {
+    let head = json!({
         "pricingModels": PricingModel::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
         "outputInputCostRatio": input.cfg.output_input_cost_ratio,
         "percentile": input.cfg.percentile.to_string(),
         "pricingModel": input.pricing_model.as_str(),
         "statistics": TARGET_STATISTICS.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
         "sizingHeadroom": SIZING_HEADROOM,
-        "profiles": pages.iter().map(|p| index_entry(p.summary)).collect::<Vec<_>>(),
-    })
+    });
+    let mut text = to_json_bytes(&head)?;
+    // `{…}\n` becomes `{…,"profiles":[…]}\n`, the entries serialized one by one (in parallel):
+    // the whole table as one value tree would cost many times its bytes.
+    text.truncate(text.len() - 2);
+    text.extend_from_slice(br#","profiles":"#);
+    text.extend(json_array(pages, |p| Ok(index_entry(p.summary)))?);
+    text.extend_from_slice(b"}\n");
+    Ok(text)
+}
+
+/// A JSON array of one value per item, each built and serialized on its own (both cores),
+/// joined in order: never the whole array as one value tree.
+pub(super) fn json_array<T: Sync>(
+    items: &[T],
+    entry: impl Fn(&T) -> Result<Value, SiteError> + Sync,
+) -> Result<Vec<u8>, SiteError> {
+    let parts: Vec<Vec<u8>> = items
+        .par_chunks(256)
+        .map(|chunk| {
+            let mut bytes = Vec::new();
+            for item in chunk {
+                bytes.push(b',');
+                serde_json::to_writer(&mut bytes, &entry(item)?)
+                    .map_err(|e| SiteError::Data(e.to_string()))?;
+            }
+            Ok(bytes)
+        })
+        .collect::<Result<_, SiteError>>()?;
+    // Every entry starts with a comma; the first one's is dropped.
+    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum::<usize>() + 2);
+    out.push(b'[');
+    for part in parts.iter().filter(|p| !p.is_empty()) {
+        let skip = usize::from(out.len() == 1);
+        out.extend_from_slice(&part[skip..]);
+    }
+    out.push(b']');
+    Ok(out)
 }
 
 pub(super) fn to_json_bytes(v: &Value) -> Result<Vec<u8>, SiteError> {
@@ -134,10 +171,7 @@ pub(super) fn write_api(
     models: &[ModelView],
 ) -> Result<(), SiteError> {
     let ratio = input.cfg.output_input_cost_ratio;
-    // Serialized entry by entry: the whole array as one value tree would cost far more memory
-    // than its bytes at thousands of profiles.
-    let mut all: Vec<u8> = b"[".to_vec();
-    for (i, p) in pages.iter().enumerate() {
+    let mut all = json_array(pages, |p| {
         let s = p.summary;
         let ctx = PointContext {
             kind: "knee",
@@ -158,17 +192,11 @@ pub(super) fn write_api(
                 .filter_map(|m| m.file.as_ref().map(|f| json!(f)))
                 .collect(),
         );
-        if i > 0 {
-            all.push(b',');
-        }
-        serde_json::to_writer(&mut all, &entry).map_err(|e| SiteError::Data(e.to_string()))?;
-    }
-    all.extend_from_slice(b"]\n");
+        Ok(entry)
+    })?;
+    all.push(b'\n');
     w.write("api/v1/profiles.json", &all)?;
-    w.write(
-        "api/v1/index.json",
-        &to_json_bytes(&index_json(input, pages))?,
-    )?;
+    w.write("api/v1/index.json", &index_json(input, pages)?)?;
     let models_json: Vec<Value> = models
         .iter()
         .map(|m| {

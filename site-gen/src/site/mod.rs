@@ -8,6 +8,7 @@
 mod caveats;
 mod data;
 mod frontier;
+mod manifest_patch;
 mod pages;
 mod reuse;
 mod views;
@@ -144,26 +145,39 @@ pub fn build_site(
         .par_iter()
         .map(|p| profile_view(p, input, None))
         .collect();
-    let mut models = Vec::new();
-    for (model, list) in &by_model {
-        let m = model_view(&r.env, input, model, list, &pages, &views)?;
-        r.page(
-            "site/model.html.j2",
-            &format!("models/{}.html", m.slug),
-            minijinja::context! {
-                m => templates::val(&m),
-                plan => templates::val(planner_choices(Some(model), list.iter().copied())),
-            },
-        )?;
-        models.push(m);
-    }
-    render_catalog_pages(&r, &pages, &views, &models)?;
+    let by_model: Vec<_> = by_model.into_iter().collect();
+    let models = by_model
+        .par_iter()
+        .map(|(model, list)| {
+            let m = model_view(&r.env, input, model, list, &pages, &views)?;
+            r.page(
+                "site/model.html.j2",
+                &format!("models/{}.html", m.slug),
+                minijinja::context! {
+                    m => templates::val(&m),
+                    plan => templates::val(planner_choices(Some(model), list.iter().copied())),
+                },
+            )?;
+            Ok(m)
+        })
+        .collect::<Result<Vec<_>, SiteError>>()?;
+    // The aggregate files are independent of each other: both cores take them.
+    let (pages_done, (data_done, api_done)) = rayon::join(
+        || render_catalog_pages(&r, &pages, &views, &models),
+        || {
+            rayon::join(
+                || write_data(&r.w, input),
+                || write_api(&r.w, input, &pages, &models),
+            )
+        },
+    );
+    pages_done?;
+    data_done?;
+    api_done?;
     r.w.write("assets/style.css", templates::STYLE_CSS.as_bytes())?;
     r.w.write("assets/app.js", templates::APP_JS.as_bytes())?;
     r.w.write("assets/core.js", templates::CORE_JS.as_bytes())?;
     r.w.write("assets/compare.js", templates::COMPARE_JS.as_bytes())?;
-    write_data(&r.w, input)?;
-    write_api(&r.w, input, &pages, &models)?;
     let reused = pages.iter().filter(|p| p.reused).count();
     Ok(SiteOutcome {
         stats: r.w.stats(reused),
@@ -209,16 +223,22 @@ fn render_catalog_pages(
     models: &[ModelView],
 ) -> Result<(), SiteError> {
     let input = r.input;
-    r.page(
-        "site/index.html.j2",
-        "index.html",
-        minijinja::context! {
-            profiles => templates::val(views), model_count => models.len(),
-            synthetic_count => input.summaries.iter().filter(|s| s.profile.synthetic).count(),
-            plan => templates::val(planner_choices(None, input.summaries.iter())),
+    let (index, frontier) = rayon::join(
+        || {
+            r.page(
+                "site/index.html.j2",
+                "index.html",
+                minijinja::context! {
+                    profiles => templates::val(views), model_count => models.len(),
+                    synthetic_count => input.summaries.iter().filter(|s| s.profile.synthetic).count(),
+                    plan => templates::val(planner_choices(None, input.summaries.iter())),
+                },
+            )
         },
-    )?;
-    render_frontier_page(r, pages, views)?;
+        || render_frontier_page(r, pages, views),
+    );
+    index?;
+    frontier?;
     r.page(
         "site/compare.html.j2",
         "compare.html",

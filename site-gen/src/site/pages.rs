@@ -22,7 +22,10 @@ pub(super) fn build_profile<'a>(
     color: &'static str,
 ) -> Result<ProfilePage<'a>, SiteError> {
     let (env, w, input) = (&r.env, &r.w, r.input);
-    let fp = fingerprint(input, s);
+    // The profile's data snapshot, hashed once: the fingerprint, the page and the manifests
+    // name it.
+    let snapshot = s.profile.data_hash();
+    let fp = fingerprint(input, s, &snapshot);
     let id = &s.profile.id;
     if let Some(prev) = input.previous
         && let Some(record) = prev.records.get(id)
@@ -44,7 +47,7 @@ pub(super) fn build_profile<'a>(
             reused: true,
         });
     }
-    let (manifests, cli_command) = write_manifests(env, w, input, s)?;
+    let (manifests, cli_command) = write_manifests(env, w, input, s, &snapshot)?;
     let page = ProfilePage {
         summary: s,
         model_slug,
@@ -59,7 +62,7 @@ pub(super) fn build_profile<'a>(
     let charts = profile_charts(env, s)?;
     // The page names the profile's own data snapshot, so it changes exactly when its inputs do.
     let mut own_site = r.site.clone();
-    own_site["snapshot"] = json!(s.profile.data_hash());
+    own_site["snapshot"] = json!(snapshot);
     r.page(
         "site/profile.html.j2",
         &format!("profiles/{id}.html"),
@@ -355,6 +358,7 @@ pub(super) fn write_manifests(
     w: &SiteWriter,
     input: &SiteInput,
     s: &ProfileSummary,
+    snapshot: &str,
 ) -> Result<(Vec<ManifestLink>, String), SiteError> {
     let k = &s.profile.key;
     let platform = site_platform(&k.accelerator);
@@ -368,8 +372,7 @@ pub(super) fn write_manifests(
         pipeline::profile::slug(&k.model)
     );
     let bucket = BucketUri::parse(&bucket_name).map_err(|e| SiteError::Data(e.to_string()))?;
-    let snapshot = s.profile.data_hash();
-    let mut out = Vec::new();
+    let mut rendered = Vec::new();
     for variant in manifest_variants(input, &bucket) {
         let request = ManifestRequest {
             profile: &s.profile,
@@ -380,7 +383,7 @@ pub(super) fn write_manifests(
             platform,
             bucket: variant.bucket,
             model_facts: input.models.get(&k.model),
-            snapshot: &snapshot,
+            snapshot,
             include_hpa: variant.hpa,
             no_hpa_reason: "this variant has none; the HPA variant adds one at the knee, and `infercat manifests create` with a latency target sizes one for your target",
             hpa_buffer: input.cfg.hpa_buffer,
@@ -388,39 +391,55 @@ pub(super) fn write_manifests(
             cli_command: &command,
             selection_note: None,
         };
-        out.push(write_manifest(env, w, &request, &s.profile.id, variant)?);
+        let text = match manifests::render(env, &request) {
+            Ok(m) => Ok(m.all()),
+            Err(manifests::ManifestError::Template(e)) => return Err(SiteError::Template(e)),
+            Err(reason) => Err(reason.to_string()),
+        };
+        let hpa_missing = variant
+            .hpa
+            .then(|| request.evaluation.hpa.as_ref().err())
+            .flatten();
+        rendered.push((variant, text, hpa_missing.map(|why| why.to_string())));
     }
-    Ok((out, command))
-}
-
-/// Renders and writes one manifest variant; a profile no template can serve gets a link with
-/// the reason instead of a file.
-fn write_manifest(
-    env: &Environment<'static>,
-    w: &SiteWriter,
-    request: &ManifestRequest,
-    id: &str,
-    variant: ManifestVariant,
-) -> Result<ManifestLink, SiteError> {
-    let mut link = ManifestLink {
-        file: None,
-        title: variant.title.to_string(),
-        description: variant.description,
-        reason: None,
-    };
-    match manifests::render(env, request) {
-        Ok(m) => {
-            let rel = format!("manifests/{id}/{}", variant.file);
-            w.write(&rel, m.all().as_bytes())?;
-            link.file = Some(rel);
+    let id = &s.profile.id;
+    let base_file = format!("manifests/{id}.yaml");
+    let base_text = match &rendered[0].1 {
+        Ok(text) => {
+            w.write(&base_file, text.as_bytes())?;
+            Some(text.clone())
         }
-        Err(manifests::ManifestError::Template(e)) => return Err(SiteError::Template(e)),
-        Err(reason) => link.reason = Some(reason.to_string()),
-    }
-    if variant.hpa
-        && let Err(why) = &request.evaluation.hpa
-    {
-        link.description = format!("{} This profile has no HPA: {why}", link.description);
-    }
-    Ok(link)
+        Err(_) => None,
+    };
+    let links = rendered
+        .into_iter()
+        .enumerate()
+        .map(|(i, (variant, text, hpa_missing))| {
+            let mut link = ManifestLink {
+                file: None,
+                title: variant.title.to_string(),
+                description: variant.description,
+                reason: None,
+                derived: None,
+            };
+            match (text, &base_text) {
+                (Err(reason), _) => link.reason = Some(reason),
+                (Ok(_), Some(_)) if i == 0 => link.file = Some(base_file.clone()),
+                (Ok(text), Some(base)) => {
+                    link.derived = Some(DerivedManifest {
+                        download: format!("{id}-{}", variant.file),
+                        patch: super::manifest_patch::patch(base, &text),
+                    })
+                }
+                (Ok(_), None) => {
+                    link.reason = Some("the base manifest it is derived from is missing".into())
+                }
+            }
+            if let Some(why) = hpa_missing {
+                link.description = format!("{} This profile has no HPA: {why}", link.description);
+            }
+            link
+        })
+        .collect();
+    Ok((links, command))
 }

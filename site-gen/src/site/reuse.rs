@@ -34,7 +34,7 @@ pub struct SiteOutcome {
 
 /// Everything a profile's own files depend on, hashed: if it matches the previous build's,
 /// the files are byte-identical and can be reused.
-pub(super) fn fingerprint(input: &SiteInput, s: &ProfileSummary) -> String {
+pub(super) fn fingerprint(input: &SiteInput, s: &ProfileSummary, snapshot: &str) -> String {
     use sha2::{Digest, Sha256};
     let costs: Vec<Value> = s
         .at_knee
@@ -67,7 +67,7 @@ pub(super) fn fingerprint(input: &SiteInput, s: &ProfileSummary) -> String {
             .collect::<Vec<_>>(),
         costs,
         facts,
-        s.profile.data_hash(),
+        snapshot,
         model_slug(&s.profile.key.model),
     ])
     .to_string();

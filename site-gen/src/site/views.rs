@@ -80,11 +80,22 @@ pub(super) fn cost_cells(costs: &[PriceAt]) -> Vec<CostCell<'_>> {
 /// `None`). Kept between refreshes in the profile's reuse record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ManifestLink {
+    /// The manifest file (the base variant); a derived variant has none.
     pub file: Option<String>,
     pub title: String,
     pub description: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// A derived variant: its download name and the hunks that make it from the base file.
+    #[serde(default)]
+    pub derived: Option<DerivedManifest>,
+}
+
+/// A manifest variant the page rebuilds from the profile's one manifest file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DerivedManifest {
+    pub download: String,
+    pub patch: Vec<super::manifest_patch::Hunk>,
 }
 
 /// A profile at its knee (or stand-in), as the index, model and profile pages show it.
@@ -545,6 +556,10 @@ mod tests {
             title: "Base manifest".into(),
             description: "d".into(),
             reason: Some("no image".into()),
+            derived: Some(DerivedManifest {
+                download: "x-hpa-knee.yaml".into(),
+                patch: vec![super::super::manifest_patch::Hunk(3, 1, vec!["a\n".into()])],
+            }),
         };
         let text = serde_json::to_string(&link).unwrap();
         assert_eq!(serde_json::from_str::<ManifestLink>(&text).unwrap(), link);

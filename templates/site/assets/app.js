@@ -491,7 +491,39 @@ function setupProfileTargets(data) {
 }
 
 // ---- main ----
+// The profile page's derived manifests: the base file plus the page's hunks
+// (site-gen/src/site/manifest_patch.rs), applied from the last to the first.
+function applyPatch(base, hunks) {
+  const lines = base.split(/(?<=\n)/);
+  for (let i = hunks.length - 1; i >= 0; i--) {
+    const [at, remove, insert] = hunks[i];
+    const end = Math.min(at + remove, lines.length);
+    lines.splice(Math.min(at, end), end - Math.min(at, end), ...insert);
+  }
+  return lines.join("");
+}
+
+async function setupDerivedManifests() {
+  const links = Array.from(document.querySelectorAll("a.derived-manifest"));
+  if (!links.length) return;
+  let base;
+  try {
+    const res = await fetch(links[0].dataset.base);
+    if (!res.ok) throw new Error("HTTP " + res.status);
+    base = await res.text();
+  } catch (e) {
+    for (const a of links) a.nextElementSibling.textContent = "(needs the base manifest, which could not be loaded: " + e.message + ")";
+    return;
+  }
+  for (const a of links) {
+    const hunks = JSON.parse(a.parentElement.querySelector("script[type='application/json']").textContent);
+    a.href = URL.createObjectURL(new Blob([applyPatch(base, hunks)], { type: "application/yaml" }));
+    a.parentElement.querySelector(".no-js-only").remove();
+  }
+}
+
 async function main() {
+  setupDerivedManifests();
   const needsData = document.getElementById("planner") || document.getElementById("at-targets") || document.getElementById("compare");
   if (!needsData) return;
   let data;
