@@ -22,7 +22,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-const PARSE_CACHE: &str = "parsed-v1.json";
+const PARSE_CACHE: &str = "parsed-v2.jsonl";
+/// The cache's earlier single-document form, removed when found (it is as large as the raw files).
+const OLD_PARSE_CACHE: &str = "parsed-v1.json";
 const SITE_RECORDS: &str = "site-records.json";
 
 /// Which stages a command runs.
@@ -122,11 +124,14 @@ fn validate(out: &Path, stages: &Stages) -> Result<()> {
 /// Stages that do not re-ingest start from the published tables.
 fn carry_over(out: &Path, data: &Path) -> Result<()> {
     let current = out.join("data");
+    let tables = [BENCHMARKS_FILE, PROFILES_FILE].map(pipeline::storage::csv_copy_of);
     for name in [
         BENCHMARKS_FILE,
         REPORT_FILE,
         PROFILES_FILE,
         PRICE_REPORT_FILE,
+        &tables[0],
+        &tables[1],
     ] {
         let from = current.join(name);
         if from.exists() {
@@ -152,6 +157,7 @@ fn ingest_stage(
     progress: &Reporter,
 ) -> Result<IngestReport> {
     let cache_path = out.join(CACHE_DIR).join(PARSE_CACHE);
+    let _ = std::fs::remove_file(out.join(CACHE_DIR).join(OLD_PARSE_CACHE));
     let mut cache = ParseCache::load(&cache_path);
     let ingested = ingest::ingest_with(&args.raw, &mut cache, progress).context("ingest failed")?;
     ingest::write_outputs(&ingested, data)

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub const RUN_TOML: &str = "run.toml";
 
@@ -42,7 +43,7 @@ enum FileResult<'a> {
         meta: &'a RunMeta,
         hash: String,
         key: String,
-        outcome: Outcome,
+        outcome: Arc<Outcome>,
     },
 }
 
@@ -112,7 +113,7 @@ pub fn ingest_with(
 #[derive(Default)]
 struct Gathered {
     hashes: Vec<(String, String)>,
-    entries: BTreeMap<String, Outcome>,
+    entries: BTreeMap<String, Arc<Outcome>>,
     hits: usize,
     misses: usize,
     pending: Vec<(PathBuf, Vec<BenchmarkRow>)>,
@@ -155,24 +156,24 @@ impl Gathered {
         } else {
             self.misses += 1;
         }
-        self.entries.insert(key, outcome.clone());
-        match outcome {
-            Outcome::Rejected(reason) => report.reject(shown, reason),
+        self.entries.insert(key, Arc::clone(&outcome));
+        match outcome.as_ref() {
+            Outcome::Rejected(reason) => report.reject(shown, reason.clone()),
             Outcome::Read {
                 parsed: Parsed::NoPoints(reason),
                 ..
-            } => report.ignore(shown, reason),
+            } => report.ignore(shown, reason.clone()),
             Outcome::Read {
                 parsed: Parsed::ServerMetrics(m),
                 ..
             } => {
                 report.files_read += 1;
-                self.server_metrics.insert(stage_key(file), m);
+                self.server_metrics.insert(stage_key(file), *m);
             }
             Outcome::Read {
                 tool,
                 parsed: Parsed::Points(points),
-            } => match rows_for_file(run_dir, file, &tool, meta, points) {
+            } => match rows_for_file(run_dir, file, tool, meta, points) {
                 Ok(rows) => {
                     report.files_read += 1;
                     self.pending.push((stage_key(file), rows));
@@ -207,13 +208,13 @@ fn classify<'a>(
     let key = ParseCache::key(&hash, meta.source.tool.as_deref());
     let outcome = match cache.get(&key) {
         Some(hit) => hit.clone(),
-        None => match parse_bytes(&bytes, meta) {
+        None => Arc::new(match parse_bytes(&bytes, meta) {
             Ok((format, parsed)) => Outcome::Read {
                 tool: format.tool().to_string(),
                 parsed,
             },
             Err(reason) => Outcome::Rejected(reason),
-        },
+        }),
     };
     FileResult::Read {
         run_dir,
@@ -417,12 +418,13 @@ fn rows_for_file(
     file: &Path,
     tool: &str,
     meta: &RunMeta,
-    points: Vec<MeasuredPoint>,
+    points: &[MeasuredPoint],
 ) -> Result<Vec<BenchmarkRow>, String> {
     let within_run = path_text(file.strip_prefix(run_dir).unwrap_or(file));
     points
-        .into_iter()
-        .map(|mut point| {
+        .iter()
+        .map(|point| {
+            let mut point = point.clone();
             let profile = meta.resolve(&point, &within_run)?;
             point.workload = profile.workload;
             let mut key = profile.key;
@@ -473,7 +475,7 @@ fn attach_server_metrics(
     mut server: BTreeMap<PathBuf, ServerMetrics>,
     report: &mut IngestReport,
 ) -> Vec<BenchmarkRow> {
-    let mut rows = Vec::new();
+    let mut rows = Vec::with_capacity(pending.iter().map(|(_, r)| r.len()).sum());
     for (key, mut file_rows) in pending {
         if let Some(m) = server.remove(&key) {
             for r in &mut file_rows {

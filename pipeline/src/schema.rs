@@ -515,16 +515,30 @@ impl<'a> ReadColumns<'a> {
 }
 
 /// Writes a DataFrame to Parquet (zstd; deterministic for identical input).
+/// Writes the table as Parquet and, beside it, its CSV copy (`storage::csv_copy_of`): made
+/// here from the frame in memory instead of reading the Parquet back for the site.
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<(), PipelineError> {
     let file = std::fs::File::create(path).map_err(|e| PipelineError::io(path, e))?;
+    let failed = |source| PipelineError::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
     ParquetWriter::new(file)
         .with_compression(ParquetCompression::Zstd(None))
         .finish(df)
-        .map(|_| ())
-        .map_err(|source| PipelineError::Parquet {
-            path: path.to_path_buf(),
-            source,
-        })
+        .map_err(failed)?;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let csv_path = path.with_file_name(crate::storage::csv_copy_of(name));
+    let file = std::fs::File::create(&csv_path).map_err(|e| PipelineError::io(&csv_path, e))?;
+    let mut out = std::io::BufWriter::new(file);
+    CsvWriter::new(&mut out)
+        .include_header(true)
+        .finish(df)
+        .map_err(failed)?;
+    std::io::Write::flush(&mut out).map_err(|e| PipelineError::io(&csv_path, e))
 }
 
 pub fn read_parquet(path: &Path) -> Result<DataFrame, PipelineError> {

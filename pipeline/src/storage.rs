@@ -7,6 +7,10 @@ use crate::schema::BenchmarkRow;
 
 /// One row per measured point (`schema` documents the columns).
 pub const BENCHMARKS_FILE: &str = "benchmarks.parquet";
+/// The CSV copy of a table, written beside it when the table is (the site's downloads).
+pub fn csv_copy_of(table: &str) -> String {
+    format!("{}.csv", table.strip_suffix(".parquet").unwrap_or(table))
+}
 /// What ingest read, rejected and split (`report::IngestReport`).
 pub const REPORT_FILE: &str = "ingest-report.json";
 /// One row per profile at its knee (`analysis::profiles_table` documents the columns).

@@ -17,10 +17,16 @@ use super::*;
 pub(super) fn write_data(w: &SiteWriter, input: &SiteInput) -> Result<(), SiteError> {
     for name in ["benchmarks", "profiles"] {
         let parquet = input.data_dir.join(format!("{name}.parquet"));
-        w.copy(&parquet, &format!("data/{name}.parquet"))?;
-        let csv = pipeline::schema::parquet_to_csv(&parquet)
-            .map_err(|e| SiteError::Data(e.to_string()))?;
-        w.write(&format!("data/{name}.csv"), &csv)?;
+        w.link_or_copy(&parquet, &format!("data/{name}.parquet"))?;
+        let csv = input.data_dir.join(format!("{name}.csv"));
+        if csv.is_file() {
+            w.link_or_copy(&csv, &format!("data/{name}.csv"))?;
+        } else {
+            // Tables written before CSV copies sat beside them.
+            let csv = pipeline::schema::parquet_to_csv(&parquet)
+                .map_err(|e| SiteError::Data(e.to_string()))?;
+            w.write(&format!("data/{name}.csv"), &csv)?;
+        }
     }
     for name in ["ingest-report.json", "price-report.json"] {
         w.copy(&input.data_dir.join(name), &format!("data/{name}"))?;

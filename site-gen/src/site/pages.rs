@@ -68,7 +68,7 @@ pub(super) fn build_profile<'a>(
         &format!("profiles/{id}.html"),
         minijinja::context! {
             site => templates::val(&own_site), p => templates::val(&view),
-            charts => templates::val(&charts),
+            charts => templates::val(&charts), manifests => templates::val(&page.manifests),
         },
     )?;
     write_benchmarks_json(w, input, s, &records)?;

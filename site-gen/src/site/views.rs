@@ -138,7 +138,6 @@ pub(super) struct ProfileView<'a> {
     /// The suggested NTPOT target the chart shades, in words, if the profile reports NTPOT.
     pub band_target_text: Option<String>,
     pub sources: Vec<SourceView<'a>>,
-    pub manifests: &'a [ManifestLink],
     pub cli_command: &'a str,
     /// What a reader must know before using the numbers (quantized, modelled, …).
     pub caveats: Vec<super::caveats::Caveat>,
@@ -317,7 +316,6 @@ pub(super) fn profile_view<'a>(
                 license: src.license.as_deref(),
             })
             .collect(),
-        manifests: &p.manifests,
         cli_command: &p.cli_command,
         caveats: super::caveats::caveats(profile),
         server_sort: crate::format::version_sort_key(&k.model_server, &k.model_server_version),

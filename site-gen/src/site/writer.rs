@@ -76,6 +76,24 @@ impl SiteWriter {
         self.write(rel, &bytes)
     }
 
+    /// `from` as `<rel>` by a hard link when it is on the same file system (the tables of this
+    /// same generation: never written again), else a copy.
+    pub(super) fn link_or_copy(&self, from: &Path, rel: &str) -> Result<(), SiteError> {
+        let to = self.target(rel)?;
+        let _ = std::fs::remove_file(&to);
+        if std::fs::hard_link(from, &to).is_err() {
+            return self.copy(from, rel);
+        }
+        let len = std::fs::metadata(&to)
+            .map_err(|source| SiteError::Io {
+                path: to.clone(),
+                source,
+            })?
+            .len();
+        self.count(rel, len);
+        Ok(())
+    }
+
     /// Reuses `<previous>/<rel>` by a hard link (same bytes, no copy); false if it cannot.
     pub(super) fn reuse(&self, previous: &Path, rel: &str) -> bool {
         let (Ok(from), Ok(to)) = (checked(rel).map(|r| previous.join(r)), self.target(rel)) else {
