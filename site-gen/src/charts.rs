@@ -182,6 +182,31 @@ struct MarkerView {
 }
 
 #[derive(Serialize)]
+struct MarkerLink {
+    href: String,
+    rings: Vec<MarkerView>,
+}
+
+/// Linked markers grouped by their target, in the order each target first appears.
+fn group_links(markers: Vec<MarkerView>) -> (Vec<MarkerView>, Vec<MarkerLink>) {
+    let mut plain = Vec::new();
+    let mut links: Vec<MarkerLink> = Vec::new();
+    for m in markers {
+        match m.href.clone() {
+            None => plain.push(m),
+            Some(href) => match links.iter_mut().find(|l| l.href == href) {
+                Some(link) => link.rings.push(m),
+                None => links.push(MarkerLink {
+                    href,
+                    rings: vec![m],
+                }),
+            },
+        }
+    }
+    (plain, links)
+}
+
+#[derive(Serialize)]
 pub struct ChartView {
     id: String,
     title: String,
@@ -206,6 +231,8 @@ pub struct ChartView {
     x_marks_d: String,
     series: Vec<SeriesView>,
     markers: Vec<MarkerView>,
+    /// Linked markers, one link per target (a profile's Pareto points share its page).
+    marker_links: Vec<MarkerLink>,
     bands: Vec<BandView>,
     x_band: Option<String>,
     /// The x axis' top value, published for the page script.
@@ -382,7 +409,7 @@ pub fn layout(spec: &ChartSpec) -> ChartView {
         .iter()
         .map(|b| band_view(b, &axes, empty, &mut placed))
         .collect();
-    let markers = spec
+    let markers: Vec<MarkerView> = spec
         .markers
         .iter()
         .filter(|m| m.x.is_finite() && m.y > 0.0 && !empty && m.y.log10() >= axes.lo)
@@ -403,6 +430,7 @@ pub fn layout(spec: &ChartSpec) -> ChartView {
             }
         })
         .collect();
+    let (markers, marker_links) = group_links(markers);
     let shown = spec.series.len().min(MAX_LEGEND_ENTRIES);
     let columns = legend_columns(&spec.series);
     let legend_rows = shown.div_ceil(columns);
@@ -440,6 +468,7 @@ pub fn layout(spec: &ChartSpec) -> ChartView {
             .map(|(i, s)| series_view(s, i, &axes, (legend_top, columns)))
             .collect(),
         markers,
+        marker_links,
         bands,
         x_band: spec.x_band.clone(),
         x_top: axes.x_top,

@@ -200,8 +200,11 @@ test("a hostile model name shows as text on every page and in the JSON, and neve
     const w = await open(hostileServer, path);
     assert.deepEqual(w.dialogs, [], `${path} ran injected script`);
     assert.deepEqual(w.problems, [], `${path}: ${w.problems.join("; ")}`);
-    const injected = await w.page.$$eval("script", (ss) => ss.filter((s) => !s.src && s.textContent.includes("alert")).length);
+    const injected = await w.page.$$eval("script", (ss) => ss.filter((s) => !s.src && s.type !== "application/json" && s.textContent.includes("alert")).length);
     assert.equal(injected, 0, `${path} has an injected inline script`);
+    // Data blocks (a profile's manifest patches) hold the name too: still whole JSON, never cut short.
+    const data = await w.page.$$eval('script[type="application/json"]', (ss) => ss.map((s) => s.textContent));
+    for (const text of data) assert.doesNotThrow(() => JSON.parse(text), `${path}: a data block is not whole JSON`);
     const imgs = await w.page.$$eval("img[onerror]", (is) => is.length);
     assert.equal(imgs, 0, `${path} has an injected img`);
     await w.context.close();
@@ -476,8 +479,10 @@ test("the frontier marks and links the Pareto-best points, and the planner dims 
   const links = await w.page.$$eval("svg.chart a.marker-link", (as) => as.map((a) => a.getAttribute("href")));
   assert.ok(links.length > 0);
   for (const href of links) assert.ok(existsSync(join(bundled, "site", href)), href);
+  const circled = await w.page.locator("svg.chart a.marker-link circle").count();
+  assert.ok(circled >= links.length, "one link per profile, around each of its circled points");
   const rows = await w.page.locator("table.pareto tbody tr").count();
-  assert.ok(rows > 0 && rows <= links.length, `${rows} Pareto rows for ${links.length} circled points`);
+  assert.ok(rows > 0 && rows <= circled, `${rows} Pareto rows for ${circled} circled points`);
   assert.deepEqual(w.problems, []);
   await w.context.close();
 

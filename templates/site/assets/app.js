@@ -440,11 +440,36 @@ function separateLabels(svg) {
   }
 }
 
+// The profile page's targets form, the same on every page: built here from the choices the
+// JSON API states rather than repeated in every page's markup.
+function buildTargetsForm(form, data) {
+  const number = (name, label, extra = {}) => IC.el("label", {}, [label + " ", IC.el("input", { name, type: "number", min: "0", step: "any", inputmode: "decimal", ...extra })]);
+  const select = (name, label, values, chosen) => IC.el("label", {}, [label + " ", IC.el("select", { name }, values.map((v) => {
+    const o = IC.el("option", { value: v, text: v });
+    o.selected = v === chosen;
+    return o;
+  }))]);
+  form.replaceChildren(
+    IC.el("fieldset", {}, [
+      IC.el("legend", { text: "Latency targets, ms" }),
+      select("stat", "Statistic", data.statistics, data.percentile),
+      number("ntpot", "NTPOT ≤"), number("ttft", "TTFT ≤"), number("itl", "ITL ≤"),
+    ]),
+    IC.el("fieldset", {}, [
+      IC.el("legend", { text: "Traffic and price" }),
+      number("qps", "Expected req/s"),
+      select("pricing", "Pricing model", data.pricingModels, data.pricingModel),
+      number("own", "Own $/accelerator-hour", { placeholder: "catalog price" }),
+    ]),
+  );
+}
+
 function setupProfileTargets(data) {
   const section = document.getElementById("at-targets");
   const form = document.getElementById("targets-form");
   const p = data.profiles.find((x) => x.profileId === section.dataset.id);
   if (!p) return;
+  buildTargetsForm(form, data);
   section.hidden = false;
   const profileFlags = JSON.parse(section.dataset.flags);
   restoreForm(form, IC.readState(CARRIED));
