@@ -160,21 +160,23 @@ fn ingest_stage(
     let _ = std::fs::remove_file(out.join(CACHE_DIR).join(OLD_PARSE_CACHE));
     let mut cache = ParseCache::load(&cache_path);
     let ingested = ingest::ingest_with(&args.raw, &mut cache, progress).context("ingest failed")?;
-    ingest::write_outputs(&ingested, data)
-        .with_context(|| format!("cannot write tables to {}", data.display()))?;
-    // The cache is only an optimization: failing to save it must not fail the build.
+    // The cache is only an optimization: failing to save it must not fail the build. Saved
+    // and dropped before the tables are written, so it is not held at the same time.
     if let Err(e) = cache.save(&cache_path) {
         eprintln!("warning: parse cache not saved: {e}");
     }
-    let report = ingested.report;
+    let (misses, hits) = (cache.misses, cache.hits);
+    drop(cache);
+    let report = ingest::write_outputs(ingested, data)
+        .with_context(|| format!("cannot write tables to {}", data.display()))?;
     for issue in &report.rejected {
         eprintln!("rejected {}: {}", issue.path, issue.reason);
     }
     eprintln!(
         "{} ({} parsed, {} unchanged)",
         report.summary_line(),
-        cache.misses,
-        cache.hits
+        misses,
+        hits
     );
     Ok(report)
 }

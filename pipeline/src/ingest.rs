@@ -243,21 +243,26 @@ fn snapshot(mut hashes: Vec<(String, String)>) -> String {
 }
 
 /// Writes `benchmarks.parquet` and `ingest-report.json` into `data_dir`.
-pub fn write_outputs(ingested: &Ingested, data_dir: &Path) -> Result<(), PipelineError> {
+/// Writes the tables and the report, and hands the report back. Takes the rows by value and
+/// drops them once the frame holds them: the frame is written without the rows beside it.
+pub fn write_outputs(ingested: Ingested, data_dir: &Path) -> Result<IngestReport, PipelineError> {
     std::fs::create_dir_all(data_dir).map_err(|e| PipelineError::io(data_dir, e))?;
     let parquet = data_dir.join(BENCHMARKS_FILE);
-    let mut df = schema::to_dataframe(&ingested.rows).map_err(|source| PipelineError::Parquet {
+    let Ingested { rows, report } = ingested;
+    let mut df = schema::to_dataframe(&rows).map_err(|source| PipelineError::Parquet {
         path: parquet.clone(),
         source,
     })?;
+    drop(rows);
     schema::write_parquet(&mut df, &parquet)?;
+    drop(df);
     let report_path = data_dir.join(REPORT_FILE);
-    let json =
-        serde_json::to_string_pretty(&ingested.report).map_err(|e| PipelineError::Table {
-            path: report_path.clone(),
-            reason: e.to_string(),
-        })?;
-    std::fs::write(&report_path, json + "\n").map_err(|e| PipelineError::io(&report_path, e))
+    let json = serde_json::to_string_pretty(&report).map_err(|e| PipelineError::Table {
+        path: report_path.clone(),
+        reason: e.to_string(),
+    })?;
+    std::fs::write(&report_path, json + "\n").map_err(|e| PipelineError::io(&report_path, e))?;
+    Ok(report)
 }
 
 /// The raw tree's files (relative, sorted) and the directories holding a run.toml.

@@ -377,9 +377,15 @@ fn records_of(pages: &[ProfilePage]) -> BTreeMap<String, ProfileRecord> {
     pages
         .iter()
         .map(|p| {
+            // The patches live in the profile's page; a reused page keeps them, and the
+            // record would otherwise be as large as every page's patches together.
+            let mut manifests = p.manifests.clone();
+            for derived in manifests.iter_mut().filter_map(|m| m.derived.as_mut()) {
+                derived.patch.clear();
+            }
             let record = ProfileRecord {
                 fingerprint: p.fingerprint.clone(),
-                manifests: p.manifests.clone(),
+                manifests,
                 cli_command: p.cli_command.clone(),
             };
             (p.summary.profile.id.clone(), record)
