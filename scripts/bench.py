@@ -7,8 +7,10 @@ the size of the output. Uses the release binary; prints a Markdown table for the
     python3 scripts/bench.py 100 1000   # other sizes
     BENCH_DIR=/dev/shm python3 scripts/bench.py   # work on tmpfs: no disk, CPU cost only
 
-The output tree has five files per profile (page, three manifests, JSON), so on a disk the
-file system's metadata work is a large part of the time; BENCH_DIR separates the two.
+The output tree has three files per profile (page, manifest, JSON) plus the aggregate pages,
+so on a disk the file system's metadata work is part of the time; BENCH_DIR separates the two.
+The last columns state the output per profile (site and tables over N) and the time per
+profile, which stay flat when growth is linear.
 """
 
 import os
@@ -41,11 +43,16 @@ def measure_in_child(args):
     return float(seconds), float(mib), done.stderr
 
 
-def tree_bytes(path):
+def tree_bytes(path, seen):
+    """Bytes of the files under path, each file (inode) counted once across calls sharing
+    `seen`: the site's table downloads are hard links to the tables."""
     total = 0
     for root, _, files in os.walk(path):
         for f in files:
-            total += os.path.getsize(os.path.join(root, f))
+            st = os.stat(os.path.join(root, f))
+            if (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                total += st.st_size
     return total
 
 
@@ -59,8 +66,9 @@ def bench(n, work):
         shutil.move(str(r), raw / r.name)
     out = work / f"out-{n}"
     full_s, full_mib, _ = measure_in_child([BIN, "build", "--raw", raw, "--out", out])
-    site_bytes = tree_bytes(out / "site")
-    data_bytes = tree_bytes(out / "data")
+    seen = set()
+    data_bytes = tree_bytes(out / "data", seen)
+    site_bytes = tree_bytes(out / "site", seen)
     shutil.move(str(runs[-1]), raw / runs[-1].name)
     refresh_s, refresh_mib, log = measure_in_child([BIN, "build", "--raw", raw, "--out", out])
     reused = next((line for line in log.splitlines() if line.startswith("done:")), "")
@@ -77,12 +85,14 @@ def main():
     print(f"machine: {os.cpu_count()} cores ({cpu}), {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB RAM, {platform.system()} {platform.release()}")
     print(f"work directory: {os.environ.get('BENCH_DIR') or tempfile.gettempdir()}")
     print()
-    print("| profiles × points | full build (s) | peak RSS full (MiB) | refresh after 1 new run (s) | peak RSS refresh (MiB) | site size (MB) | tables (MB) |")
-    print("|---|---|---|---|---|---|---|")
+    print("| profiles × points | full build (s) | peak RSS full (MiB) | refresh after 1 new run (s) | peak RSS refresh (MiB) | site size (MB, without the tables it links) | tables (MB, with CSV) | KB per profile | ms per profile (full) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="infercat-bench-", dir=os.environ.get("BENCH_DIR")) as tmp:
         for n in sizes:
             full_s, full_mib, refresh_s, refresh_mib, site, data, log = bench(n, Path(tmp))
-            print(f"| {n} × 10 | {full_s:.2f} | {full_mib:.0f} | {refresh_s:.2f} | {refresh_mib:.0f} | {site / 1e6:.1f} | {data / 1e6:.1f} |", flush=True)
+            per_profile_kb = (site + data) / n / 1e3
+            print(f"| {n} × 10 | {full_s:.2f} | {full_mib:.0f} | {refresh_s:.2f} | {refresh_mib:.0f} | {site / 1e6:.1f} | {data / 1e6:.1f} "
+                  f"| {per_profile_kb:.1f} | {full_s / n * 1e3:.2f} |", flush=True)
             print(f"<!-- {n}: {log} -->", file=sys.stderr)
 
 
