@@ -33,17 +33,18 @@ pub fn ingest(raw_root: &Path) -> Result<Ingested, PipelineError> {
 }
 
 /// What one file of the tree came to.
-enum FileResult<'a> {
+enum FileResult {
     Documentation,
     OutsideRun,
     RunTomlInvalid,
     Unreadable(String),
     Read {
-        run_dir: &'a Path,
-        meta: &'a RunMeta,
         hash: String,
         key: String,
         outcome: Arc<Outcome>,
+        /// The rows of a file of points, made on the worker thread that read it (empty for
+        /// any other outcome).
+        rows: Result<Vec<BenchmarkRow>, String>,
     },
 }
 
@@ -131,7 +132,7 @@ impl Gathered {
         report: &mut IngestReport,
     ) {
         let shown = raw_root.join(file).display().to_string();
-        let (run_dir, meta, hash, key, outcome) = match result {
+        let (hash, key, outcome, rows) = match result {
             FileResult::Documentation => {
                 return report.ignore(shown, "documentation file, not a result");
             }
@@ -143,12 +144,11 @@ impl Gathered {
             }
             FileResult::Unreadable(reason) => return report.reject(shown, reason),
             FileResult::Read {
-                run_dir,
-                meta,
                 hash,
                 key,
                 outcome,
-            } => (run_dir, meta, hash, key, outcome),
+                rows,
+            } => (hash, key, outcome, rows),
         };
         self.hashes.push((path_text(file), hash));
         if cache.get(&key).is_some() {
@@ -171,9 +171,9 @@ impl Gathered {
                 self.server_metrics.insert(stage_key(file), *m);
             }
             Outcome::Read {
-                tool,
-                parsed: Parsed::Points(points),
-            } => match rows_for_file(run_dir, file, tool, meta, points) {
+                parsed: Parsed::Points(_),
+                ..
+            } => match rows {
                 Ok(rows) => {
                     report.files_read += 1;
                     self.pending.push((stage_key(file), rows));
@@ -184,13 +184,13 @@ impl Gathered {
     }
 }
 
-fn classify<'a>(
+fn classify(
     raw_root: &Path,
-    tree: &'a RawTree,
-    metas: &'a RunMetas,
+    tree: &RawTree,
+    metas: &RunMetas,
     cache: &ParseCache,
     file: &Path,
-) -> FileResult<'a> {
+) -> FileResult {
     if is_documentation(file) {
         return FileResult::Documentation;
     }
@@ -216,12 +216,18 @@ fn classify<'a>(
             Err(reason) => Outcome::Rejected(reason),
         }),
     };
+    let rows = match outcome.as_ref() {
+        Outcome::Read {
+            tool,
+            parsed: Parsed::Points(points),
+        } => rows_for_file(run_dir, file, tool, meta, points),
+        _ => Ok(Vec::new()),
+    };
     FileResult::Read {
-        run_dir,
-        meta,
         hash,
         key,
         outcome,
+        rows,
     }
 }
 
@@ -242,9 +248,9 @@ fn snapshot(mut hashes: Vec<(String, String)>) -> String {
     hex(&h.finalize()[..6])
 }
 
-/// Writes `benchmarks.parquet` and `ingest-report.json` into `data_dir`.
-/// Writes the tables and the report, and hands the report back. Takes the rows by value and
-/// drops them once the frame holds them: the frame is written without the rows beside it.
+/// Writes `benchmarks.parquet` (and its CSV copy) and `ingest-report.json` into `data_dir`,
+/// and hands the report back. Takes the rows by value and drops them once the frame holds
+/// them: the frame is written without the rows beside it.
 pub fn write_outputs(ingested: Ingested, data_dir: &Path) -> Result<IngestReport, PipelineError> {
     std::fs::create_dir_all(data_dir).map_err(|e| PipelineError::io(data_dir, e))?;
     let parquet = data_dir.join(BENCHMARKS_FILE);

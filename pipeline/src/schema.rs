@@ -514,9 +514,9 @@ impl<'a> ReadColumns<'a> {
     }
 }
 
-/// Writes a DataFrame to Parquet (zstd; deterministic for identical input).
-/// Writes the table as Parquet and, beside it, its CSV copy (`storage::csv_copy_of`): made
-/// here from the frame in memory instead of reading the Parquet back for the site.
+/// Writes a table as Parquet (zstd; deterministic for identical input) and, beside it, its CSV
+/// copy (`storage::csv_copy_of`), made from the frame in memory instead of reading the
+/// Parquet back for the site.
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<(), PipelineError> {
     let file = std::fs::File::create(path).map_err(|e| PipelineError::io(path, e))?;
     let failed = |source| PipelineError::Parquet {
@@ -537,7 +537,10 @@ pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<(), PipelineErro
     CsvWriter::new(&mut out)
         .include_header(true)
         .finish(df)
-        .map_err(failed)?;
+        .map_err(|source| PipelineError::Parquet {
+            path: csv_path.clone(),
+            source,
+        })?;
     std::io::Write::flush(&mut out).map_err(|e| PipelineError::io(&csv_path, e))
 }
 

@@ -11,24 +11,49 @@ use pipeline::pricing::PricingModel;
 use pipeline::topology::{Topology, Workers};
 use serde_json::{Value, json};
 
-fn cost_json(c: &PriceAt, ratio: f64) -> Value {
+/// A price as the machine has it (hourly price, region, source, date, the output/input ratio).
+fn price_json(c: &PriceAt, ratio: f64) -> Value {
     json!({
         "pricingModel": c.model.as_str(),
-        "costPerMillionOutputTokens": c.cost.map(|x| x.usd_per_million_output),
-        "costPerMillionInputTokens": c.cost.map(|x| x.usd_per_million_input),
-        "outputInputCostRatio": ratio,
         "usdPerHour": c.usd_per_hour(),
         "region": c.region(),
         "priceSource": c.source(),
         "priceAsOf": (!c.as_of().is_empty()).then(|| c.as_of()),
+        "outputInputCostRatio": ratio,
     })
+}
+
+/// A point's cost per million output and input tokens under one pricing model.
+fn point_cost_json(c: &PriceAt) -> Value {
+    json!({
+        "pricingModel": c.model.as_str(),
+        "costPerMillionOutputTokens": c.cost.map(|x| x.usd_per_million_output),
+        "costPerMillionInputTokens": c.cost.map(|x| x.usd_per_million_input),
+    })
+}
+
+/// The Quickstart's cost entry: the point's cost with its price.
+fn cost_json(c: &PriceAt, ratio: f64) -> Value {
+    let mut entry = price_json(c, ratio);
+    if let (Value::Object(entry), Value::Object(cost)) = (&mut entry, point_cost_json(c)) {
+        entry.extend(cost);
+    }
+    entry
+}
+
+/// The prices or costs of a point, the chosen pricing model first.
+fn chosen_first(costs: &[PriceAt], first: PricingModel) -> Vec<&PriceAt> {
+    let mut costs: Vec<&PriceAt> = costs.iter().collect();
+    costs.sort_by_key(|c| (c.model != first, c.model));
+    costs
 }
 
 /// Cost entries with the chosen pricing model first.
 pub fn costs_json(ev: &Evaluation, first: PricingModel, ratio: f64) -> Vec<Value> {
-    let mut costs: Vec<&PriceAt> = ev.costs.iter().collect();
-    costs.sort_by_key(|c| (c.model != first, c.model));
-    costs.into_iter().map(|c| cost_json(c, ratio)).collect()
+    chosen_first(&ev.costs, first)
+        .into_iter()
+        .map(|c| cost_json(c, ratio))
+        .collect()
 }
 
 /// How a point's figures are stated: the curve's statistic, the accelerators throughput is
@@ -145,36 +170,6 @@ pub fn profile_json(profile: &Profile, ev: &Evaluation, ctx: &PointContext) -> V
     })
 }
 
-/// A price as the all-points shape states it once per profile: what a point's cost entry
-/// would repeat (hourly price, region, source, date, ratio) for every point.
-fn price_json(c: &PriceAt, ratio: f64) -> Value {
-    json!({
-        "pricingModel": c.model.as_str(),
-        "usdPerHour": c.usd_per_hour(),
-        "region": c.region(),
-        "priceSource": c.source(),
-        "priceAsOf": (!c.as_of().is_empty()).then(|| c.as_of()),
-        "outputInputCostRatio": ratio,
-    })
-}
-
-/// A point's cost entries without what `prices` states once: the pricing model and the cost
-/// per million tokens, chosen pricing model first.
-fn point_costs_json(ev: &Evaluation, first: PricingModel) -> Vec<Value> {
-    let mut costs: Vec<&PriceAt> = ev.costs.iter().collect();
-    costs.sort_by_key(|c| (c.model != first, c.model));
-    costs
-        .into_iter()
-        .map(|c| {
-            json!({
-                "pricingModel": c.model.as_str(),
-                "costPerMillionOutputTokens": c.cost.map(|x| x.usd_per_million_output),
-                "costPerMillionInputTokens": c.cost.map(|x| x.usd_per_million_input),
-            })
-        })
-        .collect()
-}
-
 /// A profile with every measured record in `performanceStats` (`benchmarks list --format=json`
 /// and the site's `api/v1/benchmarks/<id>.json`); `records` is
 /// [`ProfileSummary::record_evaluations`], computed once by the caller for its table too.
@@ -205,13 +200,17 @@ pub fn all_points_json(
                     ratio,
                 };
                 let mut stats = point_figures(&ev.point, &scale);
-                stats["cost"] = Value::Array(point_costs_json(ev, pricing_model));
+                stats["cost"] = chosen_first(&ev.costs, pricing_model)
+                    .into_iter()
+                    .map(point_cost_json)
+                    .collect();
                 stats
             })
             .collect(),
     );
-    let mut prices: Vec<&PriceAt> = s.at_knee.costs.iter().collect();
-    prices.sort_by_key(|c| (c.model != pricing_model, c.model));
-    entry["prices"] = prices.into_iter().map(|c| price_json(c, ratio)).collect();
+    entry["prices"] = chosen_first(&s.at_knee.costs, pricing_model)
+        .into_iter()
+        .map(|c| price_json(c, ratio))
+        .collect();
     entry
 }

@@ -112,11 +112,7 @@ fn compact_opt<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::
 
 /// A coordinate as SVG path text: one decimal at most, none when whole.
 fn coord(v: f64) -> String {
-    let text = format!("{v:.1}");
-    match text.strip_suffix(".0") {
-        Some(whole) => whole.to_string(),
-        None => text,
-    }
+    crate::format::trimmed(v, 1)
 }
 
 /// Round dots as zero-length path segments (the stylesheet gives them round caps): one

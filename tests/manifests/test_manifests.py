@@ -261,7 +261,7 @@ def site_derived_manifests(site):
     out = []
     for page in sorted((site / "profiles").glob("*.html")):
         for base, patch in DERIVED.findall(page.read_text()):
-            base_text = (page.parent / html.unescape(base)).read_text()
+            base_text = (page.parent / html.unescape(base).split("?")[0]).read_text()
             out.append(apply_patch(base_text, json.loads(patch)))
     return out
 

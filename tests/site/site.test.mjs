@@ -79,7 +79,7 @@ test("a profile has one manifest file, and its page rebuilds the HPA and bucket 
   assert.equal(await w.page.$$eval(".no-js-only", (n) => n.length), 0, "the no-script hint goes once the links work");
   // The rule, written out here on its own: replace `remove` lines at `at` with `insert`, last hunk first.
   const rebuilt = (hunks) => {
-    const lines = base.split(/(?<=\n)/).filter((l) => l);
+    const lines = base.match(/[^\n]*\n|[^\n]+$/g) || [];
     for (const [at, remove, insert] of [...hunks].reverse()) lines.splice(at, remove, ...insert);
     return lines.join("");
   };

@@ -78,7 +78,9 @@ impl Profile {
     /// inputs do (and a refresh can reuse them otherwise).
     pub fn data_hash(&self) -> String {
         use sha2::{Digest, Sha256};
-        let text = serde_json::to_string(&(
+        // Serialized straight into the hash: the text itself is never needed.
+        let mut hasher = Sha256::new();
+        let fields = (
             &self.id,
             &self.key,
             &self.server_args,
@@ -88,9 +90,11 @@ impl Profile {
             &self.sources,
             &self.points,
             &self.repeats,
-        ))
-        .unwrap_or_default();
-        Sha256::digest(text.as_bytes())[..6]
+        );
+        if serde_json::to_writer(&mut hasher, &fields).is_err() {
+            hasher = Sha256::new();
+        }
+        hasher.finalize()[..6]
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()

@@ -222,3 +222,35 @@ pub(super) fn write_api(
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_arrays_are_whole_at_any_length() {
+        for n in [0usize, 1, 255, 256, 257, 1000] {
+            let items: Vec<usize> = (0..n).collect();
+            let bytes = json_array(&items, |i| Ok(json!({ "i": i }))).unwrap();
+            let parsed: Vec<Value> = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(parsed.len(), n);
+            assert!(
+                parsed.iter().enumerate().all(|(i, v)| v["i"] == i),
+                "in order"
+            );
+        }
+    }
+
+    #[test]
+    fn an_entry_that_fails_fails_the_array() {
+        let items = [1, 2, 3];
+        let failed = json_array(&items, |i| {
+            if *i == 2 {
+                Err(SiteError::Data("no".into()))
+            } else {
+                Ok(json!(i))
+            }
+        });
+        assert!(failed.is_err());
+    }
+}

@@ -10,19 +10,25 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hunk(pub usize, pub usize, pub Vec<String>);
 
+/// The lines of a text, each with its `\n`: the one line rule of `patch`, `apply` and the page
+/// script (a lone `\r` does not end a line).
+fn lines(text: &str) -> Vec<&str> {
+    text.split_inclusive('\n').collect()
+}
+
 /// The hunks that turn `base` into `variant`.
 pub fn patch(base: &str, variant: &str) -> Vec<Hunk> {
-    use similar::{DiffOp, TextDiff};
-    let diff = TextDiff::from_lines(base, variant);
-    let new_lines: Vec<&str> = variant.split_inclusive('\n').collect();
+    use similar::{Algorithm, DiffOp, capture_diff_slices};
+    let old_lines = lines(base);
+    let new_lines = lines(variant);
+    let ops = capture_diff_slices(Algorithm::Myers, &old_lines, &new_lines);
     let inserted = |from: usize, len: usize| -> Vec<String> {
         new_lines[from..from + len]
             .iter()
             .map(|l| l.to_string())
             .collect()
     };
-    diff.ops()
-        .iter()
+    ops.iter()
         .filter_map(|op| match *op {
             DiffOp::Equal { .. } => None,
             DiffOp::Delete {
@@ -47,13 +53,13 @@ pub fn patch(base: &str, variant: &str) -> Vec<Hunk> {
 /// tests follow.
 #[cfg(test)]
 pub fn apply(base: &str, hunks: &[Hunk]) -> String {
-    let mut lines: Vec<&str> = base.split_inclusive('\n').collect();
+    let mut out = lines(base);
     for Hunk(at, remove, insert) in hunks.iter().rev() {
-        let end = (*at + *remove).min(lines.len());
+        let end = (*at + *remove).min(out.len());
         let at = (*at).min(end);
-        lines.splice(at..end, insert.iter().map(String::as_str));
+        out.splice(at..end, insert.iter().map(String::as_str));
     }
-    lines.concat()
+    out.concat()
 }
 
 #[cfg(test)]
@@ -67,6 +73,7 @@ mod tests {
             "a\nb\nc\nd\n# note\n",
             "a\nX\nc\nd\n---\nhpa\n# other note\n",
             "start\na\nc\nd\n# note",
+            "a\rb\nc\r\nd\n# note\n",
             "",
         ] {
             let hunks = patch(base, variant);

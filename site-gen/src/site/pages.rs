@@ -342,6 +342,15 @@ fn manifest_variants<'a>(input: &SiteInput, bucket: &'a BucketUri) -> [ManifestV
     ]
 }
 
+/// Twelve hex digits of the text's SHA-256.
+fn short_hash(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// GKE for what GKE offers (and for an unknown accelerator, whose manifests say why there are
 /// none); plain Kubernetes with the vendor's device plugin for everything else (AMD, …).
 pub(super) fn site_platform(accelerator: &str) -> Platform {
@@ -352,7 +361,8 @@ pub(super) fn site_platform(accelerator: &str) -> Platform {
     }
 }
 
-/// The three downloadable manifests of a profile, and the command for a custom one.
+/// A profile's manifests: the base written as its one file, the HPA and bucket variants as
+/// patches of it the page applies (the three downloads), and the command for a custom one.
 pub(super) fn write_manifests(
     env: &Environment<'static>,
     w: &SiteWriter,
@@ -428,6 +438,7 @@ pub(super) fn write_manifests(
                 (Ok(text), Some(base)) => {
                     link.derived = Some(DerivedManifest {
                         download: format!("{id}-{}", variant.file),
+                        base_version: short_hash(base),
                         patch: super::manifest_patch::patch(base, &text),
                     })
                 }

@@ -95,6 +95,10 @@ pub struct ManifestLink {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DerivedManifest {
     pub download: String,
+    /// A short hash of the base file the patch applies to: the page asks for the base by it,
+    /// so a cache never pairs a new page with an old base.
+    #[serde(default)]
+    pub base_version: String,
     pub patch: Vec<super::manifest_patch::Hunk>,
 }
 
@@ -556,6 +560,7 @@ mod tests {
             reason: Some("no image".into()),
             derived: Some(DerivedManifest {
                 download: "x-hpa-knee.yaml".into(),
+                base_version: "abc".into(),
                 patch: vec![super::super::manifest_patch::Hunk(3, 1, vec!["a\n".into()])],
             }),
         };

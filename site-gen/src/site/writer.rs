@@ -81,15 +81,10 @@ impl SiteWriter {
     pub(super) fn link_or_copy(&self, from: &Path, rel: &str) -> Result<(), SiteError> {
         let to = self.target(rel)?;
         let _ = std::fs::remove_file(&to);
-        if std::fs::hard_link(from, &to).is_err() {
-            return self.copy(from, rel);
-        }
-        let len = std::fs::metadata(&to)
-            .map_err(|source| SiteError::Io {
-                path: to.clone(),
-                source,
-            })?
-            .len();
+        let len = link_or_copy_file(from, &to).map_err(|source| SiteError::Io {
+            path: to.clone(),
+            source,
+        })?;
         self.count(rel, len);
         Ok(())
     }
@@ -99,14 +94,16 @@ impl SiteWriter {
         let (Ok(from), Ok(to)) = (checked(rel).map(|r| previous.join(r)), self.target(rel)) else {
             return false;
         };
-        let Ok(meta) = std::fs::symlink_metadata(&from) else {
-            return false;
-        };
-        if std::fs::hard_link(&from, &to).is_err() && std::fs::copy(&from, &to).is_err() {
+        if !std::fs::symlink_metadata(&from).is_ok_and(|m| m.is_file()) {
             return false;
         }
-        self.count(rel, meta.len());
-        true
+        match link_or_copy_file(&from, &to) {
+            Ok(len) => {
+                self.count(rel, len);
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     pub(super) fn stats(&self, reused_profiles: usize) -> SiteStats {
@@ -116,5 +113,13 @@ impl SiteWriter {
             bytes: self.bytes.load(Ordering::Relaxed),
             reused_profiles,
         }
+    }
+}
+
+/// A hard link from `to` to `from` (same bytes, no copy), else a copy; the file's length.
+fn link_or_copy_file(from: &Path, to: &Path) -> std::io::Result<u64> {
+    match std::fs::hard_link(from, to) {
+        Ok(()) => Ok(std::fs::metadata(to)?.len()),
+        Err(_) => std::fs::copy(from, to),
     }
 }

@@ -519,7 +519,8 @@ function setupProfileTargets(data) {
 // The profile page's derived manifests: the base file plus the page's hunks
 // (site-gen/src/site/manifest_patch.rs), applied from the last to the first.
 function applyPatch(base, hunks) {
-  const lines = base.split(/(?<=\n)/);
+  // Lines with their "\n" (a lone "\r" does not end one), as the site's Rust splits them.
+  const lines = base.match(/[^\n]*\n|[^\n]+$/g) || [];
   for (let i = hunks.length - 1; i >= 0; i--) {
     const [at, remove, insert] = hunks[i];
     const end = Math.min(at + remove, lines.length);
