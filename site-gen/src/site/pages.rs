@@ -414,10 +414,11 @@ pub(super) fn write_manifests(
     }
     let id = &s.profile.id;
     let base_file = format!("manifests/{id}.yaml");
-    let base_text = match &rendered[0].1 {
+    // The base file and the hash the page asks for it by, once for both derived variants.
+    let base = match &rendered[0].1 {
         Ok(text) => {
             w.write(&base_file, text.as_bytes())?;
-            Some(text.clone())
+            Some((text.clone(), short_hash(text)))
         }
         Err(_) => None,
     };
@@ -432,13 +433,13 @@ pub(super) fn write_manifests(
                 reason: None,
                 derived: None,
             };
-            match (text, &base_text) {
+            match (text, &base) {
                 (Err(reason), _) => link.reason = Some(reason),
                 (Ok(_), Some(_)) if i == 0 => link.file = Some(base_file.clone()),
-                (Ok(text), Some(base)) => {
+                (Ok(text), Some((base, version))) => {
                     link.derived = Some(DerivedManifest {
                         download: format!("{id}-{}", variant.file),
-                        base_version: short_hash(base),
+                        base_version: version.clone(),
                         patch: super::manifest_patch::patch(base, &text),
                     })
                 }
