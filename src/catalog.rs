@@ -5,7 +5,7 @@ use crate::cli::CatalogArgs;
 use crate::settings::{analysis_config, price_sources, usage};
 use anyhow::{Context, Result};
 use pipeline::analysis::percentile::Percentile;
-use pipeline::analysis::{AnalysisConfig, Profile, ProfileSummary, group_profiles, summarize};
+use pipeline::analysis::{AnalysisConfig, Profile, ProfileSummary, read_profiles, summarize};
 use pipeline::model_facts::ModelCatalog;
 use pipeline::pricing::PriceBook;
 use pipeline::storage::BENCHMARKS_FILE;
@@ -38,11 +38,11 @@ impl Catalog {
     pub fn from_data(data: &std::path::Path, args: &CatalogArgs) -> Result<Self> {
         let cfg = analysis_config(&args.analysis)?;
         let table = data.join(BENCHMARKS_FILE);
-        let rows = pipeline::schema::read_benchmarks(&table).context("cannot read the catalog")?;
+        let profiles = read_profiles(&table).context("cannot read the catalog")?;
         let prices = price_sources(&args.analysis)
             .load()
             .context("cannot load prices")?;
-        let profiles = summarize(group_profiles(&rows), &cfg, &prices);
+        let profiles = summarize(profiles, &cfg, &prices);
         let models = ModelCatalog::load_or_bundled(args.models_file.as_deref())
             .context("cannot read model facts")?;
         Ok(Self {

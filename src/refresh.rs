@@ -7,7 +7,7 @@ use crate::progress::Reporter;
 use crate::settings::{analysis_config, price_sources};
 use anyhow::{Context, Result, bail};
 use pipeline::analysis::knee::KneeMethod;
-use pipeline::analysis::{ProfileSummary, group_profiles, summarize};
+use pipeline::analysis::{ProfileSummary, read_profiles, summarize};
 use pipeline::analyze;
 use pipeline::ingest;
 use pipeline::model_facts::ModelCatalog;
@@ -16,6 +16,7 @@ use pipeline::parse_cache::ParseCache;
 use pipeline::pricing::PriceBook;
 use pipeline::pricing::overrides;
 use pipeline::report::IngestReport;
+use pipeline::schema::DataFrame;
 use pipeline::storage::{BENCHMARKS_FILE, PRICE_REPORT_FILE, PROFILES_FILE, REPORT_FILE};
 use site_gen::site::{PreviousSite, ProfileRecord, SiteInput, SiteStats, build_site};
 use std::collections::BTreeMap;
@@ -59,14 +60,17 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
     let progress = Reporter::new();
     let mut summary = Summary::default();
 
+    let mut table = None;
     if let Some(args) = stages.ingest {
-        summary.report = Some(ingest_stage(out, args, &data, &progress)?);
+        let (report, ingested_table) = ingest_stage(out, args, &data, &progress)?;
+        summary.report = Some(report);
+        table = Some(ingested_table);
     } else {
         carry_over(out, &data)?;
     }
     let mut analyzed = None;
     if let Some(analysis) = stages.analyze {
-        let done = analyze_stage(&data, analysis)?;
+        let done = analyze_stage(&data, table.take().as_ref(), analysis)?;
         summary.profiles = Some((done.summaries.len(), done.knees));
         analyzed = Some(done);
     }
@@ -155,7 +159,7 @@ fn ingest_stage(
     args: &PipelineArgs,
     data: &Path,
     progress: &Reporter,
-) -> Result<IngestReport> {
+) -> Result<(IngestReport, DataFrame)> {
     let cache_path = out.join(CACHE_DIR).join(PARSE_CACHE);
     let _ = std::fs::remove_file(out.join(CACHE_DIR).join(OLD_PARSE_CACHE));
     let mut cache = ParseCache::load(&cache_path);
@@ -167,7 +171,7 @@ fn ingest_stage(
     }
     let (misses, hits) = (cache.misses, cache.hits);
     drop(cache);
-    let report = ingest::write_outputs(ingested, data)
+    let (report, table) = ingest::write_outputs(ingested, data)
         .with_context(|| format!("cannot write tables to {}", data.display()))?;
     for issue in &report.rejected {
         eprintln!("rejected {}: {}", issue.path, issue.reason);
@@ -178,7 +182,7 @@ fn ingest_stage(
         misses,
         hits
     );
-    Ok(report)
+    Ok((report, table))
 }
 
 /// What the analyze stage hands to the site stage of the same build (same tables, same flags),
@@ -189,10 +193,11 @@ struct Analyzed {
     knees: usize,
 }
 
-fn analyze_stage(data: &Path, args: &AnalysisArgs) -> Result<Analyzed> {
+/// `table`: the benchmarks table when this process's ingest made it.
+fn analyze_stage(data: &Path, table: Option<&DataFrame>, args: &AnalysisArgs) -> Result<Analyzed> {
     let cfg = analysis_config(args)?;
     let prices = price_sources(args).load().context("cannot load prices")?;
-    let summaries = analyze::analyze(data, &cfg, &prices)
+    let summaries = analyze::analyze(data, table, &cfg, &prices)
         .with_context(|| format!("analysis of {} failed", data.display()))?;
     let knees = summaries
         .iter()
@@ -232,9 +237,9 @@ fn site_stage(
             let prices = price_sources(analysis)
                 .load()
                 .context("cannot load prices")?;
-            let rows = pipeline::schema::read_benchmarks(&data.join(BENCHMARKS_FILE))
-                .context("cannot read the catalog")?;
-            (summarize(group_profiles(&rows), &cfg, &prices), prices)
+            let profiles =
+                read_profiles(&data.join(BENCHMARKS_FILE)).context("cannot read the catalog")?;
+            (summarize(profiles, &cfg, &prices), prices)
         }
     };
     let models = ModelCatalog::load_or_bundled(site.models_file.as_deref())

@@ -1,10 +1,10 @@
 //! Where the analyze stage spends its time on a built catalog: reading `benchmarks.parquet`,
-//! turning columns into rows, grouping rows into curves, and the knee and cost analysis.
+//! turning its columns into curves (profile by profile, on every core), and the knee and cost analysis.
 //! The figures behind the README's statement on why grouping is plain Rust, not polars.
 //!
 //! `cargo run --release -p pipeline --example analyze_breakdown -- <out>/data/benchmarks.parquet`
 
-use pipeline::analysis::{AnalysisConfig, group_profiles, summarize};
+use pipeline::analysis::{AnalysisConfig, profiles_from_table, summarize};
 use pipeline::pricing::PriceBook;
 use std::time::Instant;
 
@@ -18,10 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let df = pipeline::schema::read_parquet(std::path::Path::new(&path))?;
     let read = t.elapsed();
     let t = Instant::now();
-    let rows = pipeline::schema::from_dataframe(&df)?;
-    let to_rows = t.elapsed();
-    let t = Instant::now();
-    let profiles = group_profiles(&rows);
+    let profiles = profiles_from_table(&df)?;
     let group = t.elapsed();
     let n_profiles = profiles.len();
     let t = Instant::now();
@@ -29,13 +26,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let analyze = t.elapsed();
     println!(
         "{} rows, {n_profiles} profiles ({} summarized)",
-        rows.len(),
+        df.height(),
         summaries.len()
     );
     for (stage, d) in [
         ("read parquet", read),
-        ("columns to rows", to_rows),
-        ("group into curves", group),
+        ("columns to curves", group),
         ("knees, costs, HPA", analyze),
     ] {
         println!("{stage:<20} {:>8.1} ms", d.as_secs_f64() * 1000.0);

@@ -6,6 +6,7 @@ use crate::error::PipelineError;
 use crate::pricing::{CatalogLocation, PriceBook};
 use crate::schema;
 use crate::storage::{BENCHMARKS_FILE, PRICE_REPORT_FILE, PROFILES_FILE};
+use polars::prelude::DataFrame;
 use std::path::{Path, PathBuf};
 
 /// Where prices come from: the catalog (compiled in, or a directory) and an optional user file
@@ -26,14 +27,25 @@ impl PriceSources {
     }
 }
 
-/// Runs the stage and writes its outputs into `data_dir`.
+/// Runs the stage and writes its outputs into `data_dir`. `table` is the benchmarks table when
+/// the ingest of the same process still holds it (else it is read from `data_dir`).
 pub fn analyze(
     data_dir: &Path,
+    table: Option<&DataFrame>,
     cfg: &AnalysisConfig,
     prices: &PriceBook,
 ) -> Result<Vec<ProfileSummary>, PipelineError> {
-    let rows = schema::read_benchmarks(&data_dir.join(BENCHMARKS_FILE))?;
-    let summaries = analysis::summarize(analysis::group_profiles(&rows), cfg, prices);
+    let source = data_dir.join(BENCHMARKS_FILE);
+    let profiles = match table {
+        Some(df) => {
+            analysis::profiles_from_table(df).map_err(|source_err| PipelineError::Parquet {
+                path: source.clone(),
+                source: source_err,
+            })?
+        }
+        None => analysis::read_profiles(&source)?,
+    };
+    let summaries = analysis::summarize(profiles, cfg, prices);
     let path = data_dir.join(PROFILES_FILE);
     let mut df =
         profiles_table::to_dataframe(&summaries, cfg).map_err(|source| PipelineError::Parquet {

@@ -30,6 +30,8 @@
 use crate::error::PipelineError;
 use crate::point::{Load, MeasuredPoint};
 use crate::topology::{Topology, Workers};
+/// The table type of the stages' in-memory hand-over (so the binary needs no polars of its own).
+pub use polars::prelude::DataFrame;
 use polars::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -363,11 +365,11 @@ pub fn to_dataframe(rows: &[BenchmarkRow]) -> PolarsResult<DataFrame> {
 
 /// Reads rows back from a DataFrame written by [`to_dataframe`].
 pub fn from_dataframe(df: &DataFrame) -> PolarsResult<Vec<BenchmarkRow>> {
-    let cols = ReadColumns::of(df)?;
+    let cols = TableReader::of(df)?;
     (0..df.height()).map(|i| cols.row(i)).collect()
 }
 
-/// The string columns [`from_dataframe`] reads, by name.
+/// The string columns [`TableReader`] reads, by name.
 const TEXT_COLUMNS: [&str; 20] = [
     "run_id",
     "source_file",
@@ -391,8 +393,9 @@ const TEXT_COLUMNS: [&str; 20] = [
     "image",
 ];
 
-/// A benchmarks table taken apart into its columns, to be put back together row by row.
-struct ReadColumns<'a> {
+/// A benchmarks table taken apart into its columns, to be read back a row, a record or a
+/// field at a time (the analysis reads curve by curve, never the whole table as rows).
+pub struct TableReader<'a> {
     text: BTreeMap<&'static str, Vec<Option<&'a str>>>,
     requested_in: Vec<Option<f64>>,
     requested_out: Vec<Option<f64>>,
@@ -405,8 +408,8 @@ struct ReadColumns<'a> {
     topology: BTreeMap<&'static str, Vec<Option<u32>>>,
 }
 
-impl<'a> ReadColumns<'a> {
-    fn of(df: &'a DataFrame) -> PolarsResult<Self> {
+impl<'a> TableReader<'a> {
+    pub fn of(df: &'a DataFrame) -> PolarsResult<Self> {
         let strings = |name: &str| -> PolarsResult<Vec<Option<&'a str>>> {
             Ok(df.column(name)?.str()?.iter().collect())
         };
@@ -435,14 +438,23 @@ impl<'a> ReadColumns<'a> {
         })
     }
 
-    fn text(&self, name: &str, i: usize) -> Option<String> {
+    /// Rows in the table.
+    pub fn len(&self) -> usize {
+        self.load_value.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.load_value.is_empty()
+    }
+
+    pub fn text(&self, name: &str, i: usize) -> Option<String> {
         self.text
             .get(name)
             .and_then(|col| col[i])
             .map(str::to_string)
     }
 
-    fn required(&self, name: &str, i: usize) -> PolarsResult<String> {
+    pub fn required(&self, name: &str, i: usize) -> PolarsResult<String> {
         self.text(name, i)
             .ok_or_else(|| polars_err!(ComputeError: "column `{}` has a null", name))
     }
@@ -464,10 +476,47 @@ impl<'a> ReadColumns<'a> {
         }
     }
 
-    fn point(&self, i: usize) -> PolarsResult<MeasuredPoint> {
-        let load = Load::from_kind(&self.required("load_kind", i)?, self.load_value[i])
-            .map_err(|e| polars_err!(ComputeError: "row {}: {}", i, e))?;
-        let mut point = MeasuredPoint::new(load, 0.0);
+    pub fn synthetic(&self, i: usize) -> bool {
+        self.synthetic[i].unwrap_or(false)
+    }
+
+    fn borrowed(&self, name: &str, i: usize) -> PolarsResult<&'a str> {
+        self.text
+            .get(name)
+            .and_then(|col| col[i])
+            .ok_or_else(|| polars_err!(ComputeError: "column `{}` has a null", name))
+    }
+
+    fn load(&self, i: usize) -> PolarsResult<Load> {
+        Load::from_kind(self.borrowed("load_kind", i)?, self.load_value[i])
+            .map_err(|e| polars_err!(ComputeError: "row {}: {}", i, e))
+    }
+
+    /// Row indices in curve order ([`crate::storage::CurvePlace::curve_cmp`]): ingest writes them
+    /// so, but a table from elsewhere need not be.
+    pub fn curve_order(&self) -> PolarsResult<Vec<usize>> {
+        let places = (0..self.len())
+            .map(|i| {
+                Ok(crate::storage::CurvePlace {
+                    profile_id: self.borrowed("profile_id", i)?,
+                    load: self.load(i)?,
+                    source_file: self.borrowed("source_file", i)?,
+                    label: self.text.get("label").and_then(|col| col[i]),
+                })
+            })
+            .collect::<PolarsResult<Vec<_>>>()?;
+        let mut order: Vec<usize> = (0..places.len()).collect();
+        order.sort_by(|&a, &b| places[a].curve_cmp(&places[b]));
+        Ok(order)
+    }
+
+    /// Whether rows `a` and `b` belong to one profile.
+    pub fn same_profile(&self, a: usize, b: usize) -> PolarsResult<bool> {
+        Ok(self.borrowed("profile_id", a)? == self.borrowed("profile_id", b)?)
+    }
+
+    pub fn point(&self, i: usize) -> PolarsResult<MeasuredPoint> {
+        let mut point = MeasuredPoint::new(self.load(i)?, 0.0);
         point.label = self.text("label", i);
         point.completed = self.completed[i];
         point.failed = self.failed[i];
@@ -482,14 +531,14 @@ impl<'a> ReadColumns<'a> {
         Ok(point)
     }
 
-    fn row(&self, i: usize) -> PolarsResult<BenchmarkRow> {
+    pub fn row(&self, i: usize) -> PolarsResult<BenchmarkRow> {
         Ok(BenchmarkRow {
             run_id: self.required("run_id", i)?,
             source_file: self.required("source_file", i)?,
             tool: self.required("tool", i)?,
             origin: self.text("origin", i),
             license: self.text("license", i),
-            synthetic: self.synthetic[i].unwrap_or(false),
+            synthetic: self.synthetic(i),
             notes: self.text("notes", i),
             profile_id: self.required("profile_id", i)?,
             key: crate::profile::ProfileKey {

@@ -18,24 +18,49 @@ pub const PROFILES_FILE: &str = "profiles.parquet";
 /// Price sources, rejected prices and disagreements between sources.
 pub const PRICE_REPORT_FILE: &str = "price-report.json";
 
-/// Orders rows into curves: by profile, then load (rate and concurrency by value, unbounded
-/// last), then file and label for a stable tie-break.
-pub fn curve_order(a: &BenchmarkRow, b: &BenchmarkRow) -> std::cmp::Ordering {
-    let load_key = |r: &BenchmarkRow| {
-        let kind_rank = match r.point.load {
-            Load::Rate(_) => 0,
-            Load::Concurrency(_) => 1,
-            Load::Unbounded => 2,
+/// What places a record in the table: its profile, load, file and label.
+#[derive(Debug, Clone, Copy)]
+pub struct CurvePlace<'a> {
+    pub profile_id: &'a str,
+    pub load: Load,
+    pub source_file: &'a str,
+    pub label: Option<&'a str>,
+}
+
+impl<'a> CurvePlace<'a> {
+    pub fn of(row: &'a BenchmarkRow) -> Self {
+        Self {
+            profile_id: &row.profile_id,
+            load: row.point.load,
+            source_file: &row.source_file,
+            label: row.point.label.as_deref(),
+        }
+    }
+
+    /// Orders records into curves: by profile, then load (rate and concurrency by value,
+    /// unbounded last), then file and label for a stable tie-break.
+    pub fn curve_cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let load_key = |load: Load| {
+            let kind_rank = match load {
+                Load::Rate(_) => 0,
+                Load::Concurrency(_) => 1,
+                Load::Unbounded => 2,
+            };
+            (kind_rank, load.value().unwrap_or(f64::INFINITY))
         };
-        (kind_rank, r.point.load.value().unwrap_or(f64::INFINITY))
-    };
-    a.profile_id
-        .cmp(&b.profile_id)
-        .then_with(|| {
-            let (ka, va) = load_key(a);
-            let (kb, vb) = load_key(b);
-            ka.cmp(&kb).then(va.total_cmp(&vb))
-        })
-        .then_with(|| a.source_file.cmp(&b.source_file))
-        .then_with(|| a.point.label.cmp(&b.point.label))
+        self.profile_id
+            .cmp(other.profile_id)
+            .then_with(|| {
+                let (ka, va) = load_key(self.load);
+                let (kb, vb) = load_key(other.load);
+                ka.cmp(&kb).then(va.total_cmp(&vb))
+            })
+            .then_with(|| self.source_file.cmp(other.source_file))
+            .then_with(|| self.label.cmp(&other.label))
+    }
+}
+
+/// Orders rows into curves ([`CurvePlace::curve_cmp`]).
+pub fn curve_order(a: &BenchmarkRow, b: &BenchmarkRow) -> std::cmp::Ordering {
+    CurvePlace::of(a).curve_cmp(&CurvePlace::of(b))
 }

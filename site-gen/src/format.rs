@@ -10,7 +10,7 @@ pub const BAND_FACTOR: f64 = 1.5;
 /// A measured value with `digits` decimals, or `N/A` when unknown or not finite.
 pub fn num(v: Option<f64>, digits: usize) -> String {
     v.filter(|x| x.is_finite())
-        .map_or_else(|| "N/A".to_string(), |x| format!("{x:.digits$}"))
+        .map_or_else(|| "N/A".to_string(), |x| fixed(x, digits))
 }
 
 /// A value with its unit and 2 decimals, or `n/a`.
@@ -28,9 +28,34 @@ pub fn load(load: Load) -> String {
     }
 }
 
+/// `value` with exactly `decimals` decimals: the same text as `format!("{value:.decimals$}")`.
+/// Charts and tables spell tens of thousands of numbers per build; the formatter's exact
+/// decimal expansion dominated that, so values far from a rounding tie are rounded in integer
+/// arithmetic instead. Near a tie the product `value × 10^decimals` could land on the wrong side
+/// of it (its error is under 2e-7 below 1e9), so those, and anything large, go to the formatter.
+pub fn fixed(value: f64, decimals: usize) -> String {
+    fixed_fast(value, decimals).unwrap_or_else(|| format!("{value:.decimals$}"))
+}
+
+fn fixed_fast(value: f64, decimals: usize) -> Option<String> {
+    const SCALES: [u64; 4] = [1, 10, 100, 1000];
+    let scale = *SCALES.get(decimals)?;
+    let scaled = value.abs() * scale as f64;
+    if scaled.is_nan() || scaled >= 1e9 || (scaled - scaled.floor() - 0.5).abs() < 1e-6 {
+        return None;
+    }
+    let n = scaled.round() as u64;
+    let sign = if value.is_sign_negative() { "-" } else { "" };
+    let int = n / scale;
+    Some(match decimals {
+        0 => format!("{sign}{int}"),
+        d => format!("{sign}{int}.{:0d$}", n % scale),
+    })
+}
+
 /// At most `digits` decimals, trailing zeros dropped (`16` not `16.0`).
 pub fn trimmed(value: f64, digits: usize) -> String {
-    let text = format!("{value:.digits$}");
+    let text = fixed(value, digits);
     let text = if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.')
     } else {
@@ -46,7 +71,7 @@ pub fn trimmed(value: f64, digits: usize) -> String {
 /// A fixed-decimal number with thousands separators: `10,523.8`. The site's script
 /// (`templates/site/assets/core.js`) spells numbers with the same rules, ties included.
 pub fn grouped(v: f64, decimals: usize) -> String {
-    let text = format!("{:.decimals$}", v.abs());
+    let text = fixed(v.abs(), decimals);
     let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
     let mut out = String::new();
     for (i, c) in int.chars().enumerate() {
@@ -156,6 +181,36 @@ pub fn band_target(knee_ntpot: Option<f64>) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_spells_as_the_formatter_does() {
+        // Random magnitudes, exact binary ties (k/2, k/20, k/200, k/2000), decimal near-ties
+        // (1.45, 2.675), signs, zeros and non-finite values, against `format!` itself.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut values = vec![0.0, -0.0, -0.04, 1.45, 2.675, 0.125, 1e9, 1e12, f64::NAN];
+        values.extend([f64::INFINITY, f64::NEG_INFINITY, 999_999_999.95, -2.5, 0.5]);
+        for _ in 0..200_000 {
+            let r = next();
+            let unit = (r >> 11) as f64 / (1u64 << 53) as f64;
+            let magnitude = 10f64.powi((r % 14) as i32 - 4);
+            let sign = if r & (1 << 10) == 0 { 1.0 } else { -1.0 };
+            values.push(sign * unit * magnitude);
+            let k = (r >> 20) % 100_000;
+            values.push(k as f64 / [2.0, 20.0, 200.0, 2000.0][(r % 4) as usize]);
+            values.push((k as f64 / 100.0) * 1.1);
+        }
+        for v in values {
+            for d in 0..=4 {
+                assert_eq!(fixed(v, d), format!("{v:.d$}"), "{v:e} with {d} decimals");
+            }
+        }
+    }
 
     #[test]
     fn one_spelling_per_quantity() {

@@ -10,15 +10,18 @@ pub mod percentile;
 pub mod profiles_table;
 pub mod sizing;
 
+use crate::error::PipelineError;
 use crate::point::MeasuredPoint;
 use crate::pricing::{PriceBook, PricingModel, QuoteOutcome};
 use crate::profile::ProfileKey;
-use crate::schema::BenchmarkRow;
+use crate::schema::{BenchmarkRow, TableReader};
 use cost::TokenCost;
 use hpa::HpaRecommendation;
 use knee::Knee;
 use operating_point::{OperatingPoint, Targets};
 use percentile::Percentile;
+use polars::prelude::{DataFrame, PolarsResult};
+use std::path::Path;
 
 /// Settings of one analysis (CLI flags of `analyze`, `profiles list`, `manifests create`).
 #[derive(Debug, Clone)]
@@ -148,46 +151,128 @@ impl Profile {
     }
 }
 
+/// What one record adds to its profile: where it came from and what it measured.
+struct Record {
+    source: Provenance,
+    synthetic: bool,
+    point: MeasuredPoint,
+}
+
+impl Record {
+    fn of_row(row: &BenchmarkRow) -> Self {
+        Self {
+            source: Provenance {
+                run: row.run_id.clone(),
+                file: row.source_file.clone(),
+                tool: row.tool.clone(),
+                origin: row.origin.clone(),
+                license: row.license.clone(),
+            },
+            synthetic: row.synthetic,
+            point: row.point.clone(),
+        }
+    }
+
+    fn in_table(table: &TableReader, i: usize) -> PolarsResult<Self> {
+        Ok(Self {
+            source: Provenance {
+                run: table.required("run_id", i)?,
+                file: table.required("source_file", i)?,
+                tool: table.required("tool", i)?,
+                origin: table.text("origin", i),
+                license: table.text("license", i),
+            },
+            synthetic: table.synthetic(i),
+            point: table.point(i)?,
+        })
+    }
+}
+
+impl Profile {
+    /// An empty curve named as `row` names its profile (every row of a profile names it alike).
+    fn named_by(row: &BenchmarkRow) -> Self {
+        Self {
+            id: row.profile_id.clone(),
+            key: row.key.clone(),
+            server_args: row.server_args.clone(),
+            notes: row.notes.clone(),
+            image: row.image.clone(),
+            synthetic: row.synthetic,
+            sources: Vec::new(),
+            points: Vec::new(),
+            repeats: Vec::new(),
+        }
+    }
+
+    /// Adds the next record in curve order.
+    fn add(&mut self, record: Record) {
+        self.synthetic |= record.synthetic;
+        if !self.sources.contains(&record.source) {
+            self.sources.push(record.source);
+        }
+        self.points.push(record.point);
+    }
+
+    fn finished(mut self) -> Self {
+        self.sources.sort();
+        merge_repeats(&mut self);
+        self
+    }
+}
+
 /// Groups rows (already in curve order, as ingest writes them) into profiles, ordered by id.
 pub fn group_profiles(rows: &[BenchmarkRow]) -> Vec<Profile> {
     let mut sorted: Vec<&BenchmarkRow> = rows.iter().collect();
     sorted.sort_by(|a, b| crate::storage::curve_order(a, b));
     let mut profiles: Vec<Profile> = Vec::new();
     for row in sorted {
-        if profiles.last().is_none_or(|p| p.id != row.profile_id) {
-            profiles.push(Profile {
-                id: row.profile_id.clone(),
-                key: row.key.clone(),
-                server_args: row.server_args.clone(),
-                notes: row.notes.clone(),
-                image: row.image.clone(),
-                synthetic: row.synthetic,
-                sources: Vec::new(),
-                points: Vec::new(),
-                repeats: Vec::new(),
-            });
+        match profiles.last_mut() {
+            Some(p) if p.id == row.profile_id => p.add(Record::of_row(row)),
+            _ => {
+                let mut p = Profile::named_by(row);
+                p.add(Record::of_row(row));
+                profiles.push(p);
+            }
         }
-        let Some(p) = profiles.last_mut() else {
-            continue;
-        };
-        p.synthetic |= row.synthetic;
-        let source = Provenance {
-            run: row.run_id.clone(),
-            file: row.source_file.clone(),
-            tool: row.tool.clone(),
-            origin: row.origin.clone(),
-            license: row.license.clone(),
-        };
-        if !p.sources.contains(&source) {
-            p.sources.push(source);
+    }
+    profiles.into_iter().map(Profile::finished).collect()
+}
+
+/// The profiles of a benchmarks table, ordered by id, as [`group_profiles`] makes them from
+/// its rows, but read curve by curve on every core: the whole table is never held as rows
+/// (100,000 rows took about four times the table's own memory, and a second copy of every
+/// point while grouping).
+pub fn profiles_from_table(df: &DataFrame) -> PolarsResult<Vec<Profile>> {
+    use rayon::prelude::*;
+    let table = TableReader::of(df)?;
+    let order = table.curve_order()?;
+    let mut curves: Vec<&[usize]> = Vec::new();
+    let mut start = 0;
+    for end in 1..=order.len() {
+        if end == order.len() || !table.same_profile(order[start], order[end])? {
+            curves.push(&order[start..end]);
+            start = end;
         }
-        p.points.push(row.point.clone());
     }
-    for p in &mut profiles {
-        p.sources.sort();
-        merge_repeats(p);
-    }
-    profiles
+    curves
+        .into_par_iter()
+        .map(|rows| {
+            let mut profile = Profile::named_by(&table.row(rows[0])?);
+            for &i in rows {
+                profile.add(Record::in_table(&table, i)?);
+            }
+            Ok(profile.finished())
+        })
+        .collect()
+}
+
+/// Reads `benchmarks.parquet` into profiles ([`profiles_from_table`]).
+pub fn read_profiles(path: &Path) -> Result<Vec<Profile>, PipelineError> {
+    let df = crate::schema::read_parquet(path)?;
+    profiles_from_table(&df).map_err(|source| PipelineError::Parquet {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Replaces the records of a load measured more than once by their mean (kept in `repeats`).

@@ -1,0 +1,51 @@
+//! The analysis reads curves straight from the benchmarks table; they must be the profiles
+//! that grouping the table's rows gives, whatever order the table's rows are in.
+
+use pipeline::analysis::{group_profiles, profiles_from_table};
+use pipeline::schema::{from_dataframe, to_dataframe};
+use std::path::Path;
+
+fn bundled_rows() -> Vec<pipeline::schema::BenchmarkRow> {
+    let raw = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/raw");
+    pipeline::ingest::ingest(&raw).unwrap().rows
+}
+
+#[test]
+fn curves_from_the_table_equal_the_grouped_rows() {
+    let mut rows = bundled_rows();
+    assert!(rows.len() > 100, "the bundled catalog has its curves");
+    // Loads measured twice (a second file of the same run): merged into means and repeats.
+    let again: Vec<_> = rows
+        .iter()
+        .step_by(7)
+        .map(|r| {
+            let mut r = r.clone();
+            r.source_file.push_str(".again");
+            r.point.output_tokens_per_s *= 1.1;
+            r
+        })
+        .collect();
+    rows.extend(again);
+    // Reversed, and every third row moved to the end: not the order ingest writes.
+    rows.reverse();
+    let (kept, moved): (Vec<_>, Vec<_>) =
+        rows.into_iter().enumerate().partition(|(i, _)| i % 3 != 0);
+    let rows: Vec<_> = kept.into_iter().chain(moved).map(|(_, r)| r).collect();
+    let df = to_dataframe(&rows).unwrap();
+    let from_table = profiles_from_table(&df).unwrap();
+    let grouped = group_profiles(&from_dataframe(&df).unwrap());
+    assert_eq!(from_table.len(), grouped.len());
+    assert!(
+        grouped.iter().any(|p| !p.repeats.is_empty()),
+        "some bundled load is measured twice (merged repeats are compared too)"
+    );
+    for (a, b) in from_table.iter().zip(&grouped) {
+        assert_eq!(format!("{a:?}"), format!("{b:?}"), "profile {}", b.id);
+    }
+}
+
+#[test]
+fn an_empty_table_has_no_curves() {
+    let df = to_dataframe(&[]).unwrap();
+    assert!(profiles_from_table(&df).unwrap().is_empty());
+}
