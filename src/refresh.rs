@@ -162,15 +162,17 @@ fn ingest_stage(
 ) -> Result<(IngestReport, DataFrame)> {
     let cache_path = out.join(CACHE_DIR).join(PARSE_CACHE);
     let _ = std::fs::remove_file(out.join(CACHE_DIR).join(OLD_PARSE_CACHE));
-    let mut cache = ParseCache::load(&cache_path);
-    let ingested = ingest::ingest_with(&args.raw, &mut cache, progress).context("ingest failed")?;
+    let cache = ParseCache::load(&cache_path);
     // The cache is only an optimization: failing to save it must not fail the build. Saved
-    // and dropped before the tables are written, so it is not held at the same time.
-    if let Err(e) = cache.save(&cache_path) {
-        eprintln!("warning: parse cache not saved: {e}");
-    }
-    let (misses, hits) = (cache.misses, cache.hits);
-    drop(cache);
+    // before the rows are made, and dropped then, so it is not held beside them.
+    let save = |cache: &ParseCache| {
+        if let Err(e) = cache.save(&cache_path) {
+            eprintln!("warning: parse cache not saved: {e}");
+        }
+    };
+    let ingested =
+        ingest::ingest_with(&args.raw, cache, progress, &save).context("ingest failed")?;
+    let (misses, hits) = (ingested.parsed, ingested.unchanged);
     let (report, table) = ingest::write_outputs(ingested, data)
         .with_context(|| format!("cannot write tables to {}", data.display()))?;
     for issue in &report.rejected {

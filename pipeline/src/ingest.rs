@@ -26,11 +26,14 @@ pub const RUN_TOML: &str = "run.toml";
 pub struct Ingested {
     pub rows: Vec<BenchmarkRow>,
     pub report: IngestReport,
+    /// Files parsed, and files whose parse the cache held.
+    pub parsed: usize,
+    pub unchanged: usize,
 }
 
 /// Reads every run under `raw_root`. Fails only if the root itself cannot be walked.
 pub fn ingest(raw_root: &Path) -> Result<Ingested, PipelineError> {
-    ingest_with(raw_root, &mut ParseCache::default(), &Silent)
+    ingest_with(raw_root, ParseCache::default(), &Silent, &|_| {})
 }
 
 /// What one file of the tree came to.
@@ -43,18 +46,18 @@ enum FileResult {
         hash: String,
         key: String,
         outcome: Arc<Outcome>,
-        /// The rows of a file of points, made on the worker thread that read it (empty for
-        /// any other outcome).
-        rows: Result<Vec<BenchmarkRow>, String>,
     },
 }
 
 /// Like [`ingest`], reusing parse results from `cache` for files whose content is unchanged,
-/// parsing the rest in parallel, and reporting progress.
+/// parsing the rest in parallel, and reporting progress. `keep` is handed the cache of this
+/// tree's files (to save it) before the rows are made: the cache is dropped then, so each
+/// file's points move into its rows instead of being held twice.
 pub fn ingest_with(
     raw_root: &Path,
-    cache: &mut ParseCache,
+    cache: ParseCache,
     progress: &dyn Progress,
+    keep: &dyn Fn(&ParseCache),
 ) -> Result<Ingested, PipelineError> {
     if !raw_root.is_dir() {
         return Err(PipelineError::NoRawDir(raw_root.to_path_buf()));
@@ -68,7 +71,7 @@ pub fn ingest_with(
     let (metas, meta_hashes) = read_run_metas(raw_root, &tree.run_dirs, &mut report);
     report.runs = metas.values().filter(|m| m.is_some()).count();
     progress.start("ingest", tree.files.len());
-    let shared_cache: &ParseCache = cache;
+    let shared_cache = &cache;
     let results: Vec<FileResult> = tree
         .files
         .par_iter()
@@ -94,13 +97,21 @@ pub fn ingest_with(
         pending,
         server_metrics,
     } = gathered;
+    let mut cache = cache;
     cache.replace(entries);
-    cache.hits = hits;
-    cache.misses = misses;
+    keep(&cache);
+    drop(cache);
     report.snapshot = snapshot(hashes);
-    let mut rows = attach_server_metrics(raw_root, pending, server_metrics, &mut report);
+    let mut rows = rows_of_files(
+        raw_root,
+        &tree,
+        &metas,
+        pending,
+        server_metrics,
+        &mut report,
+    );
     crate::profile_identity::assign(&mut rows, &mut report);
-    rows.sort_by(curve_order);
+    sort_into_curves(&mut rows);
     report.points = rows.len();
     report.profiles = rows
         .iter()
@@ -108,7 +119,110 @@ pub fn ingest_with(
         .collect::<BTreeSet<_>>()
         .len();
     report.normalize();
-    Ok(Ingested { rows, report })
+    Ok(Ingested {
+        rows,
+        report,
+        parsed: misses,
+        unchanged: hits,
+    })
+}
+
+/// Sorts rows into curve order ([`curve_order`], stable) by sorting their indices and then
+/// moving each row once along the permutation's cycles: a stable sort of the rows themselves
+/// (over a kilobyte each) would allocate a buffer of half of them.
+fn sort_into_curves(rows: &mut [BenchmarkRow]) {
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by(|&a, &b| curve_order(&rows[a], &rows[b]));
+    // `order[k]` is the index of the row that belongs at position `k`.
+    const PLACED: usize = usize::MAX;
+    for start in 0..order.len() {
+        let mut k = start;
+        while order[k] != PLACED {
+            let from = order[k];
+            order[k] = PLACED;
+            if from == start {
+                break;
+            }
+            rows.swap(k, from);
+            k = from;
+        }
+    }
+}
+
+/// A file of points waiting for its rows.
+struct PendingFile {
+    file: PathBuf,
+    outcome: Arc<Outcome>,
+}
+
+/// Every file's rows with its stage's server metrics attached, in file order. Made on every
+/// core a block of files at a time, into one vector sized up front: each block's outcomes,
+/// no longer shared by a cache (a file whose content another repeats shares it, and is
+/// copied), move into their rows, so neither the points nor the rows are ever held twice.
+fn rows_of_files(
+    raw_root: &Path,
+    tree: &RawTree,
+    metas: &RunMetas,
+    pending: Vec<PendingFile>,
+    mut server: BTreeMap<PathBuf, ServerMetrics>,
+    report: &mut IngestReport,
+) -> Vec<BenchmarkRow> {
+    let points = |p: &PendingFile| match p.outcome.as_ref() {
+        Outcome::Read {
+            parsed: Parsed::Points(points),
+            ..
+        } => points.len(),
+        _ => 0,
+    };
+    let mut rows = Vec::with_capacity(pending.iter().map(points).sum());
+    let mut pending = pending.into_iter();
+    loop {
+        let block: Vec<PendingFile> = pending.by_ref().take(256).collect();
+        if block.is_empty() {
+            break;
+        }
+        let built: Vec<(PathBuf, Result<Vec<BenchmarkRow>, String>)> = block
+            .into_par_iter()
+            .map(|p| {
+                let rows = rows_of_file(tree, metas, &p.file, p.outcome);
+                (p.file, rows)
+            })
+            .collect();
+        for (file, file_rows) in built {
+            match file_rows {
+                Ok(mut file_rows) => {
+                    report.files_read += 1;
+                    if let Some(m) = server.remove(&stage_key(&file)) {
+                        for r in &mut file_rows {
+                            r.point.server = m;
+                        }
+                    }
+                    rows.append(&mut file_rows);
+                }
+                Err(reason) => report.reject(raw_root.join(&file).display().to_string(), reason),
+            }
+        }
+    }
+    report_unpaired_server_metrics(raw_root, &server, report);
+    rows
+}
+
+fn rows_of_file(
+    tree: &RawTree,
+    metas: &RunMetas,
+    file: &Path,
+    outcome: Arc<Outcome>,
+) -> Result<Vec<BenchmarkRow>, String> {
+    let outcome = Arc::try_unwrap(outcome).unwrap_or_else(|shared| (*shared).clone());
+    let (Some(run_dir), Outcome::Read { tool, parsed }) = (tree.run_dir_of(file), outcome) else {
+        return Ok(Vec::new());
+    };
+    match (metas.get(run_dir), parsed) {
+        (Some(Some(meta)), Parsed::Points(points)) => {
+            rows_for_file(run_dir, file, &tool, meta, points)
+        }
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// What the per-file results add up to, gathered in file order.
@@ -118,7 +232,7 @@ struct Gathered {
     entries: BTreeMap<String, Arc<Outcome>>,
     hits: usize,
     misses: usize,
-    pending: Vec<(PathBuf, Vec<BenchmarkRow>)>,
+    pending: Vec<PendingFile>,
     server_metrics: BTreeMap<PathBuf, ServerMetrics>,
 }
 
@@ -133,7 +247,7 @@ impl Gathered {
         report: &mut IngestReport,
     ) {
         let shown = raw_root.join(file).display().to_string();
-        let (hash, key, outcome, rows) = match result {
+        let (hash, key, outcome) = match result {
             FileResult::Documentation => {
                 return report.ignore(shown, "documentation file, not a result");
             }
@@ -144,12 +258,7 @@ impl Gathered {
                 return report.reject(shown, "skipped: its run.toml is invalid (see that entry)");
             }
             FileResult::Unreadable(reason) => return report.reject(shown, reason),
-            FileResult::Read {
-                hash,
-                key,
-                outcome,
-                rows,
-            } => (hash, key, outcome, rows),
+            FileResult::Read { hash, key, outcome } => (hash, key, outcome),
         };
         self.hashes.push((path_text(file), hash));
         if cache.get(&key).is_some() {
@@ -174,13 +283,10 @@ impl Gathered {
             Outcome::Read {
                 parsed: Parsed::Points(_),
                 ..
-            } => match rows {
-                Ok(rows) => {
-                    report.files_read += 1;
-                    self.pending.push((stage_key(file), rows));
-                }
-                Err(reason) => report.reject(shown, reason),
-            },
+            } => self.pending.push(PendingFile {
+                file: file.to_path_buf(),
+                outcome,
+            }),
         }
     }
 }
@@ -217,19 +323,7 @@ fn classify(
             Err(reason) => Outcome::Rejected(reason),
         }),
     };
-    let rows = match outcome.as_ref() {
-        Outcome::Read {
-            tool,
-            parsed: Parsed::Points(points),
-        } => rows_for_file(run_dir, file, tool, meta, points),
-        _ => Ok(Vec::new()),
-    };
-    FileResult::Read {
-        hash,
-        key,
-        outcome,
-        rows,
-    }
+    FileResult::Read { hash, key, outcome }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -259,7 +353,7 @@ pub fn write_outputs(
 ) -> Result<(IngestReport, DataFrame), PipelineError> {
     std::fs::create_dir_all(data_dir).map_err(|e| PipelineError::io(data_dir, e))?;
     let parquet = data_dir.join(BENCHMARKS_FILE);
-    let Ingested { rows, report } = ingested;
+    let Ingested { rows, report, .. } = ingested;
     let mut df = schema::to_dataframe(&rows).map_err(|source| PipelineError::Parquet {
         path: parquet.clone(),
         source,
@@ -433,13 +527,12 @@ fn rows_for_file(
     file: &Path,
     tool: &str,
     meta: &RunMeta,
-    points: &[MeasuredPoint],
+    points: Vec<MeasuredPoint>,
 ) -> Result<Vec<BenchmarkRow>, String> {
     let within_run = path_text(file.strip_prefix(run_dir).unwrap_or(file));
     points
-        .iter()
-        .map(|point| {
-            let mut point = point.clone();
+        .into_iter()
+        .map(|mut point| {
             let profile = meta.resolve(&point, &within_run)?;
             point.workload = profile.workload;
             let mut key = profile.key;
@@ -484,25 +577,6 @@ fn stage_key(file: &Path) -> PathBuf {
     file.with_file_name(format!("{prefix}\u{0}stage"))
 }
 
-fn attach_server_metrics(
-    root: &Path,
-    pending: Vec<(PathBuf, Vec<BenchmarkRow>)>,
-    mut server: BTreeMap<PathBuf, ServerMetrics>,
-    report: &mut IngestReport,
-) -> Vec<BenchmarkRow> {
-    let mut rows = Vec::with_capacity(pending.iter().map(|(_, r)| r.len()).sum());
-    for (key, mut file_rows) in pending {
-        if let Some(m) = server.remove(&key) {
-            for r in &mut file_rows {
-                r.point.server = m;
-            }
-        }
-        rows.extend(file_rows);
-    }
-    report_unpaired_server_metrics(root, &server, report);
-    rows
-}
-
 fn report_unpaired_server_metrics(
     root: &Path,
     server: &BTreeMap<PathBuf, ServerMetrics>,
@@ -523,5 +597,63 @@ fn report_unpaired_server_metrics(
             shown.display().to_string(),
             "server-side metrics with no matching stage lifecycle file (e.g. a run-wide summary)",
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::ProfileKey;
+
+    fn row(profile: u64, load: f64, file: u64, position: usize) -> BenchmarkRow {
+        BenchmarkRow {
+            run_id: "run".into(),
+            source_file: format!("run/{file}.json"),
+            tool: "vllm".into(),
+            origin: None,
+            license: None,
+            synthetic: false,
+            notes: Some(position.to_string()),
+            profile_id: format!("p{profile}"),
+            key: ProfileKey {
+                model: "m".into(),
+                model_server: "vllm".into(),
+                model_server_version: "v1".into(),
+                accelerator: "nvidia-l4".into(),
+                accelerator_count: 1,
+                instance_type: None,
+                variant: None,
+                workload: String::new(),
+                use_case: String::new(),
+                topology: Default::default(),
+            },
+            server_args: Vec::new(),
+            image: None,
+            point: MeasuredPoint::new(Load::Rate(load), 1.0),
+        }
+    }
+
+    #[test]
+    fn rows_sort_into_curves_as_a_stable_sort_would() {
+        let mut state = 7_u64;
+        let mut next = move |n: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % n
+        };
+        for len in [0, 1, 2, 3, 10, 257, 2000] {
+            // Few distinct keys: equal rows are common, and must keep their order.
+            let mut rows: Vec<BenchmarkRow> = (0..len)
+                .map(|i| row(next(5), next(4) as f64, next(3), i))
+                .collect();
+            let mut expected = rows.clone();
+            expected.sort_by(curve_order);
+            sort_into_curves(&mut rows);
+            let positions = |rows: &[BenchmarkRow]| -> Vec<Option<String>> {
+                rows.iter().map(|r| r.notes.clone()).collect()
+            };
+            assert_eq!(positions(&rows), positions(&expected), "{len} rows");
+        }
     }
 }

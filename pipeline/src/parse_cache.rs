@@ -20,8 +20,6 @@ pub enum Outcome {
 pub struct ParseCache {
     /// Shared with the ingest that reads them: a hit is not copied.
     entries: BTreeMap<String, Arc<Outcome>>,
-    pub hits: usize,
-    pub misses: usize,
 }
 
 const GENERATOR: &str = concat!("infercat ", env!("CARGO_PKG_VERSION"));
@@ -59,10 +57,7 @@ impl ParseCache {
                 Some((l.key.into_owned(), Arc::new(l.outcome.into_owned())))
             })
             .collect::<Option<BTreeMap<_, _>>>()?;
-        Some(Self {
-            entries,
-            ..Default::default()
-        })
+        Some(Self { entries })
     }
 
     pub fn key(content_hash: &str, declared_tool: Option<&str>) -> String {

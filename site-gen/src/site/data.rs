@@ -116,7 +116,10 @@ fn index_entry(s: &ProfileSummary) -> Value {
 /// key fields, caveats, knees, how many leading points targets may use (the CLI's rule: none
 /// from the first that falls behind its requested rate), machine prices per pricing model and
 /// its curve ([`curve_row`]).
-pub(super) fn index_json(input: &SiteInput, pages: &[ProfilePage]) -> Result<Vec<u8>, SiteError> {
+pub(super) fn index_json(
+    input: &SiteInput,
+    pages: &[ProfilePage],
+) -> Result<Vec<Vec<u8>>, SiteError> {
     let head = json!({
         "pricingModels": PricingModel::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
         "outputInputCostRatio": input.cfg.output_input_cost_ratio,
@@ -130,18 +133,20 @@ pub(super) fn index_json(input: &SiteInput, pages: &[ProfilePage]) -> Result<Vec
     // the whole table as one value tree would cost many times its bytes.
     text.truncate(text.len() - 2);
     text.extend_from_slice(br#","profiles":"#);
-    text.extend(json_array(pages, |p| Ok(index_entry(p.summary)))?);
-    text.extend_from_slice(b"}\n");
-    Ok(text)
+    let mut parts = vec![text];
+    parts.extend(json_array(pages, |p| Ok(index_entry(p.summary)))?);
+    parts.push(b"}\n".to_vec());
+    Ok(parts)
 }
 
-/// A JSON array of one value per item, each built and serialized on its own (both cores),
-/// joined in order: never the whole array as one value tree.
+/// A JSON array of one value per item, each built and serialized on its own (both cores), as
+/// the parts of its text in order (to be written one after another, never joined): never the
+/// whole array as one value tree, nor its text twice.
 pub(super) fn json_array<T: Sync>(
     items: &[T],
     entry: impl Fn(&T) -> Result<Value, SiteError> + Sync,
-) -> Result<Vec<u8>, SiteError> {
-    let parts: Vec<Vec<u8>> = items
+) -> Result<Vec<Vec<u8>>, SiteError> {
+    let mut parts: Vec<Vec<u8>> = items
         .par_chunks(256)
         .map(|chunk| {
             let mut bytes = Vec::new();
@@ -153,15 +158,13 @@ pub(super) fn json_array<T: Sync>(
             Ok(bytes)
         })
         .collect::<Result<_, SiteError>>()?;
-    // Every entry starts with a comma; the first one's is dropped.
-    let mut out = Vec::with_capacity(parts.iter().map(Vec::len).sum::<usize>() + 2);
-    out.push(b'[');
-    for part in parts.iter().filter(|p| !p.is_empty()) {
-        let skip = usize::from(out.len() == 1);
-        out.extend_from_slice(&part[skip..]);
+    // Every entry starts with a comma: the first one's becomes the opening bracket.
+    match parts.first_mut() {
+        Some(first) if !first.is_empty() => first[0] = b'[',
+        _ => parts.insert(0, b"[".to_vec()),
     }
-    out.push(b']');
-    Ok(out)
+    parts.push(b"]".to_vec());
+    Ok(parts)
 }
 
 pub(super) fn to_json_bytes(v: &Value) -> Result<Vec<u8>, SiteError> {
@@ -200,9 +203,9 @@ pub(super) fn write_api(
         );
         Ok(entry)
     })?;
-    all.push(b'\n');
-    w.write("api/v1/profiles.json", &all)?;
-    w.write("api/v1/index.json", &index_json(input, pages)?)?;
+    all.push(b"\n".to_vec());
+    w.write_parts("api/v1/profiles.json", &all)?;
+    w.write_parts("api/v1/index.json", &index_json(input, pages)?)?;
     let models_json: Vec<Value> = models
         .iter()
         .map(|m| {
@@ -231,7 +234,9 @@ mod tests {
     fn json_arrays_are_whole_at_any_length() {
         for n in [0usize, 1, 255, 256, 257, 1000] {
             let items: Vec<usize> = (0..n).collect();
-            let bytes = json_array(&items, |i| Ok(json!({ "i": i }))).unwrap();
+            let bytes = json_array(&items, |i| Ok(json!({ "i": i })))
+                .unwrap()
+                .concat();
             let parsed: Vec<Value> = serde_json::from_slice(&bytes).unwrap();
             assert_eq!(parsed.len(), n);
             assert!(

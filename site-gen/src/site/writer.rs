@@ -68,6 +68,22 @@ impl SiteWriter {
         Ok(())
     }
 
+    /// Writes `parts` one after another as one file: a large file is never joined in memory.
+    pub(super) fn write_parts(&self, rel: &str, parts: &[Vec<u8>]) -> Result<(), SiteError> {
+        use std::io::Write;
+        let path = self.target(rel)?;
+        let io = |source| SiteError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut file = std::fs::File::create(&path).map_err(io)?;
+        for part in parts {
+            file.write_all(part).map_err(io)?;
+        }
+        self.count(rel, parts.iter().map(|p| p.len() as u64).sum());
+        Ok(())
+    }
+
     pub(super) fn copy(&self, from: &Path, rel: &str) -> Result<(), SiteError> {
         let bytes = std::fs::read(from).map_err(|source| SiteError::Io {
             path: from.to_path_buf(),
