@@ -149,7 +149,7 @@ pub fn build_site(
     let models = by_model
         .par_iter()
         .map(|(model, list)| {
-            let m = model_view(&r.env, input, model, list, &pages, &views)?;
+            let mut m = model_view(&r.env, input, model, list, &pages, &views)?;
             r.page(
                 "site/model.html.j2",
                 &format!("models/{}.html", m.slug),
@@ -158,6 +158,9 @@ pub fn build_site(
                     plan => templates::val(planner_choices(Some(model), list.iter().copied())),
                 },
             )?;
+            // Its charts and tables are on its page now; the aggregate pages and the API
+            // need only the model's facts and profile list, not ≈ 1 MB of SVG per model.
+            m.workloads = Vec::new();
             Ok(m)
         })
         .collect::<Result<Vec<_>, SiteError>>()?;
@@ -229,7 +232,8 @@ fn render_catalog_pages(
                 "site/index.html.j2",
                 "index.html",
                 minijinja::context! {
-                    profiles => templates::val(views), model_count => models.len(),
+                    profiles => templates::val(views.iter().map(IndexRow::of).collect::<Vec<_>>()),
+                    model_count => models.len(),
                     synthetic_count => input.summaries.iter().filter(|s| s.profile.synthetic).count(),
                     plan => templates::val(planner_choices(None, input.summaries.iter())),
                 },

@@ -170,6 +170,73 @@ pub(super) struct KneeView<'a> {
     pub cost_in_default: String,
 }
 
+/// A profile as the index table lists it: the columns and filter keys of one row, borrowed
+/// from its view (the whole view, costs and sources included, was ≈ 9 KB of template values
+/// per row).
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct IndexRow<'v> {
+    pub id: &'v str,
+    pub model: &'v str,
+    pub model_slug: &'v str,
+    pub server: &'v str,
+    pub version: &'v str,
+    pub server_sort: &'v str,
+    pub accelerator: &'v str,
+    pub accelerator_count: u32,
+    pub topology: &'v str,
+    pub instance_type: &'v str,
+    pub variant: Option<&'v str>,
+    pub workload: &'v str,
+    pub use_case: &'v str,
+    pub point_name: &'static str,
+    pub caveats: &'v [super::caveats::Caveat],
+    pub knee: IndexKnee<'v>,
+}
+
+/// The knee's cells of an [`IndexRow`].
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct IndexKnee<'v> {
+    pub load: &'v str,
+    pub out: &'v str,
+    pub ntpot: &'v str,
+    pub ttft: &'v str,
+    pub itl: &'v str,
+    pub cost_out_default: &'v str,
+    pub cost_in_default: &'v str,
+}
+
+impl<'v> IndexRow<'v> {
+    pub fn of(p: &'v ProfileView) -> Self {
+        let k = &p.knee;
+        Self {
+            id: p.id,
+            model: p.model,
+            model_slug: p.model_slug,
+            server: p.server,
+            version: p.version,
+            server_sort: &p.server_sort,
+            accelerator: p.accelerator,
+            accelerator_count: p.accelerator_count,
+            topology: &p.topology,
+            instance_type: p.instance_type,
+            variant: p.variant,
+            workload: p.workload,
+            use_case: p.use_case,
+            point_name: p.point_name,
+            caveats: &p.caveats,
+            knee: IndexKnee {
+                load: &k.load,
+                out: &k.out,
+                ntpot: &k.ntpot,
+                ttft: &k.ttft,
+                itl: &k.itl,
+                cost_out_default: &k.cost_out_default,
+                cost_in_default: &k.cost_in_default,
+            },
+        }
+    }
+}
+
 /// The autoscaling recommendation at the knee.
 #[derive(Debug, Clone, Serialize)]
 pub(super) struct HpaView<'a> {
