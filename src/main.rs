@@ -18,7 +18,20 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Where the kernel backs anonymous memory with 2 MiB pages, every page mimalloc touches again
+/// after returning it was zeroed whole: `perf` put 28 % of an ingest of 10,000 runs in the
+/// kernel's page clearing. Small pages: ingest 3.8 → 3.1 s, 30–40 MiB less at peak. Only a
+/// hint; where the call is unknown nothing changes.
+fn without_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and touches no memory of ours.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    without_transparent_huge_pages();
     let cli = cli::Cli::parse();
     match cmd::run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
