@@ -165,13 +165,13 @@ fn ingest_stage(
     let cache = ParseCache::load(&cache_path);
     // The cache is only an optimization: failing to save it must not fail the build. Saved
     // before the rows are made, and dropped then, so it is not held beside them.
-    let save = |cache: &ParseCache| {
+    let save_cache = |cache: &ParseCache| {
         if let Err(e) = cache.save(&cache_path) {
             eprintln!("warning: parse cache not saved: {e}");
         }
     };
     let ingested =
-        ingest::ingest_with(&args.raw, cache, progress, &save).context("ingest failed")?;
+        ingest::ingest_with(&args.raw, cache, progress, &save_cache).context("ingest failed")?;
     let (misses, hits) = (ingested.parsed, ingested.unchanged);
     let (report, table) = ingest::write_outputs(ingested, data)
         .with_context(|| format!("cannot write tables to {}", data.display()))?;

@@ -1,5 +1,6 @@
-//! The analyze stage: `benchmarks.parquet` → per-profile summaries → `profiles.parquet`, plus
-//! `price-report.json` listing every catalog price that could not be used and why.
+//! The analyze stage: `benchmarks.parquet` (or the table the same process's ingest still
+//! holds) → per-profile summaries → `profiles.parquet`, plus `price-report.json` listing every
+//! catalog price that could not be used and why.
 
 use crate::analysis::{self, AnalysisConfig, ProfileSummary, profiles_table};
 use crate::error::PipelineError;
@@ -35,15 +36,13 @@ pub fn analyze(
     cfg: &AnalysisConfig,
     prices: &PriceBook,
 ) -> Result<Vec<ProfileSummary>, PipelineError> {
-    let source = data_dir.join(BENCHMARKS_FILE);
+    let benchmarks = data_dir.join(BENCHMARKS_FILE);
     let profiles = match table {
-        Some(df) => {
-            analysis::profiles_from_table(df).map_err(|source_err| PipelineError::Parquet {
-                path: source.clone(),
-                source: source_err,
-            })?
-        }
-        None => analysis::read_profiles(&source)?,
+        Some(df) => analysis::profiles_from_table(df).map_err(|source| PipelineError::Parquet {
+            path: benchmarks.clone(),
+            source,
+        })?,
+        None => analysis::read_profiles(&benchmarks)?,
     };
     let summaries = analysis::summarize(profiles, cfg, prices);
     let path = data_dir.join(PROFILES_FILE);

@@ -26,8 +26,9 @@ pub const RUN_TOML: &str = "run.toml";
 pub struct Ingested {
     pub rows: Vec<BenchmarkRow>,
     pub report: IngestReport,
-    /// Files parsed, and files whose parse the cache held.
+    /// Files parsed this time.
     pub parsed: usize,
+    /// Files whose parse the cache held (content unchanged).
     pub unchanged: usize,
 }
 
@@ -50,14 +51,14 @@ enum FileResult {
 }
 
 /// Like [`ingest`], reusing parse results from `cache` for files whose content is unchanged,
-/// parsing the rest in parallel, and reporting progress. `keep` is handed the cache of this
+/// parsing the rest in parallel, and reporting progress. `save_cache` is handed the cache of this
 /// tree's files (to save it) before the rows are made: the cache is dropped then, so each
 /// file's points move into its rows instead of being held twice.
 pub fn ingest_with(
     raw_root: &Path,
     cache: ParseCache,
     progress: &dyn Progress,
-    keep: &dyn Fn(&ParseCache),
+    save_cache: &dyn Fn(&ParseCache),
 ) -> Result<Ingested, PipelineError> {
     if !raw_root.is_dir() {
         return Err(PipelineError::NoRawDir(raw_root.to_path_buf()));
@@ -99,7 +100,7 @@ pub fn ingest_with(
     } = gathered;
     let mut cache = cache;
     cache.replace(entries);
-    keep(&cache);
+    save_cache(&cache);
     drop(cache);
     report.snapshot = snapshot(hashes);
     let mut rows = rows_of_files(
@@ -167,14 +168,14 @@ fn rows_of_files(
     mut server: BTreeMap<PathBuf, ServerMetrics>,
     report: &mut IngestReport,
 ) -> Vec<BenchmarkRow> {
-    let points = |p: &PendingFile| match p.outcome.as_ref() {
+    let point_count = |p: &PendingFile| match p.outcome.as_ref() {
         Outcome::Read {
             parsed: Parsed::Points(points),
             ..
         } => points.len(),
         _ => 0,
     };
-    let mut rows = Vec::with_capacity(pending.iter().map(points).sum());
+    let mut rows = Vec::with_capacity(pending.iter().map(point_count).sum());
     let mut pending = pending.into_iter();
     loop {
         let block: Vec<PendingFile> = pending.by_ref().take(256).collect();
@@ -214,14 +215,16 @@ fn rows_of_file(
     outcome: Arc<Outcome>,
 ) -> Result<Vec<BenchmarkRow>, String> {
     let outcome = Arc::try_unwrap(outcome).unwrap_or_else(|shared| (*shared).clone());
+    // Only files of points inside a run with a valid run.toml are queued (`classify`,
+    // `Gathered::add`); anything else here is reported, never counted as read.
     let (Some(run_dir), Outcome::Read { tool, parsed }) = (tree.run_dir_of(file), outcome) else {
-        return Ok(Vec::new());
+        return Err("internal: queued for rows without a run or points".into());
     };
     match (metas.get(run_dir), parsed) {
         (Some(Some(meta)), Parsed::Points(points)) => {
             rows_for_file(run_dir, file, &tool, meta, points)
         }
-        _ => Ok(Vec::new()),
+        _ => Err("internal: queued for rows without a valid run.toml or points".into()),
     }
 }
 
@@ -237,7 +240,8 @@ struct Gathered {
 }
 
 impl Gathered {
-    /// Adds one file's result: its rows, its server metrics, or its entry in the report.
+    /// Adds one file's result: its points (queued for their rows), its server metrics, or its
+    /// entry in the report.
     fn add(
         &mut self,
         raw_root: &Path,

@@ -393,9 +393,24 @@ const TEXT_COLUMNS: [&str; 20] = [
     "image",
 ];
 
+/// The string columns every row must have: the profile key, provenance and load kind.
+const REQUIRED_TEXT_COLUMNS: [&str; 11] = [
+    "run_id",
+    "source_file",
+    "tool",
+    "profile_id",
+    "model",
+    "model_server",
+    "model_server_version",
+    "accelerator",
+    "workload",
+    "use_case",
+    "load_kind",
+];
+
 /// A benchmarks table taken apart into its columns, to be read back a row, a record or a
 /// field at a time (the analysis reads curve by curve, never the whole table as rows).
-pub struct TableReader<'a> {
+pub(crate) struct TableReader<'a> {
     text: BTreeMap<&'static str, Vec<Option<&'a str>>>,
     requested_in: Vec<Option<f64>>,
     requested_out: Vec<Option<f64>>,
@@ -416,11 +431,22 @@ impl<'a> TableReader<'a> {
         let floats = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
             Ok(df.column(name)?.f64()?.iter().collect())
         };
+        let text: BTreeMap<&'static str, Vec<Option<&'a str>>> = TEXT_COLUMNS
+            .iter()
+            .map(|name| Ok((*name, strings(name)?)))
+            .collect::<PolarsResult<_>>()?;
+        // Checked here, for the whole table: rows are read a curve at a time on several
+        // threads, and a null found there would be whichever thread met one first.
+        for name in REQUIRED_TEXT_COLUMNS {
+            if let Some(row) = text
+                .get(name)
+                .and_then(|col| col.iter().position(Option::is_none))
+            {
+                polars_bail!(ComputeError: "row {}: column `{}` has a null", row, name);
+            }
+        }
         Ok(Self {
-            text: TEXT_COLUMNS
-                .iter()
-                .map(|name| Ok((*name, strings(name)?)))
-                .collect::<PolarsResult<_>>()?,
+            text,
             requested_in: floats("requested_input_tokens")?,
             requested_out: floats("requested_output_tokens")?,
             synthetic: df.column("synthetic")?.bool()?.iter().collect(),
@@ -441,10 +467,6 @@ impl<'a> TableReader<'a> {
     /// Rows in the table.
     pub fn len(&self) -> usize {
         self.load_value.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.load_value.is_empty()
     }
 
     pub fn text(&self, name: &str, i: usize) -> Option<String> {
@@ -615,13 +637,4 @@ pub fn parquet_to_csv(path: &Path) -> Result<Vec<u8>, PipelineError> {
             source,
         })?;
     Ok(out)
-}
-
-/// Reads `benchmarks.parquet` into rows.
-pub fn read_benchmarks(path: &Path) -> Result<Vec<BenchmarkRow>, PipelineError> {
-    let df = read_parquet(path)?;
-    from_dataframe(&df).map_err(|source| PipelineError::Parquet {
-        path: path.to_path_buf(),
-        source,
-    })
 }

@@ -49,3 +49,22 @@ fn an_empty_table_has_no_curves() {
     let df = to_dataframe(&[]).unwrap();
     assert!(profiles_from_table(&df).unwrap().is_empty());
 }
+
+#[test]
+fn a_null_key_in_any_row_is_an_error_naming_the_column() {
+    let rows = bundled_rows();
+    let mut df = to_dataframe(&rows).unwrap();
+    // A later row of some curve, not the first: every row is checked, not only the one that
+    // names its profile.
+    let last = rows.len() - 1;
+    let models: Vec<Option<String>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (i != last).then(|| r.key.model.clone()))
+        .collect();
+    df.with_column(polars::prelude::Column::new("model".into(), models))
+        .unwrap();
+    let err = profiles_from_table(&df).unwrap_err().to_string();
+    assert!(err.contains("`model` has a null"), "{err}");
+    assert!(err.contains(&format!("row {last}")), "{err}");
+}

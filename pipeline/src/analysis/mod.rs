@@ -1,4 +1,4 @@
-//! Per-profile analysis (SPEC §5): group benchmark rows into curves, find each curve's knee,
+//! Per-profile analysis (SPEC §5): read the benchmarks table into curves, find each curve's knee,
 //! price it, derive HPA thresholds and replica counts, and evaluate any point of a curve (the
 //! knee, or the operating point under latency targets) the same way for the CLI and the site.
 
@@ -220,7 +220,8 @@ impl Profile {
     }
 }
 
-/// Groups rows (already in curve order, as ingest writes them) into profiles, ordered by id.
+/// Groups rows (in any order) into profiles, ordered by id: the curves of rows in memory (the
+/// knee tests' ingests); a table is read with [`profiles_from_table`], which must agree.
 pub fn group_profiles(rows: &[BenchmarkRow]) -> Vec<Profile> {
     let mut sorted: Vec<&BenchmarkRow> = rows.iter().collect();
     sorted.sort_by(|a, b| crate::storage::curve_order(a, b));
