@@ -23,9 +23,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-const PARSE_CACHE: &str = "parsed-v2.jsonl";
-/// The cache's earlier single-document form, removed when found (it is as large as the raw files).
-const OLD_PARSE_CACHE: &str = "parsed-v1.json";
+const PARSE_CACHE: &str = "parsed-v3.bin";
+/// The cache's earlier forms (one JSON document, then JSON Lines), removed when found: each is
+/// as large as the raw files.
+const OLD_PARSE_CACHES: [&str; 2] = ["parsed-v1.json", "parsed-v2.jsonl"];
 const SITE_RECORDS: &str = "site-records.json";
 
 /// Which stages a command runs.
@@ -161,7 +162,9 @@ fn ingest_stage(
     progress: &Reporter,
 ) -> Result<(IngestReport, DataFrame)> {
     let cache_path = out.join(CACHE_DIR).join(PARSE_CACHE);
-    let _ = std::fs::remove_file(out.join(CACHE_DIR).join(OLD_PARSE_CACHE));
+    for old in OLD_PARSE_CACHES {
+        let _ = std::fs::remove_file(out.join(CACHE_DIR).join(old));
+    }
     let cache = ParseCache::load(&cache_path);
     // The cache is only an optimization: failing to save it must not fail the build. Saved
     // before the rows are made, and dropped then, so it is not held beside them.

@@ -607,34 +607,13 @@ fn report_unpaired_server_metrics(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::ProfileKey;
 
     fn row(profile: u64, load: f64, file: u64, position: usize) -> BenchmarkRow {
-        BenchmarkRow {
-            run_id: "run".into(),
-            source_file: format!("run/{file}.json"),
-            tool: "vllm".into(),
-            origin: None,
-            license: None,
-            synthetic: false,
-            notes: Some(position.to_string()),
-            profile_id: format!("p{profile}"),
-            key: ProfileKey {
-                model: "m".into(),
-                model_server: "vllm".into(),
-                model_server_version: "v1".into(),
-                accelerator: "nvidia-l4".into(),
-                accelerator_count: 1,
-                instance_type: None,
-                variant: None,
-                workload: String::new(),
-                use_case: String::new(),
-                topology: Default::default(),
-            },
-            server_args: Vec::new(),
-            image: None,
-            point: MeasuredPoint::new(Load::Rate(load), 1.0),
-        }
+        let mut row = BenchmarkRow::example(MeasuredPoint::new(Load::Rate(load), 1.0));
+        row.source_file = format!("run/{file}.json");
+        row.profile_id = format!("p{profile}");
+        row.notes = Some(position.to_string());
+        row
     }
 
     #[test]

@@ -362,7 +362,6 @@ fn files_of(rows: &[BenchmarkRow], members: &[usize]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::ProfileKey;
 
     fn row(load: f64, fields: &[(&str, &str)], lengths: Option<(f64, f64)>) -> BenchmarkRow {
         let mut point = MeasuredPoint::new(Load::Rate(load), 100.0);
@@ -372,31 +371,7 @@ mod tests {
             .collect();
         point.mean_input_tokens = lengths.map(|l| l.0);
         point.mean_output_tokens = lengths.map(|l| l.1);
-        BenchmarkRow {
-            run_id: "run".into(),
-            source_file: "run/results.jsonl".into(),
-            tool: "vllm".into(),
-            origin: None,
-            license: None,
-            synthetic: false,
-            notes: None,
-            profile_id: String::new(),
-            key: ProfileKey {
-                model: "m".into(),
-                model_server: "vllm".into(),
-                model_server_version: "v1".into(),
-                accelerator: "nvidia-l4".into(),
-                accelerator_count: 1,
-                instance_type: None,
-                variant: None,
-                workload: String::new(),
-                use_case: String::new(),
-                topology: Default::default(),
-            },
-            server_args: Vec::new(),
-            image: None,
-            point,
-        }
+        BenchmarkRow::example(point)
     }
 
     #[test]

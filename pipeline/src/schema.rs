@@ -229,6 +229,38 @@ pub struct BenchmarkRow {
     pub point: MeasuredPoint,
 }
 
+/// A row of one vLLM run on one L4, for unit tests to vary.
+#[cfg(test)]
+impl BenchmarkRow {
+    pub(crate) fn example(point: MeasuredPoint) -> Self {
+        Self {
+            run_id: "run".into(),
+            source_file: "run/results.jsonl".into(),
+            tool: "vllm".into(),
+            origin: None,
+            license: None,
+            synthetic: false,
+            notes: None,
+            profile_id: String::new(),
+            key: crate::profile::ProfileKey {
+                model: "m".into(),
+                model_server: "vllm".into(),
+                model_server_version: "v1".into(),
+                accelerator: "nvidia-l4".into(),
+                accelerator_count: 1,
+                instance_type: None,
+                variant: None,
+                workload: String::new(),
+                use_case: String::new(),
+                topology: Default::default(),
+            },
+            server_args: Vec::new(),
+            image: None,
+            point,
+        }
+    }
+}
+
 fn str_col(name: &str, rows: &[BenchmarkRow], f: impl Fn(&BenchmarkRow) -> Option<&str>) -> Column {
     Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
 }
