@@ -38,7 +38,7 @@ pub fn ingest(raw_root: &Path) -> Result<Ingested, PipelineError> {
 }
 
 /// What one file of the tree came to.
-enum FileResult {
+enum FileResult<'t> {
     Documentation,
     OutsideRun,
     RunTomlInvalid,
@@ -47,7 +47,16 @@ enum FileResult {
         hash: String,
         key: String,
         outcome: Arc<Outcome>,
+        /// The run the file belongs to, as `classify` found it.
+        run: Run<'t>,
     },
+}
+
+/// A run directory and its run.toml.
+#[derive(Clone, Copy)]
+struct Run<'t> {
+    dir: &'t Path,
+    meta: &'t RunMeta,
 }
 
 /// Like [`ingest`], reusing parse results from `cache` for files whose content is unchanged,
@@ -103,14 +112,7 @@ pub fn ingest_with(
     save_cache(&cache);
     drop(cache);
     report.snapshot = snapshot(hashes);
-    let mut rows = rows_of_files(
-        raw_root,
-        &tree,
-        &metas,
-        pending,
-        server_metrics,
-        &mut report,
-    );
+    let mut rows = rows_of_files(raw_root, pending, server_metrics, &mut report);
     crate::profile_identity::assign(&mut rows, &mut report);
     sort_into_curves(&mut rows);
     report.points = rows.len();
@@ -151,8 +153,9 @@ fn sort_into_curves(rows: &mut [BenchmarkRow]) {
 }
 
 /// A file of points waiting for its rows.
-struct PendingFile {
+struct PendingFile<'t> {
     file: PathBuf,
+    run: Run<'t>,
     outcome: Arc<Outcome>,
 }
 
@@ -162,8 +165,6 @@ struct PendingFile {
 /// copied), move into their rows, so neither the points nor the rows are ever held twice.
 fn rows_of_files(
     raw_root: &Path,
-    tree: &RawTree,
-    metas: &RunMetas,
     pending: Vec<PendingFile>,
     mut server: BTreeMap<PathBuf, ServerMetrics>,
     report: &mut IngestReport,
@@ -185,7 +186,7 @@ fn rows_of_files(
         let built: Vec<(PathBuf, Result<Vec<BenchmarkRow>, String>)> = block
             .into_par_iter()
             .map(|p| {
-                let rows = rows_of_file(tree, metas, &p.file, p.outcome);
+                let rows = rows_of_file(&p.file, p.run, p.outcome);
                 (p.file, rows)
             })
             .collect();
@@ -208,50 +209,42 @@ fn rows_of_files(
     rows
 }
 
-fn rows_of_file(
-    tree: &RawTree,
-    metas: &RunMetas,
-    file: &Path,
-    outcome: Arc<Outcome>,
-) -> Result<Vec<BenchmarkRow>, String> {
-    let outcome = Arc::try_unwrap(outcome).unwrap_or_else(|shared| (*shared).clone());
-    // Only files of points inside a run with a valid run.toml are queued (`classify`,
-    // `Gathered::add`); anything else here is reported, never counted as read.
-    let (Some(run_dir), Outcome::Read { tool, parsed }) = (tree.run_dir_of(file), outcome) else {
-        return Err("internal: queued for rows without a run or points".into());
-    };
-    match (metas.get(run_dir), parsed) {
-        (Some(Some(meta)), Parsed::Points(points)) => {
-            rows_for_file(run_dir, file, &tool, meta, points)
-        }
-        _ => Err("internal: queued for rows without a valid run.toml or points".into()),
+fn rows_of_file(file: &Path, run: Run, outcome: Arc<Outcome>) -> Result<Vec<BenchmarkRow>, String> {
+    match Arc::try_unwrap(outcome).unwrap_or_else(|shared| (*shared).clone()) {
+        Outcome::Read {
+            tool,
+            parsed: Parsed::Points(points),
+        } => rows_for_file(run.dir, file, &tool, run.meta, points),
+        // Only files of points are queued (`Gathered::add`); anything else is reported,
+        // never counted as read.
+        _ => Err("internal: queued for rows without points".into()),
     }
 }
 
 /// What the per-file results add up to, gathered in file order.
 #[derive(Default)]
-struct Gathered {
+struct Gathered<'t> {
     hashes: Vec<(String, String)>,
     entries: BTreeMap<String, Arc<Outcome>>,
     hits: usize,
     misses: usize,
-    pending: Vec<PendingFile>,
+    pending: Vec<PendingFile<'t>>,
     server_metrics: BTreeMap<PathBuf, ServerMetrics>,
 }
 
-impl Gathered {
+impl<'t> Gathered<'t> {
     /// Adds one file's result: its points (queued for their rows), its server metrics, or its
     /// entry in the report.
     fn add(
         &mut self,
         raw_root: &Path,
         file: &Path,
-        result: FileResult,
+        result: FileResult<'t>,
         cache: &ParseCache,
         report: &mut IngestReport,
     ) {
         let shown = raw_root.join(file).display().to_string();
-        let (hash, key, outcome) = match result {
+        let (hash, key, outcome, run) = match result {
             FileResult::Documentation => {
                 return report.ignore(shown, "documentation file, not a result");
             }
@@ -262,7 +255,12 @@ impl Gathered {
                 return report.reject(shown, "skipped: its run.toml is invalid (see that entry)");
             }
             FileResult::Unreadable(reason) => return report.reject(shown, reason),
-            FileResult::Read { hash, key, outcome } => (hash, key, outcome),
+            FileResult::Read {
+                hash,
+                key,
+                outcome,
+                run,
+            } => (hash, key, outcome, run),
         };
         self.hashes.push((path_text(file), hash));
         if cache.get(&key).is_some() {
@@ -289,19 +287,20 @@ impl Gathered {
                 ..
             } => self.pending.push(PendingFile {
                 file: file.to_path_buf(),
+                run,
                 outcome,
             }),
         }
     }
 }
 
-fn classify(
+fn classify<'t>(
     raw_root: &Path,
-    tree: &RawTree,
-    metas: &RunMetas,
+    tree: &'t RawTree,
+    metas: &'t RunMetas,
     cache: &ParseCache,
     file: &Path,
-) -> FileResult {
+) -> FileResult<'t> {
     if is_documentation(file) {
         return FileResult::Documentation;
     }
@@ -327,7 +326,12 @@ fn classify(
             Err(reason) => Outcome::Rejected(reason),
         }),
     };
-    FileResult::Read { hash, key, outcome }
+    FileResult::Read {
+        hash,
+        key,
+        outcome,
+        run: Run { dir: run_dir, meta },
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

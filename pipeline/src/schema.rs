@@ -496,11 +496,6 @@ impl<'a> TableReader<'a> {
         })
     }
 
-    /// Rows in the table.
-    pub fn len(&self) -> usize {
-        self.load_value.len()
-    }
-
     pub fn text(&self, name: &str, i: usize) -> Option<String> {
         self.text
             .get(name)
@@ -509,8 +504,7 @@ impl<'a> TableReader<'a> {
     }
 
     pub fn required(&self, name: &str, i: usize) -> PolarsResult<String> {
-        self.text(name, i)
-            .ok_or_else(|| polars_err!(ComputeError: "column `{}` has a null", name))
+        self.borrowed(name, i).map(str::to_string)
     }
 
     fn topology(&self, i: usize) -> Topology {
@@ -546,10 +540,10 @@ impl<'a> TableReader<'a> {
             .map_err(|e| polars_err!(ComputeError: "row {}: {}", i, e))
     }
 
-    /// Row indices in curve order ([`crate::storage::CurvePlace::curve_cmp`]): ingest writes them
-    /// so, but a table from elsewhere need not be.
-    pub fn curve_order(&self) -> PolarsResult<Vec<usize>> {
-        let places = (0..self.len())
+    /// Row indices in curve order ([`crate::storage::CurvePlace::curve_cmp`]), one list per
+    /// profile: ingest writes rows so, but a table from elsewhere need not be.
+    pub fn curves(&self) -> PolarsResult<Vec<Vec<usize>>> {
+        let places = (0..self.load_value.len())
             .map(|i| {
                 Ok(crate::storage::CurvePlace {
                     profile_id: self.borrowed("profile_id", i)?,
@@ -561,12 +555,10 @@ impl<'a> TableReader<'a> {
             .collect::<PolarsResult<Vec<_>>>()?;
         let mut order: Vec<usize> = (0..places.len()).collect();
         order.sort_by(|&a, &b| places[a].curve_cmp(&places[b]));
-        Ok(order)
-    }
-
-    /// Whether rows `a` and `b` belong to one profile.
-    pub fn same_profile(&self, a: usize, b: usize) -> PolarsResult<bool> {
-        Ok(self.borrowed("profile_id", a)? == self.borrowed("profile_id", b)?)
+        Ok(order
+            .chunk_by(|&a, &b| places[a].profile_id == places[b].profile_id)
+            .map(<[usize]>::to_vec)
+            .collect())
     }
 
     pub fn point(&self, i: usize) -> PolarsResult<MeasuredPoint> {

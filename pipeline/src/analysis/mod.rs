@@ -246,20 +246,12 @@ pub fn group_profiles(rows: &[BenchmarkRow]) -> Vec<Profile> {
 pub fn profiles_from_table(df: &DataFrame) -> PolarsResult<Vec<Profile>> {
     use rayon::prelude::*;
     let table = TableReader::of(df)?;
-    let order = table.curve_order()?;
-    let mut curves: Vec<&[usize]> = Vec::new();
-    let mut start = 0;
-    for end in 1..=order.len() {
-        if end == order.len() || !table.same_profile(order[start], order[end])? {
-            curves.push(&order[start..end]);
-            start = end;
-        }
-    }
-    curves
+    table
+        .curves()?
         .into_par_iter()
         .map(|rows| {
             let mut profile = Profile::named_by(&table.row(rows[0])?);
-            for &i in rows {
+            for i in rows {
                 profile.add(Record::in_table(&table, i)?);
             }
             Ok(profile.finished())

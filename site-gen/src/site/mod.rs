@@ -251,7 +251,7 @@ fn render_catalog_pages(
     r.page(
         "site/models.html.j2",
         "models.html",
-        minijinja::context! { models => templates::val(model_rows(models)) },
+        minijinja::context! { models => templates::val(models.iter().map(ModelRow::of).collect::<Vec<_>>()) },
     )?;
     r.page(
         "site/methodology.html.j2",
@@ -314,22 +314,6 @@ fn render_frontier_page(
         "site/frontier.html.j2",
         "frontier.html",
         minijinja::context! { groups => templates::val(&groups), single => templates::val(&single) },
-    )
-}
-
-/// What the models page lists of each model (its whole view, charts included, is for its page).
-fn model_rows(models: &[ModelView]) -> Value {
-    Value::Array(
-        models
-            .iter()
-            .map(|m| {
-                json!({
-                    "slug": m.slug, "model": m.model, "profile_count": m.profiles.len(),
-                    "servers": m.servers, "accelerators": m.accelerators,
-                    "weights_gib": m.weights_gib,
-                })
-            })
-            .collect(),
     )
 }
 

@@ -237,6 +237,30 @@ impl<'v> IndexRow<'v> {
     }
 }
 
+/// A model as the models page lists it (its whole view, charts included, is for its page).
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct ModelRow<'v> {
+    pub slug: &'v str,
+    pub model: &'v str,
+    pub profile_count: usize,
+    pub servers: &'v [&'v str],
+    pub accelerators: &'v [&'v str],
+    pub weights_gib: Option<f64>,
+}
+
+impl<'v> ModelRow<'v> {
+    pub fn of(m: &'v ModelView) -> Self {
+        Self {
+            slug: &m.slug,
+            model: m.model,
+            profile_count: m.profiles.len(),
+            servers: &m.servers,
+            accelerators: &m.accelerators,
+            weights_gib: m.weights_gib,
+        }
+    }
+}
+
 /// The autoscaling recommendation at the knee.
 #[derive(Debug, Clone, Serialize)]
 pub(super) struct HpaView<'a> {

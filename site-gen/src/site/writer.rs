@@ -59,17 +59,15 @@ impl SiteWriter {
     }
 
     pub(super) fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), SiteError> {
-        let path = self.target(rel)?;
-        std::fs::write(&path, bytes).map_err(|source| SiteError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        self.count(rel, bytes.len() as u64);
-        Ok(())
+        self.write_parts(rel, &[bytes])
     }
 
     /// Writes `parts` one after another as one file: a large file is never joined in memory.
-    pub(super) fn write_parts(&self, rel: &str, parts: &[Vec<u8>]) -> Result<(), SiteError> {
+    pub(super) fn write_parts(
+        &self,
+        rel: &str,
+        parts: &[impl AsRef<[u8]>],
+    ) -> Result<(), SiteError> {
         use std::io::Write;
         let path = self.target(rel)?;
         let io = |source| SiteError::Io {
@@ -78,9 +76,9 @@ impl SiteWriter {
         };
         let mut file = std::fs::File::create(&path).map_err(io)?;
         for part in parts {
-            file.write_all(part).map_err(io)?;
+            file.write_all(part.as_ref()).map_err(io)?;
         }
-        self.count(rel, parts.iter().map(|p| p.len() as u64).sum());
+        self.count(rel, parts.iter().map(|p| p.as_ref().len() as u64).sum());
         Ok(())
     }
 
