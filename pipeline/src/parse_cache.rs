@@ -1,6 +1,7 @@
 //! Content-hash cache of parsed raw files, so a refresh re-parses only files whose bytes (or
 //! declared tool) changed. Keyed by SHA-256 of the content; invalidated wholesale when the
-//! generator version changes, because a parser fix must re-read everything.
+//! generator version or the pipeline's source (fingerprinted by `build.rs`) changes, because a
+//! parser fix must re-read everything.
 
 use crate::error::PipelineError;
 use crate::formats::Parsed;
@@ -22,7 +23,12 @@ pub struct ParseCache {
     entries: BTreeMap<String, Arc<Outcome>>,
 }
 
-const GENERATOR: &str = concat!("infercat ", env!("CARGO_PKG_VERSION"));
+const GENERATOR: &str = concat!(
+    "infercat ",
+    env!("CARGO_PKG_VERSION"),
+    " source ",
+    env!("INFERCAT_PIPELINE_SOURCE")
+);
 
 /// One record of the cache file after the header (the generator).
 #[derive(Serialize, Deserialize)]

@@ -1,7 +1,9 @@
 //! NVIDIA AIPerf `profile_export_aiperf.json`: one run (one load point) per file, metrics as
-//! objects (see [`super::metric_objects`]), the load under `input_config.loadgen`, the model
-//! under `input_config.endpoint.model_names`. Told apart from GenAI-Perf by `aiperf_version`
-//! or AIPerf's `loadgen` settings.
+//! objects (see [`super::metric_objects`]). Before 0.10 the settings are flat: the load under
+//! `input_config.loadgen`, the model under `input_config.endpoint.model_names`. From 0.10
+//! (config v2) the load is the profiling phase's in `input_config.phases[]`, the model in
+//! `models.items[]` and the dataset in `datasets[]`. Told apart from GenAI-Perf by
+//! `aiperf_version`, AIPerf's `loadgen` or `phases` settings, or its command line.
 
 use super::metric_objects::{
     config_model, config_value, failed, load, measurements, run_and_config, run_object, workload,
@@ -9,6 +11,8 @@ use super::metric_objects::{
 use super::{Parsed, RawFormat};
 use crate::document::Document;
 use crate::error::FormatError;
+use crate::point::Load;
+use crate::workload::WorkloadHint;
 use serde_json::Value;
 
 pub struct AiPerf;
@@ -18,7 +22,7 @@ pub fn is_aiperf(root: &serde_json::Map<String, Value>) -> bool {
     root.contains_key("aiperf_version")
         || root
             .get("input_config")
-            .is_some_and(|c| c.get("loadgen").is_some())
+            .is_some_and(|c| c.get("loadgen").is_some() || c.get("phases").is_some())
         || root
             .get("input_config")
             .and_then(|c| c.get("cli_command"))
@@ -42,28 +46,40 @@ impl RawFormat for AiPerf {
                 "the run was cancelled before it finished (`was_cancelled: true`)".into(),
             ));
         }
-        let load = load(
-            config,
-            &[&["loadgen", "concurrency"], &["concurrency"]],
-            &[&["loadgen", "request_rate"], &["request_rate"]],
-        )?;
+        let load = match profiling_phase(config)? {
+            Some(phase) => phase_load(phase)?,
+            None => load(
+                config,
+                &[&["loadgen", "concurrency"], &["concurrency"]],
+                &[&["loadgen", "request_rate"], &["request_rate"]],
+            )?,
+        };
         let mut p = measurements(&root, load)?;
         p.failed = failed(&root)?;
         p.label = config_model(
             config,
-            &[&["endpoint", "model_names"], &["model_names"], &["model"]],
-        );
-        p.workload = workload(
-            config,
             &[
-                &["input", "public_dataset"],
-                &["input", "custom_dataset_type"],
-                &["input", "file"],
-                &["input", "detected_loader"],
+                &["endpoint", "model_names"],
+                &["model_names"],
+                &["model"],
+                &["models", "items"],
+                &["models"],
             ],
-            &[&["input", "prompt", "input_tokens", "mean"]],
-            &[&["input", "prompt", "output_tokens", "mean"]],
-        )?;
+        );
+        p.workload = match first_dataset(config) {
+            Some(dataset) => dataset_workload(dataset)?,
+            None => workload(
+                config,
+                &[
+                    &["input", "public_dataset"],
+                    &["input", "custom_dataset_type"],
+                    &["input", "file"],
+                    &["input", "detected_loader"],
+                ],
+                &[&["input", "prompt", "input_tokens", "mean"]],
+                &[&["input", "prompt", "output_tokens", "mean"]],
+            )?,
+        };
         for (field, path) in [
             ("endpoint_type", &["endpoint", "type"][..]),
             ("streaming", &["endpoint", "streaming"][..]),
@@ -80,6 +96,88 @@ impl RawFormat for AiPerf {
     }
 }
 
+/// The phase whose requests the results count (config v2, AIPerf 0.10+): the phases not
+/// excluded from results (warm-up is). `None` when the settings have no phases. Several
+/// counted phases at different loads would mix loads in one point: an error.
+fn profiling_phase(config: &Value) -> Result<Option<&Value>, FormatError> {
+    let phases: Vec<&Value> = match config.get("phases") {
+        Some(Value::Array(list)) => list.iter().collect(),
+        Some(Value::Object(map)) => map.values().collect(),
+        _ => return Ok(None),
+    };
+    let counted: Vec<&Value> = phases.into_iter().filter(|p| counts(p)).collect();
+    let Some((first, rest)) = counted.split_first() else {
+        return Err(FormatError::new(
+            "input_config.phases has no phase whose results count (every one is a warm-up)",
+        ));
+    };
+    let same_load = |p: &&Value| {
+        p.get("rate") == first.get("rate") && p.get("concurrency") == first.get("concurrency")
+    };
+    if !rest.iter().all(same_load) {
+        return Err(FormatError::new(format!(
+            "input_config.phases has {} profiling phases at different loads; one export is one load point",
+            counted.len()
+        )));
+    }
+    Ok(Some(first))
+}
+
+/// Whether a phase's requests are in the results: not `exclude_from_results`, not a warm-up.
+fn counts(phase: &Value) -> bool {
+    let excluded = phase.get("exclude_from_results").and_then(Value::as_bool);
+    let kind = phase
+        .get("kind")
+        .and_then(Value::as_str)
+        .or_else(|| phase.get("name").and_then(Value::as_str));
+    excluded != Some(true) && kind != Some("warmup")
+}
+
+/// A phase's load: its request rate for the rate-controlled types (a concurrency there is only
+/// a cap), else its concurrency (1 when a concurrency phase leaves it out).
+fn phase_load(phase: &Value) -> Result<Load, FormatError> {
+    let kind = phase.get("type").and_then(Value::as_str).unwrap_or("");
+    if kind == "fixed_schedule" {
+        return Err(FormatError::new(
+            "the profiling phase replays a trace (`type: fixed_schedule`): it has no request rate or concurrency to plot",
+        ));
+    }
+    match load(phase, &[&["concurrency"]], &[&["rate"], &["request_rate"]]) {
+        Err(_) if kind == "concurrency" => Ok(Load::Concurrency(1.0)),
+        Err(_) => Err(FormatError::new(format!(
+            "the profiling phase (`type: {kind}`) states neither a `rate` nor a `concurrency`"
+        ))),
+        found => found,
+    }
+}
+
+/// The first dataset of a config v2 `datasets` list.
+fn first_dataset(config: &Value) -> Option<&Value> {
+    config.get("datasets")?.as_array()?.first()
+}
+
+/// The workload a config v2 dataset describes: a file's name, or synthetic prompts of
+/// `prompts.isl`/`osl` tokens (a number, or a distribution's `mean`).
+fn dataset_workload(dataset: &Value) -> Result<WorkloadHint, FormatError> {
+    let mut hint = workload(
+        dataset,
+        &[&["path"], &["file"], &["public_dataset"]],
+        &[&["prompts", "isl", "mean"]],
+        &[&["prompts", "osl", "mean"]],
+    )?;
+    let plain = |key: &str| {
+        config_value(dataset, &[&["prompts", key]])
+            .and_then(Value::as_f64)
+            .filter(|x| *x > 0.0)
+    };
+    hint.input_len = hint.input_len.or_else(|| plain("isl"));
+    hint.output_len = hint.output_len.or_else(|| plain("osl"));
+    if hint.dataset.is_none() && hint.input_len.is_some() {
+        hint.dataset = Some("random".into());
+    }
+    Ok(hint)
+}
+
 fn scalar_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) if s.len() <= 256 => Some(s.clone()),
@@ -92,7 +190,7 @@ fn scalar_text(v: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::point::{Load, MeasuredPoint};
+    use crate::point::MeasuredPoint;
 
     const RUN: &str = r#"{
       "schema_version": "1.2", "aiperf_version": "0.8.0",
@@ -186,6 +284,96 @@ mod tests {
                 .reason
                 .contains("neither a concurrency")
         );
+    }
+
+    /// The run above as AIPerf 0.10 (config v2) exports it: phases, model items, datasets.
+    fn config_v2(phases: &str, datasets: &str) -> String {
+        let start = RUN.find("\"input_config\"").unwrap();
+        format!(
+            r#"{}"input_config": {{
+                "models": {{"items": [{{"name": "qwen3.6-nvfp4"}}]}},
+                "endpoint": {{"type": "chat", "streaming": true}},
+                "datasets": {datasets},
+                "phases": {phases}
+            }}}}"#,
+            &RUN[..start]
+        )
+    }
+
+    const WARMUP: &str = r#"{"name": "warmup", "type": "concurrency", "exclude_from_results": true, "concurrency": 2}"#;
+
+    #[test]
+    fn config_v2_reads_the_profiling_phase_model_and_dataset() {
+        let file = r#"[{"name": "main", "type": "file", "path": "datasets/aiperf/agent.jsonl"}]"#;
+        let p = point(&config_v2(
+            &format!(
+                r#"[{WARMUP}, {{"name": "profiling", "type": "concurrency", "concurrency": 8}}]"#
+            ),
+            file,
+        ));
+        assert_eq!(p.load, Load::Concurrency(8.0), "not the warm-up's 2");
+        assert_eq!(p.label.as_deref(), Some("qwen3.6-nvfp4"));
+        assert_eq!(p.workload.dataset.as_deref(), Some("agent"));
+        let synthetic = r#"[{"name": "default", "type": "synthetic", "prompts": {"isl": {"mean": 512, "stddev": 8}, "osl": 64}}]"#;
+        let p = point(&config_v2(
+            r#"[{"name": "steady", "kind": "profiling", "type": "poisson", "rate": 12.5, "concurrency": 64}]"#,
+            synthetic,
+        ));
+        assert_eq!(
+            p.load,
+            Load::Rate(12.5),
+            "a rate phase's concurrency is only a cap"
+        );
+        assert_eq!(p.workload.dataset.as_deref(), Some("random"));
+        assert_eq!(
+            (p.workload.input_len, p.workload.output_len),
+            (Some(512.0), Some(64.0))
+        );
+        let p = point(&config_v2(
+            r#"[{"name": "profiling", "type": "concurrency"}]"#,
+            "[]",
+        ));
+        assert_eq!(
+            p.load,
+            Load::Concurrency(1.0),
+            "AIPerf's default concurrency"
+        );
+    }
+
+    #[test]
+    fn config_v2_phases_without_one_load_are_named() {
+        let reason = |phases: &str| {
+            let text = config_v2(phases, "[]");
+            let doc = Document::from_bytes(text.as_bytes()).unwrap();
+            AiPerf.parse(&doc).unwrap_err().reason
+        };
+        assert!(reason(&format!("[{WARMUP}]")).contains("every one is a warm-up"));
+        assert!(
+            reason(r#"[{"name": "profiling", "type": "fixed_schedule"}]"#)
+                .contains("replays a trace")
+        );
+        assert!(
+            reason(
+                r#"[{"name": "a", "kind": "profiling", "type": "concurrency", "concurrency": 4},
+                    {"name": "b", "kind": "profiling", "type": "concurrency", "concurrency": 8}]"#
+            )
+            .contains("2 profiling phases at different loads")
+        );
+        assert!(reason(r#"[{"name": "profiling", "type": "gamma"}]"#).contains("neither a `rate`"));
+    }
+
+    #[test]
+    fn the_early_records_export_reads_its_ttft_tag() {
+        let text = include_str!(
+            "../../../tests/fixtures/versions/aiperf-records-profile_export_aiperf.json"
+        );
+        let p = point(text);
+        assert_eq!(p.load, Load::Concurrency(100.0));
+        let ttft = p.ttft;
+        assert!((ttft.p50.unwrap() - 2369.3177).abs() < 1e-3, "{ttft:?}");
+        assert!((ttft.p99.unwrap() - 3833.3894).abs() < 1e-3);
+        assert_eq!((p.completed, p.failed), (Some(89), Some(11)));
+        assert_eq!(p.label.as_deref(), Some("openai/gpt-oss-20b"));
     }
 
     #[test]

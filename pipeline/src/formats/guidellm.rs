@@ -3,7 +3,8 @@
 //! Units: `request_latency` in seconds, `*_ms` in ms. GuideLLM's `time_per_output_token_ms`
 //! includes the first token (request start to last token / output tokens), which is NTPOT; its
 //! `inter_token_latency_ms` is (last − first token) / (tokens − 1), which is TPOT. It has no
-//! pooled inter-token gap, so ITL stays unknown.
+//! pooled inter-token gap, so ITL stays unknown. The strategy is under `config` (0.4+) or
+//! `args` (0.2–0.3); the measured window under `scheduler_metrics` or `run_stats`.
 
 use super::fields::{Obj, as_object};
 use super::{MS_PER_S, Parsed, RawFormat};
@@ -58,7 +59,13 @@ impl RawFormat for GuideLlm {
 
 fn parse_benchmark(b: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
     let o = as_object(b, "benchmark")?;
-    let strategy = o.req_child("config")?.req_child("strategy")?;
+    let settings = match o.child("config")? {
+        Some(config) => config,
+        None => o
+            .child("args")?
+            .ok_or_else(|| FormatError::missing("config"))?,
+    };
+    let strategy = settings.req_child("strategy")?;
     let (load, label) = strategy_load(&strategy)?;
     let metrics = o.req_child("metrics")?;
     let output = successful(&metrics, "output_tokens_per_second")?
@@ -71,14 +78,9 @@ fn parse_benchmark(b: &serde_json::Value) -> Result<MeasuredPoint, FormatError> 
     }
     p.mean_input_tokens = successful_mean(&metrics, "prompt_token_count")?;
     p.mean_output_tokens = successful_mean(&metrics, "output_token_count")?;
-    p.input_tokens_per_s = match successful_mean(&metrics, "prompt_tokens_per_second")? {
-        Some(v) => Some(v),
-        None => p
-            .requests_per_s
-            .zip(p.mean_input_tokens)
-            .map(|(r, n)| r * n),
-    };
     p.total_tokens_per_s = successful_mean(&metrics, "tokens_per_second")?;
+    p.input_tokens_per_s = input_rate(&metrics, &p)?;
+    p.duration_s = measured_window(&o)?;
     if let Some(latency) = metrics.child("request_latency")? {
         p.completed = count_of(&latency, "successful")?;
         p.failed = count_of(&latency, "errored")?;
@@ -88,6 +90,47 @@ fn parse_benchmark(b: &serde_json::Value) -> Result<MeasuredPoint, FormatError> 
     p.ntpot = distribution(&metrics, "time_per_output_token_ms")?;
     p.tpot = distribution(&metrics, "inter_token_latency_ms")?;
     Ok(p.with_derived_totals())
+}
+
+/// Prompt tokens per second. GuideLLM's own `prompt_tokens_per_second` is a distribution over
+/// time that a few requests starting together blow up (millions of tokens/s beside a total of
+/// a few hundred), so it comes last: all tokens minus output tokens, else requests/s × mean
+/// prompt length, else that distribution's mean when it stays within the total.
+fn input_rate(metrics: &Obj, p: &MeasuredPoint) -> Result<Option<f64>, FormatError> {
+    if let Some(total) = p.total_tokens_per_s
+        && total > p.output_tokens_per_s
+    {
+        return Ok(Some(total - p.output_tokens_per_s));
+    }
+    if let Some((r, n)) = p.requests_per_s.zip(p.mean_input_tokens) {
+        return Ok(Some(r * n));
+    }
+    let reported = successful_mean(metrics, "prompt_tokens_per_second")?;
+    Ok(reported.filter(|v| p.total_tokens_per_s.is_none_or(|total| *v <= total)))
+}
+
+/// Seconds the benchmark measured: `duration` (0.2–0.3), else the measured window of
+/// `scheduler_metrics` (0.4+) or the run window of `run_stats` (0.2–0.3).
+fn measured_window(o: &Obj) -> Result<Option<f64>, FormatError> {
+    if let Some(d) = o.num("duration")?.filter(|d| *d > 0.0) {
+        return Ok(Some(d));
+    }
+    for (section, start, end) in [
+        (
+            "scheduler_metrics",
+            "measure_start_time",
+            "measure_end_time",
+        ),
+        ("run_stats", "start_time", "end_time"),
+    ] {
+        if let Some(s) = o.child(section)?
+            && let (Some(a), Some(b)) = (s.num(start)?, s.num(end)?)
+            && b > a
+        {
+            return Ok(Some(b - a));
+        }
+    }
+    Ok(None)
 }
 
 /// The nearest `data` argument (GuideLLM's `--data`) under `v`, at most `depth` objects down:
@@ -123,6 +166,11 @@ fn workload_of_spec(spec: &serde_json::Value) -> WorkloadHint {
         serde_json::Value::Object(map) if map.contains_key("prompt_tokens") => {
             synthetic(&|k| map.get(k).and_then(|v| v.as_f64()).and_then(positive))
         }
+        serde_json::Value::String(text) if text.trim_start().starts_with('[') => {
+            python_list_head(text).map_or_else(WorkloadHint::default, |head| {
+                workload_of_spec(&serde_json::Value::String(head))
+            })
+        }
         serde_json::Value::String(text) if text.trim_start().starts_with('{') => {
             match serde_json::from_str::<serde_json::Value>(text) {
                 Ok(v @ serde_json::Value::Object(_)) => workload_of_spec(&v),
@@ -142,6 +190,18 @@ fn workload_of_spec(spec: &serde_json::Value) -> WorkloadHint {
         },
         _ => WorkloadHint::default(),
     }
+}
+
+/// The first item of a list GuideLLM 0.5 wrote as Python's text of it (`config.requests.data`
+/// is `"['{\"prompt_tokens\":256}']"` or `"['/data/prompts.jsonl']"`), or of a JSON list.
+fn python_list_head(text: &str) -> Option<String> {
+    let inner = text.trim().strip_prefix('[')?.strip_suffix(']')?.trim();
+    let quote = inner.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    let body = &inner[1..];
+    let end = body
+        .find(&format!("{quote},"))
+        .or_else(|| body.rfind(quote))?;
+    Some(body[..end].to_string())
 }
 
 /// The strategy GuideLLM ran, as a load and a readable label.
@@ -296,6 +356,72 @@ mod tests {
         let nested =
             serde_json::json!({"requests": {"data": ["prompt_tokens=256,output_tokens=128"]}});
         assert!(data_spec(&nested, 3).is_some());
+    }
+
+    #[test]
+    fn python_text_of_a_data_list_names_the_workload() {
+        // GuideLLM 0.5 writes `config.requests.data` as Python's text of the list.
+        let spec = |text: &str| workload_of_spec(&serde_json::json!(text));
+        let w = spec(r#"['{"prompt_tokens":256,"output_tokens":128}']"#);
+        assert_eq!(w.dataset.as_deref(), Some("synthetic"));
+        assert_eq!((w.input_len, w.output_len), (Some(256.0), Some(128.0)));
+        let w = spec("['/root/aime_2024_v2.jsonl']");
+        assert_eq!(w.dataset.as_deref(), Some("aime_2024_v2"));
+        let w = spec(r#"["prompt_tokens=64,output_tokens=32", "other"]"#);
+        assert_eq!((w.input_len, w.output_len), (Some(64.0), Some(32.0)));
+        assert_eq!(spec("[]"), WorkloadHint::default());
+    }
+
+    #[test]
+    fn input_rate_is_all_tokens_minus_output_not_the_prompt_rate_distribution() {
+        // A few requests starting together make `prompt_tokens_per_second` explode (a real
+        // GuideLLM 0.5 file: 1.4 M tokens/s beside 181.6 tokens/s in all).
+        let text = benchmark(r#"{"type_": "concurrent", "streams": 4}"#).replace(
+            "\"prompt_token_count\"",
+            &format!(
+                "\"prompt_tokens_per_second\": {}, \"tokens_per_second\": {}, \"prompt_token_count\"",
+                dist(1_411_167.7, 10.0, 10.0),
+                dist(1000.0, 1000.0, 1000.0)
+            ),
+        );
+        let text = text.replacen(
+            "{\"config\"",
+            "{\"scheduler_metrics\": {\"measure_start_time\": 100.5, \"measure_end_time\": 160.5}, \"config\"",
+            1,
+        );
+        let doc =
+            Document::from_bytes(format!(r#"{{"benchmarks": [{text}]}}"#).as_bytes()).unwrap();
+        let Parsed::Points(ps) = GuideLlm.parse(&doc).unwrap() else {
+            panic!("expected points")
+        };
+        assert_eq!(
+            ps[0].input_tokens_per_s,
+            Some(200.0),
+            "1000 in all − 800 output"
+        );
+        assert_eq!(ps[0].duration_s, Some(60.0), "the measured window");
+    }
+
+    #[test]
+    fn the_0_3_schema_reads_its_strategy_from_args() {
+        let text = include_str!("../../../tests/fixtures/versions/guidellm-0.3-benchmarks.json");
+        let doc = Document::from_bytes(text.as_bytes()).unwrap();
+        assert!(GuideLlm.detect(&doc));
+        let Parsed::Points(ps) = GuideLlm.parse(&doc).unwrap() else {
+            panic!("expected points")
+        };
+        let p = &ps[0];
+        assert_eq!(p.load, Load::Concurrency(1.0), "synchronous");
+        assert!((p.output_tokens_per_s - 198.133).abs() < 1e-3);
+        let ttft = p.ttft.p50.unwrap();
+        assert!((ttft - 16.3805).abs() < 1e-3, "from `median`: {ttft}");
+        assert!((p.e2e.p50.unwrap() - 642.457).abs() < 1e-2, "seconds to ms");
+        assert_eq!(p.workload.dataset.as_deref(), Some("synthetic"));
+        assert_eq!(
+            (p.workload.input_len, p.workload.output_len),
+            (Some(256.0), Some(128.0))
+        );
+        assert!((p.duration_s.unwrap() - 29.9972).abs() < 1e-3, "`duration`");
     }
 
     #[test]

@@ -30,7 +30,7 @@ impl RawFormat for InferencePerf {
         let load = root.req_child("load_summary")?;
         let Some(requested) = load.rate("requested_rate")? else {
             return Ok(Parsed::NoPoints(
-                "inference-perf run summary (no requested_rate): aggregates its stages, not a load point".into(),
+                "inference-perf run summary (no `load_summary.requested_rate`; it aggregates the stages), or a stage that does not state its load: not a load point".into(),
             ));
         };
         let successes = root.req_child("successes")?;

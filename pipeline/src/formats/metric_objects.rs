@@ -129,12 +129,16 @@ pub fn config_number(
     }
 }
 
-/// The model: a string, or the first of a list.
+/// The model: a string, or the first of a list (of names, or of objects with a `name`).
 pub fn config_model(config: &Value, paths: &[&[&str]]) -> Option<String> {
-    match config_value(config, paths)? {
+    let name = |v: &Value| match v {
         Value::String(s) => Some(s.clone()),
-        Value::Array(list) => list.first()?.as_str().map(str::to_string),
+        Value::Object(o) => o.get("name")?.as_str().map(str::to_string),
         _ => None,
+    };
+    match config_value(config, paths)? {
+        Value::Array(list) => name(list.first()?),
+        other => name(other),
     }
 }
 
@@ -188,7 +192,11 @@ pub fn measurements(root: &Obj, load: Load) -> Result<MeasuredPoint, FormatError
     p.mean_output_tokens = average(root, "output_sequence_length")?;
     p.completed = average(root, "request_count")?.map(|c| c.round() as i64);
     p.duration_s = average(root, "benchmark_duration")?;
+    // Early AIPerf names the metric by its tag, `ttft`.
     p.ttft = latency(root, "time_to_first_token")?;
+    if p.ttft == Latency::default() {
+        p.ttft = latency(root, "ttft")?;
+    }
     p.tpot = latency(root, "inter_token_latency")?;
     p.itl = latency(root, "inter_chunk_latency")?;
     p.e2e = latency(root, "request_latency")?;
@@ -197,6 +205,13 @@ pub fn measurements(root: &Obj, load: Load) -> Result<MeasuredPoint, FormatError
         && d > 0.0
     {
         p.input_tokens_per_s = Some(tokens / d);
+    }
+    // GenAI-Perf states neither: requests/s × mean prompt length, as the other tools' rate.
+    if p.input_tokens_per_s.is_none() {
+        p.input_tokens_per_s = p
+            .requests_per_s
+            .zip(p.mean_input_tokens)
+            .map(|(r, n)| r * n);
     }
     Ok(p.with_derived_totals())
 }

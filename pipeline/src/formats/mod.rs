@@ -12,6 +12,7 @@ mod inference_perf_prometheus;
 mod inferencex_agg;
 mod llmperf;
 mod metric_objects;
+mod metric_table_csv;
 mod native_csv;
 mod serving_json;
 mod sglang;
@@ -58,6 +59,7 @@ static FORMATS: &[&dyn RawFormat] = &[
     &llmperf::LlmPerf,
     &native_csv::NativeCsv,
     &bench_serving_csv::BenchServingCsv,
+    &metric_table_csv::MetricTableCsv,
 ];
 
 /// Every supported format, in detection order (more specific shapes first).

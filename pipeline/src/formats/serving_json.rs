@@ -92,6 +92,18 @@ pub fn input_tokens_per_s(obj: &Obj, output_tokens_per_s: f64) -> Result<Option<
         .map(|t| (t - output_tokens_per_s).max(0.0)))
 }
 
+/// Requests per second: `request_throughput`, else completed requests over `duration` (early
+/// SGLang lines carry only those two).
+pub fn requests_per_s(obj: &Obj) -> Result<Option<f64>, FormatError> {
+    if let Some(r) = obj.num("request_throughput")? {
+        return Ok(Some(r));
+    }
+    match (obj.count("completed")?, obj.num("duration")?) {
+        (Some(c), Some(d)) if d > 0.0 => Ok(Some(c as f64 / d)),
+        _ => Ok(None),
+    }
+}
+
 /// Total tokens / completed requests, when both are known and non-zero.
 pub fn mean_per_request(obj: &Obj, total_key: &str) -> Result<Option<f64>, FormatError> {
     match (obj.num(total_key)?, obj.count("completed")?) {

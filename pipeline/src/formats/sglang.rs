@@ -4,7 +4,7 @@
 
 use super::fields::as_object;
 use super::serving_json::{
-    input_tokens_per_s, load, mean_per_request, ms_latency, record_fields, workload,
+    input_tokens_per_s, load, mean_per_request, ms_latency, record_fields, requests_per_s, workload,
 };
 use super::{Parsed, RawFormat, json_objects, parse_objects};
 use crate::document::Document;
@@ -38,7 +38,7 @@ pub(super) fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatEr
     let output = o.req_num("output_throughput")?;
     let mut p = MeasuredPoint::new(load(&o)?, output);
     p.label = o.text("tag")?.map(str::to_string);
-    p.requests_per_s = o.num("request_throughput")?;
+    p.requests_per_s = requests_per_s(&o)?;
     p.duration_s = o.num("duration")?;
     p.completed = o.count("completed")?;
     p.input_tokens_per_s = match o.num("input_throughput")? {
@@ -78,6 +78,16 @@ mod tests {
         assert_eq!(ps[0].input_tokens_per_s, Some(10240.0));
         assert_eq!(ps[0].total_tokens_per_s, Some(12800.0));
         assert_eq!(ps[0].mean_output_tokens, Some(256.0));
+    }
+
+    #[test]
+    fn early_lines_without_request_throughput_give_completed_over_duration() {
+        let text = LINE.replace("\"request_throughput\": 10.0, ", "");
+        let doc = Document::from_bytes(text.as_bytes()).unwrap();
+        let Parsed::Points(ps) = SglangBenchServing.parse(&doc).unwrap() else {
+            panic!("expected points")
+        };
+        assert_eq!(ps[0].requests_per_s, Some(10.0), "500 completed in 50 s");
     }
 
     #[test]

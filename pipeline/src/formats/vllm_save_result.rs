@@ -4,7 +4,7 @@
 
 use super::fields::as_object;
 use super::serving_json::{
-    input_tokens_per_s, load, mean_per_request, ms_latency, record_fields, workload,
+    input_tokens_per_s, load, mean_per_request, ms_latency, record_fields, requests_per_s, workload,
 };
 use super::{Parsed, RawFormat, json_objects, parse_objects};
 use crate::document::Document;
@@ -39,7 +39,7 @@ pub(super) fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatEr
     let output = o.req_num("output_throughput")?;
     let mut p = MeasuredPoint::new(load(&o)?, output);
     p.label = o.text("model_id")?.map(str::to_string);
-    p.requests_per_s = o.num("request_throughput")?;
+    p.requests_per_s = requests_per_s(&o)?;
     p.duration_s = o.num("duration")?;
     p.completed = o.count("completed")?;
     p.failed = o.count("failed")?;
