@@ -225,7 +225,7 @@ fn broken_inputs_are_rejected_one_by_one_and_never_crash() {
         ("run/garbage.bin", "not UTF-8"),
         ("run/unknown.json", "matches no known format"),
         ("run/not_an_object.json", "matches no known format"),
-        ("run/nothing_completed.json", "completed no request"),
+        ("run/nothing_completed.json", "no request completed at"),
         ("run/rate_zero.json", "rate must be positive"),
         ("run/deep.json", "recursion limit"),
         (
@@ -268,4 +268,61 @@ fn missing_raw_directory_is_a_runtime_error_and_bad_flags_a_usage_error() {
     );
     let out = infercat(tmp.path(), &["ingest", "--no-such-flag"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_tools_whole_output_directory_reads_its_results_and_notes_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("raw/guidellm-dir");
+    copy_tree(&repo_path("tests/fixtures/raw/guidellm"), &run);
+    let companions: [(&str, &[u8], &str); 6] = [
+        ("benchmarks.html", b"<!DOCTYPE html><html><head><title>GuideLLM</title>", "HTML"),
+        ("benchmarks.yaml", b"metadata:\n  version: 1\nbenchmarks:\n- type_: benchmark\n", "YAML"),
+        ("latency_vs_qps.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0", "PNG image"),
+        (
+            "x_individual_responses.json",
+            br#"[{"error_code": null, "ttft_s": 0.31, "end_to_end_latency_s": 2.53, "number_input_tokens": 550}]"#,
+            "llmperf's 1 per-request responses",
+        ),
+        (
+            "profile_export.jsonl",
+            b"{\"metadata\": {\"x_request_id\": \"a\"}, \"metrics\": {}}\n{\"metadata\": {}, \"metrics\": {}}\n",
+            "AIPerf's 2 per-request records",
+        ),
+        (
+            "summary.json",
+            br#"[{"request_rate": "inf", "max_concurrency": 2, "output_throughput": 199.4}]"#,
+            "vllm bench sweep",
+        ),
+    ];
+    for (name, bytes, _) in &companions {
+        std::fs::write(run.join(name), bytes).unwrap();
+    }
+    let out = infercat(
+        tmp.path(),
+        &["ingest", "--raw", "raw", "--out", "out", "--strict"],
+    );
+    assert!(
+        out.status.success(),
+        "companions are not errors: {}",
+        stderr(&out)
+    );
+    let report = report(&tmp.path().join("out"));
+    assert_eq!(report["rejected"].as_array().unwrap().len(), 0, "{report}");
+    let ignored = report["ignored"].as_array().unwrap();
+    for (name, _, why) in &companions {
+        let entry = ignored
+            .iter()
+            .find(|r| r["path"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("{name} not noted: {report}"));
+        let reason = entry["reason"].as_str().unwrap();
+        assert!(
+            reason.contains(why),
+            "{name}: expected `{why}` in `{reason}`"
+        );
+    }
+    assert!(
+        report["points"].as_u64().unwrap() > 0,
+        "the results were read"
+    );
 }

@@ -2,9 +2,10 @@
 //! result file, attach its profile, and write `benchmarks.parquet` plus the ingest report.
 //! A bad file is rejected with its path and reason; it never stops the others.
 
+use crate::companion;
 use crate::document::Document;
 use crate::error::PipelineError;
-use crate::formats::{self, Parsed, RawFormat};
+use crate::formats::{self, Parsed};
 use crate::parse_cache::{Outcome, ParseCache};
 use crate::point::{Load, MeasuredPoint, ServerMetrics};
 use crate::progress::{Progress, Silent};
@@ -319,8 +320,8 @@ fn classify<'t>(
     let outcome = match cache.get(&key) {
         Some(hit) => hit.clone(),
         None => Arc::new(match parse_bytes(&bytes, meta) {
-            Ok((format, parsed)) => Outcome::Read {
-                tool: format.tool().to_string(),
+            Ok((tool, parsed)) => Outcome::Read {
+                tool: tool.to_string(),
                 parsed,
             },
             Err(reason) => Outcome::Rejected(reason),
@@ -473,8 +474,17 @@ fn is_documentation(file: &Path) -> bool {
 
 /// Detects the file's format by content (checking it against the run's declared tool) and
 /// parses it. Errors are the exact reason, without the path.
-fn parse_bytes(bytes: &[u8], meta: &RunMeta) -> Result<(&'static dyn RawFormat, Parsed), String> {
-    let doc = Document::from_bytes(bytes).map_err(|e| e.reason)?;
+/// A companion file (a tool's report, chart, config or per-request log) is read as no points
+/// with the reason, under the tool name [`companion::TOOL`].
+fn parse_bytes(bytes: &[u8], meta: &RunMeta) -> Result<(&'static str, Parsed), String> {
+    let doc = match Document::from_bytes(bytes) {
+        Ok(doc) => doc,
+        Err(e) => {
+            return companion::of_bytes(bytes)
+                .map(|why| (companion::TOOL, Parsed::NoPoints(why)))
+                .ok_or(e.reason);
+        }
+    };
     let declared = meta.source.tool.as_deref().and_then(formats::by_tool);
     let format = match (formats::detect(&doc), declared) {
         (Some(found), Some(declared))
@@ -489,6 +499,9 @@ fn parse_bytes(bytes: &[u8], meta: &RunMeta) -> Result<(&'static dyn RawFormat, 
         (Some(found), _) => found,
         (None, Some(declared)) => declared,
         (None, None) => {
+            if let Some(why) = companion::of_document(&doc) {
+                return Ok((companion::TOOL, Parsed::NoPoints(why)));
+            }
             return Err(format!(
                 "matches no known format (tried: {})",
                 formats::all()
@@ -505,7 +518,7 @@ fn parse_bytes(bytes: &[u8], meta: &RunMeta) -> Result<(&'static dyn RawFormat, 
     if let Parsed::Points(points) = &parsed {
         check_points(points).map_err(|e| format!("{}: {e}", format.tool()))?;
     }
-    Ok((format, parsed))
+    Ok((format.tool(), parsed))
 }
 
 /// Checks that hold for every format: something was measured, and something completed.
@@ -515,11 +528,14 @@ fn check_points(points: &[MeasuredPoint]) -> Result<(), String> {
     }
     for p in points {
         if p.completed == Some(0) {
-            return Err(format!(
-                "point at {} {} completed no request",
-                p.load.kind(),
-                p.load.value().map_or("inf".into(), |v| v.to_string())
-            ));
+            let failed = p
+                .failed
+                .map(|f| format!(" ({f} failed)"))
+                .unwrap_or_default();
+            return Err(match p.load.value() {
+                Some(v) => format!("no request completed at {} {v}{failed}", p.load.kind()),
+                None => format!("no request completed at unbounded load{failed}"),
+            });
         }
         if let Load::Rate(r) | Load::Concurrency(r) = p.load
             && r <= 0.0

@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod analyze;
+pub mod companion;
 pub mod document;
 pub mod error;
 pub mod formats;

@@ -51,6 +51,29 @@ const NUMERIC_SETTINGS: &[&str] = &[
     "random_prefix_len",
     "sharegpt_output_len",
     "seed",
+    // Multi-turn runs (`vllm bench serve` multi-turn mode).
+    "multi_turn_concurrency",
+    "num_conversations",
+    "turns_per_conversation",
+    "inter_turn_delay_ms",
+    // Server settings a sweep writes into each record (`vllm bench sweep` adds its
+    // `SERVE--max_num_seqs=4` parameters): different values are different deployments.
+    "max_num_seqs",
+    "max_num_batched_tokens",
+    "max_model_len",
+    "block_size",
+    "gpu_memory_utilization",
+    "tensor_parallel_size",
+    "pipeline_parallel_size",
+    "data_parallel_size",
+    "num_scheduler_steps",
+    "max_running_requests",
+    "max_prefill_tokens",
+    "chunked_prefill_size",
+    "mem_fraction_static",
+    "cuda_graph_max_bs",
+    "speculative_num_steps",
+    "num_speculative_tokens",
 ];
 
 /// The record's settings and tags: every top-level string or boolean (vLLM's `--metadata`
@@ -68,10 +91,19 @@ pub fn ms_latency(obj: &Obj, metric: &str) -> Result<Latency, FormatError> {
 }
 
 /// A finite `request_rate` is a rate load; an infinite one with `max_concurrency` set is a
-/// concurrency load; infinite alone is unbounded.
+/// concurrency load; infinite alone is unbounded. A multi-turn run states no rate, only its
+/// `multi_turn_concurrency` (conversations in flight).
 pub fn load(obj: &Obj) -> Result<Load, FormatError> {
     let rate = obj.rate("request_rate")?;
-    let concurrency = obj.num("max_concurrency")?;
+    let concurrency = match obj.num("max_concurrency")? {
+        Some(c) => Some(c),
+        None => obj.num("multi_turn_concurrency")?,
+    };
+    if rate.is_none()
+        && let Some(c) = obj.num("multi_turn_concurrency")?.filter(|c| *c > 0.0)
+    {
+        return Ok(Load::Concurrency(c));
+    }
     match (rate, concurrency) {
         (Some(r), _) if r.is_finite() => Ok(Load::Rate(r)),
         (_, Some(c)) if c > 0.0 => Ok(Load::Concurrency(c)),

@@ -9,7 +9,7 @@ use super::serving_json::{
 use super::{Parsed, RawFormat, json_objects, parse_objects};
 use crate::document::Document;
 use crate::error::FormatError;
-use crate::point::MeasuredPoint;
+use crate::point::{Latency, MeasuredPoint};
 
 pub struct VllmSaveResult;
 
@@ -51,6 +51,10 @@ pub(super) fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatEr
     p.tpot = ms_latency(&o, "tpot")?;
     p.itl = ms_latency(&o, "itl")?;
     p.e2e = ms_latency(&o, "e2el")?;
+    if p.e2e == Latency::default() {
+        // Some 2024 forks name it `mean_latency_ms` / `median_latency_ms` / `p99_latency_ms`.
+        p.e2e = ms_latency(&o, "latency")?;
+    }
     p.workload = workload(&o)?;
     p.fields = record_fields(&o);
     Ok(p.with_derived_totals())
@@ -89,6 +93,40 @@ mod tests {
         assert_eq!(p.mean_output_tokens, Some(100.0));
         assert_eq!(p.ntpot.mean, None, "vLLM reports no NTPOT");
         assert_eq!(p.label.as_deref(), Some("meta-llama/Llama-3.1-8B-Instruct"));
+    }
+
+    #[test]
+    fn forks_naming_e2e_latency_and_multi_turn_runs_read() {
+        let latency = ONE.replace("_e2el_ms", "_latency_ms");
+        let p = &points(&latency)[0];
+        assert_eq!((p.e2e.p50, p.e2e.p99), (Some(850.0), Some(2000.0)));
+        let multi_turn = ONE.replace("\"request_rate\": 4.0, ", "").replace(
+            "\"max_concurrency\": null",
+            "\"multi_turn_concurrency\": 2, \"turns_per_conversation\": 3",
+        );
+        let p = &points(&multi_turn)[0];
+        assert_eq!(p.load, Load::Concurrency(2.0), "conversations in flight");
+        assert_eq!(
+            p.fields.get("turns_per_conversation").map(String::as_str),
+            Some("3")
+        );
+    }
+
+    #[test]
+    fn a_sweeps_server_settings_are_settings_and_its_run_number_is_not() {
+        let run = |seqs: u32, n: u32| {
+            ONE.replace(
+                "\"gpu\": \"H100\"",
+                &format!("\"max_num_seqs\": {seqs}, \"run_number\": {n}"),
+            )
+        };
+        let fields = |text: &str| points(text)[0].fields.clone();
+        assert_eq!(
+            fields(&run(4, 1)).get("max_num_seqs").map(String::as_str),
+            Some("4")
+        );
+        assert_ne!(fields(&run(4, 1)), fields(&run(8, 1)), "two deployments");
+        assert_eq!(fields(&run(4, 1)), fields(&run(4, 2)), "repeats of one");
     }
 
     #[test]

@@ -1,0 +1,197 @@
+//! Files benchmarking tools write beside their results that hold no load point of their own:
+//! HTML and YAML reports, charts, configs, per-request logs and sweep aggregates. A tool's whole
+//! output directory copied in as a run should read its results and note these with a reason
+//! (the ingest report's `ignored`), not reject them: a rejection is an error, and fatal under
+//! `--strict`. Recognized by content, like the formats; anything unrecognized is still rejected.
+
+use crate::document::Document;
+use serde_json::Value;
+
+/// The tool name an ignored companion file is recorded under.
+pub const TOOL: &str = "companion";
+
+/// Why bytes that are not a JSON, JSON Lines or CSV document are a companion, if they are one.
+pub fn of_bytes(bytes: &[u8]) -> Option<String> {
+    if let Some(kind) = binary_kind(bytes) {
+        return Some(format!(
+            "{kind} (a tool's chart or archive), not a result file"
+        ));
+    }
+    let text = std::str::from_utf8(bytes)
+        .ok()?
+        .trim_start_matches('\u{feff}');
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('<') {
+        return Some("an HTML or XML page (a tool's report), not a result file".into());
+    }
+    is_yaml(trimmed).then(|| {
+        "a YAML document (a tool's config or report), not a result file; its results file \
+         beside it is read instead"
+            .into()
+    })
+}
+
+/// Why a document no format claims is a companion, if it is one.
+pub fn of_document(doc: &Document) -> Option<String> {
+    match doc {
+        Document::Json(Value::Array(items)) if items.first().is_some_and(is_llmperf_request) => {
+            Some(format!(
+                "llmperf's {} per-request responses: the `*_summary.json` beside it holds the run",
+                items.len()
+            ))
+        }
+        Document::Json(Value::Array(items)) if items.first().is_some_and(is_bench_record) => {
+            Some(format!(
+                "a list of {} bench_serving records (`vllm bench sweep`'s summary.json): the \
+                 run=N.json files it collects are read instead (copy those to read the sweep)",
+                items.len()
+            ))
+        }
+        Document::JsonLines(records) if records.first().is_some_and(is_aiperf_record) => {
+            Some(format!(
+                "AIPerf's {} per-request records (`profile_export.jsonl`): \
+                 `profile_export_aiperf.json` beside it holds the run",
+                records.len()
+            ))
+        }
+        Document::Json(Value::Object(root))
+            if root.get("aggregation_type").and_then(Value::as_str) == Some("sweep") =>
+        {
+            Some(
+                "AIPerf's sweep aggregate: it repeats the `profile_export_aiperf.json` of each \
+                 swept run, which are read instead (copy those to read the sweep)"
+                    .into(),
+            )
+        }
+        _ => None,
+    }
+}
+
+fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"%PDF-", "a PDF document"),
+        (b"PK\x03\x04", "a ZIP archive"),
+        (b"\x1f\x8b", "a gzip archive"),
+    ];
+    MAGIC
+        .iter()
+        .find(|(magic, _)| bytes.starts_with(magic))
+        .map(|(_, kind)| *kind)
+}
+
+/// A YAML mapping: the first meaningful line is `key:` or `key: value` (or a `---` document
+/// start), and no line looks like CSV or JSON.
+fn is_yaml(text: &str) -> bool {
+    let mut lines = text
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    let Some(first) = lines.next() else {
+        return false;
+    };
+    let first = if first == "---" {
+        match lines.next() {
+            Some(next) => next,
+            None => return false,
+        }
+    } else {
+        first
+    };
+    first
+        .split_once(':')
+        .is_some_and(|(key, rest)| is_yaml_key(key) && (rest.is_empty() || rest.starts_with(' ')))
+}
+
+fn is_yaml_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '"' | '\''))
+}
+
+fn is_llmperf_request(v: &Value) -> bool {
+    v.get("end_to_end_latency_s").is_some() && v.get("number_input_tokens").is_some()
+}
+
+fn is_bench_record(v: &Value) -> bool {
+    v.get("output_throughput").is_some()
+        && (v.get("request_rate").is_some() || v.get("max_concurrency").is_some())
+}
+
+fn is_aiperf_record(v: &Value) -> bool {
+    v.get("metadata").is_some_and(Value::is_object)
+        && v.get("metrics").is_some_and(Value::is_object)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_images_and_configs_are_companions() {
+        assert!(
+            of_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
+                .unwrap()
+                .contains("PNG")
+        );
+        assert!(
+            of_bytes(b"<!DOCTYPE html><html lang=\"en\">")
+                .unwrap()
+                .contains("HTML")
+        );
+        let config = b"api:\n  type: completion\n  streaming: true\ndata:\n  type: shared_prefix\n";
+        assert!(of_bytes(config).unwrap().contains("YAML"));
+        assert!(of_bytes(b"---\nmetadata:\n  version: 1\n").is_some());
+        assert!(of_bytes(b"# comment\nresults:\n  a: 1\n").is_some());
+    }
+
+    #[test]
+    fn garbage_and_prose_are_not_companions() {
+        assert_eq!(
+            of_bytes(b"\x00\x01\x02garbage"),
+            None,
+            "unknown binary stays rejected"
+        );
+        assert_eq!(of_bytes(b"just some words\nmore words\n"), None);
+        assert_eq!(
+            of_bytes(b"{\"request_rate\": 4, \"mean_ttft_ms\""),
+            None,
+            "cut JSON"
+        );
+        assert_eq!(of_bytes(b"http://example.com/a\n"), None);
+    }
+
+    #[test]
+    fn per_request_logs_and_sweep_aggregates_are_companions() {
+        let llmperf = br#"[{"error_code": null, "ttft_s": 0.3, "end_to_end_latency_s": 2.5, "number_input_tokens": 550}]"#;
+        let doc = Document::from_bytes(llmperf).unwrap();
+        assert!(
+            of_document(&doc)
+                .unwrap()
+                .contains("llmperf's 1 per-request")
+        );
+        let aiperf = b"{\"metadata\": {\"x_request_id\": \"a\"}, \"metrics\": {}}\n{\"metadata\": {}, \"metrics\": {}}\n";
+        let doc = Document::from_bytes(aiperf).unwrap();
+        assert!(
+            of_document(&doc)
+                .unwrap()
+                .contains("AIPerf's 2 per-request")
+        );
+        let sweep = br#"{"aggregation_type": "sweep", "per_combination_metrics": []}"#;
+        let doc = Document::from_bytes(sweep).unwrap();
+        assert!(of_document(&doc).unwrap().contains("sweep aggregate"));
+        let sweep =
+            br#"[{"request_rate": "inf", "max_concurrency": 2, "output_throughput": 199.4}]"#;
+        let doc = Document::from_bytes(sweep).unwrap();
+        assert!(
+            of_document(&doc)
+                .unwrap()
+                .contains("1 bench_serving records")
+        );
+        let other = Document::from_bytes(br#"[{"a": 1}]"#).unwrap();
+        assert_eq!(of_document(&other), None);
+    }
+}
