@@ -110,25 +110,47 @@ fn compact_opt<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::
     }
 }
 
-/// A coordinate as SVG path text: one decimal at most, none when whole.
-fn coord(v: f64) -> String {
-    crate::format::trimmed(v, 1)
+/// SVG path data, written in place: coordinates with one decimal at most, none when whole.
+#[derive(Default)]
+struct PathData(String);
+
+impl PathData {
+    /// A command letter followed by coordinates, space-separated (`M163.6 232.9`).
+    fn command(&mut self, letter: char, coords: &[f64]) -> &mut Self {
+        self.0.push(letter);
+        for (i, v) in coords.iter().enumerate() {
+            if i > 0 {
+                self.0.push(' ');
+            }
+            crate::format::push_trimmed(&mut self.0, *v, 1);
+        }
+        self
+    }
+
+    /// Literal path text (`h0`, `v5`).
+    fn raw(&mut self, text: &str) -> &mut Self {
+        self.0.push_str(text);
+        self
+    }
 }
 
 /// Round dots as zero-length path segments (the stylesheet gives them round caps): one
 /// element per series instead of one per point.
 fn dots_path(points: &[(f64, f64)]) -> String {
-    points
-        .iter()
-        .map(|(x, y)| format!("M{} {}h0", coord(*x), coord(*y)))
-        .collect()
+    let mut d = PathData::default();
+    for (x, y) in points {
+        d.command('M', &[*x, *y]).raw("h0");
+    }
+    d.0
 }
 
 /// Horizontal lines across [left, right] at each y, as one path.
 fn rules_path(ys: &[f64], left: f64, right: f64) -> String {
-    ys.iter()
-        .map(|y| format!("M{} {}H{}", coord(left), coord(*y), coord(right)))
-        .collect()
+    let mut d = PathData::default();
+    for y in ys {
+        d.command('M', &[left, *y]).command('H', &[right]);
+    }
+    d.0
 }
 
 #[derive(Serialize)]
@@ -451,10 +473,13 @@ pub fn layout(spec: &ChartSpec) -> ChartView {
             LEFT,
             WIDTH - RIGHT,
         ),
-        x_marks_d: x_ticks
-            .iter()
-            .map(|t| format!("M{} {}v5", coord(t.pos), coord(PLOT_HEIGHT - BOTTOM)))
-            .collect(),
+        x_marks_d: {
+            let mut d = PathData::default();
+            for t in &x_ticks {
+                d.command('M', &[t.pos, PLOT_HEIGHT - BOTTOM]).raw("v5");
+            }
+            d.0
+        },
         x_ticks,
         y_ticks,
         series: spec
@@ -580,18 +605,11 @@ fn series_view(s: &Series, i: usize, axes: &Axes, legend: (f64, usize)) -> Serie
         .filter(|(_, (_, y))| axes.shows(*y))
         .map(|(j, (x, y))| (j, (axes.px(x), axes.py(y))))
         .collect();
-    let path = pts
-        .iter()
-        .enumerate()
-        .map(|(j, (_, (x, y)))| {
-            format!(
-                "{}{} {}",
-                if j == 0 { "M" } else { "L" },
-                coord(*x),
-                coord(*y)
-            )
-        })
-        .collect::<String>();
+    let mut path = PathData::default();
+    for (j, (_, (x, y))) in pts.iter().enumerate() {
+        path.command(if j == 0 { 'M' } else { 'L' }, &[*x, *y]);
+    }
+    let path = path.0;
     let marked = pts.len() <= MAX_MARKED_POINTS;
     let dots: Vec<(f64, f64)> = pts
         .iter()

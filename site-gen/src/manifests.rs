@@ -138,13 +138,14 @@ pub fn render(
     env: &Environment<'static>,
     req: &ManifestRequest,
 ) -> Result<Manifest, ManifestError> {
-    let ctx = context(req)?;
+    // Converted to a template value once for both templates.
+    let ctx = crate::templates::val(context(req)?);
     let yaml = env
         .get_template("manifests/manifest.yaml.j2")?
-        .render(minijinja::value::Serde(&ctx))?;
+        .render(&ctx)?;
     let comments = env
         .get_template("manifests/comments.yaml.j2")?
-        .render(minijinja::value::Serde(&ctx))?;
+        .render(&ctx)?;
     Ok(Manifest { yaml, comments })
 }
 

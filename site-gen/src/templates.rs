@@ -114,14 +114,15 @@ fn html_lean_formatter(
     let Some(text) = value.as_str().filter(|_| plain_string) else {
         return minijinja::escape_formatter(out, state, value);
     };
+    // Bytes, not chars: the five are ASCII, which never occurs inside a multi-byte character.
     let mut start = 0;
-    for (i, ch) in text.char_indices() {
-        let entity = match ch {
-            '&' => "&amp;",
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '"' => "&quot;",
-            '\'' => "&#x27;",
+    for (i, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#x27;",
             _ => continue,
         };
         out.write_str(&text[start..i])
