@@ -82,12 +82,17 @@ pub fn record_fields(obj: &Obj) -> BTreeMap<String, String> {
     obj.scalars(|k, v| !v.is_number() || NUMERIC_SETTINGS.contains(&k))
 }
 
-/// Reads `mean_<m>_ms`, `median_<m>_ms`, `p90_<m>_ms`, `p99_<m>_ms`.
+/// Reads `mean_<m>_ms`, `median_<m>_ms` (else `p50_<m>_ms`, which `--metric-percentiles 50`
+/// adds), `p90_<m>_ms`, `p99_<m>_ms`.
 pub fn ms_latency(obj: &Obj, metric: &str) -> Result<Latency, FormatError> {
-    obj.latency_by(|stat| match stat {
+    let mut latency = obj.latency_by(|stat| match stat {
         "p50" => format!("median_{metric}_ms"),
         s => format!("{s}_{metric}_ms"),
-    })
+    })?;
+    if latency.p50.is_none() {
+        latency.p50 = obj.num(&format!("p50_{metric}_ms"))?;
+    }
+    Ok(latency)
 }
 
 /// A finite `request_rate` is a rate load; an infinite one with `max_concurrency` set is a

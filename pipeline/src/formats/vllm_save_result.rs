@@ -97,6 +97,12 @@ mod tests {
 
     #[test]
     fn forks_naming_e2e_latency_and_multi_turn_runs_read() {
+        let p50_only = ONE.replace("\"median_ttft_ms\"", "\"p50_ttft_ms\"");
+        assert_eq!(
+            points(&p50_only)[0].ttft.p50,
+            Some(29.0),
+            "p50_ when median_ is absent"
+        );
         let latency = ONE.replace("_e2el_ms", "_latency_ms");
         let p = &points(&latency)[0];
         assert_eq!((p.e2e.p50, p.e2e.p99), (Some(850.0), Some(2000.0)));
