@@ -54,17 +54,65 @@ pub fn of_document(doc: &Document) -> Option<String> {
                 records.len()
             ))
         }
-        Document::Json(Value::Object(root))
-            if root.get("aggregation_type").and_then(Value::as_str) == Some("sweep") =>
-        {
-            Some(
-                "AIPerf's sweep aggregate: it repeats the `profile_export_aiperf.json` of each \
-                 swept run, which are read instead (copy those to read the sweep)"
-                    .into(),
-            )
+        Document::Json(Value::Array(items)) if items.first().is_some_and(is_request_log) => {
+            Some(format!(
+                "a log of {} requests or sessions (inference-perf's per-request or per-session \
+                 metrics): the stage files beside it hold the run",
+                items.len()
+            ))
+        }
+        Document::Json(Value::Object(root)) => of_object(root),
+        Document::Csv(_) => {
+            let header = crate::formats::csv_header(doc);
+            (header.contains(&"run_number") && header.contains(&"output_throughput")).then(|| {
+                "`vllm bench sweep`'s summary.csv: it collects the run=N.json files beside it, \
+                 which are read instead"
+                    .into()
+            })
         }
         _ => None,
     }
+}
+
+/// Companion objects: aggregates, windows and notes written beside a run's own results.
+fn of_object(root: &serde_json::Map<String, Value>) -> Option<String> {
+    let has = |key: &str| root.contains_key(key);
+    let aggregation = root
+        .get("aggregation_type")
+        .or_else(|| root.get("metadata")?.get("aggregation_type"))
+        .and_then(Value::as_str);
+    let why = if let Some(kind) = aggregation {
+        format!(
+            "AIPerf's {kind} aggregate over several runs: each run's own \
+             `profile_export_aiperf.json` is read instead (copy those to read them)"
+        )
+    } else if has("window_metadata") && has("metrics") {
+        "AIPerf's steady-state window of a run: its `profile_export_aiperf.json` holds the run"
+            .into()
+    } else if root.get("timeslices").is_some_and(Value::is_array) {
+        "AIPerf's time slices of a run: its `profile_export_aiperf.json` holds the run".into()
+    } else if has("global") && has("reports") {
+        "inference-perf's validation report (`validation.json`): warnings and errors, no load point"
+            .into()
+    } else if has("stage_metadata") || (has("num_sessions") && has("sessions_per_second")) {
+        "inference-perf's session summary: the stage lifecycle files hold the load points".into()
+    } else if has("error_type")
+        && has("error")
+        && (has("serve_overrides") || has("bench_overrides"))
+    {
+        "a `vllm bench sweep` failure note: this setting did not produce a result".into()
+    } else {
+        return None;
+    };
+    Some(why)
+}
+
+fn is_request_log(v: &Value) -> bool {
+    let has = |key: &str| v.get(key).is_some();
+    (has("start_time")
+        && has("end_time")
+        && (has("computed_metrics") || has("error") || has("info")))
+        || (has("session_id") && has("num_events"))
 }
 
 fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
@@ -191,6 +239,21 @@ mod tests {
                 .unwrap()
                 .contains("1 bench_serving records")
         );
+        for (text, why) in [
+            (&br#"{"schema_version": "1.0", "metadata": {"aggregation_type": "confidence"}, "metrics": {}}"#[..], "confidence aggregate"),
+            (br#"{"window_metadata": {}, "metrics": {}}"#, "steady-state"),
+            (br#"{"timeslices": [], "input_config": {}}"#, "time slices"),
+            (br#"{"global": {"warnings": [], "errors": []}, "reports": {}}"#, "validation"),
+            (br#"{"stage_metadata": {}, "num_sessions": 4}"#, "session summary"),
+            (br#"[{"start_time": 1.0, "end_time": 2.0, "error": null}]"#, "1 requests"),
+            (br#"[{"session_id": "a", "num_events": 3}]"#, "sessions"),
+            (br#"{"run_number": 2, "error_type": "E", "error": "x", "serve_overrides": {}}"#, "failure note"),
+            (b",run_number,request_rate,output_throughput,median_ttft_ms\n0,0,inf,199.4,38.2\n", "summary.csv"),
+        ] {
+            let doc = Document::from_bytes(text).unwrap();
+            let got = of_document(&doc).unwrap_or_default();
+            assert!(got.contains(why), "{}: {got}", String::from_utf8_lossy(text));
+        }
         let other = Document::from_bytes(br#"[{"a": 1}]"#).unwrap();
         assert_eq!(of_document(&other), None);
     }

@@ -497,11 +497,13 @@ fn parse_bytes(bytes: &[u8], meta: &RunMeta) -> Result<(&'static str, Parsed), S
             ));
         }
         (Some(found), _) => found,
+        // Checked before the declared tool: a run declares the tool of its results, and the
+        // files written beside them are still companions.
+        (None, _) if let Some(why) = companion::of_document(&doc) => {
+            return Ok((companion::TOOL, Parsed::NoPoints(why)));
+        }
         (None, Some(declared)) => declared,
         (None, None) => {
-            if let Some(why) = companion::of_document(&doc) {
-                return Ok((companion::TOOL, Parsed::NoPoints(why)));
-            }
             return Err(format!(
                 "matches no known format (tried: {})",
                 formats::all()

@@ -59,6 +59,27 @@ pub struct Latency {
 }
 
 impl Latency {
+    /// Mean and percentiles of per-request samples (ms), percentiles interpolated linearly
+    /// between ranks (numpy's default, which the Python tools use); `None` when empty.
+    pub fn of_samples(mut samples: Vec<f64>) -> Option<Self> {
+        samples.retain(|v| v.is_finite());
+        if samples.is_empty() {
+            return None;
+        }
+        samples.sort_by(f64::total_cmp);
+        let rank = |q: f64| {
+            let at = q * (samples.len() - 1) as f64;
+            let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
+            samples[lo] + (samples[hi] - samples[lo]) * (at - lo as f64)
+        };
+        Some(Self {
+            mean: Some(samples.iter().sum::<f64>() / samples.len() as f64),
+            p50: Some(rank(0.5)),
+            p90: Some(rank(0.9)),
+            p99: Some(rank(0.99)),
+        })
+    }
+
     /// Multiplies every statistic by `factor` (used to convert seconds to milliseconds).
     pub fn scaled(self, factor: f64) -> Self {
         let s = |v: Option<f64>| v.map(|x| x * factor);

@@ -21,9 +21,12 @@ impl RawFormat for BenchServingCsv {
     fn detect(&self, doc: &Document) -> bool {
         let names = csv_header(doc);
         let has = |n: &str| names.contains(&n);
+        // `vllm bench sweep`'s summary.csv has these columns too, and a `run_number`: it
+        // collects the run=N.json files beside it (a companion, see `crate::companion`).
         has("output_throughput")
             && has("request_rate")
             && (has("median_ttft_ms") || has("mean_ttft_ms"))
+            && !has("run_number")
     }
 
     fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {

@@ -39,22 +39,38 @@ impl RawFormat for GuideLlm {
             .and_then(|b| b.as_array())
             .ok_or_else(|| FormatError::missing("benchmarks"))?;
         let run_wide = data_spec(v.get("args").unwrap_or(&serde_json::Value::Null), 2);
-        benchmarks
-            .iter()
-            .enumerate()
-            .map(|(i, b)| {
-                let mut p = parse_benchmark(b).map_err(|e| e.at(format!("benchmarks[{i}]")))?;
-                p.workload = ["request_loader", "config", "args"]
-                    .iter()
-                    .find_map(|k| b.get(*k).and_then(|c| data_spec(c, 3)))
-                    .or_else(|| run_wide.clone())
-                    .map(|spec| workload_of_spec(&spec))
-                    .unwrap_or_default();
-                Ok(p)
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Parsed::Points)
+        let mut points = Vec::new();
+        for (i, b) in benchmarks.iter().enumerate() {
+            if is_trace_replay(b) {
+                continue;
+            }
+            let mut p = parse_benchmark(b).map_err(|e| e.at(format!("benchmarks[{i}]")))?;
+            p.workload = ["request_loader", "config", "args"]
+                .iter()
+                .find_map(|k| b.get(*k).and_then(|c| data_spec(c, 3)))
+                .or_else(|| run_wide.clone())
+                .map(|spec| workload_of_spec(&spec))
+                .unwrap_or_default();
+            points.push(p);
+        }
+        if points.is_empty() && !benchmarks.is_empty() {
+            return Ok(Parsed::NoPoints(
+                "GuideLLM trace replay (strategy `trace`): the trace sets the arrivals, so it \
+                 has no controlled load"
+                    .into(),
+            ));
+        }
+        Ok(Parsed::Points(points))
     }
+}
+
+/// A `replay` profile's benchmark: strategy `trace`, whose `--rate` scales the trace's time.
+fn is_trace_replay(b: &serde_json::Value) -> bool {
+    ["config", "args"].iter().any(|k| {
+        let kind = b.get(*k).and_then(|c| c.get("strategy"));
+        let kind = kind.and_then(|s| s.get("type_").or_else(|| s.get("type")));
+        kind.and_then(serde_json::Value::as_str) == Some("trace")
+    })
 }
 
 fn parse_benchmark(b: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
@@ -422,6 +438,21 @@ mod tests {
             (Some(256.0), Some(128.0))
         );
         assert!((p.duration_s.unwrap() - 29.9972).abs() < 1e-3, "`duration`");
+    }
+
+    #[test]
+    fn trace_replays_are_left_out_and_alone_are_no_points() {
+        let Parsed::Points(ps) = parse(&[
+            r#"{"type_": "trace", "time_scale": 1.0}"#,
+            r#"{"type_": "synchronous"}"#,
+        ])
+        .unwrap() else {
+            panic!("expected points")
+        };
+        assert_eq!(ps.len(), 1);
+        assert_eq!(ps[0].load, Load::Concurrency(1.0));
+        let only = parse(&[r#"{"type_": "trace"}"#]).unwrap();
+        assert!(matches!(only, Parsed::NoPoints(why) if why.contains("trace replay")));
     }
 
     #[test]

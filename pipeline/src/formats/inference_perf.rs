@@ -1,5 +1,5 @@
-//! inference-perf `stage_N_lifecycle_metrics.json`: one constant-rate load stage, latencies in
-//! seconds. Accepts the older report shape (`prompt_len`, `output_len`) and the newer one
+//! inference-perf `stage_N_lifecycle_metrics.json`: one load stage (a request rate, or a
+//! concurrency under `load_summary.concurrency` for `concurrent` runs), latencies in seconds. Accepts the older report shape (`prompt_len`, `output_len`) and the newer one
 //! (`prompt_tokens`, `output_tokens`, `benchmark_time_seconds`, `failures.by_label`). The
 //! run-wide `summary_lifecycle_metrics.json` has no requested rate and is not a load point.
 
@@ -33,16 +33,28 @@ impl RawFormat for InferencePerf {
                 "inference-perf run summary (no `load_summary.requested_rate`; it aggregates the stages), or a stage that does not state its load: not a load point".into(),
             ));
         };
+        let concurrency = load.num("concurrency")?.filter(|c| *c > 0.0);
+        let load_kind = match (concurrency, requested) {
+            // A `concurrent` stage writes its request count as a one-second "rate": the
+            // concurrency is the load, and the achieved rate over that second means nothing.
+            (Some(c), _) => Load::Concurrency(c),
+            (None, r) if r.is_infinite() => Load::Unbounded,
+            (None, r) if r > 0.0 => Load::Rate(r),
+            (None, _) => {
+                return Ok(Parsed::NoPoints(
+                    "inference-perf session or trace replay stage (`requested_rate` 0 and no \
+                     concurrency): the trace sets the arrivals, so it has no controlled load"
+                        .into(),
+                ));
+            }
+        };
         let successes = root.req_child("successes")?;
         let latency = successes.req_child("latency")?;
         let throughput = successes.req_child("throughput")?;
-        let load_kind = if requested.is_infinite() {
-            Load::Unbounded
-        } else {
-            Load::Rate(requested)
-        };
         let mut p = MeasuredPoint::new(load_kind, throughput.req_num("output_tokens_per_sec")?);
-        p.achieved_rate = load.num("achieved_rate")?;
+        if concurrency.is_none() {
+            p.achieved_rate = load.num("achieved_rate")?;
+        }
         p.duration_s = load
             .num("send_duration")?
             .or(root.num("benchmark_time_seconds")?);
@@ -155,6 +167,33 @@ mod tests {
     fn summary_without_requested_rate_is_not_a_point() {
         let text = OLD_SHAPE.replace("\"requested_rate\": 2.0, ", "");
         assert!(matches!(parse(&text).unwrap(), Parsed::NoPoints(_)));
+    }
+
+    #[test]
+    fn concurrent_stages_load_at_their_concurrency_and_replays_have_no_load() {
+        // A `concurrent` stage: the request count written as a rate over one second.
+        let concurrent = OLD_SHAPE.replace(
+            "\"requested_rate\": 2.0, \"achieved_rate\": 1.5",
+            "\"requested_rate\": 200.0, \"achieved_rate\": 204.0, \"concurrency\": 8",
+        );
+        let Parsed::Points(points) = parse(&concurrent).unwrap() else {
+            panic!("expected points")
+        };
+        assert_eq!(points[0].load, Load::Concurrency(8.0));
+        assert_eq!(
+            points[0].achieved_rate, None,
+            "not a rate the tool controlled"
+        );
+        assert_eq!(
+            points[0].requests_per_s,
+            Some(1.5),
+            "the measured rate stays"
+        );
+        let replay = OLD_SHAPE.replace("\"requested_rate\": 2.0", "\"requested_rate\": 0.0");
+        let Parsed::NoPoints(why) = parse(&replay).unwrap() else {
+            panic!("a replay stage is no load point")
+        };
+        assert!(why.contains("replay"), "{why}");
     }
 
     #[test]

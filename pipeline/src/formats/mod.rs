@@ -111,7 +111,7 @@ fn parse_objects(
 }
 
 /// The column names of a CSV document's header row (empty for other documents).
-fn csv_header(doc: &Document) -> Vec<&str> {
+pub(crate) fn csv_header(doc: &Document) -> Vec<&str> {
     match doc {
         Document::Csv(text) => text
             .lines()

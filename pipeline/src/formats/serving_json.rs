@@ -99,7 +99,14 @@ pub fn ms_latency(obj: &Obj, metric: &str) -> Result<Latency, FormatError> {
 /// concurrency load; infinite alone is unbounded. A multi-turn run states no rate, only its
 /// `multi_turn_concurrency` (conversations in flight).
 pub fn load(obj: &Obj) -> Result<Load, FormatError> {
-    let rate = obj.rate("request_rate")?;
+    // SGLang writes `"trace"` for a replay of trace timestamps: no rate; a concurrency cap, if
+    // any, is the load.
+    let trace = obj.raw("request_rate").and_then(|v| v.as_str()) == Some("trace");
+    let rate = if trace {
+        None
+    } else {
+        obj.rate("request_rate")?
+    };
     let concurrency = match obj.num("max_concurrency")? {
         Some(c) => Some(c),
         None => obj.num("multi_turn_concurrency")?,
@@ -113,8 +120,89 @@ pub fn load(obj: &Obj) -> Result<Load, FormatError> {
         (Some(r), _) if r.is_finite() => Ok(Load::Rate(r)),
         (_, Some(c)) if c > 0.0 => Ok(Load::Concurrency(c)),
         (Some(_), _) => Ok(Load::Unbounded),
+        (None, _) if trace => Err(FormatError::new(
+            "`request_rate` is \"trace\" without a `max_concurrency`: no controlled load",
+        )),
         (None, _) => Err(FormatError::missing("request_rate")),
     }
+}
+
+/// Why a record is not one load point, when it is not: a sweep's warm-up, a ramp-up run (its
+/// rate changes during the run) or a trace replay without a concurrency cap.
+pub fn not_a_load_point(v: &serde_json::Value) -> Option<String> {
+    if v.get("run_number")
+        .and_then(serde_json::Value::as_f64)
+        .is_some_and(|n| n < 0.0)
+    {
+        return Some(
+            "a `vllm bench sweep` warm-up (`run_number` below 0), not a measurement".into(),
+        );
+    }
+    if let Some(strategy) = v
+        .get("ramp_up_strategy")
+        .and_then(serde_json::Value::as_str)
+    {
+        let rps = |k: &str| v.get(k).map_or("?".into(), |r| r.to_string());
+        return Some(format!(
+            "a {strategy} ramp-up run ({} → {} req/s): the load changes during the run, so it \
+             is not one load point",
+            rps("ramp_up_start_rps"),
+            rps("ramp_up_end_rps")
+        ));
+    }
+    let trace = v.get("request_rate").and_then(serde_json::Value::as_str) == Some("trace");
+    let capped = v
+        .get("max_concurrency")
+        .and_then(serde_json::Value::as_f64)
+        .is_some_and(|c| c > 0.0);
+    (trace && !capped).then(|| {
+        "a trace replay (`request_rate: \"trace\"`): the trace sets the arrivals, so it has no \
+         controlled load"
+            .into()
+    })
+}
+
+/// The records of a JSON or JSON Lines document read by `parse_one`, leaving out those that are
+/// not load points; a document of only those is no points, with the reason.
+pub fn parse_records(
+    doc: &crate::document::Document,
+    parse_one: fn(&serde_json::Value) -> Result<crate::point::MeasuredPoint, FormatError>,
+) -> Result<super::Parsed, FormatError> {
+    let objects = super::json_objects(doc);
+    let many = objects.len() > 1;
+    let mut points = Vec::new();
+    let mut skipped = None;
+    for (i, v) in objects.iter().enumerate() {
+        if let Some(why) = not_a_load_point(v) {
+            skipped.get_or_insert(why);
+            continue;
+        }
+        let point = parse_one(v).map_err(|e| {
+            if many {
+                e.at(format!("line {}", i + 1))
+            } else {
+                e
+            }
+        })?;
+        points.push(point);
+    }
+    match (points.is_empty(), skipped) {
+        (true, Some(why)) => Ok(super::Parsed::NoPoints(why)),
+        _ => Ok(super::Parsed::Points(points)),
+    }
+}
+
+/// E2E from vLLM's `latencies` list (seconds per request, 0 for a failed one), which it keeps
+/// even when `--percentile-metrics` leaves `e2el` out (the default).
+pub fn e2e_from_latencies(obj: &Obj) -> Option<Latency> {
+    let list = obj.raw("latencies")?.as_array()?;
+    let ms: Vec<f64> = list
+        .iter()
+        .filter_map(serde_json::Value::as_f64)
+        .filter(|s| *s > 0.0)
+        .map(|s| s * super::MS_PER_S)
+        .collect();
+    Latency::of_samples(ms)
 }
 
 /// Input tokens/s from totals over duration, else total minus output throughput.

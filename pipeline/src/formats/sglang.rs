@@ -4,9 +4,10 @@
 
 use super::fields::as_object;
 use super::serving_json::{
-    input_tokens_per_s, load, mean_per_request, ms_latency, record_fields, requests_per_s, workload,
+    input_tokens_per_s, load, mean_per_request, ms_latency, parse_records, record_fields,
+    requests_per_s, workload,
 };
-use super::{Parsed, RawFormat, json_objects, parse_objects};
+use super::{Parsed, RawFormat, json_objects};
 use crate::document::Document;
 use crate::error::FormatError;
 use crate::point::MeasuredPoint;
@@ -29,7 +30,7 @@ impl RawFormat for SglangBenchServing {
     }
 
     fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
-        parse_objects(doc, parse_one)
+        parse_records(doc, parse_one)
     }
 }
 

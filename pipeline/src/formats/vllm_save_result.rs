@@ -4,9 +4,10 @@
 
 use super::fields::as_object;
 use super::serving_json::{
-    input_tokens_per_s, load, mean_per_request, ms_latency, record_fields, requests_per_s, workload,
+    e2e_from_latencies, input_tokens_per_s, load, mean_per_request, ms_latency, parse_records,
+    record_fields, requests_per_s, workload,
 };
-use super::{Parsed, RawFormat, json_objects, parse_objects};
+use super::{Parsed, RawFormat, json_objects};
 use crate::document::Document;
 use crate::error::FormatError;
 use crate::point::{Latency, MeasuredPoint};
@@ -23,14 +24,21 @@ impl RawFormat for VllmSaveResult {
         !objects.is_empty()
             && objects.iter().all(|o| {
                 o.get("output_throughput").is_some()
-                    && (o.get("mean_ttft_ms").is_some() || o.get("median_ttft_ms").is_some())
+                    && [
+                        "mean_ttft_ms",
+                        "median_ttft_ms",
+                        "mean_e2el_ms",
+                        "median_e2el_ms",
+                    ]
+                    .iter()
+                    .any(|k| o.get(*k).is_some())
                     && o.get("mean_e2e_latency_ms").is_none()
                     && o.get("median_e2e_latency_ms").is_none()
             })
     }
 
     fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
-        parse_objects(doc, parse_one)
+        parse_records(doc, parse_one)
     }
 }
 
@@ -54,6 +62,11 @@ pub(super) fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatEr
     if p.e2e == Latency::default() {
         // Some 2024 forks name it `mean_latency_ms` / `median_latency_ms` / `p99_latency_ms`.
         p.e2e = ms_latency(&o, "latency")?;
+    }
+    if p.e2e == Latency::default()
+        && let Some(e2e) = e2e_from_latencies(&o)
+    {
+        p.e2e = e2e;
     }
     p.workload = workload(&o)?;
     p.fields = record_fields(&o);
@@ -133,6 +146,59 @@ mod tests {
         );
         assert_ne!(fields(&run(4, 1)), fields(&run(8, 1)), "two deployments");
         assert_eq!(fields(&run(4, 1)), fields(&run(4, 2)), "repeats of one");
+    }
+
+    #[test]
+    fn the_newest_default_output_reads() {
+        // `--percentile-metrics` without ttft: only E2E keys.
+        let e2el_only = ONE.replace(
+            "\"mean_ttft_ms\": 30.5, \"median_ttft_ms\": 29.0, \"p99_ttft_ms\": 80.0, ",
+            "",
+        );
+        let p = &points(&e2el_only)[0];
+        assert_eq!((p.ttft.p50, p.e2e.p50), (None, Some(850.0)));
+        // The default (ttft,tpot,itl): E2E from the per-request `latencies` in seconds.
+        let latencies = ONE
+            .replace(
+                "\"mean_e2el_ms\": 900.0, \"median_e2el_ms\": 850.0, \"p99_e2el_ms\": 2000.0,",
+                "",
+            )
+            .replace(
+                "\"gpu\": \"H100\"",
+                "\"latencies\": [0.5, 1.0, 0.0, 1.5, 2.0, 0.4]",
+            );
+        let e2e = points(&latencies)[0].e2e;
+        assert_eq!(e2e.mean, Some(1080.0), "a failed request's 0 is left out");
+        assert_eq!(e2e.p50, Some(1000.0));
+        assert!(
+            (e2e.p99.unwrap() - 1980.0).abs() < 1e-9,
+            "interpolated: {e2e:?}"
+        );
+    }
+
+    #[test]
+    fn warm_ups_ramp_ups_and_trace_replays_are_not_load_points() {
+        let no_points = |text: &str| {
+            let doc = Document::from_bytes(text.as_bytes()).unwrap();
+            match VllmSaveResult.parse(&doc).unwrap() {
+                Parsed::NoPoints(why) => why,
+                other => panic!("expected no points, got {other:?}"),
+            }
+        };
+        let warmup = ONE.replace("\"gpu\": \"H100\"", "\"run_number\": -1");
+        assert!(no_points(&warmup).contains("warm-up"));
+        let ramp = ONE.replace(
+            "\"gpu\": \"H100\"",
+            "\"ramp_up_strategy\": \"linear\", \"ramp_up_start_rps\": 1, \"ramp_up_end_rps\": 20",
+        );
+        assert!(no_points(&ramp).contains("linear ramp-up run (1 → 20 req/s)"));
+        let trace = ONE.replace("\"request_rate\": 4.0", "\"request_rate\": \"trace\"");
+        assert!(no_points(&trace).contains("trace replay"));
+        let capped = trace.replace("\"max_concurrency\": null", "\"max_concurrency\": 16");
+        assert_eq!(points(&capped)[0].load, Load::Concurrency(16.0));
+        let line = |t: &str| t.replace('\n', " ");
+        let mixed = format!("{}\n{}\n", line(&warmup), line(ONE));
+        assert_eq!(points(&mixed).len(), 1, "the warm-up line is left out");
     }
 
     #[test]
