@@ -331,7 +331,7 @@ fn dstack_deepseek_r1_servers_on_h200_and_mi300x() {
     }
     // Shared-prefix prompts, concurrency 32/64/128: SGLang on MI300X doubles TTFT (7.4 -> 15.2
     // s) at 128; the other two keep up.
-    let shared = "generated-shared-prefix 1024/1024 range=0";
+    let shared = "generated-shared-prefix";
     assert_eq!(
         knee_load(find_run(&all, (r1, "sglang", mi300x), None, shared)),
         (c(64.0), Rule)

@@ -9,15 +9,23 @@ use std::collections::BTreeMap;
 
 /// What the record says it sent: `dataset_name`, and the requested lengths of the dataset
 /// that uses them (`random_*` for random-like datasets, `sharegpt_output_len`, and the
-/// generic `input_len`/`output_len` some wrappers write).
+/// generic `input_len`/`output_len` some wrappers write). SGLang writes its `random_*`
+/// defaults for every dataset, so they are the request only when the dataset is random-like
+/// (or not named); a shared-prefix or trace run is named by its measured lengths instead.
 pub fn workload(obj: &Obj) -> Result<WorkloadHint, FormatError> {
     let dataset = obj.text("dataset_name")?.and_then(dataset_name);
     let sharegpt = dataset.as_deref() == Some("sharegpt");
+    let random_like = dataset
+        .as_deref()
+        .is_none_or(|d| d.starts_with("random") || d == "image");
     let mut hint = WorkloadHint {
         dataset,
         ..Default::default()
     };
-    if !sharegpt {
+    if !sharegpt && !random_like {
+        hint.input_len = obj.num("input_len")?;
+        hint.output_len = obj.num("output_len")?;
+    } else if !sharegpt {
         hint.input_len = first_num(obj, &["random_input_len", "input_len"])?;
         hint.output_len = first_num(obj, &["random_output_len", "output_len"])?;
         if hint.input_len.is_some() || hint.output_len.is_some() {

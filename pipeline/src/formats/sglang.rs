@@ -92,6 +92,30 @@ mod tests {
     }
 
     #[test]
+    fn random_lengths_are_the_request_only_for_random_datasets() {
+        let gsp = LINE.replace(
+            "\"dataset_name\": \"random\"",
+            "\"dataset_name\": \"generated-shared-prefix\"",
+        );
+        let doc = Document::from_bytes(gsp.as_bytes()).unwrap();
+        let Parsed::Points(ps) = SglangBenchServing.parse(&doc).unwrap() else {
+            panic!("expected points")
+        };
+        let w = &ps[0].workload;
+        assert_eq!(w.dataset.as_deref(), Some("generated-shared-prefix"));
+        assert_eq!(
+            (w.input_len, w.output_len),
+            (None, None),
+            "SGLang's random_* defaults"
+        );
+        let doc = Document::from_bytes(LINE.as_bytes()).unwrap();
+        let Parsed::Points(ps) = SglangBenchServing.parse(&doc).unwrap() else {
+            panic!("expected points")
+        };
+        assert_eq!(ps[0].workload.input_len, Some(1024.0));
+    }
+
+    #[test]
     fn vllm_detector_does_not_claim_sglang_lines() {
         let doc = Document::from_bytes(LINE.as_bytes()).unwrap();
         assert_eq!(
