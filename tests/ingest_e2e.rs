@@ -298,6 +298,14 @@ fn a_tools_whole_output_directory_reads_its_results_and_notes_the_rest() {
     for (name, bytes, _) in &companions {
         std::fs::write(run.join(name), bytes).unwrap();
     }
+    // The run declares its tool, as bundled runs do: companions are still recognized first.
+    let toml = std::fs::read_to_string(run.join("run.toml")).unwrap();
+    let declared = if toml.contains("[source]") {
+        toml.replacen("[source]", "[source]\ntool = \"guidellm\"", 1)
+    } else {
+        format!("{toml}\n[source]\ntool = \"guidellm\"\n")
+    };
+    std::fs::write(run.join("run.toml"), declared).unwrap();
     let out = infercat(
         tmp.path(),
         &["ingest", "--raw", "raw", "--out", "out", "--strict"],

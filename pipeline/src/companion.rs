@@ -14,7 +14,7 @@ pub const TOOL: &str = "companion";
 pub fn of_bytes(bytes: &[u8]) -> Option<String> {
     if let Some(kind) = binary_kind(bytes) {
         return Some(format!(
-            "{kind} (a tool's chart or archive), not a result file"
+            "{kind} (a tool's chart or report), not a result file"
         ));
     }
     let text = std::str::from_utf8(bytes)
@@ -64,6 +64,13 @@ pub fn of_document(doc: &Document) -> Option<String> {
         Document::Json(Value::Object(root)) => of_object(root),
         Document::Csv(_) => {
             let header = crate::formats::csv_header(doc);
+            if header.first() == Some(&"Metric") && header.contains(&"avg") {
+                return Some(
+                    "an AIPerf or GenAI-Perf metric table (CSV): it states no load or model; the \
+                     profile_export_*.json written beside it holds the same run and is read instead"
+                        .into(),
+                );
+            }
             (header.contains(&"run_number") && header.contains(&"output_throughput")).then(|| {
                 "`vllm bench sweep`'s summary.csv: it collects the run=N.json files beside it, \
                  which are read instead"
@@ -121,8 +128,6 @@ fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
         (b"\xff\xd8\xff", "a JPEG image"),
         (b"GIF8", "a GIF image"),
         (b"%PDF-", "a PDF document"),
-        (b"PK\x03\x04", "a ZIP archive"),
-        (b"\x1f\x8b", "a gzip archive"),
     ];
     MAGIC
         .iter()
@@ -130,8 +135,8 @@ fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
         .map(|(_, kind)| *kind)
 }
 
-/// A YAML mapping: the first meaningful line is `key:` or `key: value` (or a `---` document
-/// start), and no line looks like CSV or JSON.
+/// A YAML mapping: the first meaningful line (after a `---` document start) is `key:` or
+/// `key: value`, which neither JSON nor a CSV header is.
 fn is_yaml(text: &str) -> bool {
     let mut lines = text
         .lines()
@@ -203,6 +208,11 @@ mod tests {
             None,
             "unknown binary stays rejected"
         );
+        assert_eq!(
+            of_bytes(b"\x1f\x8b\x08\x00"),
+            None,
+            "a compressed result stays rejected"
+        );
         assert_eq!(of_bytes(b"just some words\nmore words\n"), None);
         assert_eq!(
             of_bytes(b"{\"request_rate\": 4, \"mean_ttft_ms\""),
@@ -231,6 +241,13 @@ mod tests {
         let sweep = br#"{"aggregation_type": "sweep", "per_combination_metrics": []}"#;
         let doc = Document::from_bytes(sweep).unwrap();
         assert!(of_document(&doc).unwrap().contains("sweep aggregate"));
+        let table = include_bytes!("../../tests/fixtures/versions/aiperf-metric-table.csv");
+        let doc = Document::from_bytes(table).unwrap();
+        assert!(of_document(&doc).unwrap().contains("metric table"));
+        let native =
+            Document::from_bytes(b"load_kind,load_value,output_tokens_per_s\nrate,1,100\n")
+                .unwrap();
+        assert_eq!(of_document(&native), None);
         let sweep =
             br#"[{"request_rate": "inf", "max_concurrency": 2, "output_throughput": 199.4}]"#;
         let doc = Document::from_bytes(sweep).unwrap();

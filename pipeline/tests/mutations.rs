@@ -82,11 +82,6 @@ const SEEDS: &[(&str, &str, &[u8])] = &[
         "points.csv",
         include_bytes!("../../tests/fixtures/raw/native/points.csv"),
     ),
-    (
-        "aiperf-csv",
-        "profile_export_aiperf.csv",
-        include_bytes!("../../tests/fixtures/versions/aiperf-metric-table.csv"),
-    ),
 ];
 
 const CASES_PER_FORMAT: usize = 10_000;
@@ -379,7 +374,6 @@ mutation_tests! {
     sglang_survives_mutations => "sglang",
     guidellm_survives_mutations => "guidellm",
     native_csv_survives_mutations => "native",
-    metric_table_csv_survives_mutations => "aiperf-csv",
 }
 
 #[test]

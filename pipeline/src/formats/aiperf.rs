@@ -46,8 +46,9 @@ impl RawFormat for AiPerf {
                 "the run was cancelled before it finished (`was_cancelled: true`)".into(),
             ));
         }
-        let load = match profiling_phase(config)? {
-            Some(phase) => phase_load(phase)?,
+        let phase = profiling_phase(config)?;
+        let load = match phase {
+            Some((_, load)) => load,
             None => load(
                 config,
                 &[&["loadgen", "concurrency"], &["concurrency"]],
@@ -66,7 +67,7 @@ impl RawFormat for AiPerf {
                 &["models"],
             ],
         );
-        p.workload = match first_dataset(config) {
+        p.workload = match phase_dataset(config, phase.map(|(p, _)| p)) {
             Some(dataset) => dataset_workload(dataset)?,
             None => workload(
                 config,
@@ -96,34 +97,37 @@ impl RawFormat for AiPerf {
     }
 }
 
-/// The phase whose requests the results count (config v2, AIPerf 0.10+): the phases not
-/// excluded from results (warm-up is). `None` when the settings have no phases. Several
-/// counted phases at different loads would mix loads in one point: an error.
-fn profiling_phase(config: &Value) -> Result<Option<&Value>, FormatError> {
+/// The phase whose requests the results count (config v2, AIPerf 0.10+) and its load: the
+/// phases not excluded from results (warm-up is). `None` when the settings have no phases.
+/// Several counted phases at different loads would mix loads in one point: an error.
+fn profiling_phase(config: &Value) -> Result<Option<(&Value, Load)>, FormatError> {
     let phases: Vec<&Value> = match config.get("phases") {
         Some(Value::Array(list)) => list.iter().collect(),
         Some(Value::Object(map)) => map.values().collect(),
         _ => return Ok(None),
     };
-    let counted: Vec<&Value> = phases.into_iter().filter(|p| counts(p)).collect();
-    let Some((first, rest)) = counted.split_first() else {
+    let mut counted = phases.into_iter().filter(|p| counts(p));
+    let Some(first) = counted.next() else {
         return Err(FormatError::new(
-            "input_config.phases has no phase whose results count (every one is a warm-up)",
+            "input_config.phases has no phase whose results count (none, or only warm-ups)",
         ));
     };
-    let same_load = |p: &&Value| {
-        p.get("rate") == first.get("rate") && p.get("concurrency") == first.get("concurrency")
-    };
-    if !rest.iter().all(same_load) {
-        return Err(FormatError::new(format!(
-            "input_config.phases has {} profiling phases at different loads; one export is one load point",
-            counted.len()
-        )));
+    let load = phase_load(first)?;
+    let mut others = 0;
+    for phase in counted {
+        others += 1;
+        if phase_load(phase)? != load {
+            return Err(FormatError::new(format!(
+                "input_config.phases has {} profiling phases at different loads; one export is one load point",
+                others + 1
+            )));
+        }
     }
-    Ok(Some(first))
+    Ok(Some((first, load)))
 }
 
-/// Whether a phase's requests are in the results: not `exclude_from_results`, not a warm-up.
+/// Whether a phase's requests are in the results: not `exclude_from_results`, not a warm-up
+/// (AIPerf infers the kind `warmup` from a phase named so).
 fn counts(phase: &Value) -> bool {
     let excluded = phase.get("exclude_from_results").and_then(Value::as_bool);
     let kind = phase
@@ -134,7 +138,7 @@ fn counts(phase: &Value) -> bool {
 }
 
 /// A phase's load: its request rate for the rate-controlled types (a concurrency there is only
-/// a cap), else its concurrency (1 when a concurrency phase leaves it out).
+/// a cap), else its concurrency (1, AIPerf's default, when a concurrency phase states none).
 fn phase_load(phase: &Value) -> Result<Load, FormatError> {
     let kind = phase.get("type").and_then(Value::as_str).unwrap_or("");
     if kind == "fixed_schedule" {
@@ -142,18 +146,42 @@ fn phase_load(phase: &Value) -> Result<Load, FormatError> {
             "the profiling phase replays a trace (`type: fixed_schedule`): it has no request rate or concurrency to plot",
         ));
     }
-    match load(phase, &[&["concurrency"]], &[&["rate"], &["request_rate"]]) {
-        Err(_) if kind == "concurrency" => Ok(Load::Concurrency(1.0)),
-        Err(_) => Err(FormatError::new(format!(
-            "the profiling phase (`type: {kind}`) states neither a `rate` nor a `concurrency`"
-        ))),
-        found => found,
+    let stated = ["rate", "request_rate", "concurrency"]
+        .iter()
+        .any(|k| phase.get(*k).is_some_and(|v| !v.is_null()));
+    if !stated {
+        return match kind {
+            "concurrency" => Ok(Load::Concurrency(1.0)),
+            _ => Err(FormatError::new(format!(
+                "the profiling phase (`type: {kind}`) states neither a `rate` nor a `concurrency`"
+            ))),
+        };
     }
+    load(phase, &[&["concurrency"]], &[&["rate"], &["request_rate"]])
 }
 
-/// The first dataset of a config v2 `datasets` list.
-fn first_dataset(config: &Value) -> Option<&Value> {
-    config.get("datasets")?.as_array()?.first()
+/// The dataset the profiling phase used (config v2): the one its `dataset` names, else the
+/// first; `datasets` is a list, or an object keyed by name.
+fn phase_dataset<'a>(config: &'a Value, phase: Option<&Value>) -> Option<&'a Value> {
+    let named = phase.and_then(|p| p.get("dataset")).and_then(Value::as_str);
+    let datasets: Vec<&Value> = match config.get("datasets")? {
+        Value::Array(list) => list.iter().collect(),
+        Value::Object(map) => {
+            if let Some(d) = named.and_then(|n| map.get(n)) {
+                return Some(d);
+            }
+            map.values().collect()
+        }
+        _ => return None,
+    };
+    named
+        .and_then(|n| {
+            datasets
+                .iter()
+                .copied()
+                .find(|d| d.get("name").and_then(Value::as_str) == Some(n))
+        })
+        .or_else(|| datasets.first().copied())
 }
 
 /// The workload a config v2 dataset describes: a file's name, or synthetic prompts of
@@ -329,6 +357,19 @@ mod tests {
             (p.workload.input_len, p.workload.output_len),
             (Some(512.0), Some(64.0))
         );
+        let two =
+            r#"[{"name": "warm", "path": "warm.jsonl"}, {"name": "main", "path": "main.jsonl"}]"#;
+        let p = point(&config_v2(
+            r#"[{"name": "profiling", "type": "constant", "rate": 4, "dataset": "main"},
+                {"name": "more", "kind": "profiling", "type": "constant", "rate": 4.0, "concurrency": 9}]"#,
+            two,
+        ));
+        assert_eq!(p.load, Load::Rate(4.0), "the same load in two phases");
+        assert_eq!(
+            p.workload.dataset.as_deref(),
+            Some("main"),
+            "the phase's own dataset"
+        );
         let p = point(&config_v2(
             r#"[{"name": "profiling", "type": "concurrency"}]"#,
             "[]",
@@ -347,7 +388,12 @@ mod tests {
             let doc = Document::from_bytes(text.as_bytes()).unwrap();
             AiPerf.parse(&doc).unwrap_err().reason
         };
-        assert!(reason(&format!("[{WARMUP}]")).contains("every one is a warm-up"));
+        assert!(reason(&format!("[{WARMUP}]")).contains("only warm-ups"));
+        assert!(
+            reason(r#"[{"name": "profiling", "type": "concurrency", "concurrency": "eight"}]"#)
+                .contains("concurrency"),
+            "a malformed concurrency is an error, not the default"
+        );
         assert!(
             reason(r#"[{"name": "profiling", "type": "fixed_schedule"}]"#)
                 .contains("replays a trace")

@@ -95,12 +95,12 @@ fn parse_benchmark(b: &serde_json::Value) -> Result<MeasuredPoint, FormatError> 
     p.mean_input_tokens = successful_mean(&metrics, "prompt_token_count")?;
     p.mean_output_tokens = successful_mean(&metrics, "output_token_count")?;
     p.total_tokens_per_s = successful_mean(&metrics, "tokens_per_second")?;
-    p.input_tokens_per_s = input_rate(&metrics, &p)?;
     p.duration_s = measured_window(&o)?;
     if let Some(latency) = metrics.child("request_latency")? {
         p.completed = count_of(&latency, "successful")?;
         p.failed = count_of(&latency, "errored")?;
     }
+    p.input_tokens_per_s = input_rate(&metrics, &p)?;
     p.e2e = distribution(&metrics, "request_latency")?.scaled(MS_PER_S);
     p.ttft = distribution(&metrics, "time_to_first_token_ms")?;
     p.ntpot = distribution(&metrics, "time_per_output_token_ms")?;
@@ -108,18 +108,20 @@ fn parse_benchmark(b: &serde_json::Value) -> Result<MeasuredPoint, FormatError> 
     Ok(p.with_derived_totals())
 }
 
-/// Prompt tokens per second. GuideLLM's own `prompt_tokens_per_second` is a distribution over
-/// time that a few requests starting together blow up (millions of tokens/s beside a total of
-/// a few hundred), so it comes last: all tokens minus output tokens, else requests/s × mean
-/// prompt length, else that distribution's mean when it stays within the total.
+/// Prompt tokens per second: completed requests × mean prompt length over the measured
+/// window, else requests/s × mean prompt length. GuideLLM's own `prompt_tokens_per_second` (and
+/// `tokens_per_second`) are distributions of rates over time that a few requests starting
+/// together blow up (1.4 M prompt tokens/s beside 181.6 tokens/s in all, in a real 0.5 file),
+/// so the prompt rate is used only when nothing else is known and it stays within the total.
 fn input_rate(metrics: &Obj, p: &MeasuredPoint) -> Result<Option<f64>, FormatError> {
-    if let Some(total) = p.total_tokens_per_s
-        && total > p.output_tokens_per_s
+    if let (Some(n), Some(len), Some(d)) = (p.completed, p.mean_input_tokens, p.duration_s)
+        && n > 0
+        && d > 0.0
     {
-        return Ok(Some(total - p.output_tokens_per_s));
+        return Ok(Some(n as f64 * len / d));
     }
-    if let Some((r, n)) = p.requests_per_s.zip(p.mean_input_tokens) {
-        return Ok(Some(r * n));
+    if let Some((r, len)) = p.requests_per_s.zip(p.mean_input_tokens) {
+        return Ok(Some(r * len));
     }
     let reported = successful_mean(metrics, "prompt_tokens_per_second")?;
     Ok(reported.filter(|v| p.total_tokens_per_s.is_none_or(|total| *v <= total)))
@@ -389,7 +391,7 @@ mod tests {
     }
 
     #[test]
-    fn input_rate_is_all_tokens_minus_output_not_the_prompt_rate_distribution() {
+    fn input_rate_is_prompt_tokens_over_the_window_not_the_prompt_rate_distribution() {
         // A few requests starting together make `prompt_tokens_per_second` explode (a real
         // GuideLLM 0.5 file: 1.4 M tokens/s beside 181.6 tokens/s in all).
         let text = benchmark(r#"{"type_": "concurrent", "streams": 4}"#).replace(
@@ -410,12 +412,12 @@ mod tests {
         let Parsed::Points(ps) = GuideLlm.parse(&doc).unwrap() else {
             panic!("expected points")
         };
-        assert_eq!(
-            ps[0].input_tokens_per_s,
-            Some(200.0),
-            "1000 in all − 800 output"
-        );
         assert_eq!(ps[0].duration_s, Some(60.0), "the measured window");
+        let input = ps[0].input_tokens_per_s.unwrap();
+        assert!(
+            (input - 100.0 * 512.0 / 60.0).abs() < 1e-9,
+            "completed × prompt / window: {input}"
+        );
     }
 
     #[test]
@@ -438,6 +440,9 @@ mod tests {
             (Some(256.0), Some(128.0))
         );
         assert!((p.duration_s.unwrap() - 29.9972).abs() < 1e-3, "`duration`");
+        // 46 requests of 257.1 prompt tokens in 30 s; `tokens_per_second` − output would be 794.
+        let input = p.input_tokens_per_s.unwrap();
+        assert!((input - 394.27).abs() < 0.01, "{input}");
     }
 
     #[test]

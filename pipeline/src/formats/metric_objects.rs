@@ -206,7 +206,7 @@ pub fn measurements(root: &Obj, load: Load) -> Result<MeasuredPoint, FormatError
     {
         p.input_tokens_per_s = Some(tokens / d);
     }
-    // GenAI-Perf states neither: requests/s × mean prompt length, as the other tools' rate.
+    // Neither stated (GenAI-Perf, some AIPerf exports): requests/s × mean prompt length.
     if p.input_tokens_per_s.is_none() {
         p.input_tokens_per_s = p
             .requests_per_s

@@ -12,7 +12,6 @@ mod inference_perf_prometheus;
 mod inferencex_agg;
 mod llmperf;
 mod metric_objects;
-mod metric_table_csv;
 mod native_csv;
 mod serving_json;
 mod sglang;
@@ -59,7 +58,6 @@ static FORMATS: &[&dyn RawFormat] = &[
     &llmperf::LlmPerf,
     &native_csv::NativeCsv,
     &bench_serving_csv::BenchServingCsv,
-    &metric_table_csv::MetricTableCsv,
 ];
 
 /// Every supported format, in detection order (more specific shapes first).

@@ -120,7 +120,8 @@ pub fn load(obj: &Obj) -> Result<Load, FormatError> {
         None => obj.num("multi_turn_concurrency")?,
     };
     if rate.is_none()
-        && let Some(c) = obj.num("multi_turn_concurrency")?.filter(|c| *c > 0.0)
+        && !trace
+        && let Some(c) = concurrency.filter(|c| *c > 0.0)
     {
         return Ok(Load::Concurrency(c));
     }
