@@ -39,6 +39,17 @@ pub fn fixed(value: f64, decimals: usize) -> String {
 }
 
 fn fixed_fast(value: f64, decimals: usize) -> Option<String> {
+    let (negative, int, frac) = rounded_parts(value, decimals)?;
+    let sign = if negative { "-" } else { "" };
+    Some(match decimals {
+        0 => format!("{sign}{int}"),
+        d => format!("{sign}{int}.{frac:0d$}"),
+    })
+}
+
+/// `value` rounded to `decimals` (at most 3) in integer arithmetic: its sign, integer part and
+/// decimals as an integer; `None` near a rounding tie, for NaN and from 1e9 up (see [`fixed`]).
+fn rounded_parts(value: f64, decimals: usize) -> Option<(bool, u64, u64)> {
     const SCALES: [u64; 4] = [1, 10, 100, 1000];
     let scale = *SCALES.get(decimals)?;
     let scaled = value.abs() * scale as f64;
@@ -46,12 +57,7 @@ fn fixed_fast(value: f64, decimals: usize) -> Option<String> {
         return None;
     }
     let n = scaled.round() as u64;
-    let sign = if value.is_sign_negative() { "-" } else { "" };
-    let int = n / scale;
-    Some(match decimals {
-        0 => format!("{sign}{int}"),
-        d => format!("{sign}{int}.{:0d$}", n % scale),
-    })
+    Some((value.is_sign_negative(), n / scale, n % scale))
 }
 
 /// At most `digits` decimals, trailing zeros dropped (`16` not `16.0`).
@@ -64,25 +70,18 @@ pub fn trimmed(value: f64, digits: usize) -> String {
 /// [`trimmed`] appended to `out`: charts spell hundreds of coordinates per page, and building
 /// a string for each (then another for its trimmed copy) was a large share of drawing them.
 pub fn push_trimmed(out: &mut String, value: f64, digits: usize) {
-    const SCALES: [u64; 4] = [1, 10, 100, 1000];
-    let Some(&scale) = SCALES.get(digits) else {
+    let Some((negative, int, mut frac)) = rounded_parts(value, digits) else {
         out.push_str(&trimmed_slow(value, digits));
         return;
     };
-    let scaled = value.abs() * scale as f64;
-    if scaled.is_nan() || scaled >= 1e9 || (scaled - scaled.floor() - 0.5).abs() < 1e-6 {
-        out.push_str(&trimmed_slow(value, digits));
-        return;
-    }
-    let n = scaled.round() as u64;
-    if n != 0 && value.is_sign_negative() {
+    if negative && (int != 0 || frac != 0) {
         out.push('-');
     }
-    let (int, mut frac, mut width) = (n / scale, n % scale, digits);
     let _ = write!(out, "{int}");
     if frac == 0 {
         return;
     }
+    let mut width = digits;
     while frac % 10 == 0 {
         frac /= 10;
         width -= 1;

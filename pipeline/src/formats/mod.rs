@@ -90,22 +90,38 @@ fn parse_objects(
     doc: &Document,
     parse_one: fn(&serde_json::Value) -> Result<MeasuredPoint, FormatError>,
 ) -> Result<Parsed, FormatError> {
+    parse_objects_except(doc, parse_one, |_| None)
+}
+
+/// Like [`parse_objects`], leaving out the objects `skip` gives a reason for (records that are
+/// not a load point); a document of only those is no points, with the first reason.
+fn parse_objects_except(
+    doc: &Document,
+    parse_one: fn(&serde_json::Value) -> Result<MeasuredPoint, FormatError>,
+    skip: fn(&serde_json::Value) -> Option<String>,
+) -> Result<Parsed, FormatError> {
     let objects = json_objects(doc);
     let many = objects.len() > 1;
-    objects
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            parse_one(v).map_err(|e| {
-                if many {
-                    e.at(format!("line {}", i + 1))
-                } else {
-                    e
-                }
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Parsed::Points)
+    let mut points = Vec::with_capacity(objects.len());
+    let mut skipped = None;
+    for (i, v) in objects.iter().enumerate() {
+        if let Some(why) = skip(v) {
+            skipped.get_or_insert(why);
+            continue;
+        }
+        let point = parse_one(v).map_err(|e| {
+            if many {
+                e.at(format!("line {}", i + 1))
+            } else {
+                e
+            }
+        })?;
+        points.push(point);
+    }
+    match (points.is_empty(), skipped) {
+        (true, Some(why)) => Ok(Parsed::NoPoints(why)),
+        _ => Ok(Parsed::Points(points)),
+    }
 }
 
 /// The column names of a CSV document's header row (empty for other documents).

@@ -171,36 +171,6 @@ pub fn not_a_load_point(v: &serde_json::Value) -> Option<String> {
     })
 }
 
-/// The records of a JSON or JSON Lines document read by `parse_one`, leaving out those that are
-/// not load points; a document of only those is no points, with the reason.
-pub fn parse_records(
-    doc: &crate::document::Document,
-    parse_one: fn(&serde_json::Value) -> Result<crate::point::MeasuredPoint, FormatError>,
-) -> Result<super::Parsed, FormatError> {
-    let objects = super::json_objects(doc);
-    let many = objects.len() > 1;
-    let mut points = Vec::new();
-    let mut skipped = None;
-    for (i, v) in objects.iter().enumerate() {
-        if let Some(why) = not_a_load_point(v) {
-            skipped.get_or_insert(why);
-            continue;
-        }
-        let point = parse_one(v).map_err(|e| {
-            if many {
-                e.at(format!("line {}", i + 1))
-            } else {
-                e
-            }
-        })?;
-        points.push(point);
-    }
-    match (points.is_empty(), skipped) {
-        (true, Some(why)) => Ok(super::Parsed::NoPoints(why)),
-        _ => Ok(super::Parsed::Points(points)),
-    }
-}
-
 /// E2E from vLLM's `latencies` list (seconds per request, 0 for a failed one), which it keeps
 /// even when `--percentile-metrics` leaves `e2el` out (the default).
 pub fn e2e_from_latencies(obj: &Obj) -> Option<Latency> {

@@ -4,10 +4,10 @@
 
 use super::fields::as_object;
 use super::serving_json::{
-    e2e_from_latencies, input_tokens_per_s, load, mean_per_request, ms_latency, parse_records,
+    e2e_from_latencies, input_tokens_per_s, load, mean_per_request, ms_latency, not_a_load_point,
     record_fields, requests_per_s, workload,
 };
-use super::{Parsed, RawFormat, json_objects};
+use super::{Parsed, RawFormat, json_objects, parse_objects_except};
 use crate::document::Document;
 use crate::error::FormatError;
 use crate::point::{Latency, MeasuredPoint};
@@ -38,7 +38,7 @@ impl RawFormat for VllmSaveResult {
     }
 
     fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
-        parse_records(doc, parse_one)
+        parse_objects_except(doc, parse_one, not_a_load_point)
     }
 }
 
