@@ -34,31 +34,12 @@ pub fn of_bytes(bytes: &[u8]) -> Option<String> {
 /// Why a document no format claims is a companion, if it is one.
 pub fn of_document(doc: &Document) -> Option<String> {
     match doc {
-        Document::Json(Value::Array(items)) if items.first().is_some_and(is_llmperf_request) => {
-            Some(format!(
-                "llmperf's {} per-request responses: the `*_summary.json` beside it holds the run",
-                items.len()
-            ))
-        }
-        Document::Json(Value::Array(items)) if items.first().is_some_and(is_bench_record) => {
-            Some(format!(
-                "a list of {} bench_serving records (`vllm bench sweep`'s summary.json): the \
-                 run=N.json files it collects are read instead (copy those to read the sweep)",
-                items.len()
-            ))
-        }
+        Document::Json(Value::Array(items)) => of_list(items),
         Document::JsonLines(records) if records.first().is_some_and(is_aiperf_record) => {
             Some(format!(
                 "AIPerf's {} per-request records (`profile_export.jsonl`): \
                  `profile_export_aiperf.json` beside it holds the run",
                 records.len()
-            ))
-        }
-        Document::Json(Value::Array(items)) if items.first().is_some_and(is_request_log) => {
-            Some(format!(
-                "a log of {} requests or sessions (inference-perf's per-request or per-session \
-                 metrics): the stage files beside it hold the run",
-                items.len()
             ))
         }
         Document::Json(Value::Object(root)) => of_object(root),
@@ -78,6 +59,29 @@ pub fn of_document(doc: &Document) -> Option<String> {
             })
         }
         _ => None,
+    }
+}
+
+/// Companion lists, told apart by their first item: per-request logs and sweep summaries.
+fn of_list(items: &[Value]) -> Option<String> {
+    let first = items.first()?;
+    let n = items.len();
+    if is_llmperf_request(first) {
+        Some(format!(
+            "llmperf's {n} per-request responses: the `*_summary.json` beside it holds the run"
+        ))
+    } else if is_bench_record(first) {
+        Some(format!(
+            "a list of {n} bench_serving records (`vllm bench sweep`'s summary.json): the \
+             run=N.json files it collects are read instead (copy those to read the sweep)"
+        ))
+    } else if is_request_log(first) {
+        Some(format!(
+            "a log of {n} requests or sessions (inference-perf's per-request or per-session \
+             metrics): the stage files beside it hold the run"
+        ))
+    } else {
+        None
     }
 }
 
