@@ -71,7 +71,7 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
     }
     let mut analyzed = None;
     if let Some(analysis) = stages.analyze {
-        let done = analyze_stage(&data, table.take().as_ref(), analysis)?;
+        let done = analyze_stage(&data, table.take(), analysis)?;
         summary.profiles = Some((done.summaries.len(), done.knees));
         analyzed = Some(done);
     }
@@ -199,7 +199,7 @@ struct Analyzed {
 }
 
 /// `table`: the benchmarks table when this process's ingest made it.
-fn analyze_stage(data: &Path, table: Option<&DataFrame>, args: &AnalysisArgs) -> Result<Analyzed> {
+fn analyze_stage(data: &Path, table: Option<DataFrame>, args: &AnalysisArgs) -> Result<Analyzed> {
     let cfg = analysis_config(args)?;
     let prices = price_sources(args).load().context("cannot load prices")?;
     let summaries = analyze::analyze(data, table, &cfg, &prices)

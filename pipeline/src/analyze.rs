@@ -29,19 +29,22 @@ impl PriceSources {
 }
 
 /// Runs the stage and writes its outputs into `data_dir`. `table` is the benchmarks table when
-/// the ingest of the same process still holds it (else it is read from `data_dir`).
+/// the ingest of the same process still holds it (else it is read from `data_dir`); it is
+/// dropped once its profiles are read, before they are summarized.
 pub fn analyze(
     data_dir: &Path,
-    table: Option<&DataFrame>,
+    table: Option<DataFrame>,
     cfg: &AnalysisConfig,
     prices: &PriceBook,
 ) -> Result<Vec<ProfileSummary>, PipelineError> {
     let benchmarks = data_dir.join(BENCHMARKS_FILE);
     let profiles = match table {
-        Some(df) => analysis::profiles_from_table(df).map_err(|source| PipelineError::Parquet {
-            path: benchmarks.clone(),
-            source,
-        })?,
+        Some(df) => {
+            analysis::profiles_from_table(&df).map_err(|source| PipelineError::Parquet {
+                path: benchmarks.clone(),
+                source,
+            })?
+        }
         None => analysis::read_profiles(&benchmarks)?,
     };
     let summaries = analysis::summarize(profiles, cfg, prices);

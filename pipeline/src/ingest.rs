@@ -363,11 +363,10 @@ pub fn write_outputs(
     std::fs::create_dir_all(data_dir).map_err(|e| PipelineError::io(data_dir, e))?;
     let parquet = data_dir.join(BENCHMARKS_FILE);
     let Ingested { rows, report, .. } = ingested;
-    let mut df = schema::to_dataframe(&rows).map_err(|source| PipelineError::Parquet {
+    let mut df = schema::into_dataframe(rows).map_err(|source| PipelineError::Parquet {
         path: parquet.clone(),
         source,
     })?;
-    drop(rows);
     schema::write_parquet(&mut df, &parquet)?;
     let report_path = data_dir.join(REPORT_FILE);
     let json = serde_json::to_string_pretty(&report).map_err(|e| PipelineError::Table {

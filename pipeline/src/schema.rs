@@ -395,6 +395,34 @@ pub fn to_dataframe(rows: &[BenchmarkRow]) -> PolarsResult<DataFrame> {
     DataFrame::new(rows.len(), cols)
 }
 
+/// How many rows [`into_dataframe`] converts at a time.
+const FRAME_CHUNK: usize = 8192;
+
+/// The table of `rows`, as [`to_dataframe`] makes it, converted a chunk at a time from the end
+/// while the rows are dropped: the rows and their frame are never both whole in memory (at
+/// 100,000 rows that was 105 MiB of frame on top of the rows).
+pub fn into_dataframe(mut rows: Vec<BenchmarkRow>) -> PolarsResult<DataFrame> {
+    let mut parts = Vec::with_capacity(rows.len().div_ceil(FRAME_CHUNK));
+    loop {
+        let tail = rows.split_off(rows.len().saturating_sub(FRAME_CHUNK));
+        parts.push(to_dataframe(&tail)?);
+        drop(tail);
+        if rows.is_empty() {
+            break;
+        }
+        // The rows' own buffer shrinks too, but not on every chunk: each shrink is a copy.
+        if rows.capacity() > 2 * rows.len() {
+            rows.shrink_to_fit();
+        }
+    }
+    let mut parts = parts.into_iter().rev();
+    let mut df = parts.next().map_or_else(|| to_dataframe(&[]), Ok)?;
+    for part in parts {
+        df.vstack_mut_owned(part)?;
+    }
+    Ok(df)
+}
+
 /// Reads rows back from a DataFrame written by [`to_dataframe`].
 pub fn from_dataframe(df: &DataFrame) -> PolarsResult<Vec<BenchmarkRow>> {
     let cols = TableReader::of(df)?;
@@ -440,58 +468,57 @@ const REQUIRED_TEXT_COLUMNS: [&str; 11] = [
     "load_kind",
 ];
 
-/// A benchmarks table taken apart into its columns, to be read back a row, a record or a
-/// field at a time (the analysis reads curve by curve, never the whole table as rows).
+/// A benchmarks table's columns, read back a row, a record or a field at a time (the analysis
+/// reads curve by curve, never the whole table as rows). It borrows the frame's own arrays: a
+/// copy of every column as a `Vec` was 95 MiB at 100,000 rows, held beside the frame.
 pub(crate) struct TableReader<'a> {
-    text: BTreeMap<&'static str, Vec<Option<&'a str>>>,
-    requested_in: Vec<Option<f64>>,
-    requested_out: Vec<Option<f64>>,
-    synthetic: Vec<Option<bool>>,
-    count: Vec<Option<u32>>,
-    load_value: Vec<Option<f64>>,
-    completed: Vec<Option<i64>>,
-    failed: Vec<Option<i64>>,
-    metrics: Vec<(&'static MetricColumn, Vec<Option<f64>>)>,
-    topology: BTreeMap<&'static str, Vec<Option<u32>>>,
+    height: usize,
+    text: BTreeMap<&'static str, &'a StringChunked>,
+    requested_in: &'a Float64Chunked,
+    requested_out: &'a Float64Chunked,
+    synthetic: &'a BooleanChunked,
+    count: &'a UInt32Chunked,
+    load_value: &'a Float64Chunked,
+    completed: &'a Int64Chunked,
+    failed: &'a Int64Chunked,
+    metrics: Vec<(&'static MetricColumn, &'a Float64Chunked)>,
+    topology: BTreeMap<&'static str, &'a UInt32Chunked>,
 }
 
 impl<'a> TableReader<'a> {
     pub fn of(df: &'a DataFrame) -> PolarsResult<Self> {
-        let strings = |name: &str| -> PolarsResult<Vec<Option<&'a str>>> {
-            Ok(df.column(name)?.str()?.iter().collect())
-        };
-        let floats = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
-            Ok(df.column(name)?.f64()?.iter().collect())
-        };
-        let text: BTreeMap<&'static str, Vec<Option<&'a str>>> = TEXT_COLUMNS
+        let floats = |name: &str| -> PolarsResult<&'a Float64Chunked> { df.column(name)?.f64() };
+        let text: BTreeMap<&'static str, &'a StringChunked> = TEXT_COLUMNS
             .iter()
-            .map(|name| Ok((*name, strings(name)?)))
+            .map(|name| Ok((*name, df.column(name)?.str()?)))
             .collect::<PolarsResult<_>>()?;
         // Checked here, for the whole table: rows are read a curve at a time on several
         // threads, and a null found there would be whichever thread met one first.
         for name in REQUIRED_TEXT_COLUMNS {
             if let Some(row) = text
                 .get(name)
-                .and_then(|col| col.iter().position(Option::is_none))
+                .filter(|col| col.null_count() > 0)
+                .and_then(|col| col.iter().position(|v| v.is_none()))
             {
                 polars_bail!(ComputeError: "row {}: column `{}` has a null", row, name);
             }
         }
         Ok(Self {
+            height: df.height(),
             text,
             requested_in: floats("requested_input_tokens")?,
             requested_out: floats("requested_output_tokens")?,
-            synthetic: df.column("synthetic")?.bool()?.iter().collect(),
-            count: df.column("accelerator_count")?.u32()?.iter().collect(),
+            synthetic: df.column("synthetic")?.bool()?,
+            count: df.column("accelerator_count")?.u32()?,
             load_value: floats("load_value")?,
-            completed: df.column("completed")?.i64()?.iter().collect(),
-            failed: df.column("failed")?.i64()?.iter().collect(),
+            completed: df.column("completed")?.i64()?,
+            failed: df.column("failed")?.i64()?,
             metrics: metric_columns()
                 .map(|c| Ok((c, floats(c.name)?)))
                 .collect::<PolarsResult<_>>()?,
             topology: TOPOLOGY_COLUMNS
                 .iter()
-                .map(|(name, _)| Ok((*name, df.column(name)?.u32()?.iter().collect())))
+                .map(|(name, _)| Ok((*name, df.column(name)?.u32()?)))
                 .collect::<PolarsResult<_>>()?,
         })
     }
@@ -499,7 +526,7 @@ impl<'a> TableReader<'a> {
     pub fn text(&self, name: &str, i: usize) -> Option<String> {
         self.text
             .get(name)
-            .and_then(|col| col[i])
+            .and_then(|col| col.get(i))
             .map(str::to_string)
     }
 
@@ -508,7 +535,7 @@ impl<'a> TableReader<'a> {
     }
 
     fn topology(&self, i: usize) -> Topology {
-        let get = |name: &str| self.topology.get(name).and_then(|col| col[i]);
+        let get = |name: &str| self.topology.get(name).and_then(|col| col.get(i));
         let role = |workers: &str, tp: &str| {
             Some(Workers {
                 workers: get(workers)?,
@@ -525,31 +552,31 @@ impl<'a> TableReader<'a> {
     }
 
     pub fn synthetic(&self, i: usize) -> bool {
-        self.synthetic[i].unwrap_or(false)
+        self.synthetic.get(i).unwrap_or(false)
     }
 
     fn borrowed(&self, name: &str, i: usize) -> PolarsResult<&'a str> {
         self.text
             .get(name)
-            .and_then(|col| col[i])
+            .and_then(|col| col.get(i))
             .ok_or_else(|| polars_err!(ComputeError: "column `{}` has a null", name))
     }
 
     fn load(&self, i: usize) -> PolarsResult<Load> {
-        Load::from_kind(self.borrowed("load_kind", i)?, self.load_value[i])
+        Load::from_kind(self.borrowed("load_kind", i)?, self.load_value.get(i))
             .map_err(|e| polars_err!(ComputeError: "row {}: {}", i, e))
     }
 
     /// Row indices in curve order ([`crate::storage::CurvePlace::curve_cmp`]), one list per
     /// profile: ingest writes rows so, but a table from elsewhere need not be.
     pub fn curves(&self) -> PolarsResult<Vec<Vec<usize>>> {
-        let places = (0..self.load_value.len())
+        let places = (0..self.height)
             .map(|i| {
                 Ok(crate::storage::CurvePlace {
                     profile_id: self.borrowed("profile_id", i)?,
                     load: self.load(i)?,
                     source_file: self.borrowed("source_file", i)?,
-                    label: self.text.get("label").and_then(|col| col[i]),
+                    label: self.text.get("label").and_then(|col| col.get(i)),
                 })
             })
             .collect::<PolarsResult<Vec<_>>>()?;
@@ -564,13 +591,13 @@ impl<'a> TableReader<'a> {
     pub fn point(&self, i: usize) -> PolarsResult<MeasuredPoint> {
         let mut point = MeasuredPoint::new(self.load(i)?, 0.0);
         point.label = self.text("label", i);
-        point.completed = self.completed[i];
-        point.failed = self.failed[i];
+        point.completed = self.completed.get(i);
+        point.failed = self.failed.get(i);
         point.workload.dataset = self.text("dataset", i);
-        point.workload.input_len = self.requested_in[i];
-        point.workload.output_len = self.requested_out[i];
+        point.workload.input_len = self.requested_in.get(i);
+        point.workload.output_len = self.requested_out.get(i);
         for (c, values) in &self.metrics {
-            if let Some(v) = values[i] {
+            if let Some(v) = values.get(i) {
                 (c.set)(&mut point, v);
             }
         }
@@ -592,7 +619,7 @@ impl<'a> TableReader<'a> {
                 model_server: self.required("model_server", i)?,
                 model_server_version: self.required("model_server_version", i)?,
                 accelerator: self.required("accelerator", i)?,
-                accelerator_count: self.count[i].unwrap_or(1),
+                accelerator_count: self.count.get(i).unwrap_or(1),
                 instance_type: self.text("instance_type", i),
                 variant: self.text("variant", i),
                 workload: self.required("workload", i)?,

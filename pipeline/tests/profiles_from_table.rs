@@ -2,7 +2,7 @@
 //! that grouping the table's rows gives, whatever order the table's rows are in.
 
 use pipeline::analysis::{group_profiles, profiles_from_table};
-use pipeline::schema::{from_dataframe, to_dataframe};
+use pipeline::schema::{from_dataframe, into_dataframe, to_dataframe};
 use std::path::Path;
 
 fn bundled_rows() -> Vec<pipeline::schema::BenchmarkRow> {
@@ -67,4 +67,41 @@ fn a_null_key_in_any_row_is_an_error_naming_the_column() {
     let err = profiles_from_table(&df).unwrap_err().to_string();
     assert!(err.contains("`model` has a null"), "{err}");
     assert!(err.contains(&format!("row {last}")), "{err}");
+}
+
+#[test]
+fn a_table_made_chunk_by_chunk_is_the_table_made_at_once() {
+    let bundled = bundled_rows();
+    // Enough rows for several chunks and a partial one, whatever the bundled catalog's size.
+    let copies = 20_000 / bundled.len() + 2;
+    let rows: Vec<_> = (0..copies)
+        .flat_map(|n| {
+            bundled.iter().map(move |r| {
+                let mut r = r.clone();
+                r.source_file = format!("{}.copy{n}", r.source_file);
+                r
+            })
+        })
+        .collect();
+    let whole = to_dataframe(&rows).unwrap();
+    let chunked = into_dataframe(rows).unwrap();
+    assert!(chunked.first_col_n_chunks() > 2, "made in chunks");
+    assert!(chunked.equals_missing(&whole), "same columns, same values");
+    // The analysis reads a frame of several chunks as it reads one of one.
+    let (a, b) = (
+        profiles_from_table(&chunked).unwrap(),
+        profiles_from_table(&whole).unwrap(),
+    );
+    assert_eq!(format!("{a:?}"), format!("{b:?}"));
+}
+
+#[test]
+fn small_and_empty_tables_are_one_chunk() {
+    let rows = bundled_rows();
+    let n = rows.len().min(10);
+    let small = into_dataframe(rows.into_iter().take(n).collect()).unwrap();
+    assert_eq!(small.height(), n);
+    let empty = into_dataframe(Vec::new()).unwrap();
+    assert_eq!(empty.height(), 0);
+    assert!(empty.equals_missing(&to_dataframe(&[]).unwrap()));
 }

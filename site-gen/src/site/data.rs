@@ -11,6 +11,7 @@ use pipeline::point::MeasuredPoint;
 use pipeline::pricing::PricingModel;
 use rayon::prelude::*;
 use serde_json::{Value, json};
+use std::io::Write;
 
 use super::*;
 
@@ -116,10 +117,11 @@ fn index_entry(s: &ProfileSummary) -> Value {
 /// key fields, caveats, knees, how many leading points targets may use (the CLI's rule: none
 /// from the first that falls behind its requested rate), machine prices per pricing model and
 /// its curve ([`curve_row`]).
-pub(super) fn index_json(
+pub(super) fn write_index_json(
+    out: &mut impl Write,
     input: &SiteInput,
     pages: &[ProfilePage],
-) -> Result<Vec<Vec<u8>>, SiteError> {
+) -> Result<(), SiteError> {
     let head = json!({
         "pricingModels": PricingModel::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
         "outputInputCostRatio": input.cfg.output_input_cost_ratio,
@@ -129,42 +131,51 @@ pub(super) fn index_json(
         "sizingHeadroom": SIZING_HEADROOM,
     });
     let mut text = to_json_bytes(&head)?;
-    // `{…}\n` becomes `{…,"profiles":[…]}\n`, the entries serialized one by one (in parallel):
-    // the whole table as one value tree would cost many times its bytes.
+    // `{…}\n` becomes `{…,"profiles":[…]}\n`, the entries streamed ([`write_json_array`]).
     text.truncate(text.len() - 2);
     text.extend_from_slice(br#","profiles":"#);
-    let mut parts = vec![text];
-    parts.extend(json_array(pages, |p| Ok(index_entry(p.summary)))?);
-    parts.push(b"}\n".to_vec());
-    Ok(parts)
+    out.write_all(&text).map_err(SiteError::from_write)?;
+    write_json_array(out, pages, |p| Ok(index_entry(p.summary)))?;
+    out.write_all(b"}\n").map_err(SiteError::from_write)
 }
 
-/// A JSON array of one value per item, each built and serialized on its own (both cores), as
-/// the parts of its text in order (to be written one after another, never joined): never the
-/// whole array as one value tree, nor its text twice.
-pub(super) fn json_array<T: Sync>(
+/// How many entries of a JSON array are built before they are written: the text in memory at
+/// once is this many entries' (about 4 MB of `profiles.json`), whatever the catalog's size.
+const ARRAY_BATCH: usize = 1024;
+
+/// Writes a JSON array of one value per item to `out`, a batch at a time: each batch's entries
+/// built and serialized on both cores, written in order, then dropped. Never the whole array
+/// as one value tree, nor its whole text.
+pub(super) fn write_json_array<T: Sync>(
+    out: &mut impl Write,
     items: &[T],
     entry: impl Fn(&T) -> Result<Value, SiteError> + Sync,
-) -> Result<Vec<Vec<u8>>, SiteError> {
-    let mut parts: Vec<Vec<u8>> = items
-        .par_chunks(256)
-        .map(|chunk| {
-            let mut bytes = Vec::new();
-            for item in chunk {
-                bytes.push(b',');
-                serde_json::to_writer(&mut bytes, &entry(item)?)
-                    .map_err(|e| SiteError::Data(e.to_string()))?;
-            }
-            Ok(bytes)
-        })
-        .collect::<Result<_, SiteError>>()?;
-    // Every entry starts with a comma: the first one's becomes the opening bracket.
-    match parts.first_mut() {
-        Some(first) if !first.is_empty() => first[0] = b'[',
-        _ => parts.insert(0, b"[".to_vec()),
+) -> Result<(), SiteError> {
+    let mut separator: &[u8] = b"[";
+    for batch in items.chunks(ARRAY_BATCH) {
+        let parts: Vec<Vec<u8>> = batch
+            .par_chunks(64)
+            .map(|chunk| {
+                let mut bytes = Vec::new();
+                for item in chunk {
+                    bytes.push(b',');
+                    serde_json::to_writer(&mut bytes, &entry(item)?)
+                        .map_err(|e| SiteError::Data(e.to_string()))?;
+                }
+                Ok(bytes)
+            })
+            .collect::<Result<_, SiteError>>()?;
+        for part in parts {
+            // Every entry starts with a comma: the array's first one is its opening bracket.
+            out.write_all(separator).map_err(SiteError::from_write)?;
+            out.write_all(&part[1..]).map_err(SiteError::from_write)?;
+            separator = b",";
+        }
     }
-    parts.push(b"]".to_vec());
-    Ok(parts)
+    if separator == b"[" {
+        out.write_all(b"[").map_err(SiteError::from_write)?;
+    }
+    out.write_all(b"]").map_err(SiteError::from_write)
 }
 
 pub(super) fn to_json_bytes(v: &Value) -> Result<Vec<u8>, SiteError> {
@@ -173,39 +184,46 @@ pub(super) fn to_json_bytes(v: &Value) -> Result<Vec<u8>, SiteError> {
     Ok(text.into_bytes())
 }
 
+/// One profile's entry in `api/v1/profiles.json`: its Quickstart-shaped profile at the knee,
+/// the machine prices behind its costs, its page and manifest files.
+fn profile_entry(input: &SiteInput, p: &ProfilePage) -> Value {
+    let s = p.summary;
+    let ratio = input.cfg.output_input_cost_ratio;
+    let ctx = PointContext {
+        kind: "knee",
+        knee: &s.knee,
+        stat: s.stat,
+        pricing_model: input.pricing_model,
+        ratio,
+    };
+    let mut entry = profile_json(&s.profile, &s.at_knee, &ctx);
+    entry["outputInputCostRatio"] = json!(ratio);
+    entry["prices"] = Value::Array(
+        s.at_knee.costs.iter().map(|c| json!({"pricingModel": c.model.as_str(), "usdPerHour": c.usd_per_hour(), "region": c.region()})).collect(),
+    );
+    entry["page"] = json!(format!("profiles/{}.html", s.profile.id));
+    entry["manifests"] = Value::Array(
+        p.manifests
+            .iter()
+            .filter_map(|m| m.file.as_ref().map(|f| json!(f)))
+            .collect(),
+    );
+    entry
+}
+
 pub(super) fn write_api(
     w: &SiteWriter,
     input: &SiteInput,
     pages: &[ProfilePage],
     models: &[ModelView],
 ) -> Result<(), SiteError> {
-    let ratio = input.cfg.output_input_cost_ratio;
-    let mut all = json_array(pages, |p| {
-        let s = p.summary;
-        let ctx = PointContext {
-            kind: "knee",
-            knee: &s.knee,
-            stat: s.stat,
-            pricing_model: input.pricing_model,
-            ratio,
-        };
-        let mut entry = profile_json(&s.profile, &s.at_knee, &ctx);
-        entry["outputInputCostRatio"] = json!(ratio);
-        entry["prices"] = Value::Array(
-            s.at_knee.costs.iter().map(|c| json!({"pricingModel": c.model.as_str(), "usdPerHour": c.usd_per_hour(), "region": c.region()})).collect(),
-        );
-        entry["page"] = json!(format!("profiles/{}.html", s.profile.id));
-        entry["manifests"] = Value::Array(
-            p.manifests
-                .iter()
-                .filter_map(|m| m.file.as_ref().map(|f| json!(f)))
-                .collect(),
-        );
-        Ok(entry)
+    w.stream("api/v1/profiles.json", |out| {
+        write_json_array(out, pages, |p| Ok(profile_entry(input, p)))?;
+        out.write_all(b"\n").map_err(SiteError::from_write)
     })?;
-    all.push(b"\n".to_vec());
-    w.write_parts("api/v1/profiles.json", &all)?;
-    w.write_parts("api/v1/index.json", &index_json(input, pages)?)?;
+    w.stream("api/v1/index.json", |out| {
+        write_index_json(out, input, pages)
+    })?;
     let models_json: Vec<Value> = models
         .iter()
         .map(|m| {
@@ -234,9 +252,8 @@ mod tests {
     fn json_arrays_are_whole_at_any_length() {
         for n in [0usize, 1, 255, 256, 257, 1000] {
             let items: Vec<usize> = (0..n).collect();
-            let bytes = json_array(&items, |i| Ok(json!({ "i": i })))
-                .unwrap()
-                .concat();
+            let mut bytes = Vec::new();
+            write_json_array(&mut bytes, &items, |i| Ok(json!({ "i": i }))).unwrap();
             let parsed: Vec<Value> = serde_json::from_slice(&bytes).unwrap();
             assert_eq!(parsed.len(), n);
             assert!(
@@ -249,7 +266,7 @@ mod tests {
     #[test]
     fn an_entry_that_fails_fails_the_array() {
         let items = [1, 2, 3];
-        let failed = json_array(&items, |i| {
+        let failed = write_json_array(&mut Vec::new(), &items, |i| {
             if *i == 2 {
                 Err(SiteError::Data("no".into()))
             } else {

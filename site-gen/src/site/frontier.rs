@@ -37,11 +37,12 @@ pub(super) struct BestRow {
     pub on: &'static str,
 }
 
-/// The two frontier charts of a group and its Pareto-best points.
+/// The two frontier charts of a group and its Pareto-best points. The charts are template
+/// values already, so the page's context shares them instead of copying every group's SVG.
 #[derive(Debug, Clone, Serialize)]
 pub(super) struct FrontierView {
-    pub cost_chart: String,
-    pub throughput_chart: String,
+    pub cost_chart: minijinja::Value,
+    pub throughput_chart: minijinja::Value,
     pub best: Vec<BestRow>,
     pub unpriced: usize,
 }
@@ -274,8 +275,8 @@ pub(super) fn frontier(
         })
         .collect();
     Ok(Some(FrontierView {
-        cost_chart,
-        throughput_chart,
+        cost_chart: cost_chart.into(),
+        throughput_chart: throughput_chart.into(),
         best,
         unpriced,
     }))

@@ -50,6 +50,25 @@ pub enum SiteError {
     Template(#[from] minijinja::Error),
     #[error("{0}")]
     Data(String),
+    /// A write to a file being streamed; [`SiteWriter::stream`] names the file.
+    #[error("cannot write: {0}")]
+    Write(std::io::Error),
+}
+
+impl SiteError {
+    pub(crate) fn from_write(source: std::io::Error) -> Self {
+        Self::Write(source)
+    }
+
+    /// A render straight into a file fails as a template error, or as the write it could not
+    /// make (then named with the file).
+    fn from_render(e: minijinja::Error) -> Self {
+        if e.kind() == minijinja::ErrorKind::WriteFailure {
+            Self::Write(std::io::Error::other(e))
+        } else {
+            Self::Template(e)
+        }
+    }
 }
 
 /// What the site is built from.
@@ -118,11 +137,13 @@ impl<'a> Render<'a> {
             root => root, site => templates::val(&self.site),
             pricing_models => templates::val(&self.pricing_models),
         };
-        let html = self
-            .env
-            .get_template(template)?
-            .render(minijinja::context! { ..ctx, ..base })?;
-        self.w.write(path, html.as_bytes())
+        let template = self.env.get_template(template)?;
+        self.w.stream(path, |out| {
+            template
+                .render_captured_to(minijinja::context! { ..ctx, ..base }, out)
+                .map(|_| ())
+                .map_err(SiteError::from_render)
+        })
     }
 }
 
@@ -381,15 +402,9 @@ fn records_of(pages: &[ProfilePage]) -> BTreeMap<String, ProfileRecord> {
     pages
         .iter()
         .map(|p| {
-            // The patches live in the profile's page; a reused page keeps them, and the
-            // record would otherwise be as large as every page's patches together.
-            let mut manifests = p.manifests.clone();
-            for derived in manifests.iter_mut().filter_map(|m| m.derived.as_mut()) {
-                derived.patch.clear();
-            }
             let record = ProfileRecord {
                 fingerprint: p.fingerprint.clone(),
-                manifests,
+                manifests: p.manifests.clone(),
                 cli_command: p.cli_command.clone(),
             };
             (p.summary.profile.id.clone(), record)

@@ -72,7 +72,7 @@ pub(super) fn build_profile<'a>(
         },
     )?;
     write_benchmarks_json(w, input, s, &records)?;
-    Ok(page)
+    Ok(page.without_patches())
 }
 
 pub(super) fn write_benchmarks_json(

@@ -82,6 +82,34 @@ impl SiteWriter {
         Ok(())
     }
 
+    /// Writes `<rel>` through `fill` as it goes (buffered): a large file is never held whole.
+    pub(super) fn stream(
+        &self,
+        rel: &str,
+        fill: impl FnOnce(&mut Counted<std::io::BufWriter<std::fs::File>>) -> Result<(), SiteError>,
+    ) -> Result<(), SiteError> {
+        use std::io::Write;
+        let path = self.target(rel)?;
+        let named = |source| SiteError::Io {
+            path: path.clone(),
+            source,
+        };
+        let file = std::fs::File::create(&path).map_err(named)?;
+        let mut out = Counted {
+            inner: std::io::BufWriter::with_capacity(1 << 18, file),
+            bytes: 0,
+        };
+        let filled = fill(&mut out).and_then(|()| out.flush().map_err(SiteError::Write));
+        match filled {
+            Err(SiteError::Write(source)) => Err(named(source)),
+            Err(other) => Err(other),
+            Ok(()) => {
+                self.count(rel, out.bytes);
+                Ok(())
+            }
+        }
+    }
+
     pub(super) fn copy(&self, from: &Path, rel: &str) -> Result<(), SiteError> {
         let bytes = std::fs::read(from).map_err(|source| SiteError::Io {
             path: from.to_path_buf(),
@@ -135,5 +163,66 @@ fn link_or_copy_file(from: &Path, to: &Path) -> std::io::Result<u64> {
     match std::fs::hard_link(from, to) {
         Ok(()) => Ok(std::fs::metadata(to)?.len()),
         Err(_) => std::fs::copy(from, to),
+    }
+}
+
+/// A writer that counts the bytes written through it.
+pub(super) struct Counted<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn a_streamed_file_is_written_and_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = SiteWriter::new(dir.path());
+        w.stream("api/v1/a.json", |out| {
+            out.write_all(b"[1,").map_err(SiteError::from_write)?;
+            out.write_all(b"2]\n").map_err(SiteError::from_write)
+        })
+        .unwrap();
+        let written = std::fs::read(dir.path().join("api/v1/a.json")).unwrap();
+        assert_eq!(written, b"[1,2]\n");
+        assert_eq!(w.stats(0).bytes, 6);
+        assert_eq!(w.stats(0).files, 1);
+    }
+
+    #[test]
+    fn a_failed_write_names_the_file_and_other_errors_pass_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = SiteWriter::new(dir.path());
+        let err = w
+            .stream("index.html", |_| {
+                Err(SiteError::from_write(std::io::Error::other("disk full")))
+            })
+            .unwrap_err();
+        assert!(
+            matches!(&err, SiteError::Io { path, .. } if path.ends_with("index.html")),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("index.html"), "{err}");
+        let err = w
+            .stream("b.html", |_| Err(SiteError::Data("bad".into())))
+            .unwrap_err();
+        assert!(matches!(err, SiteError::Data(_)), "{err:?}");
+        assert_eq!(w.stats(0).files, 0, "a failed file is not counted");
+        assert!(w.stream("../x", |_| Ok(())).is_err(), "confined");
     }
 }
