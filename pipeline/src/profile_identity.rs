@@ -38,7 +38,7 @@ const NOT_IDENTITY_FIELDS: &[&str] = &[
 /// every row. `key.use_case` may arrive set (run.toml named it) and is then kept.
 pub fn assign(rows: &mut [BenchmarkRow], report: &mut IngestReport) {
     name_workloads(rows);
-    for members in group_by(rows, |r| r.key.clone()) {
+    for members in group_by(rows, |r| &r.key) {
         let use_case = use_case_of(rows, &members);
         for &i in &members {
             if rows[i].key.use_case.is_empty() {
@@ -47,12 +47,20 @@ pub fn assign(rows: &mut [BenchmarkRow], report: &mut IngestReport) {
         }
         separate_collisions(rows, &members, report);
     }
-    for r in rows.iter_mut() {
-        r.profile_id = r.key.id();
+    // Once per profile, not per row: the id slugs and hashes the whole key.
+    for members in group_by(rows, |r| &r.key) {
+        let id = rows[members[0]].key.id();
+        for i in members {
+            rows[i].profile_id.clone_from(&id);
+        }
     }
 }
 
-fn group_by<K: Ord>(rows: &[BenchmarkRow], key: impl Fn(&BenchmarkRow) -> K) -> Vec<Vec<usize>> {
+/// Indices of `rows`, grouped by `key` (groups in key order, rows in table order).
+fn group_by<'a, K: Ord>(
+    rows: &'a [BenchmarkRow],
+    key: impl Fn(&'a BenchmarkRow) -> K,
+) -> Vec<Vec<usize>> {
     let mut groups: BTreeMap<K, Vec<usize>> = BTreeMap::new();
     for (i, r) in rows.iter().enumerate() {
         groups.entry(key(r)).or_default().push(i);
@@ -80,7 +88,7 @@ fn near(a: (f64, f64), b: (f64, f64)) -> bool {
 /// else `unspecified`.
 fn name_workloads(rows: &mut [BenchmarkRow]) {
     let mut inferred: Vec<Cluster> = Vec::new();
-    for members in group_by(rows, |r| r.key.clone()) {
+    for members in group_by(rows, |r| &r.key) {
         let mut unstated = Vec::new();
         for i in members {
             match rows[i].point.workload.label() {
