@@ -94,7 +94,12 @@ impl Profile {
             &self.points,
             &self.repeats,
         );
-        if serde_json::to_writer(&mut hasher, &fields).is_err() {
+        // Buffered: serde_json writes a token at a time, and each was a hasher update.
+        let mut buffered = std::io::BufWriter::with_capacity(8192, &mut hasher);
+        let hashed = serde_json::to_writer(&mut buffered, &fields).is_ok()
+            && std::io::Write::flush(&mut buffered).is_ok();
+        drop(buffered);
+        if !hashed {
             hasher = Sha256::new();
         }
         hasher.finalize()[..6]
