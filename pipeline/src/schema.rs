@@ -398,9 +398,9 @@ pub fn to_dataframe(rows: &[BenchmarkRow]) -> PolarsResult<DataFrame> {
 /// How many rows [`into_dataframe`] converts at a time.
 const FRAME_CHUNK: usize = 8192;
 
-/// The table of `rows`, as [`to_dataframe`] makes it, converted a chunk at a time from the end
-/// while the rows are dropped: the rows and their frame are never both whole in memory (at
-/// 100,000 rows that was 105 MiB of frame on top of the rows).
+/// The table of `rows`, as [`to_dataframe`] makes it (one chunk per column), converted a chunk
+/// at a time from the end while the rows are dropped: the rows and their frame are never both
+/// whole in memory (at 100,000 rows that was 105 MiB of frame on top of the rows).
 pub fn into_dataframe(mut rows: Vec<BenchmarkRow>) -> PolarsResult<DataFrame> {
     let mut parts = Vec::with_capacity(rows.len().div_ceil(FRAME_CHUNK));
     loop {
@@ -420,6 +420,9 @@ pub fn into_dataframe(mut rows: Vec<BenchmarkRow>) -> PolarsResult<DataFrame> {
     for part in parts {
         df.vstack_mut_owned(part)?;
     }
+    // One column at a time: the Parquet writer would otherwise join the pieces itself, all
+    // columns at once beside the pieces, and split its row groups where they fall.
+    df.rechunk_mut();
     Ok(df)
 }
 

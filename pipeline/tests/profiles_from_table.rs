@@ -83,10 +83,21 @@ fn a_table_made_chunk_by_chunk_is_the_table_made_at_once() {
             })
         })
         .collect();
-    let whole = to_dataframe(&rows).unwrap();
-    let chunked = into_dataframe(rows).unwrap();
-    assert!(chunked.first_col_n_chunks() > 2, "made in chunks");
-    assert!(chunked.equals_missing(&whole), "same columns, same values");
+    let mut whole = to_dataframe(&rows).unwrap();
+    let mut chunked = into_dataframe(rows).unwrap();
+    assert!(chunked.height() > 2 * 8192, "made in several chunks");
+    assert!(
+        chunked.columns().iter().all(|c| c.n_chunks() == 1),
+        "joined into one chunk per column, as the table made at once"
+    );
+    assert_eq!(chunked.schema(), whole.schema(), "same columns and types");
+    assert!(chunked.equals_missing(&whole), "same values");
+    // The same bytes on disk, so a refresh writes the table a full build writes.
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.parquet"), dir.path().join("b.parquet"));
+    pipeline::schema::write_parquet(&mut whole, &a).unwrap();
+    pipeline::schema::write_parquet(&mut chunked, &b).unwrap();
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
     // The analysis reads a frame of several chunks as it reads one of one.
     let (a, b) = (
         profiles_from_table(&chunked).unwrap(),
@@ -99,8 +110,10 @@ fn a_table_made_chunk_by_chunk_is_the_table_made_at_once() {
 fn small_and_empty_tables_are_one_chunk() {
     let rows = bundled_rows();
     let n = rows.len().min(10);
-    let small = into_dataframe(rows.into_iter().take(n).collect()).unwrap();
+    let small = into_dataframe(rows.iter().take(n).cloned().collect()).unwrap();
     assert_eq!(small.height(), n);
+    assert_eq!(small.first_col_n_chunks(), 1);
+    assert!(small.equals_missing(&to_dataframe(&rows[..n]).unwrap()));
     let empty = into_dataframe(Vec::new()).unwrap();
     assert_eq!(empty.height(), 0);
     assert!(empty.equals_missing(&to_dataframe(&[]).unwrap()));

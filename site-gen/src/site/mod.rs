@@ -61,12 +61,20 @@ impl SiteError {
     }
 
     /// A render straight into a file fails as a template error, or as the write it could not
-    /// make (then named with the file).
+    /// make (then named with the file). minijinja reports formatting errors as write failures
+    /// too: only one caused by the file is the file's.
     fn from_render(e: minijinja::Error) -> Self {
-        if e.kind() == minijinja::ErrorKind::WriteFailure {
-            Self::Write(std::io::Error::other(e))
-        } else {
-            Self::Template(e)
+        use std::error::Error;
+        let io_kind = (e.kind() == minijinja::ErrorKind::WriteFailure)
+            .then(|| {
+                e.source()?
+                    .downcast_ref::<std::io::Error>()
+                    .map(|io| io.kind())
+            })
+            .flatten();
+        match io_kind {
+            Some(kind) => Self::Write(std::io::Error::new(kind, e)),
+            None => Self::Template(e),
         }
     }
 }
@@ -397,7 +405,9 @@ fn method_facts() -> Value {
     })
 }
 
-/// What to keep of each profile for the next refresh.
+/// What to keep of each profile for the next refresh. Every page arrives without its
+/// manifest patches ([`ProfilePage::without_patches`]; a reused one never had them): they
+/// live in the page, and kept here the record would be as large as every page's patches.
 fn records_of(pages: &[ProfilePage]) -> BTreeMap<String, ProfileRecord> {
     pages
         .iter()
@@ -410,4 +420,43 @@ fn records_of(pages: &[ProfilePage]) -> BTreeMap<String, ProfileRecord> {
             (p.summary.profile.id.clone(), record)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct FullDisk;
+
+    impl std::io::Write for FullDisk {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "no space",
+            ))
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_render_that_cannot_write_is_a_write_error_and_a_bad_template_is_not() {
+        let mut env = Environment::new();
+        env.add_template("ok", "hello {{ x }}").unwrap();
+        env.add_template("bad", "{{ x|no_such_filter }}").unwrap();
+        let render = |name: &str| {
+            env.get_template(name)
+                .unwrap()
+                .render_captured_to(minijinja::context! { x => 1 }, FullDisk)
+                .map(|_| ())
+                .map_err(SiteError::from_render)
+        };
+        match render("ok") {
+            Err(SiteError::Write(io)) => assert_eq!(io.kind(), std::io::ErrorKind::StorageFull),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(render("bad"), Err(SiteError::Template(_))));
+    }
 }

@@ -76,26 +76,14 @@ impl SiteWriter {
     }
 
     pub(super) fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), SiteError> {
-        self.write_parts(rel, &[bytes])
-    }
-
-    /// Writes `parts` one after another as one file: a large file is never joined in memory.
-    pub(super) fn write_parts(
-        &self,
-        rel: &str,
-        parts: &[impl AsRef<[u8]>],
-    ) -> Result<(), SiteError> {
         use std::io::Write;
         let path = self.target(rel)?;
         let io = |source| SiteError::Io {
             path: path.clone(),
             source,
         };
-        let mut file = std::fs::File::create(&path).map_err(io)?;
-        for part in parts {
-            file.write_all(part.as_ref()).map_err(io)?;
-        }
-        self.count(rel, parts.iter().map(|p| p.as_ref().len() as u64).sum());
+        new_file(&path).map_err(io)?.write_all(bytes).map_err(io)?;
+        self.count(rel, bytes.len() as u64);
         Ok(())
     }
 
@@ -111,9 +99,9 @@ impl SiteWriter {
             path: path.clone(),
             source,
         };
-        let file = std::fs::File::create(&path).map_err(named)?;
+        let file = new_file(&path).map_err(named)?;
         let mut out = Counted {
-            inner: std::io::BufWriter::with_capacity(1 << 18, file),
+            inner: std::io::BufWriter::with_capacity(1 << 16, file),
             bytes: 0,
         };
         let filled = fill(&mut out).and_then(|()| out.flush().map_err(SiteError::Write));
@@ -175,6 +163,24 @@ impl SiteWriter {
     }
 }
 
+/// A new, empty file at `path`. A file already there is unlinked first, never truncated: it
+/// may be a hard link to the published site's file (a profile whose reuse failed half-way).
+fn new_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let create = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+    };
+    match create() {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(path)?;
+            create()
+        }
+        other => other,
+    }
+}
+
 /// A hard link from `to` to `from` (same bytes, no copy), else a copy; the file's length.
 fn link_or_copy_file(from: &Path, to: &Path) -> std::io::Result<u64> {
     match std::fs::hard_link(from, to) {
@@ -219,6 +225,23 @@ mod tests {
         assert_eq!(written, b"[1,2]\n");
         assert_eq!(w.stats(0).bytes, 6);
         assert_eq!(w.stats(0).files, 1);
+    }
+
+    #[test]
+    fn writing_over_a_hard_link_leaves_the_linked_file_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let published = dir.path().join("published.html");
+        std::fs::write(&published, b"published").unwrap();
+        let w = SiteWriter::new(&dir.path().join("next"));
+        assert!(w.reuse(dir.path(), "published.html"), "linked");
+        w.write("published.html", b"new").unwrap();
+        w.stream("published.html", |out| {
+            out.write_all(b"newer").map_err(SiteError::from_write)
+        })
+        .unwrap();
+        assert_eq!(std::fs::read(&published).unwrap(), b"published");
+        let written = std::fs::read(dir.path().join("next/published.html")).unwrap();
+        assert_eq!(written, b"newer");
     }
 
     #[test]
