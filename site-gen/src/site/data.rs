@@ -134,9 +134,9 @@ pub(super) fn write_index_json(
     // `{…}\n` becomes `{…,"profiles":[…]}\n`, the entries streamed ([`write_json_array`]).
     text.truncate(text.len() - 2);
     text.extend_from_slice(br#","profiles":"#);
-    out.write_all(&text).map_err(SiteError::from_write)?;
+    out.write_all(&text).map_err(SiteError::Write)?;
     write_json_array(out, pages, |p| Ok(index_entry(p.summary)))?;
-    out.write_all(b"}\n").map_err(SiteError::from_write)
+    out.write_all(b"}\n").map_err(SiteError::Write)
 }
 
 /// How many entries of a JSON array are built before they are written: the text in memory at
@@ -167,15 +167,15 @@ pub(super) fn write_json_array<T: Sync>(
             .collect::<Result<_, SiteError>>()?;
         for part in parts {
             // Every entry starts with a comma: the array's first one is its opening bracket.
-            out.write_all(separator).map_err(SiteError::from_write)?;
-            out.write_all(&part[1..]).map_err(SiteError::from_write)?;
+            out.write_all(separator).map_err(SiteError::Write)?;
+            out.write_all(&part[1..]).map_err(SiteError::Write)?;
             separator = b",";
         }
     }
     if separator == b"[" {
-        out.write_all(b"[").map_err(SiteError::from_write)?;
+        out.write_all(b"[").map_err(SiteError::Write)?;
     }
-    out.write_all(b"]").map_err(SiteError::from_write)
+    out.write_all(b"]").map_err(SiteError::Write)
 }
 
 pub(super) fn to_json_bytes(v: &Value) -> Result<Vec<u8>, SiteError> {
@@ -219,7 +219,7 @@ pub(super) fn write_api(
 ) -> Result<(), SiteError> {
     w.stream("api/v1/profiles.json", |out| {
         write_json_array(out, pages, |p| Ok(profile_entry(input, p)))?;
-        out.write_all(b"\n").map_err(SiteError::from_write)
+        out.write_all(b"\n").map_err(SiteError::Write)
     })?;
     w.stream("api/v1/index.json", |out| {
         write_index_json(out, input, pages)

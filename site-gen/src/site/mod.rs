@@ -56,10 +56,6 @@ pub enum SiteError {
 }
 
 impl SiteError {
-    pub(crate) fn from_write(source: std::io::Error) -> Self {
-        Self::Write(source)
-    }
-
     /// A render straight into a file fails as a template error, or as the write it could not
     /// make (then named with the file). minijinja reports formatting errors as write failures
     /// too: only one caused by the file is the file's.

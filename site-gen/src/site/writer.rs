@@ -217,8 +217,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let w = SiteWriter::new(dir.path());
         w.stream("api/v1/a.json", |out| {
-            out.write_all(b"[1,").map_err(SiteError::from_write)?;
-            out.write_all(b"2]\n").map_err(SiteError::from_write)
+            out.write_all(b"[1,").map_err(SiteError::Write)?;
+            out.write_all(b"2]\n").map_err(SiteError::Write)
         })
         .unwrap();
         let written = std::fs::read(dir.path().join("api/v1/a.json")).unwrap();
@@ -236,7 +236,7 @@ mod tests {
         assert!(w.reuse(dir.path(), "published.html"), "linked");
         w.write("published.html", b"new").unwrap();
         w.stream("published.html", |out| {
-            out.write_all(b"newer").map_err(SiteError::from_write)
+            out.write_all(b"newer").map_err(SiteError::Write)
         })
         .unwrap();
         assert_eq!(std::fs::read(&published).unwrap(), b"published");
@@ -250,7 +250,7 @@ mod tests {
         let w = SiteWriter::new(dir.path());
         let err = w
             .stream("index.html", |_| {
-                Err(SiteError::from_write(std::io::Error::other("disk full")))
+                Err(SiteError::Write(std::io::Error::other("disk full")))
             })
             .unwrap_err();
         assert!(
