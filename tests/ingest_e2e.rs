@@ -334,3 +334,53 @@ fn a_tools_whole_output_directory_reads_its_results_and_notes_the_rest() {
         "the results were read"
     );
 }
+
+#[test]
+fn inference_perf_per_adapter_slices_are_noted_not_read_as_repeats_of_their_stage() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("raw/lora-run");
+    copy_tree(&repo_path("tests/fixtures/raw/inference-perf"), &run);
+    let stage2 = std::fs::read_to_string(run.join("stage_2_lifecycle_metrics.json")).unwrap();
+    // A slice states the whole stage's rate with its adapter's share of the throughput.
+    let slice = stage2.replace(
+        "\"output_tokens_per_sec\": 900",
+        "\"output_tokens_per_sec\": 450",
+    );
+    assert_ne!(slice, stage2);
+    for name in [
+        "adapter_sql_lora_stage_2_lifecycle_metrics.json",
+        "adapter_chat-v2_stage_2_lifecycle_metrics.json",
+    ] {
+        std::fs::write(run.join(name), &slice).unwrap();
+    }
+    let out = infercat(
+        tmp.path(),
+        &["ingest", "--raw", "raw", "--out", "out", "--strict"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let df = read_parquet(&tmp.path().join("out/data/benchmarks.parquet"));
+    assert_eq!(df.height(), 3, "one point per stage, no repeats of stage 2");
+    let throughput: Vec<Option<f64>> = (0..df.height())
+        .map(|i| f64_at(&df, "output_tokens_per_s", i))
+        .collect();
+    assert!(!throughput.contains(&Some(450.0)), "{throughput:?}");
+    let report = report(&tmp.path().join("out"));
+    let ignored = report["ignored"].as_array().unwrap();
+    for adapter in ["sql_lora", "chat-v2"] {
+        let entry = ignored
+            .iter()
+            .find(|r| {
+                r["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("adapter_{adapter}_stage_2_lifecycle_metrics.json"))
+            })
+            .unwrap_or_else(|| panic!("{adapter}'s slice not noted: {report}"));
+        let reason = entry["reason"].as_str().unwrap();
+        assert!(
+            reason.contains(&format!("stage 2 for LoRA adapter `{adapter}`"))
+                && reason.contains("stage_2_lifecycle_metrics.json"),
+            "{reason}"
+        );
+    }
+}

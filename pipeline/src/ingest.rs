@@ -284,6 +284,10 @@ impl<'t> Gathered<'t> {
                 self.server_metrics.insert(stage_key(file), *m);
             }
             Outcome::Read {
+                tool,
+                parsed: Parsed::Points(_),
+            } if let Some(why) = adapter_slice_of_a_stage(tool, file) => report.ignore(shown, why),
+            Outcome::Read {
                 parsed: Parsed::Points(_),
                 ..
             } => self.pending.push(PendingFile {
@@ -600,6 +604,29 @@ fn stage_key(file: &Path) -> PathBuf {
         .find_map(|marker| name.find(marker).map(|i| name[..i].to_string()))
         .unwrap_or(name);
     file.with_file_name(format!("{prefix}\u{0}stage"))
+}
+
+/// inference-perf's `adapter_<lora>_stage_<N>_lifecycle_metrics.json`
+/// (`report.request_lifecycle.per_adapter_stage`) summarizes one LoRA adapter's share of stage
+/// N's requests but states the whole stage's rate as its load. Read as points it would repeat
+/// the stage at the same load with a fraction of its throughput, so it is noted, not read.
+fn adapter_slice_of_a_stage(tool: &str, file: &Path) -> Option<String> {
+    if tool != "inference-perf" {
+        return None;
+    }
+    let name = file.file_name()?.to_str()?;
+    let slice = name
+        .strip_prefix("adapter_")?
+        .strip_suffix("_lifecycle_metrics.json")?;
+    let (adapter, stage) = slice.rsplit_once("_stage_")?;
+    if adapter.is_empty() || stage.is_empty() || !stage.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(format!(
+        "inference-perf's slice of stage {stage} for LoRA adapter `{adapter}`: it states the \
+         whole stage's rate, so it is not a load point of its own; \
+         `stage_{stage}_lifecycle_metrics.json` holds the stage"
+    ))
 }
 
 fn report_unpaired_server_metrics(

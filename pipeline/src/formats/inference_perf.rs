@@ -1,7 +1,9 @@
 //! inference-perf `stage_N_lifecycle_metrics.json`: one load stage (a request rate, or a
 //! concurrency under `load_summary.concurrency` for `concurrent` runs), latencies in seconds. Accepts the older report shape (`prompt_len`, `output_len`) and the newer one
 //! (`prompt_tokens`, `output_tokens`, `benchmark_time_seconds`, `failures.by_label`). The
-//! run-wide `summary_lifecycle_metrics.json` has no requested rate and is not a load point.
+//! run-wide `summary_lifecycle_metrics.json` has no requested rate and is not a load point, and
+//! a per-LoRA-adapter slice of a stage (`adapter_<lora>_stage_N_...`, same shape) is set aside by
+//! name in `ingest.rs`.
 
 use super::fields::{Obj, as_object};
 use super::{MS_PER_S, Parsed, RawFormat};
