@@ -400,6 +400,7 @@ function moveBands(targets, stat) {
     const top = parseFloat(svg.dataset.top);
     const bottom = parseFloat(svg.dataset.bottom);
     for (const band of svg.querySelectorAll("g.band")) {
+      drawHiddenBand(svg, band);
       const rect = band.querySelector("rect");
       const line = band.querySelector("line");
       const label = band.querySelector("text");
@@ -424,6 +425,24 @@ function moveBands(targets, stat) {
     }
     separateLabels(svg);
   }
+}
+
+// A band the page left empty (no target when it was built): its area, edge and label at the
+// bottom of the plot, hidden, as a band with a target is drawn.
+function drawHiddenBand(svg, band) {
+  if (band.querySelector("rect")) return;
+  const left = parseFloat(svg.dataset.left);
+  const right = parseFloat(svg.dataset.right);
+  const bottom = parseFloat(svg.dataset.bottom);
+  const part = (tag, attrs, text) => {
+    const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+    if (text) e.textContent = text;
+    band.appendChild(e);
+  };
+  part("rect", { x: left, y: bottom, width: right - left, height: 0 });
+  part("line", { x1: left, x2: right, y1: bottom, y2: bottom });
+  part("text", { class: "band-label", x: right - 6, y: bottom - 4, "text-anchor": "end" }, band.dataset.name);
 }
 
 // Moves band labels down until none overlaps another text of the chart.
