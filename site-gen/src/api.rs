@@ -11,6 +11,30 @@ use pipeline::pricing::PricingModel;
 use pipeline::topology::{Topology, Workers};
 use serde_json::{Value, json};
 
+/// A figure infercat computes (a cost, a per-user speed, an autoscaling value) to six
+/// significant digits: the prices and throughputs it comes from carry no more, and the float
+/// noise past them was a tenth of the JSON API's bytes.
+fn computed(x: Option<f64>) -> Option<f64> {
+    x.map(|v| round_significant(v, 6))
+}
+
+/// `v` rounded to `digits` significant digits, as the double nearest that decimal (so it
+/// prints as the short decimal). Dividing or multiplying an integer by an exact power of ten
+/// rounds once.
+fn round_significant(v: f64, digits: i32) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let shift = digits - 1 - v.abs().log10().floor() as i32;
+    if shift >= 0 {
+        let scale = 10f64.powi(shift);
+        (v * scale).round() / scale
+    } else {
+        let scale = 10f64.powi(-shift);
+        (v / scale).round() * scale
+    }
+}
+
 /// A price as the machine has it (hourly price, region, source, date, the output/input ratio).
 fn price_json(c: &PriceAt, ratio: f64) -> Value {
     json!({
@@ -27,8 +51,8 @@ fn price_json(c: &PriceAt, ratio: f64) -> Value {
 fn point_cost_json(c: &PriceAt) -> Value {
     json!({
         "pricingModel": c.model.as_str(),
-        "costPerMillionOutputTokens": c.cost.map(|x| x.usd_per_million_output),
-        "costPerMillionInputTokens": c.cost.map(|x| x.usd_per_million_input),
+        "costPerMillionOutputTokens": computed(c.cost.map(|x| x.usd_per_million_output)),
+        "costPerMillionInputTokens": computed(c.cost.map(|x| x.usd_per_million_input)),
     })
 }
 
@@ -86,7 +110,7 @@ fn point_figures(p: &MeasuredPoint, scale: &PointScale) -> Value {
         "itlMilliseconds": stat.of(&p.itl),
         "e2eMilliseconds": stat.of(&p.e2e),
         "outputTokensPerSecondPerAccelerator": p.output_tokens_per_s_per_accelerator(scale.accelerators),
-        "outputTokensPerSecondPerUser": p.per_user_tokens_per_s(|l| stat.of(l)),
+        "outputTokensPerSecondPerUser": computed(p.per_user_tokens_per_s(|l| stat.of(l))),
     })
 }
 
@@ -157,8 +181,8 @@ pub fn profile_json(profile: &Profile, ev: &Evaluation, ctx: &PointContext) -> V
         "autoscaling": ev.hpa.as_ref().ok().map(|h| json!({
             "metric": h.metric,
             "signal": h.signal.as_str(),
-            "valueAtPoint": h.value,
-            "averageValue": h.threshold,
+            "valueAtPoint": computed(Some(h.value)),
+            "averageValue": computed(Some(h.threshold)),
             "valueSource": h.value_source,
         })),
         "autoscalingNote": match &ev.hpa {
@@ -213,4 +237,28 @@ pub fn all_points_json(
         .map(|c| price_json(c, ratio))
         .collect();
     entry
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn computed_figures_print_as_six_significant_digits() {
+        let cases = [
+            (0.04248581771054504, "0.0424858"),
+            (54.368173147300006, "54.3682"),
+            (46.05747973470892, "46.0575"),
+            (1234567.891, "1234570.0"),
+            (0.000012345678, "0.0000123457"),
+            (-2.5, "-2.5"),
+            (0.0, "0.0"),
+        ];
+        for (v, shown) in cases {
+            let value = computed(Some(v)).unwrap();
+            assert_eq!(serde_json::to_string(&value).unwrap(), shown, "{v}");
+        }
+        assert_eq!(computed(None), None);
+        assert!(computed(Some(f64::INFINITY)).unwrap().is_infinite());
+    }
 }
