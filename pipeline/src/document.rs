@@ -4,6 +4,7 @@
 
 use crate::error::FormatError;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// A raw file's content, parsed once and shared by every format's detector.
 #[derive(Debug, Clone)]
@@ -66,34 +67,51 @@ fn parse_lenient(text: &str) -> Result<Value, serde_json::Error> {
 const NON_FINITE_TOKENS: [&str; 4] = ["-Infinity", "Infinity", "NaN", "+Infinity"];
 
 /// Rewrites bare `Infinity`, `-Infinity` and `NaN` outside strings into JSON strings, so a strict
-/// parser accepts what Python writes; numeric readers then decide what each means.
-pub fn quote_non_finite_tokens(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
+/// parser accepts what Python writes; numeric readers then decide what each means. Most files
+/// have none and are returned as they are, without a copy. Scans bytes: the quote, the
+/// backslash and every token are ASCII, which never occurs inside a multi-byte character.
+pub fn quote_non_finite_tokens(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut quoted: Option<String> = None;
+    let mut copied = 0;
     let mut in_string = false;
     let mut escaped = false;
-    let mut rest = text;
-    while let Some(c) = rest.chars().next() {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
         if in_string {
             if escaped {
                 escaped = false;
-            } else if c == '\\' {
+            } else if b == b'\\' {
                 escaped = true;
-            } else if c == '"' {
+            } else if b == b'"' {
                 in_string = false;
             }
-        } else if c == '"' {
+        } else if b == b'"' {
             in_string = true;
-        } else if let Some(token) = NON_FINITE_TOKENS.iter().find(|t| rest.starts_with(**t)) {
+        } else if matches!(b, b'-' | b'+' | b'I' | b'N')
+            && let Some(token) = NON_FINITE_TOKENS
+                .iter()
+                .find(|t| bytes[i..].starts_with(t.as_bytes()))
+        {
+            let out = quoted.get_or_insert_with(|| String::with_capacity(text.len() + 16));
+            out.push_str(&text[copied..i]);
             out.push('"');
             out.push_str(token);
             out.push('"');
-            rest = &rest[token.len()..];
+            i += token.len();
+            copied = i;
             continue;
         }
-        out.push(c);
-        rest = &rest[c.len_utf8()..];
+        i += 1;
     }
-    out
+    match quoted {
+        None => Cow::Borrowed(text),
+        Some(mut out) => {
+            out.push_str(&text[copied..]);
+            Cow::Owned(out)
+        }
+    }
 }
 
 fn looks_like_csv(text: &str) -> bool {
@@ -129,6 +147,14 @@ mod tests {
     fn escaped_quotes_do_not_end_strings() {
         let out = quote_non_finite_tokens(r#"{"a": "say \"Infinity\"", "b": -Infinity}"#);
         assert_eq!(out, r#"{"a": "say \"Infinity\"", "b": "-Infinity"}"#);
+    }
+
+    #[test]
+    fn text_without_tokens_is_not_copied_and_other_characters_pass_through() {
+        let plain = r#"{"NTPOT": -1.5, "name": "Nëuron Infinity", "Ñ": [1e-3, +2]}"#;
+        assert!(matches!(quote_non_finite_tokens(plain), Cow::Borrowed(t) if t == plain));
+        let out = quote_non_finite_tokens(r#"{"ß": NaN,"é":[+Infinity,-Infinity]}"#);
+        assert_eq!(out, r#"{"ß": "NaN","é":["+Infinity","-Infinity"]}"#);
     }
 
     #[test]
