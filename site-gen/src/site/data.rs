@@ -184,8 +184,9 @@ pub(super) fn to_json_bytes(v: &Value) -> Result<Vec<u8>, SiteError> {
     Ok(text.into_bytes())
 }
 
-/// One profile's entry in `api/v1/profiles.json`: its Quickstart-shaped profile at the knee,
-/// the machine prices behind its costs, its page and manifest files.
+/// One profile's entry in `api/v1/profiles.json`: its Quickstart-shaped profile at the knee
+/// (each cost entry states the machine's price under its pricing model), its page and manifest
+/// files.
 fn profile_entry(input: &SiteInput, p: &ProfilePage) -> Value {
     let s = p.summary;
     let ratio = input.cfg.output_input_cost_ratio;
@@ -198,9 +199,6 @@ fn profile_entry(input: &SiteInput, p: &ProfilePage) -> Value {
     };
     let mut entry = profile_json(&s.profile, &s.at_knee, &ctx);
     entry["outputInputCostRatio"] = json!(ratio);
-    entry["prices"] = Value::Array(
-        s.at_knee.costs.iter().map(|c| json!({"pricingModel": c.model.as_str(), "usdPerHour": c.usd_per_hour(), "region": c.region()})).collect(),
-    );
     entry["page"] = json!(format!("profiles/{}.html", s.profile.id));
     entry["manifests"] = Value::Array(
         p.manifests
