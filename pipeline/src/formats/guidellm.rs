@@ -230,7 +230,12 @@ fn strategy_load(s: &Obj) -> Result<(Load, String), FormatError> {
         .ok_or_else(|| FormatError::missing("config.strategy.type_"))?;
     let load = match kind {
         "synchronous" => Load::Concurrency(1.0),
-        "throughput" => Load::Unbounded,
+        // Throughput sends every request at once; with `max_concurrency` that many stay in
+        // flight, which is a concurrency load like `concurrent`'s streams.
+        "throughput" => match s.num("max_concurrency")? {
+            Some(c) if c > 0.0 => Load::Concurrency(c),
+            _ => Load::Unbounded,
+        },
         "concurrent" => Load::Concurrency(
             match s.num("streams")? {
                 Some(n) => Some(n),
@@ -337,6 +342,7 @@ mod tests {
             r#"{"type_": "constant", "rate": 5.0, "max_concurrency": null}"#,
             r#"{"type_": "throughput", "max_concurrency": null}"#,
             r#"{"type_": "concurrent", "streams": 16}"#,
+            r#"{"type_": "throughput", "max_concurrency": 64}"#,
         ])
         .unwrap() else {
             panic!("expected points")
@@ -345,6 +351,8 @@ mod tests {
         assert_eq!(ps[1].load, Load::Rate(5.0));
         assert_eq!(ps[2].load, Load::Unbounded);
         assert_eq!(ps[3].load, Load::Concurrency(16.0));
+        assert_eq!(ps[4].load, Load::Concurrency(64.0), "capped throughput");
+        assert_eq!(ps[4].label.as_deref(), Some("throughput@64"));
         let p = &ps[1];
         assert_eq!(p.e2e.p50, Some(1100.0), "request_latency is in seconds");
         assert_eq!(p.ttft.p99, Some(200.0));
