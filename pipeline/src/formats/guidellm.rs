@@ -53,6 +53,7 @@ impl RawFormat for GuideLlm {
                 .unwrap_or_default();
             points.push(p);
         }
+        keep_a_sweeps_throughput_probe_unbounded(&mut points);
         if points.is_empty() && !benchmarks.is_empty() {
             return Ok(Parsed::NoPoints(
                 "GuideLLM trace replay (strategy `trace`): the trace sets the arrivals, so it \
@@ -63,6 +64,27 @@ impl RawFormat for GuideLlm {
         Ok(Parsed::Points(points))
     }
 }
+
+/// A sweep passes its `max_concurrency` to the throughput probe and to every rate after it.
+/// Beside rates the probe is the sweep's saturating run, unbounded as an uncapped one is, not a
+/// concurrency on a curve of request rates.
+fn keep_a_sweeps_throughput_probe_unbounded(points: &mut [MeasuredPoint]) {
+    if !points.iter().any(|p| matches!(p.load, Load::Rate(_))) {
+        return;
+    }
+    for p in points {
+        if p.label
+            .as_deref()
+            .is_some_and(|l| l.starts_with(CAPPED_THROUGHPUT))
+        {
+            p.load = Load::Unbounded;
+            p.label = Some("throughput".into());
+        }
+    }
+}
+
+/// The label prefix of a throughput strategy capped by `max_concurrency`.
+const CAPPED_THROUGHPUT: &str = "throughput@";
 
 /// A `replay` profile's benchmark: strategy `trace`, whose `--rate` scales the trace's time.
 fn is_trace_replay(b: &serde_json::Value) -> bool {
@@ -231,7 +253,8 @@ fn strategy_load(s: &Obj) -> Result<(Load, String), FormatError> {
     let load = match kind {
         "synchronous" => Load::Concurrency(1.0),
         // Throughput sends every request at once; with `max_concurrency` that many stay in
-        // flight, which is a concurrency load like `concurrent`'s streams.
+        // flight, which is a concurrency load like `concurrent`'s streams (unless it is a
+        // sweep's probe: `keep_a_sweeps_throughput_probe_unbounded`).
         "throughput" => match s.num("max_concurrency")? {
             Some(c) if c > 0.0 => Load::Concurrency(c),
             _ => Load::Unbounded,
@@ -342,7 +365,6 @@ mod tests {
             r#"{"type_": "constant", "rate": 5.0, "max_concurrency": null}"#,
             r#"{"type_": "throughput", "max_concurrency": null}"#,
             r#"{"type_": "concurrent", "streams": 16}"#,
-            r#"{"type_": "throughput", "max_concurrency": 64}"#,
         ])
         .unwrap() else {
             panic!("expected points")
@@ -351,8 +373,7 @@ mod tests {
         assert_eq!(ps[1].load, Load::Rate(5.0));
         assert_eq!(ps[2].load, Load::Unbounded);
         assert_eq!(ps[3].load, Load::Concurrency(16.0));
-        assert_eq!(ps[4].load, Load::Concurrency(64.0), "capped throughput");
-        assert_eq!(ps[4].label.as_deref(), Some("throughput@64"));
+
         let p = &ps[1];
         assert_eq!(p.e2e.p50, Some(1100.0), "request_latency is in seconds");
         assert_eq!(p.ttft.p99, Some(200.0));
@@ -426,6 +447,30 @@ mod tests {
             (input - 100.0 * 512.0 / 60.0).abs() < 1e-9,
             "completed × prompt / window: {input}"
         );
+    }
+
+    #[test]
+    fn capped_throughput_is_a_concurrency_alone_and_a_sweeps_unbounded_probe_beside_rates() {
+        let capped = r#"{"type_": "throughput", "max_concurrency": 64}"#;
+        let Parsed::Points(alone) = parse(&[capped]).unwrap() else {
+            panic!("expected points")
+        };
+        assert_eq!(alone[0].load, Load::Concurrency(64.0));
+        assert_eq!(alone[0].label.as_deref(), Some("throughput@64"));
+        let Parsed::Points(sweep) = parse(&[
+            r#"{"type_": "synchronous"}"#,
+            capped,
+            r#"{"type_": "constant", "rate": 5.0, "max_concurrency": 64}"#,
+        ])
+        .unwrap() else {
+            panic!("expected points")
+        };
+        let loads: Vec<Load> = sweep.iter().map(|p| p.load).collect();
+        assert_eq!(
+            loads,
+            [Load::Concurrency(1.0), Load::Unbounded, Load::Rate(5.0)]
+        );
+        assert_eq!(sweep[1].label.as_deref(), Some("throughput"));
     }
 
     #[test]
