@@ -353,6 +353,12 @@ fn inference_perf_per_adapter_slices_are_noted_not_read_as_repeats_of_their_stag
     ] {
         std::fs::write(run.join(name), &slice).unwrap();
     }
+    // An adapter that completed nothing in a stage: set aside too, not an error under --strict.
+    std::fs::write(
+        run.join("adapter_idle_stage_1_lifecycle_metrics.json"),
+        r#"{"load_summary": {"requested_rate": 10.0}, "successes": {"count": 0, "latency": {}, "throughput": {"output_tokens_per_sec": 0}}}"#,
+    )
+    .unwrap();
     let out = infercat(
         tmp.path(),
         &["ingest", "--raw", "raw", "--out", "out", "--strict"],
@@ -366,21 +372,26 @@ fn inference_perf_per_adapter_slices_are_noted_not_read_as_repeats_of_their_stag
     assert!(!throughput.contains(&Some(450.0)), "{throughput:?}");
     let report = report(&tmp.path().join("out"));
     let ignored = report["ignored"].as_array().unwrap();
-    for adapter in ["sql_lora", "chat-v2"] {
+    for (adapter, stage) in [("sql_lora", 2), ("chat-v2", 2), ("idle", 1)] {
         let entry = ignored
             .iter()
             .find(|r| {
-                r["path"]
-                    .as_str()
-                    .unwrap()
-                    .ends_with(&format!("adapter_{adapter}_stage_2_lifecycle_metrics.json"))
+                r["path"].as_str().unwrap().ends_with(&format!(
+                    "adapter_{adapter}_stage_{stage}_lifecycle_metrics.json"
+                ))
             })
             .unwrap_or_else(|| panic!("{adapter}'s slice not noted: {report}"));
         let reason = entry["reason"].as_str().unwrap();
         assert!(
-            reason.contains(&format!("stage 2 for LoRA adapter `{adapter}`"))
-                && reason.contains("stage_2_lifecycle_metrics.json"),
+            reason.contains(&format!("stage {stage} for LoRA adapter `{adapter}`"))
+                && reason.contains(&format!("stage_{stage}_lifecycle_metrics.json")),
+            "{reason}"
+        );
+        assert_eq!(
+            reason.contains("no request completed"),
+            adapter == "idle",
             "{reason}"
         );
     }
+    assert_eq!(report["rejected"].as_array().unwrap().len(), 0, "{report}");
 }

@@ -270,7 +270,15 @@ impl<'t> Gathered<'t> {
             self.misses += 1;
         }
         self.entries.insert(key, Arc::clone(&outcome));
+        let slice = adapter_slice_of_a_stage(file);
         match outcome.as_ref() {
+            // Set aside whether or not it reads: a slice that fails is no error of the run.
+            Outcome::Rejected(reason)
+                if reason.starts_with("inference-perf:")
+                    && let Some(why) = slice =>
+            {
+                report.ignore(shown, format!("{why} (nor could it be read: {reason})"))
+            }
             Outcome::Rejected(reason) => report.reject(shown, reason.clone()),
             Outcome::Read {
                 parsed: Parsed::NoPoints(reason),
@@ -286,7 +294,11 @@ impl<'t> Gathered<'t> {
             Outcome::Read {
                 tool,
                 parsed: Parsed::Points(_),
-            } if let Some(why) = adapter_slice_of_a_stage(tool, file) => report.ignore(shown, why),
+            } if tool == "inference-perf"
+                && let Some(why) = slice =>
+            {
+                report.ignore(shown, why)
+            }
             Outcome::Read {
                 parsed: Parsed::Points(_),
                 ..
@@ -610,10 +622,7 @@ fn stage_key(file: &Path) -> PathBuf {
 /// (`report.request_lifecycle.per_adapter_stage`) summarizes one LoRA adapter's share of stage
 /// N's requests but states the whole stage's rate as its load. Read as points it would repeat
 /// the stage at the same load with a fraction of its throughput, so it is noted, not read.
-fn adapter_slice_of_a_stage(tool: &str, file: &Path) -> Option<String> {
-    if tool != "inference-perf" {
-        return None;
-    }
+fn adapter_slice_of_a_stage(file: &Path) -> Option<String> {
     let name = file.file_name()?.to_str()?;
     let slice = name
         .strip_prefix("adapter_")?
