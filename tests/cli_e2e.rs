@@ -212,10 +212,15 @@ fn cost_targets_filter_on_the_chosen_pricing_model() {
             ((got - expected) / expected).abs() <= 5e-6,
             "{got} vs {expected}"
         );
-        assert!(
-            got.to_string().trim_start_matches(['0', '.']).len() <= 6,
-            "{got}"
-        );
+        let mantissa = format!("{got:e}");
+        let digits = mantissa
+            .split('e')
+            .next()
+            .unwrap()
+            .chars()
+            .filter(char::is_ascii_digit)
+            .count();
+        assert!(digits <= 6, "{got}");
     }
     assert!(
         profiles_json(&[

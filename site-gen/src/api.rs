@@ -13,25 +13,32 @@ use serde_json::{Value, json};
 
 /// A figure infercat computes (a cost, a per-user speed, an autoscaling value) to six
 /// significant digits: the prices and throughputs it comes from carry no more, and the float
-/// noise past them was a tenth of the JSON API's bytes.
+/// noise past them was a tenth of the JSON API's bytes. Throughputs, measured or divided by
+/// the accelerator count, are stated as they are.
 fn computed(x: Option<f64>) -> Option<f64> {
     x.map(|v| round_significant(v, 6))
 }
 
 /// `v` rounded to `digits` significant digits, as the double nearest that decimal (so it
-/// prints as the short decimal). Dividing or multiplying an integer by an exact power of ten
-/// rounds once.
+/// prints as the short decimal). Dividing or multiplying an integer by a power of ten rounds
+/// once while the power is exact (up to 10^22); beyond that the formatter rounds.
 fn round_significant(v: f64, digits: i32) -> f64 {
     if v == 0.0 || !v.is_finite() {
         return v;
     }
     let shift = digits - 1 - v.abs().log10().floor() as i32;
-    if shift >= 0 {
-        let scale = 10f64.powi(shift);
-        (v * scale).round() / scale
-    } else {
-        let scale = 10f64.powi(-shift);
-        (v / scale).round() * scale
+    match shift {
+        0..=22 => {
+            let scale = 10f64.powi(shift);
+            (v * scale).round() / scale
+        }
+        -22..0 => {
+            let scale = 10f64.powi(-shift);
+            (v / scale).round() * scale
+        }
+        _ => format!("{:.*e}", (digits - 1) as usize, v)
+            .parse()
+            .unwrap_or(v),
     }
 }
 
@@ -253,6 +260,11 @@ mod tests {
             (0.000012345678, "0.0000123457"),
             (-2.5, "-2.5"),
             (0.0, "0.0"),
+            (9.999995, "10.0"),
+            (999999.5, "1000000.0"),
+            (1.234567e-20, "1.23457e-20"),
+            (7.654321e30, "7.65432e+30"),
+            (3.3e-310, "3.3e-310"),
         ];
         for (v, shown) in cases {
             let value = computed(Some(v)).unwrap();
