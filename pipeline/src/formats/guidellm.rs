@@ -39,12 +39,17 @@ impl RawFormat for GuideLlm {
             .and_then(|b| b.as_array())
             .ok_or_else(|| FormatError::missing("benchmarks"))?;
         let run_wide = data_spec(v.get("args").unwrap_or(&serde_json::Value::Null), 2);
+        let beside_rates = benchmarks
+            .iter()
+            .any(|b| matches!(strategy_type(b), Some("constant" | "poisson")));
         let mut points = Vec::new();
         for (i, b) in benchmarks.iter().enumerate() {
-            if is_trace_replay(b) {
+            // A `replay` profile's strategy: its `--rate` scales the trace's time.
+            if strategy_type(b) == Some("trace") {
                 continue;
             }
-            let mut p = parse_benchmark(b).map_err(|e| e.at(format!("benchmarks[{i}]")))?;
+            let mut p =
+                parse_benchmark(b, beside_rates).map_err(|e| e.at(format!("benchmarks[{i}]")))?;
             p.workload = ["request_loader", "config", "args"]
                 .iter()
                 .find_map(|k| b.get(*k).and_then(|c| data_spec(c, 3)))
@@ -53,7 +58,6 @@ impl RawFormat for GuideLlm {
                 .unwrap_or_default();
             points.push(p);
         }
-        keep_a_sweeps_throughput_probe_unbounded(&mut points);
         if points.is_empty() && !benchmarks.is_empty() {
             return Ok(Parsed::NoPoints(
                 "GuideLLM trace replay (strategy `trace`): the trace sets the arrivals, so it \
@@ -65,37 +69,21 @@ impl RawFormat for GuideLlm {
     }
 }
 
-/// A sweep passes its `max_concurrency` to the throughput probe and to every rate after it.
-/// Beside rates the probe is the sweep's saturating run, unbounded as an uncapped one is, not a
-/// concurrency on a curve of request rates.
-fn keep_a_sweeps_throughput_probe_unbounded(points: &mut [MeasuredPoint]) {
-    if !points.iter().any(|p| matches!(p.load, Load::Rate(_))) {
-        return;
-    }
-    for p in points {
-        if p.label
-            .as_deref()
-            .is_some_and(|l| l.starts_with(CAPPED_THROUGHPUT))
-        {
-            p.load = Load::Unbounded;
-            p.label = Some("throughput".into());
-        }
-    }
-}
-
-/// The label prefix of a throughput strategy capped by `max_concurrency`.
-const CAPPED_THROUGHPUT: &str = "throughput@";
-
-/// A `replay` profile's benchmark: strategy `trace`, whose `--rate` scales the trace's time.
-fn is_trace_replay(b: &serde_json::Value) -> bool {
-    ["config", "args"].iter().any(|k| {
-        let kind = b.get(*k).and_then(|c| c.get("strategy"));
-        let kind = kind.and_then(|s| s.get("type_").or_else(|| s.get("type")));
-        kind.and_then(serde_json::Value::as_str) == Some("trace")
+/// The strategy type a benchmark names (under `config` or `args`), unchecked: what the file's
+/// benchmarks are is known before any is read.
+fn strategy_type(b: &serde_json::Value) -> Option<&str> {
+    ["config", "args"].iter().find_map(|k| {
+        let s = b.get(*k)?.get("strategy")?;
+        s.get("type_").or_else(|| s.get("type"))?.as_str()
     })
 }
 
-fn parse_benchmark(b: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
+/// One benchmark as a point; `beside_rates` when the file also ran constant or poisson rates
+/// (a sweep).
+fn parse_benchmark(
+    b: &serde_json::Value,
+    beside_rates: bool,
+) -> Result<MeasuredPoint, FormatError> {
     let o = as_object(b, "benchmark")?;
     let settings = match o.child("config")? {
         Some(config) => config,
@@ -104,7 +92,7 @@ fn parse_benchmark(b: &serde_json::Value) -> Result<MeasuredPoint, FormatError> 
             .ok_or_else(|| FormatError::missing("config"))?,
     };
     let strategy = settings.req_child("strategy")?;
-    let (load, label) = strategy_load(&strategy)?;
+    let (load, label) = strategy_load(&strategy, beside_rates)?;
     let metrics = o.req_child("metrics")?;
     let output = successful(&metrics, "output_tokens_per_second")?
         .ok_or_else(|| FormatError::missing("metrics.output_tokens_per_second.successful"))?
@@ -245,7 +233,7 @@ fn python_list_head(text: &str) -> Option<String> {
 }
 
 /// The strategy GuideLLM ran, as a load and a readable label.
-fn strategy_load(s: &Obj) -> Result<(Load, String), FormatError> {
+fn strategy_load(s: &Obj, beside_rates: bool) -> Result<(Load, String), FormatError> {
     let kind = s
         .text("type_")?
         .or(s.text("type")?)
@@ -253,10 +241,11 @@ fn strategy_load(s: &Obj) -> Result<(Load, String), FormatError> {
     let load = match kind {
         "synchronous" => Load::Concurrency(1.0),
         // Throughput sends every request at once; with `max_concurrency` that many stay in
-        // flight, which is a concurrency load like `concurrent`'s streams (unless it is a
-        // sweep's probe: `keep_a_sweeps_throughput_probe_unbounded`).
+        // flight, which is a concurrency load like `concurrent`'s streams. A sweep passes its
+        // cap to its rates too: beside them the throughput run is the sweep's saturating
+        // probe, unbounded as an uncapped one is, not a concurrency on a curve of rates.
         "throughput" => match s.num("max_concurrency")? {
-            Some(c) if c > 0.0 => Load::Concurrency(c),
+            Some(c) if c > 0.0 && !beside_rates => Load::Concurrency(c),
             _ => Load::Unbounded,
         },
         "concurrent" => Load::Concurrency(
