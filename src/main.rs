@@ -33,8 +33,28 @@ fn without_transparent_huge_pages() {
     }
 }
 
+/// mimalloc's `mi_option_purge_delay`: its position in `mi_option_e`, the same in mimalloc 2
+/// and 3, whose default is 1000 ms.
+const PURGE_DELAY_OPTION: libmimalloc_sys::mi_option_t = 15;
+const DEFAULT_PURGE_DELAY_MS: std::ffi::c_long = 1000;
+
+/// Memory the build frees returns to the system after 200 ms instead of a second. Ingest frees
+/// its parsed files and rows while the table is made and written, so at 10,000 runs the
+/// default kept about 40 MiB more resident at the peak; 50 ms would save more but costs time.
+/// Changed only where the option still holds the default: not if the position means something
+/// else in another mimalloc, nor where `MIMALLOC_PURGE_DELAY` set it.
+fn return_freed_memory_sooner() {
+    // SAFETY: plain option accessors of the linked mimalloc; they take and return integers.
+    unsafe {
+        if libmimalloc_sys::mi_option_get(PURGE_DELAY_OPTION) == DEFAULT_PURGE_DELAY_MS {
+            libmimalloc_sys::mi_option_set(PURGE_DELAY_OPTION, 200);
+        }
+    }
+}
+
 fn main() -> ExitCode {
     without_transparent_huge_pages();
+    return_freed_memory_sooner();
     let cli = cli::Cli::parse();
     match cmd::run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
