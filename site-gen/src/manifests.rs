@@ -97,6 +97,7 @@ impl BucketUri {
 }
 
 /// Everything a manifest is made from.
+#[derive(Clone, Copy)]
 pub struct ManifestRequest<'a> {
     pub profile: &'a Profile,
     pub evaluation: &'a Evaluation,
@@ -138,8 +139,59 @@ pub fn render(
     env: &Environment<'static>,
     req: &ManifestRequest,
 ) -> Result<Manifest, ManifestError> {
-    // Converted to a template value once for both templates.
-    let ctx = crate::templates::val(context(req)?);
+    let kind = accelerator_kind(&req.profile.key.accelerator);
+    check_request(req, kind)?;
+    render_with(env, req, &shared_context(req, kind)?)
+}
+
+/// Where a variant of one manifest differs from the request it is derived from.
+#[derive(Debug, Clone, Copy)]
+pub struct Variant<'a> {
+    pub include_hpa: bool,
+    pub bucket: Option<&'a BucketUri>,
+}
+
+/// Renders `req` once per variant (each as `render` would render `req` with the variant's
+/// `include_hpa` and `bucket`). The context the variants share is made once.
+pub fn render_variants(
+    env: &Environment<'static>,
+    req: &ManifestRequest,
+    variants: &[Variant],
+) -> Result<Vec<Result<Manifest, ManifestError>>, minijinja::Error> {
+    let kind = accelerator_kind(&req.profile.key.accelerator);
+    let shared = shared_context(req, kind);
+    variants
+        .iter()
+        .map(|v| {
+            let req = ManifestRequest {
+                include_hpa: v.include_hpa,
+                bucket: v.bucket,
+                ..*req
+            };
+            let rendered = match &shared {
+                Ok(shared) => {
+                    check_request(&req, kind).and_then(|()| render_with(env, &req, shared))
+                }
+                // Made again for the variant's own error (a check it fails comes first, as in
+                // `render`); only for a profile that has no manifest.
+                Err(_) => render(env, &req),
+            };
+            match rendered {
+                Err(ManifestError::Template(e)) => Err(e),
+                other => Ok(other),
+            }
+        })
+        .collect()
+}
+
+/// Both templates, with `shared` and what `req` alone decides.
+fn render_with(
+    env: &Environment<'static>,
+    req: &ManifestRequest,
+    shared: &minijinja::Value,
+) -> Result<Manifest, ManifestError> {
+    let ctx =
+        minijinja::value::merge_maps([crate::templates::val(variant_context(req)), shared.clone()]);
     let yaml = env
         .get_template("manifests/manifest.yaml.j2")?
         .render(&ctx)?;
@@ -511,25 +563,25 @@ fn point_context(req: &ManifestRequest) -> (Value, Vec<Value>) {
     (point, costs)
 }
 
-fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
+/// The context every variant of the request shares: all but the HPA and where the weights
+/// come from ([`variant_context`]). Checks what `check_request` does not.
+fn shared_context(
+    req: &ManifestRequest,
+    kind: AcceleratorKind,
+) -> Result<minijinja::Value, ManifestError> {
     let key = &req.profile.key;
-    let kind = accelerator_kind(&key.accelerator);
-    check_request(req, kind)?;
     let (resource, topology) =
         accelerator_resource(&key.accelerator, key.accelerator_count, kind, req.platform)?;
-    let large = req.model_facts.is_some_and(|m| m.is_large());
     let replicas = req.evaluation.replicas.unwrap_or(1);
-    let (hpa, hpa_reason) = hpa_context(req, replicas);
     let (roles, disaggregation) = roles_context(req, replicas)?;
     let (point, costs) = point_context(req);
-    Ok(json!({
+    Ok(crate::templates::val(json!({
         "generator": GENERATOR,
         "snapshot": req.snapshot,
         "profile_id": req.profile.id,
         "name": object_name(&key.model_server, &key.model),
         "namespace": req.namespace,
         "model": key.model,
-        "model_path": if req.bucket.is_some() { "/data/model" } else { "$(MODEL_ID)" },
         "server": key.model_server,
         "server_template": key.model_server,
         "server_version": key.model_server_version,
@@ -543,15 +595,11 @@ fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
         "xla_cache_path": "/data/xla-cache",
         "server_args": args_not_set_by_template(&key.model_server, &req.profile.server_args),
         "label_nodes": matches!(kind, AcceleratorKind::Other(_)),
-        "large_model": large,
+        "large_model": is_large(req),
         "weights_gib": req.model_facts.map(|m| m.weights_gib),
-        "hf_home": if large && req.bucket.is_none() { Some("/dev/shm/hf_cache") } else { None },
-        "bucket": req.bucket.map(bucket_context),
         "platform": match req.platform { Platform::Gke => "gke", Platform::Generic => "generic" },
         "replicas": replicas,
         "expected_qps": req.expected_qps.map(|q| format!("{q}")),
-        "hpa": hpa,
-        "hpa_reason": hpa_reason,
         "point": point,
         "costs": costs,
         "cli_command": req.cli_command,
@@ -559,7 +607,24 @@ fn context(req: &ManifestRequest) -> Result<Value, ManifestError> {
         "roles": roles,
         "disaggregation": disaggregation,
         "topology": key.topology.label(),
-    }))
+    })))
+}
+
+/// What the request's `include_hpa` and `bucket` decide.
+fn variant_context(req: &ManifestRequest) -> Value {
+    let replicas = req.evaluation.replicas.unwrap_or(1);
+    let (hpa, hpa_reason) = hpa_context(req, replicas);
+    json!({
+        "model_path": if req.bucket.is_some() { "/data/model" } else { "$(MODEL_ID)" },
+        "hf_home": if is_large(req) && req.bucket.is_none() { Some("/dev/shm/hf_cache") } else { None },
+        "bucket": req.bucket.map(bucket_context),
+        "hpa": hpa,
+        "hpa_reason": hpa_reason,
+    })
+}
+
+fn is_large(req: &ManifestRequest) -> bool {
+    req.model_facts.is_some_and(|m| m.is_large())
 }
 
 /// Quotes a value for a POSIX shell when it needs it.
@@ -618,6 +683,85 @@ mod command_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every variant of every bundled profile, on both platforms, renders as `render` renders
+    /// that variant's request on its own: the same text, or the same reason there is none.
+    #[test]
+    fn variants_render_as_their_own_requests() {
+        use pipeline::analysis::{AnalysisConfig, group_profiles, summarize};
+        let raw = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/raw");
+        let ingested = pipeline::ingest::ingest(&raw).unwrap();
+        let prices = pipeline::pricing::PriceBook::bundled().unwrap();
+        let summaries = summarize(
+            group_profiles(&ingested.rows),
+            &AnalysisConfig::default(),
+            &prices,
+        );
+        let env = crate::templates::environment().unwrap();
+        let bucket = BucketUri::parse("gs://models/llama").unwrap();
+        let variants = [
+            Variant {
+                include_hpa: false,
+                bucket: None,
+            },
+            Variant {
+                include_hpa: true,
+                bucket: None,
+            },
+            Variant {
+                include_hpa: true,
+                bucket: Some(&bucket),
+            },
+        ];
+        let (mut texts, mut reasons) = (0, 0);
+        for s in &summaries {
+            for platform in [Platform::Gke, Platform::Generic] {
+                let req = ManifestRequest {
+                    profile: &s.profile,
+                    evaluation: &s.at_knee,
+                    point_kind: "knee",
+                    stat: s.stat,
+                    namespace: "default",
+                    platform,
+                    bucket: None,
+                    model_facts: None,
+                    snapshot: "snap",
+                    include_hpa: false,
+                    no_hpa_reason: "none asked for",
+                    hpa_buffer: 0.1,
+                    expected_qps: Some(3.0),
+                    cli_command: "infercat manifests create",
+                    selection_note: None,
+                };
+                let together = render_variants(&env, &req, &variants).unwrap();
+                for (v, got) in variants.iter().zip(together) {
+                    let alone = render(
+                        &env,
+                        &ManifestRequest {
+                            include_hpa: v.include_hpa,
+                            bucket: v.bucket,
+                            ..req
+                        },
+                    );
+                    match (got, alone) {
+                        (Ok(a), Ok(b)) => {
+                            assert_eq!(a, b, "{} {v:?}", s.profile.id);
+                            texts += 1;
+                        }
+                        (Err(a), Err(b)) => {
+                            assert_eq!(a.to_string(), b.to_string(), "{}", s.profile.id);
+                            reasons += 1;
+                        }
+                        (a, b) => panic!("{} {v:?}: {a:?} vs {b:?}", s.profile.id),
+                    }
+                }
+            }
+        }
+        assert!(
+            texts > 100 && reasons > 10,
+            "{texts} texts, {reasons} reasons"
+        );
+    }
 
     #[test]
     fn bucket_uris_are_checked() {

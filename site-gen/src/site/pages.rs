@@ -382,36 +382,48 @@ pub(super) fn write_manifests(
         pipeline::profile::slug(&k.model)
     );
     let bucket = BucketUri::parse(&bucket_name).map_err(|e| SiteError::Data(e.to_string()))?;
-    let mut rendered = Vec::new();
-    for variant in manifest_variants(input, &bucket) {
-        let request = ManifestRequest {
-            profile: &s.profile,
-            evaluation: &s.at_knee,
-            point_kind: "knee",
-            stat: s.stat,
-            namespace: "default",
-            platform,
-            bucket: variant.bucket,
-            model_facts: input.models.get(&k.model),
-            snapshot,
-            include_hpa: variant.hpa,
-            no_hpa_reason: "this variant has none; the HPA variant adds one at the knee, and `infercat manifests create` with a latency target sizes one for your target",
-            hpa_buffer: input.cfg.hpa_buffer,
-            expected_qps: None,
-            cli_command: &command,
-            selection_note: None,
-        };
-        let text = match manifests::render(env, &request) {
-            Ok(m) => Ok(m.all()),
-            Err(manifests::ManifestError::Template(e)) => return Err(SiteError::Template(e)),
-            Err(reason) => Err(reason.to_string()),
-        };
-        let hpa_missing = variant
-            .hpa
-            .then(|| request.evaluation.hpa.as_ref().err())
-            .flatten();
-        rendered.push((variant, text, hpa_missing.map(|why| why.to_string())));
-    }
+    let request = ManifestRequest {
+        profile: &s.profile,
+        evaluation: &s.at_knee,
+        point_kind: "knee",
+        stat: s.stat,
+        namespace: "default",
+        platform,
+        bucket: None,
+        model_facts: input.models.get(&k.model),
+        snapshot,
+        include_hpa: false,
+        no_hpa_reason: "this variant has none; the HPA variant adds one at the knee, and `infercat manifests create` with a latency target sizes one for your target",
+        hpa_buffer: input.cfg.hpa_buffer,
+        expected_qps: None,
+        cli_command: &command,
+        selection_note: None,
+    };
+    let variants = manifest_variants(input, &bucket);
+    let texts = manifests::render_variants(
+        env,
+        &request,
+        &variants.each_ref().map(|v| manifests::Variant {
+            include_hpa: v.hpa,
+            bucket: v.bucket,
+        }),
+    )?;
+    let rendered: Vec<_> = variants
+        .into_iter()
+        .zip(texts)
+        .map(|(variant, text)| {
+            let hpa_missing = variant
+                .hpa
+                .then(|| s.at_knee.hpa.as_ref().err())
+                .flatten()
+                .map(|why| why.to_string());
+            (
+                variant,
+                text.map(|m| m.all()).map_err(|e| e.to_string()),
+                hpa_missing,
+            )
+        })
+        .collect();
     let id = &s.profile.id;
     let base_file = format!("manifests/{id}.yaml");
     // The base file and the hash the page asks for it by, once for both derived variants.
