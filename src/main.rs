@@ -34,18 +34,21 @@ fn without_transparent_huge_pages() {
 }
 
 /// mimalloc's `mi_option_purge_delay`: its position in `mi_option_e`, the same in mimalloc 2
-/// and 3, whose default is 1000 ms.
+/// and 3 (libmimalloc-sys names no constant for it). Its default is 1000 ms in mimalloc 3, the
+/// version the crate builds; mimalloc 2's is 10 ms, which the check below leaves alone.
 const PURGE_DELAY_OPTION: libmimalloc_sys::mi_option_t = 15;
 const DEFAULT_PURGE_DELAY_MS: std::ffi::c_long = 1000;
 
 /// Memory the build frees returns to the system after 200 ms instead of a second. Ingest frees
-/// its parsed files and rows while the table is made and written, so at 10,000 runs the
-/// default kept about 40 MiB more resident at the peak; 50 ms would save more but costs time.
-/// Costs about 0.1 s of a 10,000-profile build. Changed only where the option holds the
-/// default: not if the position means something else in another mimalloc, nor where
-/// `MIMALLOC_PURGE_DELAY` set another value.
+/// its parsed files and rows while the table is made and written; at 10,000 runs the default
+/// kept about 20 MiB more resident at a full build's peak and 70 MiB at a refresh's, for about
+/// 0.1 s of wall time (50 ms saved more but cost twice that). Changed only where the option
+/// holds mimalloc 3's default: not if the position means something else in another mimalloc,
+/// nor where `MIMALLOC_PURGE_DELAY` set another value.
 fn return_freed_memory_sooner() {
-    // SAFETY: plain option accessors of the linked mimalloc; they take and return integers.
+    // SAFETY: plain option accessors of the linked mimalloc, which take and return integers
+    // and check the index; they are not thread-safe, and this runs first in `main`, before
+    // any other thread exists.
     unsafe {
         if libmimalloc_sys::mi_option_get(PURGE_DELAY_OPTION) == DEFAULT_PURGE_DELAY_MS {
             libmimalloc_sys::mi_option_set(PURGE_DELAY_OPTION, 200);
