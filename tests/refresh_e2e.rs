@@ -153,15 +153,21 @@ fn a_killed_build_leaves_the_previous_site_intact() {
     let before = published(&out);
     let big = tmp.path().join("big");
     synth(&big, 1500, 10);
-    for delay_ms in [150u64, 600, 1500, 3000] {
+    // Killed at fractions of how long this build takes here, not at fixed times: on a fast
+    // machine a fixed time came after the build had finished. The last stays well short of
+    // the whole, since later attempts reuse the parse cache an earlier one saved.
+    let started = Instant::now();
+    build(&big, &tmp.path().join("timed"));
+    let whole = started.elapsed();
+    for fraction in [0.05, 0.25, 0.45, 0.65] {
         let mut child = spawn_build(&big, &out);
-        std::thread::sleep(Duration::from_millis(delay_ms));
+        std::thread::sleep(whole.mul_f64(fraction));
         let finished = child.try_wait().unwrap().is_some();
         child.kill().ok();
         child.wait().unwrap();
         assert!(
             !finished,
-            "the big build should still be running after {delay_ms} ms"
+            "the big build should still be running at {fraction} of a whole build's {whole:?}"
         );
         assert_same_tree(&before, &published(&out));
     }
