@@ -601,7 +601,7 @@ fn rows_for_file(
                 key,
                 server_args: profile.server_args,
                 image: profile.image,
-                point,
+                point: Box::new(point),
             })
         })
         .collect()

@@ -174,7 +174,7 @@ impl Record {
                 license: row.license.clone(),
             },
             synthetic: row.synthetic,
-            point: row.point.clone(),
+            point: (*row.point).clone(),
         }
     }
 
