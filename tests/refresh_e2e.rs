@@ -153,21 +153,27 @@ fn a_killed_build_leaves_the_previous_site_intact() {
     let before = published(&out);
     let big = tmp.path().join("big");
     synth(&big, 1500, 10);
-    // Killed at fractions of how long this build takes here, not at fixed times: on a fast
-    // machine a fixed time came after the build had finished. The last stays well short of
-    // the whole, since later attempts reuse the parse cache an earlier one saved.
-    let started = Instant::now();
-    build(&big, &tmp.path().join("timed"));
-    let whole = started.elapsed();
-    for fraction in [0.05, 0.25, 0.45, 0.65] {
+    // Killed as each stage starts, found by the progress lines (plain lines off a terminal),
+    // not at fixed times: on a fast machine a fixed time came after the build had finished.
+    // (stage, the line it starts after: its start and end)
+    let stages = [
+        ("parsing", "ingest: 0/", ""),
+        ("making the table", "ingest: ", " done"),
+        ("starting the site", "analyze: ", ""),
+        ("rendering the pages", "site: 0/", ""),
+    ];
+    for (stage, start, end) in stages {
         let mut child = spawn_build(&big, &out);
-        std::thread::sleep(whole.mul_f64(fraction));
+        let lines = std::io::BufReader::new(child.stderr.take().unwrap());
+        let seen = std::io::BufRead::lines(lines)
+            .map_while(Result::ok)
+            .any(|l| l.starts_with(start) && l.ends_with(end));
         let finished = child.try_wait().unwrap().is_some();
         child.kill().ok();
         child.wait().unwrap();
         assert!(
-            !finished,
-            "the big build should still be running at {fraction} of a whole build's {whole:?}"
+            seen && !finished,
+            "the big build should be killed while {stage}"
         );
         assert_same_tree(&before, &published(&out));
     }

@@ -144,7 +144,7 @@ fn drop_record_fields(rows: &mut [BenchmarkRow]) {
 
 /// Sorts rows into curve order ([`curve_order`], stable) by sorting their indices and then
 /// moving each row once along the permutation's cycles: a stable sort of the rows themselves
-/// (over a kilobyte each) would allocate a buffer of half of them.
+/// (720 bytes each, their points boxed) would allocate a buffer of half of them.
 fn sort_into_curves(rows: &mut [BenchmarkRow]) {
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by(|&a, &b| curve_order(&rows[a], &rows[b]));

@@ -226,8 +226,8 @@ pub struct BenchmarkRow {
     pub key: crate::profile::ProfileKey,
     pub server_args: Vec<String>,
     pub image: Option<String>,
-    /// Boxed: ingest holds every row at once, and rows are dropped one by one as the table is
-    /// made ([`into_dataframe`]); boxed, each point's memory goes back as its row is dropped
+    /// Boxed: ingest holds every row at once, and rows are dropped a chunk at a time as the
+    /// table is made ([`into_dataframe`]); boxed, each point's memory goes back with its chunk
     /// instead of staying in the rows' one buffer (100,000 rows: 46 MB of it) until the end.
     pub point: Box<MeasuredPoint>,
 }
