@@ -134,8 +134,8 @@ pub fn ingest_with(
 
 /// A record's raw fields are read to match it to run.toml's series (as its rows are made) and
 /// to tell colliding points apart (`profile_identity`); nothing later reads them, and the
-/// table has no column for them. At 100,000 points they were 70 MB of small maps and strings still held
-/// while the rows became the table, the ingest's peak.
+/// table has no column for them. At 100,000 points they were 70 MB of small maps and strings
+/// still held while the rows became the table, the ingest's peak.
 fn drop_record_fields(rows: &mut [BenchmarkRow]) {
     for r in rows {
         r.point.fields = BTreeMap::new();

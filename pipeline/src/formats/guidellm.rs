@@ -362,7 +362,6 @@ mod tests {
         assert_eq!(ps[1].load, Load::Rate(5.0));
         assert_eq!(ps[2].load, Load::Unbounded);
         assert_eq!(ps[3].load, Load::Concurrency(16.0));
-
         let p = &ps[1];
         assert_eq!(p.e2e.p50, Some(1100.0), "request_latency is in seconds");
         assert_eq!(p.ttft.p99, Some(200.0));

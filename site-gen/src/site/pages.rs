@@ -308,8 +308,7 @@ pub(super) fn model_charts(
 struct ManifestVariant<'a> {
     file: &'static str,
     title: &'static str,
-    hpa: bool,
-    bucket: Option<&'a BucketUri>,
+    differs: manifests::Variant<'a>,
     description: String,
 }
 
@@ -318,15 +317,19 @@ fn manifest_variants<'a>(input: &SiteInput, bucket: &'a BucketUri) -> [ManifestV
         ManifestVariant {
             file: "base.yaml",
             title: "Base manifest",
-            hpa: false,
-            bucket: None,
+            differs: manifests::Variant {
+                include_hpa: false,
+                bucket: None,
+            },
             description: "Deployment, Service and metrics scraping (PodMonitoring on GKE, ServiceMonitor elsewhere) sized at the knee; weights from Hugging Face.".into(),
         },
         ManifestVariant {
             file: "hpa-knee.yaml",
             title: "With autoscaling at the knee",
-            hpa: true,
-            bucket: None,
+            differs: manifests::Variant {
+                include_hpa: true,
+                bucket: None,
+            },
             description: format!(
                 "adds a HorizontalPodAutoscaler whose target is the server metric at the knee minus a {}% buffer.",
                 crate::format::trimmed(input.cfg.hpa_buffer * 100.0, 1)
@@ -335,8 +338,10 @@ fn manifest_variants<'a>(input: &SiteInput, bucket: &'a BucketUri) -> [ManifestV
         ManifestVariant {
             file: "bucket.yaml",
             title: "Weights from a Cloud Storage bucket",
-            hpa: false,
-            bucket: Some(bucket),
+            differs: manifests::Variant {
+                include_hpa: false,
+                bucket: Some(bucket),
+            },
             description: "loads the weights with Cloud Storage FUSE from gs://your-model-bucket (replace it with yours).".into(),
         },
     ]
@@ -400,20 +405,14 @@ pub(super) fn write_manifests(
         selection_note: None,
     };
     let variants = manifest_variants(input, &bucket);
-    let texts = manifests::render_variants(
-        env,
-        &request,
-        &variants.each_ref().map(|v| manifests::Variant {
-            include_hpa: v.hpa,
-            bucket: v.bucket,
-        }),
-    )?;
+    let texts = manifests::render_variants(env, &request, &variants.each_ref().map(|v| v.differs))?;
     let rendered: Vec<_> = variants
         .into_iter()
         .zip(texts)
         .map(|(variant, text)| {
             let hpa_missing = variant
-                .hpa
+                .differs
+                .include_hpa
                 .then(|| s.at_knee.hpa.as_ref().err())
                 .flatten()
                 .map(|why| why.to_string());
