@@ -9,7 +9,8 @@ use pipeline::analysis::{Evaluation, PriceAt, Profile, ProfileSummary};
 use pipeline::point::MeasuredPoint;
 use pipeline::pricing::PricingModel;
 use pipeline::topology::{Topology, Workers};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 /// A figure infercat computes (a cost, a per-user speed, an autoscaling value) to six
 /// significant digits: the prices and throughputs it comes from carry no more, and the float
@@ -42,34 +43,80 @@ fn round_significant(v: f64, digits: i32) -> f64 {
     }
 }
 
-/// A price as the machine has it (hourly price, region, source, date, the output/input ratio).
-fn price_json(c: &PriceAt, ratio: f64) -> Value {
-    json!({
-        "pricingModel": c.model.as_str(),
-        "usdPerHour": c.usd_per_hour(),
-        "region": c.region(),
-        "priceSource": c.source(),
-        "priceAsOf": (!c.as_of().is_empty()).then(|| c.as_of()),
-        "outputInputCostRatio": ratio,
-    })
+/// A price as the machine has it: hourly price, region, source, date and the output/input
+/// ratio. Every JSON shape below lists its fields in sorted order, the order the JSON API has
+/// always had (the test `every_shape_lists_its_fields_sorted` holds them to it).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PriceJson<'a> {
+    output_input_cost_ratio: f64,
+    price_as_of: Option<&'a str>,
+    price_source: &'a str,
+    pricing_model: &'static str,
+    region: &'a str,
+    usd_per_hour: Option<f64>,
+}
+
+impl<'a> PriceJson<'a> {
+    fn of(c: &'a PriceAt, ratio: f64) -> Self {
+        Self {
+            output_input_cost_ratio: ratio,
+            price_as_of: (!c.as_of().is_empty()).then(|| c.as_of()),
+            price_source: c.source(),
+            pricing_model: c.model.as_str(),
+            region: c.region(),
+            usd_per_hour: c.usd_per_hour(),
+        }
+    }
 }
 
 /// A point's cost per million output and input tokens under one pricing model.
-fn point_cost_json(c: &PriceAt) -> Value {
-    json!({
-        "pricingModel": c.model.as_str(),
-        "costPerMillionOutputTokens": computed(c.cost.map(|x| x.usd_per_million_output)),
-        "costPerMillionInputTokens": computed(c.cost.map(|x| x.usd_per_million_input)),
-    })
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PointCostJson {
+    cost_per_million_input_tokens: Option<f64>,
+    cost_per_million_output_tokens: Option<f64>,
+    pricing_model: &'static str,
+}
+
+impl PointCostJson {
+    fn of(c: &PriceAt) -> Self {
+        Self {
+            cost_per_million_input_tokens: computed(c.cost.map(|x| x.usd_per_million_input)),
+            cost_per_million_output_tokens: computed(c.cost.map(|x| x.usd_per_million_output)),
+            pricing_model: c.model.as_str(),
+        }
+    }
 }
 
 /// The Quickstart's cost entry: the point's cost with its price.
-fn cost_json(c: &PriceAt, ratio: f64) -> Value {
-    let mut entry = price_json(c, ratio);
-    if let (Value::Object(entry), Value::Object(cost)) = (&mut entry, point_cost_json(c)) {
-        entry.extend(cost);
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostJson<'a> {
+    cost_per_million_input_tokens: Option<f64>,
+    cost_per_million_output_tokens: Option<f64>,
+    output_input_cost_ratio: f64,
+    price_as_of: Option<&'a str>,
+    price_source: &'a str,
+    pricing_model: &'static str,
+    region: &'a str,
+    usd_per_hour: Option<f64>,
+}
+
+impl<'a> CostJson<'a> {
+    fn of(c: &'a PriceAt, ratio: f64) -> Self {
+        let (price, cost) = (PriceJson::of(c, ratio), PointCostJson::of(c));
+        Self {
+            cost_per_million_input_tokens: cost.cost_per_million_input_tokens,
+            cost_per_million_output_tokens: cost.cost_per_million_output_tokens,
+            output_input_cost_ratio: price.output_input_cost_ratio,
+            price_as_of: price.price_as_of,
+            price_source: price.price_source,
+            pricing_model: price.pricing_model,
+            region: price.region,
+            usd_per_hour: price.usd_per_hour,
+        }
     }
-    entry
 }
 
 /// The prices or costs of a point, the chosen pricing model first.
@@ -77,14 +124,6 @@ fn chosen_first(costs: &[PriceAt], first: PricingModel) -> Vec<&PriceAt> {
     let mut costs: Vec<&PriceAt> = costs.iter().collect();
     costs.sort_by_key(|c| (c.model != first, c.model));
     costs
-}
-
-/// Cost entries with the chosen pricing model first.
-pub fn costs_json(ev: &Evaluation, first: PricingModel, ratio: f64) -> Vec<Value> {
-    chosen_first(&ev.costs, first)
-        .into_iter()
-        .map(|c| cost_json(c, ratio))
-        .collect()
 }
 
 /// How a point's figures are stated: the curve's statistic, the accelerators throughput is
@@ -96,29 +135,45 @@ pub struct PointScale {
     pub ratio: f64,
 }
 
-/// One point's `performanceStats` entry.
-pub fn performance_stats(p: &MeasuredPoint, ev: &Evaluation, scale: &PointScale) -> Value {
-    let mut stats = point_figures(p, scale);
-    stats["cost"] = Value::Array(costs_json(ev, scale.first, scale.ratio));
-    stats
+/// One point's `performanceStats` entry: its throughput and latencies, and its costs (`C`: the
+/// Quickstart's whole [`CostJson`], or only the [`PointCostJson`] where the prices are stated
+/// once beside the points).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PerformanceStatsJson<C> {
+    cost: Vec<C>,
+    e2e_milliseconds: Option<f64>,
+    input_tokens_per_second: Option<f64>,
+    itl_milliseconds: Option<f64>,
+    load: Option<f64>,
+    load_kind: &'static str,
+    ntpot_milliseconds: Option<f64>,
+    output_tokens_per_second: f64,
+    output_tokens_per_second_per_accelerator: f64,
+    output_tokens_per_second_per_user: Option<f64>,
+    queries_per_second: Option<f64>,
+    ttft_milliseconds: Option<f64>,
 }
 
-/// A point's throughput and latencies, without its cost.
-fn point_figures(p: &MeasuredPoint, scale: &PointScale) -> Value {
-    let stat = scale.stat;
-    json!({
-        "queriesPerSecond": p.request_rate(),
-        "loadKind": p.load.kind(),
-        "load": p.load.value(),
-        "outputTokensPerSecond": p.output_tokens_per_s,
-        "inputTokensPerSecond": p.input_tokens_per_s,
-        "ntpotMilliseconds": stat.of(&p.ntpot),
-        "ttftMilliseconds": stat.of(&p.ttft),
-        "itlMilliseconds": stat.of(&p.itl),
-        "e2eMilliseconds": stat.of(&p.e2e),
-        "outputTokensPerSecondPerAccelerator": p.output_tokens_per_s_per_accelerator(scale.accelerators),
-        "outputTokensPerSecondPerUser": computed(p.per_user_tokens_per_s(|l| stat.of(l))),
-    })
+impl<C> PerformanceStatsJson<C> {
+    fn of(p: &MeasuredPoint, scale: &PointScale, cost: Vec<C>) -> Self {
+        let stat = scale.stat;
+        Self {
+            cost,
+            e2e_milliseconds: stat.of(&p.e2e),
+            input_tokens_per_second: p.input_tokens_per_s,
+            itl_milliseconds: stat.of(&p.itl),
+            load: p.load.value(),
+            load_kind: p.load.kind(),
+            ntpot_milliseconds: stat.of(&p.ntpot),
+            output_tokens_per_second: p.output_tokens_per_s,
+            output_tokens_per_second_per_accelerator: p
+                .output_tokens_per_s_per_accelerator(scale.accelerators),
+            output_tokens_per_second_per_user: computed(p.per_user_tokens_per_s(|l| stat.of(l))),
+            queries_per_second: p.request_rate(),
+            ttft_milliseconds: stat.of(&p.ttft),
+        }
+    }
 }
 
 /// What the profile's numbers describe.
@@ -133,72 +188,196 @@ pub struct PointContext<'a> {
 
 /// The Quickstart's `WorkloadSpec`: average lengths (requested where the tool states them, else
 /// the measured means, rounded) and the use case.
-pub fn workload_spec(profile: &Profile) -> Value {
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadSpecJson<'a> {
+    pub average_input_length: Option<i64>,
+    pub average_output_length: Option<i64>,
+    pub use_case: &'a str,
+}
+
+pub fn workload_spec(profile: &Profile) -> WorkloadSpecJson<'_> {
     let (asked_in, asked_out) = profile.requested_lengths();
     let (measured_in, measured_out) = profile.measured_lengths();
     let rounded = |v: Option<f64>| v.map(|v| v.round() as i64);
-    json!({
-        "averageInputLength": rounded(asked_in.or(measured_in)),
-        "averageOutputLength": rounded(asked_out.or(measured_out)),
-        "useCase": profile.key.use_case,
-    })
+    WorkloadSpecJson {
+        average_input_length: rounded(asked_in.or(measured_in)),
+        average_output_length: rounded(asked_out.or(measured_out)),
+        use_case: &profile.key.use_case,
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WorkersJson {
+    tensor_parallel: u32,
+    workers: u32,
+}
+
+impl From<Workers> for WorkersJson {
+    fn from(w: Workers) -> Self {
+        Self {
+            tensor_parallel: w.tensor_parallel,
+            workers: w.workers,
+        }
+    }
 }
 
 /// Parallelism as stated (nulls where not), with its short label.
-fn topology_json(t: &Topology) -> Value {
-    let workers = |w: Option<Workers>| {
-        w.map(|w| json!({"workers": w.workers, "tensorParallel": w.tensor_parallel}))
-    };
-    json!({
-        "label": t.label(),
-        "tensorParallel": t.tensor_parallel,
-        "expertParallel": t.expert_parallel,
-        "dataParallel": t.data_parallel,
-        "prefill": workers(t.prefill),
-        "decode": workers(t.decode),
-    })
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TopologyJson {
+    data_parallel: Option<u32>,
+    decode: Option<WorkersJson>,
+    expert_parallel: Option<u32>,
+    label: String,
+    prefill: Option<WorkersJson>,
+    tensor_parallel: Option<u32>,
 }
 
-/// A profile at one point (its knee or an operating point), in the shared JSON shape.
+impl TopologyJson {
+    fn of(t: &Topology) -> Self {
+        Self {
+            data_parallel: t.data_parallel,
+            decode: t.decode.map(WorkersJson::from),
+            expert_parallel: t.expert_parallel,
+            label: t.label(),
+            prefill: t.prefill.map(WorkersJson::from),
+            tensor_parallel: t.tensor_parallel,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AutoscalingJson<'a> {
+    average_value: Option<f64>,
+    metric: &'a str,
+    signal: &'static str,
+    value_at_point: Option<f64>,
+    value_source: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ModelServerInfoJson<'a> {
+    model: &'a str,
+    model_server: &'a str,
+    model_server_version: &'a str,
+}
+
+/// A profile at one point (its knee or an operating point), in the shared JSON shape, plus
+/// what the site's `profiles.json` adds (`manifests`, `outputInputCostRatio`, `page`) and what
+/// the benchmarks API adds (`prices`), each left out where not set. `C` is the cost entry of
+/// its [`PerformanceStatsJson`].
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileJson<'a, C> {
+    accelerator_count: u32,
+    accelerator_type: &'a str,
+    autoscaling: Option<AutoscalingJson<'a>>,
+    autoscaling_note: Option<&'a str>,
+    instance_type: Option<&'a str>,
+    knee_method: &'static str,
+    knee_reason: &'a str,
+    latency_statistic: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifests: Option<Vec<&'a str>>,
+    model_server_info: ModelServerInfoJson<'a>,
+    notes: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_input_cost_ratio: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+    performance_stats: Vec<PerformanceStatsJson<C>>,
+    point_kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prices: Option<Vec<PriceJson<'a>>>,
+    profile_id: &'a str,
+    replicas: Option<u32>,
+    synthetic: bool,
+    topology: TopologyJson,
+    use_case: &'a str,
+    variant: Option<&'a str>,
+    workload: &'a str,
+    workload_spec: WorkloadSpecJson<'a>,
+}
+
+impl<'a, C> ProfileJson<'a, C> {
+    fn of(
+        profile: &'a Profile,
+        ev: &'a Evaluation,
+        ctx: &PointContext<'a>,
+        performance_stats: Vec<PerformanceStatsJson<C>>,
+    ) -> Self {
+        let key = &profile.key;
+        Self {
+            accelerator_count: key.accelerator_count,
+            accelerator_type: &key.accelerator,
+            autoscaling: ev.hpa.as_ref().ok().map(|h| AutoscalingJson {
+                average_value: computed(Some(h.threshold)),
+                metric: h.metric,
+                signal: h.signal.as_str(),
+                value_at_point: computed(Some(h.value)),
+                value_source: h.value_source,
+            }),
+            autoscaling_note: match &ev.hpa {
+                Ok(h) if h.note.is_empty() => None,
+                Ok(h) => Some(h.note.as_str()),
+                Err(why) => Some(why.as_str()),
+            },
+            instance_type: key.instance_type.as_deref(),
+            knee_method: ctx.knee.method.as_str(),
+            knee_reason: &ctx.knee.reason,
+            latency_statistic: ctx.stat.to_string(),
+            manifests: None,
+            model_server_info: ModelServerInfoJson {
+                model: &key.model,
+                model_server: &key.model_server,
+                model_server_version: &key.model_server_version,
+            },
+            notes: profile.notes.as_deref(),
+            output_input_cost_ratio: None,
+            page: None,
+            performance_stats,
+            point_kind: ctx.kind,
+            prices: None,
+            profile_id: &profile.id,
+            replicas: ev.replicas,
+            synthetic: profile.synthetic,
+            topology: TopologyJson::of(&key.topology),
+            use_case: &key.use_case,
+            variant: key.variant.as_deref(),
+            workload: &key.workload,
+            workload_spec: workload_spec(profile),
+        }
+    }
+}
+
+/// A profile at one point (its knee or an operating point), in the shared JSON shape: the
+/// point's costs with their prices.
+pub fn profile_doc<'a>(
+    profile: &'a Profile,
+    ev: &'a Evaluation,
+    ctx: &PointContext<'a>,
+) -> ProfileJson<'a, CostJson<'a>> {
+    let scale = PointScale {
+        stat: ctx.stat,
+        accelerators: profile.key.accelerator_count,
+        first: ctx.pricing_model,
+        ratio: ctx.ratio,
+    };
+    let costs = chosen_first(&ev.costs, ctx.pricing_model)
+        .into_iter()
+        .map(|c| CostJson::of(c, ctx.ratio))
+        .collect();
+    let stats = vec![PerformanceStatsJson::of(&ev.point, &scale, costs)];
+    ProfileJson::of(profile, ev, ctx, stats)
+}
+
+/// [`profile_doc`] as a JSON value, for output that formats it further (YAML, tables).
 pub fn profile_json(profile: &Profile, ev: &Evaluation, ctx: &PointContext) -> Value {
-    let key = &profile.key;
-    let stat = ctx.stat;
-    json!({
-        "profileId": profile.id,
-        "modelServerInfo": {
-            "model": key.model,
-            "modelServer": key.model_server,
-            "modelServerVersion": key.model_server_version,
-        },
-        "acceleratorType": key.accelerator,
-        "acceleratorCount": key.accelerator_count,
-        "instanceType": key.instance_type,
-        "variant": key.variant,
-        "topology": topology_json(&key.topology),
-        "useCase": key.use_case,
-        "workload": key.workload,
-        "workloadSpec": workload_spec(profile),
-        "synthetic": profile.synthetic,
-        "notes": profile.notes,
-        "pointKind": ctx.kind,
-        "kneeMethod": ctx.knee.method.as_str(),
-        "kneeReason": ctx.knee.reason,
-        "latencyStatistic": stat.to_string(),
-        "performanceStats": [performance_stats(&ev.point, ev, &PointScale { stat, accelerators: key.accelerator_count, first: ctx.pricing_model, ratio: ctx.ratio })],
-        "autoscaling": ev.hpa.as_ref().ok().map(|h| json!({
-            "metric": h.metric,
-            "signal": h.signal.as_str(),
-            "valueAtPoint": computed(Some(h.value)),
-            "averageValue": computed(Some(h.threshold)),
-            "valueSource": h.value_source,
-        })),
-        "autoscalingNote": match &ev.hpa {
-            Ok(h) if h.note.is_empty() => None,
-            Ok(h) => Some(h.note.clone()),
-            Err(why) => Some(why.clone()),
-        },
-        "replicas": ev.replicas,
-    })
+    to_value(&profile_doc(profile, ev, ctx))
 }
 
 /// A profile with every measured record in `performanceStats` (`benchmarks list --format=json`
@@ -206,12 +385,12 @@ pub fn profile_json(profile: &Profile, ev: &Evaluation, ctx: &PointContext) -> V
 /// [`ProfileSummary::record_evaluations`], computed once by the caller for its table too.
 /// Prices are stated once in `prices` (they are the machine's, the same at every point); each
 /// point's `cost` carries only its cost per million tokens.
-pub fn all_points_json(
-    s: &ProfileSummary,
-    records: &[Evaluation],
+pub fn all_points_doc<'a>(
+    s: &'a ProfileSummary,
+    records: &'a [Evaluation],
     ratio: f64,
     pricing_model: PricingModel,
-) -> Value {
+) -> ProfileJson<'a, PointCostJson> {
     let ctx = PointContext {
         kind: "all-measured-points",
         knee: &s.knee,
@@ -219,36 +398,96 @@ pub fn all_points_json(
         pricing_model,
         ratio,
     };
-    let mut entry = profile_json(&s.profile, &s.at_knee, &ctx);
-    entry["performanceStats"] = Value::Array(
-        records
-            .iter()
-            .map(|ev| {
-                let scale = PointScale {
-                    stat: s.stat,
-                    accelerators: s.profile.key.accelerator_count,
-                    first: pricing_model,
-                    ratio,
-                };
-                let mut stats = point_figures(&ev.point, &scale);
-                stats["cost"] = chosen_first(&ev.costs, pricing_model)
-                    .into_iter()
-                    .map(point_cost_json)
-                    .collect();
-                stats
-            })
+    let scale = PointScale {
+        stat: s.stat,
+        accelerators: s.profile.key.accelerator_count,
+        first: pricing_model,
+        ratio,
+    };
+    let stats = records
+        .iter()
+        .map(|ev| {
+            let costs = chosen_first(&ev.costs, pricing_model)
+                .into_iter()
+                .map(PointCostJson::of)
+                .collect();
+            PerformanceStatsJson::of(&ev.point, &scale, costs)
+        })
+        .collect();
+    let mut doc = ProfileJson::of(&s.profile, &s.at_knee, &ctx, stats);
+    doc.prices = Some(
+        chosen_first(&s.at_knee.costs, pricing_model)
+            .into_iter()
+            .map(|c| PriceJson::of(c, ratio))
             .collect(),
     );
-    entry["prices"] = chosen_first(&s.at_knee.costs, pricing_model)
-        .into_iter()
-        .map(|c| price_json(c, ratio))
-        .collect();
-    entry
+    doc
+}
+
+/// [`all_points_doc`] as a JSON value, for output that formats it further.
+pub fn all_points_json(
+    s: &ProfileSummary,
+    records: &[Evaluation],
+    ratio: f64,
+    pricing_model: PricingModel,
+) -> Value {
+    to_value(&all_points_doc(s, records, ratio, pricing_model))
+}
+
+/// A shape of this module as a JSON value. Its fields are strings, numbers and options of
+/// them, which always convert; `Null` would only stand for a serializer fault.
+pub fn to_value(doc: &impl Serialize) -> Value {
+    serde_json::to_value(doc).unwrap_or(Value::Null)
+}
+
+/// Test support: `doc`'s JSON has its keys in sorted order at every level, the order
+/// `serde_json::Value` (a sorted map) gives: the order the JSON API had when it was built as
+/// values, so typed shapes keep its bytes.
+#[cfg(test)]
+pub(crate) fn assert_fields_sorted(doc: &impl Serialize, what: &str) {
+    let text = serde_json::to_string(doc).unwrap();
+    let as_value = serde_json::to_string(&serde_json::to_value(doc).unwrap()).unwrap();
+    assert_eq!(text, as_value, "{what}: fields out of sorted order");
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every bundled profile's knee document (with the site's `profiles.json` additions) and
+    /// all-points document list their fields sorted, down to topology workers, autoscaling and
+    /// each cost; the bundle holds the nested shapes the check needs.
+    #[test]
+    fn every_shape_lists_its_fields_sorted() {
+        use pipeline::analysis::{AnalysisConfig, group_profiles, summarize};
+        let raw = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/raw");
+        let ingested = pipeline::ingest::ingest(&raw).unwrap();
+        let prices = pipeline::pricing::PriceBook::bundled().unwrap();
+        let cfg = AnalysisConfig::default();
+        let summaries = summarize(group_profiles(&ingested.rows), &cfg, &prices);
+        let (mut disaggregated, mut autoscaled, mut noted) = (0, 0, 0);
+        for s in &summaries {
+            let ctx = PointContext {
+                kind: "knee",
+                knee: &s.knee,
+                stat: s.stat,
+                pricing_model: PricingModel::Spot,
+                ratio: 4.0,
+            };
+            let mut knee = profile_doc(&s.profile, &s.at_knee, &ctx);
+            knee.manifests = Some(vec!["manifests/a.yaml"]);
+            knee.output_input_cost_ratio = Some(4.0);
+            knee.page = Some("profiles/a.html".into());
+            assert_fields_sorted(&knee, &s.profile.id);
+            let records = s.record_evaluations(&cfg, &prices);
+            let all = all_points_doc(s, &records, 4.0, PricingModel::OnDemand);
+            assert_fields_sorted(&all, &s.profile.id);
+            disaggregated += usize::from(s.profile.key.topology.is_disaggregated());
+            autoscaled += usize::from(knee.autoscaling.is_some());
+            noted += usize::from(knee.autoscaling_note.is_some());
+        }
+        assert!(disaggregated > 0 && autoscaled > 0 && noted > 0);
+    }
 
     #[test]
     fn computed_figures_print_as_six_significant_digits() {

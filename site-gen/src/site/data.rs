@@ -3,14 +3,16 @@
 //! `benchmarks/<profile>.json` per profile.
 
 use super::caveats::caveats;
-use crate::api::{PointContext, profile_json, workload_spec};
+use crate::api::{CostJson, PointContext, ProfileJson, profile_doc, workload_spec};
 use pipeline::analysis::knee::{find_knee, first_falling_behind};
 use pipeline::analysis::percentile::Percentile;
 use pipeline::analysis::sizing::SIZING_HEADROOM;
 use pipeline::point::MeasuredPoint;
 use pipeline::pricing::PricingModel;
 use rayon::prelude::*;
+use serde::Serialize;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use super::*;
@@ -47,12 +49,23 @@ pub(super) const TARGET_STATISTICS: [Percentile; 4] = [
 /// TTFT, ITL, [[NTPOT, TTFT, ITL] per statistic]]` — the displayed statistic first, then the
 /// strict values a target at each of [`TARGET_STATISTICS`] is checked against (the CLI's rule:
 /// an unreported statistic fails the target).
-fn curve_row(pt: &MeasuredPoint, display: Percentile) -> Value {
-    let strict: Vec<Value> = TARGET_STATISTICS
-        .iter()
-        .map(|s| json!([s.of(&pt.ntpot), s.of(&pt.ttft), s.of(&pt.itl)]))
-        .collect();
-    json!([
+#[derive(Serialize)]
+struct CurveRow(
+    &'static str,
+    Option<f64>,
+    Option<f64>,
+    f64,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    [[Option<f64>; 3]; TARGET_STATISTICS.len()],
+);
+
+fn curve_row(pt: &MeasuredPoint, display: Percentile) -> CurveRow {
+    let strict = TARGET_STATISTICS.map(|s| [s.of(&pt.ntpot), s.of(&pt.ttft), s.of(&pt.itl)]);
+    CurveRow(
         pt.load.kind(),
         pt.load.value(),
         pt.request_rate(),
@@ -62,55 +75,86 @@ fn curve_row(pt: &MeasuredPoint, display: Percentile) -> Value {
         display.of(&pt.ntpot),
         display.of(&pt.ttft),
         display.of(&pt.itl),
-        strict
-    ])
+        strict,
+    )
 }
 
-/// The knee under each target statistic, as `[index or null, operable]`: `manifests create
-/// --percentile=<s>` finds its knee the same way.
-fn knees_by_statistic(points: &[MeasuredPoint]) -> Value {
-    let knees: serde_json::Map<String, Value> = TARGET_STATISTICS
+/// The knee under each target statistic, as `[index or null, operable]`, keyed by the
+/// statistic's name: `manifests create --percentile=<s>` finds its knee the same way.
+fn knees_by_statistic(points: &[MeasuredPoint]) -> BTreeMap<String, (Option<usize>, bool)> {
+    TARGET_STATISTICS
         .iter()
         .map(|s| {
             let knee = find_knee(points, *s);
             (
                 s.to_string(),
-                json!([
+                (
                     knee.as_ref().map(|k| k.index),
-                    knee.is_some_and(|k| k.method.is_operable())
-                ]),
+                    knee.is_some_and(|k| k.method.is_operable()),
+                ),
             )
         })
-        .collect();
-    Value::Object(knees)
+        .collect()
 }
 
-/// One profile's entry in `api/v1/index.json`.
-fn index_entry(s: &ProfileSummary) -> Value {
+/// One profile's entry in `api/v1/index.json` (fields in sorted order, as `profiles.json`'s).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct IndexEntry<'a> {
+    accelerator_count: u32,
+    accelerator_type: &'a str,
+    caveats: Vec<(&'static str, String)>,
+    curve: Vec<CurveRow>,
+    disaggregated: bool,
+    instance_type: Option<&'a str>,
+    knee_index: usize,
+    knee_operable: bool,
+    knees: BTreeMap<String, (Option<usize>, bool)>,
+    lengths: (Option<i64>, Option<i64>),
+    model: &'a str,
+    model_server: &'a str,
+    prices: Vec<Option<f64>>,
+    profile_id: &'a str,
+    topology: String,
+    usable_points: usize,
+    use_case: &'a str,
+    variant: Option<&'a str>,
+    version: &'a str,
+    workload: &'a str,
+}
+
+fn index_entry(s: &ProfileSummary) -> IndexEntry<'_> {
     let k = &s.profile.key;
+    let points = &s.profile.points;
     let spec = workload_spec(&s.profile);
-    json!({
-        "profileId": s.profile.id,
-        "model": k.model,
-        "modelServer": k.model_server,
-        "version": k.model_server_version,
-        "acceleratorType": k.accelerator,
-        "acceleratorCount": k.accelerator_count,
-        "instanceType": k.instance_type,
-        "variant": k.variant,
-        "topology": k.topology.label(),
-        "disaggregated": k.topology.is_disaggregated(),
-        "workload": k.workload,
-        "useCase": k.use_case,
-        "lengths": [spec["averageInputLength"], spec["averageOutputLength"]],
-        "caveats": caveats(&s.profile).iter().map(|c| json!([c.badge, c.text])).collect::<Vec<_>>(),
-        "kneeIndex": s.knee.index,
-        "kneeOperable": s.knee.method.is_operable(),
-        "knees": knees_by_statistic(&s.profile.points),
-        "usablePoints": first_falling_behind(&s.profile.points).unwrap_or(s.profile.points.len()),
-        "prices": PricingModel::ALL.iter().map(|m| s.at_knee.cost(*m).and_then(|c| c.usd_per_hour())).collect::<Vec<_>>(),
-        "curve": s.profile.points.iter().map(|pt| curve_row(pt, s.stat)).collect::<Vec<_>>(),
-    })
+    IndexEntry {
+        accelerator_count: k.accelerator_count,
+        accelerator_type: &k.accelerator,
+        caveats: caveats(&s.profile)
+            .into_iter()
+            .map(|c| (c.badge, c.text))
+            .collect(),
+        curve: points.iter().map(|pt| curve_row(pt, s.stat)).collect(),
+        disaggregated: k.topology.is_disaggregated(),
+        instance_type: k.instance_type.as_deref(),
+        knee_index: s.knee.index,
+        knee_operable: s.knee.method.is_operable(),
+        knees: knees_by_statistic(points),
+        lengths: (spec.average_input_length, spec.average_output_length),
+        model: &k.model,
+        model_server: &k.model_server,
+        prices: PricingModel::ALL
+            .iter()
+            .map(|m| s.at_knee.cost(*m).and_then(|c| c.usd_per_hour()))
+            .collect(),
+        profile_id: &s.profile.id,
+        topology: k.topology.label(),
+        usable_points: first_falling_behind(points).unwrap_or(points.len()),
+        use_case: &k.use_case,
+        variant: k.variant.as_deref(),
+        version: &k.model_server_version,
+        workload: &k.workload,
+    }
 }
 
 /// The compact table the pages' script (filters, planner, compare) works from: per profile its
@@ -135,7 +179,9 @@ pub(super) fn write_index_json(
     text.truncate(text.len() - 2);
     text.extend_from_slice(br#","profiles":"#);
     out.write_all(&text).map_err(SiteError::Write)?;
-    write_json_array(out, pages, |p| Ok(index_entry(p.summary)))?;
+    write_json_array(out, pages, |p, bytes| {
+        append_json(bytes, &index_entry(p.summary))
+    })?;
     out.write_all(b"}\n").map_err(SiteError::Write)
 }
 
@@ -144,12 +190,12 @@ pub(super) fn write_index_json(
 const ARRAY_BATCH: usize = 1024;
 
 /// Writes a JSON array of one value per item to `out`, a batch at a time: each batch's entries
-/// built and serialized on both cores, written in order, then dropped. Never the whole array
-/// as one value tree, nor its whole text.
+/// serialized on both cores (`entry` appends an item's JSON, with [`append_json`]), written in
+/// order, then dropped. Never the whole array's text at once.
 pub(super) fn write_json_array<T: Sync>(
     out: &mut impl Write,
     items: &[T],
-    entry: impl Fn(&T) -> Result<Value, SiteError> + Sync,
+    entry: impl Fn(&T, &mut Vec<u8>) -> Result<(), SiteError> + Sync,
 ) -> Result<(), SiteError> {
     let mut separator: &[u8] = b"[";
     for batch in items.chunks(ARRAY_BATCH) {
@@ -159,8 +205,7 @@ pub(super) fn write_json_array<T: Sync>(
                 let mut bytes = Vec::new();
                 for item in chunk {
                     bytes.push(b',');
-                    serde_json::to_writer(&mut bytes, &entry(item)?)
-                        .map_err(|e| SiteError::Data(e.to_string()))?;
+                    entry(item, &mut bytes)?;
                 }
                 Ok(bytes)
             })
@@ -178,7 +223,12 @@ pub(super) fn write_json_array<T: Sync>(
     out.write_all(b"]").map_err(SiteError::Write)
 }
 
-pub(super) fn to_json_bytes(v: &Value) -> Result<Vec<u8>, SiteError> {
+/// Appends `v` as JSON to `bytes`.
+pub(super) fn append_json(bytes: &mut Vec<u8>, v: &impl Serialize) -> Result<(), SiteError> {
+    serde_json::to_writer(bytes, v).map_err(|e| SiteError::Data(e.to_string()))
+}
+
+pub(super) fn to_json_bytes(v: &impl Serialize) -> Result<Vec<u8>, SiteError> {
     let mut text = serde_json::to_string(v).map_err(|e| SiteError::Data(e.to_string()))?;
     text.push('\n');
     Ok(text.into_bytes())
@@ -187,7 +237,7 @@ pub(super) fn to_json_bytes(v: &Value) -> Result<Vec<u8>, SiteError> {
 /// One profile's entry in `api/v1/profiles.json`: its Quickstart-shaped profile at the knee
 /// (each cost entry states the machine's price under its pricing model), its page and manifest
 /// files.
-fn profile_entry(input: &SiteInput, p: &ProfilePage) -> Value {
+fn profile_entry<'a>(input: &SiteInput, p: &'a ProfilePage) -> ProfileJson<'a, CostJson<'a>> {
     let s = p.summary;
     let ratio = input.cfg.output_input_cost_ratio;
     let ctx = PointContext {
@@ -197,13 +247,13 @@ fn profile_entry(input: &SiteInput, p: &ProfilePage) -> Value {
         pricing_model: input.pricing_model,
         ratio,
     };
-    let mut entry = profile_json(&s.profile, &s.at_knee, &ctx);
-    entry["outputInputCostRatio"] = json!(ratio);
-    entry["page"] = json!(format!("profiles/{}.html", s.profile.id));
-    entry["manifests"] = Value::Array(
+    let mut entry = profile_doc(&s.profile, &s.at_knee, &ctx);
+    entry.output_input_cost_ratio = Some(ratio);
+    entry.page = Some(format!("profiles/{}.html", s.profile.id));
+    entry.manifests = Some(
         p.manifests
             .iter()
-            .filter_map(|m| m.file.as_ref().map(|f| json!(f)))
+            .filter_map(|m| m.file.as_deref())
             .collect(),
     );
     entry
@@ -216,7 +266,9 @@ pub(super) fn write_api(
     models: &[ModelView],
 ) -> Result<(), SiteError> {
     w.stream("api/v1/profiles.json", |out| {
-        write_json_array(out, pages, |p| Ok(profile_entry(input, p)))?;
+        write_json_array(out, pages, |p, bytes| {
+            append_json(bytes, &profile_entry(input, p))
+        })?;
         out.write_all(b"\n").map_err(SiteError::Write)
     })?;
     w.stream("api/v1/index.json", |out| {
@@ -246,13 +298,35 @@ pub(super) fn write_api(
 mod tests {
     use super::*;
 
+    /// Every bundled profile's `index.json` entry lists its fields sorted (the order it had as a
+    /// `serde_json::Value`, so the pages' script and the bytes see no change).
+    #[test]
+    fn index_entries_list_their_fields_sorted() {
+        use pipeline::analysis::{AnalysisConfig, group_profiles, summarize};
+        let raw = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/raw");
+        let ingested = pipeline::ingest::ingest(&raw).unwrap();
+        let prices = pipeline::pricing::PriceBook::bundled().unwrap();
+        let summaries = summarize(
+            group_profiles(&ingested.rows),
+            &AnalysisConfig::default(),
+            &prices,
+        );
+        assert!(!summaries.is_empty());
+        for s in &summaries {
+            crate::api::assert_fields_sorted(&index_entry(s), &s.profile.id);
+        }
+    }
+
     #[test]
     fn json_arrays_are_whole_at_any_length() {
         // Across the batch boundary too (ARRAY_BATCH = 1024): the separator carries over.
         for n in [0usize, 1, 63, 64, 65, 1000, 1023, 1024, 1025, 2049] {
             let items: Vec<usize> = (0..n).collect();
             let mut bytes = Vec::new();
-            write_json_array(&mut bytes, &items, |i| Ok(json!({ "i": i }))).unwrap();
+            write_json_array(&mut bytes, &items, |i, out| {
+                append_json(out, &json!({ "i": i }))
+            })
+            .unwrap();
             let at_once: Vec<Value> = items.iter().map(|i| json!({ "i": i })).collect();
             assert_eq!(
                 bytes,
@@ -265,11 +339,11 @@ mod tests {
     #[test]
     fn an_entry_that_fails_fails_the_array() {
         let items = [1, 2, 3];
-        let failed = write_json_array(&mut Vec::new(), &items, |i| {
+        let failed = write_json_array(&mut Vec::new(), &items, |i, out| {
             if *i == 2 {
                 Err(SiteError::Data("no".into()))
             } else {
-                Ok(json!(i))
+                append_json(out, i)
             }
         });
         assert!(failed.is_err());
