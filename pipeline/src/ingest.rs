@@ -461,24 +461,34 @@ fn read_run_metas(
     run_dirs: &BTreeSet<PathBuf>,
     report: &mut IngestReport,
 ) -> (RunMetas, Vec<(String, String)>) {
+    // Read, hashed and parsed on every core (10,000 small files took a fifth of a second on
+    // one), then gathered in directory order.
+    let dirs: Vec<&PathBuf> = run_dirs.iter().collect();
+    let read: Vec<(Option<String>, Result<RunMeta, String>)> = dirs
+        .par_iter()
+        .map(|dir| {
+            let path = root.join(dir).join(RUN_TOML);
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read: {e}"));
+            let hash = text
+                .as_ref()
+                .ok()
+                .map(|t| hex(&Sha256::digest(t.as_bytes())));
+            (hash, text.and_then(|t| RunMeta::parse(&t)))
+        })
+        .collect();
     let mut metas = RunMetas::new();
     let mut hashes = Vec::new();
-    for dir in run_dirs {
-        let path = root.join(dir).join(RUN_TOML);
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read: {e}"));
-        if let Ok(t) = &text {
-            hashes.push((
-                path_text(&dir.join(RUN_TOML)),
-                hex(&Sha256::digest(t.as_bytes())),
-            ));
+    for (dir, (hash, meta)) in dirs.into_iter().zip(read) {
+        if let Some(hash) = hash {
+            hashes.push((path_text(&dir.join(RUN_TOML)), hash));
         }
-        match text.and_then(|t| RunMeta::parse(&t)) {
+        match meta {
             Ok(m) => {
                 metas.insert(dir.clone(), Some(m));
             }
             Err(reason) => {
                 report.reject(
-                    path.display().to_string(),
+                    root.join(dir).join(RUN_TOML).display().to_string(),
                     format!("invalid run.toml: {reason}"),
                 );
                 metas.insert(dir.clone(), None);
