@@ -70,51 +70,56 @@ impl<'a> PriceJson<'a> {
     }
 }
 
-/// A point's cost per million output and input tokens under one pricing model.
+/// A point's cost per million input and output tokens (`None` where the machine is unpriced).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenCostJson {
+    cost_per_million_input_tokens: Option<f64>,
+    cost_per_million_output_tokens: Option<f64>,
+}
+
+impl TokenCostJson {
+    fn of(c: &PriceAt) -> Self {
+        Self {
+            cost_per_million_input_tokens: computed(c.cost.map(|x| x.usd_per_million_input)),
+            cost_per_million_output_tokens: computed(c.cost.map(|x| x.usd_per_million_output)),
+        }
+    }
+}
+
+/// A point's cost under one pricing model, where the prices are stated once beside the points.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PointCostJson {
-    cost_per_million_input_tokens: Option<f64>,
-    cost_per_million_output_tokens: Option<f64>,
+    #[serde(flatten)]
+    cost: TokenCostJson,
     pricing_model: &'static str,
 }
 
 impl PointCostJson {
     fn of(c: &PriceAt) -> Self {
         Self {
-            cost_per_million_input_tokens: computed(c.cost.map(|x| x.usd_per_million_input)),
-            cost_per_million_output_tokens: computed(c.cost.map(|x| x.usd_per_million_output)),
+            cost: TokenCostJson::of(c),
             pricing_model: c.model.as_str(),
         }
     }
 }
 
-/// The Quickstart's cost entry: the point's cost with its price.
+/// The Quickstart's cost entry: the point's cost with its price (the cost's two fields sort
+/// before all of the price's).
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 pub struct CostJson<'a> {
-    cost_per_million_input_tokens: Option<f64>,
-    cost_per_million_output_tokens: Option<f64>,
-    output_input_cost_ratio: f64,
-    price_as_of: Option<&'a str>,
-    price_source: &'a str,
-    pricing_model: &'static str,
-    region: &'a str,
-    usd_per_hour: Option<f64>,
+    #[serde(flatten)]
+    cost: TokenCostJson,
+    #[serde(flatten)]
+    price: PriceJson<'a>,
 }
 
 impl<'a> CostJson<'a> {
     fn of(c: &'a PriceAt, ratio: f64) -> Self {
-        let (price, cost) = (PriceJson::of(c, ratio), PointCostJson::of(c));
         Self {
-            cost_per_million_input_tokens: cost.cost_per_million_input_tokens,
-            cost_per_million_output_tokens: cost.cost_per_million_output_tokens,
-            output_input_cost_ratio: price.output_input_cost_ratio,
-            price_as_of: price.price_as_of,
-            price_source: price.price_source,
-            pricing_model: price.pricing_model,
-            region: price.region,
-            usd_per_hour: price.usd_per_hour,
+            cost: TokenCostJson::of(c),
+            price: PriceJson::of(c, ratio),
         }
     }
 }
@@ -459,12 +464,8 @@ mod tests {
     /// each cost; the bundle holds the nested shapes the check needs.
     #[test]
     fn every_shape_lists_its_fields_sorted() {
-        use pipeline::analysis::{AnalysisConfig, group_profiles, summarize};
-        let raw = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/raw");
-        let ingested = pipeline::ingest::ingest(&raw).unwrap();
-        let prices = pipeline::pricing::PriceBook::bundled().unwrap();
-        let cfg = AnalysisConfig::default();
-        let summaries = summarize(group_profiles(&ingested.rows), &cfg, &prices);
+        let (summaries, prices) = crate::test_support::bundled_summaries();
+        let cfg = pipeline::analysis::AnalysisConfig::default();
         let (mut disaggregated, mut autoscaled, mut noted) = (0, 0, 0);
         for s in &summaries {
             let ctx = PointContext {

@@ -8,6 +8,8 @@ pub mod format;
 pub mod manifests;
 pub mod site;
 pub mod templates;
+#[cfg(test)]
+mod test_support;
 
 /// The generator name written into every artifact.
 pub const GENERATOR: &str = concat!("infercat ", env!("CARGO_PKG_VERSION"));

@@ -695,15 +695,7 @@ mod tests {
     /// context before it held was checked by the site's bytes, unchanged at 10,000 profiles.)
     #[test]
     fn variants_render_as_their_own_requests() {
-        use pipeline::analysis::{AnalysisConfig, group_profiles, summarize};
-        let raw = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/raw");
-        let ingested = pipeline::ingest::ingest(&raw).unwrap();
-        let prices = pipeline::pricing::PriceBook::bundled().unwrap();
-        let summaries = summarize(
-            group_profiles(&ingested.rows),
-            &AnalysisConfig::default(),
-            &prices,
-        );
+        let (summaries, _) = crate::test_support::bundled_summaries();
         let env = crate::templates::environment().unwrap();
         let bucket = BucketUri::parse("gs://models/llama").unwrap();
         let variants: Vec<Variant> = [None, Some(&bucket)]

@@ -302,15 +302,7 @@ mod tests {
     /// `serde_json::Value`, so the pages' script and the bytes see no change).
     #[test]
     fn index_entries_list_their_fields_sorted() {
-        use pipeline::analysis::{AnalysisConfig, group_profiles, summarize};
-        let raw = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/raw");
-        let ingested = pipeline::ingest::ingest(&raw).unwrap();
-        let prices = pipeline::pricing::PriceBook::bundled().unwrap();
-        let summaries = summarize(
-            group_profiles(&ingested.rows),
-            &AnalysisConfig::default(),
-            &prices,
-        );
+        let (summaries, _) = crate::test_support::bundled_summaries();
         assert!(!summaries.is_empty());
         for s in &summaries {
             crate::api::assert_fields_sorted(&index_entry(s), &s.profile.id);
