@@ -269,20 +269,37 @@ impl BenchmarkRow {
 /// curve order, so a run's provenance and profile key repeat row after row: at 100,000 rows
 /// the table held 45 MB of text, nearly all of it repeats, while the analysis read it.
 fn str_col(name: &str, rows: &[BenchmarkRow], f: impl Fn(&BenchmarkRow) -> Option<&str>) -> Column {
-    let mut text: Vec<u8> = Vec::new();
-    let mut views: Vec<Option<View>> = Vec::with_capacity(rows.len());
+    text_column(name, rows.iter().map(f), TEXT_BUFFER_LIMIT)
+}
+
+/// The most bytes one buffer of a text column holds: a view addresses its bytes with a `u32`
+/// offset.
+const TEXT_BUFFER_LIMIT: usize = u32::MAX as usize;
+
+/// [`str_col`] over any values, with buffers of at most `buffer_limit` bytes each.
+fn text_column<'v>(
+    name: &str,
+    values: impl ExactSizeIterator<Item = Option<&'v str>>,
+    buffer_limit: usize,
+) -> Column {
+    let mut texts = TextBuffers {
+        filled: Vec::new(),
+        current: Vec::new(),
+        limit: buffer_limit,
+    };
+    let mut views: Vec<Option<View>> = Vec::with_capacity(values.len());
     let mut last: Option<(&str, View)> = None;
-    for value in rows.iter().map(f) {
+    for value in values {
         views.push(value.map(|s| match last {
             Some((prev, view)) if prev == s => view,
             _ => {
-                let view = text_view(&mut text, s);
+                let view = texts.view_of(s);
                 last = Some((s, view));
                 view
             }
         }));
     }
-    let buffers = [text.into()];
+    let buffers: Vec<_> = texts.finish().into_iter().map(Into::into).collect();
     let mut array = MutableBinaryViewArray::<str>::with_capacity(views.len());
     for view in views {
         match view {
@@ -293,16 +310,34 @@ fn str_col(name: &str, rows: &[BenchmarkRow], f: impl Fn(&BenchmarkRow) -> Optio
     StringChunked::with_chunk(name.into(), array.freeze()).into_column()
 }
 
-/// The view of `s`: inline when short, else its bytes appended to `text` (the column's one
-/// buffer, index 0).
-fn text_view(text: &mut Vec<u8>, s: &str) -> View {
-    if s.len() <= View::MAX_INLINE_SIZE as usize {
-        View::new_inline(s.as_bytes())
-    } else {
-        let offset = text.len();
-        text.extend_from_slice(s.as_bytes());
-        // A chunk's text stays far below 4 GiB (FRAME_CHUNK rows of short fields).
-        View::new_from_bytes(s.as_bytes(), 0, offset as u32)
+/// The bytes of a text column's long values, in buffers of at most `limit` bytes.
+struct TextBuffers {
+    filled: Vec<Vec<u8>>,
+    current: Vec<u8>,
+    limit: usize,
+}
+
+impl TextBuffers {
+    /// The view of `s`: inline when short, else its bytes appended to the current buffer (a
+    /// new one when they would not fit).
+    fn view_of(&mut self, s: &str) -> View {
+        if s.len() <= View::MAX_INLINE_SIZE as usize {
+            return View::new_inline(s.as_bytes());
+        }
+        if !self.current.is_empty() && self.current.len() + s.len() > self.limit {
+            self.filled.push(std::mem::take(&mut self.current));
+        }
+        // Both fit: a buffer is started anew before it passes `limit`, at most u32::MAX (a
+        // single value longer than that is beyond what polars itself accepts).
+        let offset = u32::try_from(self.current.len()).unwrap_or(u32::MAX);
+        let index = u32::try_from(self.filled.len()).unwrap_or(u32::MAX);
+        self.current.extend_from_slice(s.as_bytes());
+        View::new_from_bytes(s.as_bytes(), index, offset)
+    }
+
+    fn finish(mut self) -> Vec<Vec<u8>> {
+        self.filled.push(self.current);
+        self.filled
     }
 }
 
@@ -767,5 +802,26 @@ mod tests {
         let stored: usize = column.downcast_iter().map(|a| a.total_buffer_len()).sum();
         assert_eq!(stored, 2 * a.len() + b.len());
         assert_eq!(from_dataframe(&df).unwrap(), rows);
+    }
+
+    /// Past a buffer's limit the text goes on in a new buffer, and every value still reads
+    /// back (the limit is `u32::MAX` bytes in the table; 64 here).
+    #[test]
+    fn text_beyond_a_buffers_limit_starts_the_next_buffer() {
+        let values: Vec<Option<String>> = (0..40)
+            .map(|i| (i % 5 != 0).then(|| format!("value number {i} of forty, long enough")))
+            .collect();
+        let column = text_column("t", values.iter().map(|v| v.as_deref()), 64);
+        let column = column.str().unwrap();
+        let read: Vec<Option<&str>> = (0..column.len()).map(|i| column.get(i)).collect();
+        let expected: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
+        assert_eq!(read, expected);
+        let array = column.downcast_iter().next().unwrap();
+        assert!(
+            array.data_buffers().len() >= 16,
+            "{}",
+            array.data_buffers().len()
+        );
+        assert!(array.data_buffers().iter().all(|b| b.len() <= 64));
     }
 }

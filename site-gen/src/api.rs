@@ -48,7 +48,7 @@ fn round_significant(v: f64, digits: i32) -> f64 {
 /// always had (the test `every_shape_lists_its_fields_sorted` holds them to it).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PriceJson<'a> {
+struct PriceJson<'a> {
     output_input_cost_ratio: f64,
     price_as_of: Option<&'a str>,
     price_source: &'a str,
@@ -131,13 +131,11 @@ fn chosen_first(costs: &[PriceAt], first: PricingModel) -> Vec<&PriceAt> {
     costs
 }
 
-/// How a point's figures are stated: the curve's statistic, the accelerators throughput is
-/// shared by, and the pricing model listed first.
-pub struct PointScale {
-    pub stat: Percentile,
-    pub accelerators: u32,
-    pub first: PricingModel,
-    pub ratio: f64,
+/// How a point's figures are stated: the curve's statistic and the accelerators throughput is
+/// shared by.
+struct PointScale {
+    stat: Percentile,
+    accelerators: u32,
 }
 
 /// One point's `performanceStats` entry: its throughput and latencies, and its costs (`C`: the
@@ -201,6 +199,7 @@ pub struct WorkloadSpecJson<'a> {
     pub use_case: &'a str,
 }
 
+/// A profile's [`WorkloadSpecJson`].
 pub fn workload_spec(profile: &Profile) -> WorkloadSpecJson<'_> {
     let (asked_in, asked_out) = profile.requested_lengths();
     let (measured_in, measured_out) = profile.measured_lengths();
@@ -369,8 +368,6 @@ pub fn profile_doc<'a>(
     let scale = PointScale {
         stat: ctx.stat,
         accelerators: profile.key.accelerator_count,
-        first: ctx.pricing_model,
-        ratio: ctx.ratio,
     };
     let costs = chosen_first(&ev.costs, ctx.pricing_model)
         .into_iter()
@@ -381,8 +378,12 @@ pub fn profile_doc<'a>(
 }
 
 /// [`profile_doc`] as a JSON value, for output that formats it further (YAML, tables).
-pub fn profile_json(profile: &Profile, ev: &Evaluation, ctx: &PointContext) -> Value {
-    to_value(&profile_doc(profile, ev, ctx))
+pub fn profile_json(
+    profile: &Profile,
+    ev: &Evaluation,
+    ctx: &PointContext,
+) -> serde_json::Result<Value> {
+    serde_json::to_value(profile_doc(profile, ev, ctx))
 }
 
 /// A profile with every measured record in `performanceStats` (`benchmarks list --format=json`
@@ -392,7 +393,7 @@ pub fn profile_json(profile: &Profile, ev: &Evaluation, ctx: &PointContext) -> V
 /// point's `cost` carries only its cost per million tokens.
 pub fn all_points_doc<'a>(
     s: &'a ProfileSummary,
-    records: &'a [Evaluation],
+    records: &[Evaluation],
     ratio: f64,
     pricing_model: PricingModel,
 ) -> ProfileJson<'a, PointCostJson> {
@@ -406,8 +407,6 @@ pub fn all_points_doc<'a>(
     let scale = PointScale {
         stat: s.stat,
         accelerators: s.profile.key.accelerator_count,
-        first: pricing_model,
-        ratio,
     };
     let stats = records
         .iter()
@@ -435,24 +434,8 @@ pub fn all_points_json(
     records: &[Evaluation],
     ratio: f64,
     pricing_model: PricingModel,
-) -> Value {
-    to_value(&all_points_doc(s, records, ratio, pricing_model))
-}
-
-/// A shape of this module as a JSON value. Its fields are strings, numbers and options of
-/// them, which always convert; `Null` would only stand for a serializer fault.
-pub fn to_value(doc: &impl Serialize) -> Value {
-    serde_json::to_value(doc).unwrap_or(Value::Null)
-}
-
-/// Test support: `doc`'s JSON has its keys in sorted order at every level, the order
-/// `serde_json::Value` (a sorted map) gives: the order the JSON API had when it was built as
-/// values, so typed shapes keep its bytes.
-#[cfg(test)]
-pub(crate) fn assert_fields_sorted(doc: &impl Serialize, what: &str) {
-    let text = serde_json::to_string(doc).unwrap();
-    let as_value = serde_json::to_string(&serde_json::to_value(doc).unwrap()).unwrap();
-    assert_eq!(text, as_value, "{what}: fields out of sorted order");
+) -> serde_json::Result<Value> {
+    serde_json::to_value(all_points_doc(s, records, ratio, pricing_model))
 }
 
 #[cfg(test)]
@@ -467,7 +450,7 @@ mod tests {
         let (summaries, prices) = crate::test_support::bundled_summaries();
         let cfg = pipeline::analysis::AnalysisConfig::default();
         let (mut disaggregated, mut autoscaled, mut noted) = (0, 0, 0);
-        for s in &summaries {
+        for s in summaries {
             let ctx = PointContext {
                 kind: "knee",
                 knee: &s.knee,
@@ -479,10 +462,10 @@ mod tests {
             knee.manifests = Some(vec!["manifests/a.yaml"]);
             knee.output_input_cost_ratio = Some(4.0);
             knee.page = Some("profiles/a.html".into());
-            assert_fields_sorted(&knee, &s.profile.id);
+            crate::test_support::assert_fields_sorted(&knee, &s.profile.id);
             let records = s.record_evaluations(&cfg, &prices);
             let all = all_points_doc(s, &records, 4.0, PricingModel::OnDemand);
-            assert_fields_sorted(&all, &s.profile.id);
+            crate::test_support::assert_fields_sorted(&all, &s.profile.id);
             disaggregated += usize::from(s.profile.key.topology.is_disaggregated());
             autoscaled += usize::from(knee.autoscaling.is_some());
             noted += usize::from(knee.autoscaling_note.is_some());

@@ -709,7 +709,7 @@ mod tests {
             .collect();
         let models = pipeline::model_facts::ModelCatalog::bundled().unwrap();
         let (mut texts, mut reasons, mut from_ram) = (0, 0, 0);
-        for s in &summaries {
+        for s in summaries {
             let facts = [None, models.get(&s.profile.key.model)];
             for (platform, model_facts) in [Platform::Gke, Platform::Generic]
                 .into_iter()

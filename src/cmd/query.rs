@@ -292,7 +292,7 @@ fn print_profiles(
                     },
                 )
             })
-            .collect(),
+            .collect::<serde_json::Result<_>>()?,
     );
     output::print(args.list.format, &PROFILE_HEADER, &table_rows, &structured)
 }
@@ -399,7 +399,7 @@ pub fn benchmarks(args: &BenchmarksListArgs) -> Result<String> {
             &records,
             cat.cfg.output_input_cost_ratio,
             pm,
-        ));
+        )?);
     }
     output::print(
         args.format,

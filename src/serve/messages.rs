@@ -106,7 +106,7 @@ pub fn profile_message(cat: &Catalog, c: Catalogued, first: PricingModel) -> Val
     );
     m.insert(
         "workloadSpec".into(),
-        site_gen::api::to_value(&site_gen::api::workload_spec(&s.profile)),
+        json!(site_gen::api::workload_spec(&s.profile)),
     );
     m.insert("profileId".into(), json!(s.profile.id));
     if let Some(v) = &k.variant {

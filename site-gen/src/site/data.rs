@@ -223,7 +223,8 @@ pub(super) fn write_json_array<T: Sync>(
     out.write_all(b"]").map_err(SiteError::Write)
 }
 
-/// Appends `v` as JSON to `bytes`.
+/// Appends `v` as JSON to `bytes`: an entry of [`write_json_array`], serialized straight from
+/// its typed shape.
 pub(super) fn append_json(bytes: &mut Vec<u8>, v: &impl Serialize) -> Result<(), SiteError> {
     serde_json::to_writer(bytes, v).map_err(|e| SiteError::Data(e.to_string()))
 }
@@ -304,8 +305,8 @@ mod tests {
     fn index_entries_list_their_fields_sorted() {
         let (summaries, _) = crate::test_support::bundled_summaries();
         assert!(!summaries.is_empty());
-        for s in &summaries {
-            crate::api::assert_fields_sorted(&index_entry(s), &s.profile.id);
+        for s in summaries {
+            crate::test_support::assert_fields_sorted(&index_entry(s), &s.profile.id);
         }
     }
 
