@@ -463,7 +463,7 @@ mod tests {
             knee.output_input_cost_ratio = Some(4.0);
             knee.page = Some("profiles/a.html".into());
             crate::test_support::assert_fields_sorted(&knee, &s.profile.id);
-            let records = s.record_evaluations(&cfg, &prices);
+            let records = s.record_evaluations(&cfg, prices);
             let all = all_points_doc(s, &records, 4.0, PricingModel::OnDemand);
             crate::test_support::assert_fields_sorted(&all, &s.profile.id);
             disaggregated += usize::from(s.profile.key.topology.is_disaggregated());
