@@ -131,13 +131,6 @@ fn chosen_first(costs: &[PriceAt], first: PricingModel) -> Vec<&PriceAt> {
     costs
 }
 
-/// How a point's figures are stated: the curve's statistic and the accelerators throughput is
-/// shared by.
-struct PointScale {
-    stat: Percentile,
-    accelerators: u32,
-}
-
 /// One point's `performanceStats` entry: its throughput and latencies, and its costs (`C`: the
 /// Quickstart's whole [`CostJson`], or only the [`PointCostJson`] where the prices are stated
 /// once beside the points).
@@ -159,8 +152,8 @@ pub struct PerformanceStatsJson<C> {
 }
 
 impl<C> PerformanceStatsJson<C> {
-    fn of(p: &MeasuredPoint, scale: &PointScale, cost: Vec<C>) -> Self {
-        let stat = scale.stat;
+    /// `p` stated with the curve's statistic, its throughput shared by `accelerators`.
+    fn of(p: &MeasuredPoint, stat: Percentile, accelerators: u32, cost: Vec<C>) -> Self {
         Self {
             cost,
             e2e_milliseconds: stat.of(&p.e2e),
@@ -171,7 +164,7 @@ impl<C> PerformanceStatsJson<C> {
             ntpot_milliseconds: stat.of(&p.ntpot),
             output_tokens_per_second: p.output_tokens_per_s,
             output_tokens_per_second_per_accelerator: p
-                .output_tokens_per_s_per_accelerator(scale.accelerators),
+                .output_tokens_per_s_per_accelerator(accelerators),
             output_tokens_per_second_per_user: computed(p.per_user_tokens_per_s(|l| stat.of(l))),
             queries_per_second: p.request_rate(),
             ttft_milliseconds: stat.of(&p.ttft),
@@ -365,15 +358,16 @@ pub fn profile_doc<'a>(
     ev: &'a Evaluation,
     ctx: &PointContext<'a>,
 ) -> ProfileJson<'a, CostJson<'a>> {
-    let scale = PointScale {
-        stat: ctx.stat,
-        accelerators: profile.key.accelerator_count,
-    };
     let costs = chosen_first(&ev.costs, ctx.pricing_model)
         .into_iter()
         .map(|c| CostJson::of(c, ctx.ratio))
         .collect();
-    let stats = vec![PerformanceStatsJson::of(&ev.point, &scale, costs)];
+    let stats = vec![PerformanceStatsJson::of(
+        &ev.point,
+        ctx.stat,
+        profile.key.accelerator_count,
+        costs,
+    )];
     ProfileJson::of(profile, ev, ctx, stats)
 }
 
@@ -404,10 +398,6 @@ pub fn all_points_doc<'a>(
         pricing_model,
         ratio,
     };
-    let scale = PointScale {
-        stat: s.stat,
-        accelerators: s.profile.key.accelerator_count,
-    };
     let stats = records
         .iter()
         .map(|ev| {
@@ -415,7 +405,7 @@ pub fn all_points_doc<'a>(
                 .into_iter()
                 .map(PointCostJson::of)
                 .collect();
-            PerformanceStatsJson::of(&ev.point, &scale, costs)
+            PerformanceStatsJson::of(&ev.point, s.stat, s.profile.key.accelerator_count, costs)
         })
         .collect();
     let mut doc = ProfileJson::of(&s.profile, &s.at_knee, &ctx, stats);

@@ -229,10 +229,12 @@ pub(super) fn append_json(bytes: &mut Vec<u8>, v: &impl Serialize) -> Result<(),
     serde_json::to_writer(bytes, v).map_err(|e| SiteError::Data(e.to_string()))
 }
 
+/// `v` as a JSON file's text: one line.
 pub(super) fn to_json_bytes(v: &impl Serialize) -> Result<Vec<u8>, SiteError> {
-    let mut text = serde_json::to_string(v).map_err(|e| SiteError::Data(e.to_string()))?;
-    text.push('\n');
-    Ok(text.into_bytes())
+    let mut text = Vec::new();
+    append_json(&mut text, v)?;
+    text.push(b'\n');
+    Ok(text)
 }
 
 /// One profile's entry in `api/v1/profiles.json`: its Quickstart-shaped profile at the knee
