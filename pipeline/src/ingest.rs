@@ -7,7 +7,7 @@ use crate::document::Document;
 use crate::error::PipelineError;
 use crate::formats::{self, Parsed};
 use crate::parse_cache::{Outcome, ParseCache};
-use crate::point::{Load, MeasuredPoint, ServerMetrics};
+use crate::point::{Load, MeasuredPoint, RecordFields, ServerMetrics};
 use crate::progress::{Progress, Silent};
 use crate::report::IngestReport;
 use crate::run_meta::RunMeta;
@@ -138,7 +138,7 @@ pub fn ingest_with(
 /// still held while the rows became the table, the ingest's peak.
 fn drop_record_fields(rows: &mut [BenchmarkRow]) {
     for r in rows {
-        r.point.fields = BTreeMap::new();
+        r.point.fields = RecordFields::default();
     }
 }
 

@@ -4,8 +4,10 @@
 
 use crate::topology::Topology;
 use crate::workload::WorkloadHint;
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::fmt;
 
 /// What the benchmarking tool controlled for this point (the curve's x-axis).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -50,15 +52,99 @@ impl Load {
 }
 
 /// Summary statistics of one latency metric over a point's requests, in milliseconds.
+/// Stored as four `f64`s with NaN for "not reported" (32 bytes, not 64 as four `Option<f64>`):
+/// a point holds five, and the analysis and site hold every point at once. Read with the
+/// accessors; built from, and serialized as, [`LatencyStats`].
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(from = "LatencyStats", into = "LatencyStats")]
+pub struct Latency([f64; 4]);
+
+/// A latency's statistics as options: how a [`Latency`] is built and serialized.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct Latency {
+pub struct LatencyStats {
     pub mean: Option<f64>,
     pub p50: Option<f64>,
     pub p90: Option<f64>,
     pub p99: Option<f64>,
 }
 
+impl From<LatencyStats> for Latency {
+    fn from(s: LatencyStats) -> Self {
+        let stored = |v: Option<f64>| v.unwrap_or(f64::NAN);
+        Latency([stored(s.mean), stored(s.p50), stored(s.p90), stored(s.p99)])
+    }
+}
+
+impl From<Latency> for LatencyStats {
+    fn from(l: Latency) -> Self {
+        LatencyStats {
+            mean: l.mean(),
+            p50: l.p50(),
+            p90: l.p90(),
+            p99: l.p99(),
+        }
+    }
+}
+
+impl Default for Latency {
+    fn default() -> Self {
+        Latency([f64::NAN; 4])
+    }
+}
+
+impl PartialEq for Latency {
+    fn eq(&self, other: &Self) -> bool {
+        LatencyStats::from(*self) == LatencyStats::from(*other)
+    }
+}
+
+impl fmt::Debug for Latency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        LatencyStats::from(*self).fmt(f)
+    }
+}
+
 impl Latency {
+    fn stat(&self, i: usize) -> Option<f64> {
+        Some(self.0[i]).filter(|v| !v.is_nan())
+    }
+
+    pub fn mean(&self) -> Option<f64> {
+        self.stat(0)
+    }
+
+    pub fn p50(&self) -> Option<f64> {
+        self.stat(1)
+    }
+
+    pub fn p90(&self) -> Option<f64> {
+        self.stat(2)
+    }
+
+    pub fn p99(&self) -> Option<f64> {
+        self.stat(3)
+    }
+
+    fn set(&mut self, i: usize, v: Option<f64>) {
+        self.0[i] = v.unwrap_or(f64::NAN);
+    }
+
+    pub fn set_mean(&mut self, v: Option<f64>) {
+        self.set(0, v);
+    }
+
+    pub fn set_p50(&mut self, v: Option<f64>) {
+        self.set(1, v);
+    }
+
+    pub fn set_p90(&mut self, v: Option<f64>) {
+        self.set(2, v);
+    }
+
+    pub fn set_p99(&mut self, v: Option<f64>) {
+        self.set(3, v);
+    }
+
     /// Mean and percentiles of per-request samples (ms), percentiles interpolated linearly
     /// between ranks (numpy's default, which the Python tools use); `None` when empty.
     pub fn of_samples(mut samples: Vec<f64>) -> Option<Self> {
@@ -72,23 +158,18 @@ impl Latency {
             let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
             samples[lo] + (samples[hi] - samples[lo]) * (at - lo as f64)
         };
-        Some(Self {
+        Some(Self::from(LatencyStats {
             mean: Some(samples.iter().sum::<f64>() / samples.len() as f64),
             p50: Some(rank(0.5)),
             p90: Some(rank(0.9)),
             p99: Some(rank(0.99)),
-        })
+        }))
     }
 
     /// Multiplies every statistic by `factor` (used to convert seconds to milliseconds).
     pub fn scaled(self, factor: f64) -> Self {
-        let s = |v: Option<f64>| v.map(|x| x * factor);
-        Self {
-            mean: s(self.mean),
-            p50: s(self.p50),
-            p90: s(self.p90),
-            p99: s(self.p99),
-        }
+        // NaN, "not reported", stays NaN.
+        Latency(self.0.map(|x| x * factor))
     }
 }
 
@@ -99,6 +180,95 @@ pub struct ServerMetrics {
     pub running_mean: Option<f64>,
     /// Fraction of KV cache in use, 0..1.
     pub kv_cache_usage_mean: Option<f64>,
+}
+
+/// A record's settings as text, by name, in name order. A sorted vector, not a `BTreeMap`: a
+/// record states a handful, and ingest holds every point's at once (100,000 points' maps were
+/// 46 MB, mostly B-tree nodes with room for eleven). It reads and serializes as a map would.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordFields(Vec<(String, String)>);
+
+impl RecordFields {
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(name))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&String> {
+        self.position(name).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.position(name).is_ok()
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Sets `name`, replacing the value it had.
+    pub fn insert(&mut self, name: String, value: String) {
+        match self.position(&name) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => self.0.insert(i, (name, value)),
+        }
+    }
+
+    /// Sets `name` unless it already has a value.
+    pub fn insert_if_absent(&mut self, name: String, value: String) {
+        if let Err(i) = self.position(&name) {
+            self.0.insert(i, (name, value));
+        }
+    }
+}
+
+/// Like a map's: a name given twice keeps its last value.
+impl FromIterator<(String, String)> for RecordFields {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        let mut fields = RecordFields::default();
+        for (name, value) in iter {
+            fields.insert(name, value);
+        }
+        fields.0.shrink_to_fit();
+        fields
+    }
+}
+
+impl Serialize for RecordFields {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for RecordFields {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldsVisitor;
+        impl<'de> Visitor<'de> for FieldsVisitor {
+            type Value = RecordFields;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of text fields")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RecordFields, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(entry) = map.next_entry::<String, String>()? {
+                    entries.push(entry);
+                }
+                Ok(entries.into_iter().collect())
+            }
+        }
+        deserializer.deserialize_map(FieldsVisitor)
+    }
 }
 
 /// One measured load point as a raw format reports it, before run metadata is attached.
@@ -134,7 +304,7 @@ pub struct MeasuredPoint {
     /// `[[series]] match` selects on and what tells colliding points of one file apart
     /// (e.g. vLLM's `--metadata deployment=kvcache`).
     #[serde(default)]
-    pub fields: BTreeMap<String, String>,
+    pub fields: RecordFields,
     /// The parallelism the record states (InferenceX's `tp`/`ep`, a disaggregated split).
     #[serde(default)]
     pub topology: Topology,
@@ -163,7 +333,7 @@ impl MeasuredPoint {
             e2e: Latency::default(),
             server: ServerMetrics::default(),
             workload: WorkloadHint::default(),
-            fields: BTreeMap::new(),
+            fields: RecordFields::default(),
             topology: Topology::default(),
         }
     }
@@ -214,5 +384,101 @@ impl MeasuredPoint {
                 .map(|i| i + self.output_tokens_per_s);
         }
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn text_pairs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn record_fields_read_and_serialize_as_the_map_they_replace() {
+        let pairs = text_pairs(&[("tp", "8"), ("backend", "vllm"), ("tp", "4"), ("a", "")]);
+        let fields: RecordFields = pairs.iter().cloned().collect();
+        let map: BTreeMap<String, String> = pairs.into_iter().collect();
+        assert_eq!(fields.get("tp").map(String::as_str), Some("4"), "last wins");
+        assert!(fields.contains_key("a") && !fields.contains_key("b"));
+        assert_eq!(
+            fields.keys().collect::<Vec<_>>(),
+            map.keys().collect::<Vec<_>>()
+        );
+        let json = serde_json::to_string(&fields).unwrap();
+        assert_eq!(json, serde_json::to_string(&map).unwrap());
+        let back: RecordFields = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, fields);
+        let bytes = postcard::to_allocvec(&fields).unwrap();
+        assert_eq!(bytes, postcard::to_allocvec(&map).unwrap());
+        assert_eq!(
+            postcard::from_bytes::<RecordFields>(&bytes).unwrap(),
+            fields
+        );
+    }
+
+    #[test]
+    fn record_fields_insert_keeps_name_order_and_if_absent_keeps_the_first() {
+        let mut fields = RecordFields::default();
+        fields.insert("streaming".into(), "true".into());
+        fields.insert_if_absent("backend".into(), "openai".into());
+        fields.insert_if_absent("backend".into(), "vllm".into());
+        fields.insert("streaming".into(), "false".into());
+        let listed: Vec<_> = fields.iter().collect();
+        assert_eq!(
+            listed,
+            [
+                (&"backend".to_string(), &"openai".to_string()),
+                (&"streaming".to_string(), &"false".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_latency_keeps_unreported_statistics_unreported() {
+        let stats = LatencyStats {
+            mean: Some(12.5),
+            p50: None,
+            p90: Some(0.0),
+            p99: None,
+        };
+        let mut l = Latency::from(stats);
+        assert_eq!(
+            (l.mean(), l.p50(), l.p90(), l.p99()),
+            (Some(12.5), None, Some(0.0), None)
+        );
+        assert_eq!(LatencyStats::from(l.scaled(1000.0)).p90, Some(0.0));
+        assert_eq!(l.scaled(2.0).p50(), None);
+        l.set_p50(Some(f64::NAN));
+        assert_eq!(l.p50(), None, "NaN is not a measurement");
+        l.set_p99(Some(30.0));
+        assert_eq!(l.p99(), Some(30.0));
+        assert_eq!(Latency::default(), Latency::from(LatencyStats::default()));
+        assert_ne!(l, Latency::default());
+    }
+
+    #[test]
+    fn a_latency_serializes_as_its_options_and_stays_small() {
+        let stats = LatencyStats {
+            mean: Some(1.5),
+            p50: None,
+            p90: Some(2.0),
+            p99: None,
+        };
+        let json = serde_json::to_string(&Latency::from(stats)).unwrap();
+        assert_eq!(json, serde_json::to_string(&stats).unwrap());
+        assert_eq!(
+            serde_json::from_str::<Latency>(&json).unwrap(),
+            Latency::from(stats)
+        );
+        let bytes = postcard::to_allocvec(&Latency::from(stats)).unwrap();
+        assert_eq!(bytes, postcard::to_allocvec(&stats).unwrap());
+        // Every point holds five; four options would be twice the size.
+        assert_eq!(std::mem::size_of::<Latency>(), 32);
     }
 }

@@ -59,13 +59,13 @@ macro_rules! scalar {
 }
 
 macro_rules! latency {
-    ($metric:ident, $stat:ident, $name:literal, $meaning:literal) => {
+    ($metric:ident, $stat:ident, $set:ident, $name:literal, $meaning:literal) => {
         MetricColumn {
             name: $name,
             unit: "ms",
             meaning: $meaning,
-            get: |p| p.$metric.$stat,
-            set: |p, v| p.$metric.$stat = Some(v),
+            get: |p| p.$metric.$stat(),
+            set: |p, v| p.$metric.$set(Some(v)),
         }
     };
 }
@@ -73,10 +73,10 @@ macro_rules! latency {
 macro_rules! latency_set {
     ($metric:ident, $mean:literal, $p50:literal, $p90:literal, $p99:literal, $what:literal) => {
         [
-            latency!($metric, mean, $mean, $what),
-            latency!($metric, p50, $p50, $what),
-            latency!($metric, p90, $p90, $what),
-            latency!($metric, p99, $p99, $what),
+            latency!($metric, mean, set_mean, $mean, $what),
+            latency!($metric, p50, set_p50, $p50, $what),
+            latency!($metric, p90, set_p90, $p90, $what),
+            latency!($metric, p99, set_p99, $p99, $what),
         ]
     };
 }
@@ -465,7 +465,7 @@ pub fn to_dataframe(rows: &[BenchmarkRow]) -> PolarsResult<DataFrame> {
     cols.push(Column::new(
         "output_tokens_per_s_per_user".into(),
         rows.iter()
-            .map(|r| r.point.per_user_tokens_per_s(|l| l.p50.or(l.mean)))
+            .map(|r| r.point.per_user_tokens_per_s(|l| l.p50().or(l.mean())))
             .collect::<Vec<_>>(),
     ));
     DataFrame::new(rows.len(), cols)

@@ -293,7 +293,7 @@ fn read(bytes: &[u8]) -> Option<String> {
                 let latencies = [&p.ttft, &p.ntpot, &p.tpot, &p.itl, &p.e2e];
                 let values = latencies
                     .iter()
-                    .flat_map(|l| [l.mean, l.p50, l.p90, l.p99])
+                    .flat_map(|l| [l.mean(), l.p50(), l.p90(), l.p99()])
                     .flatten()
                     .chain([p.output_tokens_per_s])
                     .chain(p.input_tokens_per_s);

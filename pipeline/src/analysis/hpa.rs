@@ -108,7 +108,7 @@ pub fn recommend(
 }
 
 fn ms(l: &crate::point::Latency) -> Option<f64> {
-    l.mean.or(l.p50)
+    l.mean().or(l.p50())
 }
 
 /// Queueing delay in ms: TTFT beyond the unloaded TTFT.
@@ -149,19 +149,19 @@ fn batch_size(op: &MeasuredPoint, baseline: &MeasuredPoint) -> Option<(f64, &'st
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::point::Latency;
+    use crate::point::{Latency, LatencyStats};
 
     fn point(rate: f64, ttft: f64, e2e: f64) -> MeasuredPoint {
         let mut p = MeasuredPoint::new(Load::Rate(rate), rate * 64.0);
         p.requests_per_s = Some(rate);
-        p.ttft = Latency {
+        p.ttft = Latency::from(LatencyStats {
             mean: Some(ttft),
             ..Default::default()
-        };
-        p.e2e = Latency {
+        });
+        p.e2e = Latency::from(LatencyStats {
             mean: Some(e2e),
             ..Default::default()
-        };
+        });
         p
     }
 

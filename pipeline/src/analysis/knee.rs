@@ -117,8 +117,8 @@ pub fn achieved_rate(p: &MeasuredPoint) -> Option<f64> {
 
 /// Mean end-to-end latency, or TTFT + TPOT × (output tokens − 1) when only those are known.
 fn mean_e2e_ms(p: &MeasuredPoint) -> Option<f64> {
-    p.e2e.mean.or(p.e2e.p50).or_else(|| {
-        let (ttft, tpot, tokens) = (p.ttft.mean?, p.tpot.mean?, p.mean_output_tokens?);
+    p.e2e.mean().or(p.e2e.p50()).or_else(|| {
+        let (ttft, tpot, tokens) = (p.ttft.mean()?, p.tpot.mean()?, p.mean_output_tokens?);
         Some(ttft + tpot * (tokens - 1.0).max(0.0))
     })
 }
@@ -138,7 +138,7 @@ fn rate_ratio(p: &MeasuredPoint) -> Option<(f64, bool)> {
 /// How much the latencies that show a queue (TTFT, and E2E, which also shows a decode batch
 /// slowing down) grew from `a` to `b`: the larger growth of the two.
 fn queue_growth(a: &MeasuredPoint, b: &MeasuredPoint) -> Option<f64> {
-    let ttft = |p: &MeasuredPoint| p.ttft.mean.or(p.ttft.p50).filter(|v| *v > 0.0);
+    let ttft = |p: &MeasuredPoint| p.ttft.mean().or(p.ttft.p50()).filter(|v| *v > 0.0);
     let e2e = |p: &MeasuredPoint| mean_e2e_ms(p).filter(|v| *v > 0.0);
     [ttft(a).zip(ttft(b)), e2e(a).zip(e2e(b))]
         .into_iter()
@@ -402,18 +402,18 @@ fn highest_stable(points: &[MeasuredPoint], finite: &[usize]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::point::Latency;
+    use crate::point::{Latency, LatencyStats};
 
     fn point(load: Load, tput: f64, ttft: f64, ntpot: f64) -> MeasuredPoint {
         let mut p = MeasuredPoint::new(load, tput);
-        p.ttft = Latency {
+        p.ttft = Latency::from(LatencyStats {
             p50: Some(ttft),
             ..Default::default()
-        };
-        p.ntpot = Latency {
+        });
+        p.ntpot = Latency::from(LatencyStats {
             p50: Some(ntpot),
             ..Default::default()
-        };
+        });
         p
     }
 
@@ -507,14 +507,14 @@ mod tests {
         let c: Vec<MeasuredPoint> = (0..5)
             .map(|i| {
                 let mut p = MeasuredPoint::new(Load::Rate(rates[i]), tput[i]);
-                p.itl = Latency {
+                p.itl = Latency::from(LatencyStats {
                     p50: Some(itl[i]),
                     ..Default::default()
-                };
-                p.ttft = Latency {
+                });
+                p.ttft = Latency::from(LatencyStats {
                     p50: Some(ttft[i]),
                     ..Default::default()
-                };
+                });
                 p
             })
             .collect();
@@ -559,15 +559,15 @@ mod tests {
         let mut p = MeasuredPoint::new(Load::Rate(4.0), 100.0);
         p.completed = Some(400);
         p.duration_s = Some(102.0);
-        p.e2e = Latency {
+        p.e2e = Latency::from(LatencyStats {
             mean: Some(2000.0),
             ..Default::default()
-        };
+        });
         assert_eq!(achieved_rate(&p), Some(4.0));
-        p.ttft = Latency {
+        p.ttft = Latency::from(LatencyStats {
             mean: Some(50.0),
             ..Default::default()
-        };
+        });
         let mut slow = p.clone();
         slow.load = Load::Rate(8.0);
         slow.duration_s = Some(102.0);
@@ -576,7 +576,7 @@ mod tests {
             !falls_behind(&[p.clone(), slow.clone()], 1),
             "short but no queue: a long tail"
         );
-        slow.ttft.mean = Some(400.0);
+        slow.ttft.set_mean(Some(400.0));
         assert!(falls_behind(&[p, slow], 1), "short and queueing");
     }
 

@@ -13,7 +13,7 @@
 //! not qualify.
 
 use super::percentile::Percentile;
-use crate::point::{Latency, Load, MeasuredPoint, ServerMetrics};
+use crate::point::{Latency, LatencyStats, Load, MeasuredPoint, ServerMetrics};
 
 /// Latency targets in milliseconds; `None` means no target on that metric.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -128,12 +128,12 @@ fn lerp_opt(a: Option<f64>, b: Option<f64>, t: f64) -> Option<f64> {
 }
 
 fn lerp_latency(a: &Latency, b: &Latency, t: f64) -> Latency {
-    Latency {
-        mean: lerp_opt(a.mean, b.mean, t),
-        p50: lerp_opt(a.p50, b.p50, t),
-        p90: lerp_opt(a.p90, b.p90, t),
-        p99: lerp_opt(a.p99, b.p99, t),
-    }
+    Latency::from(LatencyStats {
+        mean: lerp_opt(a.mean(), b.mean(), t),
+        p50: lerp_opt(a.p50(), b.p50(), t),
+        p90: lerp_opt(a.p90(), b.p90(), t),
+        p99: lerp_opt(a.p99(), b.p99(), t),
+    })
 }
 
 /// The point a fraction `t` of the way from `a` to `b` (both finite loads of one kind, or t = 0).
@@ -186,14 +186,14 @@ mod tests {
 
     fn pt(load: f64, tput: f64, ntpot: f64) -> MeasuredPoint {
         let mut p = MeasuredPoint::new(Load::Rate(load), tput);
-        p.ntpot = Latency {
+        p.ntpot = Latency::from(LatencyStats {
             p50: Some(ntpot),
             ..Default::default()
-        };
-        p.ttft = Latency {
+        });
+        p.ttft = Latency::from(LatencyStats {
             p50: Some(ntpot * 3.0),
             ..Default::default()
-        };
+        });
         p
     }
 
@@ -228,7 +228,7 @@ mod tests {
         assert_eq!(op.fraction, 0.5);
         assert_eq!(op.point.load, Load::Rate(3.0));
         assert_eq!(op.point.output_tokens_per_s, 290.0);
-        assert_eq!(op.point.ntpot.p50, Some(16.0));
+        assert_eq!(op.point.ntpot.p50(), Some(16.0));
     }
 
     #[test]
@@ -241,7 +241,7 @@ mod tests {
         let op = operating_point(&curve(), &t, Percentile::P50).unwrap();
         // NTPOT allows half way from 2 to 4; TTFT (36 -> 60) only 1/8 of the way.
         assert_eq!(op.fraction, 0.125);
-        assert!(op.point.ttft.p50.unwrap() <= 39.0);
+        assert!(op.point.ttft.p50().unwrap() <= 39.0);
     }
 
     #[test]
@@ -313,9 +313,9 @@ mod tests {
                     let lo = c[0].load.value().unwrap();
                     let hi = c.last().unwrap().load.value().unwrap();
                     prop_assert!(x >= lo - 1e-9 && x <= hi + 1e-9);
-                    prop_assert!(op.point.ntpot.p50.unwrap() <= t + 1e-9);
+                    prop_assert!(op.point.ntpot.p50().unwrap() <= t + 1e-9);
                     if use_ttft {
-                        prop_assert!(op.point.ttft.p50.unwrap() <= t * 2.0 + 1e-9);
+                        prop_assert!(op.point.ttft.p50().unwrap() <= t * 2.0 + 1e-9);
                     }
                     let a = &c[op.passing];
                     prop_assert!(targets.met_by(a, Percentile::P50));

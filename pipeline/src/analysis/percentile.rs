@@ -16,10 +16,10 @@ pub enum Percentile {
 impl Percentile {
     pub fn of(self, l: &Latency) -> Option<f64> {
         match self {
-            Percentile::Mean => l.mean,
-            Percentile::P50 => l.p50,
-            Percentile::P90 => l.p90,
-            Percentile::P99 => l.p99,
+            Percentile::Mean => l.mean(),
+            Percentile::P50 => l.p50(),
+            Percentile::P90 => l.p90(),
+            Percentile::P99 => l.p99(),
         }
     }
 
@@ -33,7 +33,7 @@ impl Percentile {
     pub fn of_or_mean_labeled(self, l: &Latency) -> Option<(f64, Percentile)> {
         self.of(l)
             .map(|v| (v, self))
-            .or(l.mean.map(|v| (v, Percentile::Mean)))
+            .or(l.mean().map(|v| (v, Percentile::Mean)))
     }
 
     /// The statistic a curve is described with: this one if any point reports it for TTFT or

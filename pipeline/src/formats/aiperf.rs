@@ -257,10 +257,10 @@ mod tests {
         assert_eq!(p.output_tokens_per_s, 640.0);
         assert_eq!(p.completed, Some(300));
         assert_eq!(p.failed, Some(3));
-        assert_eq!(p.ttft.p90, Some(200.0));
-        assert_eq!(p.tpot.p50, Some(14.5), "AIPerf's ITL is TPOT");
-        assert_eq!(p.itl.p50, Some(13.0), "inter-chunk latency is ITL");
-        assert_eq!(p.ntpot.mean, None, "not reported");
+        assert_eq!(p.ttft.p90(), Some(200.0));
+        assert_eq!(p.tpot.p50(), Some(14.5), "AIPerf's ITL is TPOT");
+        assert_eq!(p.itl.p50(), Some(13.0), "inter-chunk latency is ITL");
+        assert_eq!(p.ntpot.mean(), None, "not reported");
         assert_eq!(p.input_tokens_per_s, Some(2560.0), "total_isl / duration");
         assert_eq!(p.workload.input_len, Some(1024.0));
         assert_eq!(p.workload.dataset.as_deref(), Some("random"));
@@ -284,7 +284,7 @@ mod tests {
         let p = point(&text);
         assert_eq!(p.output_tokens_per_s, 700.0);
         assert_eq!(p.load, Load::Rate(4.0));
-        assert_eq!(p.ttft.mean, Some(120.0), "seconds become ms");
+        assert_eq!(p.ttft.mean(), Some(120.0), "seconds become ms");
     }
 
     #[test]
@@ -416,8 +416,8 @@ mod tests {
         let p = point(text);
         assert_eq!(p.load, Load::Concurrency(100.0));
         let ttft = p.ttft;
-        assert!((ttft.p50.unwrap() - 2369.3177).abs() < 1e-3, "{ttft:?}");
-        assert!((ttft.p99.unwrap() - 3833.3894).abs() < 1e-3);
+        assert!((ttft.p50().unwrap() - 2369.3177).abs() < 1e-3, "{ttft:?}");
+        assert!((ttft.p99().unwrap() - 3833.3894).abs() < 1e-3);
         assert_eq!((p.completed, p.failed), (Some(89), Some(11)));
         assert_eq!(p.label.as_deref(), Some("openai/gpt-oss-20b"));
     }
@@ -427,7 +427,7 @@ mod tests {
         let text = include_str!("../../../tests/fixtures/raw/aiperf/profile_export_aiperf.json");
         let p = point(text);
         assert!(matches!(p.load, Load::Concurrency(_)));
-        assert!(p.ttft.p50.is_some() && p.tpot.p50.is_some() && p.e2e.p99.is_some());
+        assert!(p.ttft.p50().is_some() && p.tpot.p50().is_some() && p.e2e.p99().is_some());
         assert!(p.workload.dataset.is_some());
     }
 }

@@ -133,7 +133,7 @@ mod tests {
             Some("vllm")
         );
         assert_eq!(first.workload.input_len, Some(3200.0));
-        assert!(first.e2e.p50.is_some() && first.ttft.p99.is_some());
+        assert!(first.e2e.p50().is_some() && first.ttft.p99().is_some());
         assert!(first.input_tokens_per_s.is_some());
     }
 

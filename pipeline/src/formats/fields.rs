@@ -2,7 +2,7 @@
 //! not negative, not absurdly large) and every error names the field's full path.
 
 use crate::error::FormatError;
-use crate::point::Latency;
+use crate::point::{Latency, LatencyStats};
 use serde_json::{Map, Value};
 
 /// Largest magnitude accepted for any metric; beyond it the file is corrupt, not fast.
@@ -36,10 +36,7 @@ impl<'a> Obj<'a> {
     }
 
     /// Every top-level scalar (string, number, bool) that `keep` accepts, as text.
-    pub fn scalars(
-        &self,
-        keep: impl Fn(&str, &Value) -> bool,
-    ) -> std::collections::BTreeMap<String, String> {
+    pub fn scalars(&self, keep: impl Fn(&str, &Value) -> bool) -> crate::point::RecordFields {
         self.map
             .iter()
             .filter(|(k, v)| k.len() <= 64 && keep(k, v))
@@ -136,12 +133,12 @@ impl<'a> Obj<'a> {
 
     /// Reads `mean`/`p50`/`p90`/`p99` from this object using the tool's key names.
     pub fn latency(&self, keys: LatencyKeys) -> Result<Latency, FormatError> {
-        Ok(Latency {
+        Ok(Latency::from(LatencyStats {
             mean: self.num(keys.mean)?,
             p50: self.num(keys.p50)?,
             p90: self.num(keys.p90)?,
             p99: self.num(keys.p99)?,
-        })
+        }))
     }
 }
 

@@ -66,7 +66,7 @@ impl RawFormat for GenAiPerf {
                 Value::Bool(b) => Some(b.to_string()),
                 _ => None,
             }) {
-                p.fields.entry(field.into()).or_insert(v);
+                p.fields.insert_if_absent(field.into(), v);
             }
         }
         Ok(Parsed::Points(vec![p]))
@@ -100,8 +100,8 @@ mod tests {
         assert_eq!(p.label.as_deref(), Some("meta-llama/Llama-3.1-8B-Instruct"));
         assert_eq!(p.workload.input_len, Some(550.0));
         assert_eq!(p.workload.output_len, None, "-1 means unset");
-        assert_eq!(p.ttft.p99, Some(61.1));
-        assert_eq!(p.tpot.p50, Some(7.9));
+        assert_eq!(p.ttft.p99(), Some(61.1));
+        assert_eq!(p.tpot.p50(), Some(7.9));
         assert_eq!(p.output_tokens_per_s, 1101.5);
     }
 

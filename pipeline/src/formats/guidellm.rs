@@ -10,7 +10,7 @@ use super::fields::{Obj, as_object};
 use super::{MS_PER_S, Parsed, RawFormat};
 use crate::document::Document;
 use crate::error::FormatError;
-use crate::point::{Latency, Load, MeasuredPoint};
+use crate::point::{Latency, LatencyStats, Load, MeasuredPoint};
 use crate::workload::{WorkloadHint, dataset_name};
 
 pub struct GuideLlm;
@@ -296,7 +296,7 @@ fn distribution(metrics: &Obj, name: &str) -> Result<Latency, FormatError> {
     let pick = |key: &str| -> Result<Option<f64>, FormatError> {
         pct.as_ref().map_or(Ok(None), |p| p.num(key))
     };
-    Ok(Latency {
+    Ok(Latency::from(LatencyStats {
         mean: d.num("mean")?,
         p50: match pick("p50")? {
             Some(v) => Some(v),
@@ -304,7 +304,7 @@ fn distribution(metrics: &Obj, name: &str) -> Result<Latency, FormatError> {
         },
         p90: pick("p90")?,
         p99: pick("p99")?,
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -363,10 +363,10 @@ mod tests {
         assert_eq!(ps[2].load, Load::Unbounded);
         assert_eq!(ps[3].load, Load::Concurrency(16.0));
         let p = &ps[1];
-        assert_eq!(p.e2e.p50, Some(1100.0), "request_latency is in seconds");
-        assert_eq!(p.ttft.p99, Some(200.0));
-        assert_eq!(p.ntpot.p50, Some(11.0));
-        assert_eq!(p.tpot.mean, Some(10.0));
+        assert_eq!(p.e2e.p50(), Some(1100.0), "request_latency is in seconds");
+        assert_eq!(p.ttft.p99(), Some(200.0));
+        assert_eq!(p.ntpot.p50(), Some(11.0));
+        assert_eq!(p.tpot.mean(), Some(10.0));
         assert_eq!(p.itl, Latency::default());
         assert_eq!(p.input_tokens_per_s, Some(2048.0));
         assert_eq!(p.completed, Some(100));
@@ -472,9 +472,12 @@ mod tests {
         let p = &ps[0];
         assert_eq!(p.load, Load::Concurrency(1.0), "synchronous");
         assert!((p.output_tokens_per_s - 198.133).abs() < 1e-3);
-        let ttft = p.ttft.p50.unwrap();
+        let ttft = p.ttft.p50().unwrap();
         assert!((ttft - 16.3805).abs() < 1e-3, "from `median`: {ttft}");
-        assert!((p.e2e.p50.unwrap() - 642.457).abs() < 1e-2, "seconds to ms");
+        assert!(
+            (p.e2e.p50().unwrap() - 642.457).abs() < 1e-2,
+            "seconds to ms"
+        );
         assert_eq!(p.workload.dataset.as_deref(), Some("synthetic"));
         assert_eq!(
             (p.workload.input_len, p.workload.output_len),

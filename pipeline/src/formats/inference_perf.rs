@@ -9,7 +9,7 @@ use super::fields::{Obj, as_object};
 use super::{MS_PER_S, Parsed, RawFormat};
 use crate::document::Document;
 use crate::error::FormatError;
-use crate::point::{Latency, Load, MeasuredPoint};
+use crate::point::{Latency, LatencyStats, Load, MeasuredPoint};
 
 pub struct InferencePerf;
 
@@ -96,7 +96,7 @@ fn distribution(latency: &Obj, name: &str) -> Result<Latency, FormatError> {
     let Some(d) = latency.child(name)? else {
         return Ok(Latency::default());
     };
-    Ok(Latency {
+    Ok(Latency::from(LatencyStats {
         mean: d.num("mean")?,
         p50: match d.num("median")? {
             Some(m) => Some(m),
@@ -104,7 +104,7 @@ fn distribution(latency: &Obj, name: &str) -> Result<Latency, FormatError> {
         },
         p90: d.num("p90")?,
         p99: d.num("p99")?,
-    }
+    })
     .scaled(MS_PER_S))
 }
 
@@ -137,10 +137,10 @@ mod tests {
         let p = &points[0];
         assert_eq!(p.load, Load::Rate(2.0));
         assert_eq!(p.achieved_rate, Some(1.5));
-        assert_eq!(p.ttft.p50, Some(29.0));
-        assert_eq!(p.e2e.p90, Some(900.0));
-        assert_eq!(p.ntpot.p50, Some(9.0));
-        assert_eq!(p.tpot.p50, None, "absent statistics stay unknown");
+        assert_eq!(p.ttft.p50(), Some(29.0));
+        assert_eq!(p.e2e.p90(), Some(900.0));
+        assert_eq!(p.ntpot.p50(), Some(9.0));
+        assert_eq!(p.tpot.p50(), None, "absent statistics stay unknown");
         assert_eq!(
             p.total_tokens_per_s,
             Some(500.0),

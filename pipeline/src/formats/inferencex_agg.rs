@@ -177,7 +177,7 @@ mod tests {
             p.output_tokens_per_s
         );
         assert!(
-            (p.ttft.p50.unwrap() - 296.977).abs() < 0.01,
+            (p.ttft.p50().unwrap() - 296.977).abs() < 0.01,
             "seconds become ms"
         );
         assert_eq!(p.topology.tensor_parallel, Some(8));

@@ -148,9 +148,9 @@ mod tests {
     fn flat_summary_in_seconds_with_string_numbers() {
         let p = &points(&summary(5))[0];
         assert_eq!(p.load, Load::Concurrency(5.0));
-        assert_eq!(p.ttft.p50, Some(150.0));
+        assert_eq!(p.ttft.p50(), Some(150.0));
         assert_eq!(
-            p.ntpot.p50,
+            p.ntpot.p50(),
             Some(30.0),
             "llmperf inter_token_latency is NTPOT"
         );

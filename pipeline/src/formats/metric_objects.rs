@@ -9,7 +9,7 @@ use super::MS_PER_S;
 use super::fields::{Obj, as_object, check_range, checked_number};
 use crate::document::Document;
 use crate::error::FormatError;
-use crate::point::{Latency, Load, MeasuredPoint};
+use crate::point::{Latency, LatencyStats, Load, MeasuredPoint};
 use crate::workload::{WorkloadHint, dataset_name};
 use serde_json::Value;
 
@@ -98,12 +98,12 @@ pub fn latency(root: &Obj, name: &str) -> Result<Latency, FormatError> {
             .map(|x| check_range(&format!("{name}.{stat}"), x * factor))
             .transpose()
     };
-    Ok(Latency {
+    Ok(Latency::from(LatencyStats {
         mean: scaled("avg")?,
         p50: scaled("p50")?,
         p90: scaled("p90")?,
         p99: scaled("p99")?,
-    })
+    }))
 }
 
 /// The first of several paths through `input_config` that holds a value.

@@ -146,9 +146,9 @@ mod tests {
         };
         assert_eq!(ps[0].load, Load::Rate(1.5));
         assert_eq!(ps[0].label.as_deref(), Some("a, quoted"));
-        assert_eq!(ps[0].ntpot.p50, None);
+        assert_eq!(ps[0].ntpot.p50(), None);
         assert_eq!(ps[1].load, Load::Unbounded);
-        assert_eq!(ps[1].ttft.p50, Some(400.0));
+        assert_eq!(ps[1].ttft.p50(), Some(400.0));
     }
 
     #[test]

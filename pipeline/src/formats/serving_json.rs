@@ -5,7 +5,6 @@ use super::fields::Obj;
 use crate::error::FormatError;
 use crate::point::{Latency, Load};
 use crate::workload::{WorkloadHint, dataset_name};
-use std::collections::BTreeMap;
 
 /// What the record says it sent: `dataset_name`, and the requested lengths of the dataset
 /// that uses them (`random_*` for random-like datasets, `sharegpt_output_len`, and the
@@ -86,7 +85,7 @@ const NUMERIC_SETTINGS: &[&str] = &[
 
 /// The record's settings and tags: every top-level string or boolean (vLLM's `--metadata`
 /// pairs, `backend`, `label`, `tag`, `dataset_name`, …) and the numeric settings above.
-pub fn record_fields(obj: &Obj) -> BTreeMap<String, String> {
+pub fn record_fields(obj: &Obj) -> crate::point::RecordFields {
     obj.scalars(|k, v| !v.is_number() || NUMERIC_SETTINGS.contains(&k))
 }
 
@@ -97,8 +96,8 @@ pub fn ms_latency(obj: &Obj, metric: &str) -> Result<Latency, FormatError> {
         "p50" => format!("median_{metric}_ms"),
         s => format!("{s}_{metric}_ms"),
     })?;
-    if latency.p50.is_none() {
-        latency.p50 = obj.num(&format!("p50_{metric}_ms"))?;
+    if latency.p50().is_none() {
+        latency.set_p50(obj.num(&format!("p50_{metric}_ms"))?);
     }
     Ok(latency)
 }

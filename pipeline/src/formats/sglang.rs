@@ -75,7 +75,7 @@ mod tests {
         };
         assert_eq!(ps[0].load, Load::Unbounded);
         assert_eq!(ps[1].load, Load::Rate(8.0));
-        assert_eq!(ps[0].e2e.p50, Some(3900.0));
+        assert_eq!(ps[0].e2e.p50(), Some(3900.0));
         assert_eq!(ps[0].input_tokens_per_s, Some(10240.0));
         assert_eq!(ps[0].total_tokens_per_s, Some(12800.0));
         assert_eq!(ps[0].mean_output_tokens, Some(256.0));

@@ -135,8 +135,8 @@ mod tests {
         };
         assert_eq!(ps[0].load, Load::Rate(2.0));
         assert_eq!(ps[1].load, Load::Unbounded);
-        assert_eq!(ps[0].ttft.mean, Some(59.8));
-        assert_eq!(ps[0].ttft.p50, None);
+        assert_eq!(ps[0].ttft.mean(), Some(59.8));
+        assert_eq!(ps[0].ttft.p50(), None);
         assert_eq!(ps[0].mean_input_tokens, Some(200.0));
         assert_eq!(
             ps[0].label.as_deref(),

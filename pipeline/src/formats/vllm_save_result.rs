@@ -100,11 +100,11 @@ mod tests {
     fn single_object_with_goodput_colon_key_and_metadata() {
         let p = &points(ONE)[0];
         assert_eq!(p.load, Load::Rate(4.0));
-        assert_eq!(p.ttft.p50, Some(29.0));
-        assert_eq!(p.e2e.p99, Some(2000.0));
+        assert_eq!(p.ttft.p50(), Some(29.0));
+        assert_eq!(p.e2e.p99(), Some(2000.0));
         assert_eq!(p.input_tokens_per_s, Some(800.0));
         assert_eq!(p.mean_output_tokens, Some(100.0));
-        assert_eq!(p.ntpot.mean, None, "vLLM reports no NTPOT");
+        assert_eq!(p.ntpot.mean(), None, "vLLM reports no NTPOT");
         assert_eq!(p.label.as_deref(), Some("meta-llama/Llama-3.1-8B-Instruct"));
     }
 
@@ -112,13 +112,13 @@ mod tests {
     fn forks_naming_e2e_latency_and_multi_turn_runs_read() {
         let p50_only = ONE.replace("\"median_ttft_ms\"", "\"p50_ttft_ms\"");
         assert_eq!(
-            points(&p50_only)[0].ttft.p50,
+            points(&p50_only)[0].ttft.p50(),
             Some(29.0),
             "p50_ when median_ is absent"
         );
         let latency = ONE.replace("_e2el_ms", "_latency_ms");
         let p = &points(&latency)[0];
-        assert_eq!((p.e2e.p50, p.e2e.p99), (Some(850.0), Some(2000.0)));
+        assert_eq!((p.e2e.p50(), p.e2e.p99()), (Some(850.0), Some(2000.0)));
         let multi_turn = ONE.replace("\"request_rate\": 4.0, ", "").replace(
             "\"max_concurrency\": null",
             "\"multi_turn_concurrency\": 2, \"turns_per_conversation\": 3",
@@ -156,7 +156,7 @@ mod tests {
             "",
         );
         let p = &points(&e2el_only)[0];
-        assert_eq!((p.ttft.p50, p.e2e.p50), (None, Some(850.0)));
+        assert_eq!((p.ttft.p50(), p.e2e.p50()), (None, Some(850.0)));
         // The default (ttft,tpot,itl): E2E from the per-request `latencies` in seconds.
         let latencies = ONE
             .replace(
@@ -168,10 +168,10 @@ mod tests {
                 "\"latencies\": [0.5, 1.0, 0.0, 1.5, 2.0, 0.4]",
             );
         let e2e = points(&latencies)[0].e2e;
-        assert_eq!(e2e.mean, Some(1080.0), "a failed request's 0 is left out");
-        assert_eq!(e2e.p50, Some(1000.0));
+        assert_eq!(e2e.mean(), Some(1080.0), "a failed request's 0 is left out");
+        assert_eq!(e2e.p50(), Some(1000.0));
         assert!(
-            (e2e.p99.unwrap() - 1980.0).abs() < 1e-9,
+            (e2e.p99().unwrap() - 1980.0).abs() < 1e-9,
             "interpolated: {e2e:?}"
         );
     }
@@ -228,8 +228,8 @@ mod tests {
         );
         let p = &points(text)[0];
         assert_eq!(p.load, Load::Concurrency(64.0));
-        assert!(p.ttft.p99.is_some() && p.tpot.p50.is_some());
-        assert_eq!(p.e2e.p50, None, "this client wrote no e2el");
+        assert!(p.ttft.p99().is_some() && p.tpot.p50().is_some());
+        assert_eq!(p.e2e.p50(), None, "this client wrote no e2el");
         assert_eq!(
             p.fields.get("endpoint_type").map(String::as_str),
             Some("openai")
@@ -240,7 +240,7 @@ mod tests {
         );
         let q = &points(inferencex)[0];
         assert_eq!(q.load, Load::Concurrency(4.0));
-        assert!(q.ttft.p90.is_some(), "p90 keys are read");
+        assert!(q.ttft.p90().is_some(), "p90 keys are read");
         assert!(
             q.label
                 .as_deref()

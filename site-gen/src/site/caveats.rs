@@ -79,7 +79,7 @@ fn mentions(p: &Profile, words: &[&str]) -> bool {
 /// token at some point: tokens arrive in bursts, so ITL percentiles below p90 say little.
 fn streams_in_chunks(p: &Profile) -> bool {
     p.points.iter().any(|pt| {
-        matches!((pt.itl.p50, pt.tpot.p50.or(pt.tpot.mean)), (Some(itl), Some(tpot)) if itl < tpot / 10.0)
+        matches!((pt.itl.p50(), pt.tpot.p50().or(pt.tpot.mean())), (Some(itl), Some(tpot)) if itl < tpot / 10.0)
     })
 }
 
