@@ -51,6 +51,7 @@ const DEFAULT_PURGE_DELAY_MS: std::ffi::c_long = 1000;
 /// another value.
 const PURGE_DELAY_MS: std::ffi::c_long = 25;
 
+/// Sets mimalloc's purge delay to [`PURGE_DELAY_MS`] where it holds the default.
 fn return_freed_memory_sooner() {
     // SAFETY: plain option accessors of the linked mimalloc, which take and return integers
     // and check the index; they are not thread-safe, and this runs first in `main`, before

@@ -21,6 +21,7 @@ pub mod pricing;
 pub mod profile;
 pub mod profile_identity;
 pub mod progress;
+pub mod record_fields;
 pub mod report;
 pub mod run_meta;
 pub mod schema;

@@ -2,10 +2,9 @@
 //! latencies in milliseconds and the SPEC §3 definitions (NTPOT, TPOT, ITL, TTFT, E2E).
 //! A metric a tool does not report, or that cannot be derived exactly, is `None`, never 0.
 
+use crate::record_fields::RecordFields;
 use crate::topology::Topology;
 use crate::workload::WorkloadHint;
-use serde::de::{MapAccess, Visitor};
-use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -70,8 +69,12 @@ pub struct LatencyStats {
 
 impl From<LatencyStats> for Latency {
     fn from(s: LatencyStats) -> Self {
-        let stored = |v: Option<f64>| v.unwrap_or(f64::NAN);
-        Latency([stored(s.mean), stored(s.p50), stored(s.p90), stored(s.p99)])
+        let mut l = Latency::default();
+        l.set_mean(s.mean);
+        l.set_p50(s.p50);
+        l.set_p90(s.p90);
+        l.set_p99(s.p99);
+        l
     }
 }
 
@@ -100,29 +103,39 @@ impl PartialEq for Latency {
 
 impl fmt::Debug for Latency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        LatencyStats::from(*self).fmt(f)
+        f.debug_struct("Latency")
+            .field("mean", &self.mean())
+            .field("p50", &self.p50())
+            .field("p90", &self.p90())
+            .field("p99", &self.p99())
+            .finish()
     }
 }
 
 impl Latency {
+    const MEAN: usize = 0;
+    const P50: usize = 1;
+    const P90: usize = 2;
+    const P99: usize = 3;
+
     fn stat(&self, i: usize) -> Option<f64> {
         Some(self.0[i]).filter(|v| !v.is_nan())
     }
 
     pub fn mean(&self) -> Option<f64> {
-        self.stat(0)
+        self.stat(Self::MEAN)
     }
 
     pub fn p50(&self) -> Option<f64> {
-        self.stat(1)
+        self.stat(Self::P50)
     }
 
     pub fn p90(&self) -> Option<f64> {
-        self.stat(2)
+        self.stat(Self::P90)
     }
 
     pub fn p99(&self) -> Option<f64> {
-        self.stat(3)
+        self.stat(Self::P99)
     }
 
     fn set(&mut self, i: usize, v: Option<f64>) {
@@ -130,19 +143,19 @@ impl Latency {
     }
 
     pub fn set_mean(&mut self, v: Option<f64>) {
-        self.set(0, v);
+        self.set(Self::MEAN, v);
     }
 
     pub fn set_p50(&mut self, v: Option<f64>) {
-        self.set(1, v);
+        self.set(Self::P50, v);
     }
 
     pub fn set_p90(&mut self, v: Option<f64>) {
-        self.set(2, v);
+        self.set(Self::P90, v);
     }
 
     pub fn set_p99(&mut self, v: Option<f64>) {
-        self.set(3, v);
+        self.set(Self::P99, v);
     }
 
     /// Mean and percentiles of per-request samples (ms), percentiles interpolated linearly
@@ -166,8 +179,10 @@ impl Latency {
         }))
     }
 
-    /// Multiplies every statistic by `factor` (used to convert seconds to milliseconds).
+    /// Multiplies every statistic by `factor` (used to convert seconds to milliseconds), which
+    /// must be finite and positive: a NaN product would read as "not reported".
     pub fn scaled(self, factor: f64) -> Self {
+        debug_assert!(factor.is_finite() && factor > 0.0, "scale factor {factor}");
         // NaN, "not reported", stays NaN.
         Latency(self.0.map(|x| x * factor))
     }
@@ -180,95 +195,6 @@ pub struct ServerMetrics {
     pub running_mean: Option<f64>,
     /// Fraction of KV cache in use, 0..1.
     pub kv_cache_usage_mean: Option<f64>,
-}
-
-/// A record's settings as text, by name, in name order. A sorted vector, not a `BTreeMap`: a
-/// record states a handful, and ingest holds every point's at once (100,000 points' maps were
-/// 46 MB, mostly B-tree nodes with room for eleven). It reads and serializes as a map would.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RecordFields(Vec<(String, String)>);
-
-impl RecordFields {
-    fn position(&self, name: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(name))
-    }
-
-    pub fn get(&self, name: &str) -> Option<&String> {
-        self.position(name).ok().map(|i| &self.0[i].1)
-    }
-
-    pub fn contains_key(&self, name: &str) -> bool {
-        self.position(name).is_ok()
-    }
-
-    pub fn keys(&self) -> impl Iterator<Item = &String> {
-        self.0.iter().map(|(k, _)| k)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.0.iter().map(|(k, v)| (k, v))
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Sets `name`, replacing the value it had.
-    pub fn insert(&mut self, name: String, value: String) {
-        match self.position(&name) {
-            Ok(i) => self.0[i].1 = value,
-            Err(i) => self.0.insert(i, (name, value)),
-        }
-    }
-
-    /// Sets `name` unless it already has a value.
-    pub fn insert_if_absent(&mut self, name: String, value: String) {
-        if let Err(i) = self.position(&name) {
-            self.0.insert(i, (name, value));
-        }
-    }
-}
-
-/// Like a map's: a name given twice keeps its last value.
-impl FromIterator<(String, String)> for RecordFields {
-    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
-        let mut fields = RecordFields::default();
-        for (name, value) in iter {
-            fields.insert(name, value);
-        }
-        fields.0.shrink_to_fit();
-        fields
-    }
-}
-
-impl Serialize for RecordFields {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for RecordFields {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct FieldsVisitor;
-        impl<'de> Visitor<'de> for FieldsVisitor {
-            type Value = RecordFields;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a map of text fields")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RecordFields, A::Error> {
-                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
-                while let Some(entry) = map.next_entry::<String, String>()? {
-                    entries.push(entry);
-                }
-                Ok(entries.into_iter().collect())
-            }
-        }
-        deserializer.deserialize_map(FieldsVisitor)
-    }
 }
 
 /// One measured load point as a raw format reports it, before run metadata is attached.
@@ -390,54 +316,6 @@ impl MeasuredPoint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
-
-    fn text_pairs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn record_fields_read_and_serialize_as_the_map_they_replace() {
-        let pairs = text_pairs(&[("tp", "8"), ("backend", "vllm"), ("tp", "4"), ("a", "")]);
-        let fields: RecordFields = pairs.iter().cloned().collect();
-        let map: BTreeMap<String, String> = pairs.into_iter().collect();
-        assert_eq!(fields.get("tp").map(String::as_str), Some("4"), "last wins");
-        assert!(fields.contains_key("a") && !fields.contains_key("b"));
-        assert_eq!(
-            fields.keys().collect::<Vec<_>>(),
-            map.keys().collect::<Vec<_>>()
-        );
-        let json = serde_json::to_string(&fields).unwrap();
-        assert_eq!(json, serde_json::to_string(&map).unwrap());
-        let back: RecordFields = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, fields);
-        let bytes = postcard::to_allocvec(&fields).unwrap();
-        assert_eq!(bytes, postcard::to_allocvec(&map).unwrap());
-        assert_eq!(
-            postcard::from_bytes::<RecordFields>(&bytes).unwrap(),
-            fields
-        );
-    }
-
-    #[test]
-    fn record_fields_insert_keeps_name_order_and_if_absent_keeps_the_first() {
-        let mut fields = RecordFields::default();
-        fields.insert("streaming".into(), "true".into());
-        fields.insert_if_absent("backend".into(), "openai".into());
-        fields.insert_if_absent("backend".into(), "vllm".into());
-        fields.insert("streaming".into(), "false".into());
-        let listed: Vec<_> = fields.iter().collect();
-        assert_eq!(
-            listed,
-            [
-                (&"backend".to_string(), &"openai".to_string()),
-                (&"streaming".to_string(), &"false".to_string())
-            ]
-        );
-    }
 
     #[test]
     fn a_latency_keeps_unreported_statistics_unreported() {

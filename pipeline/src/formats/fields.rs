@@ -36,7 +36,10 @@ impl<'a> Obj<'a> {
     }
 
     /// Every top-level scalar (string, number, bool) that `keep` accepts, as text.
-    pub fn scalars(&self, keep: impl Fn(&str, &Value) -> bool) -> crate::point::RecordFields {
+    pub fn scalars(
+        &self,
+        keep: impl Fn(&str, &Value) -> bool,
+    ) -> crate::record_fields::RecordFields {
         self.map
             .iter()
             .filter(|(k, v)| k.len() <= 64 && keep(k, v))

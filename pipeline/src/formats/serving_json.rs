@@ -85,7 +85,7 @@ const NUMERIC_SETTINGS: &[&str] = &[
 
 /// The record's settings and tags: every top-level string or boolean (vLLM's `--metadata`
 /// pairs, `backend`, `label`, `tag`, `dataset_name`, …) and the numeric settings above.
-pub fn record_fields(obj: &Obj) -> crate::point::RecordFields {
+pub fn record_fields(obj: &Obj) -> crate::record_fields::RecordFields {
     obj.scalars(|k, v| !v.is_number() || NUMERIC_SETTINGS.contains(&k))
 }
 
