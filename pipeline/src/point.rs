@@ -188,13 +188,95 @@ impl Latency {
     }
 }
 
+/// A figure a tool may not report, stored as an `f64` with NaN for "not reported": 8 bytes
+/// where an `Option<f64>` takes 16, and every stage holds every point. Compared, shown and
+/// serialized as the option it stands for; read and set through its owner's accessors.
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(from = "Option<f64>", into = "Option<f64>")]
+struct Figure(f64);
+
+impl Figure {
+    const NONE: Figure = Figure(f64::NAN);
+
+    fn get(self) -> Option<f64> {
+        Some(self.0).filter(|v| !v.is_nan())
+    }
+}
+
+impl Default for Figure {
+    fn default() -> Self {
+        Figure::NONE
+    }
+}
+
+impl From<Option<f64>> for Figure {
+    fn from(v: Option<f64>) -> Self {
+        Figure(v.unwrap_or(f64::NAN))
+    }
+}
+
+impl From<Figure> for Option<f64> {
+    fn from(f: Figure) -> Self {
+        f.get()
+    }
+}
+
+impl PartialEq for Figure {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl fmt::Debug for Figure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
+/// A reader and a setter for each optional figure of a struct, as `Option<f64>`.
+macro_rules! figure_accessors {
+    ($owner:ty { $($name:ident / $set:ident),* $(,)? }) => {
+        impl $owner {
+            $(
+                pub fn $name(&self) -> Option<f64> {
+                    self.$name.get()
+                }
+
+                pub fn $set(&mut self, v: Option<f64>) {
+                    self.$name = Figure::from(v);
+                }
+            )*
+        }
+    };
+}
+
 /// The model server's own view during the point, from scraped Prometheus metrics.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServerMetrics {
-    pub queue_len_mean: Option<f64>,
-    pub running_mean: Option<f64>,
+    queue_len_mean: Figure,
+    running_mean: Figure,
     /// Fraction of KV cache in use, 0..1.
-    pub kv_cache_usage_mean: Option<f64>,
+    kv_cache_usage_mean: Figure,
+}
+
+figure_accessors!(ServerMetrics {
+    queue_len_mean / set_queue_len_mean,
+    running_mean / set_running_mean,
+    kv_cache_usage_mean / set_kv_cache_usage_mean,
+});
+
+impl ServerMetrics {
+    pub fn new(
+        queue_len_mean: Option<f64>,
+        running_mean: Option<f64>,
+        kv_cache_usage_mean: Option<f64>,
+    ) -> Self {
+        ServerMetrics {
+            queue_len_mean: queue_len_mean.into(),
+            running_mean: running_mean.into(),
+            kv_cache_usage_mean: kv_cache_usage_mean.into(),
+        }
+    }
 }
 
 /// One measured load point as a raw format reports it, before run metadata is attached.
@@ -207,16 +289,16 @@ pub struct MeasuredPoint {
     /// rate (inference-perf). Falls below the requested rate when the server cannot keep up.
     /// Tools that only report completions/duration leave it unknown: that figure includes the
     /// drain after the last request and would read as saturation at any load.
-    pub achieved_rate: Option<f64>,
-    pub duration_s: Option<f64>,
+    achieved_rate: Figure,
+    duration_s: Figure,
     pub completed: Option<i64>,
     pub failed: Option<i64>,
-    pub requests_per_s: Option<f64>,
-    pub input_tokens_per_s: Option<f64>,
+    requests_per_s: Figure,
+    input_tokens_per_s: Figure,
     pub output_tokens_per_s: f64,
-    pub total_tokens_per_s: Option<f64>,
-    pub mean_input_tokens: Option<f64>,
-    pub mean_output_tokens: Option<f64>,
+    total_tokens_per_s: Figure,
+    mean_input_tokens: Figure,
+    mean_output_tokens: Figure,
     pub ttft: Latency,
     pub ntpot: Latency,
     pub tpot: Latency,
@@ -236,22 +318,32 @@ pub struct MeasuredPoint {
     pub topology: Topology,
 }
 
+figure_accessors!(MeasuredPoint {
+    achieved_rate / set_achieved_rate,
+    duration_s / set_duration_s,
+    requests_per_s / set_requests_per_s,
+    input_tokens_per_s / set_input_tokens_per_s,
+    total_tokens_per_s / set_total_tokens_per_s,
+    mean_input_tokens / set_mean_input_tokens,
+    mean_output_tokens / set_mean_output_tokens,
+});
+
 impl MeasuredPoint {
     /// A point with only its load and output throughput known; formats fill in the rest.
     pub fn new(load: Load, output_tokens_per_s: f64) -> Self {
         Self {
             label: None,
             load,
-            achieved_rate: None,
-            duration_s: None,
+            achieved_rate: Figure::NONE,
+            duration_s: Figure::NONE,
             completed: None,
             failed: None,
-            requests_per_s: None,
-            input_tokens_per_s: None,
+            requests_per_s: Figure::NONE,
+            input_tokens_per_s: Figure::NONE,
             output_tokens_per_s,
-            total_tokens_per_s: None,
-            mean_input_tokens: None,
-            mean_output_tokens: None,
+            total_tokens_per_s: Figure::NONE,
+            mean_input_tokens: Figure::NONE,
+            mean_output_tokens: Figure::NONE,
             ttft: Latency::default(),
             ntpot: Latency::default(),
             tpot: Latency::default(),
@@ -267,8 +359,8 @@ impl MeasuredPoint {
     /// Requests per second at this point: completions measured, else the rate sent, else the
     /// requested rate. `None` for concurrency or unbounded loads without a measured rate.
     pub fn request_rate(&self) -> Option<f64> {
-        self.requests_per_s
-            .or(self.achieved_rate)
+        self.requests_per_s()
+            .or(self.achieved_rate())
             .or(match self.load {
                 Load::Rate(r) => Some(r),
                 _ => None,
@@ -279,8 +371,8 @@ impl MeasuredPoint {
     /// one, else its completions per second, else completions over the duration. (The knee
     /// rule's stricter figure, which discounts the drain, is `analysis::knee::achieved_rate`.)
     pub fn achieved_request_rate(&self) -> Option<f64> {
-        self.achieved_rate.or(self.requests_per_s).or_else(|| {
-            match (self.completed, self.duration_s) {
+        self.achieved_rate().or(self.requests_per_s()).or_else(|| {
+            match (self.completed, self.duration_s()) {
                 (Some(c), Some(d)) if d > 0.0 => Some(c as f64 / d),
                 _ => None,
             }
@@ -304,10 +396,11 @@ impl MeasuredPoint {
 
     /// Fills total throughput from input + output when the tool did not report it.
     pub fn with_derived_totals(mut self) -> Self {
-        if self.total_tokens_per_s.is_none() {
-            self.total_tokens_per_s = self
-                .input_tokens_per_s
+        if self.total_tokens_per_s().is_none() {
+            let total = self
+                .input_tokens_per_s()
                 .map(|i| i + self.output_tokens_per_s);
+            self.set_total_tokens_per_s(total);
         }
         self
     }
@@ -338,6 +431,29 @@ mod tests {
         assert_eq!(l.p99(), Some(30.0));
         assert_eq!(Latency::default(), Latency::from(LatencyStats::default()));
         assert_ne!(l, Latency::default());
+    }
+
+    #[test]
+    fn optional_figures_read_compare_and_serialize_as_options() {
+        let mut p = MeasuredPoint::new(Load::Rate(2.0), 100.0);
+        p.set_achieved_rate(Some(0.0));
+        p.set_duration_s(Some(f64::NAN));
+        p.server.set_running_mean(Some(3.5));
+        assert_eq!(p.achieved_rate(), Some(0.0), "zero is a measurement");
+        assert_eq!(p.duration_s(), None, "NaN is not");
+        assert_eq!(p.requests_per_s(), None);
+        assert_eq!(p.server, ServerMetrics::new(None, Some(3.5), None));
+        assert_eq!(p, p.clone());
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["achieved_rate"], serde_json::json!(0.0));
+        assert_eq!(json["duration_s"], serde_json::Value::Null);
+        assert_eq!(json["server"]["running_mean"], serde_json::json!(3.5));
+        let back: MeasuredPoint = serde_json::from_value(json).unwrap();
+        assert_eq!(back, p);
+        let bytes = postcard::to_allocvec(&p).unwrap();
+        assert_eq!(postcard::from_bytes::<MeasuredPoint>(&bytes).unwrap(), p);
+        // Ten figures of 8 bytes where options took 16; the analysis holds every point.
+        assert!(std::mem::size_of::<MeasuredPoint>() <= 464);
     }
 
     #[test]

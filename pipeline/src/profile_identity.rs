@@ -85,8 +85,8 @@ fn group_by<'a, K: Ord>(
 /// A row's measured mean prompt and output lengths, when both are known and positive.
 fn measured_lengths(row: &BenchmarkRow) -> Option<(f64, f64)> {
     let p = &row.point;
-    p.mean_input_tokens
-        .zip(p.mean_output_tokens)
+    p.mean_input_tokens()
+        .zip(p.mean_output_tokens())
         .filter(|(a, b)| *a > 0.0 && *b > 0.0 && a.is_finite() && b.is_finite())
 }
 
@@ -231,11 +231,11 @@ fn use_case_of(rows: &[BenchmarkRow], members: &[usize]) -> String {
     let measured = || {
         let ins: Vec<f64> = members
             .iter()
-            .filter_map(|&i| rows[i].point.mean_input_tokens)
+            .filter_map(|&i| rows[i].point.mean_input_tokens())
             .collect();
         let outs: Vec<f64> = members
             .iter()
-            .filter_map(|&i| rows[i].point.mean_output_tokens)
+            .filter_map(|&i| rows[i].point.mean_output_tokens())
             .collect();
         (!ins.is_empty() && !outs.is_empty()).then(|| (median(&ins), median(&outs)))
     };
@@ -391,8 +391,8 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        point.mean_input_tokens = lengths.map(|l| l.0);
-        point.mean_output_tokens = lengths.map(|l| l.1);
+        point.set_mean_input_tokens(lengths.map(|l| l.0));
+        point.set_mean_output_tokens(lengths.map(|l| l.1));
         BenchmarkRow::example(point)
     }
 

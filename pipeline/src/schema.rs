@@ -47,13 +47,13 @@ pub struct MetricColumn {
 }
 
 macro_rules! scalar {
-    ($name:literal, $unit:literal, $meaning:literal, $field:ident) => {
+    ($name:literal, $unit:literal, $meaning:literal, $field:ident, $set:ident) => {
         MetricColumn {
             name: $name,
             unit: $unit,
             meaning: $meaning,
-            get: |p| p.$field,
-            set: |p, v| p.$field = Some(v),
+            get: |p| p.$field(),
+            set: |p, v| p.$set(Some(v)),
         }
     };
 }
@@ -86,20 +86,29 @@ const THROUGHPUT_COLUMNS: [MetricColumn; 8] = [
         "achieved_rate",
         "req/s",
         "rate the tool actually sent (inference-perf only)",
-        achieved_rate
+        achieved_rate,
+        set_achieved_rate
     ),
-    scalar!("duration_s", "s", "length of the measurement", duration_s),
+    scalar!(
+        "duration_s",
+        "s",
+        "length of the measurement",
+        duration_s,
+        set_duration_s
+    ),
     scalar!(
         "requests_per_s",
         "req/s",
         "completed requests per second",
-        requests_per_s
+        requests_per_s,
+        set_requests_per_s
     ),
     scalar!(
         "input_tokens_per_s",
         "tokens/s",
         "prompt tokens processed per second",
-        input_tokens_per_s
+        input_tokens_per_s,
+        set_input_tokens_per_s
     ),
     MetricColumn {
         name: "output_tokens_per_s",
@@ -112,19 +121,22 @@ const THROUGHPUT_COLUMNS: [MetricColumn; 8] = [
         "total_tokens_per_s",
         "tokens/s",
         "input + output tokens per second",
-        total_tokens_per_s
+        total_tokens_per_s,
+        set_total_tokens_per_s
     ),
     scalar!(
         "mean_input_tokens",
         "tokens",
         "mean prompt length",
-        mean_input_tokens
+        mean_input_tokens,
+        set_mean_input_tokens
     ),
     scalar!(
         "mean_output_tokens",
         "tokens",
         "mean output length",
-        mean_output_tokens
+        mean_output_tokens,
+        set_mean_output_tokens
     ),
 ];
 
@@ -176,22 +188,22 @@ const SERVER_COLUMNS: [MetricColumn; 3] = [
         name: "server_queue_len_mean",
         unit: "requests",
         meaning: "server-side waiting queue length (Prometheus)",
-        get: |p| p.server.queue_len_mean,
-        set: |p, v| p.server.queue_len_mean = Some(v),
+        get: |p| p.server.queue_len_mean(),
+        set: |p, v| p.server.set_queue_len_mean(Some(v)),
     },
     MetricColumn {
         name: "server_running_mean",
         unit: "requests",
         meaning: "server-side running batch size (Prometheus)",
-        get: |p| p.server.running_mean,
-        set: |p, v| p.server.running_mean = Some(v),
+        get: |p| p.server.running_mean(),
+        set: |p, v| p.server.set_running_mean(Some(v)),
     },
     MetricColumn {
         name: "server_kv_cache_usage_mean",
         unit: "fraction",
         meaning: "KV cache in use, 0..1 (Prometheus)",
-        get: |p| p.server.kv_cache_usage_mean,
-        set: |p, v| p.server.kv_cache_usage_mean = Some(v),
+        get: |p| p.server.kv_cache_usage_mean(),
+        set: |p, v| p.server.set_kv_cache_usage_mean(Some(v)),
     },
 ];
 

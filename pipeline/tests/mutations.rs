@@ -296,7 +296,7 @@ fn read(bytes: &[u8]) -> Option<String> {
                     .flat_map(|l| [l.mean(), l.p50(), l.p90(), l.p99()])
                     .flatten()
                     .chain([p.output_tokens_per_s])
-                    .chain(p.input_tokens_per_s);
+                    .chain(p.input_tokens_per_s());
                 for v in values {
                     assert!(v.is_finite() && v >= 0.0, "an accepted point holds {v}");
                 }

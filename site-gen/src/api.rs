@@ -157,7 +157,7 @@ impl<C> PerformanceStatsJson<C> {
         Self {
             cost,
             e2e_milliseconds: stat.of(&p.e2e),
-            input_tokens_per_second: p.input_tokens_per_s,
+            input_tokens_per_second: p.input_tokens_per_s(),
             itl_milliseconds: stat.of(&p.itl),
             load: p.load.value(),
             load_kind: p.load.kind(),

@@ -54,8 +54,8 @@ pub fn performance_stats(
         m.insert("queriesPerSecond".into(), json!(qps));
     }
     insert_int(&mut m, "outputTokensPerSecond", Some(p.output_tokens_per_s));
-    insert_int(&mut m, "inputTokensPerSecond", p.input_tokens_per_s);
-    insert_int(&mut m, "totalTokensPerSecond", p.total_tokens_per_s);
+    insert_int(&mut m, "inputTokensPerSecond", p.input_tokens_per_s());
+    insert_int(&mut m, "totalTokensPerSecond", p.total_tokens_per_s());
     insert_int(&mut m, "ntpotMilliseconds", stat.of(&p.ntpot));
     insert_int(&mut m, "ttftMilliseconds", stat.of(&p.ttft));
     insert_int(&mut m, "itlMilliseconds", stat.of(&p.itl));

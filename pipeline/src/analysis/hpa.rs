@@ -117,7 +117,7 @@ fn queue_delay_ms(op: &MeasuredPoint, baseline: &MeasuredPoint) -> Option<f64> {
 }
 
 fn queue_size(op: &MeasuredPoint, baseline: &MeasuredPoint) -> Option<(f64, &'static str)> {
-    if let Some(q) = op.server.queue_len_mean {
+    if let Some(q) = op.server.queue_len_mean() {
         return Some((q, "prometheus"));
     }
     Some((
@@ -127,7 +127,7 @@ fn queue_size(op: &MeasuredPoint, baseline: &MeasuredPoint) -> Option<(f64, &'st
 }
 
 fn batch_size(op: &MeasuredPoint, baseline: &MeasuredPoint) -> Option<(f64, &'static str)> {
-    if let Some(r) = op.server.running_mean {
+    if let Some(r) = op.server.running_mean() {
         return Some((r, "prometheus"));
     }
     let waiting_ms = queue_delay_ms(op, baseline).unwrap_or(0.0);
@@ -136,9 +136,9 @@ fn batch_size(op: &MeasuredPoint, baseline: &MeasuredPoint) -> Option<(f64, &'st
         return Some(((c - waiting).max(0.0), "littles-law"));
     }
     let e2e = ms(&op.e2e)
-        .or_else(|| Some(ms(&op.ntpot)? * op.mean_output_tokens?))
+        .or_else(|| Some(ms(&op.ntpot)? * op.mean_output_tokens()?))
         .or_else(|| {
-            Some(ms(&op.ttft)? + ms(&op.tpot)? * (op.mean_output_tokens? - 1.0).max(0.0))
+            Some(ms(&op.ttft)? + ms(&op.tpot)? * (op.mean_output_tokens()? - 1.0).max(0.0))
         })?;
     Some((
         op.request_rate()? * (e2e - waiting_ms).max(0.0) / 1000.0,
@@ -153,7 +153,7 @@ mod tests {
 
     fn point(rate: f64, ttft: f64, e2e: f64) -> MeasuredPoint {
         let mut p = MeasuredPoint::new(Load::Rate(rate), rate * 64.0);
-        p.requests_per_s = Some(rate);
+        p.set_requests_per_s(Some(rate));
         p.ttft = Latency::from(LatencyStats {
             mean: Some(ttft),
             ..Default::default()
@@ -181,7 +181,7 @@ mod tests {
     fn throughput_target_scales_on_the_measured_queue() {
         let base = point(1.0, 30.0, 500.0);
         let mut op = point(100.0, 3000.0, 4000.0);
-        op.server.queue_len_mean = Some(210.0);
+        op.server.set_queue_len_mean(Some(210.0));
         let h = recommend("vllm", &op, &base, false, 0.2).unwrap();
         assert_eq!(
             (h.signal, h.metric, h.value_source),

@@ -94,10 +94,10 @@ pub const MIN_WATCHED_LATENCY_MS: f64 = 1.0;
 /// The achieved request rate the knee rule compares with the requested rate (see the module
 /// documentation).
 pub fn achieved_rate(p: &MeasuredPoint) -> Option<f64> {
-    if let Some(a) = p.achieved_rate {
+    if let Some(a) = p.achieved_rate() {
         return Some(a);
     }
-    let duration = p.duration_s.or(match (p.completed, p.requests_per_s) {
+    let duration = p.duration_s().or(match (p.completed, p.requests_per_s()) {
         (Some(c), Some(r)) if r > 0.0 => Some(c as f64 / r),
         _ => None,
     });
@@ -112,13 +112,13 @@ pub fn achieved_rate(p: &MeasuredPoint) -> Option<f64> {
             return Some(completed as f64 / window);
         }
     }
-    p.requests_per_s
+    p.requests_per_s()
 }
 
 /// Mean end-to-end latency, or TTFT + TPOT × (output tokens − 1) when only those are known.
 fn mean_e2e_ms(p: &MeasuredPoint) -> Option<f64> {
     p.e2e.mean().or(p.e2e.p50()).or_else(|| {
-        let (ttft, tpot, tokens) = (p.ttft.mean()?, p.tpot.mean()?, p.mean_output_tokens?);
+        let (ttft, tpot, tokens) = (p.ttft.mean()?, p.tpot.mean()?, p.mean_output_tokens()?);
         Some(ttft + tpot * (tokens - 1.0).max(0.0))
     })
 }
@@ -129,7 +129,7 @@ fn mean_e2e_ms(p: &MeasuredPoint) -> Option<f64> {
 fn rate_ratio(p: &MeasuredPoint) -> Option<(f64, bool)> {
     match (p.load, achieved_rate(p)) {
         (Load::Rate(requested), Some(achieved)) if requested > 0.0 => {
-            Some((achieved / requested, p.achieved_rate.is_some()))
+            Some((achieved / requested, p.achieved_rate().is_some()))
         }
         _ => None,
     }
@@ -492,7 +492,7 @@ mod tests {
             (30.0, 250.0, 30.0),
             (40.0, 330.0, 31.0),
         ]);
-        c[3].achieved_rate = Some(33.0);
+        c[3].set_achieved_rate(Some(33.0));
         let k = find_knee(&c, Percentile::P50).unwrap();
         assert_eq!((k.index, k.method), (2, KneeMethod::SaturationRule));
     }
@@ -541,9 +541,9 @@ mod tests {
             (16.0, 820.0, 900.0),
             (32.0, 830.0, 2000.0),
         ]);
-        c[0].achieved_rate = Some(5.0);
-        c[1].achieved_rate = Some(5.1);
-        c[2].achieved_rate = Some(5.2);
+        c[0].set_achieved_rate(Some(5.0));
+        c[1].set_achieved_rate(Some(5.1));
+        c[2].set_achieved_rate(Some(5.2));
         let k = find_knee(&c, Percentile::P50).unwrap();
         assert_eq!(k.method, KneeMethod::BelowRange);
         assert_eq!(k.index, 2, "the capacity reached is shown");
@@ -558,7 +558,7 @@ mod tests {
     fn achieved_rate_from_completions_discounts_the_drain() {
         let mut p = MeasuredPoint::new(Load::Rate(4.0), 100.0);
         p.completed = Some(400);
-        p.duration_s = Some(102.0);
+        p.set_duration_s(Some(102.0));
         p.e2e = Latency::from(LatencyStats {
             mean: Some(2000.0),
             ..Default::default()
@@ -570,7 +570,7 @@ mod tests {
         });
         let mut slow = p.clone();
         slow.load = Load::Rate(8.0);
-        slow.duration_s = Some(102.0);
+        slow.set_duration_s(Some(102.0));
         assert!(!falls_behind(&[p.clone(), slow.clone()], 0));
         assert!(
             !falls_behind(&[p.clone(), slow.clone()], 1),
@@ -598,7 +598,7 @@ mod tests {
             let mut c: Vec<MeasuredPoint> = steps.iter().map(|&(dx, y, t, achieved)| {
                 load += dx;
                 let mut p = point(Load::Rate(load), y, t, t / 10.0);
-                p.achieved_rate = achieved;
+                p.set_achieved_rate(achieved);
                 p
             }).collect();
             if unbounded_tail {

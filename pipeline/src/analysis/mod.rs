@@ -136,8 +136,8 @@ impl Profile {
             v.get(v.len() / 2).copied()
         };
         (
-            median(|p| p.mean_input_tokens),
-            median(|p| p.mean_output_tokens),
+            median(|p| p.mean_input_tokens()),
+            median(|p| p.mean_output_tokens()),
         )
     }
 
@@ -417,7 +417,7 @@ pub fn costs_at(
             let cost = match &quote {
                 QuoteOutcome::Priced(q) => cost::cost_per_million(
                     q.usd_per_hour,
-                    point.input_tokens_per_s,
+                    point.input_tokens_per_s(),
                     point.output_tokens_per_s,
                     cfg.output_input_cost_ratio,
                 ),

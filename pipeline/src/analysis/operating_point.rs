@@ -146,37 +146,28 @@ fn lerp_point(a: &MeasuredPoint, b: &MeasuredPoint, t: f64) -> MeasuredPoint {
         (Load::Concurrency(x), Load::Concurrency(y)) => Load::Concurrency(lerp(x, y, t)),
         _ => return a.clone(),
     };
-    MeasuredPoint {
-        label: None,
-        load,
-        achieved_rate: lerp_opt(a.achieved_rate, b.achieved_rate, t),
-        duration_s: None,
-        completed: None,
-        failed: None,
-        requests_per_s: lerp_opt(a.requests_per_s, b.requests_per_s, t),
-        input_tokens_per_s: lerp_opt(a.input_tokens_per_s, b.input_tokens_per_s, t),
-        output_tokens_per_s: lerp(a.output_tokens_per_s, b.output_tokens_per_s, t),
-        total_tokens_per_s: lerp_opt(a.total_tokens_per_s, b.total_tokens_per_s, t),
-        mean_input_tokens: lerp_opt(a.mean_input_tokens, b.mean_input_tokens, t),
-        mean_output_tokens: lerp_opt(a.mean_output_tokens, b.mean_output_tokens, t),
-        ttft: lerp_latency(&a.ttft, &b.ttft, t),
-        ntpot: lerp_latency(&a.ntpot, &b.ntpot, t),
-        tpot: lerp_latency(&a.tpot, &b.tpot, t),
-        itl: lerp_latency(&a.itl, &b.itl, t),
-        e2e: lerp_latency(&a.e2e, &b.e2e, t),
-        server: ServerMetrics {
-            queue_len_mean: lerp_opt(a.server.queue_len_mean, b.server.queue_len_mean, t),
-            running_mean: lerp_opt(a.server.running_mean, b.server.running_mean, t),
-            kv_cache_usage_mean: lerp_opt(
-                a.server.kv_cache_usage_mean,
-                b.server.kv_cache_usage_mean,
-                t,
-            ),
-        },
-        workload: a.workload.clone(),
-        fields: Default::default(),
-        topology: a.topology,
-    }
+    // Only what can be interpolated: the label, duration and counts describe one run.
+    let mut p = MeasuredPoint::new(load, lerp(a.output_tokens_per_s, b.output_tokens_per_s, t));
+    p.set_achieved_rate(lerp_opt(a.achieved_rate(), b.achieved_rate(), t));
+    p.set_requests_per_s(lerp_opt(a.requests_per_s(), b.requests_per_s(), t));
+    p.set_input_tokens_per_s(lerp_opt(a.input_tokens_per_s(), b.input_tokens_per_s(), t));
+    p.set_total_tokens_per_s(lerp_opt(a.total_tokens_per_s(), b.total_tokens_per_s(), t));
+    p.set_mean_input_tokens(lerp_opt(a.mean_input_tokens(), b.mean_input_tokens(), t));
+    p.set_mean_output_tokens(lerp_opt(a.mean_output_tokens(), b.mean_output_tokens(), t));
+    p.ttft = lerp_latency(&a.ttft, &b.ttft, t);
+    p.ntpot = lerp_latency(&a.ntpot, &b.ntpot, t);
+    p.tpot = lerp_latency(&a.tpot, &b.tpot, t);
+    p.itl = lerp_latency(&a.itl, &b.itl, t);
+    p.e2e = lerp_latency(&a.e2e, &b.e2e, t);
+    let server = |m: fn(&ServerMetrics) -> Option<f64>| lerp_opt(m(&a.server), m(&b.server), t);
+    p.server = ServerMetrics::new(
+        server(ServerMetrics::queue_len_mean),
+        server(ServerMetrics::running_mean),
+        server(ServerMetrics::kv_cache_usage_mean),
+    );
+    p.workload = a.workload.clone();
+    p.topology = a.topology;
+    p
 }
 
 #[cfg(test)]

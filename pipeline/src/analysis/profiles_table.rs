@@ -131,10 +131,10 @@ fn knee_columns(rows: &[ProfileSummary]) -> Vec<Column> {
         }),
         f("knee_load", rows, |r| r.at_knee.point.load.value()),
         f("knee_requests_per_s", rows, |r| {
-            r.at_knee.point.requests_per_s
+            r.at_knee.point.requests_per_s()
         }),
         f("knee_input_tokens_per_s", rows, |r| {
-            r.at_knee.point.input_tokens_per_s
+            r.at_knee.point.input_tokens_per_s()
         }),
         f("knee_output_tokens_per_s", rows, |r| {
             Some(r.at_knee.point.output_tokens_per_s)

@@ -24,11 +24,11 @@ mod tests {
     #[test]
     fn ceil_with_headroom() {
         let mut p = MeasuredPoint::new(Load::Rate(10.0), 640.0);
-        p.requests_per_s = Some(9.5);
+        p.set_requests_per_s(Some(9.5));
         // 100 × 1.2 / 9.5 = 12.6 → 13.
         assert_eq!(replicas_for(100.0, &p), Some(13));
         assert_eq!(replicas_for(0.0, &p), Some(1));
-        p.requests_per_s = None;
+        p.set_requests_per_s(None);
         assert_eq!(replicas_for(100.0, &p), Some(12));
         let unbounded = MeasuredPoint::new(Load::Unbounded, 1.0);
         assert_eq!(replicas_for(1.0, &unbounded), None);

@@ -261,7 +261,7 @@ mod tests {
         assert_eq!(p.tpot.p50(), Some(14.5), "AIPerf's ITL is TPOT");
         assert_eq!(p.itl.p50(), Some(13.0), "inter-chunk latency is ITL");
         assert_eq!(p.ntpot.mean(), None, "not reported");
-        assert_eq!(p.input_tokens_per_s, Some(2560.0), "total_isl / duration");
+        assert_eq!(p.input_tokens_per_s(), Some(2560.0), "total_isl / duration");
         assert_eq!(p.workload.input_len, Some(1024.0));
         assert_eq!(p.workload.dataset.as_deref(), Some("random"));
         assert_eq!(p.label.as_deref(), Some("meta-llama/Llama-3.1-8B-Instruct"));

@@ -134,7 +134,7 @@ mod tests {
         );
         assert_eq!(first.workload.input_len, Some(3200.0));
         assert!(first.e2e.p50().is_some() && first.ttft.p99().is_some());
-        assert!(first.input_tokens_per_s.is_some());
+        assert!(first.input_tokens_per_s().is_some());
     }
 
     #[test]

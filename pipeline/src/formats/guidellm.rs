@@ -100,17 +100,17 @@ fn parse_benchmark(
     let mut p = MeasuredPoint::new(load, output);
     p.label = Some(label);
     if let Some(rps) = successful(&metrics, "requests_per_second")? {
-        p.requests_per_s = rps.num("mean")?;
+        p.set_requests_per_s(rps.num("mean")?);
     }
-    p.mean_input_tokens = successful_mean(&metrics, "prompt_token_count")?;
-    p.mean_output_tokens = successful_mean(&metrics, "output_token_count")?;
-    p.total_tokens_per_s = successful_mean(&metrics, "tokens_per_second")?;
-    p.duration_s = measured_window(&o)?;
+    p.set_mean_input_tokens(successful_mean(&metrics, "prompt_token_count")?);
+    p.set_mean_output_tokens(successful_mean(&metrics, "output_token_count")?);
+    p.set_total_tokens_per_s(successful_mean(&metrics, "tokens_per_second")?);
+    p.set_duration_s(measured_window(&o)?);
     if let Some(latency) = metrics.child("request_latency")? {
         p.completed = count_of(&latency, "successful")?;
         p.failed = count_of(&latency, "errored")?;
     }
-    p.input_tokens_per_s = input_rate(&metrics, &p)?;
+    p.set_input_tokens_per_s(input_rate(&metrics, &p)?);
     p.e2e = distribution(&metrics, "request_latency")?.scaled(MS_PER_S);
     p.ttft = distribution(&metrics, "time_to_first_token_ms")?;
     p.ntpot = distribution(&metrics, "time_per_output_token_ms")?;
@@ -124,17 +124,17 @@ fn parse_benchmark(
 /// together blow up (1.4 M prompt tokens/s beside 181.6 tokens/s in all, in a real 0.5 file),
 /// so the prompt rate is used only when nothing else is known and it stays within the total.
 fn input_rate(metrics: &Obj, p: &MeasuredPoint) -> Result<Option<f64>, FormatError> {
-    if let (Some(n), Some(len), Some(d)) = (p.completed, p.mean_input_tokens, p.duration_s)
+    if let (Some(n), Some(len), Some(d)) = (p.completed, p.mean_input_tokens(), p.duration_s())
         && n > 0
         && d > 0.0
     {
         return Ok(Some(n as f64 * len / d));
     }
-    if let Some((r, len)) = p.requests_per_s.zip(p.mean_input_tokens) {
+    if let Some((r, len)) = p.requests_per_s().zip(p.mean_input_tokens()) {
         return Ok(Some(r * len));
     }
     let reported = successful_mean(metrics, "prompt_tokens_per_second")?;
-    Ok(reported.filter(|v| p.total_tokens_per_s.is_none_or(|total| *v <= total)))
+    Ok(reported.filter(|v| p.total_tokens_per_s().is_none_or(|total| *v <= total)))
 }
 
 /// Seconds the benchmark measured: `duration` (0.2–0.3), else the measured window of
@@ -368,7 +368,7 @@ mod tests {
         assert_eq!(p.ntpot.p50(), Some(11.0));
         assert_eq!(p.tpot.mean(), Some(10.0));
         assert_eq!(p.itl, Latency::default());
-        assert_eq!(p.input_tokens_per_s, Some(2048.0));
+        assert_eq!(p.input_tokens_per_s(), Some(2048.0));
         assert_eq!(p.completed, Some(100));
         assert_eq!(p.failed, Some(2));
         assert_eq!(p.label.as_deref(), Some("constant@5"));
@@ -429,8 +429,8 @@ mod tests {
         let Parsed::Points(ps) = GuideLlm.parse(&doc).unwrap() else {
             panic!("expected points")
         };
-        assert_eq!(ps[0].duration_s, Some(60.0), "the measured window");
-        let input = ps[0].input_tokens_per_s.unwrap();
+        assert_eq!(ps[0].duration_s(), Some(60.0), "the measured window");
+        let input = ps[0].input_tokens_per_s().unwrap();
         assert!(
             (input - 100.0 * 512.0 / 60.0).abs() < 1e-9,
             "completed × prompt / window: {input}"
@@ -483,9 +483,12 @@ mod tests {
             (p.workload.input_len, p.workload.output_len),
             (Some(256.0), Some(128.0))
         );
-        assert!((p.duration_s.unwrap() - 29.9972).abs() < 1e-3, "`duration`");
+        assert!(
+            (p.duration_s().unwrap() - 29.9972).abs() < 1e-3,
+            "`duration`"
+        );
         // 46 requests of 257.1 prompt tokens in 30 s; `tokens_per_second` − output would be 794.
-        let input = p.input_tokens_per_s.unwrap();
+        let input = p.input_tokens_per_s().unwrap();
         assert!((input - 394.27).abs() < 0.01, "{input}");
     }
 

@@ -55,18 +55,19 @@ impl RawFormat for InferencePerf {
         let throughput = successes.req_child("throughput")?;
         let mut p = MeasuredPoint::new(load_kind, throughput.req_num("output_tokens_per_sec")?);
         if concurrency.is_none() {
-            p.achieved_rate = load.num("achieved_rate")?;
+            p.set_achieved_rate(load.num("achieved_rate")?);
         }
-        p.duration_s = load
-            .num("send_duration")?
-            .or(root.num("benchmark_time_seconds")?);
+        p.set_duration_s(
+            load.num("send_duration")?
+                .or(root.num("benchmark_time_seconds")?),
+        );
         p.completed = successes.count("count")?;
         p.failed = failure_count(&root)?;
-        p.requests_per_s = throughput.num("requests_per_sec")?;
-        p.input_tokens_per_s = throughput.num("input_tokens_per_sec")?;
-        p.total_tokens_per_s = throughput.num("total_tokens_per_sec")?;
-        p.mean_input_tokens = mean_of_either(&successes, "prompt_len", "prompt_tokens")?;
-        p.mean_output_tokens = mean_of_either(&successes, "output_len", "output_tokens")?;
+        p.set_requests_per_s(throughput.num("requests_per_sec")?);
+        p.set_input_tokens_per_s(throughput.num("input_tokens_per_sec")?);
+        p.set_total_tokens_per_s(throughput.num("total_tokens_per_sec")?);
+        p.set_mean_input_tokens(mean_of_either(&successes, "prompt_len", "prompt_tokens")?);
+        p.set_mean_output_tokens(mean_of_either(&successes, "output_len", "output_tokens")?);
         p.ttft = distribution(&latency, "time_to_first_token")?;
         p.ntpot = distribution(&latency, "normalized_time_per_output_token")?;
         p.tpot = distribution(&latency, "time_per_output_token")?;
@@ -136,17 +137,17 @@ mod tests {
         };
         let p = &points[0];
         assert_eq!(p.load, Load::Rate(2.0));
-        assert_eq!(p.achieved_rate, Some(1.5));
+        assert_eq!(p.achieved_rate(), Some(1.5));
         assert_eq!(p.ttft.p50(), Some(29.0));
         assert_eq!(p.e2e.p90(), Some(900.0));
         assert_eq!(p.ntpot.p50(), Some(9.0));
         assert_eq!(p.tpot.p50(), None, "absent statistics stay unknown");
         assert_eq!(
-            p.total_tokens_per_s,
+            p.total_tokens_per_s(),
             Some(500.0),
             "derived from input + output"
         );
-        assert_eq!(p.mean_input_tokens, Some(200.0));
+        assert_eq!(p.mean_input_tokens(), Some(200.0));
         assert_eq!(p.failed, Some(0));
     }
 
@@ -161,7 +162,7 @@ mod tests {
         let Parsed::Points(points) = parse(&text).unwrap() else {
             panic!("expected points")
         };
-        assert_eq!(points[0].mean_input_tokens, Some(210.0));
+        assert_eq!(points[0].mean_input_tokens(), Some(210.0));
         assert_eq!(points[0].failed, Some(2));
     }
 
@@ -183,11 +184,12 @@ mod tests {
         };
         assert_eq!(points[0].load, Load::Concurrency(8.0));
         assert_eq!(
-            points[0].achieved_rate, None,
+            points[0].achieved_rate(),
+            None,
             "not a rate the tool controlled"
         );
         assert_eq!(
-            points[0].requests_per_s,
+            points[0].requests_per_s(),
             Some(1.5),
             "the measured rate stays"
         );

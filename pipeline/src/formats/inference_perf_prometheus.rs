@@ -48,11 +48,11 @@ impl RawFormat for InferencePerfPrometheus {
                 "field `successes.kv_cache_usage_percentage.mean` is {fraction}, above 1 (a usage fraction)"
             )));
         }
-        Ok(Parsed::ServerMetrics(ServerMetrics {
-            queue_len_mean: mean_of("queue_len")?,
-            running_mean: mean_of("num_requests_running")?,
-            kv_cache_usage_mean: kv,
-        }))
+        Ok(Parsed::ServerMetrics(ServerMetrics::new(
+            mean_of("queue_len")?,
+            mean_of("num_requests_running")?,
+            kv,
+        )))
     }
 }
 
@@ -71,9 +71,9 @@ mod tests {
         let Parsed::ServerMetrics(m) = InferencePerfPrometheus.parse(&doc).unwrap() else {
             panic!("expected server metrics")
         };
-        assert_eq!(m.queue_len_mean, Some(217.0));
-        assert_eq!(m.kv_cache_usage_mean, Some(0.05));
-        assert_eq!(m.running_mean, None);
+        assert_eq!(m.queue_len_mean(), Some(217.0));
+        assert_eq!(m.kv_cache_usage_mean(), Some(0.05));
+        assert_eq!(m.running_mean(), None);
     }
 
     #[test]

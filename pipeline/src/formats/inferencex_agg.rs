@@ -49,8 +49,8 @@ fn parse_one(v: &Value) -> Result<MeasuredPoint, FormatError> {
         .num("output_tput_per_gpu")?
         .ok_or_else(|| FormatError::missing("output_tput_per_gpu"))?;
     let mut p = MeasuredPoint::new(Load::Concurrency(conc), per_gpu_output * gpus);
-    p.input_tokens_per_s = o.num("input_tput_per_gpu")?.map(|t| t * gpus);
-    p.total_tokens_per_s = o.num("tput_per_gpu")?.map(|t| t * gpus);
+    p.set_input_tokens_per_s(o.num("input_tput_per_gpu")?.map(|t| t * gpus));
+    p.set_total_tokens_per_s(o.num("tput_per_gpu")?.map(|t| t * gpus));
     p.ttft = seconds(&o, "ttft")?;
     p.tpot = seconds(&o, "tpot")?;
     p.itl = seconds(&o, "itl")?;

@@ -84,15 +84,17 @@ fn parse_summary(v: &Value) -> Result<MeasuredPoint, FormatError> {
     p.label = o.text("name")?.map(str::to_string);
     p.completed = o.count("results_num_completed_requests")?;
     p.failed = o.count("results_number_errors")?;
-    p.requests_per_s = o
-        .num("results_num_completed_requests_per_min")?
-        .map(|m| m / 60.0);
-    p.mean_input_tokens = o.num("results_number_input_tokens_mean")?;
-    p.mean_output_tokens = o.num("results_number_output_tokens_mean")?;
-    p.input_tokens_per_s = p
-        .requests_per_s
-        .zip(p.mean_input_tokens)
-        .map(|(r, n)| r * n);
+    p.set_requests_per_s(
+        o.num("results_num_completed_requests_per_min")?
+            .map(|m| m / 60.0),
+    );
+    p.set_mean_input_tokens(o.num("results_number_input_tokens_mean")?);
+    p.set_mean_output_tokens(o.num("results_number_output_tokens_mean")?);
+    p.set_input_tokens_per_s(
+        p.requests_per_s()
+            .zip(p.mean_input_tokens())
+            .map(|(r, n)| r * n),
+    );
     p.workload = WorkloadHint {
         dataset: Some("random".into()),
         input_len: o.num("mean_input_tokens")?,
@@ -155,8 +157,8 @@ mod tests {
             "llmperf inter_token_latency is NTPOT"
         );
         assert_eq!(p.itl, Latency::default());
-        assert_eq!(p.requests_per_s, Some(0.2));
-        assert!((p.input_tokens_per_s.unwrap() - 120.0).abs() < 1e-9);
+        assert_eq!(p.requests_per_s(), Some(0.2));
+        assert!((p.input_tokens_per_s().unwrap() - 120.0).abs() < 1e-9);
     }
 
     #[test]

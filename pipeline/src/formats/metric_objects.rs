@@ -185,13 +185,13 @@ pub fn measurements(root: &Obj, load: Load) -> Result<MeasuredPoint, FormatError
     let output = average(root, "output_token_throughput")?
         .ok_or_else(|| FormatError::missing("output_token_throughput.avg"))?;
     let mut p = MeasuredPoint::new(load, output);
-    p.requests_per_s = average(root, "request_throughput")?;
-    p.input_tokens_per_s = average(root, "input_token_throughput")?;
-    p.total_tokens_per_s = average(root, "total_token_throughput")?;
-    p.mean_input_tokens = average(root, "input_sequence_length")?;
-    p.mean_output_tokens = average(root, "output_sequence_length")?;
+    p.set_requests_per_s(average(root, "request_throughput")?);
+    p.set_input_tokens_per_s(average(root, "input_token_throughput")?);
+    p.set_total_tokens_per_s(average(root, "total_token_throughput")?);
+    p.set_mean_input_tokens(average(root, "input_sequence_length")?);
+    p.set_mean_output_tokens(average(root, "output_sequence_length")?);
     p.completed = average(root, "request_count")?.map(|c| c.round() as i64);
-    p.duration_s = average(root, "benchmark_duration")?;
+    p.set_duration_s(average(root, "benchmark_duration")?);
     // Early AIPerf names the metric by its tag, `ttft`.
     p.ttft = latency(root, "time_to_first_token")?;
     if p.ttft == Latency::default() {
@@ -200,18 +200,19 @@ pub fn measurements(root: &Obj, load: Load) -> Result<MeasuredPoint, FormatError
     p.tpot = latency(root, "inter_token_latency")?;
     p.itl = latency(root, "inter_chunk_latency")?;
     p.e2e = latency(root, "request_latency")?;
-    if p.input_tokens_per_s.is_none()
-        && let (Some(tokens), Some(d)) = (average(root, "total_isl")?, p.duration_s)
+    if p.input_tokens_per_s().is_none()
+        && let (Some(tokens), Some(d)) = (average(root, "total_isl")?, p.duration_s())
         && d > 0.0
     {
-        p.input_tokens_per_s = Some(tokens / d);
+        p.set_input_tokens_per_s(Some(tokens / d));
     }
     // Neither stated (GenAI-Perf, some AIPerf exports): requests/s × mean prompt length.
-    if p.input_tokens_per_s.is_none() {
-        p.input_tokens_per_s = p
-            .requests_per_s
-            .zip(p.mean_input_tokens)
-            .map(|(r, n)| r * n);
+    if p.input_tokens_per_s().is_none() {
+        p.set_input_tokens_per_s(
+            p.requests_per_s()
+                .zip(p.mean_input_tokens())
+                .map(|(r, n)| r * n),
+        );
     }
     Ok(p.with_derived_totals())
 }

@@ -39,16 +39,16 @@ pub(super) fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatEr
     let output = o.req_num("output_throughput")?;
     let mut p = MeasuredPoint::new(load(&o)?, output);
     p.label = o.text("tag")?.map(str::to_string);
-    p.requests_per_s = requests_per_s(&o)?;
-    p.duration_s = o.num("duration")?;
+    p.set_requests_per_s(requests_per_s(&o)?);
+    p.set_duration_s(o.num("duration")?);
     p.completed = o.count("completed")?;
-    p.input_tokens_per_s = match o.num("input_throughput")? {
+    p.set_input_tokens_per_s(match o.num("input_throughput")? {
         Some(v) => Some(v),
         None => input_tokens_per_s(&o, output)?,
-    };
-    p.total_tokens_per_s = o.num("total_throughput")?;
-    p.mean_input_tokens = mean_per_request(&o, "total_input_tokens")?;
-    p.mean_output_tokens = mean_per_request(&o, "total_output_tokens")?;
+    });
+    p.set_total_tokens_per_s(o.num("total_throughput")?);
+    p.set_mean_input_tokens(mean_per_request(&o, "total_input_tokens")?);
+    p.set_mean_output_tokens(mean_per_request(&o, "total_output_tokens")?);
     p.ttft = ms_latency(&o, "ttft")?;
     p.tpot = ms_latency(&o, "tpot")?;
     p.itl = ms_latency(&o, "itl")?;
@@ -76,9 +76,9 @@ mod tests {
         assert_eq!(ps[0].load, Load::Unbounded);
         assert_eq!(ps[1].load, Load::Rate(8.0));
         assert_eq!(ps[0].e2e.p50(), Some(3900.0));
-        assert_eq!(ps[0].input_tokens_per_s, Some(10240.0));
-        assert_eq!(ps[0].total_tokens_per_s, Some(12800.0));
-        assert_eq!(ps[0].mean_output_tokens, Some(256.0));
+        assert_eq!(ps[0].input_tokens_per_s(), Some(10240.0));
+        assert_eq!(ps[0].total_tokens_per_s(), Some(12800.0));
+        assert_eq!(ps[0].mean_output_tokens(), Some(256.0));
     }
 
     #[test]
@@ -88,7 +88,7 @@ mod tests {
         let Parsed::Points(ps) = SglangBenchServing.parse(&doc).unwrap() else {
             panic!("expected points")
         };
-        assert_eq!(ps[0].requests_per_s, Some(10.0), "500 completed in 50 s");
+        assert_eq!(ps[0].requests_per_s(), Some(10.0), "500 completed in 50 s");
     }
 
     #[test]

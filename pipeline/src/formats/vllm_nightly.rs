@@ -52,11 +52,11 @@ fn parse_row(row: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
     p.label = Some(name.to_string());
     p.workload.dataset = dataset_from_test_name(name);
     p.fields = o.scalars(|_, v| v.is_string());
-    p.requests_per_s = o.num("Tput (req/s)")?;
+    p.set_requests_per_s(o.num("Tput (req/s)")?);
     p.completed = o.count("Successful req.")?;
-    p.input_tokens_per_s = o.num("Input Tput (tok/s)")?;
-    p.mean_input_tokens = per_request(&o, "Total input tokens")?;
-    p.mean_output_tokens = per_request(&o, "Total output tokens")?;
+    p.set_input_tokens_per_s(o.num("Input Tput (tok/s)")?);
+    p.set_mean_input_tokens(per_request(&o, "Total input tokens")?);
+    p.set_mean_output_tokens(per_request(&o, "Total output tokens")?);
     p.ttft = display_latency(&o, "TTFT")?;
     p.tpot = display_latency(&o, "TPOT")?;
     p.itl = display_latency(&o, "ITL")?;
@@ -137,7 +137,7 @@ mod tests {
         assert_eq!(ps[1].load, Load::Unbounded);
         assert_eq!(ps[0].ttft.mean(), Some(59.8));
         assert_eq!(ps[0].ttft.p50(), None);
-        assert_eq!(ps[0].mean_input_tokens, Some(200.0));
+        assert_eq!(ps[0].mean_input_tokens(), Some(200.0));
         assert_eq!(
             ps[0].label.as_deref(),
             Some("vllm_055_llama8B_tp1_sharegpt_qps_2")

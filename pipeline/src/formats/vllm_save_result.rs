@@ -47,14 +47,14 @@ pub(super) fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatEr
     let output = o.req_num("output_throughput")?;
     let mut p = MeasuredPoint::new(load(&o)?, output);
     p.label = o.text("model_id")?.map(str::to_string);
-    p.requests_per_s = requests_per_s(&o)?;
-    p.duration_s = o.num("duration")?;
+    p.set_requests_per_s(requests_per_s(&o)?);
+    p.set_duration_s(o.num("duration")?);
     p.completed = o.count("completed")?;
     p.failed = o.count("failed")?;
-    p.input_tokens_per_s = input_tokens_per_s(&o, output)?;
-    p.total_tokens_per_s = o.num("total_token_throughput")?;
-    p.mean_input_tokens = mean_per_request(&o, "total_input_tokens")?;
-    p.mean_output_tokens = mean_per_request(&o, "total_output_tokens")?;
+    p.set_input_tokens_per_s(input_tokens_per_s(&o, output)?);
+    p.set_total_tokens_per_s(o.num("total_token_throughput")?);
+    p.set_mean_input_tokens(mean_per_request(&o, "total_input_tokens")?);
+    p.set_mean_output_tokens(mean_per_request(&o, "total_output_tokens")?);
     p.ttft = ms_latency(&o, "ttft")?;
     p.tpot = ms_latency(&o, "tpot")?;
     p.itl = ms_latency(&o, "itl")?;
@@ -102,8 +102,8 @@ mod tests {
         assert_eq!(p.load, Load::Rate(4.0));
         assert_eq!(p.ttft.p50(), Some(29.0));
         assert_eq!(p.e2e.p99(), Some(2000.0));
-        assert_eq!(p.input_tokens_per_s, Some(800.0));
-        assert_eq!(p.mean_output_tokens, Some(100.0));
+        assert_eq!(p.input_tokens_per_s(), Some(800.0));
+        assert_eq!(p.mean_output_tokens(), Some(100.0));
         assert_eq!(p.ntpot.mean(), None, "vLLM reports no NTPOT");
         assert_eq!(p.label.as_deref(), Some("meta-llama/Llama-3.1-8B-Instruct"));
     }

@@ -70,7 +70,7 @@ fn curve_row(pt: &MeasuredPoint, display: Percentile) -> CurveRow {
         pt.load.value(),
         pt.request_rate(),
         pt.output_tokens_per_s,
-        pt.input_tokens_per_s,
+        pt.input_tokens_per_s(),
         pt.per_user_tokens_per_s(|l| display.of(l)),
         display.of(&pt.ntpot),
         display.of(&pt.ttft),

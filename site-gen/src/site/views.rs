@@ -467,10 +467,10 @@ fn point_rows(s: &ProfileSummary, records: &[Evaluation], pm: PricingModel) -> V
             let pick = |m: PricingModel| ev.cost(m).and_then(|c| c.cost);
             PointRow {
                 load: load_text(pt.load),
-                achieved: sig(pt.achieved_rate),
-                rps: sig(pt.requests_per_s),
+                achieved: sig(pt.achieved_rate()),
+                rps: sig(pt.requests_per_s()),
                 out: sig(Some(pt.output_tokens_per_s)),
-                input: sig(pt.input_tokens_per_s),
+                input: sig(pt.input_tokens_per_s()),
                 ntpot: sig(stat.of(&pt.ntpot)),
                 ttft: sig(stat.of(&pt.ttft)),
                 tpot: sig(stat.of(&pt.tpot)),
@@ -480,7 +480,7 @@ fn point_rows(s: &ProfileSummary, records: &[Evaluation], pm: PricingModel) -> V
                     pt.output_tokens_per_s_per_accelerator(s.profile.key.accelerator_count),
                 )),
                 per_user: sig(pt.per_user_tokens_per_s(|l| stat.of(l))),
-                queue: sig(pt.server.queue_len_mean),
+                queue: sig(pt.server.queue_len_mean()),
                 cost_out: sig(pick(pm).map(|c| c.usd_per_million_output)),
                 cost_in: sig(pick(pm).map(|c| c.usd_per_million_input)),
                 cost_out_on_demand: sig(
