@@ -233,7 +233,8 @@ impl fmt::Debug for Figure {
     }
 }
 
-/// A reader and a setter for each optional figure of a struct, as `Option<f64>`.
+/// A reader and a setter for each optional figure of a struct, as `Option<f64>`. A NaN given
+/// to a setter is stored as "not reported", as a `Latency`'s is: it is no measurement.
 macro_rules! figure_accessors {
     ($owner:ty { $($name:ident / $set:ident),* $(,)? }) => {
         impl $owner {
@@ -266,6 +267,7 @@ figure_accessors!(ServerMetrics {
 });
 
 impl ServerMetrics {
+    /// Mean queue length, mean running batch and mean KV cache usage (0..1), in that order.
     pub fn new(
         queue_len_mean: Option<f64>,
         running_mean: Option<f64>,

@@ -159,11 +159,12 @@ fn lerp_point(a: &MeasuredPoint, b: &MeasuredPoint, t: f64) -> MeasuredPoint {
     p.tpot = lerp_latency(&a.tpot, &b.tpot, t);
     p.itl = lerp_latency(&a.itl, &b.itl, t);
     p.e2e = lerp_latency(&a.e2e, &b.e2e, t);
-    let server = |m: fn(&ServerMetrics) -> Option<f64>| lerp_opt(m(&a.server), m(&b.server), t);
+    let lerp_server =
+        |m: fn(&ServerMetrics) -> Option<f64>| lerp_opt(m(&a.server), m(&b.server), t);
     p.server = ServerMetrics::new(
-        server(ServerMetrics::queue_len_mean),
-        server(ServerMetrics::running_mean),
-        server(ServerMetrics::kv_cache_usage_mean),
+        lerp_server(ServerMetrics::queue_len_mean),
+        lerp_server(ServerMetrics::running_mean),
+        lerp_server(ServerMetrics::kv_cache_usage_mean),
     );
     p.workload = a.workload.clone();
     p.topology = a.topology;
