@@ -51,12 +51,12 @@ impl Load {
 }
 
 /// Summary statistics of one latency metric over a point's requests, in milliseconds.
-/// Stored as four `f64`s with NaN for "not reported" (32 bytes, not 64 as four `Option<f64>`):
-/// a point holds five, and the analysis and site hold every point at once. Read with the
-/// accessors; built from, and serialized as, [`LatencyStats`].
-#[derive(Clone, Copy, Serialize, Deserialize)]
+/// Stored as four [`Figure`]s (32 bytes, not 64 as four `Option<f64>`): a point holds five, and
+/// the analysis and site hold every point at once. Read with the accessors; built from, and
+/// serialized as, [`LatencyStats`].
+#[derive(Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(from = "LatencyStats", into = "LatencyStats")]
-pub struct Latency([f64; 4]);
+pub struct Latency([Figure; 4]);
 
 /// A latency's statistics as options: how a [`Latency`] is built and serialized.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -89,18 +89,6 @@ impl From<Latency> for LatencyStats {
     }
 }
 
-impl Default for Latency {
-    fn default() -> Self {
-        Latency([f64::NAN; 4])
-    }
-}
-
-impl PartialEq for Latency {
-    fn eq(&self, other: &Self) -> bool {
-        LatencyStats::from(*self) == LatencyStats::from(*other)
-    }
-}
-
 impl fmt::Debug for Latency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Latency")
@@ -119,7 +107,7 @@ impl Latency {
     const P99: usize = 3;
 
     fn stat(&self, i: usize) -> Option<f64> {
-        Some(self.0[i]).filter(|v| !v.is_nan())
+        self.0[i].get()
     }
 
     pub fn mean(&self) -> Option<f64> {
@@ -139,7 +127,7 @@ impl Latency {
     }
 
     fn set(&mut self, i: usize, v: Option<f64>) {
-        self.0[i] = v.unwrap_or(f64::NAN);
+        self.0[i] = Figure::from(v);
     }
 
     pub fn set_mean(&mut self, v: Option<f64>) {
@@ -184,7 +172,7 @@ impl Latency {
     pub fn scaled(self, factor: f64) -> Self {
         debug_assert!(factor.is_finite() && factor > 0.0, "scale factor {factor}");
         // NaN, "not reported", stays NaN.
-        Latency(self.0.map(|x| x * factor))
+        Latency(self.0.map(|f| Figure(f.0 * factor)))
     }
 }
 
