@@ -81,8 +81,6 @@ impl Profile {
     /// inputs do (and a refresh can reuse them otherwise).
     pub fn data_hash(&self) -> String {
         use sha2::{Digest, Sha256};
-        // Serialized straight into the hash: the text itself is never needed.
-        let mut hasher = Sha256::new();
         let fields = (
             &self.id,
             &self.key,
@@ -94,13 +92,11 @@ impl Profile {
             &self.points,
             &self.repeats,
         );
-        // Buffered: serde_json writes a token at a time, and each was a hasher update.
-        let mut buffered = std::io::BufWriter::with_capacity(8192, &mut hasher);
-        let hashed = serde_json::to_writer(&mut buffered, &fields).is_ok()
-            && std::io::Write::flush(&mut buffered).is_ok();
-        drop(buffered);
-        if !hashed {
-            hasher = Sha256::new();
+        // postcard, not JSON: every build hashes every profile, and formatting each figure as
+        // text was most of the time. Nothing here skips a field, so the bytes stay unambiguous.
+        let mut hasher = Sha256::new();
+        if let Ok(bytes) = postcard::to_allocvec(&fields) {
+            hasher.update(bytes);
         }
         hasher.finalize()[..6]
             .iter()
