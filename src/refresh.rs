@@ -18,8 +18,7 @@ use pipeline::pricing::overrides;
 use pipeline::report::IngestReport;
 use pipeline::schema::DataFrame;
 use pipeline::storage::{BENCHMARKS_FILE, PRICE_REPORT_FILE, PROFILES_FILE, REPORT_FILE};
-use site_gen::site::{PreviousSite, ProfileRecord, SiteInput, SiteStats, build_site};
-use std::collections::BTreeMap;
+use site_gen::site::{PreviousSite, SiteInput, SiteRecords, SiteStats, build_site};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -277,7 +276,8 @@ fn site_stage(
 /// The published site and the records of how its profiles were made, if both are readable.
 fn previous_site(lock: &OutputLock) -> Option<PreviousSite> {
     let generation: PathBuf = lock.current("site")?;
-    let records: BTreeMap<String, ProfileRecord> =
+    // Records in an older shape read as none: that refresh renders every page.
+    let records: SiteRecords =
         serde_json::from_slice(&std::fs::read(generation.join(SITE_RECORDS)).ok()?).ok()?;
     Some(PreviousSite {
         dir: generation.join("site"),
@@ -300,11 +300,12 @@ fn print_summary(s: &Summary, started: Instant) {
     }
     if let Some(site) = &s.site {
         parts.push(format!(
-            "{} pages, {} files, {:.1} MB ({} profiles reused)",
+            "{} pages, {} files, {:.1} MB ({} profiles and {} model pages reused)",
             site.pages,
             site.files,
             site.bytes as f64 / 1e6,
-            site.reused_profiles
+            site.reused_profiles,
+            site.reused_models
         ));
     }
     eprintln!(

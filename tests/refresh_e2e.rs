@@ -90,6 +90,11 @@ fn raw_with_synthetic(tmp: &Path, synthetic: usize) -> std::path::PathBuf {
     raw
 }
 
+/// How many model pages the published site has.
+fn model_pages(out: &Path) -> usize {
+    std::fs::read_dir(out.join("site/models")).unwrap().count()
+}
+
 #[test]
 fn building_twice_gives_a_byte_identical_tree() {
     let tmp = tempfile::tempdir().unwrap();
@@ -101,8 +106,10 @@ fn building_twice_gives_a_byte_identical_tree() {
     assert_same_tree(&first, &published(&b));
     // Rebuilding in place (everything reused) changes nothing either.
     let again = build(&raw, &a);
+    let models = model_pages(&a);
+    assert!(models > 5, "{models} model pages");
     assert!(
-        stderr(&again).contains("(72 profiles reused)"),
+        stderr(&again).contains(&format!("(72 profiles and {models} model pages reused)")),
         "{}",
         stderr(&again)
     );
@@ -132,7 +139,12 @@ fn an_incremental_refresh_equals_a_full_build_and_reuses_the_rest() {
         err.contains("(1 parsed, "),
         "only the new file is parsed: {err}"
     );
-    assert!(err.contains("(82 profiles reused)"), "{err}");
+    // The new profile's model page is made again; every other model's is reused.
+    let others = model_pages(&incremental) - 1;
+    assert!(
+        err.contains(&format!("(82 profiles and {others} model pages reused)")),
+        "{err}"
+    );
     let full = tmp.path().join("full");
     build(&raw, &full);
     assert_same_tree(&published(&incremental), &published(&full));

@@ -31,3 +31,7 @@ pub mod topology;
 pub mod workload;
 
 pub use error::{FormatError, PipelineError};
+
+/// A fingerprint of this crate's sources (`build.rs`): what a build cached from the pipeline's
+/// output is stale when it changes.
+pub const SOURCE_FINGERPRINT: &str = env!("INFERCAT_PIPELINE_SOURCE");

@@ -13,3 +13,7 @@ mod test_support;
 
 /// The generator name written into every artifact.
 pub const GENERATOR: &str = concat!("infercat ", env!("CARGO_PKG_VERSION"));
+
+/// A fingerprint of this crate's sources (`build.rs`): a page rendered by other code is never
+/// reused by a refresh.
+pub const SOURCE_FINGERPRINT: &str = env!("INFERCAT_SITE_SOURCE");

@@ -14,7 +14,7 @@ mod reuse;
 mod views;
 mod writer;
 
-pub use reuse::{PreviousSite, ProfileRecord, SiteOutcome};
+pub use reuse::{PreviousSite, ProfileRecord, SiteOutcome, SiteRecords};
 pub use views::ManifestLink;
 
 use crate::charts::PALETTE;
@@ -99,6 +99,8 @@ pub struct SiteStats {
     pub bytes: u64,
     /// Profiles whose files were reused from the previous site because nothing they show changed.
     pub reused_profiles: usize,
+    /// Model pages reused likewise: none of their profiles changed.
+    pub reused_models: usize,
 }
 
 /// What every page render needs: the templates, the writer, the input, and the site-wide
@@ -170,25 +172,32 @@ pub fn build_site(
         .par_iter()
         .map(|p| profile_view(p, input, None))
         .collect();
+    let mut mine_by_model: BTreeMap<&str, Vec<(&ProfilePage, &ProfileView)>> = BTreeMap::new();
+    for (p, v) in pages.iter().zip(&views) {
+        mine_by_model
+            .entry(p.summary.profile.key.model.as_str())
+            .or_default()
+            .push((p, v));
+    }
     let by_model: Vec<_> = by_model.into_iter().collect();
     let models = by_model
         .par_iter()
         .map(|(model, list)| {
-            let mut m = model_view(&r.env, input, model, list, &pages, &views)?;
-            r.page(
-                "site/model.html.j2",
-                &format!("models/{}.html", m.slug),
-                minijinja::context! {
-                    m => templates::val(&m),
-                    plan => templates::val(planner_choices(Some(model), list.iter().copied())),
-                },
-            )?;
-            // Its charts and tables are on its page now; the aggregate pages and the API
-            // need only the model's facts and profile list, not ≈ 1 MB of SVG per model.
-            m.workloads = Vec::new();
-            Ok(m)
+            let mine = mine_by_model.get(model).map_or(&[][..], Vec::as_slice);
+            let m = model_view(input, model, list, mine);
+            let fingerprint = model_fingerprint(mine);
+            let reused = render_model_page(&r, &m, list, mine, &fingerprint)?;
+            Ok((m, fingerprint, reused))
         })
         .collect::<Result<Vec<_>, SiteError>>()?;
+    let reused_models = models.iter().filter(|(_, _, reused)| *reused).count();
+    let (models, model_records): (Vec<ModelView>, BTreeMap<String, String>) = models
+        .into_iter()
+        .map(|(m, fingerprint, _)| {
+            let slug = m.slug.clone();
+            (m, (slug, fingerprint))
+        })
+        .unzip();
     // The aggregate files are independent of each other: both cores take them.
     let (pages_done, (data_done, api_done)) = rayon::join(
         || render_catalog_pages(&r, &pages, &views, &models),
@@ -208,9 +217,49 @@ pub fn build_site(
     r.w.write("assets/compare.js", templates::COMPARE_JS.as_bytes())?;
     let reused = pages.iter().filter(|p| p.reused).count();
     Ok(SiteOutcome {
-        stats: r.w.stats(reused),
-        records: records_of(&pages),
+        stats: r.w.stats(reused, reused_models),
+        records: SiteRecords {
+            profiles: records_of(&pages),
+            models: model_records,
+        },
     })
+}
+
+/// A model's page, reused from the previous site when it was made from the same profiles
+/// (`fingerprint`; then true), else rendered: its charts and tables are made here and dropped once
+/// written, since the aggregate pages and the API need only the model's facts and profile
+/// list, not ≈ 1 MB of SVG per model.
+fn render_model_page(
+    r: &Render,
+    m: &ModelView,
+    list: &[&ProfileSummary],
+    mine: &[(&ProfilePage, &ProfileView)],
+    fingerprint: &str,
+) -> Result<bool, SiteError> {
+    let path = format!("models/{}.html", m.slug);
+    if let Some(prev) = r.input.previous
+        && prev.records.models.get(&m.slug).map(String::as_str) == Some(fingerprint)
+        && r.w.reuse(&prev.dir, &path)
+    {
+        return Ok(true);
+    }
+    let page = ModelView {
+        workloads: workload_groups(&r.env, r.input, mine)?,
+        ..m.clone()
+    };
+    // Like a profile's page, a model's names its own data snapshot: a new run of another
+    // model leaves it as it was.
+    let mut own_site = r.site.clone();
+    own_site["snapshot"] = json!(model_snapshot(mine));
+    r.page(
+        "site/model.html.j2",
+        &path,
+        minijinja::context! {
+            site => templates::val(&own_site), m => templates::val(&page),
+            plan => templates::val(planner_choices(Some(m.model), list.iter().copied())),
+        },
+    )?;
+    Ok(false)
 }
 
 /// Every profile's page, manifests and JSON, in parallel, sorted by profile id.

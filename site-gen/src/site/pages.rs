@@ -28,14 +28,9 @@ pub(super) fn build_profile<'a>(
     let fp = fingerprint(input, s, &snapshot);
     let id = &s.profile.id;
     if let Some(prev) = input.previous
-        && let Some(record) = prev.records.get(id)
+        && let Some(record) = prev.records.profiles.get(id)
         && record.fingerprint == fp
-        && profile_files(id, &record.manifests)
-            .iter()
-            .all(|f| prev.dir.join(f).is_file())
-        && profile_files(id, &record.manifests)
-            .iter()
-            .all(|f| w.reuse(&prev.dir, f))
+        && w.reuse_all(&prev.dir, &profile_files(id, &record.manifests))
     {
         return Ok(ProfilePage {
             summary: s,
@@ -44,6 +39,7 @@ pub(super) fn build_profile<'a>(
             manifests: record.manifests.clone(),
             cli_command: record.cli_command.clone(),
             fingerprint: fp,
+            snapshot,
             reused: true,
         });
     }
@@ -55,6 +51,7 @@ pub(super) fn build_profile<'a>(
         manifests,
         cli_command,
         fingerprint: fp,
+        snapshot,
         reused: false,
     };
     let records = s.record_evaluations(input.cfg, input.prices);
@@ -62,7 +59,7 @@ pub(super) fn build_profile<'a>(
     let charts = profile_charts(env, s)?;
     // The page names the profile's own data snapshot, so it changes exactly when its inputs do.
     let mut own_site = r.site.clone();
-    own_site["snapshot"] = json!(snapshot);
+    own_site["snapshot"] = json!(page.snapshot);
     r.page(
         "site/profile.html.j2",
         &format!("profiles/{id}.html"),

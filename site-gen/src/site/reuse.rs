@@ -1,6 +1,6 @@
-//! Reuse across refreshes: what a profile's files were made from (its fingerprint and
-//! records), and which files belong to one profile alone, so an unchanged profile's files are
-//! carried over byte-identical instead of rendered again.
+//! Reuse across refreshes: what a profile's files and a model's page were made from (their
+//! fingerprints and records), and which files belong to one profile alone, so unchanged files
+//! are carried over byte-identical instead of rendered again.
 
 use crate::{GENERATOR, templates};
 use pipeline::analysis::ProfileSummary;
@@ -20,22 +20,29 @@ pub struct ProfileRecord {
     pub cli_command: String,
 }
 
-/// The site a refresh replaces, and the records of its profiles.
+/// What a site was made from, kept beside it for the next refresh: each profile's record by
+/// id, each model page's fingerprint by model slug.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SiteRecords {
+    pub profiles: BTreeMap<String, ProfileRecord>,
+    pub models: BTreeMap<String, String>,
+}
+
+/// The site a refresh replaces, and the records of what made it.
 pub struct PreviousSite {
     pub dir: PathBuf,
-    pub records: BTreeMap<String, ProfileRecord>,
+    pub records: SiteRecords,
 }
 
 /// A built site's statistics and the records to keep for the next refresh.
 pub struct SiteOutcome {
     pub stats: SiteStats,
-    pub records: BTreeMap<String, ProfileRecord>,
+    pub records: SiteRecords,
 }
 
 /// Everything a profile's own files depend on, hashed: if it matches the previous build's,
 /// the files are byte-identical and can be reused.
 pub(super) fn fingerprint(input: &SiteInput, s: &ProfileSummary, snapshot: &str) -> String {
-    use sha2::{Digest, Sha256};
     let costs: Vec<Value> = s
         .at_knee
         .costs
@@ -56,6 +63,9 @@ pub(super) fn fingerprint(input: &SiteInput, s: &ProfileSummary, snapshot: &str)
         .map(|f| (f.parameters_billion, f.weights_gib));
     let text = json!([
         GENERATOR,
+        // Code decides what a page shows as much as data does.
+        pipeline::SOURCE_FINGERPRINT,
+        crate::SOURCE_FINGERPRINT,
         templates::fingerprint(),
         format!("{:?}", input.cfg),
         input.pricing_model.as_str(),
@@ -71,7 +81,32 @@ pub(super) fn fingerprint(input: &SiteInput, s: &ProfileSummary, snapshot: &str)
         model_slug(&s.profile.key.model),
     ])
     .to_string();
-    Sha256::digest(text.as_bytes())[..12]
+    short_hash(text.as_bytes(), 12)
+}
+
+/// A model page's fingerprint: its profiles in page order, each with what its own files were
+/// made from (site-wide settings, code and templates included) and its colour on the page.
+/// Everything else the page shows is computed from those profiles.
+pub(super) fn model_fingerprint(mine: &[(&ProfilePage, &ProfileView)]) -> String {
+    let text = json!(
+        mine.iter()
+            .map(|(p, _)| [p.summary.profile.id.as_str(), &p.fingerprint, p.color])
+            .collect::<Vec<_>>()
+    )
+    .to_string();
+    short_hash(text.as_bytes(), 12)
+}
+
+/// A model's data snapshot: a hash of its profiles' own, so its page, like theirs, changes
+/// exactly when its inputs do and names no other model's data.
+pub(super) fn model_snapshot(mine: &[(&ProfilePage, &ProfileView)]) -> String {
+    let snapshots: Vec<&str> = mine.iter().map(|(p, _)| p.snapshot.as_str()).collect();
+    short_hash(snapshots.join(" ").as_bytes(), 6)
+}
+
+fn short_hash(bytes: &[u8], len: usize) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)[..len]
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

@@ -311,6 +311,8 @@ pub(super) struct ProfilePage<'a> {
     pub(super) manifests: Vec<ManifestLink>,
     pub(super) cli_command: String,
     pub(super) fingerprint: String,
+    /// The profile's data snapshot ([`pipeline::analysis::Profile::data_hash`]).
+    pub(super) snapshot: String,
     pub(super) reused: bool,
 }
 
@@ -527,27 +529,47 @@ pub(super) struct Cheapest<'a> {
     pub cost: String,
 }
 
-/// Builds a model's view from its profiles' pages and views (in the same order).
+/// A model's facts and profiles (`mine`: its pages and views, in page order), without the
+/// charts of its page: [`workload_groups`] adds those when the page is rendered.
 pub(super) fn model_view<'a>(
-    env: &Environment<'static>,
     input: &SiteInput,
     model: &'a str,
     list: &[&'a ProfileSummary],
-    pages: &'a [ProfilePage<'a>],
-    views: &'a [ProfileView<'a>],
-) -> Result<ModelView<'a>, SiteError> {
-    let mine: Vec<(&ProfilePage, &ProfileView)> = pages
-        .iter()
-        .zip(views)
-        .filter(|(p, _)| p.summary.profile.key.model == model)
-        .collect();
+    mine: &[(&'a ProfilePage<'a>, &'a ProfileView<'a>)],
+) -> ModelView<'a> {
+    let distinct = |f: fn(&'a ProfileSummary) -> &'a str| {
+        let mut v: Vec<&str> = list.iter().map(|s| f(s)).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let facts = input.models.get(model);
+    ModelView {
+        model,
+        slug: pipeline::profile::model_slug(model),
+        profiles: mine.iter().map(|(_, v)| *v).collect(),
+        workloads: Vec::new(),
+        weights_gib: facts.map(|f| f.weights_gib),
+        parameters_billion: facts.map(|f| f.parameters_billion),
+        servers: distinct(|s| &s.profile.key.model_server),
+        accelerators: distinct(|s| &s.profile.key.accelerator),
+    }
+}
+
+/// A model page's sections: its profiles by workload, each with its overlaid curves, the
+/// cheapest at the knee and its frontier.
+pub(super) fn workload_groups<'a>(
+    env: &Environment<'static>,
+    input: &SiteInput,
+    mine: &[(&'a ProfilePage<'a>, &'a ProfileView<'a>)],
+) -> Result<Vec<WorkloadGroup<'a>>, SiteError> {
     let mut by_workload: BTreeMap<&str, Vec<(&ProfilePage, &ProfileView)>> = BTreeMap::new();
-    for (p, v) in &mine {
+    for (p, v) in mine {
         by_workload.entry(v.workload).or_default().push((p, v));
     }
-    let mut workloads = Vec::new();
     let mut by_workload: Vec<_> = by_workload.into_iter().collect();
     by_workload.sort_by_cached_key(|(workload, _)| crate::format::natural_key(workload));
+    let mut workloads = Vec::new();
     for (n, (workload, group)) in by_workload.into_iter().enumerate() {
         workloads.push(WorkloadGroup {
             workload,
@@ -567,23 +589,7 @@ pub(super) fn model_view<'a>(
             )?,
         });
     }
-    let distinct = |f: fn(&'a ProfileSummary) -> &'a str| {
-        let mut v: Vec<&str> = list.iter().map(|s| f(s)).collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    let facts = input.models.get(model);
-    Ok(ModelView {
-        model,
-        slug: pipeline::profile::model_slug(model),
-        profiles: mine.iter().map(|(_, v)| *v).collect(),
-        workloads,
-        weights_gib: facts.map(|f| f.weights_gib),
-        parameters_billion: facts.map(|f| f.parameters_billion),
-        servers: distinct(|s| &s.profile.key.model_server),
-        accelerators: distinct(|s| &s.profile.key.accelerator),
-    })
+    Ok(workloads)
 }
 
 #[cfg(test)]
@@ -631,6 +637,7 @@ mod tests {
             manifests: Vec::new(),
             cli_command: String::new(),
             fingerprint: String::new(),
+            snapshot: String::new(),
             reused: false,
         };
         let records = s.record_evaluations(&cfg, &prices);

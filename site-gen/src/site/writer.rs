@@ -128,7 +128,7 @@ impl SiteWriter {
     pub(super) fn link_or_copy(&self, from: &Path, rel: &str) -> Result<(), SiteError> {
         let to = self.target(rel)?;
         let _ = std::fs::remove_file(&to);
-        let len = link_or_copy_file(from, &to).map_err(|source| SiteError::Io {
+        let len = link_or_copy_file(from, &to, None).map_err(|source| SiteError::Io {
             path: to.clone(),
             source,
         })?;
@@ -138,27 +138,42 @@ impl SiteWriter {
 
     /// Reuses `<previous>/<rel>` by a hard link (same bytes, no copy); false if it cannot.
     pub(super) fn reuse(&self, previous: &Path, rel: &str) -> bool {
-        let (Ok(from), Ok(to)) = (checked(rel).map(|r| previous.join(r)), self.target(rel)) else {
-            return false;
-        };
-        if !std::fs::symlink_metadata(&from).is_ok_and(|m| m.is_file()) {
-            return false;
-        }
-        match link_or_copy_file(&from, &to) {
-            Ok(len) => {
-                self.count(rel, len);
-                true
-            }
-            Err(_) => false,
-        }
+        self.reuse_all(previous, &[rel])
     }
 
-    pub(super) fn stats(&self, reused_profiles: usize) -> SiteStats {
+    /// Reuses every one of `rels` from `previous`, or reports false: then one was not a regular
+    /// file there (and none was linked), or one could not be linked (one linked already is
+    /// replaced, never written through, when its owner renders it again: see [`new_file`]).
+    pub(super) fn reuse_all(&self, previous: &Path, rels: &[impl AsRef<str>]) -> bool {
+        let mut sources = Vec::with_capacity(rels.len());
+        for rel in rels {
+            let rel = rel.as_ref();
+            let (Ok(from), Ok(to)) = (checked(rel).map(|r| previous.join(r)), self.target(rel))
+            else {
+                return false;
+            };
+            // One stat a file: whether it is there and, linked, its length.
+            match std::fs::symlink_metadata(&from) {
+                Ok(m) if m.is_file() => sources.push((rel, from, to, m.len())),
+                _ => return false,
+            }
+        }
+        for (rel, from, to, len) in sources {
+            match link_or_copy_file(&from, &to, Some(len)) {
+                Ok(len) => self.count(rel, len),
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+
+    pub(super) fn stats(&self, reused_profiles: usize, reused_models: usize) -> SiteStats {
         SiteStats {
             pages: self.pages.load(Ordering::Relaxed),
             files: self.files.load(Ordering::Relaxed),
             bytes: self.bytes.load(Ordering::Relaxed),
             reused_profiles,
+            reused_models,
         }
     }
 }
@@ -181,10 +196,11 @@ fn new_file(path: &Path) -> std::io::Result<std::fs::File> {
     }
 }
 
-/// A hard link from `to` to `from` (same bytes, no copy), else a copy; the file's length.
-fn link_or_copy_file(from: &Path, to: &Path) -> std::io::Result<u64> {
+/// A hard link from `to` to `from` (same bytes, no copy), else a copy; the file's length
+/// (`len`, when the caller has it from a stat of `from`).
+fn link_or_copy_file(from: &Path, to: &Path, len: Option<u64>) -> std::io::Result<u64> {
     match std::fs::hard_link(from, to) {
-        Ok(()) => Ok(std::fs::metadata(to)?.len()),
+        Ok(()) => len.map_or_else(|| Ok(std::fs::metadata(to)?.len()), Ok),
         Err(_) => std::fs::copy(from, to),
     }
 }
@@ -223,8 +239,8 @@ mod tests {
         .unwrap();
         let written = std::fs::read(dir.path().join("api/v1/a.json")).unwrap();
         assert_eq!(written, b"[1,2]\n");
-        assert_eq!(w.stats(0).bytes, 6);
-        assert_eq!(w.stats(0).files, 1);
+        assert_eq!(w.stats(0, 0).bytes, 6);
+        assert_eq!(w.stats(0, 0).files, 1);
     }
 
     #[test]
@@ -245,6 +261,30 @@ mod tests {
     }
 
     #[test]
+    fn reuse_links_all_of_a_profiles_files_or_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let previous = dir.path().join("previous");
+        std::fs::create_dir_all(previous.join("api")).unwrap();
+        std::fs::write(previous.join("page.html"), b"page").unwrap();
+        std::fs::write(previous.join("api/doc.json"), b"{}").unwrap();
+        let w = SiteWriter::new(&dir.path().join("next"));
+        assert!(!w.reuse_all(&previous, &["page.html", "gone.yaml"]));
+        assert!(!dir.path().join("next/page.html").exists(), "none linked");
+        assert_eq!(w.stats(0, 0).files, 0);
+        assert!(
+            !w.reuse_all(&previous, &["api"]),
+            "a directory is not a file"
+        );
+        assert!(w.reuse_all(&previous, &["page.html", "api/doc.json"]));
+        assert_eq!(
+            std::fs::read(dir.path().join("next/api/doc.json")).unwrap(),
+            b"{}"
+        );
+        let stats = w.stats(0, 0);
+        assert_eq!((stats.files, stats.pages, stats.bytes), (2, 1, 6));
+    }
+
+    #[test]
     fn a_failed_write_names_the_file_and_other_errors_pass_through() {
         let dir = tempfile::tempdir().unwrap();
         let w = SiteWriter::new(dir.path());
@@ -262,7 +302,7 @@ mod tests {
             .stream("b.html", |_| Err(SiteError::Data("bad".into())))
             .unwrap_err();
         assert!(matches!(err, SiteError::Data(_)), "{err:?}");
-        assert_eq!(w.stats(0).files, 0, "a failed file is not counted");
+        assert_eq!(w.stats(0, 0).files, 0, "a failed file is not counted");
         assert!(w.stream("../x", |_| Ok(())).is_err(), "confined");
     }
 }
