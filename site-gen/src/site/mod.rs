@@ -111,6 +111,8 @@ struct Render<'a> {
     input: &'a SiteInput<'a>,
     site: Value,
     pricing_models: Vec<Value>,
+    /// [`reuse::settings_fingerprint`], part of every profile's fingerprint.
+    settings: String,
 }
 
 impl<'a> Render<'a> {
@@ -129,6 +131,7 @@ impl<'a> Render<'a> {
             w: SiteWriter::new(out),
             input,
             site,
+            settings: settings_fingerprint(input),
             pricing_models: PricingModel::ALL
                 .iter()
                 .map(|m| json!({"id": m.as_str()}))

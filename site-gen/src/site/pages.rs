@@ -25,7 +25,7 @@ pub(super) fn build_profile<'a>(
     // The profile's data snapshot, hashed once: the fingerprint, the page and the manifests
     // name it.
     let snapshot = s.profile.data_hash();
-    let fp = fingerprint(input, s, &snapshot);
+    let fp = fingerprint(&r.settings, input, s, &snapshot);
     let id = &s.profile.id;
     if let Some(prev) = input.previous
         && let Some(record) = prev.records.profiles.get(id)

@@ -5,7 +5,7 @@
 use crate::{GENERATOR, templates};
 use pipeline::analysis::ProfileSummary;
 use pipeline::profile::model_slug;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -40,27 +40,16 @@ pub struct SiteOutcome {
     pub records: SiteRecords,
 }
 
-/// Everything a profile's own files depend on, hashed: if it matches the previous build's,
-/// the files are byte-identical and can be reused.
-pub(super) fn fingerprint(input: &SiteInput, s: &ProfileSummary, snapshot: &str) -> String {
-    let costs: Vec<Value> = s
-        .at_knee
-        .costs
+/// What every file of this build depends on, hashed once: the generator, its code and
+/// templates, the analysis settings, the pricing model the pages lead with and the price
+/// sources.
+pub(super) fn settings_fingerprint(input: &SiteInput) -> String {
+    let sources: Vec<_> = input
+        .prices
+        .sources
         .iter()
-        .map(|c| {
-            json!([
-                c.model.as_str(),
-                c.usd_per_hour(),
-                c.region(),
-                c.source(),
-                c.as_of()
-            ])
-        })
+        .map(|s| (&s.name, &s.as_of))
         .collect();
-    let facts = input
-        .models
-        .get(&s.profile.key.model)
-        .map(|f| (f.parameters_billion, f.weights_gib));
     let text = json!([
         GENERATOR,
         // Code decides what a page shows as much as data does.
@@ -69,18 +58,47 @@ pub(super) fn fingerprint(input: &SiteInput, s: &ProfileSummary, snapshot: &str)
         templates::fingerprint(),
         format!("{:?}", input.cfg),
         input.pricing_model.as_str(),
-        input
-            .prices
-            .sources
-            .iter()
-            .map(|s| (&s.name, &s.as_of))
-            .collect::<Vec<_>>(),
+        sources,
+    ])
+    .to_string();
+    short_hash(text.as_bytes(), 12)
+}
+
+/// Everything a profile's own files depend on, hashed: if it matches the previous build's,
+/// the files are byte-identical and can be reused. `settings` is [`settings_fingerprint`].
+pub(super) fn fingerprint(
+    settings: &str,
+    input: &SiteInput,
+    s: &ProfileSummary,
+    snapshot: &str,
+) -> String {
+    let costs: Vec<_> = s
+        .at_knee
+        .costs
+        .iter()
+        .map(|c| {
+            (
+                c.model.as_str(),
+                c.usd_per_hour(),
+                c.region(),
+                c.source(),
+                c.as_of(),
+            )
+        })
+        .collect();
+    let facts = input
+        .models
+        .get(&s.profile.key.model)
+        .map(|f| (f.parameters_billion, f.weights_gib));
+    let own = (
+        settings,
         costs,
         facts,
         snapshot,
         model_slug(&s.profile.key.model),
-    ])
-    .to_string();
+    );
+    // Typed tuples serialize as JSON arrays; a failure hashes as nothing, which no record holds.
+    let text = serde_json::to_string(&own).unwrap_or_default();
     short_hash(text.as_bytes(), 12)
 }
 
