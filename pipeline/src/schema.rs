@@ -489,13 +489,20 @@ const FRAME_CHUNK: usize = 8192;
 /// The table of `rows`, as [`to_dataframe`] makes it (one chunk per column), converted a chunk
 /// at a time from the end while the rows are dropped in place: what the rows own is freed as
 /// the frame grows (at 100,000 rows the frame is 105 MiB). Their buffer is kept to the end:
-/// shrinking it copied the remaining rows, which raised the peak instead of lowering it.
+/// shrinking it copied the remaining rows, which raised the peak instead of lowering it. Two
+/// chunks are converted at once, one on each core.
 pub fn into_dataframe(mut rows: Vec<BenchmarkRow>) -> PolarsResult<DataFrame> {
     let mut parts = Vec::with_capacity(rows.len().div_ceil(FRAME_CHUNK));
     loop {
-        let start = rows.len().saturating_sub(FRAME_CHUNK);
-        parts.push(to_dataframe(&rows[start..])?);
-        rows.truncate(start);
+        let later = rows.len().saturating_sub(FRAME_CHUNK);
+        let earlier = later.saturating_sub(FRAME_CHUNK);
+        let (a, b) = rows[earlier..].split_at(later - earlier);
+        let (a, b) = rayon::join(|| to_dataframe(a), || to_dataframe(b));
+        parts.push(b?);
+        if earlier < later {
+            parts.push(a?);
+        }
+        rows.truncate(earlier);
         if rows.is_empty() {
             break;
         }
@@ -728,30 +735,43 @@ impl<'a> TableReader<'a> {
 /// copy (`storage::csv_copy_of`), made from the frame in memory instead of reading the
 /// Parquet back for the site.
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<(), PipelineError> {
-    let file = std::fs::File::create(path).map_err(|e| PipelineError::io(path, e))?;
-    let failed = |source| PipelineError::Parquet {
-        path: path.to_path_buf(),
-        source,
-    };
-    ParquetWriter::new(file)
-        .with_compression(ParquetCompression::Zstd(None))
-        .finish(df)
-        .map_err(failed)?;
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
     let csv_path = path.with_file_name(crate::storage::csv_copy_of(name));
-    let file = std::fs::File::create(&csv_path).map_err(|e| PipelineError::io(&csv_path, e))?;
+    // Each writer takes a core: the frame's columns are shared, not copied, by the clone.
+    let mut for_csv = df.clone();
+    let (parquet, csv) = rayon::join(
+        || write_parquet_only(df, path),
+        || write_csv(&mut for_csv, &csv_path),
+    );
+    parquet.and(csv)
+}
+
+fn write_parquet_only(df: &mut DataFrame, path: &Path) -> Result<(), PipelineError> {
+    let file = std::fs::File::create(path).map_err(|e| PipelineError::io(path, e))?;
+    ParquetWriter::new(file)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(df)
+        .map_err(|source| PipelineError::Parquet {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(())
+}
+
+fn write_csv(df: &mut DataFrame, csv_path: &Path) -> Result<(), PipelineError> {
+    let file = std::fs::File::create(csv_path).map_err(|e| PipelineError::io(csv_path, e))?;
     let mut out = std::io::BufWriter::new(file);
     CsvWriter::new(&mut out)
         .include_header(true)
         .finish(df)
         .map_err(|source| PipelineError::Parquet {
-            path: csv_path.clone(),
+            path: csv_path.to_path_buf(),
             source,
         })?;
-    std::io::Write::flush(&mut out).map_err(|e| PipelineError::io(&csv_path, e))
+    std::io::Write::flush(&mut out).map_err(|e| PipelineError::io(csv_path, e))
 }
 
 pub fn read_parquet(path: &Path) -> Result<DataFrame, PipelineError> {
