@@ -1,15 +1,21 @@
 //! A build-script helper shared by `pipeline/build.rs` and `site-gen/build.rs`: a fingerprint of
-//! a crate's Rust sources, so what a build cached (parsed files, rendered pages) is dropped
-//! whenever the code that made it changes, not only when the version number does.
+//! a crate's Rust sources and the workspace's locked dependencies, so what a build cached
+//! (parsed files, rendered pages) is dropped whenever the code that made it changes, not only
+//! when the version number does.
 
 use std::path::{Path, PathBuf};
 
-/// FNV-1a over each `.rs` file's path and bytes under `dir`, in path order: stable across
-/// machines and without a build dependency.
+/// The workspace's lock file, from either crate's directory.
+pub const LOCK_FILE: &str = "../Cargo.lock";
+
+/// FNV-1a over each `.rs` file's path and bytes under `dir`, then `Cargo.lock` (a dependency
+/// upgrade can change what the code makes too), in path order: stable across machines and
+/// without a build dependency.
 pub fn source_fingerprint(dir: &Path) -> String {
     let mut files = Vec::new();
     collect(dir, &mut files);
     files.sort();
+    files.push(PathBuf::from(LOCK_FILE));
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for file in &files {
         let bytes = std::fs::read(file).unwrap_or_default();

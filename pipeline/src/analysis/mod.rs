@@ -94,10 +94,12 @@ impl Profile {
         );
         // postcard, not JSON: every build hashes every profile, and formatting each figure as
         // text was most of the time. Nothing here skips a field, so the bytes stay unambiguous.
+        // They cannot fail to serialize; if they did, the debug text still names every value,
+        // where hashing nothing would give every profile one snapshot.
+        let bytes =
+            postcard::to_allocvec(&fields).unwrap_or_else(|_| format!("{fields:?}").into_bytes());
         let mut hasher = Sha256::new();
-        if let Ok(bytes) = postcard::to_allocvec(&fields) {
-            hasher.update(bytes);
-        }
+        hasher.update(bytes);
         hasher.finalize()[..6]
             .iter()
             .map(|b| format!("{b:02x}"))

@@ -88,7 +88,7 @@ pub struct SiteInput<'a> {
     pub pricing_model: PricingModel,
     /// Override rows shown on the methodology page.
     pub overrides: Vec<Value>,
-    /// The site this build replaces, for reusing unchanged profiles' files.
+    /// The site this build replaces, for reusing unchanged profiles' files and model pages.
     pub previous: Option<&'a PreviousSite>,
 }
 
@@ -182,14 +182,13 @@ pub fn build_site(
             .or_default()
             .push((p, v));
     }
-    let by_model: Vec<_> = by_model.into_iter().collect();
-    let models = by_model
+    let mine_by_model: Vec<_> = mine_by_model.into_iter().collect();
+    let models = mine_by_model
         .par_iter()
-        .map(|(model, list)| {
-            let mine = mine_by_model.get(model).map_or(&[][..], Vec::as_slice);
-            let m = model_view(input, model, list, mine);
+        .map(|(model, mine)| {
+            let m = model_view(input, model, mine);
             let fingerprint = model_fingerprint(mine);
-            let reused = render_model_page(&r, &m, list, mine, &fingerprint)?;
+            let reused = render_model_page(&r, &m, mine, &fingerprint)?;
             Ok((m, fingerprint, reused))
         })
         .collect::<Result<Vec<_>, SiteError>>()?;
@@ -235,7 +234,6 @@ pub fn build_site(
 fn render_model_page(
     r: &Render,
     m: &ModelView,
-    list: &[&ProfileSummary],
     mine: &[(&ProfilePage, &ProfileView)],
     fingerprint: &str,
 ) -> Result<bool, SiteError> {
@@ -259,7 +257,7 @@ fn render_model_page(
         &path,
         minijinja::context! {
             site => templates::val(&own_site), m => templates::val(&page),
-            plan => templates::val(planner_choices(Some(m.model), list.iter().copied())),
+            plan => templates::val(planner_choices(Some(m.model), mine.iter().map(|(p, _)| p.summary))),
         },
     )?;
     Ok(false)

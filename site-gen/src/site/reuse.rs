@@ -97,8 +97,9 @@ pub(super) fn fingerprint(
         snapshot,
         model_slug(&s.profile.key.model),
     );
-    // Typed tuples serialize as JSON arrays; a failure hashes as nothing, which no record holds.
-    let text = serde_json::to_string(&own).unwrap_or_default();
+    // Typed tuples serialize as JSON arrays. They cannot fail to; if they did, the debug text
+    // still names every value, where an empty text would match the last build's.
+    let text = serde_json::to_string(&own).unwrap_or_else(|_| format!("{own:?}"));
     short_hash(text.as_bytes(), 12)
 }
 

@@ -534,11 +534,10 @@ pub(super) struct Cheapest<'a> {
 pub(super) fn model_view<'a>(
     input: &SiteInput,
     model: &'a str,
-    list: &[&'a ProfileSummary],
     mine: &[(&'a ProfilePage<'a>, &'a ProfileView<'a>)],
 ) -> ModelView<'a> {
     let distinct = |f: fn(&'a ProfileSummary) -> &'a str| {
-        let mut v: Vec<&str> = list.iter().map(|s| f(s)).collect();
+        let mut v: Vec<&str> = mine.iter().map(|(p, _)| f(p.summary)).collect();
         v.sort();
         v.dedup();
         v

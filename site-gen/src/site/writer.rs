@@ -127,7 +127,6 @@ impl SiteWriter {
     /// same generation: never written again), else a copy.
     pub(super) fn link_or_copy(&self, from: &Path, rel: &str) -> Result<(), SiteError> {
         let to = self.target(rel)?;
-        let _ = std::fs::remove_file(&to);
         let len = link_or_copy_file(from, &to, None).map_err(|source| SiteError::Io {
             path: to.clone(),
             source,
@@ -158,11 +157,17 @@ impl SiteWriter {
                 _ => return false,
             }
         }
+        let mut linked = Vec::with_capacity(sources.len());
         for (rel, from, to, len) in sources {
             match link_or_copy_file(&from, &to, Some(len)) {
-                Ok(len) => self.count(rel, len),
+                Ok(len) => linked.push((rel, len)),
                 Err(_) => return false,
             }
+        }
+        // Counted once all are in place: a profile whose reuse failed is rendered, and counted,
+        // again.
+        for (rel, len) in linked {
+            self.count(rel, len);
         }
         true
     }
@@ -197,9 +202,14 @@ fn new_file(path: &Path) -> std::io::Result<std::fs::File> {
 }
 
 /// A hard link from `to` to `from` (same bytes, no copy), else a copy; the file's length
-/// (`len`, when the caller has it from a stat of `from`).
+/// (`len`, when the caller has it from a stat of `from`). A file already at `to` is unlinked
+/// before the copy, never written through: it may be a link to the published file.
 fn link_or_copy_file(from: &Path, to: &Path, len: Option<u64>) -> std::io::Result<u64> {
-    match std::fs::hard_link(from, to) {
+    let linked = std::fs::hard_link(from, to).or_else(|_| {
+        let _ = std::fs::remove_file(to);
+        std::fs::hard_link(from, to)
+    });
+    match linked {
         Ok(()) => len.map_or_else(|| Ok(std::fs::metadata(to)?.len()), Ok),
         Err(_) => std::fs::copy(from, to),
     }
@@ -282,6 +292,20 @@ mod tests {
         );
         let stats = w.stats(0, 0);
         assert_eq!((stats.files, stats.pages, stats.bytes), (2, 1, 6));
+    }
+
+    #[test]
+    fn reusing_a_file_twice_never_empties_the_published_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let published = dir.path().join("page.html");
+        std::fs::write(&published, b"published").unwrap();
+        let w = SiteWriter::new(&dir.path().join("next"));
+        assert!(w.reuse_all(dir.path(), &["page.html", "page.html"]));
+        assert_eq!(std::fs::read(&published).unwrap(), b"published");
+        assert_eq!(
+            std::fs::read(dir.path().join("next/page.html")).unwrap(),
+            b"published"
+        );
     }
 
     #[test]
