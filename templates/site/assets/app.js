@@ -468,18 +468,18 @@ function buildTargetsForm(form, data) {
     o.selected = v === chosen;
     return o;
   }))]);
+  // A space between controls, as the planner's markup has: inline labels otherwise touch.
+  const fieldset = (legend, ...controls) => IC.el("fieldset", {}, [
+    IC.el("legend", { text: legend }), ...controls.flatMap((c, i) => (i ? [" ", c] : [c])),
+  ]);
   form.replaceChildren(
-    IC.el("fieldset", {}, [
-      IC.el("legend", { text: "Latency targets, ms" }),
+    fieldset("Latency targets, ms",
       select("stat", "Statistic", data.statistics, data.percentile),
-      number("ntpot", "NTPOT ≤"), number("ttft", "TTFT ≤"), number("itl", "ITL ≤"),
-    ]),
-    IC.el("fieldset", {}, [
-      IC.el("legend", { text: "Traffic and price" }),
+      number("ntpot", "NTPOT ≤"), number("ttft", "TTFT ≤"), number("itl", "ITL ≤")),
+    fieldset("Traffic and price",
       number("qps", "Expected req/s"),
       select("pricing", "Pricing model", data.pricingModels, data.pricingModel),
-      number("own", "Own $/accelerator-hour", { placeholder: "catalog price" }),
-    ]),
+      number("own", "Own $/accelerator-hour", { placeholder: "catalog price" })),
   );
 }
 
