@@ -41,13 +41,11 @@ const DEFAULT_PURGE_DELAY_MS: std::ffi::c_long = 1000;
 
 /// Memory the build frees returns to the system after 25 ms instead of a second. Ingest frees
 /// its parsed files and rows while the table is made and written, and the site stage's pages
-/// and aggregate files churn through transient buffers on two threads; freed memory waiting
-/// for its purge was most of a build's peak above the heap. At 10,000 runs (heap peak 170 MB),
-/// against 200 ms, in 13 alternating full builds each: peak 262–287 → 227–252 MiB; a one-run
-/// refresh 277–289 → 243–250 MiB. Its time cost measured 0–0.4 s of a 4.5 s build over three
-/// sets of alternating runs, within the day's noise. A peak under 250 MiB is a target of its
-/// own; 0 ms (233 MiB, measured before the heap fell) cost 0.6–1.4 s. Changed only where the option holds mimalloc 3's default: not if the
-/// position means something else in another mimalloc, nor where `MIMALLOC_PURGE_DELAY` set
+/// and aggregate files churn through transient buffers on two threads: freed memory waiting
+/// for its purge was most of a build's peak above the heap, and a peak under 250 MiB is a
+/// target of its own (the README's benchmark section has the measurements: 25 ms cost little
+/// time, 0 ms up to a second). Changed only where the option holds mimalloc 3's default: not if
+/// the position means something else in another mimalloc, nor where `MIMALLOC_PURGE_DELAY` set
 /// another value.
 const PURGE_DELAY_MS: std::ffi::c_long = 25;
 

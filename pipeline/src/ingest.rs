@@ -3,6 +3,7 @@
 //! A bad file is rejected with its path and reason; it never stops the others.
 
 use crate::companion;
+use crate::digest::hex;
 use crate::document::Document;
 use crate::error::PipelineError;
 use crate::formats::{self, Parsed};
@@ -361,10 +362,6 @@ fn classify<'t>(
         outcome,
         run: Run { dir: run_dir, meta },
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A short hash over every file's relative path and content hash (run.toml files included).

@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod analyze;
 pub mod companion;
+pub mod digest;
 pub mod document;
 pub mod error;
 pub mod formats;

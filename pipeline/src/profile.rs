@@ -77,17 +77,13 @@ impl ProfileKey {
             h.update(topology.as_bytes());
             h.update([0x1f]);
         }
-        h.finalize()[..4]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::digest::hex(&h.finalize()[..4])
     }
 }
 
 /// A URL-safe, collision-free name for a model's page: its slug plus a short hash of the id.
 pub fn model_slug(model: &str) -> String {
-    let digest = Sha256::digest(model.as_bytes());
-    let short: String = digest[..3].iter().map(|b| format!("{b:02x}")).collect();
+    let short = crate::digest::sha256_hex(model.as_bytes(), 3);
     let base: String = slug(model).chars().take(60).collect();
     format!("{}-{short}", base.trim_end_matches('-'))
 }

@@ -5,7 +5,6 @@
 //! for eleven entries). It reads, collects and serializes as that map did.
 
 use serde::de::{MapAccess, Visitor};
-use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -76,11 +75,8 @@ impl FromIterator<(String, String)> for RecordFields {
 
 impl Serialize for RecordFields {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
+        // A slice's iterator states its length, so the map is written with it.
+        serializer.collect_map(self.iter())
     }
 }
 

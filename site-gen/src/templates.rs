@@ -149,10 +149,7 @@ pub fn fingerprint() -> &'static str {
         h.update(APP_JS.as_bytes());
         h.update(CORE_JS.as_bytes());
         h.update(COMPARE_JS.as_bytes());
-        h.finalize()[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        pipeline::digest::hex(&h.finalize()[..8])
     })
 }
 

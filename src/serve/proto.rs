@@ -152,12 +152,8 @@ pub fn amount_value(v: &Value, path: &str) -> ApiResult<f64> {
 /// A short digest of the whole list a page is cut from: a token from another request, or from
 /// before a refresh changed the list, no longer matches it.
 fn list_digest<T: serde::Serialize>(items: &[T]) -> String {
-    use sha2::{Digest, Sha256};
     let text = serde_json::to_string(items).unwrap_or_default();
-    Sha256::digest(text.as_bytes())[..6]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    pipeline::digest::sha256_hex(text.as_bytes(), 6)
 }
 
 /// One page of `items`: `pageSize` (0 or absent: all) from the offset `pageToken` names.

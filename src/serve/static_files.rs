@@ -8,7 +8,6 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -74,9 +73,7 @@ fn gzip_tag(tag: &str) -> String {
 }
 
 fn etag(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    let hex: String = digest[..10].iter().map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
+    format!("\"{}\"", pipeline::digest::sha256_hex(body, 10))
 }
 
 /// Whether the client's copy is current: `If-None-Match` when sent, else `If-Modified-Since`.

@@ -80,7 +80,6 @@ impl Profile {
     /// Manifests and the profile's page name it, so they change exactly when this profile's
     /// inputs do (and a refresh can reuse them otherwise).
     pub fn data_hash(&self) -> String {
-        use sha2::{Digest, Sha256};
         let fields = (
             &self.id,
             &self.key,
@@ -98,12 +97,7 @@ impl Profile {
         // where hashing nothing would give every profile one snapshot.
         let bytes =
             postcard::to_allocvec(&fields).unwrap_or_else(|_| format!("{fields:?}").into_bytes());
-        let mut hasher = Sha256::new();
-        hasher.update(bytes);
-        hasher.finalize()[..6]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::digest::sha256_hex(&bytes, 6)
     }
 }
 

@@ -139,6 +139,14 @@ impl<'a> Render<'a> {
         })
     }
 
+    /// The site-wide values with `snapshot` as the page's data snapshot: a profile's or model's
+    /// page names its own, so it changes exactly when its inputs do.
+    fn site_with_snapshot(&self, snapshot: &str) -> Value {
+        let mut site = self.site.clone();
+        site["snapshot"] = json!(snapshot);
+        site
+    }
+
     /// Renders `template` with the site-wide values plus `ctx` and writes it to `path`.
     fn page(&self, template: &str, path: &str, ctx: minijinja::Value) -> Result<(), SiteError> {
         let root = "../".repeat(path.matches('/').count());
@@ -248,10 +256,8 @@ fn render_model_page(
         workloads: workload_groups(&r.env, r.input, mine)?,
         ..m.clone()
     };
-    // Like a profile's page, a model's names its own data snapshot: a new run of another
-    // model leaves it as it was.
-    let mut own_site = r.site.clone();
-    own_site["snapshot"] = json!(model_snapshot(mine));
+    // A new run of another model leaves the page as it was.
+    let own_site = r.site_with_snapshot(&model_snapshot(mine));
     r.page(
         "site/model.html.j2",
         &path,

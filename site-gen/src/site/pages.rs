@@ -9,7 +9,6 @@ use minijinja::Environment;
 use pipeline::analysis::{Evaluation, ProfileSummary};
 use pipeline::point::{Latency, Load, MeasuredPoint};
 use pipeline::pricing::PricingModel;
-use serde_json::json;
 use std::collections::BTreeMap;
 
 use super::*;
@@ -57,9 +56,7 @@ pub(super) fn build_profile<'a>(
     let records = s.record_evaluations(input.cfg, input.prices);
     let view = profile_view(&page, input, Some(&records));
     let charts = profile_charts(env, s)?;
-    // The page names the profile's own data snapshot, so it changes exactly when its inputs do.
-    let mut own_site = r.site.clone();
-    own_site["snapshot"] = json!(page.snapshot);
+    let own_site = r.site_with_snapshot(&page.snapshot);
     r.page(
         "site/profile.html.j2",
         &format!("profiles/{id}.html"),
@@ -344,15 +341,6 @@ fn manifest_variants<'a>(input: &SiteInput, bucket: &'a BucketUri) -> [ManifestV
     ]
 }
 
-/// Twelve hex digits of the text's SHA-256.
-fn short_hash(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(text.as_bytes())[..6]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// GKE for what GKE offers (and for an unknown accelerator, whose manifests say why there are
 /// none); plain Kubernetes with the vendor's device plugin for everything else (AMD, …).
 pub(super) fn site_platform(accelerator: &str) -> Platform {
@@ -426,7 +414,10 @@ pub(super) fn write_manifests(
     let base = match &rendered[0].1 {
         Ok(text) => {
             w.write(&base_file, text.as_bytes())?;
-            Some((text.clone(), short_hash(text)))
+            Some((
+                text.clone(),
+                pipeline::digest::sha256_hex(text.as_bytes(), 6),
+            ))
         }
         Err(_) => None,
     };

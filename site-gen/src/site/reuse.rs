@@ -4,6 +4,7 @@
 
 use crate::{GENERATOR, templates};
 use pipeline::analysis::ProfileSummary;
+use pipeline::digest::sha256_hex;
 use pipeline::profile::model_slug;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -61,7 +62,7 @@ pub(super) fn settings_fingerprint(input: &SiteInput) -> String {
         sources,
     ])
     .to_string();
-    short_hash(text.as_bytes(), 12)
+    sha256_hex(text.as_bytes(), 12)
 }
 
 /// Everything a profile's own files depend on, hashed: if it matches the previous build's,
@@ -100,7 +101,7 @@ pub(super) fn fingerprint(
     // Typed tuples serialize as JSON arrays. They cannot fail to; if they did, the debug text
     // still names every value, where an empty text would match the last build's.
     let text = serde_json::to_string(&own).unwrap_or_else(|_| format!("{own:?}"));
-    short_hash(text.as_bytes(), 12)
+    sha256_hex(text.as_bytes(), 12)
 }
 
 /// A model page's fingerprint: its profiles in page order, each with what its own files were
@@ -113,22 +114,14 @@ pub(super) fn model_fingerprint(mine: &[(&ProfilePage, &ProfileView)]) -> String
             .collect::<Vec<_>>()
     )
     .to_string();
-    short_hash(text.as_bytes(), 12)
+    sha256_hex(text.as_bytes(), 12)
 }
 
 /// A model's data snapshot: a hash of its profiles' own, so its page, like theirs, changes
 /// exactly when its inputs do and names no other model's data.
 pub(super) fn model_snapshot(mine: &[(&ProfilePage, &ProfileView)]) -> String {
     let snapshots: Vec<&str> = mine.iter().map(|(p, _)| p.snapshot.as_str()).collect();
-    short_hash(snapshots.join(" ").as_bytes(), 6)
-}
-
-fn short_hash(bytes: &[u8], len: usize) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)[..len]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha256_hex(snapshots.join(" ").as_bytes(), 6)
 }
 
 /// The files that belong to one profile alone.
