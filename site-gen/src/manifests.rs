@@ -10,7 +10,7 @@ use pipeline::analysis::{Evaluation, PriceAt, Profile};
 use pipeline::machines::{AcceleratorKind, Vendor, accelerator_kind};
 use pipeline::model_facts::ModelFacts;
 use pipeline::profile::{ProfileKey, slug};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 /// Model servers with a manifest template.
 pub const SUPPORTED_SERVERS: &[&str] = &["vllm", "sglang", "tgi", "tensorrt-llm"];
@@ -431,25 +431,40 @@ fn check_request(req: &ManifestRequest, kind: AcceleratorKind) -> Result<(), Man
     Ok(())
 }
 
+/// The HPA block of a variant.
+#[derive(Serialize)]
+struct HpaContext<'a> {
+    metric: String,
+    server_metric: &'static str,
+    signal: &'static str,
+    value: String,
+    value_source: &'static str,
+    average_value: String,
+    buffer_percent: String,
+    note: &'a str,
+    min_replicas: u32,
+    max_replicas: u32,
+}
+
 /// The HPA block (when asked for and the evaluation has one) and why there is none otherwise.
-fn hpa_context(req: &ManifestRequest, replicas: u32) -> (Option<Value>, String) {
+fn hpa_context<'a>(req: &'a ManifestRequest, replicas: u32) -> (Option<HpaContext<'a>>, String) {
     let ev = req.evaluation;
     let hpa = match (&ev.hpa, req.include_hpa) {
-        (Ok(h), true) => Some(json!({
-            "metric": match req.platform {
+        (Ok(h), true) => Some(HpaContext {
+            metric: match req.platform {
                 Platform::Gke => format!("prometheus.googleapis.com|{}|gauge", h.metric),
                 Platform::Generic => h.metric.replace(':', "_"),
             },
-            "server_metric": h.metric,
-            "signal": h.signal.as_str(),
-            "value": format!("{:.2}", h.value),
-            "value_source": h.value_source,
-            "average_value": crate::format::quantity(h.threshold),
-            "buffer_percent": format!("{:.0}", req.hpa_buffer * 100.0),
-            "note": h.note,
-            "min_replicas": 1,
-            "max_replicas": (replicas * 2).max(10),
-        })),
+            server_metric: h.metric,
+            signal: h.signal.as_str(),
+            value: format!("{:.2}", h.value),
+            value_source: h.value_source,
+            average_value: crate::format::quantity(h.threshold),
+            buffer_percent: format!("{:.0}", req.hpa_buffer * 100.0),
+            note: &h.note,
+            min_replicas: 1,
+            max_replicas: (replicas * 2).max(10),
+        }),
         _ => None,
     };
     let reason = match (&ev.hpa, req.include_hpa) {
@@ -460,12 +475,23 @@ fn hpa_context(req: &ManifestRequest, replicas: u32) -> (Option<Value>, String) 
     (hpa, reason)
 }
 
+/// One server Deployment.
+#[derive(Serialize)]
+struct RoleContext {
+    suffix: &'static str,
+    role: Option<&'static str>,
+    replicas: u32,
+    tensor_parallel: u32,
+    accelerators: u32,
+    role_args: Vec<String>,
+}
+
 /// The server Deployments: one, or a prefill and a decode role for a disaggregated profile
 /// (each `workers` × replicas pods of its own TP), and what is not generated for the latter.
 fn roles_context(
     req: &ManifestRequest,
     replicas: u32,
-) -> Result<(Vec<Value>, Option<String>), ManifestError> {
+) -> Result<(Vec<RoleContext>, Option<String>), ManifestError> {
     let key = &req.profile.key;
     let t = &key.topology;
     let (Some(prefill), Some(decode)) = (t.prefill, t.decode) else {
@@ -479,12 +505,17 @@ fn roles_context(
     };
     let roles = [("prefill", prefill), ("decode", decode)]
         .into_iter()
-        .map(|(role, w)| {
-            json!({
-                "suffix": format!("-{role}"), "role": role,
-                "replicas": w.workers * replicas, "tensor_parallel": w.tensor_parallel,
-                "accelerators": w.tensor_parallel, "role_args": role_args(role),
-            })
+        .map(|(role, w)| RoleContext {
+            suffix: if role == "prefill" {
+                "-prefill"
+            } else {
+                "-decode"
+            },
+            role: Some(role),
+            replicas: w.workers * replicas,
+            tensor_parallel: w.tensor_parallel,
+            accelerators: w.tensor_parallel,
+            role_args: role_args(role),
         })
         .collect();
     let connector = match key.model_server.as_str() {
@@ -505,7 +536,7 @@ fn roles_context(
 
 /// One server using every accelerator of the profile: TP (the profile's, else all of them)
 /// times DP must be the accelerator count, or the manifest would request GPUs it leaves idle.
-fn single_server(req: &ManifestRequest, replicas: u32) -> Result<Value, ManifestError> {
+fn single_server(req: &ManifestRequest, replicas: u32) -> Result<RoleContext, ManifestError> {
     let key = &req.profile.key;
     let t = &key.topology;
     let dp = t.data_parallel.unwrap_or(1);
@@ -529,43 +560,117 @@ fn single_server(req: &ManifestRequest, replicas: u32) -> Result<Value, Manifest
             )));
         }
     };
-    Ok(json!({
-        "suffix": "", "role": None::<&str>, "replicas": replicas,
-        "tensor_parallel": tp, "accelerators": key.accelerator_count,
-        "role_args": role_args,
-    }))
+    Ok(RoleContext {
+        suffix: "",
+        role: None,
+        replicas,
+        tensor_parallel: tp,
+        accelerators: key.accelerator_count,
+        role_args,
+    })
 }
 
 /// The Cloud Storage FUSE volume for `--model-bucket-uri`.
-fn bucket_context(bucket: &BucketUri) -> Value {
+#[derive(Serialize)]
+struct BucketContext<'a> {
+    name: &'a str,
+    uri: String,
+    mount_options: String,
+}
+
+fn bucket_context(bucket: &BucketUri) -> BucketContext<'_> {
     let mut options =
         "implicit-dirs,file-cache:enable-parallel-downloads:true,file-cache:max-size-mb:-1"
             .to_string();
     if !bucket.path.is_empty() {
         options.push_str(&format!(",only-dir:{}", bucket.path));
     }
-    json!({"name": bucket.name, "uri": bucket.uri(), "mount_options": options})
+    BucketContext {
+        name: &bucket.name,
+        uri: bucket.uri(),
+        mount_options: options,
+    }
+}
+
+/// The point the manifest is sized at, for the comments.
+#[derive(Serialize)]
+struct PointContext<'a> {
+    kind: &'a str,
+    load: String,
+    output_tokens_per_s: String,
+    ntpot: String,
+    ttft: String,
+    itl: String,
+    stat: String,
+}
+
+/// One pricing model's cost line of the comments.
+#[derive(Serialize)]
+struct CostLine<'a> {
+    model: &'static str,
+    region: &'a str,
+    text: String,
 }
 
 /// The point the manifest is sized at, and its costs, for the comments.
-fn point_context(req: &ManifestRequest) -> (Value, Vec<Value>) {
+fn point_context<'a>(req: &'a ManifestRequest) -> (PointContext<'a>, Vec<CostLine<'a>>) {
     let (p, stat) = (&req.evaluation.point, req.stat);
-    let point = json!({
-        "kind": req.point_kind,
-        "load": crate::format::load(p.load),
-        "output_tokens_per_s": format!("{:.1}", p.output_tokens_per_s),
-        "ntpot": crate::format::with_unit(stat.of(&p.ntpot), "ms"),
-        "ttft": crate::format::with_unit(stat.of(&p.ttft), "ms"),
-        "itl": crate::format::with_unit(stat.of(&p.itl), "ms"),
-        "stat": stat.to_string(),
-    });
+    let point = PointContext {
+        kind: req.point_kind,
+        load: crate::format::load(p.load),
+        output_tokens_per_s: format!("{:.1}", p.output_tokens_per_s),
+        ntpot: crate::format::with_unit(stat.of(&p.ntpot), "ms"),
+        ttft: crate::format::with_unit(stat.of(&p.ttft), "ms"),
+        itl: crate::format::with_unit(stat.of(&p.itl), "ms"),
+        stat: stat.to_string(),
+    };
     let costs = req
         .evaluation
         .costs
         .iter()
-        .map(|c| json!({"model": c.model.as_str(), "region": c.region(), "text": cost_text(c)}))
+        .map(|c| CostLine {
+            model: c.model.as_str(),
+            region: c.region(),
+            text: cost_text(c),
+        })
         .collect();
     (point, costs)
+}
+
+/// What every variant of a request shares (see [`shared_context`]).
+#[derive(Serialize)]
+struct SharedContext<'a> {
+    generator: &'static str,
+    snapshot: &'a str,
+    profile_id: &'a str,
+    name: String,
+    namespace: &'a str,
+    model: &'a str,
+    server: &'a str,
+    server_template: &'a str,
+    server_version: &'a str,
+    image: String,
+    accelerator: &'a str,
+    accelerator_count: u32,
+    accelerator_kind: &'static str,
+    accelerator_resource: &'static str,
+    tpu_topology: Option<&'static str>,
+    instance_type: Option<&'a str>,
+    xla_cache_path: &'static str,
+    server_args: Vec<String>,
+    label_nodes: bool,
+    large_model: bool,
+    weights_gib: Option<f64>,
+    platform: &'static str,
+    replicas: u32,
+    expected_qps: Option<String>,
+    point: PointContext<'a>,
+    costs: Vec<CostLine<'a>>,
+    cli_command: &'a str,
+    selection_note: Option<&'a str>,
+    roles: Vec<RoleContext>,
+    disaggregation: Option<String>,
+    topology: String,
 }
 
 /// The context every variant of the request shares: all but the HPA and where the weights
@@ -580,52 +685,72 @@ fn shared_context(
     let replicas = req.evaluation.replicas.unwrap_or(1);
     let (roles, disaggregation) = roles_context(req, replicas)?;
     let (point, costs) = point_context(req);
-    Ok(crate::templates::val(json!({
-        "generator": GENERATOR,
-        "snapshot": req.snapshot,
-        "profile_id": req.profile.id,
-        "name": object_name(&key.model_server, &key.model),
-        "namespace": req.namespace,
-        "model": key.model,
-        "server": key.model_server,
-        "server_template": key.model_server,
-        "server_version": key.model_server_version,
-        "image": image(req.profile, kind)?,
-        "accelerator": key.accelerator,
-        "accelerator_count": key.accelerator_count,
-        "accelerator_kind": if kind == AcceleratorKind::Tpu { "tpu" } else { "gpu" },
-        "accelerator_resource": resource,
-        "tpu_topology": topology,
-        "instance_type": key.instance_type,
-        "xla_cache_path": "/data/xla-cache",
-        "server_args": args_not_set_by_template(&key.model_server, &req.profile.server_args),
-        "label_nodes": matches!(kind, AcceleratorKind::Other(_)),
-        "large_model": is_large(req),
-        "weights_gib": req.model_facts.map(|m| m.weights_gib),
-        "platform": match req.platform { Platform::Gke => "gke", Platform::Generic => "generic" },
-        "replicas": replicas,
-        "expected_qps": req.expected_qps.map(|q| format!("{q}")),
-        "point": point,
-        "costs": costs,
-        "cli_command": req.cli_command,
-        "selection_note": req.selection_note,
-        "roles": roles,
-        "disaggregation": disaggregation,
-        "topology": key.topology.label(),
-    })))
+    Ok(crate::templates::val(SharedContext {
+        generator: GENERATOR,
+        snapshot: req.snapshot,
+        profile_id: &req.profile.id,
+        name: object_name(&key.model_server, &key.model),
+        namespace: req.namespace,
+        model: &key.model,
+        server: &key.model_server,
+        server_template: &key.model_server,
+        server_version: &key.model_server_version,
+        image: image(req.profile, kind)?,
+        accelerator: &key.accelerator,
+        accelerator_count: key.accelerator_count,
+        accelerator_kind: if kind == AcceleratorKind::Tpu {
+            "tpu"
+        } else {
+            "gpu"
+        },
+        accelerator_resource: resource,
+        tpu_topology: topology,
+        instance_type: key.instance_type.as_deref(),
+        xla_cache_path: "/data/xla-cache",
+        server_args: args_not_set_by_template(&key.model_server, &req.profile.server_args),
+        label_nodes: matches!(kind, AcceleratorKind::Other(_)),
+        large_model: is_large(req),
+        weights_gib: req.model_facts.map(|m| m.weights_gib),
+        platform: match req.platform {
+            Platform::Gke => "gke",
+            Platform::Generic => "generic",
+        },
+        replicas,
+        expected_qps: req.expected_qps.map(|q| format!("{q}")),
+        point,
+        costs,
+        cli_command: req.cli_command,
+        selection_note: req.selection_note,
+        roles,
+        disaggregation,
+        topology: key.topology.label(),
+    }))
 }
 
 /// What the request's `include_hpa` and `bucket` decide.
-fn variant_context(req: &ManifestRequest) -> Value {
+#[derive(Serialize)]
+struct VariantContext<'a> {
+    model_path: &'static str,
+    hf_home: Option<&'static str>,
+    bucket: Option<BucketContext<'a>>,
+    hpa: Option<HpaContext<'a>>,
+    hpa_reason: String,
+}
+
+fn variant_context<'a>(req: &'a ManifestRequest) -> VariantContext<'a> {
     let replicas = req.evaluation.replicas.unwrap_or(1);
     let (hpa, hpa_reason) = hpa_context(req, replicas);
-    json!({
-        "model_path": if req.bucket.is_some() { "/data/model" } else { "$(MODEL_ID)" },
-        "hf_home": if is_large(req) && req.bucket.is_none() { Some("/dev/shm/hf_cache") } else { None },
-        "bucket": req.bucket.map(bucket_context),
-        "hpa": hpa,
-        "hpa_reason": hpa_reason,
-    })
+    VariantContext {
+        model_path: if req.bucket.is_some() {
+            "/data/model"
+        } else {
+            "$(MODEL_ID)"
+        },
+        hf_home: (is_large(req) && req.bucket.is_none()).then_some("/dev/shm/hf_cache"),
+        bucket: req.bucket.map(bucket_context),
+        hpa,
+        hpa_reason,
+    }
 }
 
 fn is_large(req: &ManifestRequest) -> bool {

@@ -189,16 +189,12 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
 /// Text for a `# ` comment line: control characters (line breaks included) become spaces, so a
 /// value can never end the comment. Marked safe because comments are not YAML scalars.
 fn oneline(value: Value) -> Value {
-    let text = match value.as_str() {
-        Some(s) => s.to_string(),
+    let clean = |text: &str| text.replace(char::is_control, " ");
+    Value::from_safe_string(match value.as_str() {
+        Some(s) => clean(s),
         None if value.is_none() || value.is_undefined() => "n/a".to_string(),
-        None => value.to_string(),
-    };
-    let clean: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    Value::from_safe_string(clean)
+        None => clean(&value.to_string()),
+    })
 }
 
 #[cfg(test)]

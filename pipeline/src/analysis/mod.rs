@@ -387,37 +387,57 @@ pub fn costs_at(
     PricingModel::ALL
         .into_iter()
         .map(|model| {
-            let own = prices.accelerator_quote(&key.accelerator, key.accelerator_count, model);
-            let quote = match (own, &key.instance_type) {
-                (Some(q), _) => QuoteOutcome::Priced(q),
-                (None, Some(machine)) => prices.quote(machine, cfg.region.as_deref(), model),
-                (None, None) => QuoteOutcome::NotAvailable {
-                    region: cfg.region.clone().unwrap_or_default(),
-                    reason: if crate::machines::is_gke_accelerator(&key.accelerator) {
-                        format!(
-                            "no machine type: {} x{} has no standard GKE shape (set instance_type in run.toml)",
-                            key.accelerator, key.accelerator_count
-                        )
-                    } else {
-                        format!(
-                            "{} is not a GKE accelerator: price it by the hour with --prices (accelerator,usd_per_accelerator_hour)",
-                            key.accelerator
-                        )
-                    },
-                },
-            };
-            let cost = match &quote {
-                QuoteOutcome::Priced(q) => cost::cost_per_million(
-                    q.usd_per_hour,
-                    point.input_tokens_per_s(),
-                    point.output_tokens_per_s,
-                    cfg.output_input_cost_ratio,
-                ),
-                QuoteOutcome::NotAvailable { .. } => None,
-            };
+            let quote = machine_quote(key, model, cfg, prices);
+            let cost = cost_with(&quote, point, cfg);
             PriceAt { model, quote, cost }
         })
         .collect()
+}
+
+/// What a profile's machine costs by the hour under `model`: the same for every point of its
+/// curve, so a caller costing many points asks once.
+pub fn machine_quote(
+    key: &ProfileKey,
+    model: PricingModel,
+    cfg: &AnalysisConfig,
+    prices: &PriceBook,
+) -> QuoteOutcome {
+    let own = prices.accelerator_quote(&key.accelerator, key.accelerator_count, model);
+    match (own, &key.instance_type) {
+        (Some(q), _) => QuoteOutcome::Priced(q),
+        (None, Some(machine)) => prices.quote(machine, cfg.region.as_deref(), model),
+        (None, None) => QuoteOutcome::NotAvailable {
+            region: cfg.region.clone().unwrap_or_default(),
+            reason: if crate::machines::is_gke_accelerator(&key.accelerator) {
+                format!(
+                    "no machine type: {} x{} has no standard GKE shape (set instance_type in run.toml)",
+                    key.accelerator, key.accelerator_count
+                )
+            } else {
+                format!(
+                    "{} is not a GKE accelerator: price it by the hour with --prices (accelerator,usd_per_accelerator_hour)",
+                    key.accelerator
+                )
+            },
+        },
+    }
+}
+
+/// A point's cost per million tokens on a machine priced at `quote`.
+pub fn cost_with(
+    quote: &QuoteOutcome,
+    point: &MeasuredPoint,
+    cfg: &AnalysisConfig,
+) -> Option<TokenCost> {
+    match quote {
+        QuoteOutcome::Priced(q) => cost::cost_per_million(
+            q.usd_per_hour,
+            point.input_tokens_per_s(),
+            point.output_tokens_per_s,
+            cfg.output_input_cost_ratio,
+        ),
+        QuoteOutcome::NotAvailable { .. } => None,
+    }
 }
 
 /// Evaluates a point of `profile`: costs, HPA (latency-sensitive or not), replicas.

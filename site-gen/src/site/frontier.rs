@@ -10,8 +10,8 @@ use super::views::{ProfilePage, ProfileView, load_text, sig};
 use super::{SiteError, SiteInput};
 use crate::charts::{ChartSpec, Marker, PALETTE, Series};
 use minijinja::Environment;
-use pipeline::analysis::costs_at;
 use pipeline::analysis::knee::first_falling_behind;
+use pipeline::analysis::{cost_with, machine_quote};
 use serde::Serialize;
 
 /// One usable measured point of a profile, on both frontiers' axes.
@@ -65,15 +65,12 @@ fn points_of(group: &[(&ProfilePage, &ProfileView)], input: &SiteInput) -> Vec<F
         let key = &s.profile.key;
         let pts = &s.profile.points;
         let usable = &pts[..first_falling_behind(pts).unwrap_or(pts.len())];
+        let quote = machine_quote(key, input.pricing_model, input.cfg, input.prices);
         for pt in usable {
             let Some(per_user) = pt.per_user_tokens_per_s(|l| s.stat.of(l)) else {
                 continue;
             };
-            let cost = costs_at(key, pt, input.cfg, input.prices)
-                .into_iter()
-                .find(|c| c.model == input.pricing_model)
-                .and_then(|c| c.cost)
-                .map(|c| c.usd_per_million_output);
+            let cost = cost_with(&quote, pt, input.cfg).map(|c| c.usd_per_million_output);
             out.push(FrontierPoint {
                 profile: i,
                 per_user,
