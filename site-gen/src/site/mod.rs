@@ -109,8 +109,9 @@ struct Render<'a> {
     env: Environment<'static>,
     w: SiteWriter,
     input: &'a SiteInput<'a>,
-    site: Value,
-    pricing_models: Vec<Value>,
+    /// Template values made once: every page shows them.
+    site: minijinja::Value,
+    pricing_models: minijinja::Value,
     /// [`reuse::settings_fingerprint`], part of every profile's fingerprint.
     settings: String,
 }
@@ -130,29 +131,29 @@ impl<'a> Render<'a> {
             env: templates::environment()?,
             w: SiteWriter::new(out),
             input,
-            site,
+            site: templates::val(site),
             settings: settings_fingerprint(input),
-            pricing_models: PricingModel::ALL
-                .iter()
-                .map(|m| json!({"id": m.as_str()}))
-                .collect(),
+            pricing_models: templates::val(
+                PricingModel::ALL
+                    .iter()
+                    .map(|m| json!({"id": m.as_str()}))
+                    .collect::<Vec<_>>(),
+            ),
         })
     }
 
     /// The site-wide values with `snapshot` as the page's data snapshot: a profile's or model's
     /// page names its own, so it changes exactly when its inputs do.
-    fn site_with_snapshot(&self, snapshot: &str) -> Value {
-        let mut site = self.site.clone();
-        site["snapshot"] = json!(snapshot);
-        site
+    fn site_with_snapshot(&self, snapshot: &str) -> minijinja::Value {
+        minijinja::context! { snapshot => snapshot, ..self.site.clone() }
     }
 
     /// Renders `template` with the site-wide values plus `ctx` and writes it to `path`.
     fn page(&self, template: &str, path: &str, ctx: minijinja::Value) -> Result<(), SiteError> {
         let root = "../".repeat(path.matches('/').count());
         let base = minijinja::context! {
-            root => root, site => templates::val(&self.site),
-            pricing_models => templates::val(&self.pricing_models),
+            root => root, site => self.site.clone(),
+            pricing_models => self.pricing_models.clone(),
         };
         let template = self.env.get_template(template)?;
         self.w.stream(path, |out| {
@@ -191,36 +192,40 @@ pub fn build_site(
             .push((p, v));
     }
     let mine_by_model: Vec<_> = mine_by_model.into_iter().collect();
-    let models = mine_by_model
+    let (models, fingerprints): (Vec<ModelView>, Vec<String>) = mine_by_model
         .par_iter()
-        .map(|(model, mine)| {
-            let m = model_view(input, model, mine);
-            let fingerprint = model_fingerprint(mine);
-            let reused = render_model_page(&r, &m, mine, &fingerprint)?;
-            Ok((m, fingerprint, reused))
-        })
-        .collect::<Result<Vec<_>, SiteError>>()?;
-    let reused_models = models.iter().filter(|(_, _, reused)| *reused).count();
-    let (models, model_records): (Vec<ModelView>, BTreeMap<String, String>) = models
-        .into_iter()
-        .map(|(m, fingerprint, _)| {
-            let slug = m.slug.clone();
-            (m, (slug, fingerprint))
-        })
+        .map(|(model, mine)| (model_view(input, model, mine), model_fingerprint(mine)))
         .unzip();
-    // The aggregate files are independent of each other: both cores take them.
-    let (pages_done, (data_done, api_done)) = rayon::join(
-        || render_catalog_pages(&r, &pages, &views, &models),
+    // The model pages and the aggregate files are independent of each other: both cores
+    // take them all, so neither waits for the other's slowest file.
+    let (model_pages, (pages_done, (data_done, api_done))) = rayon::join(
+        || {
+            (&models, &fingerprints, &mine_by_model)
+                .into_par_iter()
+                .map(|(m, fingerprint, (_, mine))| render_model_page(&r, m, mine, fingerprint))
+                .collect::<Result<Vec<bool>, SiteError>>()
+        },
         || {
             rayon::join(
-                || write_data(&r.w, input),
-                || write_api(&r.w, input, &pages, &models),
+                || render_catalog_pages(&r, &pages, &views, &models),
+                || {
+                    rayon::join(
+                        || write_data(&r.w, input),
+                        || write_api(&r.w, input, &pages, &models),
+                    )
+                },
             )
         },
     );
+    let reused_models = model_pages?.into_iter().filter(|reused| *reused).count();
     pages_done?;
     data_done?;
     api_done?;
+    let model_records: BTreeMap<String, String> = models
+        .into_iter()
+        .zip(fingerprints)
+        .map(|(m, fingerprint)| (m.slug, fingerprint))
+        .collect();
     r.w.write("assets/style.css", templates::STYLE_CSS.as_bytes())?;
     r.w.write("assets/app.js", templates::APP_JS.as_bytes())?;
     r.w.write("assets/core.js", templates::CORE_JS.as_bytes())?;
@@ -262,7 +267,7 @@ fn render_model_page(
         "site/model.html.j2",
         &path,
         minijinja::context! {
-            site => templates::val(&own_site), m => templates::val(&page),
+            site => own_site, m => templates::val(&page),
             plan => templates::val(planner_choices(Some(m.model), mine.iter().map(|(p, _)| p.summary))),
         },
     )?;

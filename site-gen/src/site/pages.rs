@@ -61,7 +61,7 @@ pub(super) fn build_profile<'a>(
         "site/profile.html.j2",
         &format!("profiles/{id}.html"),
         minijinja::context! {
-            site => templates::val(&own_site), p => templates::val(&view),
+            site => own_site, p => templates::val(&view),
             charts => templates::val(&charts), manifests => templates::val(&page.manifests),
         },
     )?;
