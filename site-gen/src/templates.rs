@@ -92,6 +92,9 @@ pub const COMPARE_JS: &str = include_str!("../../templates/site/assets/compare.j
 
 /// HTML escaping for `.html` and `.svg` templates, JSON-quoted scalars for `.yaml`.
 fn auto_escape(name: &str) -> minijinja::AutoEscape {
+    if name.ends_with("comments.yaml.j2") {
+        return minijinja::AutoEscape::Custom(YAML_COMMENT.into());
+    }
     let name = name.strip_suffix(".j2").unwrap_or(name);
     match name.rsplit('.').next() {
         Some("html" | "svg" | "xml") => minijinja::AutoEscape::Html,
@@ -100,14 +103,23 @@ fn auto_escape(name: &str) -> minijinja::AutoEscape {
     }
 }
 
+/// The escaping of a template of `# ` comment lines (`manifests/comments.yaml.j2`): every value
+/// is written as [`oneline`] writes it, so none can end its comment, and none has to remember
+/// a filter.
+const YAML_COMMENT: &str = "yaml-comment";
+
 /// HTML-escapes strings the way the markup needs (`& < > " '`) and leaves `/` alone: the
-/// library also escapes `/`, which turns every path on a page into `&#x2f;`. Everything else
-/// (JSON, YAML, safe strings, numbers) goes through the library's own formatter.
+/// library also escapes `/`, which turns every path on a page into `&#x2f;`. Comment lines go
+/// through [`write_oneline`]. Everything else (JSON, YAML, safe strings, numbers) goes through
+/// the library's own formatter.
 fn html_lean_formatter(
     out: &mut minijinja::Output,
     state: &mut minijinja::State,
     value: &Value,
 ) -> Result<(), minijinja::Error> {
+    if matches!(state.auto_escape(), minijinja::AutoEscape::Custom(name) if name == YAML_COMMENT) {
+        return write_oneline(out, value).map_err(minijinja::Error::from);
+    }
     let plain_string = matches!(state.auto_escape(), minijinja::AutoEscape::Html)
         && !value.is_safe()
         && value.as_str().is_some();
@@ -132,6 +144,27 @@ fn html_lean_formatter(
     }
     out.write_str(&text[start..])
         .map_err(minijinja::Error::from)
+}
+
+/// A value as comment text: control characters (line breaks included) become spaces, and a
+/// missing value reads `n/a`.
+fn write_oneline(out: &mut impl std::fmt::Write, value: &Value) -> std::fmt::Result {
+    let owned;
+    let text = match value.as_str() {
+        Some(s) => s,
+        None if value.is_none() || value.is_undefined() => "n/a",
+        None => {
+            owned = value.to_string();
+            &owned
+        }
+    };
+    for (i, part) in text.split(char::is_control).enumerate() {
+        if i > 0 {
+            out.write_char(' ')?;
+        }
+        out.write_str(part)?;
+    }
+    Ok(())
 }
 
 /// A hash of every embedded template and asset: pages made by other templates are never
@@ -186,15 +219,12 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     Ok(env)
 }
 
-/// Text for a `# ` comment line: control characters (line breaks included) become spaces, so a
-/// value can never end the comment. Marked safe because comments are not YAML scalars.
+/// Text for a `# ` comment line in a template that is not all comments (the manifest's header):
+/// as [`write_oneline`] writes it, marked safe because comments are not YAML scalars.
 fn oneline(value: Value) -> Value {
-    let clean = |text: &str| text.replace(char::is_control, " ");
-    Value::from_safe_string(match value.as_str() {
-        Some(s) => clean(s),
-        None if value.is_none() || value.is_undefined() => "n/a".to_string(),
-        None => clean(&value.to_string()),
-    })
+    let mut text = String::new();
+    let _ = write_oneline(&mut text, &value);
+    Value::from_safe_string(text)
 }
 
 #[cfg(test)]
@@ -239,5 +269,29 @@ mod tests {
     fn oneline_removes_line_breaks() {
         let v = oneline(Value::from("a\nb\r\u{85}c"));
         assert_eq!(v.as_str(), Some("a b  c"));
+    }
+
+    #[test]
+    fn a_comment_template_writes_every_value_on_one_line() {
+        let mut env = environment().unwrap();
+        env.add_template(
+            "x/comments.yaml.j2",
+            "# {{ text }} | {{ none }} | {{ n }}\n",
+        )
+        .unwrap();
+        let out = env
+            .get_template("x/comments.yaml.j2")
+            .unwrap()
+            .render(minijinja::context! {
+                text => "a\nkind: Secret\r\u{85}b", none => (), n => 16.5,
+            })
+            .unwrap();
+        assert_eq!(out, "# a kind: Secret  b | n/a | 16.5\n");
+        // The manifest's own comments template is one of them.
+        let comments = env.get_template("manifests/comments.yaml.j2").unwrap();
+        assert!(matches!(
+            auto_escape(comments.name()),
+            minijinja::AutoEscape::Custom(name) if name == YAML_COMMENT
+        ));
     }
 }
