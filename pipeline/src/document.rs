@@ -71,6 +71,11 @@ const NON_FINITE_TOKENS: [&str; 4] = ["-Infinity", "Infinity", "NaN", "+Infinity
 /// have none and are returned as they are, without a copy. Scans bytes: the quote, the
 /// backslash and every token are ASCII, which never occurs inside a multi-byte character.
 pub fn quote_non_finite_tokens(text: &str) -> Cow<'_, str> {
+    // Every token contains one of the two words: a text with neither (most files) is returned
+    // after two substring searches, many times faster than the scan below.
+    if !text.contains("Infinity") && !text.contains("NaN") {
+        return Cow::Borrowed(text);
+    }
     let bytes = text.as_bytes();
     let mut quoted: Option<String> = None;
     let mut copied = 0;
