@@ -164,7 +164,7 @@ fn ingest_stage(
     for old in OLD_PARSE_CACHES {
         let _ = std::fs::remove_file(out.join(CACHE_DIR).join(old));
     }
-    let cache = ParseCache::load(&cache_path);
+    let load_cache = || ParseCache::load(&cache_path);
     // The cache is only an optimization: failing to save it must not fail the build. Saved
     // before the rows are made, and dropped then, so it is not held beside them.
     let save_cache = |cache: &ParseCache| {
@@ -172,8 +172,8 @@ fn ingest_stage(
             eprintln!("warning: parse cache not saved: {e}");
         }
     };
-    let ingested =
-        ingest::ingest_with(&args.raw, cache, progress, &save_cache).context("ingest failed")?;
+    let ingested = ingest::ingest_with(&args.raw, &load_cache, progress, &save_cache)
+        .context("ingest failed")?;
     let (misses, hits) = (ingested.parsed, ingested.unchanged);
     let (report, table) = ingest::write_outputs(ingested, data)
         .with_context(|| format!("cannot write tables to {}", data.display()))?;

@@ -37,7 +37,7 @@ pub struct Ingested {
 
 /// Reads every run under `raw_root`. Fails only if the root itself cannot be walked.
 pub fn ingest(raw_root: &Path) -> Result<Ingested, PipelineError> {
-    ingest_with(raw_root, ParseCache::default(), &Silent, &|_| {})
+    ingest_with(raw_root, &ParseCache::default, &Silent, &|_| {})
 }
 
 /// What one file of the tree came to.
@@ -62,20 +62,22 @@ struct Run<'t> {
     meta: &'t RunMeta,
 }
 
-/// Like [`ingest`], reusing parse results from `cache` for files whose content is unchanged,
-/// parsing the rest in parallel, and reporting progress. `save_cache` is handed the cache of this
-/// tree's files (to save it) before the rows are made: the cache is dropped then, so each
-/// file's points move into its rows instead of being held twice.
+/// Like [`ingest`], reusing parse results from the cache `load_cache` reads (while the tree is
+/// scanned) for files whose content is unchanged, parsing the rest in parallel, and reporting
+/// progress. `save_cache` is handed the cache of this tree's files (to save it) before the rows
+/// are made: the cache is dropped then, so each file's points move into its rows instead of
+/// being held twice.
 pub fn ingest_with(
     raw_root: &Path,
-    cache: ParseCache,
+    load_cache: &(dyn Fn() -> ParseCache + Sync),
     progress: &dyn Progress,
     save_cache: &dyn Fn(&ParseCache),
 ) -> Result<Ingested, PipelineError> {
     if !raw_root.is_dir() {
         return Err(PipelineError::NoRawDir(raw_root.to_path_buf()));
     }
-    let tree = RawTree::scan(raw_root)?;
+    let (tree, cache) = rayon::join(|| RawTree::scan(raw_root), load_cache);
+    let tree = tree?;
     let mut report = IngestReport {
         raw_root: raw_root.display().to_string(),
         files_seen: tree.files.len(),
@@ -409,30 +411,27 @@ struct RawTree {
 }
 
 impl RawTree {
+    /// Walks the tree in file-name order, skipping hidden entries and symbolic links. The
+    /// entries of the root are walked on every core (a tree of 10,000 runs took a single core
+    /// a twelfth of a second), then joined in order: the same list one walk gives.
     fn scan(root: &Path) -> Result<Self, PipelineError> {
+        let mut top: Vec<std::fs::DirEntry> = std::fs::read_dir(root)
+            .and_then(|entries| entries.collect::<Result<_, _>>())
+            .map_err(|e| PipelineError::io(root, e))?;
+        top.retain(|e| !is_hidden(&e.file_name()));
+        top.sort_by_key(std::fs::DirEntry::file_name);
+        let walked: Vec<Result<Vec<PathBuf>, PipelineError>> = top
+            .par_iter()
+            .map(|entry| files_under(root, entry))
+            .collect();
         let mut files = Vec::new();
         let mut run_dirs = BTreeSet::new();
-        let walker = walkdir::WalkDir::new(root)
-            .sort_by_file_name()
+        for rel in walked
             .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-        for entry in walker {
-            let entry = entry.map_err(|e| {
-                let path = e.path().unwrap_or(root).to_path_buf();
-                PipelineError::io(
-                    path,
-                    e.into_io_error()
-                        .unwrap_or_else(|| std::io::Error::other("walk failed")),
-                )
-            })?;
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let rel = entry
-                .path()
-                .strip_prefix(root)
-                .unwrap_or(entry.path())
-                .to_path_buf();
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+        {
             if rel.file_name().is_some_and(|n| n == RUN_TOML) {
                 run_dirs.insert(rel.parent().map(Path::to_path_buf).unwrap_or_default());
             } else {
@@ -448,6 +447,42 @@ impl RawTree {
             .skip(1)
             .find_map(|dir| self.run_dirs.get(dir))
     }
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_string_lossy().starts_with('.')
+}
+
+/// The files at or under one entry of the root, relative to the root, in file-name order.
+fn files_under(root: &Path, entry: &std::fs::DirEntry) -> Result<Vec<PathBuf>, PipelineError> {
+    let path = entry.path();
+    let relative = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
+    let kind = entry.file_type().map_err(|e| PipelineError::io(&path, e))?;
+    if kind.is_file() {
+        return Ok(vec![relative(&path)]);
+    }
+    if !kind.is_dir() {
+        return Ok(Vec::new());
+    }
+    let walker = walkdir::WalkDir::new(&path)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+    let mut files = Vec::new();
+    for walked in walker {
+        let walked = walked.map_err(|e| {
+            let at = e.path().unwrap_or(&path).to_path_buf();
+            PipelineError::io(
+                at,
+                e.into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("walk failed")),
+            )
+        })?;
+        if walked.file_type().is_file() {
+            files.push(relative(walked.path()));
+        }
+    }
+    Ok(files)
 }
 
 type RunMetas = BTreeMap<PathBuf, Option<RunMeta>>;
@@ -683,6 +718,64 @@ fn report_unpaired_server_metrics(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tree's files as one sorted walk lists them (what `RawTree::scan` joins from its
+    /// parallel walks), hidden entries and symbolic links left out.
+    fn one_walk(root: &Path) -> Vec<PathBuf> {
+        walkdir::WalkDir::new(root)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()))
+            .map(Result::unwrap)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.path().strip_prefix(root).unwrap().to_path_buf())
+            .collect()
+    }
+
+    #[test]
+    fn the_parallel_scan_lists_what_one_sorted_walk_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for file in [
+            "b/run.toml",
+            "b/z.json",
+            "b/a/deep/x.csv",
+            "b/.hidden/skipped.json",
+            "a-file.json",
+            "a/run.toml",
+            "a/results.jsonl",
+            "B/upper.json",
+            ".git/config",
+            "c/.cache.json",
+        ] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "{}").unwrap();
+        }
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.join("a"), root.join("linked-dir")).unwrap();
+            std::os::unix::fs::symlink(root.join("a-file.json"), root.join("b/linked.json"))
+                .unwrap();
+        }
+        let tree = RawTree::scan(root).unwrap();
+        let mut listed = tree.files.clone();
+        listed.extend(tree.run_dirs.iter().map(|d| d.join(RUN_TOML)));
+        let mut expected = one_walk(root);
+        assert_eq!(
+            tree.files,
+            expected
+                .iter()
+                .filter(|f| f.file_name().is_some_and(|n| n != RUN_TOML))
+                .cloned()
+                .collect::<Vec<_>>()
+        );
+        listed.sort();
+        expected.sort();
+        assert_eq!(listed, expected);
+        assert!(!tree.files.iter().any(|f| f.starts_with("linked-dir")));
+        assert!(!tree.files.contains(&PathBuf::from("b/linked.json")));
+    }
 
     fn row(profile: u64, load: f64, file: u64, position: usize) -> BenchmarkRow {
         let mut row = BenchmarkRow::example(MeasuredPoint::new(Load::Rate(load), 1.0));
