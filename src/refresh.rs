@@ -172,7 +172,7 @@ fn ingest_stage(
             eprintln!("warning: parse cache not saved: {e}");
         }
     };
-    let ingested = ingest::ingest_with(&args.raw, &load_cache, progress, &save_cache)
+    let ingested = ingest::ingest_with(&args.raw, load_cache, progress, &save_cache)
         .context("ingest failed")?;
     let (misses, hits) = (ingested.parsed, ingested.unchanged);
     let (report, table) = ingest::write_outputs(ingested, data)

@@ -503,21 +503,20 @@ fn roles_context(
             _ => Vec::new(),
         }
     };
-    let roles = [("prefill", prefill), ("decode", decode)]
-        .into_iter()
-        .map(|(role, w)| RoleContext {
-            suffix: if role == "prefill" {
-                "-prefill"
-            } else {
-                "-decode"
-            },
-            role: Some(role),
-            replicas: w.workers * replicas,
-            tensor_parallel: w.tensor_parallel,
-            accelerators: w.tensor_parallel,
-            role_args: role_args(role),
-        })
-        .collect();
+    let roles = [
+        ("prefill", "-prefill", prefill),
+        ("decode", "-decode", decode),
+    ]
+    .into_iter()
+    .map(|(role, suffix, w)| RoleContext {
+        suffix,
+        role: Some(role),
+        replicas: w.workers * replicas,
+        tensor_parallel: w.tensor_parallel,
+        accelerators: w.tensor_parallel,
+        role_args: role_args(role),
+    })
+    .collect();
     let connector = match key.model_server.as_str() {
         "sglang" => {
             "each role runs with --disaggregation-mode and the run's transfer backend flags"
@@ -570,7 +569,7 @@ fn single_server(req: &ManifestRequest, replicas: u32) -> Result<RoleContext, Ma
     })
 }
 
-/// The Cloud Storage FUSE volume for `--model-bucket-uri`.
+/// The weights' bucket as the templates read it.
 #[derive(Serialize)]
 struct BucketContext<'a> {
     name: &'a str,
@@ -578,6 +577,7 @@ struct BucketContext<'a> {
     mount_options: String,
 }
 
+/// The Cloud Storage FUSE volume for `--model-bucket-uri`.
 fn bucket_context(bucket: &BucketUri) -> BucketContext<'_> {
     let mut options =
         "implicit-dirs,file-cache:enable-parallel-downloads:true,file-cache:max-size-mb:-1"
@@ -727,7 +727,7 @@ fn shared_context(
     }))
 }
 
-/// What the request's `include_hpa` and `bucket` decide.
+/// The part of the context that differs between variants.
 #[derive(Serialize)]
 struct VariantContext<'a> {
     model_path: &'static str,
@@ -737,6 +737,7 @@ struct VariantContext<'a> {
     hpa_reason: String,
 }
 
+/// What the request's `include_hpa` and `bucket` decide.
 fn variant_context<'a>(req: &'a ManifestRequest) -> VariantContext<'a> {
     let replicas = req.evaluation.replicas.unwrap_or(1);
     let (hpa, hpa_reason) = hpa_context(req, replicas);

@@ -90,9 +90,10 @@ pub const APP_JS: &str = include_str!("../../templates/site/assets/app.js");
 pub const CORE_JS: &str = include_str!("../../templates/site/assets/core.js");
 pub const COMPARE_JS: &str = include_str!("../../templates/site/assets/compare.js");
 
-/// HTML escaping for `.html` and `.svg` templates, JSON-quoted scalars for `.yaml`.
+/// HTML escaping for `.html` and `.svg` templates, JSON-quoted scalars for `.yaml`, and one
+/// line per value for a template of comment lines (`comments.yaml.j2`).
 fn auto_escape(name: &str) -> minijinja::AutoEscape {
-    if name.ends_with("comments.yaml.j2") {
+    if name.rsplit('/').next() == Some("comments.yaml.j2") {
         return minijinja::AutoEscape::Custom(YAML_COMMENT.into());
     }
     let name = name.strip_suffix(".j2").unwrap_or(name);
@@ -146,8 +147,8 @@ fn html_lean_formatter(
         .map_err(minijinja::Error::from)
 }
 
-/// A value as comment text: control characters (line breaks included) become spaces, and a
-/// missing value reads `n/a`.
+/// A value as comment text: control characters (line breaks included) become spaces, and none
+/// reads `n/a`.
 fn write_oneline(out: &mut impl std::fmt::Write, value: &Value) -> std::fmt::Result {
     let owned;
     let text = match value.as_str() {
