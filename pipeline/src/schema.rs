@@ -754,11 +754,11 @@ fn write_parquet_only(df: &mut DataFrame, path: &Path) -> Result<(), PipelineErr
     ParquetWriter::new(file)
         .with_compression(ParquetCompression::Zstd(None))
         .finish(df)
+        .map(|_| ())
         .map_err(|source| PipelineError::Parquet {
             path: path.to_path_buf(),
             source,
-        })?;
-    Ok(())
+        })
 }
 
 fn write_csv(df: &mut DataFrame, csv_path: &Path) -> Result<(), PipelineError> {

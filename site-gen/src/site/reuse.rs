@@ -6,7 +6,6 @@ use crate::{GENERATOR, templates};
 use pipeline::analysis::ProfileSummary;
 use pipeline::digest::sha256_hex;
 use pipeline::profile::model_slug;
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -51,7 +50,7 @@ pub(super) fn settings_fingerprint(input: &SiteInput) -> String {
         .iter()
         .map(|s| (&s.name, &s.as_of))
         .collect();
-    let text = json!([
+    fingerprint_of(&(
         GENERATOR,
         // Code decides what a page shows as much as data does.
         pipeline::SOURCE_FINGERPRINT,
@@ -60,9 +59,7 @@ pub(super) fn settings_fingerprint(input: &SiteInput) -> String {
         format!("{:?}", input.cfg),
         input.pricing_model.as_str(),
         sources,
-    ])
-    .to_string();
-    sha256_hex(text.as_bytes(), 12)
+    ))
 }
 
 /// Everything a profile's own files depend on, hashed: if it matches the previous build's,
@@ -91,29 +88,32 @@ pub(super) fn fingerprint(
         .models
         .get(&s.profile.key.model)
         .map(|f| (f.parameters_billion, f.weights_gib));
-    let own = (
+    fingerprint_of(&(
         settings,
         costs,
         facts,
         snapshot,
         model_slug(&s.profile.key.model),
-    );
-    // Typed tuples serialize as JSON arrays. They cannot fail to; if they did, the debug text
-    // still names every value, where an empty text would match the last build's.
-    let text = serde_json::to_string(&own).unwrap_or_else(|_| format!("{own:?}"));
-    sha256_hex(text.as_bytes(), 12)
+    ))
 }
 
 /// A model page's fingerprint: its profiles in page order, each with what its own files were
 /// made from (site-wide settings, code and templates included) and its colour on the page.
 /// Everything else the page shows is computed from those profiles.
 pub(super) fn model_fingerprint(mine: &[(&ProfilePage, &ProfileView)]) -> String {
-    let text = json!(
-        mine.iter()
+    fingerprint_of(
+        &mine
+            .iter()
             .map(|(p, _)| [p.summary.profile.id.as_str(), &p.fingerprint, p.color])
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>(),
     )
-    .to_string();
+}
+
+/// Twelve bytes of the SHA-256 of `parts` as JSON (typed tuples serialize as arrays). They
+/// cannot fail to serialize; if they did, the debug text still names every value, where an
+/// empty text would match the last build's.
+fn fingerprint_of<T: serde::Serialize + std::fmt::Debug>(parts: &T) -> String {
+    let text = serde_json::to_string(parts).unwrap_or_else(|_| format!("{parts:?}"));
     sha256_hex(text.as_bytes(), 12)
 }
 
