@@ -3,7 +3,6 @@
 //! constants the pages state in words (the band drawn at a multiple of the knee's NTPOT).
 
 use pipeline::point::Load;
-use std::fmt::Write as _;
 
 /// The suggested NTPOT target band on profile pages: this multiple of the knee's NTPOT.
 pub const BAND_FACTOR: f64 = 1.5;
@@ -40,11 +39,33 @@ pub fn fixed(value: f64, decimals: usize) -> String {
 
 fn fixed_fast(value: f64, decimals: usize) -> Option<String> {
     let (negative, int, frac) = rounded_parts(value, decimals)?;
-    let sign = if negative { "-" } else { "" };
-    Some(match decimals {
-        0 => format!("{sign}{int}"),
-        d => format!("{sign}{int}.{frac:0d$}"),
-    })
+    let mut out = String::with_capacity(24);
+    if negative {
+        out.push('-');
+    }
+    push_digits(&mut out, int, 1);
+    if decimals > 0 {
+        out.push('.');
+        push_digits(&mut out, frac, decimals);
+    }
+    Some(out)
+}
+
+/// Appends `n` in decimal, zero-padded to at least `width` digits. The formatter's general
+/// machinery (arguments, padding, flags) was most of the cost of spelling a chart coordinate.
+fn push_digits(out: &mut String, mut n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    start = start.min(digits.len().saturating_sub(width));
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
 }
 
 /// `value` rounded to `decimals` (at most 3) in integer arithmetic: its sign, integer part and
@@ -77,7 +98,7 @@ pub fn push_trimmed(out: &mut String, value: f64, digits: usize) {
     if negative && (int != 0 || frac != 0) {
         out.push('-');
     }
-    let _ = write!(out, "{int}");
+    push_digits(out, int, 1);
     if frac == 0 {
         return;
     }
@@ -86,7 +107,8 @@ pub fn push_trimmed(out: &mut String, value: f64, digits: usize) {
         frac /= 10;
         width -= 1;
     }
-    let _ = write!(out, ".{frac:0width$}");
+    out.push('.');
+    push_digits(out, frac, width);
 }
 
 /// [`trimmed`] through the formatter, for values the integer path cannot round exactly.
