@@ -4,7 +4,8 @@
 //! includes the first token (request start to last token / output tokens), which is NTPOT; its
 //! `inter_token_latency_ms` is (last − first token) / (tokens − 1), which is TPOT. It has no
 //! pooled inter-token gap, so ITL stays unknown. The strategy is under `config` (0.4+) or
-//! `args` (0.2–0.3); the measured window under `scheduler_metrics` or `run_stats`.
+//! `args` (0.2–0.3); the measured window under `scheduler_metrics` or `run_stats`. Token rates
+//! are counted over that window, not taken from GuideLLM's rate distributions (`over_window`).
 
 use super::fields::{Obj, as_object};
 use super::{MS_PER_S, Parsed, RawFormat};
@@ -94,21 +95,26 @@ fn parse_benchmark(
     let strategy = settings.req_child("strategy")?;
     let (load, label) = strategy_load(&strategy, beside_rates)?;
     let metrics = o.req_child("metrics")?;
-    let output = successful(&metrics, "output_tokens_per_second")?
+    let reported_output = successful(&metrics, "output_tokens_per_second")?
         .ok_or_else(|| FormatError::missing("metrics.output_tokens_per_second.successful"))?
         .req_num("mean")?;
-    let mut p = MeasuredPoint::new(load, output);
+    let mut p = MeasuredPoint::new(load, reported_output);
     p.label = Some(label);
     if let Some(rps) = successful(&metrics, "requests_per_second")? {
         p.set_requests_per_s(rps.num("mean")?);
     }
     p.set_mean_input_tokens(successful_mean(&metrics, "prompt_token_count")?);
     p.set_mean_output_tokens(successful_mean(&metrics, "output_token_count")?);
-    p.set_total_tokens_per_s(successful_mean(&metrics, "tokens_per_second")?);
     p.set_duration_s(measured_window(&o)?);
     if let Some(latency) = metrics.child("request_latency")? {
         p.completed = count_of(&latency, "successful")?;
         p.failed = count_of(&latency, "errored")?;
+    }
+    match over_window(&p, p.mean_output_tokens()) {
+        // The total then follows from input and output (`with_derived_totals`): GuideLLM's
+        // `tokens_per_second` is a distribution of rates like its output one.
+        Some(output) => p.output_tokens_per_s = output,
+        None => p.set_total_tokens_per_s(successful_mean(&metrics, "tokens_per_second")?),
     }
     p.set_input_tokens_per_s(input_rate(&metrics, &p)?);
     p.e2e = distribution(&metrics, "request_latency")?.scaled(MS_PER_S);
@@ -124,17 +130,24 @@ fn parse_benchmark(
 /// together blow up (1.4 M prompt tokens/s beside 181.6 tokens/s in all, in a real 0.5 file),
 /// so the prompt rate is used only when nothing else is known and it stays within the total.
 fn input_rate(metrics: &Obj, p: &MeasuredPoint) -> Result<Option<f64>, FormatError> {
-    if let (Some(n), Some(len), Some(d)) = (p.completed, p.mean_input_tokens(), p.duration_s())
-        && n > 0
-        && d > 0.0
-    {
-        return Ok(Some(n as f64 * len / d));
+    if let Some(rate) = over_window(p, p.mean_input_tokens()) {
+        return Ok(Some(rate));
     }
     if let Some((r, len)) = p.requests_per_s().zip(p.mean_input_tokens()) {
         return Ok(Some(r * len));
     }
     let reported = successful_mean(metrics, "prompt_tokens_per_second")?;
     Ok(reported.filter(|v| p.total_tokens_per_s().is_none_or(|total| *v <= total)))
+}
+
+/// Tokens per second over the measured window: completed requests × `mean_len` ÷ the window,
+/// as the benchmark's stage measured them (SPEC §3). GuideLLM's `output_tokens_per_second` is a
+/// distribution of rates over token events, which leaves out the wait for each first token: a
+/// real 0.6 synchronous run states a mean of 77.4 output tokens/s where 1,969 tokens came in
+/// 46.1 s (42.7/s). Its mean is kept only when the window or the counts are unknown.
+fn over_window(p: &MeasuredPoint, mean_len: Option<f64>) -> Option<f64> {
+    let (n, len, d) = (p.completed?, mean_len?, p.duration_s()?);
+    (n > 0 && d > 0.0 && len.is_finite()).then(|| n as f64 * len / d)
 }
 
 /// Seconds the benchmark measured: `duration` (0.2–0.3), else the measured window of
@@ -435,6 +448,30 @@ mod tests {
             (input - 100.0 * 512.0 / 60.0).abs() < 1e-9,
             "completed × prompt / window: {input}"
         );
+        // Output likewise (not the stated 800), and the total is their sum, not the stated 1000.
+        let output = ps[0].output_tokens_per_s;
+        assert!((output - 100.0 * 200.0 / 60.0).abs() < 1e-9, "{output}");
+        let total = ps[0].total_tokens_per_s().unwrap();
+        assert!((total - (input + output)).abs() < 1e-9, "{total}");
+    }
+
+    #[test]
+    fn without_a_window_the_stated_rates_are_kept() {
+        let text = benchmark(r#"{"type_": "concurrent", "streams": 4}"#).replace(
+            "\"prompt_token_count\"",
+            &format!(
+                "\"tokens_per_second\": {}, \"prompt_token_count\"",
+                dist(1000.0, 1000.0, 1000.0)
+            ),
+        );
+        let doc =
+            Document::from_bytes(format!(r#"{{"benchmarks": [{text}]}}"#).as_bytes()).unwrap();
+        let Parsed::Points(ps) = GuideLlm.parse(&doc).unwrap() else {
+            panic!("expected points")
+        };
+        assert_eq!(ps[0].duration_s(), None);
+        assert_eq!(ps[0].output_tokens_per_s, 800.0);
+        assert_eq!(ps[0].total_tokens_per_s(), Some(1000.0));
     }
 
     #[test]
@@ -471,7 +508,9 @@ mod tests {
         };
         let p = &ps[0];
         assert_eq!(p.load, Load::Concurrency(1.0), "synchronous");
-        assert!((p.output_tokens_per_s - 198.133).abs() < 1e-3);
+        // 46 requests × 128 output tokens in 29.997 s, not the stated rate mean of 198.133.
+        let output = p.output_tokens_per_s;
+        assert!((output - 196.285).abs() < 1e-3, "{output}");
         let ttft = p.ttft.p50().unwrap();
         assert!((ttft - 16.3805).abs() < 1e-3, "from `median`: {ttft}");
         assert!(
