@@ -275,7 +275,7 @@ fn a_tools_whole_output_directory_reads_its_results_and_notes_the_rest() {
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("raw/guidellm-dir");
     copy_tree(&repo_path("tests/fixtures/raw/guidellm"), &run);
-    let companions: [(&str, &[u8], &str); 6] = [
+    let companions: [(&str, &[u8], &str); 7] = [
         ("benchmarks.html", b"<!DOCTYPE html><html><head><title>GuideLLM</title>", "HTML"),
         ("benchmarks.yaml", b"metadata:\n  version: 1\nbenchmarks:\n- type_: benchmark\n", "YAML"),
         ("latency_vs_qps.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0", "PNG image"),
@@ -293,6 +293,11 @@ fn a_tools_whole_output_directory_reads_its_results_and_notes_the_rest() {
             "summary.json",
             br#"[{"request_rate": "inf", "max_concurrency": 2, "output_throughput": 199.4}]"#,
             "vllm bench sweep",
+        ),
+        (
+            "benchmarks.csv",
+            b"Run Info,Run Info,Benchmark,Benchmark\nRun ID,Run Index,Type,Strategy\n,,,\nab,0,generative_benchmark,synchronous\n",
+            "GuideLLM's CSV summary",
         ),
     ];
     for (name, bytes, _) in &companions {
@@ -332,6 +337,48 @@ fn a_tools_whole_output_directory_reads_its_results_and_notes_the_rest() {
     assert!(
         report["points"].as_u64().unwrap() > 0,
         "the results were read"
+    );
+
+    // The same companions copied without their results: each says why nothing was read, as
+    // a rejection, since the run gives no points.
+    let alone = tmp.path().join("raw/guidellm-companions-alone");
+    std::fs::create_dir_all(&alone).unwrap();
+    for (name, bytes, _) in &companions {
+        std::fs::write(alone.join(name), bytes).unwrap();
+    }
+    let toml = std::fs::read_to_string(run.join("run.toml")).unwrap();
+    std::fs::write(alone.join("run.toml"), toml).unwrap();
+    let out = infercat(
+        tmp.path(),
+        &["ingest", "--raw", "raw", "--out", "out2", "--strict"],
+    );
+    assert!(
+        !out.status.success(),
+        "a run of companions alone is an error under --strict"
+    );
+    let alone_report = common::report(&tmp.path().join("out2"));
+    let rejected = alone_report["rejected"].as_array().unwrap();
+    for (name, _, why) in &companions {
+        let entry = rejected
+            .iter()
+            .find(|r| {
+                r["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("alone/{name}"))
+            })
+            .unwrap_or_else(|| panic!("{name} alone not rejected: {alone_report}"));
+        let reason = entry["reason"].as_str().unwrap();
+        assert!(
+            reason.contains(why) && reason.contains("no file of its run"),
+            "{name}: `{reason}`"
+        );
+    }
+    assert!(
+        !rejected
+            .iter()
+            .any(|r| r["path"].as_str().unwrap().contains("guidellm-dir/")),
+        "the run with results keeps its companions ignored: {alone_report}"
     );
 }
 

@@ -52,6 +52,13 @@ pub fn of_document(doc: &Document) -> Option<String> {
                         .into(),
                 );
             }
+            if header.first() == Some(&"Run Info") && header.contains(&"Benchmark") {
+                return Some(
+                    "GuideLLM's CSV summary (`benchmarks.csv`): the benchmarks.json or .yaml \
+                     GuideLLM writes beside it holds the same benchmarks and is read instead"
+                        .into(),
+                );
+            }
             (header.contains(&"run_number") && header.contains(&"output_throughput")).then(|| {
                 "`vllm bench sweep`'s summary.csv: it collects the run=N.json files beside it, \
                  which are read instead"
@@ -270,6 +277,7 @@ mod tests {
             (br#"[{"session_id": "a", "num_events": 3}]"#, "sessions"),
             (br#"{"run_number": 2, "error_type": "E", "error": "x", "serve_overrides": {}}"#, "failure note"),
             (b",run_number,request_rate,output_throughput,median_ttft_ms\n0,0,inf,199.4,38.2\n", "summary.csv"),
+            (b"Run Info,Run Info,Benchmark,Benchmark\nRun ID,Run Index,Type,Strategy\n,,,\nab,0,generative_benchmark,synchronous\n", "GuideLLM's CSV"),
         ] {
             let doc = Document::from_bytes(text).unwrap();
             let got = of_document(&doc).unwrap_or_default();

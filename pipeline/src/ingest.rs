@@ -111,7 +111,9 @@ pub fn ingest_with(
         misses,
         pending,
         server_metrics,
+        set_aside,
     } = gathered;
+    settle_set_aside(set_aside, &pending, &mut report);
     let mut cache = cache;
     cache.replace(entries);
     save_cache(&cache);
@@ -243,6 +245,9 @@ struct Gathered<'t> {
     misses: usize,
     pending: Vec<PendingFile<'t>>,
     server_metrics: BTreeMap<PathBuf, ServerMetrics>,
+    /// Files read as no points (companions, summaries), with their run's directory: ignored
+    /// only if their run has points from another file (`settle_set_aside`).
+    set_aside: Vec<(&'t Path, String, String)>,
 }
 
 impl<'t> Gathered<'t> {
@@ -295,7 +300,7 @@ impl<'t> Gathered<'t> {
             Outcome::Read {
                 parsed: Parsed::NoPoints(reason),
                 ..
-            } => report.ignore(shown, reason.clone()),
+            } => self.set_aside.push((run.dir, shown, reason.clone())),
             Outcome::Read {
                 parsed: Parsed::ServerMetrics(m),
                 ..
@@ -319,6 +324,31 @@ impl<'t> Gathered<'t> {
                 run,
                 outcome,
             }),
+        }
+    }
+}
+
+/// Ignores each file set aside as no points when another file of its run has points, and
+/// rejects it otherwise: a companion's or summary's reason says the results are read from
+/// another file, and a run where none is (a GuideLLM YAML or an AIPerf CSV copied alone) would
+/// else give nothing without a word, even under `--strict`.
+fn settle_set_aside(
+    set_aside: Vec<(&Path, String, String)>,
+    pending: &[PendingFile],
+    report: &mut IngestReport,
+) {
+    let runs_with_points: BTreeSet<&Path> = pending.iter().map(|p| p.run.dir).collect();
+    for (run_dir, shown, reason) in set_aside {
+        if runs_with_points.contains(run_dir) {
+            report.ignore(shown, reason);
+        } else {
+            report.reject(
+                shown,
+                format!(
+                    "{reason}; but no file of its run ({}) holds a load point, so the run gave none",
+                    run_dir.display()
+                ),
+            );
         }
     }
 }
