@@ -73,8 +73,10 @@ impl RawFormat for AiPerf {
                 config,
                 &[
                     &["input", "public_dataset"],
-                    &["input", "custom_dataset_type"],
+                    // The file names the data; `custom_dataset_type` only its shape
+                    // (`single_turn`), which two different files share.
                     &["input", "file"],
+                    &["input", "custom_dataset_type"],
                     &["input", "detected_loader"],
                 ],
                 &[&["input", "prompt", "input_tokens", "mean"]],
@@ -269,6 +271,15 @@ mod tests {
             p.fields.get("endpoint_type").map(String::as_str),
             Some("chat")
         );
+    }
+
+    #[test]
+    fn a_custom_file_names_the_workload_not_its_shape() {
+        let text = RUN.replace(
+            "\"input\": {\"prompt\"",
+            "\"input\": {\"file\": \"/data/chat/inputs.jsonl\", \"custom_dataset_type\": \"single_turn\", \"prompt\"",
+        );
+        assert_eq!(point(&text).workload.dataset.as_deref(), Some("inputs"));
     }
 
     #[test]
