@@ -53,8 +53,14 @@ fn parse_row(row: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
     p.workload.dataset = dataset_from_test_name(name);
     p.fields = o.scalars(|_, v| v.is_string());
     p.set_requests_per_s(o.num("Tput (req/s)")?);
-    p.completed = o.count("Successful req.")?;
+    p.completed = completed(&o)?;
     p.set_input_tokens_per_s(o.num("Input Tput (tok/s)")?);
+    if let Some(total) = o.num("Total Tput (tok/s)")? {
+        p.set_total_tokens_per_s(Some(total));
+        if p.input_tokens_per_s().is_none() && total >= p.output_tokens_per_s {
+            p.set_input_tokens_per_s(Some(total - p.output_tokens_per_s));
+        }
+    }
     p.set_mean_input_tokens(per_request(&o, "Total input tokens")?);
     p.set_mean_output_tokens(per_request(&o, "Total output tokens")?);
     p.ttft = display_latency(&o, "TTFT")?;
@@ -64,6 +70,15 @@ fn parse_row(row: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
     Ok(p.with_derived_totals())
 }
 
+/// Completed requests: `Successful req.`, or `# of req.` (what vLLM's converter names
+/// `completed` in the 2025 summaries).
+fn completed(o: &Obj) -> Result<Option<i64>, FormatError> {
+    Ok(match o.count("Successful req.")? {
+        Some(n) => Some(n),
+        None => o.count("# of req.")?,
+    })
+}
+
 /// The dataset is the name's last part before `_qps_` (`…_tp1_sharegpt_qps_2` → sharegpt).
 fn dataset_from_test_name(name: &str) -> Option<String> {
     let (head, _) = name.rsplit_once("_qps_")?;
@@ -71,8 +86,18 @@ fn dataset_from_test_name(name: &str) -> Option<String> {
     let is_name = last.len() >= 3
         && last.chars().all(|c| c.is_ascii_alphanumeric())
         && last.starts_with(|c: char| c.is_ascii_alphabetic())
-        && !(last.starts_with("tp") && last[2..].chars().all(|c| c.is_ascii_digit()));
+        && !is_parallelism(last);
     is_name.then(|| dataset_name(last)).flatten()
+}
+
+/// A parallelism part of a test name (`tp8`, `pp1`, `dp2`, `ep4`), not a dataset.
+fn is_parallelism(part: &str) -> bool {
+    let lower = part.to_ascii_lowercase();
+    ["tp", "pp", "dp", "ep"].iter().any(|prefix| {
+        lower
+            .strip_prefix(prefix)
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    })
 }
 
 /// `…_qps_16` is a rate of 16 req/s; `…_qps_inf` is unbounded.
@@ -93,9 +118,17 @@ fn load_from_test_name(name: &str) -> Result<Load, FormatError> {
     }
 }
 
+/// A metric's `Mean`, `Median`, `P90` and `P99` columns. A bare `TTFT (ms)` column (vllm-ascend's
+/// summaries, which fill it from `median_ttft_ms`) is the median when no `Median` column is.
 fn display_latency(o: &Obj, metric: &str) -> Result<crate::point::Latency, FormatError> {
     let mean = format!("Mean {metric} (ms)");
-    let p50 = format!("Median {metric} (ms)");
+    let median = format!("Median {metric} (ms)");
+    let bare = format!("{metric} (ms)");
+    let p50 = if o.num(&median)?.is_none() && o.num(&bare)?.is_some() {
+        bare
+    } else {
+        median
+    };
     let p90 = format!("P90 {metric} (ms)");
     let p99 = format!("P99 {metric} (ms)");
     o.latency(LatencyKeys {
@@ -142,6 +175,31 @@ mod tests {
             ps[0].label.as_deref(),
             Some("vllm_055_llama8B_tp1_sharegpt_qps_2")
         );
+    }
+
+    #[test]
+    fn the_2025_columns_and_bare_latency_columns_read() {
+        // A 2025 summary (`# of req.`, `Total Tput`) and vllm-ascend's bare `TTFT (ms)` columns.
+        let rows = r##"[{"Test name": "tp8_pp1_qps_01", "# of req.": 200, "Tput (req/s)": 0.97,
+            "Output Tput (tok/s)": 208.18, "Total Tput (tok/s)": 416.05, "Mean TTFT (ms)": 80.0,
+            "Median TTFT (ms)": 75.0, "TPOT (ms)": 21.5, "ITL (ms)": 20.9}]"##;
+        let doc = Document::from_bytes(rows.as_bytes()).unwrap();
+        let Parsed::Points(ps) = VllmNightly.parse(&doc).unwrap() else {
+            panic!("expected points")
+        };
+        let p = &ps[0];
+        assert_eq!(p.load, Load::Rate(1.0));
+        assert_eq!(
+            p.workload.dataset, None,
+            "pp1 is parallelism, not a dataset"
+        );
+        assert_eq!(p.completed, Some(200));
+        assert_eq!(p.total_tokens_per_s(), Some(416.05));
+        let input = p.input_tokens_per_s().unwrap();
+        assert!((input - 207.87).abs() < 1e-9, "total − output: {input}");
+        assert_eq!(p.ttft.p50(), Some(75.0), "the Median column wins");
+        assert_eq!(p.tpot.p50(), Some(21.5), "a bare column is the median");
+        assert_eq!((p.itl.p50(), p.itl.mean()), (Some(20.9), None));
     }
 
     #[test]
