@@ -222,7 +222,10 @@ fn two_significant(x: f64) -> String {
     format!("{}", (x / scale).round() * scale)
 }
 
-/// The use case of one workload: from its stated lengths, else the measured ones.
+/// The use case of one workload: from its stated lengths, else the measured ones. Lengths drawn
+/// with a `random_range_ratio` are classed by what was measured when it is known: the ratio's
+/// meaning differs by tool and release (SGLang and older vLLM draw from `[len × r, len]`, so
+/// `--random-input 1024` at the default 0 sends about 512 tokens; newer vLLM centres on `len`).
 fn use_case_of(rows: &[BenchmarkRow], members: &[usize]) -> String {
     let Some(&first) = members.first() else {
         return "unknown".into();
@@ -243,7 +246,10 @@ fn use_case_of(rows: &[BenchmarkRow], members: &[usize]) -> String {
         let m = measured();
         Some((i.or(m.map(|m| m.0))?, o.or(m.map(|m| m.1))?))
     };
-    let lengths = with_measured((hint.input_len, hint.output_len));
+    let lengths = match hint.range_ratio {
+        Some(_) => measured().or_else(|| with_measured((hint.input_len, hint.output_len))),
+        None => with_measured((hint.input_len, hint.output_len)),
+    };
     use_case_name(hint.dataset.as_deref(), lengths)
 }
 
@@ -384,6 +390,7 @@ fn files_of(rows: &[BenchmarkRow], members: &[usize]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workload::WorkloadHint;
 
     fn row(load: f64, fields: &[(&str, &str)], lengths: Option<(f64, f64)>) -> BenchmarkRow {
         let mut point = MeasuredPoint::new(Load::Rate(load), 100.0);
@@ -413,6 +420,29 @@ mod tests {
         );
         assert!(group_by(&rows[..0], |r| &r.key.model).is_empty());
         assert_eq!(group_by(&rows[..1], |r| &r.key.model), vec![vec![0]]);
+    }
+
+    #[test]
+    fn ranged_lengths_class_the_use_case_by_what_was_measured() {
+        let ranged = |ratio: Option<f64>| {
+            let mut r = row(1.0, &[], Some((512.0, 64.0)));
+            r.point.workload = WorkloadHint {
+                dataset: Some("random".into()),
+                input_len: Some(1024.0),
+                output_len: Some(128.0),
+                range_ratio: ratio,
+            };
+            let mut rows = vec![r];
+            assign(&mut rows, &mut IngestReport::default());
+            rows.remove(0).key.use_case
+        };
+        // SGLang's `--random-input 1024 --random-output 128` at its default ratio 0.
+        assert_eq!(ranged(Some(0.0)), "custom (512/64)");
+        assert_eq!(
+            ranged(None),
+            "Text Summarization",
+            "exact lengths as stated"
+        );
     }
 
     #[test]

@@ -13,8 +13,10 @@ pub struct WorkloadHint {
     pub input_len: Option<f64>,
     /// Requested output length in tokens.
     pub output_len: Option<f64>,
-    /// SGLang/vLLM `random_range_ratio`: lengths are drawn from `[len × (1 − r), len × (1 + r)]`
-    /// (or `[len × r, len]` in older releases); 1 or absent = exact lengths.
+    /// SGLang/vLLM `random_range_ratio`: lengths are drawn from `[len × r, len]` (SGLang, vLLM
+    /// before 0.8: 1 = exact) or `[len × (1 − r), len × (1 + r)]` (vLLM 0.8+: 0 = exact), so a
+    /// file's ratio alone does not say which lengths were sent (`profile_identity` classes a
+    /// ranged workload by its measured lengths).
     pub range_ratio: Option<f64>,
 }
 
