@@ -601,6 +601,9 @@ fn parse_bytes(bytes: &[u8], meta: &RunMeta) -> Result<(&'static str, Parsed), S
         }
         (None, Some(declared)) => declared,
         (None, None) => {
+            if let Some(why) = formats::near_miss::reason(&doc) {
+                return Err(why);
+            }
             return Err(format!(
                 "matches no known format (tried: {})",
                 formats::all()

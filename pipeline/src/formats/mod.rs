@@ -13,6 +13,7 @@ mod inferencex_agg;
 mod llmperf;
 mod metric_objects;
 mod native_csv;
+pub mod near_miss;
 mod serving_json;
 mod sglang;
 mod vllm_nightly;

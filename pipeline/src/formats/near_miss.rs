@@ -1,0 +1,118 @@
+//! Why a document no format detects is not a result file, when it has a known tool's fields:
+//! a run where every request failed, or a copy with its throughput stripped, says so instead
+//! of "matches no known format".
+
+use crate::document::Document;
+use serde_json::{Map, Value};
+
+/// A tool recognized by fields only its output has, and the fields a load point needs.
+struct Signature {
+    tool: &'static str,
+    /// Any one of these marks the tool's output.
+    marks: &'static [&'static str],
+    /// Each of these is needed to read a point (the first missing one is named).
+    needs: &'static [&'static str],
+}
+
+const SIGNATURES: &[Signature] = &[
+    Signature {
+        tool: "AIPerf",
+        marks: &["aiperf_version", "error_request_count"],
+        needs: &["output_token_throughput", "request_throughput"],
+    },
+    Signature {
+        tool: "vLLM or SGLang bench_serving",
+        marks: &["mean_ttft_ms", "median_ttft_ms", "mean_e2e_latency_ms"],
+        needs: &["output_throughput", "completed"],
+    },
+    Signature {
+        tool: "llmperf",
+        marks: &["results_ttft_s_mean", "results_inter_token_latency_s_mean"],
+        needs: &["results_mean_output_throughput_token_per_s"],
+    },
+    Signature {
+        tool: "inference-perf",
+        marks: &["load_summary"],
+        needs: &["successes"],
+    },
+];
+
+/// What the document resembles and what it lacks, if a known tool's fields are in it.
+pub fn reason(doc: &Document) -> Option<String> {
+    let root = first_object(doc)?;
+    let sig = SIGNATURES
+        .iter()
+        .find(|s| s.marks.iter().any(|m| root.contains_key(*m)))?;
+    let missing = sig.needs.iter().find(|n| !root.contains_key(**n))?;
+    let mut why = format!(
+        "{} output without `{missing}`, which a load point needs",
+        sig.tool
+    );
+    if let Some(failed) = failed_requests(root) {
+        why.push_str(&format!(": {failed} request(s) failed and none completed"));
+    }
+    Some(why)
+}
+
+fn first_object(doc: &Document) -> Option<&Map<String, Value>> {
+    match doc {
+        Document::Json(Value::Object(o)) => Some(o),
+        Document::JsonLines(records) => records.first()?.as_object(),
+        _ => None,
+    }
+}
+
+/// Failed requests a run states when it has no completed ones (AIPerf's
+/// `error_request_count`, an object with `avg`, or bench_serving's `failed`).
+fn failed_requests(root: &Map<String, Value>) -> Option<u64> {
+    let completed = root.get("completed").and_then(Value::as_f64).unwrap_or(0.0);
+    if completed > 0.0 {
+        return None;
+    }
+    let count = match root.get("error_request_count") {
+        Some(Value::Object(o)) => o.get("avg").and_then(Value::as_f64),
+        Some(v) => v.as_f64(),
+        None => root.get("failed").and_then(Value::as_f64),
+    }?;
+    (count > 0.0 && count.fract() == 0.0).then_some(count as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn why(text: &str) -> Option<String> {
+        reason(&Document::from_bytes(text.as_bytes()).unwrap())
+    }
+
+    #[test]
+    fn a_known_tools_fields_name_what_is_missing() {
+        let failed = r#"{"aiperf_version": "0.8.0", "error_request_count": {"unit": "requests", "avg": 20.0},
+            "input_config": {"loadgen": {"concurrency": 1}}, "was_cancelled": false}"#;
+        assert_eq!(
+            why(failed).as_deref(),
+            Some(
+                "AIPerf output without `output_token_throughput`, which a load point needs: \
+                 20 request(s) failed and none completed"
+            )
+        );
+        let stripped = r#"{"backend": "vllm", "request_rate": 1, "mean_ttft_ms": 94.1, "median_ttft_ms": 90.2}"#;
+        assert_eq!(
+            why(stripped).as_deref(),
+            Some(
+                "vLLM or SGLang bench_serving output without `output_throughput`, which a load point needs"
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_or_complete_documents_get_no_reason() {
+        assert_eq!(why(r#"{"a": 1}"#), None);
+        assert_eq!(why("[1, 2]"), None);
+        assert_eq!(
+            why(r#"{"mean_ttft_ms": 1, "output_throughput": 2, "completed": 3}"#),
+            None,
+            "nothing a point needs is missing: not this module's to explain"
+        );
+    }
+}
