@@ -203,6 +203,25 @@ mod tests {
     }
 
     #[test]
+    fn the_vllm_ascend_summary_reads_its_medians() {
+        let text =
+            include_str!("../../../tests/fixtures/versions/vllm-ascend-nightly-summary.json");
+        let doc = Document::from_bytes(text.as_bytes()).unwrap();
+        assert!(VllmNightly.detect(&doc));
+        let Parsed::Points(ps) = VllmNightly.parse(&doc).unwrap() else {
+            panic!("expected points")
+        };
+        assert_eq!(ps.len(), 8);
+        assert!(
+            ps.iter()
+                .all(|p| p.ttft.p50().is_some() && p.tpot.p50().is_some())
+        );
+        let ttft = ps[0].ttft.p50().unwrap();
+        assert!((ttft - 94.128).abs() < 1e-3, "{ttft}");
+        assert_eq!(ps[0].load, Load::Rate(1.0));
+    }
+
+    #[test]
     fn a_name_without_rate_is_rejected_with_the_row() {
         let doc = Document::from_bytes(ROWS.replace("_qps_inf", "_burst").as_bytes()).unwrap();
         let err = VllmNightly.parse(&doc).unwrap_err();
