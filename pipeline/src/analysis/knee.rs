@@ -32,7 +32,8 @@
 //! sending window: `completed / (duration − mean E2E)`, because a tool's duration includes the
 //! drain after the last request (which alone would read as saturation at high rates); the
 //! duration is `completed / completions per second` when the tool gives only those, and the
-//! mean E2E is TTFT + TPOT × (output tokens − 1) when the tool reports no E2E.
+//! mean E2E is TTFT + TPOT × (output tokens − 1) when the tool reports no E2E. A sent rate
+//! that keeps up is checked against the completions as a derived one is ([`falls_behind`]).
 
 use super::percentile::Percentile;
 use crate::point::{Latency, Load, MeasuredPoint};
@@ -94,9 +95,14 @@ pub const MIN_WATCHED_LATENCY_MS: f64 = 1.0;
 /// The achieved request rate the knee rule compares with the requested rate (see the module
 /// documentation).
 pub fn achieved_rate(p: &MeasuredPoint) -> Option<f64> {
-    if let Some(a) = p.achieved_rate() {
-        return Some(a);
-    }
+    p.achieved_rate()
+        .or_else(|| completion_rate(p))
+        .or(p.requests_per_s())
+}
+
+/// Completions over the sending window: `completed ÷ (duration − mean E2E)` (the duration
+/// includes the drain after the last request was sent), when both are known.
+fn completion_rate(p: &MeasuredPoint) -> Option<f64> {
     let duration = p.duration_s().or(match (p.completed, p.requests_per_s()) {
         (Some(c), Some(r)) if r > 0.0 => Some(c as f64 / r),
         _ => None,
@@ -112,7 +118,7 @@ pub fn achieved_rate(p: &MeasuredPoint) -> Option<f64> {
             return Some(completed as f64 / window);
         }
     }
-    p.requests_per_s()
+    None
 }
 
 /// Mean end-to-end latency, or TTFT + TPOT × (output tokens − 1) when only those are known.
@@ -151,17 +157,35 @@ fn queue_growth(a: &MeasuredPoint, b: &MeasuredPoint) -> Option<f64> {
 /// is below [`MIN_ACHIEVED_RATIO`] of the requested one, and — when that rate was derived from
 /// completions rather than reported — requests queue: TTFT or E2E grows by more than
 /// [`MIN_QUEUE_GROWTH`] from the previous point.
+///
+/// A reported rate is the rate the tool sent (inference-perf's `achieved_rate`), which an
+/// open-loop generator keeps up whatever the server does; so when it is not short, the
+/// completions are checked the same way a derived rate is (a real stage sent 10 req/s while the
+/// server completed 2.95 req/s at a 17 s mean TTFT).
 pub fn falls_behind(points: &[MeasuredPoint], i: usize) -> bool {
     let Some((ratio, reported)) = rate_ratio(&points[i]) else {
         return false;
     };
-    if ratio >= MIN_ACHIEVED_RATIO {
-        return false;
+    if ratio < MIN_ACHIEVED_RATIO && reported {
+        return true;
     }
-    reported
-        || i.checked_sub(1).is_some_and(|prev| {
+    let ratio = match (reported, completed_ratio(&points[i])) {
+        (false, _) => ratio,
+        (true, Some(completed)) => completed,
+        (true, None) => return false,
+    };
+    ratio < MIN_ACHIEVED_RATIO
+        && i.checked_sub(1).is_some_and(|prev| {
             queue_growth(&points[prev], &points[i]).is_some_and(|g| g > MIN_QUEUE_GROWTH)
         })
+}
+
+/// Completions over the sending window / the requested rate, at a rate-controlled point.
+fn completed_ratio(p: &MeasuredPoint) -> Option<f64> {
+    match (p.load, completion_rate(p)) {
+        (Load::Rate(requested), Some(done)) if requested > 0.0 => Some(done / requested),
+        _ => None,
+    }
 }
 
 /// Whether the lowest load already falls behind: its achieved rate is short, and (for a
@@ -578,6 +602,34 @@ mod tests {
         );
         slow.ttft.set_mean(Some(400.0));
         assert!(falls_behind(&[p, slow], 1), "short and queueing");
+    }
+
+    #[test]
+    fn a_sent_rate_that_keeps_up_does_not_hide_completions_that_do_not() {
+        // inference-perf: the generator sends at the requested rate whatever the server does.
+        let stage = |rate: f64, completed: i64, ttft: f64| {
+            let mut p = MeasuredPoint::new(Load::Rate(rate), 100.0);
+            p.set_achieved_rate(Some(rate));
+            p.completed = Some(completed);
+            p.set_duration_s(Some(60.0));
+            p.ttft = Latency::from(LatencyStats {
+                mean: Some(ttft),
+                ..Default::default()
+            });
+            p
+        };
+        let keeps_up = [stage(4.0, 240, 50.0), stage(8.0, 480, 60.0)];
+        assert!(!falls_behind(&keeps_up, 1));
+        let queues = [stage(4.0, 240, 50.0), stage(10.0, 177, 17_000.0)];
+        assert!(
+            falls_behind(&queues, 1),
+            "completed 2.95 of 10 req/s, TTFT 340x"
+        );
+        let short_tail = [stage(4.0, 240, 50.0), stage(10.0, 177, 55.0)];
+        assert!(
+            !falls_behind(&short_tail, 1),
+            "completions short without a queue: not confirmed"
+        );
     }
 
     #[test]
