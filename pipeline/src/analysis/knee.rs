@@ -84,6 +84,8 @@ pub const MAX_TAIL_SLOPE_RATIO: f64 = 0.25;
 pub const MIN_PEAK_FRACTION: f64 = 0.85;
 /// Achieved / requested below this means the server could not keep up.
 pub const MIN_ACHIEVED_RATIO: f64 = 0.92;
+/// More than this share of a point's requests failing means the server did not serve its load.
+pub const MAX_FAILED_SHARE: f64 = 0.05;
 /// With an achieved rate derived from completions, TTFT or E2E must grow by more than this
 /// factor from the previous point to confirm that requests queue.
 pub const MIN_QUEUE_GROWTH: f64 = 1.5;
@@ -132,10 +134,10 @@ fn mean_e2e_ms(p: &MeasuredPoint) -> Option<f64> {
 /// Achieved / requested at a rate-controlled point, and whether the tool reported the rate it
 /// sent (trusted alone) or it was derived from completions (noisy: a long request finishing
 /// after the others stretches the duration).
-fn rate_ratio(p: &MeasuredPoint) -> Option<(f64, bool)> {
+fn rate_ratio(p: &MeasuredPoint) -> Option<(f64, f64, bool)> {
     match (p.load, achieved_rate(p)) {
         (Load::Rate(requested), Some(achieved)) if requested > 0.0 => {
-            Some((achieved / requested, p.achieved_rate().is_some()))
+            Some((requested, achieved / requested, p.achieved_rate().is_some()))
         }
         _ => None,
     }
@@ -153,8 +155,14 @@ fn queue_growth(a: &MeasuredPoint, b: &MeasuredPoint) -> Option<f64> {
         .reduce(f64::max)
 }
 
-/// Whether point `i` of a curve does not keep up with its requested rate: the achieved rate
-/// is below [`MIN_ACHIEVED_RATIO`] of the requested one, and — when that rate was derived from
+/// Whether point `i` of a curve does not keep up with its load ([`behind_reason`]).
+pub fn falls_behind(points: &[MeasuredPoint], i: usize) -> bool {
+    behind_reason(points, i).is_some()
+}
+
+/// Why point `i` of a curve does not keep up with its load, if it does not: more than
+/// [`MAX_FAILED_SHARE`] of its requests failed (at any kind of load), or its achieved rate is
+/// below [`MIN_ACHIEVED_RATIO`] of the requested one and — when that rate was derived from
 /// completions rather than reported — requests queue: TTFT or E2E grows by more than
 /// [`MIN_QUEUE_GROWTH`] from the previous point.
 ///
@@ -162,22 +170,43 @@ fn queue_growth(a: &MeasuredPoint, b: &MeasuredPoint) -> Option<f64> {
 /// open-loop generator keeps up whatever the server does; so when it is not short, the
 /// completions are checked the same way a derived rate is (a real stage sent 10 req/s while the
 /// server completed 2.95 req/s at a 17 s mean TTFT).
-pub fn falls_behind(points: &[MeasuredPoint], i: usize) -> bool {
-    let Some((ratio, reported)) = rate_ratio(&points[i]) else {
-        return false;
-    };
-    if ratio < MIN_ACHIEVED_RATIO && reported {
-        return true;
+fn behind_reason(points: &[MeasuredPoint], i: usize) -> Option<String> {
+    let p = &points[i];
+    if let Some((failed, total)) = failing(p) {
+        return Some(format!(
+            "{failed} of {total} requests failed ({:.0}%)",
+            100.0 * failed as f64 / total as f64
+        ));
     }
-    let ratio = match (reported, completed_ratio(&points[i])) {
-        (false, _) => ratio,
-        (true, Some(completed)) => completed,
-        (true, None) => return false,
+    let (requested, ratio, reported) = rate_ratio(p)?;
+    if ratio < MIN_ACHIEVED_RATIO && reported {
+        return Some(rate_text(requested, ratio, "achieved"));
+    }
+    let (ratio, what) = match (reported, completed_ratio(p)) {
+        (false, _) => (ratio, "achieved"),
+        (true, Some(completed)) => (completed, "completed"),
+        (true, None) => return None,
     };
-    ratio < MIN_ACHIEVED_RATIO
-        && i.checked_sub(1).is_some_and(|prev| {
-            queue_growth(&points[prev], &points[i]).is_some_and(|g| g > MIN_QUEUE_GROWTH)
-        })
+    let queueing = i
+        .checked_sub(1)
+        .is_some_and(|prev| queue_growth(&points[prev], p).is_some_and(|g| g > MIN_QUEUE_GROWTH));
+    (ratio < MIN_ACHIEVED_RATIO && queueing).then(|| rate_text(requested, ratio, what))
+}
+
+fn rate_text(requested: f64, ratio: f64, what: &str) -> String {
+    format!(
+        "{:.2} req/s {what} of {requested} requested, {:.0}%",
+        ratio * requested,
+        100.0 * ratio
+    )
+}
+
+/// A point's failed and total requests, when more than [`MAX_FAILED_SHARE`] of them failed.
+fn failing(p: &MeasuredPoint) -> Option<(i64, i64)> {
+    let (completed, failed) = (p.completed?, p.failed?);
+    let total = completed.checked_add(failed)?;
+    (failed > 0 && total > 0 && failed as f64 > MAX_FAILED_SHARE * total as f64)
+        .then_some((failed, total))
 }
 
 /// Completions over the sending window / the requested rate, at a rate-controlled point.
@@ -195,9 +224,9 @@ fn saturated_from_start(points: &[MeasuredPoint], finite: &[usize]) -> bool {
         return false;
     };
     match rate_ratio(&points[first]) {
-        Some((ratio, _)) if ratio >= MIN_ACHIEVED_RATIO => false,
-        Some((_, true)) => true,
-        Some((_, false)) => {
+        Some((_, ratio, _)) if ratio >= MIN_ACHIEVED_RATIO => false,
+        Some((_, _, true)) => true,
+        Some((_, _, false)) => {
             finite.len() >= 2
                 && finite
                     .windows(2)
@@ -391,8 +420,8 @@ fn watched_latencies(
 fn first_saturation_event(points: &[MeasuredPoint], pct: Percentile) -> Option<(usize, String)> {
     for i in 1..points.len() {
         let p = &points[i];
-        if falls_behind(points, i) {
-            return Some((i, format!("at {}", shortfall(p))));
+        if let Some(why) = behind_reason(points, i) {
+            return Some((i, format!("at {}", why)));
         }
         let prev = watched_latencies(&points[i - 1], pct);
         let cur = watched_latencies(p, pct);
@@ -630,6 +659,33 @@ mod tests {
             !falls_behind(&short_tail, 1),
             "completions short without a queue: not confirmed"
         );
+    }
+
+    #[test]
+    fn a_load_where_requests_fail_is_not_kept_up_with() {
+        // llmperf: 179 of 200 requests failed at concurrency 20 (a real fork's summary).
+        let c = |n: f64, out: f64, ttft: f64, failed: i64| {
+            let mut p = point(Load::Concurrency(n), out, ttft, 20.0);
+            p.completed = Some(200 - failed);
+            p.failed = Some(failed);
+            p
+        };
+        let curve = [
+            c(5.0, 100.0, 300.0, 0),
+            c(10.0, 170.0, 400.0, 0),
+            c(15.0, 177.0, 500.0, 10),
+            c(20.0, 48.6, 600.0, 179),
+        ];
+        assert!(!falls_behind(&curve, 2), "10 of 200 is within the share");
+        assert!(falls_behind(&curve, 3));
+        let k = find_knee(&curve, Percentile::P50).unwrap();
+        assert_eq!(k.index, 2, "{}", k.reason);
+        let (at, why) = first_saturation_event(&curve, Percentile::P50).unwrap();
+        assert_eq!(
+            (at, why.as_str()),
+            (3, "at 179 of 200 requests failed (90%)")
+        );
+        assert_eq!(first_falling_behind(&curve), Some(3));
     }
 
     #[test]

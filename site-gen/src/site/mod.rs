@@ -453,6 +453,7 @@ fn method_facts() -> Value {
         "tail_ratio": format!("{:.0}%", knee::MAX_TAIL_SLOPE_RATIO * 100.0),
         "peak_share": format!("{:.0}%", knee::MIN_PEAK_FRACTION * 100.0),
         "achieved_ratio": format!("{:.0}%", knee::MIN_ACHIEVED_RATIO * 100.0),
+        "failed_share": format!("{:.0}%", knee::MAX_FAILED_SHARE * 100.0),
         "latency_growth": knee::MAX_LATENCY_GROWTH,
         "queue_growth": knee::MIN_QUEUE_GROWTH,
         "measured_tolerance": pipeline::profile_identity::MEASURED_LENGTH_TOLERANCE,
