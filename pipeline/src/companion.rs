@@ -2,7 +2,8 @@
 //! HTML and YAML reports, charts, configs, per-request logs and sweep aggregates. A tool's whole
 //! output directory copied in as a run should read its results and note these with a reason
 //! (the ingest report's `ignored`), not reject them: a rejection is an error, and fatal under
-//! `--strict`. Recognized by content, like the formats; anything unrecognized is still rejected.
+//! `--strict`. (The ingest does reject them when nothing in their run holds a load point.)
+//! Recognized by content, like the formats; anything unrecognized is still rejected.
 
 use crate::document::Document;
 use serde_json::Value;
@@ -54,8 +55,8 @@ pub fn of_document(doc: &Document) -> Option<String> {
             }
             if header.first() == Some(&"Run Info") && header.contains(&"Benchmark") {
                 return Some(
-                    "GuideLLM's CSV summary (`benchmarks.csv`): the benchmarks.json or .yaml \
-                     GuideLLM writes beside it holds the same benchmarks and is read instead"
+                    "GuideLLM's CSV summary (`benchmarks.csv`): the benchmarks.json GuideLLM \
+                     writes beside it holds the same benchmarks and is read instead"
                         .into(),
                 );
             }

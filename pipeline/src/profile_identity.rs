@@ -223,9 +223,7 @@ fn two_significant(x: f64) -> String {
 }
 
 /// The use case of one workload: from its stated lengths, else the measured ones. Lengths drawn
-/// with a `random_range_ratio` are classed by what was measured when it is known: the ratio's
-/// meaning differs by tool and release (SGLang and older vLLM draw from `[len × r, len]`, so
-/// `--random-input 1024` at the default 0 sends about 512 tokens; newer vLLM centres on `len`).
+/// from a range ([`lengths_drawn`]) are classed by what was measured when it is known.
 fn use_case_of(rows: &[BenchmarkRow], members: &[usize]) -> String {
     let Some(&first) = members.first() else {
         return "unknown".into();
@@ -246,11 +244,24 @@ fn use_case_of(rows: &[BenchmarkRow], members: &[usize]) -> String {
         let m = measured();
         Some((i.or(m.map(|m| m.0))?, o.or(m.map(|m| m.1))?))
     };
+    let stated = with_measured((hint.input_len, hint.output_len));
     let lengths = match hint.range_ratio {
-        Some(_) => measured().or_else(|| with_measured((hint.input_len, hint.output_len))),
-        None => with_measured((hint.input_len, hint.output_len)),
+        Some(r) if lengths_drawn(&rows[first].tool, r) => measured().or(stated),
+        _ => stated,
     };
     use_case_name(hint.dataset.as_deref(), lengths)
+}
+
+/// Whether a `random_range_ratio` of `ratio` drew lengths from a range rather than sending the
+/// stated ones. SGLang (and vLLM before 0.8) draw from `[len × r, len]`, so `--random-input
+/// 1024` at the default 0 sends about 512 tokens; vLLM 0.8+ from `[len × (1 − r), len × (1 + r)]`,
+/// exact at 0. A vLLM file does not say which, so only a ratio strictly between 0 and 1 is a
+/// range there.
+fn lengths_drawn(tool: &str, ratio: f64) -> bool {
+    match tool {
+        "sglang" => ratio < 1.0,
+        _ => ratio > 0.0 && ratio < 1.0,
+    }
 }
 
 /// Where points of one curve share a load, splits the curve by the raw fields whose values
@@ -424,8 +435,9 @@ mod tests {
 
     #[test]
     fn ranged_lengths_class_the_use_case_by_what_was_measured() {
-        let ranged = |ratio: Option<f64>| {
+        let ranged = |tool: &str, ratio: Option<f64>| {
             let mut r = row(1.0, &[], Some((512.0, 64.0)));
+            r.tool = tool.into();
             r.point.workload = WorkloadHint {
                 dataset: Some("random".into()),
                 input_len: Some(1024.0),
@@ -437,11 +449,22 @@ mod tests {
             rows.remove(0).key.use_case
         };
         // SGLang's `--random-input 1024 --random-output 128` at its default ratio 0.
-        assert_eq!(ranged(Some(0.0)), "custom (512/64)");
+        assert_eq!(ranged("sglang", Some(0.0)), "custom (512/64)");
         assert_eq!(
-            ranged(None),
+            ranged("sglang", Some(1.0)),
             "Text Summarization",
-            "exact lengths as stated"
+            "exact in SGLang"
+        );
+        assert_eq!(ranged("vllm", Some(0.5)), "custom (512/64)");
+        assert_eq!(
+            ranged("vllm", Some(0.0)),
+            "Text Summarization",
+            "exact in vLLM 0.8+"
+        );
+        assert_eq!(
+            ranged("sglang", None),
+            "Text Summarization",
+            "no ratio: as stated"
         );
     }
 

@@ -6,12 +6,14 @@
 //! 0. **Not a curve.** A curve needs two or more distinct finite loads (rate or concurrency).
 //!    Points at unbounded load only are *max-throughput measurements*: no knee, the highest
 //!    throughput is shown as the capacity. One finite load: "no knee observed".
-//! 1. **Saturated from the start.** When the lowest load already does not keep up (achieved
-//!    request rate below 92% of the requested rate — and, for a rate derived from completions,
-//!    TTFT or E2E climbing at every later step), the knee lies below the measured range: no point is
+//! 1. **Saturated from the start.** When the lowest load already does not keep up (more than 5%
+//!    of its requests failed, or its achieved request rate is below 92% of the requested rate —
+//!    and, for a rate derived from completions, TTFT or E2E climbing at every later step), the
+//!    knee lies below the measured range: no point is
 //!    presented as the knee; the capacity reached is shown instead.
 //! 2. **Saturation events.** Walking the points in load order, the first *saturation event* is
-//!    a point that falls behind its requested rate (achieved below 92% of requested; for a rate
+//!    a point where more than 5% of requests failed, or that falls behind its requested rate
+//!    (achieved below 92% of requested; for a rate
 //!    derived from completions only together with TTFT or E2E growing more than 1.5x: a
 //!    long request finishing last stretches a tool's duration without any queue), or where any latency
 //!    the tool reported (NTPOT, TPOT, ITL, E2E, TTFT; values under 1 ms are streaming
@@ -173,10 +175,7 @@ pub fn falls_behind(points: &[MeasuredPoint], i: usize) -> bool {
 fn behind_reason(points: &[MeasuredPoint], i: usize) -> Option<String> {
     let p = &points[i];
     if let Some((failed, total)) = failing(p) {
-        return Some(format!(
-            "{failed} of {total} requests failed ({:.0}%)",
-            100.0 * failed as f64 / total as f64
-        ));
+        return Some(failed_text(failed, total));
     }
     let (requested, ratio, reported) = rate_ratio(p)?;
     if ratio < MIN_ACHIEVED_RATIO && reported {
@@ -193,6 +192,13 @@ fn behind_reason(points: &[MeasuredPoint], i: usize) -> Option<String> {
     (ratio < MIN_ACHIEVED_RATIO && queueing).then(|| rate_text(requested, ratio, what))
 }
 
+fn failed_text(failed: i64, total: i64) -> String {
+    format!(
+        "{failed} of {total} requests failed ({:.0}%)",
+        100.0 * failed as f64 / total as f64
+    )
+}
+
 fn rate_text(requested: f64, ratio: f64, what: &str) -> String {
     format!(
         "{:.2} req/s {what} of {requested} requested, {:.0}%",
@@ -205,7 +211,7 @@ fn rate_text(requested: f64, ratio: f64, what: &str) -> String {
 fn failing(p: &MeasuredPoint) -> Option<(i64, i64)> {
     let (completed, failed) = (p.completed?, p.failed?);
     let total = completed.checked_add(failed)?;
-    (failed > 0 && total > 0 && failed as f64 > MAX_FAILED_SHARE * total as f64)
+    (completed >= 0 && failed > 0 && failed as f64 > MAX_FAILED_SHARE * total as f64)
         .then_some((failed, total))
 }
 
@@ -223,6 +229,9 @@ fn saturated_from_start(points: &[MeasuredPoint], finite: &[usize]) -> bool {
     let Some(&first) = finite.first() else {
         return false;
     };
+    if failing(&points[first]).is_some() {
+        return true;
+    }
     match rate_ratio(&points[first]) {
         Some((_, ratio, _)) if ratio >= MIN_ACHIEVED_RATIO => false,
         Some((_, _, true)) => true,
@@ -337,12 +346,12 @@ fn distinct_finite_loads(points: &[MeasuredPoint]) -> usize {
 }
 
 fn shortfall(p: &MeasuredPoint) -> String {
-    match (p.load, achieved_rate(p)) {
-        (Load::Rate(r), Some(a)) => format!(
-            "{a:.2} req/s achieved of {r} requested, {:.0}%",
-            100.0 * a / r
-        ),
-        _ => "did not keep up".into(),
+    if let Some((failed, total)) = failing(p) {
+        return failed_text(failed, total);
+    }
+    match rate_ratio(p) {
+        Some((requested, ratio, _)) => rate_text(requested, ratio, "achieved"),
+        None => "did not keep up".into(),
     }
 }
 
@@ -449,7 +458,14 @@ fn first_saturation_event(points: &[MeasuredPoint], pct: Percentile) -> Option<(
 
 /// The last finite-load point (the curve has no saturation event), else the last point.
 fn highest_stable(points: &[MeasuredPoint], finite: &[usize]) -> usize {
-    finite.last().copied().unwrap_or(points.len() - 1)
+    let usable = first_falling_behind(points).unwrap_or(points.len());
+    finite
+        .iter()
+        .rev()
+        .find(|&&i| i < usable)
+        .or(finite.last())
+        .copied()
+        .unwrap_or(points.len() - 1)
 }
 
 #[cfg(test)]
@@ -686,6 +702,15 @@ mod tests {
             (3, "at 179 of 200 requests failed (90%)")
         );
         assert_eq!(first_falling_behind(&curve), Some(3));
+        // Failing from the lowest load on: below the measured range, never an operable knee.
+        let failing_from_start = [c(5.0, 60.0, 300.0, 50), c(10.0, 70.0, 400.0, 90)];
+        let k = find_knee(&failing_from_start, Percentile::P50).unwrap();
+        assert_eq!(k.method, KneeMethod::BelowRange, "{}", k.reason);
+        assert!(
+            k.reason.contains("50 of 200 requests failed"),
+            "{}",
+            k.reason
+        );
     }
 
     #[test]

@@ -314,7 +314,12 @@ pub fn mean_point(records: &[MeasuredPoint]) -> MeasuredPoint {
             (column.set)(&mut mean, values.iter().sum::<f64>() / values.len() as f64);
         }
     }
-    let sum = |f: fn(&MeasuredPoint) -> Option<i64>| records.iter().map(f).sum::<Option<i64>>();
+    // Checked: the counts come from input files.
+    let sum = |f: fn(&MeasuredPoint) -> Option<i64>| {
+        records
+            .iter()
+            .try_fold(0i64, |total, r| total.checked_add(f(r)?))
+    };
     mean.completed = sum(|r| r.completed);
     mean.failed = sum(|r| r.failed);
     mean.workload = records[0].workload.clone();

@@ -8,7 +8,7 @@
 //! again (noise past saturation) is not trusted. A metric unknown at the failing point stops the
 //! interpolation at the passing point. Between a finite load and an unbounded one nothing is
 //! interpolated: the passing point itself is the operating point. Points from the first one that
-//! does not keep up with its requested rate on (see [`super::knee::falls_behind`]) are never used,
+//! does not keep up with its load on (see [`super::knee::falls_behind`]) are never used,
 //! neither as operating points nor to interpolate towards. No passing point: the profile does
 //! not qualify.
 

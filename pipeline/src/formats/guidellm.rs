@@ -110,13 +110,14 @@ fn parse_benchmark(
         p.completed = count_of(&latency, "successful")?;
         p.failed = count_of(&latency, "errored")?;
     }
+    let stated_total = successful_mean(&metrics, "tokens_per_second")?;
     match over_window(&p, p.mean_output_tokens()) {
         // The total then follows from input and output (`with_derived_totals`): GuideLLM's
         // `tokens_per_second` is a distribution of rates like its output one.
         Some(output) => p.output_tokens_per_s = output,
-        None => p.set_total_tokens_per_s(successful_mean(&metrics, "tokens_per_second")?),
+        None => p.set_total_tokens_per_s(stated_total),
     }
-    p.set_input_tokens_per_s(input_rate(&metrics, &p)?);
+    p.set_input_tokens_per_s(input_rate(&metrics, &p, stated_total)?);
     p.e2e = distribution(&metrics, "request_latency")?.scaled(MS_PER_S);
     p.ttft = distribution(&metrics, "time_to_first_token_ms")?;
     p.ntpot = distribution(&metrics, "time_per_output_token_ms")?;
@@ -128,8 +129,13 @@ fn parse_benchmark(
 /// window, else requests/s × mean prompt length. GuideLLM's own `prompt_tokens_per_second` (and
 /// `tokens_per_second`) are distributions of rates over time that a few requests starting
 /// together blow up (1.4 M prompt tokens/s beside 181.6 tokens/s in all, in a real 0.5 file),
-/// so the prompt rate is used only when nothing else is known and it stays within the total.
-fn input_rate(metrics: &Obj, p: &MeasuredPoint) -> Result<Option<f64>, FormatError> {
+/// so the prompt rate is used only when nothing else is known and it stays within the stated
+/// total.
+fn input_rate(
+    metrics: &Obj,
+    p: &MeasuredPoint,
+    stated_total: Option<f64>,
+) -> Result<Option<f64>, FormatError> {
     if let Some(rate) = over_window(p, p.mean_input_tokens()) {
         return Ok(Some(rate));
     }
@@ -137,7 +143,7 @@ fn input_rate(metrics: &Obj, p: &MeasuredPoint) -> Result<Option<f64>, FormatErr
         return Ok(Some(r * len));
     }
     let reported = successful_mean(metrics, "prompt_tokens_per_second")?;
-    Ok(reported.filter(|v| p.total_tokens_per_s().is_none_or(|total| *v <= total)))
+    Ok(reported.filter(|v| stated_total.is_none_or(|total| *v <= total)))
 }
 
 /// Tokens per second over the measured window: completed requests × `mean_len` ÷ the window,
@@ -147,7 +153,7 @@ fn input_rate(metrics: &Obj, p: &MeasuredPoint) -> Result<Option<f64>, FormatErr
 /// 46.1 s (42.7/s). Its mean is kept only when the window or the counts are unknown.
 fn over_window(p: &MeasuredPoint, mean_len: Option<f64>) -> Option<f64> {
     let (n, len, d) = (p.completed?, mean_len?, p.duration_s()?);
-    (n > 0 && d > 0.0 && len.is_finite()).then(|| n as f64 * len / d)
+    (n > 0 && d > 0.0 && len.is_finite() && len >= 0.0).then(|| n as f64 * len / d)
 }
 
 /// Seconds the benchmark measured: `duration` (0.2–0.3), else the measured window of

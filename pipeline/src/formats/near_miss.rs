@@ -63,10 +63,15 @@ fn first_object(doc: &Document) -> Option<&Map<String, Value>> {
 }
 
 /// Failed requests a run states when it has no completed ones (AIPerf's
-/// `error_request_count`, an object with `avg`, or bench_serving's `failed`).
+/// `error_request_count`, an object with `avg`, or bench_serving's `failed`): none completed
+/// when `completed` (or AIPerf's `request_count`) is 0, or AIPerf states no request count.
 fn failed_requests(root: &Map<String, Value>) -> Option<u64> {
-    let completed = root.get("completed").and_then(Value::as_f64).unwrap_or(0.0);
-    if completed > 0.0 {
+    let completed = match root.get("completed").or_else(|| root.get("request_count")) {
+        Some(Value::Object(o)) => o.get("avg").and_then(Value::as_f64),
+        Some(v) => v.as_f64(),
+        None => Some(0.0),
+    };
+    if completed != Some(0.0) {
         return None;
     }
     let count = match root.get("error_request_count") {
@@ -102,6 +107,16 @@ mod tests {
             Some(
                 "vLLM or SGLang bench_serving output without `output_throughput`, which a load point needs"
             )
+        );
+    }
+
+    #[test]
+    fn some_completed_requests_are_not_called_none() {
+        let partly = r#"{"aiperf_version": "0.8.0", "error_request_count": {"avg": 3.0},
+            "request_count": {"unit": "requests", "avg": 17.0}}"#;
+        assert_eq!(
+            why(partly).as_deref(),
+            Some("AIPerf output without `output_token_throughput`, which a load point needs")
         );
     }
 

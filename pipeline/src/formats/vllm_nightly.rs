@@ -1,6 +1,7 @@
 //! vLLM's nightly benchmark summary: a JSON array of rows keyed by display names
 //! (`"Mean TTFT (ms)"`, `"Tput (req/s)"`). The request rate exists only as the `"Test name"`
-//! suffix (`…_qps_16`, `…_qps_inf`). Rows report means (and sometimes medians/p99) only.
+//! suffix (`…_qps_16`, `…_qps_inf`). Rows report means (and sometimes medians/p99) only, or
+//! (vllm-ascend's) medians in bare `TTFT (ms)` columns.
 
 use super::fields::{LatencyKeys, Obj, as_object};
 use super::{Parsed, RawFormat};
@@ -140,7 +141,7 @@ fn display_latency(o: &Obj, metric: &str) -> Result<crate::point::Latency, Forma
 }
 
 fn per_request(o: &Obj, total_key: &str) -> Result<Option<f64>, FormatError> {
-    match (o.num(total_key)?, o.count("Successful req.")?) {
+    match (o.num(total_key)?, completed(o)?) {
         (Some(t), Some(n)) if n > 0 => Ok(Some(t / n as f64)),
         _ => Ok(None),
     }
@@ -182,7 +183,8 @@ mod tests {
         // A 2025 summary (`# of req.`, `Total Tput`) and vllm-ascend's bare `TTFT (ms)` columns.
         let rows = r##"[{"Test name": "tp8_pp1_qps_01", "# of req.": 200, "Tput (req/s)": 0.97,
             "Output Tput (tok/s)": 208.18, "Total Tput (tok/s)": 416.05, "Mean TTFT (ms)": 80.0,
-            "Median TTFT (ms)": 75.0, "TPOT (ms)": 21.5, "ITL (ms)": 20.9}]"##;
+            "Median TTFT (ms)": 75.0, "TTFT (ms)": 70.0, "TPOT (ms)": 21.5, "ITL (ms)": 20.9,
+            "Total input tokens": 44000}]"##;
         let doc = Document::from_bytes(rows.as_bytes()).unwrap();
         let Parsed::Points(ps) = VllmNightly.parse(&doc).unwrap() else {
             panic!("expected points")
@@ -198,6 +200,7 @@ mod tests {
         let input = p.input_tokens_per_s().unwrap();
         assert!((input - 207.87).abs() < 1e-9, "total − output: {input}");
         assert_eq!(p.ttft.p50(), Some(75.0), "the Median column wins");
+        assert_eq!(p.mean_input_tokens(), Some(220.0), "per `# of req.`");
         assert_eq!(p.tpot.p50(), Some(21.5), "a bare column is the median");
         assert_eq!((p.itl.p50(), p.itl.mean()), (Some(20.9), None));
     }

@@ -56,8 +56,8 @@ pub(super) struct FrontierGroup<'a> {
     pub frontier: FrontierView,
 }
 
-/// The points of each profile that an operator can run at: up to the first that falls behind
-/// its requested rate, with a per-user speed.
+/// The points of each profile that an operator can run at: up to the first that does not keep
+/// up with its load (`knee::falls_behind`), with a per-user speed.
 fn points_of(group: &[(&ProfilePage, &ProfileView)], input: &SiteInput) -> Vec<FrontierPoint> {
     let mut out = Vec::new();
     for (i, (page, _)) in group.iter().enumerate() {
