@@ -298,7 +298,9 @@ fn flush_run(
 }
 
 /// The mean of several records of one load: every metric averaged over the records that
-/// report it, counts summed.
+/// report it, counts summed, and so the durations too when every record states one (a rate
+/// derived from completions over an averaged duration would be as many times too high as there
+/// are records).
 pub fn mean_point(records: &[MeasuredPoint]) -> MeasuredPoint {
     let n = records.len() as f64;
     let mut mean = MeasuredPoint::new(
@@ -322,6 +324,9 @@ pub fn mean_point(records: &[MeasuredPoint]) -> MeasuredPoint {
     };
     mean.completed = sum(|r| r.completed);
     mean.failed = sum(|r| r.failed);
+    if let Some(total) = records.iter().map(|r| r.duration_s()).sum::<Option<f64>>() {
+        mean.set_duration_s(Some(total));
+    }
     mean.workload = records[0].workload.clone();
     mean.label = Some(format!("mean of {} repeats", records.len()));
     mean
@@ -548,4 +553,32 @@ pub fn evaluate_targets(
         || tighter(targets.itl_ms, pct.of(&knee_point.itl));
     let evaluation = evaluate(profile, op.point.clone(), latency_sensitive, cfg, prices);
     Some((op, evaluation))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::point::Load;
+
+    fn record(completed: i64, duration: Option<f64>) -> MeasuredPoint {
+        let mut p = MeasuredPoint::new(Load::Rate(2.0), 100.0);
+        p.completed = Some(completed);
+        p.set_duration_s(duration);
+        p
+    }
+
+    #[test]
+    fn repeats_sum_their_counts_and_the_time_they_took() {
+        let mean = mean_point(&[record(120, Some(60.0)), record(118, Some(60.0))]);
+        assert_eq!(mean.completed, Some(238));
+        assert_eq!(mean.duration_s(), Some(120.0));
+        let rate = knee::achieved_rate(&mean).unwrap();
+        assert!((rate - 238.0 / 120.0).abs() < 1e-9, "{rate}");
+        let partly = mean_point(&[record(120, Some(60.0)), record(118, None)]);
+        assert_eq!(
+            partly.duration_s(),
+            Some(60.0),
+            "averaged when one is unknown"
+        );
+    }
 }

@@ -111,6 +111,10 @@ fn parse_benchmark(
         p.failed = count_of(&latency, "errored")?;
     }
     let stated_total = successful_mean(&metrics, "tokens_per_second")?;
+    if let Some(rate) = over_window(&p, Some(1.0)) {
+        // Requests per second likewise, not the mean of GuideLLM's rate distribution.
+        p.set_requests_per_s(Some(rate));
+    }
     match over_window(&p, p.mean_output_tokens()) {
         // The total then follows from input and output (`with_derived_totals`): GuideLLM's
         // `tokens_per_second` is a distribution of rates like its output one.
@@ -454,7 +458,9 @@ mod tests {
             (input - 100.0 * 512.0 / 60.0).abs() < 1e-9,
             "completed × prompt / window: {input}"
         );
-        // Output likewise (not the stated 800), and the total is their sum, not the stated 1000.
+        // Output and requests likewise (not the stated 800 and 4), and the total is their sum,
+        // not the stated 1000.
+        assert_eq!(ps[0].requests_per_s(), Some(100.0 / 60.0));
         let output = ps[0].output_tokens_per_s;
         assert!((output - 100.0 * 200.0 / 60.0).abs() < 1e-9, "{output}");
         let total = ps[0].total_tokens_per_s().unwrap();
