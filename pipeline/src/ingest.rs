@@ -245,9 +245,16 @@ struct Gathered<'t> {
     misses: usize,
     pending: Vec<PendingFile<'t>>,
     server_metrics: BTreeMap<PathBuf, ServerMetrics>,
-    /// Files read as no points (companions, summaries), with their run's directory: ignored
-    /// only if their run has points from another file (`settle_set_aside`).
-    set_aside: Vec<(&'t Path, String, String)>,
+    /// Files read as no points (companions, summaries): ignored only if their run has points
+    /// from another file (`settle_set_aside`).
+    set_aside: Vec<SetAside<'t>>,
+}
+
+/// A file read as no points, as the report shows it, with its run's directory.
+struct SetAside<'t> {
+    run_dir: &'t Path,
+    shown: String,
+    reason: String,
 }
 
 impl<'t> Gathered<'t> {
@@ -300,7 +307,11 @@ impl<'t> Gathered<'t> {
             Outcome::Read {
                 parsed: Parsed::NoPoints(reason),
                 ..
-            } => self.set_aside.push((run.dir, shown, reason.clone())),
+            } => self.set_aside.push(SetAside {
+                run_dir: run.dir,
+                shown,
+                reason: reason.clone(),
+            }),
             Outcome::Read {
                 parsed: Parsed::ServerMetrics(m),
                 ..
@@ -332,13 +343,14 @@ impl<'t> Gathered<'t> {
 /// rejects it otherwise: a companion's or summary's reason says the results are read from
 /// another file, and a run where none is (a GuideLLM YAML or an AIPerf CSV copied alone) would
 /// else give nothing without a word, even under `--strict`.
-fn settle_set_aside(
-    set_aside: Vec<(&Path, String, String)>,
-    pending: &[PendingFile],
-    report: &mut IngestReport,
-) {
+fn settle_set_aside(set_aside: Vec<SetAside>, pending: &[PendingFile], report: &mut IngestReport) {
     let runs_with_points: BTreeSet<&Path> = pending.iter().map(|p| p.run.dir).collect();
-    for (run_dir, shown, reason) in set_aside {
+    for SetAside {
+        run_dir,
+        shown,
+        reason,
+    } in set_aside
+    {
         if runs_with_points.contains(run_dir) {
             report.ignore(shown, reason);
         } else {

@@ -229,7 +229,7 @@ fn use_case_of(rows: &[BenchmarkRow], members: &[usize]) -> String {
         return "unknown".into();
     };
     let hint = &rows[first].point.workload;
-    let measured = || {
+    let measured = {
         let ins: Vec<f64> = members
             .iter()
             .filter_map(|&i| rows[i].point.mean_input_tokens())
@@ -240,14 +240,15 @@ fn use_case_of(rows: &[BenchmarkRow], members: &[usize]) -> String {
             .collect();
         (!ins.is_empty() && !outs.is_empty()).then(|| (median(&ins), median(&outs)))
     };
-    let with_measured = |(i, o): (Option<f64>, Option<f64>)| {
-        let m = measured();
-        Some((i.or(m.map(|m| m.0))?, o.or(m.map(|m| m.1))?))
+    let stated = || {
+        Some((
+            hint.input_len.or(measured.map(|m| m.0))?,
+            hint.output_len.or(measured.map(|m| m.1))?,
+        ))
     };
-    let stated = with_measured((hint.input_len, hint.output_len));
     let lengths = match hint.range_ratio {
-        Some(r) if lengths_drawn(&rows[first].tool, r) => measured().or(stated),
-        _ => stated,
+        Some(r) if lengths_drawn(&rows[first].tool, r) => measured.or_else(stated),
+        _ => stated(),
     };
     use_case_name(hint.dataset.as_deref(), lengths)
 }

@@ -112,7 +112,8 @@ fn parse_benchmark(
     }
     let stated_total = successful_mean(&metrics, "tokens_per_second")?;
     if let Some(rate) = over_window(&p, Some(1.0)) {
-        // Requests per second likewise, not the mean of GuideLLM's rate distribution.
+        // One per request: requests per second likewise, not the mean of GuideLLM's rate
+        // distribution.
         p.set_requests_per_s(Some(rate));
     }
     match over_window(&p, p.mean_output_tokens()) {
@@ -150,13 +151,13 @@ fn input_rate(
     Ok(reported.filter(|v| stated_total.is_none_or(|total| *v <= total)))
 }
 
-/// Tokens per second over the measured window: completed requests × `mean_len` ÷ the window,
+/// Per second over the measured window: completed requests × `per_request` ÷ the window,
 /// as the benchmark's stage measured them (SPEC §3). GuideLLM's `output_tokens_per_second` is a
 /// distribution of rates over token events, which leaves out the wait for each first token: a
 /// real 0.6 synchronous run states a mean of 77.4 output tokens/s where 1,969 tokens came in
 /// 46.1 s (42.7/s). Its mean is kept only when the window or the counts are unknown.
-fn over_window(p: &MeasuredPoint, mean_len: Option<f64>) -> Option<f64> {
-    let (n, len, d) = (p.completed?, mean_len?, p.duration_s()?);
+fn over_window(p: &MeasuredPoint, per_request: Option<f64>) -> Option<f64> {
+    let (n, len, d) = (p.completed?, per_request?, p.duration_s()?);
     (n > 0 && d > 0.0 && len.is_finite() && len >= 0.0).then(|| n as f64 * len / d)
 }
 

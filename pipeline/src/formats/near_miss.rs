@@ -67,19 +67,25 @@ fn first_object(doc: &Document) -> Option<&Map<String, Value>> {
 /// when `completed` (or AIPerf's `request_count`) is 0, or AIPerf states no request count.
 fn failed_requests(root: &Map<String, Value>) -> Option<u64> {
     let completed = match root.get("completed").or_else(|| root.get("request_count")) {
-        Some(Value::Object(o)) => o.get("avg").and_then(Value::as_f64),
-        Some(v) => v.as_f64(),
+        Some(v) => stated_count(v),
         None => Some(0.0),
     };
     if completed != Some(0.0) {
         return None;
     }
-    let count = match root.get("error_request_count") {
-        Some(Value::Object(o)) => o.get("avg").and_then(Value::as_f64),
-        Some(v) => v.as_f64(),
-        None => root.get("failed").and_then(Value::as_f64),
-    }?;
+    let count = stated_count(
+        root.get("error_request_count")
+            .or_else(|| root.get("failed"))?,
+    )?;
     (count > 0.0 && count.fract() == 0.0).then_some(count as u64)
+}
+
+/// A count as a number, or as AIPerf's metric object (`{"unit": "requests", "avg": 20.0}`).
+fn stated_count(v: &Value) -> Option<f64> {
+    match v {
+        Value::Object(o) => o.get("avg").and_then(Value::as_f64),
+        v => v.as_f64(),
+    }
 }
 
 #[cfg(test)]

@@ -62,8 +62,8 @@ fn parse_row(row: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
             p.set_input_tokens_per_s(Some(total - p.output_tokens_per_s));
         }
     }
-    p.set_mean_input_tokens(per_request(&o, "Total input tokens")?);
-    p.set_mean_output_tokens(per_request(&o, "Total output tokens")?);
+    p.set_mean_input_tokens(per_request(&o, "Total input tokens", p.completed)?);
+    p.set_mean_output_tokens(per_request(&o, "Total output tokens", p.completed)?);
     p.ttft = display_latency(&o, "TTFT")?;
     p.tpot = display_latency(&o, "TPOT")?;
     p.itl = display_latency(&o, "ITL")?;
@@ -140,8 +140,12 @@ fn display_latency(o: &Obj, metric: &str) -> Result<crate::point::Latency, Forma
     })
 }
 
-fn per_request(o: &Obj, total_key: &str) -> Result<Option<f64>, FormatError> {
-    match (o.num(total_key)?, completed(o)?) {
+fn per_request(
+    o: &Obj,
+    total_key: &str,
+    completed: Option<i64>,
+) -> Result<Option<f64>, FormatError> {
+    match (o.num(total_key)?, completed) {
         (Some(t), Some(n)) if n > 0 => Ok(Some(t / n as f64)),
         _ => Ok(None),
     }
