@@ -442,3 +442,109 @@ fn inference_perf_per_adapter_slices_are_noted_not_read_as_repeats_of_their_stag
     }
     assert_eq!(report["rejected"].as_array().unwrap().len(), 0, "{report}");
 }
+
+/// A vLLM nightly results directory copied whole: `benchmark_results.json` (the real
+/// vllm-ascend summary, 8 tests) beside one test's own result file. That test is counted once,
+/// from its own file; the summary's other rows stay; a summary whose every test has its own
+/// file is noted as ignored, not rejected.
+#[test]
+fn a_nightly_summary_beside_its_tests_own_files_counts_each_test_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    let run = raw.join("ascend");
+    std::fs::create_dir_all(&run).unwrap();
+    std::fs::copy(
+        repo_path("tests/fixtures/versions/vllm-ascend-nightly-summary.json"),
+        run.join("benchmark_results.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        run.join("run.toml"),
+        r#"[profile]
+model = "Qwen/Qwen2.5-7B-Instruct"
+model_server = "vllm"
+model_server_version = "v0.8.5"
+accelerator = "nvidia-l4"
+accelerator_count = 1
+[[series]]
+label_contains = "qwen2_5vl_7B"
+model = "Qwen/Qwen2.5-VL-7B-Instruct"
+[[series]]
+label_contains = "qwen2_5_7B"
+[[series]]
+label_contains = "Qwen2.5-7B"
+[source]
+origin = "vllm-ascend nightly summary and a hand-written result file of one of its tests"
+license = "Apache-2.0"
+"#,
+    )
+    .unwrap();
+    // Hand-written: the shape `vllm bench serve --save-result` writes.
+    std::fs::write(
+        run.join("serving_qwen2_5_7B_tp1_qps_1.json"),
+        r#"{"backend": "vllm", "model_id": "Qwen/Qwen2.5-7B-Instruct", "num_prompts": 200,
+            "request_rate": 1.0, "max_concurrency": null, "duration": 215.8, "completed": 200,
+            "total_input_tokens": 43560, "total_output_tokens": 44697,
+            "request_throughput": 0.9267, "output_throughput": 207.1,
+            "total_token_throughput": 408.9, "mean_ttft_ms": 96.6, "median_ttft_ms": 94.1,
+            "p99_ttft_ms": 159.3, "mean_tpot_ms": 35.5, "median_tpot_ms": 35.3,
+            "p99_tpot_ms": 39.8, "mean_itl_ms": 35.5, "median_itl_ms": 34.2, "p99_itl_ms": 72.8}"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let ingest = |out: &std::path::Path| {
+        infercat(
+            tmp.path(),
+            &[
+                "ingest",
+                "--raw",
+                raw.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--strict",
+            ],
+        )
+    };
+    let done = ingest(&out);
+    assert!(done.status.success(), "{}", stderr(&done));
+    let df = read_parquet(&out.join("data/benchmarks.parquet"));
+    assert_eq!(rows_where(&df, "tool", "vllm-nightly").len(), 7);
+    assert_eq!(rows_where(&df, "tool", "vllm").len(), 1);
+    let at_one_per_second = rows_where(&df, "label", "serving_qwen2_5_7B_tp1_qps_1");
+    assert!(
+        at_one_per_second.is_empty(),
+        "the summary's row is left out"
+    );
+    let notes = report(&out)["curves"].to_string();
+    assert!(
+        notes.contains("1 of its 8 test(s) have their own result file beside it")
+            && notes.contains("serving_qwen2_5_7B_tp1_qps_1.json"),
+        "{notes}"
+    );
+
+    // Every test with its own file: the summary is ignored with the reason.
+    let summary: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(run.join("benchmark_results.json")).unwrap())
+            .unwrap();
+    for row in &summary[1..] {
+        let name = row["Test name"].as_str().unwrap();
+        std::fs::copy(
+            run.join("serving_qwen2_5_7B_tp1_qps_1.json"),
+            run.join(format!("{name}.json")),
+        )
+        .unwrap();
+    }
+    let out = tmp.path().join("out-all");
+    let done = ingest(&out);
+    assert!(done.status.success(), "{}", stderr(&done));
+    let df = read_parquet(&out.join("data/benchmarks.parquet"));
+    assert_eq!(rows_where(&df, "tool", "vllm-nightly").len(), 0);
+    assert_eq!(rows_where(&df, "tool", "vllm").len(), 8);
+    let report = report(&out);
+    let ignored = report["ignored"].to_string();
+    assert!(
+        ignored.contains("benchmark_results.json") && ignored.contains("8 of its 8 test(s)"),
+        "{ignored}"
+    );
+    assert_eq!(report["files_read"], 8);
+}

@@ -192,48 +192,124 @@ fn rows_of_files(
         _ => 0,
     };
     let mut rows = Vec::with_capacity(pending.iter().map(point_count).sum());
+    let result_files = point_files_by_stem(&pending);
     let mut pending = pending.into_iter();
     loop {
         let block: Vec<PendingFile> = pending.by_ref().take(256).collect();
         if block.is_empty() {
             break;
         }
-        let built: Vec<(PathBuf, Result<Vec<BenchmarkRow>, String>)> = block
+        let built: Vec<(PathBuf, Result<FileRows, String>)> = block
             .into_par_iter()
             .map(|p| {
-                let rows = rows_of_file(&p.file, p.run, p.outcome);
+                let rows = rows_of_file(&p.file, p.run, p.outcome, &result_files);
                 (p.file, rows)
             })
             .collect();
         for (file, file_rows) in built {
-            match file_rows {
-                Ok(mut file_rows) => {
-                    report.files_read += 1;
-                    if let Some(m) = server.remove(&stage_key(&file)) {
-                        for r in &mut file_rows {
-                            r.point.server = m;
-                        }
-                    }
-                    rows.append(&mut file_rows);
+            let path = || raw_root.join(&file).display().to_string();
+            let FileRows {
+                rows: mut file_rows,
+                summarized,
+            } = match file_rows {
+                Ok(built) => built,
+                Err(reason) => {
+                    report.reject(path(), reason);
+                    continue;
                 }
-                Err(reason) => report.reject(raw_root.join(&file).display().to_string(), reason),
+            };
+            if let Some(note) = summarized {
+                if file_rows.is_empty() {
+                    report.ignore(path(), note);
+                    continue;
+                }
+                report.curve_note(path(), note);
             }
+            report.files_read += 1;
+            if let Some(m) = server.remove(&stage_key(&file)) {
+                for r in &mut file_rows {
+                    r.point.server = m;
+                }
+            }
+            rows.append(&mut file_rows);
         }
     }
     report_unpaired_server_metrics(raw_root, &server, report);
     rows
 }
 
-fn rows_of_file(file: &Path, run: Run, outcome: Arc<Outcome>) -> Result<Vec<BenchmarkRow>, String> {
+/// A file's rows, and why some of its points were left out when some were.
+struct FileRows {
+    rows: Vec<BenchmarkRow>,
+    summarized: Option<String>,
+}
+
+fn rows_of_file(
+    file: &Path,
+    run: Run,
+    outcome: Arc<Outcome>,
+    result_files: &BTreeSet<PathBuf>,
+) -> Result<FileRows, String> {
     match Arc::try_unwrap(outcome).unwrap_or_else(|shared| (*shared).clone()) {
         Outcome::Read {
             tool,
             parsed: Parsed::Points(points),
-        } => rows_for_file(run.dir, file, &tool, run.meta, points),
+        } => {
+            let (points, summarized) = without_summarized_tests(file, &tool, points, result_files);
+            let rows = rows_for_file(run.dir, file, &tool, run.meta, points)?;
+            Ok(FileRows { rows, summarized })
+        }
         // Only files of points are queued (`Gathered::add`); anything else is reported,
         // never counted as read.
         _ => Err("internal: queued for rows without points".into()),
     }
+}
+
+/// Every queued file of points but vLLM nightly summaries, by its path without the extension:
+/// where a summary's test would have its own result file.
+fn point_files_by_stem(pending: &[PendingFile]) -> BTreeSet<PathBuf> {
+    let is_summary = |p: &&PendingFile| matches!(p.outcome.as_ref(), Outcome::Read { tool, .. } if tool == formats::VLLM_NIGHTLY_TOOL);
+    if !pending.iter().any(|p| is_summary(&p)) {
+        return BTreeSet::new();
+    }
+    pending
+        .iter()
+        .filter(|p| !is_summary(p))
+        .map(|p| p.file.with_extension(""))
+        .collect()
+}
+
+/// vLLM's nightly benchmarks write one result file per test (`<test name>.json`) and then a
+/// summary of them all (`benchmark_results.json`); a results directory copied whole holds
+/// both. A summary row whose test has its own result file beside it is the same measurement,
+/// with fewer figures: it is left out, so nothing is counted twice.
+fn without_summarized_tests(
+    file: &Path,
+    tool: &str,
+    points: Vec<MeasuredPoint>,
+    result_files: &BTreeSet<PathBuf>,
+) -> (Vec<MeasuredPoint>, Option<String>) {
+    if tool != formats::VLLM_NIGHTLY_TOOL {
+        return (points, None);
+    }
+    let dir = file.parent().unwrap_or(Path::new(""));
+    let has_own_file = |p: &MeasuredPoint| {
+        p.label
+            .as_deref()
+            .is_some_and(|test| result_files.contains(&dir.join(test)))
+    };
+    let total = points.len();
+    let (beside, kept): (Vec<MeasuredPoint>, Vec<MeasuredPoint>) =
+        points.into_iter().partition(has_own_file);
+    let Some(example) = beside.first().and_then(|p| p.label.as_deref()) else {
+        return (kept, None);
+    };
+    let note = format!(
+        "vLLM's nightly summary: {} of its {total} test(s) have their own result file beside \
+         it (e.g. `{example}.json`), which is read instead, so each is counted once",
+        beside.len()
+    );
+    (kept, Some(note))
 }
 
 /// What the per-file results add up to, gathered in file order.

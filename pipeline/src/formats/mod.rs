@@ -19,6 +19,8 @@ mod sglang;
 mod vllm_nightly;
 mod vllm_save_result;
 
+pub use vllm_nightly::TOOL as VLLM_NIGHTLY_TOOL;
+
 use crate::document::Document;
 use crate::error::FormatError;
 use crate::point::{MeasuredPoint, ServerMetrics};

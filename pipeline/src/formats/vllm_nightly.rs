@@ -14,9 +14,12 @@ pub struct VllmNightly;
 
 const TEST_NAME: &str = "Test name";
 
+/// The tool its points are recorded under.
+pub const TOOL: &str = "vllm-nightly";
+
 impl RawFormat for VllmNightly {
     fn tool(&self) -> &'static str {
-        "vllm-nightly"
+        TOOL
     }
 
     fn detect(&self, doc: &Document) -> bool {
