@@ -517,7 +517,7 @@ license = "Apache-2.0"
     );
     let notes = report(&out)["curves"].to_string();
     assert!(
-        notes.contains("1 of its 8 test(s) have their own result file beside it")
+        notes.contains("1 of its 8 row(s) are tests whose own result file beside it was read")
             && notes.contains("serving_qwen2_5_7B_tp1_qps_1.json"),
         "{notes}"
     );
@@ -540,11 +540,33 @@ license = "Apache-2.0"
     let df = read_parquet(&out.join("data/benchmarks.parquet"));
     assert_eq!(rows_where(&df, "tool", "vllm-nightly").len(), 0);
     assert_eq!(rows_where(&df, "tool", "vllm").len(), 8);
-    let report = report(&out);
-    let ignored = report["ignored"].to_string();
+    let all_read = report(&out);
+    let ignored = all_read["ignored"].to_string();
     assert!(
-        ignored.contains("benchmark_results.json") && ignored.contains("8 of its 8 test(s)"),
+        ignored.contains("benchmark_results.json") && ignored.contains("8 of its 8 row(s)"),
         "{ignored}"
     );
-    assert_eq!(report["files_read"], 8);
+    assert_eq!(all_read["files_read"], 8);
+    assert_eq!(all_read["rejected"].as_array().unwrap().len(), 0);
+
+    // Test files that are rejected (no [[series]] names their model) leave the summary whole.
+    let toml = std::fs::read_to_string(run.join("run.toml")).unwrap();
+    let toml = toml.replace("[[series]]\nlabel_contains = \"Qwen2.5-7B\"\n", "");
+    std::fs::write(run.join("run.toml"), toml).unwrap();
+    let out = tmp.path().join("out-rejected");
+    let done = infercat(
+        tmp.path(),
+        &[
+            "ingest",
+            "--raw",
+            raw.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(done.status.success(), "{}", stderr(&done));
+    let df = read_parquet(&out.join("data/benchmarks.parquet"));
+    assert_eq!(rows_where(&df, "tool", "vllm-nightly").len(), 8);
+    assert_eq!(rows_where(&df, "tool", "vllm").len(), 0);
+    assert_eq!(report(&out)["rejected"].as_array().unwrap().len(), 8);
 }

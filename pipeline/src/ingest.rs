@@ -174,14 +174,16 @@ struct PendingFile<'t> {
     outcome: Arc<Outcome>,
 }
 
-/// Every file's rows with its stage's server metrics attached, in file order. Made on every
-/// core a block of files at a time, into one vector sized up front: each block's outcomes,
-/// no longer shared by a cache (a file whose content another repeats shares it, and is
-/// copied), move into their rows, so neither the points nor the rows are ever held twice.
+/// Every file's rows with its stage's server metrics attached, in file order, except that
+/// vLLM nightly summaries come last: their rows are checked against the result files read
+/// before them ([`without_tests_read_elsewhere`]). Made on every core a block of files at a
+/// time, into one vector sized up front: each block's outcomes, no longer shared by a cache (a
+/// file whose content another repeats shares it, and is copied), move into their rows, so
+/// neither the points nor the rows are ever held twice.
 fn rows_of_files(
     raw_root: &Path,
     pending: Vec<PendingFile>,
-    mut server: BTreeMap<PathBuf, ServerMetrics>,
+    server: BTreeMap<PathBuf, ServerMetrics>,
     report: &mut IngestReport,
 ) -> Vec<BenchmarkRow> {
     let point_count = |p: &PendingFile| match p.outcome.as_ref() {
@@ -191,73 +193,107 @@ fn rows_of_files(
         } => points.len(),
         _ => 0,
     };
-    let mut rows = Vec::with_capacity(pending.iter().map(point_count).sum());
-    let result_files = point_files_by_stem(&pending);
-    let mut pending = pending.into_iter();
-    loop {
-        let block: Vec<PendingFile> = pending.by_ref().take(256).collect();
-        if block.is_empty() {
-            break;
-        }
-        let built: Vec<(PathBuf, Result<FileRows, String>)> = block
-            .into_par_iter()
-            .map(|p| {
-                let rows = rows_of_file(&p.file, p.run, p.outcome, &result_files);
-                (p.file, rows)
-            })
-            .collect();
-        for (file, file_rows) in built {
-            let path = || raw_root.join(&file).display().to_string();
-            let FileRows {
-                rows: mut file_rows,
-                summarized,
-            } = match file_rows {
-                Ok(built) => built,
-                Err(reason) => {
-                    report.reject(path(), reason);
-                    continue;
-                }
-            };
-            if let Some(note) = summarized {
-                if file_rows.is_empty() {
-                    report.ignore(path(), note);
-                    continue;
-                }
-                report.curve_note(path(), note);
+    let (summaries, others): (Vec<PendingFile>, Vec<PendingFile>) =
+        pending.into_iter().partition(is_nightly_summary);
+    let mut rows = RowsSoFar {
+        rows: Vec::with_capacity(others.iter().chain(&summaries).map(point_count).sum()),
+        // Only a nightly summary asks which files were read.
+        read: (!summaries.is_empty()).then(BTreeSet::new),
+        server,
+    };
+    rows.add(raw_root, others, report);
+    rows.add(raw_root, summaries, report);
+    report_unpaired_server_metrics(raw_root, &rows.server, report);
+    rows.rows
+}
+
+fn is_nightly_summary(p: &PendingFile) -> bool {
+    matches!(p.outcome.as_ref(), Outcome::Read { tool, .. } if tool == formats::VLLM_NIGHTLY_TOOL)
+}
+
+/// The rows made so far, the files they came from (when asked for), and the server metrics
+/// not yet attached to a stage.
+struct RowsSoFar {
+    rows: Vec<BenchmarkRow>,
+    read: Option<BTreeSet<PathBuf>>,
+    server: BTreeMap<PathBuf, ServerMetrics>,
+}
+
+impl RowsSoFar {
+    fn add(&mut self, raw_root: &Path, files: Vec<PendingFile>, report: &mut IngestReport) {
+        let empty = BTreeSet::new();
+        let mut files = files.into_iter();
+        loop {
+            let block: Vec<PendingFile> = files.by_ref().take(256).collect();
+            if block.is_empty() {
+                break;
             }
-            report.files_read += 1;
-            if let Some(m) = server.remove(&stage_key(&file)) {
-                for r in &mut file_rows {
-                    r.point.server = m;
-                }
+            let read_before = self.read.as_ref().unwrap_or(&empty);
+            let built: Vec<(PathBuf, Result<FileRows, String>)> = block
+                .into_par_iter()
+                .map(|p| {
+                    let rows = rows_of_file(&p.file, p.run, p.outcome, read_before);
+                    (p.file, rows)
+                })
+                .collect();
+            for (file, file_rows) in built {
+                self.take(raw_root, file, file_rows, report);
             }
-            rows.append(&mut file_rows);
         }
     }
-    report_unpaired_server_metrics(raw_root, &server, report);
-    rows
+
+    /// Adds one file's rows, or says why it has none.
+    fn take(
+        &mut self,
+        raw_root: &Path,
+        file: PathBuf,
+        built: Result<FileRows, String>,
+        report: &mut IngestReport,
+    ) {
+        let path = || raw_root.join(&file).display().to_string();
+        let FileRows { mut rows, left_out } = match built {
+            Ok(built) => built,
+            Err(reason) => return report.reject(path(), reason),
+        };
+        if let Some(note) = left_out {
+            if rows.is_empty() {
+                return report.ignore(path(), note);
+            }
+            report.curve_note(path(), note);
+        }
+        report.files_read += 1;
+        if let Some(m) = self.server.remove(&stage_key(&file)) {
+            for r in &mut rows {
+                r.point.server = m;
+            }
+        }
+        self.rows.append(&mut rows);
+        if let Some(read) = &mut self.read {
+            read.insert(file);
+        }
+    }
 }
 
 /// A file's rows, and why some of its points were left out when some were.
 struct FileRows {
     rows: Vec<BenchmarkRow>,
-    summarized: Option<String>,
+    left_out: Option<String>,
 }
 
 fn rows_of_file(
     file: &Path,
     run: Run,
     outcome: Arc<Outcome>,
-    result_files: &BTreeSet<PathBuf>,
+    read_before: &BTreeSet<PathBuf>,
 ) -> Result<FileRows, String> {
     match Arc::try_unwrap(outcome).unwrap_or_else(|shared| (*shared).clone()) {
         Outcome::Read {
             tool,
             parsed: Parsed::Points(points),
         } => {
-            let (points, summarized) = without_summarized_tests(file, &tool, points, result_files);
+            let (points, left_out) = without_tests_read_elsewhere(file, &tool, points, read_before);
             let rows = rows_for_file(run.dir, file, &tool, run.meta, points)?;
-            Ok(FileRows { rows, summarized })
+            Ok(FileRows { rows, left_out })
         }
         // Only files of points are queued (`Gathered::add`); anything else is reported,
         // never counted as read.
@@ -265,49 +301,41 @@ fn rows_of_file(
     }
 }
 
-/// Every queued file of points but vLLM nightly summaries, by its path without the extension:
-/// where a summary's test would have its own result file.
-fn point_files_by_stem(pending: &[PendingFile]) -> BTreeSet<PathBuf> {
-    let is_summary = |p: &&PendingFile| matches!(p.outcome.as_ref(), Outcome::Read { tool, .. } if tool == formats::VLLM_NIGHTLY_TOOL);
-    if !pending.iter().any(|p| is_summary(&p)) {
-        return BTreeSet::new();
-    }
-    pending
-        .iter()
-        .filter(|p| !is_summary(p))
-        .map(|p| p.file.with_extension(""))
-        .collect()
-}
-
 /// vLLM's nightly benchmarks write one result file per test (`<test name>.json`) and then a
 /// summary of them all (`benchmark_results.json`); a results directory copied whole holds
-/// both. A summary row whose test has its own result file beside it is the same measurement,
-/// with fewer figures: it is left out, so nothing is counted twice.
-fn without_summarized_tests(
+/// both. A summary row whose test's own file beside it was read is the same measurement, with
+/// fewer figures: it is left out, so nothing is counted twice. (A test file that was rejected
+/// leaves the summary's row in.)
+fn without_tests_read_elsewhere(
     file: &Path,
     tool: &str,
     points: Vec<MeasuredPoint>,
-    result_files: &BTreeSet<PathBuf>,
+    read_before: &BTreeSet<PathBuf>,
 ) -> (Vec<MeasuredPoint>, Option<String>) {
-    if tool != formats::VLLM_NIGHTLY_TOOL {
+    if tool != formats::VLLM_NIGHTLY_TOOL || read_before.is_empty() {
         return (points, None);
     }
     let dir = file.parent().unwrap_or(Path::new(""));
-    let has_own_file = |p: &MeasuredPoint| {
-        p.label
-            .as_deref()
-            .is_some_and(|test| result_files.contains(&dir.join(test)))
+    let own_file = |p: &MeasuredPoint| {
+        let test = p.label.as_deref()?;
+        let one_name = matches!(
+            Path::new(test).components().collect::<Vec<_>>().as_slice(),
+            [std::path::Component::Normal(_)]
+        );
+        let path = dir.join(format!("{test}.json"));
+        (one_name && read_before.contains(&path)).then_some(path)
     };
     let total = points.len();
     let (beside, kept): (Vec<MeasuredPoint>, Vec<MeasuredPoint>) =
-        points.into_iter().partition(has_own_file);
-    let Some(example) = beside.first().and_then(|p| p.label.as_deref()) else {
+        points.into_iter().partition(|p| own_file(p).is_some());
+    let Some(example) = beside.first().and_then(own_file) else {
         return (kept, None);
     };
     let note = format!(
-        "vLLM's nightly summary: {} of its {total} test(s) have their own result file beside \
-         it (e.g. `{example}.json`), which is read instead, so each is counted once",
-        beside.len()
+        "vLLM's nightly summary: {} of its {total} row(s) are tests whose own result file beside \
+         it was read (e.g. `{}`), so those rows are left out and each test is counted once",
+        beside.len(),
+        example.file_name().unwrap_or_default().to_string_lossy(),
     );
     (kept, Some(note))
 }
