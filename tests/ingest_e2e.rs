@@ -570,3 +570,87 @@ license = "Apache-2.0"
     assert_eq!(rows_where(&df, "tool", "vllm").len(), 0);
     assert_eq!(report(&out)["rejected"].as_array().unwrap().len(), 8);
 }
+
+/// GuideLLM's report written as YAML (its own test asset, the YAML twin of the 0.3 JSON
+/// fixture) is read like the JSON; beside its JSON twin it is noted, not counted twice; a YAML
+/// config beside results stays a companion.
+#[test]
+fn a_guidellm_yaml_report_is_read_and_counted_once_beside_its_json_twin() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    let run_toml = r#"[profile]
+model = "meta-llama/Llama-3.1-8B-Instruct"
+model_server = "vllm"
+model_server_version = "v0.9.0"
+accelerator = "nvidia-l4"
+accelerator_count = 1
+[source]
+origin = "neuralmagic/guidellm tests/unit/entrypoints/assets (benchmarks_stripped)"
+license = "Apache-2.0"
+"#;
+    let fixture = |name: &str| repo_path(&format!("tests/fixtures/versions/{name}"));
+    for (run, files) in [
+        ("twins", &["benchmarks.json", "benchmarks.yaml"][..]),
+        ("yaml-only", &["benchmarks.yaml"][..]),
+    ] {
+        let dir = raw.join(run);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("run.toml"), run_toml).unwrap();
+        for file in files {
+            let ext = file.rsplit('.').next().unwrap();
+            std::fs::copy(
+                fixture(&format!("guidellm-0.3-benchmarks.{ext}")),
+                dir.join(file),
+            )
+            .unwrap();
+        }
+    }
+    std::fs::write(
+        raw.join("yaml-only/scenario.yaml"),
+        "target: http://localhost:8000\nrate_type: sweep\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let done = infercat(
+        tmp.path(),
+        &[
+            "ingest",
+            "--raw",
+            raw.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--strict",
+        ],
+    );
+    assert!(done.status.success(), "{}", stderr(&done));
+    let df = read_parquet(&out.join("data/benchmarks.parquet"));
+    let from = |file: &str| rows_where(&df, "source_file", file).len();
+    assert_eq!(from("twins/benchmarks.json"), 1);
+    assert_eq!(from("twins/benchmarks.yaml"), 0, "counted once");
+    assert_eq!(from("yaml-only/benchmarks.yaml"), 1);
+    let twin = rows_where(&df, "source_file", "twins/benchmarks.json")[0];
+    let alone = rows_where(&df, "source_file", "yaml-only/benchmarks.yaml")[0];
+    for column in [
+        "output_tokens_per_s",
+        "ttft_p50_ms",
+        "e2e_p50_ms",
+        "load_value",
+    ] {
+        assert_eq!(
+            f64_at(&df, column, twin),
+            f64_at(&df, column, alone),
+            "{column}"
+        );
+    }
+    let report = report(&out);
+    let ignored = report["ignored"].to_string();
+    assert!(
+        ignored.contains("twins/benchmarks.yaml")
+            && ignored.contains("`benchmarks.json` beside it holds the same benchmarks"),
+        "{ignored}"
+    );
+    assert!(
+        ignored.contains("scenario.yaml") && ignored.contains("a YAML document"),
+        "{ignored}"
+    );
+}

@@ -1,5 +1,6 @@
 //! Files benchmarking tools write beside their results that hold no load point of their own:
-//! HTML and YAML reports, charts, configs, per-request logs and sweep aggregates. A tool's whole
+//! HTML and YAML reports, charts, configs, per-request logs and sweep aggregates (GuideLLM's
+//! YAML report is the exception: the ingest reads it, `ingest::yaml_report`). A tool's whole
 //! output directory copied in as a run should read its results and note these with a reason
 //! (the ingest report's `ignored`), not reject them: a rejection is an error, and fatal under
 //! `--strict`. (The ingest does reject them when nothing in their run holds a load point.)
@@ -145,6 +146,12 @@ fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
         .iter()
         .find(|(magic, _)| bytes.starts_with(magic))
         .map(|(_, kind)| *kind)
+}
+
+/// Whether bytes read as a YAML mapping (a cheap look at the first key, before parsing).
+pub fn is_yaml_bytes(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes)
+        .is_ok_and(|text| is_yaml(text.trim_start_matches('\u{feff}').trim_start()))
 }
 
 /// A YAML mapping: the first meaningful line (after a `---` document start) is `key:` or

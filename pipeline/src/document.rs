@@ -1,6 +1,7 @@
 //! Reads a raw file's bytes into a [`Document`] (JSON, JSON Lines or CSV) so formats can be
 //! detected by content. Owns the leniency the tools need: bare `Infinity`/`NaN` tokens (Python's
-//! `json.dumps` writes them) and JSON Lines files named `.json`.
+//! `json.dumps` writes them) and JSON Lines files named `.json`; and a YAML document as the JSON
+//! tree it maps to ([`Document::from_yaml`]), for a report a tool also writes as YAML.
 
 use crate::error::FormatError;
 use serde_json::Value;
@@ -33,6 +34,29 @@ impl Document {
         Err(FormatError::new(
             "content is neither JSON, JSON Lines nor CSV with a header row",
         ))
+    }
+}
+
+/// A YAML document's size limits. serde-saphyr's defaults (250,000 nodes) suit configuration
+/// files; a GuideLLM report keeps every request's timings and reaches millions of nodes at
+/// large sweeps. Still bounded, so a hostile file fails instead of exhausting memory.
+const YAML_MAX_NODES: usize = 20_000_000;
+const YAML_MAX_EVENTS: usize = 40_000_000;
+
+impl Document {
+    /// Reads bytes as one YAML document into the JSON tree it maps to (a YAML `.inf` becomes
+    /// null, as non-finite numbers have no JSON form). Only for bytes `from_bytes` refused.
+    pub fn from_yaml(bytes: &[u8]) -> Result<Self, FormatError> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| FormatError::new(format!("not UTF-8 text (binary file?): {e}")))?;
+        let mut budget = serde_saphyr::Budget::default();
+        budget.max_nodes = YAML_MAX_NODES;
+        budget.max_events = YAML_MAX_EVENTS;
+        let mut options = serde_saphyr::Options::default();
+        options.budget = Some(budget);
+        serde_saphyr::from_str_with_options::<Value>(text.trim_start_matches('\u{feff}'), options)
+            .map(Document::Json)
+            .map_err(|e| FormatError::new(format!("invalid YAML: {e}")))
     }
 }
 

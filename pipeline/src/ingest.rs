@@ -175,8 +175,8 @@ struct PendingFile<'t> {
 }
 
 /// Every file's rows with its stage's server metrics attached, in file order, except that
-/// vLLM nightly summaries come last: their rows are checked against the result files read
-/// before them ([`without_tests_read_elsewhere`]). Made on every core a block of files at a
+/// the files that may repeat another's points come last, checked against the files read before
+/// them ([`left_out_as_read_elsewhere`]). Made on every core a block of files at a
 /// time, into one vector sized up front: each block's outcomes, no longer shared by a cache (a
 /// file whose content another repeats shares it, and is copied), move into their rows, so
 /// neither the points nor the rows are ever held twice.
@@ -193,22 +193,32 @@ fn rows_of_files(
         } => points.len(),
         _ => 0,
     };
-    let (summaries, others): (Vec<PendingFile>, Vec<PendingFile>) =
-        pending.into_iter().partition(is_nightly_summary);
+    let (may_repeat, others): (Vec<PendingFile>, Vec<PendingFile>) =
+        pending.into_iter().partition(may_repeat_another);
     let mut rows = RowsSoFar {
-        rows: Vec::with_capacity(others.iter().chain(&summaries).map(point_count).sum()),
-        // Only a nightly summary asks which files were read.
-        read: (!summaries.is_empty()).then(BTreeSet::new),
+        rows: Vec::with_capacity(others.iter().chain(&may_repeat).map(point_count).sum()),
+        // Only such a file asks which files were read.
+        read: (!may_repeat.is_empty()).then(BTreeSet::new),
         server,
     };
     rows.add(raw_root, others, report);
-    rows.add(raw_root, summaries, report);
+    rows.add(raw_root, may_repeat, report);
     report_unpaired_server_metrics(raw_root, &rows.server, report);
     rows.rows
 }
 
-fn is_nightly_summary(p: &PendingFile) -> bool {
-    matches!(p.outcome.as_ref(), Outcome::Read { tool, .. } if tool == formats::VLLM_NIGHTLY_TOOL)
+/// Files whose points may repeat another file's beside them: vLLM nightly summaries and
+/// GuideLLM's YAML reports ([`left_out_as_read_elsewhere`]).
+fn may_repeat_another(p: &PendingFile) -> bool {
+    let Outcome::Read { tool, .. } = p.outcome.as_ref() else {
+        return false;
+    };
+    tool == formats::VLLM_NIGHTLY_TOOL || (tool == formats::GUIDELLM_TOOL && is_yaml_file(&p.file))
+}
+
+fn is_yaml_file(file: &Path) -> bool {
+    file.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
 }
 
 /// The rows made so far, the files they came from (when asked for), and the server metrics
@@ -291,7 +301,7 @@ fn rows_of_file(
             tool,
             parsed: Parsed::Points(points),
         } => {
-            let (points, left_out) = without_tests_read_elsewhere(file, &tool, points, read_before);
+            let (points, left_out) = left_out_as_read_elsewhere(file, &tool, points, read_before);
             let rows = rows_for_file(run.dir, file, &tool, run.meta, points)?;
             Ok(FileRows { rows, left_out })
         }
@@ -301,20 +311,42 @@ fn rows_of_file(
     }
 }
 
-/// vLLM's nightly benchmarks write one result file per test (`<test name>.json`) and then a
-/// summary of them all (`benchmark_results.json`); a results directory copied whole holds
-/// both. A summary row whose test's own file beside it was read is the same measurement, with
-/// fewer figures: it is left out, so nothing is counted twice. (A test file that was rejected
-/// leaves the summary's row in.)
-fn without_tests_read_elsewhere(
+/// A file's points without those another file beside it, read before, already holds, and a
+/// note saying so when any were left out: nothing is counted twice. (A file that was rejected
+/// leaves this one's points in.)
+fn left_out_as_read_elsewhere(
     file: &Path,
     tool: &str,
     points: Vec<MeasuredPoint>,
     read_before: &BTreeSet<PathBuf>,
 ) -> (Vec<MeasuredPoint>, Option<String>) {
-    if tool != formats::VLLM_NIGHTLY_TOOL || read_before.is_empty() {
+    if read_before.is_empty() {
         return (points, None);
     }
+    if tool == formats::VLLM_NIGHTLY_TOOL {
+        return nightly_rows_read_elsewhere(file, points, read_before);
+    }
+    let json_twin = file.with_extension("json");
+    if tool == formats::GUIDELLM_TOOL && is_yaml_file(file) && read_before.contains(&json_twin) {
+        let note = format!(
+            "GuideLLM's YAML report: `{}` beside it holds the same benchmarks and is read \
+             instead, so each is counted once",
+            json_twin.file_name().unwrap_or_default().to_string_lossy()
+        );
+        return (Vec::new(), Some(note));
+    }
+    (points, None)
+}
+
+/// vLLM's nightly benchmarks write one result file per test (`<test name>.json`) and then a
+/// summary of them all (`benchmark_results.json`); a results directory copied whole holds
+/// both. A summary row whose test's own file beside it was read is the same measurement, with
+/// fewer figures: it is left out.
+fn nightly_rows_read_elsewhere(
+    file: &Path,
+    points: Vec<MeasuredPoint>,
+    read_before: &BTreeSet<PathBuf>,
+) -> (Vec<MeasuredPoint>, Option<String>) {
     let dir = file.parent().unwrap_or(Path::new(""));
     let own_file = |p: &MeasuredPoint| {
         let test = p.label.as_deref()?;
@@ -689,14 +721,29 @@ fn is_documentation(file: &Path) -> bool {
 /// parses it. Errors are the exact reason, without the path.
 /// A companion file (a tool's report, chart, config or per-request log) is read as no points
 /// with the reason, under the tool name [`companion::TOOL`].
+/// GuideLLM's report written as YAML, as the JSON tree its JSON twin holds. Other YAML
+/// (configs, scenarios, a report of no load point) stays a companion.
+fn yaml_report(bytes: &[u8]) -> Option<Document> {
+    if !companion::is_yaml_bytes(bytes) {
+        return None;
+    }
+    let doc = Document::from_yaml(bytes).ok()?;
+    formats::detect(&doc)
+        .is_some_and(|f| f.tool() == formats::GUIDELLM_TOOL)
+        .then_some(doc)
+}
+
 fn parse_bytes(bytes: &[u8], meta: &RunMeta) -> Result<(&'static str, Parsed), String> {
     let doc = match Document::from_bytes(bytes) {
         Ok(doc) => doc,
-        Err(e) => {
-            return companion::of_bytes(bytes)
-                .map(|why| (companion::TOOL, Parsed::NoPoints(why)))
-                .ok_or(e.reason);
-        }
+        Err(e) => match yaml_report(bytes) {
+            Some(doc) => doc,
+            None => {
+                return companion::of_bytes(bytes)
+                    .map(|why| (companion::TOOL, Parsed::NoPoints(why)))
+                    .ok_or(e.reason);
+            }
+        },
     };
     let declared = meta.source.tool.as_deref().and_then(formats::by_tool);
     let format = match (formats::detect(&doc), declared) {

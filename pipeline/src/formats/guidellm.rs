@@ -16,9 +16,12 @@ use crate::workload::{WorkloadHint, dataset_name};
 
 pub struct GuideLlm;
 
+/// The tool its points are recorded under.
+pub const TOOL: &str = "guidellm";
+
 impl RawFormat for GuideLlm {
     fn tool(&self) -> &'static str {
-        "guidellm"
+        TOOL
     }
 
     fn detect(&self, doc: &Document) -> bool {
@@ -542,6 +545,29 @@ mod tests {
         // 46 requests of 257.1 prompt tokens in 30 s; `tokens_per_second` − output would be 794.
         let input = p.input_tokens_per_s().unwrap();
         assert!((input - 394.27).abs() < 0.01, "{input}");
+    }
+
+    /// GuideLLM writes the same report as YAML (`--output-path benchmarks.yaml`): its own test
+    /// asset's YAML twin of the 0.3 JSON above reads to the same points.
+    #[test]
+    fn the_yaml_report_reads_as_its_json_twin() {
+        let json = include_str!("../../../tests/fixtures/versions/guidellm-0.3-benchmarks.json");
+        let yaml = include_str!("../../../tests/fixtures/versions/guidellm-0.3-benchmarks.yaml");
+        assert!(
+            Document::from_bytes(yaml.as_bytes()).is_err(),
+            "not JSON or CSV"
+        );
+        let from_yaml = Document::from_yaml(yaml.as_bytes()).unwrap();
+        assert!(GuideLlm.detect(&from_yaml));
+        let points = |doc: &Document| match GuideLlm.parse(doc).unwrap() {
+            Parsed::Points(ps) => ps,
+            other => panic!("expected points, got {other:?}"),
+        };
+        let (from_json, from_yaml) = (
+            points(&Document::from_bytes(json.as_bytes()).unwrap()),
+            points(&from_yaml),
+        );
+        assert_eq!(from_yaml, from_json);
     }
 
     #[test]
