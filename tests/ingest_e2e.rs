@@ -25,6 +25,29 @@ fn rows_where(df: &DataFrame, col: &str, value: &str) -> Vec<usize> {
         .collect()
 }
 
+/// `infercat ingest --raw <raw> --out <out>` (with `--strict` when asked), which must succeed;
+/// the benchmarks table it wrote.
+fn ingest_ok(
+    cwd: &std::path::Path,
+    raw: &std::path::Path,
+    out: &std::path::Path,
+    strict: bool,
+) -> DataFrame {
+    let mut args = vec![
+        "ingest",
+        "--raw",
+        raw.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    if strict {
+        args.push("--strict");
+    }
+    let done = infercat(cwd, &args);
+    assert!(done.status.success(), "{}", stderr(&done));
+    read_parquet(&out.join("data/benchmarks.parquet"))
+}
+
 #[test]
 fn bundled_catalog_gives_one_row_per_measured_point() {
     let tmp = tempfile::tempdir().unwrap();
@@ -492,22 +515,7 @@ license = "Apache-2.0"
     )
     .unwrap();
     let out = tmp.path().join("out");
-    let ingest = |out: &std::path::Path| {
-        infercat(
-            tmp.path(),
-            &[
-                "ingest",
-                "--raw",
-                raw.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-                "--strict",
-            ],
-        )
-    };
-    let done = ingest(&out);
-    assert!(done.status.success(), "{}", stderr(&done));
-    let df = read_parquet(&out.join("data/benchmarks.parquet"));
+    let df = ingest_ok(tmp.path(), &raw, &out, true);
     assert_eq!(rows_where(&df, "tool", "vllm-nightly").len(), 7);
     assert_eq!(rows_where(&df, "tool", "vllm").len(), 1);
     let at_one_per_second = rows_where(&df, "label", "serving_qwen2_5_7B_tp1_qps_1");
@@ -535,9 +543,7 @@ license = "Apache-2.0"
         .unwrap();
     }
     let out = tmp.path().join("out-all");
-    let done = ingest(&out);
-    assert!(done.status.success(), "{}", stderr(&done));
-    let df = read_parquet(&out.join("data/benchmarks.parquet"));
+    let df = ingest_ok(tmp.path(), &raw, &out, true);
     assert_eq!(rows_where(&df, "tool", "vllm-nightly").len(), 0);
     assert_eq!(rows_where(&df, "tool", "vllm").len(), 8);
     let all_read = report(&out);
@@ -554,18 +560,7 @@ license = "Apache-2.0"
     let toml = toml.replace("[[series]]\nlabel_contains = \"Qwen2.5-7B\"\n", "");
     std::fs::write(run.join("run.toml"), toml).unwrap();
     let out = tmp.path().join("out-rejected");
-    let done = infercat(
-        tmp.path(),
-        &[
-            "ingest",
-            "--raw",
-            raw.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
-    assert!(done.status.success(), "{}", stderr(&done));
-    let df = read_parquet(&out.join("data/benchmarks.parquet"));
+    let df = ingest_ok(tmp.path(), &raw, &out, false);
     assert_eq!(rows_where(&df, "tool", "vllm-nightly").len(), 8);
     assert_eq!(rows_where(&df, "tool", "vllm").len(), 0);
     assert_eq!(report(&out)["rejected"].as_array().unwrap().len(), 8);
@@ -611,19 +606,7 @@ license = "Apache-2.0"
     )
     .unwrap();
     let out = tmp.path().join("out");
-    let done = infercat(
-        tmp.path(),
-        &[
-            "ingest",
-            "--raw",
-            raw.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--strict",
-        ],
-    );
-    assert!(done.status.success(), "{}", stderr(&done));
-    let df = read_parquet(&out.join("data/benchmarks.parquet"));
+    let df = ingest_ok(tmp.path(), &raw, &out, true);
     let from = |file: &str| rows_where(&df, "source_file", file).len();
     assert_eq!(from("twins/benchmarks.json"), 1);
     assert_eq!(from("twins/benchmarks.yaml"), 0, "counted once");
