@@ -625,8 +625,7 @@ license = "Apache-2.0"
             "{column}"
         );
     }
-    let report = report(&out);
-    let ignored = report["ignored"].to_string();
+    let ignored = report(&out)["ignored"].to_string();
     assert!(
         ignored.contains("twins/benchmarks.yaml")
             && ignored.contains("`benchmarks.json` beside it holds the same benchmarks"),
@@ -635,5 +634,41 @@ license = "Apache-2.0"
     assert!(
         ignored.contains("scenario.yaml") && ignored.contains("a YAML document"),
         "{ignored}"
+    );
+
+    // Twins told apart from their names without regard to case; a JSON twin that is rejected
+    // leaves the YAML read.
+    let raw = tmp.path().join("raw-more");
+    for (run, json) in [
+        (
+            "upper",
+            std::fs::read(fixture("guidellm-0.3-benchmarks.json")).unwrap(),
+        ),
+        ("broken-twin", b"{\"benchmarks\": [".to_vec()),
+    ] {
+        let dir = raw.join(run);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("run.toml"), run_toml).unwrap();
+        std::fs::write(dir.join("BENCHMARKS.JSON"), json).unwrap();
+        std::fs::copy(
+            fixture("guidellm-0.3-benchmarks.yaml"),
+            dir.join("benchmarks.yml"),
+        )
+        .unwrap();
+    }
+    let out = tmp.path().join("out-more");
+    let df = ingest_ok(tmp.path(), &raw, &out, false);
+    let from = |file: &str| rows_where(&df, "source_file", file).len();
+    assert_eq!(from("upper/BENCHMARKS.JSON"), 1);
+    assert_eq!(from("upper/benchmarks.yml"), 0, "counted once");
+    assert_eq!(
+        from("broken-twin/benchmarks.yml"),
+        1,
+        "its twin was rejected"
+    );
+    let rejected = report(&out)["rejected"].to_string();
+    assert!(
+        rejected.contains("broken-twin/BENCHMARKS.JSON"),
+        "{rejected}"
     );
 }

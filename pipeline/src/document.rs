@@ -37,26 +37,52 @@ impl Document {
     }
 }
 
-/// A YAML document's size limits. serde-saphyr's defaults (250,000 nodes) suit configuration
-/// files; a GuideLLM report keeps every request's timings and reaches millions of nodes at
-/// large sweeps. Still bounded, so a hostile file fails instead of exhausting memory.
-const YAML_MAX_NODES: usize = 20_000_000;
-const YAML_MAX_EVENTS: usize = 40_000_000;
+/// A YAML document's size limits. serde-saphyr's defaults (250,000 nodes, 64 MiB of text) suit
+/// configuration files; a GuideLLM report keeps every request's prompt, output and timings, and
+/// a large sweep's runs to hundreds of MB. Still bounded (under about 1 GB as a JSON tree), so
+/// an endless file fails instead of exhausting memory.
+const YAML_MAX_NODES: usize = 5_000_000;
+const YAML_MAX_EVENTS: usize = 10_000_000;
+const YAML_MAX_SCALAR_BYTES: usize = 256 * 1024 * 1024;
 
 impl Document {
-    /// Reads bytes as one YAML document into the JSON tree it maps to (a YAML `.inf` becomes
-    /// null, as non-finite numbers have no JSON form). Only for bytes `from_bytes` refused.
+    /// Reads bytes as one YAML document into the JSON tree it maps to. YAML's `.inf`, `-.inf`
+    /// and `.nan` become the strings the JSON reading makes of bare `Infinity`/`NaN`, so the
+    /// formats take them the same way. Only for bytes `from_bytes` refused.
     pub fn from_yaml(bytes: &[u8]) -> Result<Self, FormatError> {
         let text = std::str::from_utf8(bytes)
             .map_err(|e| FormatError::new(format!("not UTF-8 text (binary file?): {e}")))?;
         let mut budget = serde_saphyr::Budget::default();
         budget.max_nodes = YAML_MAX_NODES;
         budget.max_events = YAML_MAX_EVENTS;
+        budget.max_total_scalar_bytes = YAML_MAX_SCALAR_BYTES;
         let mut options = serde_saphyr::Options::default();
         options.budget = Some(budget);
-        serde_saphyr::from_str_with_options::<Value>(text.trim_start_matches('\u{feff}'), options)
-            .map(Document::Json)
-            .map_err(|e| FormatError::new(format!("invalid YAML: {e}")))
+        options.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::AsString;
+        let mut tree = serde_saphyr::from_str_with_options::<Value>(
+            text.trim_start_matches('\u{feff}'),
+            options,
+        )
+        .map_err(|e| FormatError::new(format!("invalid YAML: {e}")))?;
+        spell_non_finite_as_json(&mut tree);
+        Ok(Document::Json(tree))
+    }
+}
+
+fn spell_non_finite_as_json(v: &mut Value) {
+    match v {
+        Value::String(s) => {
+            let json = match s.as_str() {
+                ".inf" | "+.inf" => "Infinity",
+                "-.inf" => "-Infinity",
+                ".nan" => "NaN",
+                _ => return,
+            };
+            *s = json.to_string();
+        }
+        Value::Array(items) => items.iter_mut().for_each(spell_non_finite_as_json),
+        Value::Object(map) => map.values_mut().for_each(spell_non_finite_as_json),
+        _ => {}
     }
 }
 
@@ -158,6 +184,22 @@ fn looks_like_csv(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yaml_non_finite_numbers_read_as_the_json_reading_spells_them() {
+        let yaml = b"rate: .inf\nlow: -.inf\nodd: .NaN\nname: '.inf x'\nn: 3\nlist: [1.5, .inf]\n";
+        let Document::Json(v) = Document::from_yaml(yaml).unwrap() else {
+            panic!("expected a JSON tree")
+        };
+        assert_eq!(v["rate"], "Infinity");
+        assert_eq!(v["low"], "-Infinity");
+        assert_eq!(v["odd"], "NaN");
+        assert_eq!(v["name"], ".inf x");
+        assert_eq!(v["n"], 3);
+        assert_eq!(v["list"][1], "Infinity");
+        let bad = Document::from_yaml(b"a: [1, 2\n").unwrap_err();
+        assert!(bad.reason.starts_with("invalid YAML"), "{}", bad.reason);
+    }
 
     #[test]
     fn bare_infinity_outside_strings_is_quoted() {

@@ -198,7 +198,7 @@ fn rows_of_files(
     let mut rows = RowsSoFar {
         rows: Vec::with_capacity(others.iter().chain(&may_repeat).map(point_count).sum()),
         // Only such a file asks which files were read.
-        read: (!may_repeat.is_empty()).then(BTreeSet::new),
+        read: (!may_repeat.is_empty()).then(ReadFiles::new),
         server,
     };
     rows.add(raw_root, others, report);
@@ -208,30 +208,38 @@ fn rows_of_files(
 }
 
 /// Files whose points may repeat another file's beside them: vLLM nightly summaries and
-/// GuideLLM's YAML reports ([`left_out_as_read_elsewhere`]).
+/// GuideLLM reports not named `.json` (its YAML) ([`left_out_as_read_elsewhere`]).
 fn may_repeat_another(p: &PendingFile) -> bool {
     let Outcome::Read { tool, .. } = p.outcome.as_ref() else {
         return false;
     };
-    tool == formats::VLLM_NIGHTLY_TOOL || (tool == formats::GUIDELLM_TOOL && is_yaml_file(&p.file))
+    tool == formats::VLLM_NIGHTLY_TOOL || (tool == formats::GUIDELLM_TOOL && !is_json_file(&p.file))
 }
 
-fn is_yaml_file(file: &Path) -> bool {
+fn is_json_file(file: &Path) -> bool {
     file.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
-/// The rows made so far, the files they came from (when asked for), and the server metrics
-/// not yet attached to a stage.
+/// The rows made so far, the files they came from with their tools (when asked for), and the
+/// server metrics not yet attached to a stage.
 struct RowsSoFar {
     rows: Vec<BenchmarkRow>,
-    read: Option<BTreeSet<PathBuf>>,
+    read: Option<ReadFiles>,
     server: BTreeMap<PathBuf, ServerMetrics>,
+}
+
+/// Files read, by their path in lower case (a twin named `BENCHMARKS.JSON` is still a twin),
+/// with the tool they were read as.
+type ReadFiles = BTreeMap<String, String>;
+
+fn read_key(path: &Path) -> String {
+    path.to_string_lossy().to_lowercase()
 }
 
 impl RowsSoFar {
     fn add(&mut self, raw_root: &Path, files: Vec<PendingFile>, report: &mut IngestReport) {
-        let empty = BTreeSet::new();
+        let empty = ReadFiles::new();
         let mut files = files.into_iter();
         loop {
             let block: Vec<PendingFile> = files.by_ref().take(256).collect();
@@ -277,10 +285,10 @@ impl RowsSoFar {
                 r.point.server = m;
             }
         }
-        self.rows.append(&mut rows);
-        if let Some(read) = &mut self.read {
-            read.insert(file);
+        if let (Some(read), Some(row)) = (&mut self.read, rows.first()) {
+            read.insert(read_key(&file), row.tool.clone());
         }
+        self.rows.append(&mut rows);
     }
 }
 
@@ -294,7 +302,7 @@ fn rows_of_file(
     file: &Path,
     run: Run,
     outcome: Arc<Outcome>,
-    read_before: &BTreeSet<PathBuf>,
+    read_before: &ReadFiles,
 ) -> Result<FileRows, String> {
     match Arc::try_unwrap(outcome).unwrap_or_else(|shared| (*shared).clone()) {
         Outcome::Read {
@@ -318,7 +326,7 @@ fn left_out_as_read_elsewhere(
     file: &Path,
     tool: &str,
     points: Vec<MeasuredPoint>,
-    read_before: &BTreeSet<PathBuf>,
+    read_before: &ReadFiles,
 ) -> (Vec<MeasuredPoint>, Option<String>) {
     if read_before.is_empty() {
         return (points, None);
@@ -327,7 +335,9 @@ fn left_out_as_read_elsewhere(
         return nightly_rows_read_elsewhere(file, points, read_before);
     }
     let json_twin = file.with_extension("json");
-    if tool == formats::GUIDELLM_TOOL && is_yaml_file(file) && read_before.contains(&json_twin) {
+    let twin_read_as_guidellm =
+        read_before.get(&read_key(&json_twin)).map(String::as_str) == Some(formats::GUIDELLM_TOOL);
+    if tool == formats::GUIDELLM_TOOL && !is_json_file(file) && twin_read_as_guidellm {
         let note = format!(
             "GuideLLM's YAML report: `{}` beside it holds the same benchmarks and is read \
              instead, so each is counted once",
@@ -345,7 +355,7 @@ fn left_out_as_read_elsewhere(
 fn nightly_rows_read_elsewhere(
     file: &Path,
     points: Vec<MeasuredPoint>,
-    read_before: &BTreeSet<PathBuf>,
+    read_before: &ReadFiles,
 ) -> (Vec<MeasuredPoint>, Option<String>) {
     let dir = file.parent().unwrap_or(Path::new(""));
     let own_file = |p: &MeasuredPoint| {
@@ -355,7 +365,7 @@ fn nightly_rows_read_elsewhere(
             [std::path::Component::Normal(_)]
         );
         let path = dir.join(format!("{test}.json"));
-        (one_name && read_before.contains(&path)).then_some(path)
+        (one_name && read_before.contains_key(&read_key(&path))).then_some(path)
     };
     let total = points.len();
     let (beside, kept): (Vec<MeasuredPoint>, Vec<MeasuredPoint>) =
@@ -477,7 +487,7 @@ impl<'t> Gathered<'t> {
 
 /// Ignores each file set aside as no points when another file of its run has points, and
 /// rejects it otherwise: a companion's or summary's reason says the results are read from
-/// another file, and a run where none is (a GuideLLM YAML or an AIPerf CSV copied alone) would
+/// another file, and a run where none is (a GuideLLM or AIPerf CSV copied alone) would
 /// else give nothing without a word, even under `--strict`.
 fn settle_set_aside(set_aside: Vec<SetAside>, pending: &[PendingFile], report: &mut IngestReport) {
     let runs_with_points: BTreeSet<&Path> = pending.iter().map(|p| p.run.dir).collect();
@@ -717,27 +727,40 @@ fn is_documentation(file: &Path) -> bool {
         .any(|d| name.starts_with(d))
 }
 
+/// GuideLLM's report written as YAML, as the JSON tree its JSON twin holds, or why a YAML
+/// document of that shape (a top-level `benchmarks:`) does not parse. `None` for other YAML
+/// (configs, scenarios: companions), which is not parsed at all.
+fn yaml_report(bytes: &[u8]) -> Option<Result<Document, String>> {
+    if !companion::is_yaml_bytes(bytes) || !has_top_level_key(bytes, b"benchmarks:") {
+        return None;
+    }
+    match Document::from_yaml(bytes) {
+        Ok(doc) => formats::detect(&doc)
+            .is_some_and(|f| f.tool() == formats::GUIDELLM_TOOL)
+            .then_some(Ok(doc)),
+        Err(e) => Some(Err(format!(
+            "a YAML report with a top-level `benchmarks:` (GuideLLM's shape) that does not parse: {}",
+            e.reason
+        ))),
+    }
+}
+
+fn has_top_level_key(bytes: &[u8], key: &[u8]) -> bool {
+    bytes
+        .split(|&b| b == b'\n')
+        .any(|line| line.starts_with(key))
+}
+
 /// Detects the file's format by content (checking it against the run's declared tool) and
 /// parses it. Errors are the exact reason, without the path.
 /// A companion file (a tool's report, chart, config or per-request log) is read as no points
 /// with the reason, under the tool name [`companion::TOOL`].
-/// GuideLLM's report written as YAML, as the JSON tree its JSON twin holds. Other YAML
-/// (configs, scenarios, a report of no load point) stays a companion.
-fn yaml_report(bytes: &[u8]) -> Option<Document> {
-    if !companion::is_yaml_bytes(bytes) {
-        return None;
-    }
-    let doc = Document::from_yaml(bytes).ok()?;
-    formats::detect(&doc)
-        .is_some_and(|f| f.tool() == formats::GUIDELLM_TOOL)
-        .then_some(doc)
-}
-
 fn parse_bytes(bytes: &[u8], meta: &RunMeta) -> Result<(&'static str, Parsed), String> {
     let doc = match Document::from_bytes(bytes) {
         Ok(doc) => doc,
         Err(e) => match yaml_report(bytes) {
-            Some(doc) => doc,
+            Some(Ok(doc)) => doc,
+            Some(Err(reason)) => return Err(reason),
             None => {
                 return companion::of_bytes(bytes)
                     .map(|why| (companion::TOOL, Parsed::NoPoints(why)))
