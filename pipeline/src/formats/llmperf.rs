@@ -42,6 +42,9 @@ impl RawFormat for LlmPerf {
             return Err(FormatError::new("expected one JSON object"));
         };
         if is_summary(v) {
+            if let Some(why) = concurrency_never_reached(v) {
+                return Ok(Parsed::NoPoints(why));
+            }
             return parse_summary(v).map(|p| Parsed::Points(vec![p]));
         }
         let map = v
@@ -55,6 +58,13 @@ impl RawFormat for LlmPerf {
             keyed.push((level, s));
         }
         keyed.sort_by_key(|(level, _)| *level);
+        let first_unreached = keyed.iter().find_map(|(_, s)| concurrency_never_reached(s));
+        keyed.retain(|(_, s)| concurrency_never_reached(s).is_none());
+        if keyed.is_empty()
+            && let Some(why) = first_unreached
+        {
+            return Ok(Parsed::NoPoints(why));
+        }
         keyed
             .into_iter()
             .map(|(level, s)| {
@@ -69,6 +79,20 @@ impl RawFormat for LlmPerf {
             .collect::<Result<Vec<_>, _>>()
             .map(Parsed::Points)
     }
+}
+
+/// A summary that started fewer requests than its concurrency: at most that many ran at once,
+/// so the point would sit at a load it never had (a real run: 2 started at concurrency 3).
+fn concurrency_never_reached(v: &Value) -> Option<String> {
+    let o = as_object(v, "summary").ok()?;
+    let concurrency = o.num("num_concurrent_requests").ok()??;
+    let started = o.num("results_num_requests_started").ok()??;
+    (started < concurrency).then(|| {
+        format!(
+            "{started} request(s) started at concurrency {concurrency}: at most {started} ran \
+             at once, so the concurrency was never reached and it is not a load point"
+        )
+    })
 }
 
 fn parse_summary(v: &Value) -> Result<MeasuredPoint, FormatError> {
@@ -144,6 +168,36 @@ mod tests {
             Parsed::Points(p) => p,
             other => panic!("expected points, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_concurrency_its_requests_never_reached_is_not_a_load_point() {
+        let started = |concurrency: u32, n: &str| {
+            summary(concurrency).replace(
+                "\"timestamp\"",
+                &format!("\"results_num_requests_started\": {n}, \"timestamp\""),
+            )
+        };
+        let doc = Document::from_bytes(started(3, "\"2\"").as_bytes()).unwrap();
+        let Parsed::NoPoints(why) = LlmPerf.parse(&doc).unwrap() else {
+            panic!("expected no points")
+        };
+        assert!(
+            why.contains("2 request(s) started at concurrency 3"),
+            "{why}"
+        );
+        assert_eq!(points(&started(3, "3")).len(), 1, "reached");
+        let wrapper = format!(
+            r#"{{"2": {}, "8": {}}}"#,
+            started(2, "100"),
+            started(8, "5")
+        );
+        let ps = points(&wrapper);
+        assert_eq!(ps.len(), 1, "the level never reached is left out");
+        assert_eq!(ps[0].load, Load::Concurrency(2.0));
+        let none = format!(r#"{{"8": {}}}"#, started(8, "5"));
+        let doc = Document::from_bytes(none.as_bytes()).unwrap();
+        assert!(matches!(LlmPerf.parse(&doc).unwrap(), Parsed::NoPoints(_)));
     }
 
     #[test]

@@ -136,8 +136,12 @@ pub fn load(obj: &Obj) -> Result<Load, FormatError> {
 }
 
 /// Why a record is not one load point, when it is not: a sweep's warm-up, a ramp-up run (its
-/// rate changes during the run) or a trace replay without a concurrency cap.
+/// rate changes during the run), a trace replay without a concurrency cap, or a concurrency
+/// cap its requests never reached.
 pub fn not_a_load_point(v: &serde_json::Value) -> Option<String> {
+    if let Some(why) = concurrency_never_reached(v) {
+        return Some(why);
+    }
     if v.get("run_number")
         .and_then(serde_json::Value::as_f64)
         .is_some_and(|n| n < 0.0)
@@ -167,6 +171,30 @@ pub fn not_a_load_point(v: &serde_json::Value) -> Option<String> {
         "a trace replay (`request_rate: \"trace\"`): the trace sets the arrivals, so it has no \
          controlled load"
             .into()
+    })
+}
+
+/// A run whose load is its `max_concurrency` (no finite `request_rate`) that sent fewer
+/// requests than the cap: at most that many ran at once, so the point would sit at a load it
+/// never had (`--num-prompts 50 --max-concurrency 64`).
+fn concurrency_never_reached(v: &serde_json::Value) -> Option<String> {
+    let number = |key: &str| v.get(key).and_then(serde_json::Value::as_f64);
+    let cap = number("max_concurrency").filter(|c| *c > 0.0)?;
+    if number("request_rate").is_some_and(f64::is_finite) {
+        return None;
+    }
+    let (sent, counted) = match number("num_prompts") {
+        Some(n) => (n, "`num_prompts`"),
+        None => (
+            number("completed")? + number("failed").unwrap_or(0.0),
+            "requests",
+        ),
+    };
+    (sent < cap).then(|| {
+        format!(
+            "{sent} {counted} at `max_concurrency` {cap}: at most {sent} ran at once, so the \
+             concurrency was never reached and it is not a load point"
+        )
     })
 }
 

@@ -199,6 +199,25 @@ mod tests {
         let line = |t: &str| t.replace('\n', " ");
         let mixed = format!("{}\n{}\n", line(&warmup), line(ONE));
         assert_eq!(points(&mixed).len(), 1, "the warm-up line is left out");
+        // 400 requests at a cap of 500 never had 500 in flight; at 400 they could.
+        let unreached = ONE
+            .replace("\"request_rate\": 4.0", "\"request_rate\": \"inf\"")
+            .replace("\"max_concurrency\": null", "\"max_concurrency\": 500");
+        let why = no_points(&unreached);
+        assert!(
+            why.contains("400 requests at `max_concurrency` 500: at most 400 ran at once"),
+            "{why}"
+        );
+        let prompts = unreached.replace("\"gpu\": \"H100\"", "\"num_prompts\": 450");
+        assert!(no_points(&prompts).contains("450 `num_prompts`"));
+        let reached = unreached.replace("\"max_concurrency\": 500", "\"max_concurrency\": 400");
+        assert_eq!(points(&reached)[0].load, Load::Concurrency(400.0));
+        let rate_led = unreached.replace("\"request_rate\": \"inf\"", "\"request_rate\": 4.0");
+        assert_eq!(
+            points(&rate_led)[0].load,
+            Load::Rate(4.0),
+            "the cap is not the load"
+        );
     }
 
     #[test]
