@@ -47,37 +47,49 @@ impl RawFormat for LlmPerf {
             }
             return parse_summary(v).map(|p| Parsed::Points(vec![p]));
         }
-        let map = v
-            .as_object()
-            .ok_or_else(|| FormatError::wrong_type("document", "an object", v))?;
-        let mut keyed: Vec<(u64, &Value)> = Vec::with_capacity(map.len());
-        for (k, s) in map {
-            let level = k
-                .parse::<u64>()
-                .map_err(|_| FormatError::new(format!("key `{k}` is not a concurrency level")))?;
-            keyed.push((level, s));
+        parse_levels(v)
+    }
+}
+
+/// llmperf-bench's wrapper: one summary per concurrency level, keyed by it. A level its
+/// requests never reached is left out (noted when no level is left).
+fn parse_levels(v: &Value) -> Result<Parsed, FormatError> {
+    let map = v
+        .as_object()
+        .ok_or_else(|| FormatError::wrong_type("document", "an object", v))?;
+    let mut keyed: Vec<(u64, &Value)> = Vec::with_capacity(map.len());
+    for (k, s) in map {
+        let level = k
+            .parse::<u64>()
+            .map_err(|_| FormatError::new(format!("key `{k}` is not a concurrency level")))?;
+        keyed.push((level, s));
+    }
+    keyed.sort_by_key(|(level, _)| *level);
+    let mut points = Vec::with_capacity(keyed.len());
+    let mut unreached = None;
+    for (level, s) in keyed {
+        let disagrees = || {
+            FormatError::new(format!(
+                "concurrency {level}: num_concurrent_requests disagrees with its key"
+            ))
+        };
+        if let Some(why) = concurrency_never_reached(s) {
+            let stated = as_object(s, "summary")?.num("num_concurrent_requests")?;
+            if stated != Some(level as f64) {
+                return Err(disagrees());
+            }
+            unreached.get_or_insert(why);
+            continue;
         }
-        keyed.sort_by_key(|(level, _)| *level);
-        let first_unreached = keyed.iter().find_map(|(_, s)| concurrency_never_reached(s));
-        keyed.retain(|(_, s)| concurrency_never_reached(s).is_none());
-        if keyed.is_empty()
-            && let Some(why) = first_unreached
-        {
-            return Ok(Parsed::NoPoints(why));
+        let p = parse_summary(s).map_err(|e| e.at(format!("concurrency {level}")))?;
+        if p.load != Load::Concurrency(level as f64) {
+            return Err(disagrees());
         }
-        keyed
-            .into_iter()
-            .map(|(level, s)| {
-                let p = parse_summary(s).map_err(|e| e.at(format!("concurrency {level}")))?;
-                if p.load != Load::Concurrency(level as f64) {
-                    return Err(FormatError::new(format!(
-                        "concurrency {level}: num_concurrent_requests disagrees with its key"
-                    )));
-                }
-                Ok(p)
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Parsed::Points)
+        points.push(p);
+    }
+    match unreached {
+        Some(why) if points.is_empty() => Ok(Parsed::NoPoints(why)),
+        _ => Ok(Parsed::Points(points)),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Shared reading for the two `bench_serving` descendants (vLLM `--save-result` and SGLang):
 //! flat objects with `*_ms` latency keys and a `request_rate` that may be infinite.
 
-use super::fields::Obj;
+use super::fields::{Obj, as_object};
 use crate::error::FormatError;
 use crate::point::{Latency, Load};
 use crate::workload::{WorkloadHint, dataset_name};
@@ -139,9 +139,6 @@ pub fn load(obj: &Obj) -> Result<Load, FormatError> {
 /// rate changes during the run), a trace replay without a concurrency cap, or a concurrency
 /// cap its requests never reached.
 pub fn not_a_load_point(v: &serde_json::Value) -> Option<String> {
-    if let Some(why) = concurrency_never_reached(v) {
-        return Some(why);
-    }
     if v.get("run_number")
         .and_then(serde_json::Value::as_f64)
         .is_some_and(|n| n < 0.0)
@@ -167,32 +164,36 @@ pub fn not_a_load_point(v: &serde_json::Value) -> Option<String> {
         .get("max_concurrency")
         .and_then(serde_json::Value::as_f64)
         .is_some_and(|c| c > 0.0);
-    (trace && !capped).then(|| {
-        "a trace replay (`request_rate: \"trace\"`): the trace sets the arrivals, so it has no \
-         controlled load"
-            .into()
-    })
+    if trace && !capped {
+        return Some(
+            "a trace replay (`request_rate: \"trace\"`): the trace sets the arrivals, so it has \
+             no controlled load"
+                .into(),
+        );
+    }
+    concurrency_never_reached(v)
 }
 
-/// A run whose load is its `max_concurrency` (no finite `request_rate`) that sent fewer
-/// requests than the cap: at most that many ran at once, so the point would sit at a load it
-/// never had (`--num-prompts 50 --max-concurrency 64`).
+/// A run whose load is its `max_concurrency` that sent fewer requests than the cap: at most
+/// that many ran at once, so the point would sit at a load it never had (`--num-prompts 50
+/// --max-concurrency 64`). Requests sent are vLLM's `num_prompts`, else completed + failed
+/// when both are stated (SGLang's `completed` alone leaves out failures, which would make a
+/// run that reached its cap look short); unknown, the point stays.
 fn concurrency_never_reached(v: &serde_json::Value) -> Option<String> {
-    let number = |key: &str| v.get(key).and_then(serde_json::Value::as_f64);
-    let cap = number("max_concurrency").filter(|c| *c > 0.0)?;
-    if number("request_rate").is_some_and(f64::is_finite) {
-        return None;
-    }
-    let (sent, counted) = match number("num_prompts") {
+    let o = as_object(v, "record").ok()?;
+    let count = |key: &str| o.num(key).ok().flatten();
+    // A multi-turn run's cap counts conversations, not requests.
+    let cap = match load(&o) {
+        Ok(Load::Concurrency(cap)) if count("max_concurrency") == Some(cap) => cap,
+        _ => return None,
+    };
+    let (sent, counted) = match count("num_prompts").filter(|n| *n > 0.0) {
         Some(n) => (n, "`num_prompts`"),
-        None => (
-            number("completed")? + number("failed").unwrap_or(0.0),
-            "requests",
-        ),
+        None => (count("completed")? + count("failed")?, "requests"),
     };
     (sent < cap).then(|| {
         format!(
-            "{sent} {counted} at `max_concurrency` {cap}: at most {sent} ran at once, so the \
+            "{sent} {counted} at concurrency {cap}: at most {sent} ran at once, so the \
              concurrency was never reached and it is not a load point"
         )
     })

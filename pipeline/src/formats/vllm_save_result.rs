@@ -205,11 +205,26 @@ mod tests {
             .replace("\"max_concurrency\": null", "\"max_concurrency\": 500");
         let why = no_points(&unreached);
         assert!(
-            why.contains("400 requests at `max_concurrency` 500: at most 400 ran at once"),
+            why.contains("400 requests at concurrency 500: at most 400 ran at once"),
             "{why}"
         );
         let prompts = unreached.replace("\"gpu\": \"H100\"", "\"num_prompts\": 450");
-        assert!(no_points(&prompts).contains("450 `num_prompts`"));
+        assert!(no_points(&prompts).contains("450 `num_prompts` at concurrency 500"));
+        // Sent 600 (`num_prompts`), 400 completed: the cap was reached; the failures are the
+        // knee's business.
+        let sent = unreached.replace("\"gpu\": \"H100\"", "\"num_prompts\": 600");
+        assert_eq!(points(&sent)[0].load, Load::Concurrency(500.0));
+        // SGLang states no `failed`: its `completed` alone is no count of requests sent.
+        let sglang_like = unreached.replace("\"failed\": 0, ", "");
+        assert_eq!(points(&sglang_like)[0].load, Load::Concurrency(500.0));
+        let zero_prompts = unreached.replace("\"gpu\": \"H100\"", "\"num_prompts\": 0");
+        assert!(
+            no_points(&zero_prompts).contains("400 requests"),
+            "0 is unknown"
+        );
+        let string_cap =
+            unreached.replace("\"max_concurrency\": 500", "\"max_concurrency\": \"500\"");
+        assert!(no_points(&string_cap).contains("at concurrency 500"));
         let reached = unreached.replace("\"max_concurrency\": 500", "\"max_concurrency\": 400");
         assert_eq!(points(&reached)[0].load, Load::Concurrency(400.0));
         let rate_led = unreached.replace("\"request_rate\": \"inf\"", "\"request_rate\": 4.0");
