@@ -213,12 +213,15 @@ fn may_repeat_another(p: &PendingFile) -> bool {
     let Outcome::Read { tool, .. } = p.outcome.as_ref() else {
         return false;
     };
-    tool == formats::VLLM_NIGHTLY_TOOL || (tool == formats::GUIDELLM_TOOL && !is_json_file(&p.file))
+    tool == formats::VLLM_NIGHTLY_TOOL || is_guidellm_not_json(tool, &p.file)
 }
 
-fn is_json_file(file: &Path) -> bool {
-    file.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+/// A GuideLLM report not named `.json`: its YAML, which may have a JSON twin beside it.
+fn is_guidellm_not_json(tool: &str, file: &Path) -> bool {
+    tool == formats::GUIDELLM_TOOL
+        && !file
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
 }
 
 /// The rows made so far, the files they came from with their tools (when asked for), and the
@@ -334,10 +337,11 @@ fn left_out_as_read_elsewhere(
     if tool == formats::VLLM_NIGHTLY_TOOL {
         return nightly_rows_read_elsewhere(file, points, read_before);
     }
+    if !is_guidellm_not_json(tool, file) {
+        return (points, None);
+    }
     let json_twin = file.with_extension("json");
-    let twin_read_as_guidellm =
-        read_before.get(&read_key(&json_twin)).map(String::as_str) == Some(formats::GUIDELLM_TOOL);
-    if tool == formats::GUIDELLM_TOOL && !is_json_file(file) && twin_read_as_guidellm {
+    if read_before.get(&read_key(&json_twin)).map(String::as_str) == Some(formats::GUIDELLM_TOOL) {
         let note = format!(
             "GuideLLM's YAML report: `{}` beside it holds the same benchmarks and is read \
              instead, so each is counted once",

@@ -99,12 +99,7 @@ fn concurrency_never_reached(v: &Value) -> Option<String> {
     let o = as_object(v, "summary").ok()?;
     let concurrency = o.num("num_concurrent_requests").ok()??;
     let started = o.num("results_num_requests_started").ok()??;
-    (started < concurrency).then(|| {
-        format!(
-            "{started} request(s) started at concurrency {concurrency}: at most {started} ran \
-             at once, so the concurrency was never reached and it is not a load point"
-        )
-    })
+    super::concurrency_not_reached(started, "request(s) started", concurrency)
 }
 
 fn parse_summary(v: &Value) -> Result<MeasuredPoint, FormatError> {

@@ -128,6 +128,17 @@ fn parse_objects_except(
     }
 }
 
+/// Why a run at a fixed `concurrency` that sent `sent` requests (`counted` says how they were
+/// counted) is not a load point there, when it sent fewer: at most that many ran at once.
+fn concurrency_not_reached(sent: f64, counted: &str, concurrency: f64) -> Option<String> {
+    (sent < concurrency).then(|| {
+        format!(
+            "{sent} {counted} at concurrency {concurrency}: at most {sent} ran at once, so the \
+             concurrency was never reached and it is not a load point"
+        )
+    })
+}
+
 /// The column names of a CSV document's header row (empty for other documents).
 pub(crate) fn csv_header(doc: &Document) -> Vec<&str> {
     match doc {

@@ -182,21 +182,17 @@ pub fn not_a_load_point(v: &serde_json::Value) -> Option<String> {
 fn concurrency_never_reached(v: &serde_json::Value) -> Option<String> {
     let o = as_object(v, "record").ok()?;
     let count = |key: &str| o.num(key).ok().flatten();
-    // A multi-turn run's cap counts conversations, not requests.
-    let cap = match load(&o) {
-        Ok(Load::Concurrency(cap)) if count("max_concurrency") == Some(cap) => cap,
-        _ => return None,
-    };
+    // Most records have no cap: they are done before their load is read. A multi-turn run's
+    // cap counts conversations, not requests, so only `max_concurrency` counts.
+    let cap = count("max_concurrency")?;
+    if load(&o).ok()? != Load::Concurrency(cap) {
+        return None;
+    }
     let (sent, counted) = match count("num_prompts").filter(|n| *n > 0.0) {
         Some(n) => (n, "`num_prompts`"),
         None => (count("completed")? + count("failed")?, "requests"),
     };
-    (sent < cap).then(|| {
-        format!(
-            "{sent} {counted} at concurrency {cap}: at most {sent} ran at once, so the \
-             concurrency was never reached and it is not a load point"
-        )
-    })
+    super::concurrency_not_reached(sent, counted, cap)
 }
 
 /// E2E from vLLM's `latencies` list (seconds per request, 0 for a failed one), which it keeps
