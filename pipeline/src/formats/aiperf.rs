@@ -46,6 +46,9 @@ impl RawFormat for AiPerf {
                 "the run was cancelled before it finished (`was_cancelled: true`)".into(),
             ));
         }
+        if let Some(why) = several_servers(config) {
+            return Ok(Parsed::NoPoints(why));
+        }
         let phase = profiling_phase(config)?;
         let load = match phase {
             Some((_, load)) => load,
@@ -55,6 +58,9 @@ impl RawFormat for AiPerf {
                 &[&["loadgen", "request_rate"], &["request_rate"]],
             )?,
         };
+        if let Some(why) = concurrency_never_reached(config, phase.map(|(p, _)| p), load) {
+            return Ok(Parsed::NoPoints(why));
+        }
         let mut p = measurements(&root, load)?;
         p.failed = failed(&root)?;
         p.label = config_model(
@@ -97,6 +103,46 @@ impl RawFormat for AiPerf {
         }
         Ok(Parsed::Points(vec![p]))
     }
+}
+
+/// Why a run that spread its requests over several endpoints (`endpoint.urls`, AIPerf's
+/// repeated `--url`) is not one deployment's load point: its throughput is that of all the
+/// servers together, so per accelerator and per dollar it would overstate one server by their
+/// number (a real run: two llama.cpp hosts at 192.168.19.150 and .9).
+fn several_servers(config: &Value) -> Option<String> {
+    let urls = config.get("endpoint")?.get("urls")?.as_array()?;
+    let mut distinct: Vec<&str> = urls.iter().filter_map(Value::as_str).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    (distinct.len() > 1).then(|| {
+        format!(
+            "the run spread its requests over {} endpoints (`endpoint.urls`: {}): its throughput \
+             is that of {} servers together, not of one deployment, so it is not a load point \
+             (benchmark one server's URL)",
+            distinct.len(),
+            distinct.join(", "),
+            distinct.len()
+        )
+    })
+}
+
+/// A concurrency run that asked for fewer requests than its concurrency (`--request-count 10
+/// --concurrency 16`): at most that many ran at once. Only the requested count is read: the
+/// measured ones leave out requests a duration-bound run cancelled at its end, which were
+/// in flight.
+fn concurrency_never_reached(config: &Value, phase: Option<&Value>, load: Load) -> Option<String> {
+    let Load::Concurrency(concurrency) = load else {
+        return None;
+    };
+    let requested = match phase {
+        Some(phase) => ["requests", "request_count"]
+            .iter()
+            .find_map(|k| phase.get(*k).and_then(Value::as_f64)),
+        None => config_value(config, &[&["loadgen", "request_count"], &["request_count"]])
+            .and_then(Value::as_f64),
+    }
+    .filter(|n| *n > 0.0)?;
+    super::concurrency_not_reached(requested, "request(s) asked for", concurrency)
 }
 
 /// The phase whose requests the results count (config v2, AIPerf 0.10+) and its load: the
@@ -417,6 +463,73 @@ mod tests {
             .contains("2 profiling phases at different loads")
         );
         assert!(reason(r#"[{"name": "profiling", "type": "gamma"}]"#).contains("neither a `rate`"));
+    }
+
+    fn no_points(text: &str) -> String {
+        let doc = Document::from_bytes(text.as_bytes()).unwrap();
+        match AiPerf.parse(&doc).unwrap() {
+            Parsed::NoPoints(why) => why,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_run_over_several_servers_is_not_one_deployments_point() {
+        let two = RUN.replace(
+            "\"type\": \"chat\", \"streaming\": true}",
+            "\"type\": \"chat\", \"streaming\": true, \"urls\": [\"http://10.0.0.1:8080\", \"http://10.0.0.2:8080\"]}",
+        );
+        let why = no_points(&two);
+        assert!(why.contains("2 endpoints"), "{why}");
+        assert!(why.contains("http://10.0.0.2:8080"), "{why}");
+        let one = RUN.replace(
+            "\"type\": \"chat\", \"streaming\": true}",
+            "\"type\": \"chat\", \"streaming\": true, \"urls\": [\"http://10.0.0.1:8080\", \"http://10.0.0.1:8080\"]}",
+        );
+        assert_eq!(
+            point(&one).output_tokens_per_s,
+            640.0,
+            "one server named twice"
+        );
+    }
+
+    #[test]
+    fn fewer_requests_than_the_concurrency_never_reach_it() {
+        let short = RUN.replace(
+            "\"loadgen\": {\"concurrency\": 16}",
+            "\"loadgen\": {\"concurrency\": 16, \"request_count\": 10}",
+        );
+        let why = no_points(&short);
+        assert!(
+            why.contains("10 request(s) asked for at concurrency 16"),
+            "{why}"
+        );
+        let enough = RUN.replace(
+            "\"loadgen\": {\"concurrency\": 16}",
+            "\"loadgen\": {\"concurrency\": 16, \"request_count\": 16}",
+        );
+        assert_eq!(point(&enough).load, Load::Concurrency(16.0));
+        let rate = RUN.replace(
+            "\"loadgen\": {\"concurrency\": 16}",
+            "\"loadgen\": {\"request_rate\": 4, \"request_count\": 2}",
+        );
+        assert_eq!(
+            point(&rate).load,
+            Load::Rate(4.0),
+            "a rate has no concurrency to reach"
+        );
+        let phase = config_v2(
+            r#"[{"name": "profiling", "type": "concurrency", "concurrency": 8, "requests": 5}]"#,
+            "[]",
+        );
+        assert!(no_points(&phase).contains("5 request(s) asked for at concurrency 8"));
+        let warm = config_v2(
+            &format!(
+                r#"[{WARMUP}, {{"name": "profiling", "type": "concurrency", "concurrency": 2, "requests": 96}}]"#
+            ),
+            "[]",
+        );
+        assert_eq!(point(&warm).load, Load::Concurrency(2.0));
     }
 
     #[test]

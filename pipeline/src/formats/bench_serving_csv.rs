@@ -4,8 +4,10 @@
 //! `*_e2e_latency_ms` columns, vLLM's otherwise. What such tables do differently: a UTF-8 BOM
 //! (the document reader drops it), trailing empty columns, an empty `request_rate` for an
 //! unbounded rate, and extra columns (`GPU`, `backend`) that `[[series]] match` can select on.
+//! A row the tool's record would not be a load point for (a ramp-up, a concurrency cap its
+//! `num_prompts` never reached) is left out the same way.
 
-use super::{Parsed, RawFormat, csv_header, sglang, vllm_save_result};
+use super::{Parsed, RawFormat, csv_header, serving_json, sglang, vllm_save_result};
 use crate::document::Document;
 use crate::error::FormatError;
 use crate::point::MeasuredPoint;
@@ -50,6 +52,7 @@ impl RawFormat for BenchServingCsv {
             vllm_save_result::parse_one
         };
         let mut points = Vec::new();
+        let mut set_aside = None;
         for (i, record) in reader.records().enumerate() {
             let row = i + 2;
             let record = record.map_err(|e| FormatError::new(format!("row {row}: {e}")))?;
@@ -66,11 +69,15 @@ impl RawFormat for BenchServingCsv {
                 )));
             }
             let object = row_object(&headers, &record);
+            if let Some(why) = serving_json::not_a_load_point(&object) {
+                set_aside.get_or_insert(format!("row {row}: {why}"));
+                continue;
+            }
             points.push(parse_one(&object).map_err(|e| e.at(format!("row {row}")))?);
         }
         if points.is_empty() {
             return Ok(Parsed::NoPoints(
-                "the table has a header but no rows".into(),
+                set_aside.unwrap_or_else(|| "the table has a header but no rows".into()),
             ));
         }
         Ok(Parsed::Points(points))
@@ -135,6 +142,27 @@ mod tests {
         assert_eq!(first.workload.input_len, Some(3200.0));
         assert!(first.e2e.p50().is_some() && first.ttft.p99().is_some());
         assert!(first.input_tokens_per_s().is_some());
+    }
+
+    #[test]
+    fn a_row_whose_prompts_never_reach_its_cap_is_left_out() {
+        let with_prompts = REAL
+            .replacen("GPU,backend,", "num_prompts,GPU,backend,", 1)
+            .replace("\nmi300x,", "\n600,mi300x,")
+            .replacen("\n600,mi300x,", "\n100,mi300x,", 1);
+        let Parsed::Points(points) = parse(&with_prompts).unwrap() else {
+            panic!()
+        };
+        assert_eq!(points.len(), 53, "row 2: 100 prompts at concurrency 128");
+        assert_eq!(points[0].load, Load::Concurrency(64.0));
+        let only = with_prompts.lines().take(2).collect::<Vec<_>>().join("\n");
+        let Parsed::NoPoints(why) = parse(&only).unwrap() else {
+            panic!()
+        };
+        assert!(
+            why.starts_with("row 2: 100 `num_prompts` at concurrency 128"),
+            "{why}"
+        );
     }
 
     #[test]

@@ -47,6 +47,7 @@ impl RawFormat for GuideLlm {
             .iter()
             .any(|b| matches!(strategy_type(b), Some("constant" | "poisson")));
         let mut points = Vec::new();
+        let mut unreached = None;
         for (i, b) in benchmarks.iter().enumerate() {
             // A `replay` profile's strategy: its `--rate` scales the trace's time.
             if strategy_type(b) == Some("trace") {
@@ -54,6 +55,10 @@ impl RawFormat for GuideLlm {
             }
             let mut p =
                 parse_benchmark(b, beside_rates).map_err(|e| e.at(format!("benchmarks[{i}]")))?;
+            if let Some(why) = concurrency_never_reached(b, p.load) {
+                unreached.get_or_insert(why);
+                continue;
+            }
             p.workload = ["request_loader", "config", "args"]
                 .iter()
                 .find_map(|k| b.get(*k).and_then(|c| data_spec(c, 3)))
@@ -63,14 +68,65 @@ impl RawFormat for GuideLlm {
             points.push(p);
         }
         if points.is_empty() && !benchmarks.is_empty() {
-            return Ok(Parsed::NoPoints(
+            return Ok(Parsed::NoPoints(unreached.unwrap_or_else(|| {
                 "GuideLLM trace replay (strategy `trace`): the trace sets the arrivals, so it \
                  has no controlled load"
-                    .into(),
-            ));
+                    .into()
+            })));
         }
         Ok(Parsed::Points(points))
     }
+}
+
+/// A benchmark at a concurrency (streams, or a throughput run's cap) that made fewer requests
+/// than that, counting those still in flight at its end (`incomplete`): at most that many ran
+/// at once. Only where the totals cover the whole benchmark: a warm-up or cool-down leaves
+/// requests out of them that were in flight.
+fn concurrency_never_reached(b: &serde_json::Value, load: Load) -> Option<String> {
+    let Load::Concurrency(concurrency) = load else {
+        return None;
+    };
+    if excludes_requests(b) {
+        return None;
+    }
+    let made = [
+        &["metrics", "request_totals", "total"][..],
+        &["request_totals", "total"],
+    ]
+    .iter()
+    .find_map(|path| {
+        path.iter()
+            .try_fold(b, |v, key| v.get(key))
+            .and_then(serde_json::Value::as_f64)
+    })?;
+    super::concurrency_not_reached(made, "request(s) made", concurrency)
+}
+
+/// Whether a benchmark set a warm-up or cool-down (GuideLLM 0.6's `config.warmup` and the
+/// `warmup_duration` beside its results, 0.3's `args.warmup_number`): their requests are not
+/// in its totals.
+fn excludes_requests(b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    let positive = |v: &Value| v.as_f64().is_some_and(|x| x > 0.0);
+    // 0.6 writes `warmup: {"percent": null, "value": null, "mode": …}` when none is set.
+    let set = |v: &Value| match v {
+        Value::Null | Value::Bool(false) => false,
+        Value::Number(_) => positive(v),
+        Value::Object(settings) => settings.values().any(positive),
+        _ => true,
+    };
+    let keys = [
+        "warmup",
+        "cooldown",
+        "warmup_number",
+        "warmup_duration",
+        "cooldown_number",
+        "cooldown_duration",
+    ];
+    [Some(b), b.get("config"), b.get("args")]
+        .into_iter()
+        .flatten()
+        .any(|o| keys.iter().any(|k| o.get(*k).is_some_and(set)))
 }
 
 /// The strategy type a benchmark names (under `config` or `args`), unchecked: what the file's
@@ -399,6 +455,66 @@ mod tests {
         assert_eq!(p.completed, Some(100));
         assert_eq!(p.failed, Some(2));
         assert_eq!(p.label.as_deref(), Some("constant@5"));
+    }
+
+    /// A benchmark at `strategy` whose totals say `made` requests, with `extra` fields beside.
+    fn with_totals(strategy: &str, made: u32, extra: &str) -> String {
+        benchmark(strategy).replacen(
+            "\"metrics\": {",
+            &format!(
+                "{extra}\"metrics\": {{\"request_totals\": {{\"successful\": {made}, \"errored\": 0, \"incomplete\": 0, \"total\": {made}}}, "
+            ),
+            1,
+        )
+    }
+
+    fn parse_texts(benchmarks: &[String]) -> Parsed {
+        let text = format!(r#"{{"benchmarks": [{}]}}"#, benchmarks.join(","));
+        let doc = Document::from_bytes(text.as_bytes()).unwrap();
+        GuideLlm.parse(&doc).unwrap()
+    }
+
+    #[test]
+    fn fewer_requests_than_the_streams_never_reach_them() {
+        let four = r#"{"type_": "concurrent", "streams": 4}"#;
+        let Parsed::NoPoints(why) = parse_texts(&[with_totals(four, 3, "")]) else {
+            panic!("set aside")
+        };
+        assert!(why.contains("3 request(s) made at concurrency 4"), "{why}");
+        let Parsed::Points(ps) = parse_texts(&[
+            with_totals(r#"{"type_": "synchronous"}"#, 1, ""),
+            with_totals(four, 3, ""),
+            with_totals(r#"{"type_": "concurrent", "streams": 2}"#, 2, ""),
+        ]) else {
+            panic!("points")
+        };
+        let loads: Vec<Load> = ps.iter().map(|p| p.load).collect();
+        assert_eq!(loads, [Load::Concurrency(1.0), Load::Concurrency(2.0)]);
+        let unset = r#""warmup": {"percent": null, "value": null, "mode": "prefer_duration"}, "warmup_duration": 0.0, "#;
+        assert!(
+            matches!(
+                parse_texts(&[with_totals(four, 3, unset)]),
+                Parsed::NoPoints(_)
+            ),
+            "a warm-up left unset counts every request"
+        );
+        for warm in [
+            r#""warmup_duration": 5.0, "#,
+            r#""warmup": {"percent": 0.1, "value": null}, "#,
+        ] {
+            assert!(
+                matches!(
+                    parse_texts(&[with_totals(four, 3, warm)]),
+                    Parsed::Points(_)
+                ),
+                "a warm-up's requests are not in the totals: {warm}"
+            );
+        }
+        let rate = r#"{"type_": "constant", "rate": 5.0}"#;
+        assert!(matches!(
+            parse_texts(&[with_totals(rate, 3, "")]),
+            Parsed::Points(_)
+        ));
     }
 
     #[test]
