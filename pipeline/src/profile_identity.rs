@@ -260,7 +260,7 @@ fn use_case_of(rows: &[BenchmarkRow], members: &[usize]) -> String {
 /// range there.
 fn lengths_drawn(tool: &str, ratio: f64) -> bool {
     match tool {
-        "sglang" => ratio < 1.0,
+        crate::formats::SGLANG_TOOL => ratio < 1.0,
         _ => ratio > 0.0 && ratio < 1.0,
     }
 }

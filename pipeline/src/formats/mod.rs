@@ -20,6 +20,7 @@ mod vllm_nightly;
 mod vllm_save_result;
 
 pub use guidellm::TOOL as GUIDELLM_TOOL;
+pub use sglang::TOOL as SGLANG_TOOL;
 pub use vllm_nightly::TOOL as VLLM_NIGHTLY_TOOL;
 
 use crate::document::Document;

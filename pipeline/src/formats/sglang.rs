@@ -14,9 +14,12 @@ use crate::point::MeasuredPoint;
 
 pub struct SglangBenchServing;
 
+/// The tool its points are recorded under.
+pub const TOOL: &str = "sglang";
+
 impl RawFormat for SglangBenchServing {
     fn tool(&self) -> &'static str {
-        "sglang"
+        TOOL
     }
 
     fn detect(&self, doc: &Document) -> bool {
