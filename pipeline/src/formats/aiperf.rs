@@ -61,7 +61,7 @@ impl RawFormat for AiPerf {
         if let Some(why) = concurrency_never_reached(config, phase.map(|(p, _)| p), load) {
             return Ok(Parsed::NoPoints(why));
         }
-        let mut p = measurements(&root, load)?;
+        let mut p = measurements(&root, config, load)?;
         p.failed = failed(&root)?;
         p.label = config_model(
             config,
@@ -491,6 +491,16 @@ mod tests {
             640.0,
             "one server named twice"
         );
+    }
+
+    #[test]
+    fn a_run_without_streaming_has_no_token_timings() {
+        let p = point(&RUN.replacen("\"streaming\": true", "\"streaming\": false", 1));
+        assert_eq!(
+            (p.ttft.p50(), p.tpot.p50(), p.itl.p50()),
+            (None, None, None)
+        );
+        assert!(p.e2e.p50().is_some());
     }
 
     #[test]

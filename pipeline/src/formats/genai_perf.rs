@@ -37,7 +37,7 @@ impl RawFormat for GenAiPerf {
                 &["perf_analyzer", "stimulus", "request_rate"],
             ],
         )?;
-        let mut p = measurements(&root, load)?;
+        let mut p = measurements(&root, config, load)?;
         p.failed = failed(&root)?;
         p.label = config_model(config, &[&["model_names"], &["model"]]);
         p.workload = workload(
@@ -76,7 +76,7 @@ impl RawFormat for GenAiPerf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::point::Load;
+    use crate::point::{Latency, Load};
 
     /// Hand-written after GenAI-Perf's documented export (no real file with a licence that
     /// allows bundling was at hand): flat `input_config`, latencies in ms.
@@ -103,6 +103,24 @@ mod tests {
         assert_eq!(p.ttft.p99(), Some(61.1));
         assert_eq!(p.tpot.p50(), Some(7.9));
         assert_eq!(p.output_tokens_per_s, 1101.5);
+    }
+
+    #[test]
+    fn a_run_without_streaming_has_no_token_timings() {
+        for (streaming, nested) in [
+            ("\"streaming\": false,", false),
+            ("\"endpoint\": {\"streaming\": false},", true),
+        ] {
+            let text = FLAT.replacen("\"streaming\": true,", streaming, 1);
+            let Parsed::Points(p) = parse(&text).unwrap() else {
+                panic!()
+            };
+            let p = &p[0];
+            assert_eq!(p.ttft, Latency::default(), "nested: {nested}");
+            assert_eq!((p.tpot.p50(), p.itl.p50()), (None, None));
+            assert!(p.e2e.p50().is_some(), "the request latency stays");
+            assert_eq!(p.output_tokens_per_s, 1101.5);
+        }
     }
 
     #[test]

@@ -57,13 +57,20 @@ impl RawFormat for InferencePerf {
         if concurrency.is_none() {
             p.set_achieved_rate(load.num("achieved_rate")?);
         }
-        // The stage's throughputs are over `benchmark_time_seconds` where a file states it
-        // (600 requests in 203.5 s is its 2.95 req/s; sending them took 60 s).
-        p.set_duration_s(
-            root.num("benchmark_time_seconds")?
-                .or(load.num("send_duration")?),
-        );
         p.completed = successes.count("count")?;
+        // The window the stage's throughputs are over: `benchmark_time_seconds` where a file
+        // states it (600 requests in 203.5 s is its 2.95 req/s; sending them took 60 s), else
+        // what its request rate implies. Not `send_duration`: the drain after the last
+        // request is left out of it, and a duration is taken to include one (a real file:
+        // sending took 29.69 s of the 31.44 s its 59 requests at 1.8765 req/s took).
+        p.set_duration_s(match root.num("benchmark_time_seconds")? {
+            Some(d) => Some(d),
+            None => throughput
+                .num("requests_per_sec")?
+                .filter(|r| *r > 0.0)
+                .zip(p.completed)
+                .map(|(rate, n)| n as f64 / rate),
+        });
         p.failed = failure_count(&root)?;
         p.set_requests_per_s(throughput.num("requests_per_sec")?);
         p.set_input_tokens_per_s(throughput.num("input_tokens_per_sec")?);
@@ -153,9 +160,14 @@ mod tests {
         assert_eq!(p.failed, Some(0));
         assert_eq!(
             p.duration_s(),
-            Some(10.0),
-            "`send_duration` when nothing else"
+            Some(10.0 / 1.5),
+            "what the request rate implies, not the 10 s of `send_duration`"
         );
+        let no_rate = OLD_SHAPE.replace(", \"requests_per_sec\": 1.5", "");
+        let Parsed::Points(points) = parse(&no_rate).unwrap() else {
+            panic!("expected points")
+        };
+        assert_eq!(points[0].duration_s(), None);
     }
 
     #[test]

@@ -181,7 +181,7 @@ pub fn workload(
 }
 
 /// The measurements both tools report the same way.
-pub fn measurements(root: &Obj, load: Load) -> Result<MeasuredPoint, FormatError> {
+pub fn measurements(root: &Obj, config: &Value, load: Load) -> Result<MeasuredPoint, FormatError> {
     let output = average(root, "output_token_throughput")?
         .ok_or_else(|| FormatError::missing("output_token_throughput.avg"))?;
     let mut p = MeasuredPoint::new(load, output);
@@ -200,6 +200,14 @@ pub fn measurements(root: &Obj, load: Load) -> Result<MeasuredPoint, FormatError
     p.tpot = latency(root, "inter_token_latency")?;
     p.itl = latency(root, "inter_chunk_latency")?;
     p.e2e = latency(root, "request_latency")?;
+    if !streamed(config) {
+        // Without streaming the first token arrives with the whole response: GenAI-Perf then
+        // writes the request latency as its TTFT (a real run: both p50 2088.08 ms), and no
+        // gap between tokens is observed.
+        p.ttft = Latency::default();
+        p.tpot = Latency::default();
+        p.itl = Latency::default();
+    }
     if p.input_tokens_per_s().is_none()
         && let (Some(tokens), Some(d)) = (average(root, "total_isl")?, p.duration_s())
         && d > 0.0
@@ -215,6 +223,13 @@ pub fn measurements(root: &Obj, load: Load) -> Result<MeasuredPoint, FormatError
         );
     }
     Ok(p.with_derived_totals())
+}
+
+/// Whether the responses were streamed: unless the settings say `streaming: false` (flat, or
+/// under `endpoint`), as both tools' defaults for chat and completions benchmarks do.
+fn streamed(config: &Value) -> bool {
+    config_value(config, &[&["streaming"], &["endpoint", "streaming"]]).and_then(Value::as_bool)
+        != Some(false)
 }
 
 /// Failed requests: `error_request_count` where reported, else the sum of `error_summary`.

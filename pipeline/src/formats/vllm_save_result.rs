@@ -2,7 +2,7 @@
 //! rate point, or JSON Lines of them with `--append-result` (whatever the file is named).
 //! Latencies are already in ms. vLLM reports no per-request NTPOT, so NTPOT stays unknown.
 
-use super::fields::as_object;
+use super::fields::{Obj, as_object};
 use super::serving_json::{
     e2e_from_latencies, input_tokens_per_s, load, mean_per_request, ms_latency, not_a_load_point,
     record_fields, requests_per_s, workload,
@@ -42,6 +42,16 @@ impl RawFormat for VllmSaveResult {
     }
 }
 
+/// Failed requests where a record states none (vLLM 0.8 and earlier): the benchmark sends
+/// every one of its `num_prompts` and waits for each, so those not completed failed (a real
+/// 0.8.3 run completed 1,015 of 2,000 at an unbounded rate, with no `failed` key).
+fn not_completed_of_prompts(o: &Obj, completed: Option<i64>) -> Result<Option<i64>, FormatError> {
+    let (Some(sent), Some(done)) = (o.count("num_prompts")?, completed) else {
+        return Ok(None);
+    };
+    Ok((sent > 0 && done <= sent).then_some(sent - done))
+}
+
 pub(super) fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
     let o = as_object(v, "document")?;
     let output = o.req_num("output_throughput")?;
@@ -50,7 +60,10 @@ pub(super) fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatEr
     p.set_requests_per_s(requests_per_s(&o)?);
     p.set_duration_s(o.num("duration")?);
     p.completed = o.count("completed")?;
-    p.failed = o.count("failed")?;
+    p.failed = match o.count("failed")? {
+        Some(n) => Some(n),
+        None => not_completed_of_prompts(&o, p.completed)?,
+    };
     p.set_input_tokens_per_s(input_tokens_per_s(&o, output)?);
     p.set_total_tokens_per_s(o.num("total_token_throughput")?);
     p.set_mean_input_tokens(mean_per_request(&o, "total_input_tokens")?);
@@ -106,6 +119,25 @@ mod tests {
         assert_eq!(p.mean_output_tokens(), Some(100.0));
         assert_eq!(p.ntpot.mean(), None, "vLLM reports no NTPOT");
         assert_eq!(p.label.as_deref(), Some("meta-llama/Llama-3.1-8B-Instruct"));
+    }
+
+    #[test]
+    fn prompts_not_completed_failed_where_no_failed_count_is_stated() {
+        let older = ONE.replace("\"failed\": 0, ", "\"num_prompts\": 2000, ");
+        let short = older.replace("\"completed\": 400", "\"completed\": 1015");
+        assert_eq!(points(&short)[0].failed, Some(985));
+        let all = older.replace("\"completed\": 400", "\"completed\": 2000");
+        assert_eq!(points(&all)[0].failed, Some(0));
+        let stated = ONE.replace("\"failed\": 0, ", "\"failed\": 3, \"num_prompts\": 2000, ");
+        assert_eq!(points(&stated)[0].failed, Some(3), "a stated count stands");
+        let unknown = ONE.replace("\"failed\": 0, ", "");
+        assert_eq!(points(&unknown)[0].failed, None);
+        let more_done = older.replace("\"completed\": 400", "\"completed\": 6000");
+        assert_eq!(
+            points(&more_done)[0].failed,
+            None,
+            "turns counted, not prompts"
+        );
     }
 
     #[test]
