@@ -27,8 +27,8 @@ pub fn of_bytes(bytes: &[u8]) -> Option<String> {
         return Some("an HTML or XML page (a tool's report), not a result file".into());
     }
     is_yaml(trimmed).then(|| {
-        "a YAML document (a tool's config or report), not a result file; its results file \
-         beside it is read instead"
+        "a YAML document (a tool's config or report, or results converted to YAML): not a \
+         format read for load points; the tool's own results file is read instead"
             .into()
     })
 }
@@ -40,7 +40,7 @@ pub fn of_document(doc: &Document) -> Option<String> {
         Document::JsonLines(records) if records.first().is_some_and(is_aiperf_record) => {
             Some(format!(
                 "AIPerf's {} per-request records (`profile_export.jsonl`): \
-                 `profile_export_aiperf.json` beside it holds the run",
+                 the `profile_export_aiperf.json` AIPerf writes with them holds the run",
                 records.len()
             ))
         }
@@ -50,20 +50,21 @@ pub fn of_document(doc: &Document) -> Option<String> {
             if header.first() == Some(&"Metric") && header.contains(&"avg") {
                 return Some(
                     "an AIPerf or GenAI-Perf metric table (CSV): it states no load or model; the \
-                     profile_export_*.json written beside it holds the same run and is read instead"
+                     profile_export_*.json the tool writes with it holds the same run and is read \
+                     instead"
                         .into(),
                 );
             }
             if header.first() == Some(&"Run Info") && header.contains(&"Benchmark") {
                 return Some(
-                    "GuideLLM's CSV summary (`benchmarks.csv`): the benchmarks.json GuideLLM \
-                     writes beside it holds the same benchmarks and is read instead"
+                    "GuideLLM's CSV summary: the benchmarks JSON (or YAML) GuideLLM writes with \
+                     it holds the same benchmarks and is read instead"
                         .into(),
                 );
             }
             (header.contains(&"run_number") && header.contains(&"output_throughput")).then(|| {
-                "`vllm bench sweep`'s summary.csv: it collects the run=N.json files beside it, \
-                 which are read instead"
+                "`vllm bench sweep`'s summary.csv: it collects the run=N.json files written \
+                 with it, which are read instead"
                     .into()
             })
         }
@@ -77,7 +78,7 @@ fn of_list(items: &[Value]) -> Option<String> {
     let n = items.len();
     if is_llmperf_request(first) {
         Some(format!(
-            "llmperf's {n} per-request responses: the `*_summary.json` beside it holds the run"
+            "llmperf's {n} per-request responses: the `*_summary.json` llmperf writes with them holds the run"
         ))
     } else if is_bench_record(first) {
         Some(format!(
@@ -87,7 +88,7 @@ fn of_list(items: &[Value]) -> Option<String> {
     } else if is_request_log(first) {
         Some(format!(
             "a log of {n} requests or sessions (inference-perf's per-request or per-session \
-             metrics): the stage files beside it hold the run"
+             metrics): the stage files inference-perf writes with it hold the run"
         ))
     } else {
         None
@@ -121,10 +122,25 @@ fn of_object(root: &serde_json::Map<String, Value>) -> Option<String> {
         && (has("serve_overrides") || has("bench_overrides"))
     {
         "a `vllm bench sweep` failure note: this setting did not produce a result".into()
+    } else if is_llmperf_bench_digest(root) {
+        "llmperf-bench's digest (`*_summary.json`: means per concurrency) of its \
+         `*_results.json`, which holds every concurrency's llmperf summary and is read instead"
+            .into()
     } else {
         return None;
     };
     Some(why)
+}
+
+/// llmperf-bench's `*_summary.json`: objects keyed by concurrency with only a few means
+/// (`throughput_token_per_s`, `first-time-to-token_mean_in_ms`, `latency_ms_per_token`).
+fn is_llmperf_bench_digest(root: &serde_json::Map<String, Value>) -> bool {
+    !root.is_empty()
+        && root.values().all(|level| {
+            level.get("throughput_token_per_s").is_some()
+                && (level.get("first-time-to-token_mean_in_ms").is_some()
+                    || level.get("latency_ms_per_token").is_some())
+        })
 }
 
 fn is_request_log(v: &Value) -> bool {
@@ -286,6 +302,7 @@ mod tests {
             (br#"{"run_number": 2, "error_type": "E", "error": "x", "serve_overrides": {}}"#, "failure note"),
             (b",run_number,request_rate,output_throughput,median_ttft_ms\n0,0,inf,199.4,38.2\n", "summary.csv"),
             (b"Run Info,Run Info,Benchmark,Benchmark\nRun ID,Run Index,Type,Strategy\n,,,\nab,0,generative_benchmark,synchronous\n", "GuideLLM's CSV"),
+            (br#"{"1": {"concurrency": 1, "first-time-to-token_mean_in_ms": 190.8, "throughput_token_per_s": 29.6, "latency_ms_per_token": 32.5}}"#, "llmperf-bench's digest"),
         ] {
             let doc = Document::from_bytes(text).unwrap();
             let got = of_document(&doc).unwrap_or_default();
@@ -293,5 +310,8 @@ mod tests {
         }
         let other = Document::from_bytes(br#"[{"a": 1}]"#).unwrap();
         assert_eq!(of_document(&other), None);
+        let partly = br#"{"1": {"throughput_token_per_s": 29.6, "latency_ms_per_token": 32.5}, "2": {"x": 1}}"#;
+        let doc = Document::from_bytes(partly).unwrap();
+        assert_eq!(of_document(&doc), None, "every level must be a digest's");
     }
 }

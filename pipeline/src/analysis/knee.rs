@@ -322,7 +322,7 @@ pub fn find_knee(points: &[MeasuredPoint], pct: Percentile) -> Option<Knee> {
                     finite.len()
                 )
             } else {
-                "no knee observed: throughput still rising and latency stable over the measured range; highest measured point shown".to_string()
+                "no knee observed: throughput did not level off, and no latency more than doubled between points while outgrowing the load; highest measured point shown".to_string()
             },
         },
     })

@@ -40,6 +40,15 @@ const SIGNATURES: &[Signature] = &[
 /// What the document resembles and what it lacks, if a known tool's fields are in it.
 pub fn reason(doc: &Document) -> Option<String> {
     let root = first_object(doc)?;
+    if is_static_batch(root) {
+        return Some(
+            "SGLang bench_one_batch output (`batch_size`, `input_len`, `output_len`, a batch \
+             latency): one fixed batch timed on its own, without request arrivals or \
+             per-request latencies, so not a serving load point (SGLang's bench_serving \
+             measures those)"
+                .into(),
+        );
+    }
     let sig = SIGNATURES
         .iter()
         .find(|s| s.marks.iter().any(|m| root.contains_key(*m)))?;
@@ -52,6 +61,17 @@ pub fn reason(doc: &Document) -> Option<String> {
         why.push_str(&format!(": {failed} request(s) failed and none completed"));
     }
     Some(why)
+}
+
+/// SGLang's `bench_one_batch` and `bench_one_batch_server` write one line per batch run.
+fn is_static_batch(root: &Map<String, Value>) -> bool {
+    let has = |k: &str| root.contains_key(k);
+    has("batch_size")
+        && has("input_len")
+        && has("output_len")
+        && ["latency", "total_latency", "prefill_latency"]
+            .iter()
+            .any(|k| has(k))
 }
 
 fn first_object(doc: &Document) -> Option<&Map<String, Value>> {
@@ -114,6 +134,17 @@ mod tests {
                 "vLLM or SGLang bench_serving output without `output_throughput`, which a load point needs"
             )
         );
+    }
+
+    #[test]
+    fn a_static_batch_is_named() {
+        for line in [
+            r#"{"run_name": "default", "batch_size": 256, "input_len": 3300, "output_len": 400, "latency": 157.18, "output_throughput": 1841.95, "last_ttft": 101.59}"#,
+            r#"{"run_name": "default", "batch_size": 32, "input_len": 256, "output_len": 32, "prefill_latency": 0.18, "median_decode_latency": 0.008, "total_latency": 0.43}"#,
+        ] {
+            let why = why(line).unwrap();
+            assert!(why.starts_with("SGLang bench_one_batch output"), "{why}");
+        }
     }
 
     #[test]
