@@ -127,21 +127,27 @@ fn several_servers(config: &Value) -> Option<String> {
 }
 
 /// A concurrency run that asked for fewer requests than its concurrency (`--request-count 10
-/// --concurrency 16`): at most that many ran at once. Only the requested count is read: the
-/// measured ones leave out requests a duration-bound run cancelled at its end, which were
-/// in flight.
+/// --concurrency 16`): at most that many ran at once. Only the requested count of a run not
+/// bound by a duration is read: the measured ones leave out requests a duration-bound run
+/// cancelled at its end, which were in flight.
 fn concurrency_never_reached(config: &Value, phase: Option<&Value>, load: Load) -> Option<String> {
     let Load::Concurrency(concurrency) = load else {
         return None;
     };
-    let requested = match phase {
-        Some(phase) => ["requests", "request_count"]
-            .iter()
-            .find_map(|k| phase.get(*k).and_then(Value::as_f64)),
-        None => config_value(config, &[&["loadgen", "request_count"], &["request_count"]])
-            .and_then(Value::as_f64),
+    let settings = match phase {
+        Some(phase) => phase,
+        None => config.get("loadgen").unwrap_or(config),
+    };
+    let positive = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| settings.get(*k).and_then(Value::as_f64))
+            .filter(|n| *n > 0.0)
+    };
+    // A duration bounds the run instead of the count, which then says nothing.
+    if positive(&["benchmark_duration", "duration"]).is_some() {
+        return None;
     }
-    .filter(|n| *n > 0.0)?;
+    let requested = positive(&["requests", "request_count"])?;
     super::concurrency_not_reached(requested, "request(s) asked for", concurrency)
 }
 
@@ -533,6 +539,15 @@ mod tests {
             "[]",
         );
         assert!(no_points(&phase).contains("5 request(s) asked for at concurrency 8"));
+        let timed = RUN.replace(
+            "\"loadgen\": {\"concurrency\": 16}",
+            "\"loadgen\": {\"concurrency\": 16, \"request_count\": 10, \"benchmark_duration\": 60}",
+        );
+        assert_eq!(
+            point(&timed).load,
+            Load::Concurrency(16.0),
+            "a duration bounds it"
+        );
         let warm = config_v2(
             &format!(
                 r#"[{WARMUP}, {{"name": "profiling", "type": "concurrency", "concurrency": 2, "requests": 96}}]"#
