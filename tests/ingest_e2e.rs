@@ -672,3 +672,39 @@ license = "Apache-2.0"
         "{rejected}"
     );
 }
+
+#[test]
+fn an_aiperf_run_over_more_endpoints_than_replicas_is_rejected_and_replicas_are_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let export = std::fs::read_to_string(repo_path(
+        "tests/fixtures/raw/aiperf/profile_export_aiperf.json",
+    ))
+    .unwrap()
+    .replacen(
+        "\"http://localhost:8889\"",
+        "\"http://10.0.0.1:8889\", \"http://10.0.0.2:8889\"",
+        1,
+    );
+    let toml = std::fs::read_to_string(repo_path("tests/fixtures/raw/aiperf/run.toml")).unwrap();
+    for (name, replicas) in [("one-replica", ""), ("two-replicas", "data_parallel = 2\n")] {
+        let run = tmp.path().join("raw").join(name);
+        std::fs::create_dir_all(&run).unwrap();
+        std::fs::write(run.join("profile_export_aiperf.json"), &export).unwrap();
+        let toml = toml.replacen(
+            "tensor_parallel = 4\n",
+            &format!("tensor_parallel = 2\n{replicas}"),
+            1,
+        );
+        std::fs::write(run.join("run.toml"), toml).unwrap();
+    }
+    let out = tmp.path().join("out");
+    let df = ingest_ok(tmp.path(), &tmp.path().join("raw"), &out, false);
+    assert_eq!(df.height(), 1, "only the run of two replicas gives a point");
+    assert_eq!(str_at(&df, "run_id", 0).as_deref(), Some("two-replicas"));
+    let rejected = report(&out)["rejected"].to_string();
+    assert!(
+        rejected.contains("one-replica/profile_export_aiperf.json")
+            && rejected.contains("2 endpoints"),
+        "{rejected}"
+    );
+}

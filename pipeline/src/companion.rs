@@ -28,7 +28,7 @@ pub fn of_bytes(bytes: &[u8]) -> Option<String> {
     }
     is_yaml(trimmed).then(|| {
         "a YAML document (a tool's config or report, or results converted to YAML): not a \
-         format read for load points; the tool's own results file is read instead"
+         format read for load points; the tool's own results file is the one to read"
             .into()
     })
 }
@@ -124,7 +124,8 @@ fn of_object(root: &serde_json::Map<String, Value>) -> Option<String> {
         "a `vllm bench sweep` failure note: this setting did not produce a result".into()
     } else if is_llmperf_bench_digest(root) {
         "llmperf-bench's digest (`*_summary.json`: means per concurrency) of its \
-         `*_results.json`, which holds every concurrency's llmperf summary and is read instead"
+         `*_results.json`, which holds every concurrency's llmperf summary and is the file to \
+         read"
             .into()
     } else {
         return None;

@@ -850,6 +850,12 @@ fn rows_for_file(
         .into_iter()
         .map(|mut point| {
             let profile = meta.resolve(&point, &within_run)?;
+            if let Some(why) = formats::endpoints_beyond_replicas(
+                &point.fields,
+                profile.key.topology.data_parallel,
+            ) {
+                return Err(why);
+            }
             point.workload = profile.workload;
             let mut key = profile.key;
             key.use_case = profile.use_case.unwrap_or_default();

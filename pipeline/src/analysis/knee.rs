@@ -322,7 +322,9 @@ pub fn find_knee(points: &[MeasuredPoint], pct: Percentile) -> Option<Knee> {
                     finite.len()
                 )
             } else {
-                "no knee observed: throughput did not level off, and no latency more than doubled between points while outgrowing the load; highest measured point shown".to_string()
+                format!(
+                    "no knee observed: throughput did not level off, and no latency grew more than {MAX_LATENCY_GROWTH}x between points while outgrowing the load; highest measured point shown"
+                )
             },
         },
     })

@@ -46,9 +46,6 @@ impl RawFormat for AiPerf {
                 "the run was cancelled before it finished (`was_cancelled: true`)".into(),
             ));
         }
-        if let Some(why) = several_servers(config) {
-            return Ok(Parsed::NoPoints(why));
-        }
         let phase = profiling_phase(config)?;
         let load = match phase {
             Some((_, load)) => load,
@@ -101,35 +98,71 @@ impl RawFormat for AiPerf {
         if let Some(v) = root.text("aiperf_version")? {
             p.fields.insert("aiperf_version".into(), v.to_string());
         }
+        let urls = endpoint_urls(config);
+        if urls.len() > 1 {
+            p.fields.insert(ENDPOINT_URLS.into(), urls.join(", "));
+        }
         Ok(Parsed::Points(vec![p]))
     }
 }
 
-/// Why a run that spread its requests over several endpoints (`endpoint.urls`, AIPerf's
-/// repeated `--url`) is not one deployment's load point: its throughput is that of all the
-/// servers together, so per accelerator and per dollar it would overstate one server by their
-/// number (a real run: two llama.cpp hosts at 192.168.19.150 and .9).
-fn several_servers(config: &Value) -> Option<String> {
-    let urls = config.get("endpoint")?.get("urls")?.as_array()?;
-    let mut distinct: Vec<&str> = urls.iter().filter_map(Value::as_str).collect();
+/// The record field naming the endpoints a run spread its requests over, when several.
+pub const ENDPOINT_URLS: &str = "endpoint_urls";
+
+/// The distinct servers of `endpoint.urls` (AIPerf's repeated `--url`), told apart by scheme,
+/// host and port: `http://h:8000/` and `h:8000` are one.
+fn endpoint_urls(config: &Value) -> Vec<String> {
+    let Some(urls) = config
+        .get("endpoint")
+        .and_then(|e| e.get("urls"))
+        .and_then(Value::as_array)
+    else {
+        return Vec::new();
+    };
+    let mut distinct: Vec<String> = urls
+        .iter()
+        .filter_map(Value::as_str)
+        .map(|u| {
+            let u = u.trim().trim_end_matches('/').to_ascii_lowercase();
+            if u.contains("://") {
+                u
+            } else {
+                format!("http://{u}")
+            }
+        })
+        .collect();
     distinct.sort_unstable();
     distinct.dedup();
-    (distinct.len() > 1).then(|| {
+    distinct
+}
+
+/// Why a point measured over more endpoints than the profile has data-parallel replicas is
+/// not one deployment's load point: its throughput is that of all those servers together, so
+/// per accelerator and per dollar it would overstate the deployment by their number (a real
+/// run: two llama.cpp hosts at 192.168.19.150 and .9). A run.toml stating `data_parallel` as
+/// the number of endpoints describes a deployment of that many replicas, which they are.
+pub fn endpoints_beyond_replicas(
+    fields: &crate::record_fields::RecordFields,
+    data_parallel: Option<u32>,
+) -> Option<String> {
+    let urls = fields.get(ENDPOINT_URLS)?;
+    let n = urls.split(", ").count();
+    let replicas = data_parallel.unwrap_or(1) as usize;
+    (n > replicas).then(|| {
         format!(
-            "the run spread its requests over {} endpoints (`endpoint.urls`: {}): its throughput \
-             is that of {} servers together, not of one deployment, so it is not a load point \
-             (benchmark one server's URL)",
-            distinct.len(),
-            distinct.join(", "),
-            distinct.len()
+            "the run spread its requests over {n} endpoints (`endpoint.urls`: {urls}): its \
+             throughput is that of {n} servers together, not of one deployment of {replicas} \
+             replica(s), so it is not a load point (benchmark one server's URL, or state \
+             `data_parallel = {n}` in run.toml when the endpoints are replicas of one \
+             deployment)"
         )
     })
 }
 
 /// A concurrency run that asked for fewer requests than its concurrency (`--request-count 10
 /// --concurrency 16`): at most that many ran at once. Only the requested count of a run not
-/// bound by a duration is read: the measured ones leave out requests a duration-bound run
-/// cancelled at its end, which were in flight.
+/// bound by a duration is read: the measured counts leave out requests cancelled at the end,
+/// which were in flight.
 fn concurrency_never_reached(config: &Value, phase: Option<&Value>, load: Load) -> Option<String> {
     let Load::Concurrency(concurrency) = load else {
         return None;
@@ -143,7 +176,8 @@ fn concurrency_never_reached(config: &Value, phase: Option<&Value>, load: Load) 
             .find_map(|k| settings.get(*k).and_then(Value::as_f64))
             .filter(|n| *n > 0.0)
     };
-    // A duration bounds the run instead of the count, which then says nothing.
+    // A duration-bound run's settings may carry a count it was not bound by (a default):
+    // keeping such a point beats dropping a real measurement.
     if positive(&["benchmark_duration", "duration"]).is_some() {
         return None;
     }
@@ -480,23 +514,30 @@ mod tests {
     }
 
     #[test]
-    fn a_run_over_several_servers_is_not_one_deployments_point() {
-        let two = RUN.replace(
-            "\"type\": \"chat\", \"streaming\": true}",
-            "\"type\": \"chat\", \"streaming\": true, \"urls\": [\"http://10.0.0.1:8080\", \"http://10.0.0.2:8080\"]}",
-        );
-        let why = no_points(&two);
+    fn endpoints_beyond_the_replicas_are_not_one_deployment() {
+        let with_urls = |urls: &str| {
+            RUN.replace(
+                "\"type\": \"chat\", \"streaming\": true}",
+                &format!("\"type\": \"chat\", \"streaming\": true, \"urls\": [{urls}]}}"),
+            )
+        };
+        let two = point(&with_urls(r#""http://10.0.0.1:8080", "10.0.0.2:8080/""#));
+        let why = endpoints_beyond_replicas(&two.fields, None).unwrap();
         assert!(why.contains("2 endpoints"), "{why}");
         assert!(why.contains("http://10.0.0.2:8080"), "{why}");
-        let one = RUN.replace(
-            "\"type\": \"chat\", \"streaming\": true}",
-            "\"type\": \"chat\", \"streaming\": true, \"urls\": [\"http://10.0.0.1:8080\", \"http://10.0.0.1:8080\"]}",
-        );
         assert_eq!(
-            point(&one).output_tokens_per_s,
-            640.0,
+            endpoints_beyond_replicas(&two.fields, Some(2)),
+            None,
+            "two replicas"
+        );
+        assert!(endpoints_beyond_replicas(&two.fields, Some(1)).is_some());
+        let one = point(&with_urls(r#""http://H:8080", "h:8080/""#));
+        assert_eq!(
+            one.fields.get(ENDPOINT_URLS),
+            None,
             "one server named twice"
         );
+        assert_eq!(endpoints_beyond_replicas(&point(RUN).fields, None), None);
     }
 
     #[test]
@@ -548,13 +589,13 @@ mod tests {
             Load::Concurrency(16.0),
             "a duration bounds it"
         );
+        // The real c32 shape: a short warm-up at the same concurrency, not counted.
         let warm = config_v2(
-            &format!(
-                r#"[{WARMUP}, {{"name": "profiling", "type": "concurrency", "concurrency": 2, "requests": 96}}]"#
-            ),
+            r#"[{"name": "warmup", "type": "concurrency", "exclude_from_results": true, "requests": 16, "concurrency": 32},
+                {"name": "profiling", "type": "concurrency", "requests": 96, "concurrency": 32}]"#,
             "[]",
         );
-        assert_eq!(point(&warm).load, Load::Concurrency(2.0));
+        assert_eq!(point(&warm).load, Load::Concurrency(32.0));
     }
 
     #[test]

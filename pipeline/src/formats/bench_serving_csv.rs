@@ -85,14 +85,19 @@ impl RawFormat for BenchServingCsv {
 }
 
 /// One row as the JSON record the tool would have written: numbers as numbers, empty cells
-/// absent, and an empty `request_rate` as `"inf"` (bench_serving's unbounded rate).
+/// (and `None`/`null`/`nan`) absent, and an empty `request_rate` as `"inf"` (bench_serving's
+/// unbounded rate).
 fn row_object(headers: &[String], record: &csv::StringRecord) -> Value {
     let mut object = Map::new();
     for (name, cell) in headers.iter().zip(record.iter()) {
         if name.is_empty() {
             continue;
         }
-        let value = if cell.is_empty() {
+        // Python's writers spell a missing value `None` or `nan`.
+        let missing = cell.is_empty()
+            || (name != "request_rate"
+                && ["none", "null", "nan"].contains(&cell.to_ascii_lowercase().as_str()));
+        let value = if missing {
             if name == "request_rate" {
                 Value::String("inf".into())
             } else {
@@ -146,14 +151,27 @@ mod tests {
 
     #[test]
     fn a_row_whose_prompts_never_reach_its_cap_is_left_out() {
-        let with_prompts = REAL
-            .replacen("GPU,backend,", "num_prompts,GPU,backend,", 1)
-            .replace("\nmi300x,", "\n600,mi300x,")
-            .replacen("\n600,mi300x,", "\n100,mi300x,", 1);
+        // A `num_prompts` column first: 100 in row 2 (concurrency 128), 600 in the others.
+        let with_prompts: String = REAL
+            .lines()
+            .enumerate()
+            .map(|(i, line)| match i {
+                0 => line.replacen("GPU,", "num_prompts,GPU,", 1),
+                1 => format!("100,{line}"),
+                _ if line.is_empty() => String::new(),
+                _ => format!("600,{line}"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
         let Parsed::Points(points) = parse(&with_prompts).unwrap() else {
             panic!()
         };
         assert_eq!(points.len(), 53, "row 2: 100 prompts at concurrency 128");
+        let h200 = points
+            .iter()
+            .filter(|p| p.fields.get("GPU").map(String::as_str) == Some("h200"))
+            .count();
+        assert_eq!(h200, 33, "every row keeps its columns");
         assert_eq!(points[0].load, Load::Concurrency(64.0));
         let only = with_prompts.lines().take(2).collect::<Vec<_>>().join("\n");
         let Parsed::NoPoints(why) = parse(&only).unwrap() else {
@@ -163,6 +181,24 @@ mod tests {
             why.starts_with("row 2: 100 `num_prompts` at concurrency 128"),
             "{why}"
         );
+    }
+
+    #[test]
+    fn python_spellings_of_a_missing_value_are_missing() {
+        let none: String = REAL
+            .lines()
+            .enumerate()
+            .map(|(i, line)| match i {
+                0 => line.replacen("GPU,", "ramp_up_strategy,GPU,", 1),
+                _ if line.is_empty() => String::new(),
+                _ => format!("None,{line}"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let Parsed::Points(points) = parse(&none).unwrap() else {
+            panic!("no row is a ramp-up")
+        };
+        assert_eq!(points.len(), 54);
     }
 
     #[test]

@@ -510,6 +510,15 @@ mod tests {
                 "a warm-up's requests are not in the totals: {warm}"
             );
         }
+        let in_config = with_totals(four, 3, "").replacen(
+            "\"config\": {",
+            "\"config\": {\"warmup\": {\"percent\": null, \"value\": 2.0, \"mode\": \"prefer_duration\"}, ",
+            1,
+        );
+        assert!(
+            matches!(parse_texts(&[in_config]), Parsed::Points(_)),
+            "0.6 states its warm-up under config"
+        );
         let rate = r#"{"type_": "constant", "rate": 5.0}"#;
         assert!(matches!(
             parse_texts(&[with_totals(rate, 3, "")]),

@@ -226,7 +226,8 @@ pub fn measurements(root: &Obj, config: &Value, load: Load) -> Result<MeasuredPo
 }
 
 /// Whether the responses were streamed: unless the settings say `streaming: false` (flat, or
-/// under `endpoint`), as both tools' defaults for chat and completions benchmarks do.
+/// under `endpoint`). Both tools write the setting; an export without it keeps the token
+/// timings it states (AIPerf computes them only for streamed responses).
 fn streamed(config: &Value) -> bool {
     config_value(config, &[&["streaming"], &["endpoint", "streaming"]]).and_then(Value::as_bool)
         != Some(false)

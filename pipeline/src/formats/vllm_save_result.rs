@@ -42,14 +42,28 @@ impl RawFormat for VllmSaveResult {
     }
 }
 
-/// Failed requests where a record states none (vLLM 0.8 and earlier): the benchmark sends
-/// every one of its `num_prompts` and waits for each, so those not completed failed (a real
-/// 0.8.3 run completed 1,015 of 2,000 at an unbounded rate, with no `failed` key).
-fn not_completed_of_prompts(o: &Obj, completed: Option<i64>) -> Result<Option<i64>, FormatError> {
-    let (Some(sent), Some(done)) = (o.count("num_prompts")?, completed) else {
-        return Ok(None);
+/// Failed requests where a record states none (vLLM 0.8 and earlier): its per-request
+/// `errors` (an empty text for each success) when kept, else its requests sent
+/// (`input_lens`, one per request) less those completed, else its `num_prompts` less those
+/// completed: the benchmark sends every prompt it sampled and waits for each (a real 0.8.3
+/// run completed 1,015 of 2,000 at an unbounded rate, with no `failed` key). A prompt count
+/// is what was asked for: older samplers stopped short of it when a dataset ran out, which
+/// only the per-request lists would show.
+fn unstated_failures(o: &Obj, completed: Option<i64>) -> Option<i64> {
+    let list = |key: &str| o.raw(key).and_then(serde_json::Value::as_array);
+    if let Some(errors) = list("errors") {
+        let failed = errors
+            .iter()
+            .filter(|e| e.as_str().is_some_and(|text| !text.is_empty()))
+            .count();
+        return i64::try_from(failed).ok();
+    }
+    let sent = match list("input_lens") {
+        Some(requests) => i64::try_from(requests.len()).ok()?,
+        None => o.count("num_prompts").ok().flatten()?,
     };
-    Ok((sent > 0 && done <= sent).then_some(sent - done))
+    let done = completed?;
+    (sent > 0 && done <= sent).then_some(sent - done)
 }
 
 pub(super) fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
@@ -62,7 +76,7 @@ pub(super) fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatEr
     p.completed = o.count("completed")?;
     p.failed = match o.count("failed")? {
         Some(n) => Some(n),
-        None => not_completed_of_prompts(&o, p.completed)?,
+        None => unstated_failures(&o, p.completed),
     };
     p.set_input_tokens_per_s(input_tokens_per_s(&o, output)?);
     p.set_total_tokens_per_s(o.num("total_token_throughput")?);
@@ -137,6 +151,28 @@ mod tests {
             points(&more_done)[0].failed,
             None,
             "turns counted, not prompts"
+        );
+        let sampled_short = short
+            .replace(
+                "\"num_prompts\": 2000, ",
+                "\"num_prompts\": 2000, \"input_lens\": [5, 5, 5], ",
+            )
+            .replace("\"completed\": 1015", "\"completed\": 2");
+        assert_eq!(
+            points(&sampled_short)[0].failed,
+            Some(1),
+            "requests sent, not prompts asked for"
+        );
+        let listed = short.replace(
+            "\"num_prompts\": 2000, ",
+            "\"num_prompts\": 2000, \"errors\": [\"\", \"timeout\", \"\"], ",
+        );
+        assert_eq!(points(&listed)[0].failed, Some(1), "the per-request errors");
+        let malformed = short.replace("\"num_prompts\": 2000", "\"num_prompts\": \"many\"");
+        assert_eq!(
+            points(&malformed)[0].failed,
+            None,
+            "a bad count is no count"
         );
     }
 
