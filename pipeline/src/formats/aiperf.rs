@@ -550,26 +550,25 @@ mod tests {
         assert!(p.e2e.p50().is_some());
     }
 
+    /// The run above with `input_config.loadgen` set to `settings`.
+    fn with_loadgen(settings: &str) -> String {
+        RUN.replace(
+            "\"loadgen\": {\"concurrency\": 16}",
+            &format!("\"loadgen\": {settings}"),
+        )
+    }
+
     #[test]
     fn fewer_requests_than_the_concurrency_never_reach_it() {
-        let short = RUN.replace(
-            "\"loadgen\": {\"concurrency\": 16}",
-            "\"loadgen\": {\"concurrency\": 16, \"request_count\": 10}",
-        );
+        let short = with_loadgen(r#"{"concurrency": 16, "request_count": 10}"#);
         let why = no_points(&short);
         assert!(
             why.contains("10 request(s) asked for at concurrency 16"),
             "{why}"
         );
-        let enough = RUN.replace(
-            "\"loadgen\": {\"concurrency\": 16}",
-            "\"loadgen\": {\"concurrency\": 16, \"request_count\": 16}",
-        );
+        let enough = with_loadgen(r#"{"concurrency": 16, "request_count": 16}"#);
         assert_eq!(point(&enough).load, Load::Concurrency(16.0));
-        let rate = RUN.replace(
-            "\"loadgen\": {\"concurrency\": 16}",
-            "\"loadgen\": {\"request_rate\": 4, \"request_count\": 2}",
-        );
+        let rate = with_loadgen(r#"{"request_rate": 4, "request_count": 2}"#);
         assert_eq!(
             point(&rate).load,
             Load::Rate(4.0),
@@ -580,10 +579,8 @@ mod tests {
             "[]",
         );
         assert!(no_points(&phase).contains("5 request(s) asked for at concurrency 8"));
-        let timed = RUN.replace(
-            "\"loadgen\": {\"concurrency\": 16}",
-            "\"loadgen\": {\"concurrency\": 16, \"request_count\": 10, \"benchmark_duration\": 60}",
-        );
+        let timed =
+            with_loadgen(r#"{"concurrency": 16, "request_count": 10, "benchmark_duration": 60}"#);
         assert_eq!(
             point(&timed).load,
             Load::Concurrency(16.0),

@@ -149,20 +149,24 @@ mod tests {
         assert!(first.input_tokens_per_s().is_some());
     }
 
-    #[test]
-    fn a_row_whose_prompts_never_reach_its_cap_is_left_out() {
-        // A `num_prompts` column first: 100 in row 2 (concurrency 128), 600 in the others.
-        let with_prompts: String = REAL
-            .lines()
+    /// The real table with a first column `name`: `row_2` in its first row, `others` below.
+    fn with_first_column(name: &str, row_2: &str, others: &str) -> String {
+        REAL.lines()
             .enumerate()
             .map(|(i, line)| match i {
-                0 => line.replacen("GPU,", "num_prompts,GPU,", 1),
-                1 => format!("100,{line}"),
+                0 => line.replacen("GPU,", &format!("{name},GPU,"), 1),
+                1 => format!("{row_2},{line}"),
                 _ if line.is_empty() => String::new(),
-                _ => format!("600,{line}"),
+                _ => format!("{others},{line}"),
             })
             .collect::<Vec<_>>()
-            .join("\n");
+            .join("\n")
+    }
+
+    #[test]
+    fn a_row_whose_prompts_never_reach_its_cap_is_left_out() {
+        // Row 2 is at concurrency 128.
+        let with_prompts = with_first_column("num_prompts", "100", "600");
         let Parsed::Points(points) = parse(&with_prompts).unwrap() else {
             panic!()
         };
@@ -185,16 +189,7 @@ mod tests {
 
     #[test]
     fn python_spellings_of_a_missing_value_are_missing() {
-        let none: String = REAL
-            .lines()
-            .enumerate()
-            .map(|(i, line)| match i {
-                0 => line.replacen("GPU,", "ramp_up_strategy,GPU,", 1),
-                _ if line.is_empty() => String::new(),
-                _ => format!("None,{line}"),
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
+        let none = with_first_column("ramp_up_strategy", "None", "None");
         let Parsed::Points(points) = parse(&none).unwrap() else {
             panic!("no row is a ramp-up")
         };
