@@ -708,3 +708,47 @@ fn an_aiperf_run_over_more_endpoints_than_replicas_is_rejected_and_replicas_are_
         "{rejected}"
     );
 }
+
+#[test]
+fn server_metrics_alone_in_their_run_are_rejected_and_beside_stages_paired() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture = repo_path("tests/fixtures/raw/inference-perf");
+    let alone = tmp.path().join("raw/metrics-only");
+    let whole = tmp.path().join("raw/whole");
+    std::fs::create_dir_all(&alone).unwrap();
+    copy_tree(&fixture, &whole);
+    for name in ["run.toml", "stage_0_prometheus_metrics.json"] {
+        std::fs::copy(fixture.join(name), alone.join(name)).unwrap();
+    }
+    let out = tmp.path().join("out");
+    let df = ingest_ok(tmp.path(), &tmp.path().join("raw"), &out, false);
+    assert!(df.height() >= 3, "the whole run's stages are read");
+    let report = report(&out);
+    let rejected = report["rejected"].to_string();
+    assert!(
+        rejected.contains("metrics-only/stage_0_prometheus_metrics.json")
+            && rejected.contains("no file of its run"),
+        "{rejected}"
+    );
+    assert!(
+        !report
+            .to_string()
+            .contains("whole/stage_0_prometheus_metrics.json"),
+        "paired with its stage, so not reported"
+    );
+    let strict = infercat(
+        tmp.path(),
+        &[
+            "ingest",
+            "--raw",
+            tmp.path().join("raw").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--strict",
+        ],
+    );
+    assert!(
+        !strict.status.success(),
+        "--strict catches a run that gave nothing"
+    );
+}

@@ -110,10 +110,17 @@ pub fn ingest_with(
         hits,
         misses,
         pending,
-        server_metrics,
+        mut server_metrics,
+        metrics_files,
         set_aside,
     } = gathered;
     settle_set_aside(set_aside, &pending, &mut report);
+    reject_metrics_of_runs_without_points(
+        &mut server_metrics,
+        metrics_files,
+        &pending,
+        &mut report,
+    );
     let mut cache = cache;
     cache.replace(entries);
     save_cache(&cache);
@@ -395,6 +402,8 @@ struct Gathered<'t> {
     misses: usize,
     pending: Vec<PendingFile<'t>>,
     server_metrics: BTreeMap<PathBuf, ServerMetrics>,
+    /// Each server-metrics file's stage key, run directory and name as the report shows it.
+    metrics_files: Vec<(PathBuf, &'t Path, String)>,
     /// Files read as no points (companions, summaries): ignored only if their run has points
     /// from another file (`settle_set_aside`).
     set_aside: Vec<SetAside<'t>>,
@@ -468,6 +477,7 @@ impl<'t> Gathered<'t> {
             } => {
                 report.files_read += 1;
                 self.server_metrics.insert(stage_key(file), *m);
+                self.metrics_files.push((stage_key(file), run.dir, shown));
             }
             Outcome::Read {
                 tool,
@@ -494,26 +504,53 @@ impl<'t> Gathered<'t> {
 /// another file, and a run where none is (a GuideLLM or AIPerf CSV copied alone) would
 /// else give nothing without a word, even under `--strict`.
 fn settle_set_aside(set_aside: Vec<SetAside>, pending: &[PendingFile], report: &mut IngestReport) {
-    let runs_with_points: BTreeSet<&Path> = pending.iter().map(|p| p.run.dir).collect();
+    let with_points = runs_with_points(pending);
     for SetAside {
         run_dir,
         shown,
         reason,
     } in set_aside
     {
-        if runs_with_points.contains(run_dir) {
+        if with_points.contains(run_dir) {
             report.ignore(shown, reason);
         } else {
-            report.reject(
-                shown,
-                format!(
-                    "{reason}; but no file of its run ({}) holds a load point, so the run gave none",
-                    run_dir.display()
-                ),
-            );
+            report.reject(shown, gave_none(&reason, run_dir));
         }
     }
 }
+
+/// Rejects server metrics whose run has no load point to pair them with (an inference-perf
+/// run copied with only its Prometheus reports), as [`settle_set_aside`] rejects a companion
+/// alone; the others wait for their stages (`report_unpaired_server_metrics`).
+fn reject_metrics_of_runs_without_points(
+    server_metrics: &mut BTreeMap<PathBuf, ServerMetrics>,
+    metrics_files: Vec<(PathBuf, &Path, String)>,
+    pending: &[PendingFile],
+    report: &mut IngestReport,
+) {
+    let with_points = runs_with_points(pending);
+    for (key, run_dir, shown) in metrics_files {
+        if !with_points.contains(run_dir) {
+            server_metrics.remove(&key);
+            report.reject(shown, gave_none(UNPAIRED_METRICS, run_dir));
+        }
+    }
+}
+
+fn runs_with_points<'a>(pending: &[PendingFile<'a>]) -> BTreeSet<&'a Path> {
+    pending.iter().map(|p| p.run.dir).collect()
+}
+
+/// A file's reason for holding no load point, when no other file of its run holds one either.
+fn gave_none(reason: &str, run_dir: &Path) -> String {
+    format!(
+        "{reason}; but no file of its run ({}) holds a load point, so the run gave none",
+        run_dir.display()
+    )
+}
+
+const UNPAIRED_METRICS: &str =
+    "server-side metrics with no matching stage lifecycle file (e.g. a run-wide summary)";
 
 fn classify<'t>(
     raw_root: &Path,
@@ -935,10 +972,7 @@ fn report_unpaired_server_metrics(
                     .unwrap_or_default(),
             ),
         );
-        report.ignore(
-            shown.display().to_string(),
-            "server-side metrics with no matching stage lifecycle file (e.g. a run-wide summary)",
-        );
+        report.ignore(shown.display().to_string(), UNPAIRED_METRICS);
     }
 }
 
