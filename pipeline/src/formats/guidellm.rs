@@ -220,9 +220,21 @@ fn over_window(p: &MeasuredPoint, per_request: Option<f64>) -> Option<f64> {
     (n > 0 && d > 0.0 && len.is_finite() && len >= 0.0).then(|| n as f64 * len / d)
 }
 
-/// Seconds the benchmark measured: `duration` (0.2–0.3), else the measured window of
-/// `scheduler_metrics` (0.4+) or the run window of `run_stats` (0.2–0.3).
+/// Seconds the benchmark measured: the measured window of `scheduler_metrics` (0.4+), ended
+/// by its last request when that came first, else `duration` (0.2–0.3) or the run window of
+/// `run_stats` (0.2–0.3).
 fn measured_window(o: &Obj) -> Result<Option<f64>, FormatError> {
+    if let Some(s) = o.child("scheduler_metrics")?
+        && let (Some(start), Some(end)) = (s.num("measure_start_time")?, s.num("measure_end_time")?)
+        && end > start
+    {
+        // A run that stops at its request count (`max_requests`) before the planned end of
+        // its measured window (a real run: 30 requests in 604 s of a planned 900) measured
+        // until its last request ended; the planned end (and `duration`) would spread its
+        // counts over time when nothing ran.
+        let last = s.num("request_end_time")?.filter(|t| *t > start);
+        return Ok(Some(last.map_or(end, |t| t.min(end)) - start));
+    }
     if let Some(d) = o.num("duration")?.filter(|d| *d > 0.0) {
         return Ok(Some(d));
     }
@@ -524,6 +536,27 @@ mod tests {
             parse_texts(&[with_totals(rate, 3, "")]),
             Parsed::Points(_)
         ));
+    }
+
+    #[test]
+    fn a_window_ends_with_its_last_request_when_that_comes_first() {
+        let duration = |request_end: f64| {
+            let extra = format!(
+                "\"scheduler_metrics\": {{\"measure_start_time\": 100.0, \"measure_end_time\": 820.0, \"request_end_time\": {request_end}}}, \"duration\": 720.0, "
+            );
+            let Parsed::Points(ps) =
+                parse_texts(&[with_totals(r#"{"type_": "synchronous"}"#, 26, &extra)])
+            else {
+                panic!("points")
+            };
+            ps[0].duration_s()
+        };
+        assert_eq!(duration(614.5), Some(514.5), "stopped at its request count");
+        assert_eq!(
+            duration(900.0),
+            Some(720.0),
+            "ran past the window (cool-down)"
+        );
     }
 
     #[test]
