@@ -77,6 +77,15 @@ pub fn recommend(
     } else {
         match queue_size(op, baseline) {
             Some((q, _)) if q >= MIN_QUEUE => Signal::QueueSize,
+            Some((_, "littles-law")) if op.load == baseline.load => {
+                // Little's law reads the queue from TTFT beyond the lowest load's: a curve
+                // of one load has nothing to compare with (a real burst of 6,000 requests
+                // waited 19 to 187 s for its first tokens and read as no queue).
+                note = "no lower load to tell queueing from prefill time by, so it scales on \
+                        batch size"
+                    .into();
+                Signal::BatchSize
+            }
             _ => {
                 note = "no queue forms at this point, so it scales on batch size".into();
                 Signal::BatchSize
@@ -188,6 +197,22 @@ mod tests {
             (Signal::QueueSize, "vllm:num_requests_waiting", "prometheus")
         );
         assert!((h.threshold - 168.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_curve_of_one_load_does_not_claim_no_queue() {
+        let burst = point(50.0, 90_000.0, 120_000.0);
+        let h = recommend("sglang", &burst, &burst, false, 0.2).unwrap();
+        assert_eq!(h.metric, "sglang:num_running_reqs");
+        assert!(h.note.contains("no lower load"), "{}", h.note);
+        let mut measured = burst.clone();
+        measured.server.set_queue_len_mean(Some(0.2));
+        let h = recommend("sglang", &measured, &measured, false, 0.2).unwrap();
+        assert!(
+            h.note.contains("no queue forms"),
+            "the server said so: {}",
+            h.note
+        );
     }
 
     #[test]
