@@ -330,7 +330,7 @@ fn report_repeats(profile: &str, loads: usize, files: String, report: &mut Inges
     report.curve_note(
         files,
         format!(
-            "profile {profile}: {loads} load(s) measured more than once with no field telling the records apart; kept as repeats of one measurement (the curve uses their mean, every record is listed)"
+            "profile {profile}: {loads} load(s) measured more than once with no setting telling the records apart (a counter such as a sweep's `run_number` is not one); kept as repeats of one measurement (the curve uses their mean, every record is listed)"
         ),
     );
 }
