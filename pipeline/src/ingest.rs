@@ -532,7 +532,14 @@ fn reject_metrics_of_runs_without_points(
     for (key, run_dir, shown) in metrics_files {
         if !with_points.contains(run_dir) {
             server_metrics.remove(&key);
-            report.reject(shown, gave_none(UNPAIRED_METRICS, run_dir));
+            report.files_read -= 1;
+            report.reject(
+                shown,
+                gave_none(
+                    "server-side metrics, which pair with a stage's load point",
+                    run_dir,
+                ),
+            );
         }
     }
 }
@@ -887,10 +894,12 @@ fn rows_for_file(
         .into_iter()
         .map(|mut point| {
             let profile = meta.resolve(&point, &within_run)?;
-            if let Some(why) = formats::endpoints_beyond_replicas(
-                &point.fields,
-                profile.key.topology.data_parallel,
-            ) {
+            if tool == formats::AIPERF_TOOL
+                && let Some(why) = formats::endpoints_beyond_replicas(
+                    &point.fields,
+                    profile.key.topology.data_parallel,
+                )
+            {
                 return Err(why);
             }
             point.workload = profile.workload;

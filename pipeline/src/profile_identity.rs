@@ -19,6 +19,8 @@ pub const MEASURED_OUTPUT_TOLERANCE: f64 = 1.5;
 /// Raw fields that differ between runs of the same configuration (a timestamp, the number of
 /// prompts sent, the load itself) and so never name a deployment.
 const NOT_IDENTITY_FIELDS: &[&str] = &[
+    // Pod addresses change between runs of one deployment (AIPerf's several `--url`).
+    crate::formats::AIPERF_ENDPOINT_URLS,
     "date",
     "timestamp",
     "time",

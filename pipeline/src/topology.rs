@@ -172,8 +172,10 @@ impl Topology {
             return Err("a parallelism degree or worker count is 0".into());
         }
         if !self.is_disaggregated()
-            && let Some(tp) = self.tensor_parallel
+            && (self.tensor_parallel.is_some() || self.data_parallel.is_some())
         {
+            // Each data-parallel replica takes at least one accelerator.
+            let tp = self.tensor_parallel.unwrap_or(1);
             let used = u64::from(tp) * u64::from(self.data_parallel.unwrap_or(1));
             if used > total {
                 return Err(format!(

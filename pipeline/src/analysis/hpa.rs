@@ -76,7 +76,8 @@ pub fn recommend(
         Signal::BatchSize
     } else {
         match queue_size(op, baseline) {
-            Some((q, _)) if q >= MIN_QUEUE => Signal::QueueSize,
+            // Before the queue test: a repeat at the lowest load differs from their mean by
+            // noise, which Little's law would read as a queue.
             Some((_, "littles-law")) if op.load == baseline.load => {
                 // Little's law reads the queue from TTFT beyond the lowest load's: a curve
                 // of one load has nothing to compare with (a real burst of 6,000 requests
@@ -86,6 +87,7 @@ pub fn recommend(
                     .into();
                 Signal::BatchSize
             }
+            Some((q, _)) if q >= MIN_QUEUE => Signal::QueueSize,
             _ => {
                 note = "no queue forms at this point, so it scales on batch size".into();
                 Signal::BatchSize
@@ -205,6 +207,12 @@ mod tests {
         let h = recommend("sglang", &burst, &burst, false, 0.2).unwrap();
         assert_eq!(h.metric, "sglang:num_running_reqs");
         assert!(h.note.contains("no lower load"), "{}", h.note);
+        let slower_repeat = point(50.0, 95_000.0, 125_000.0);
+        let h = recommend("sglang", &slower_repeat, &burst, false, 0.2).unwrap();
+        assert_eq!(
+            h.metric, "sglang:num_running_reqs",
+            "a repeat's noise is no queue"
+        );
         let mut measured = burst.clone();
         measured.server.set_queue_len_mean(Some(0.2));
         let h = recommend("sglang", &measured, &measured, false, 0.2).unwrap();

@@ -17,6 +17,9 @@ use serde_json::Value;
 
 pub struct AiPerf;
 
+/// The tool its points are recorded under.
+pub const TOOL: &str = "aiperf";
+
 /// Whether a metric-object run was written by AIPerf rather than GenAI-Perf.
 pub fn is_aiperf(root: &serde_json::Map<String, Value>) -> bool {
     root.contains_key("aiperf_version")
@@ -32,7 +35,7 @@ pub fn is_aiperf(root: &serde_json::Map<String, Value>) -> bool {
 
 impl RawFormat for AiPerf {
     fn tool(&self) -> &'static str {
-        "aiperf"
+        TOOL
     }
 
     fn detect(&self, doc: &Document) -> bool {
@@ -110,7 +113,7 @@ impl RawFormat for AiPerf {
 pub const ENDPOINT_URLS: &str = "endpoint_urls";
 
 /// The distinct servers of `endpoint.urls` (AIPerf's repeated `--url`), told apart by scheme,
-/// host and port: `http://h:8000/` and `h:8000` are one.
+/// host and port ([`server`]).
 fn endpoint_urls(config: &Value) -> Vec<String> {
     let Some(urls) = config
         .get("endpoint")
@@ -119,21 +122,24 @@ fn endpoint_urls(config: &Value) -> Vec<String> {
     else {
         return Vec::new();
     };
-    let mut distinct: Vec<String> = urls
-        .iter()
-        .filter_map(Value::as_str)
-        .map(|u| {
-            let u = u.trim().trim_end_matches('/').to_ascii_lowercase();
-            if u.contains("://") {
-                u
-            } else {
-                format!("http://{u}")
-            }
-        })
-        .collect();
+    let mut distinct: Vec<String> = urls.iter().filter_map(Value::as_str).map(server).collect();
     distinct.sort_unstable();
     distinct.dedup();
     distinct
+}
+
+/// The server a URL names, as `scheme://host:port` with the scheme's default port left out
+/// (`H:8000/v1` is `http://h:8000`; `https://h:443/` is `https://h`).
+fn server(url: &str) -> String {
+    let url = url.trim().to_ascii_lowercase();
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url.as_str()));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let default_port = match scheme {
+        "https" => ":443",
+        _ => ":80",
+    };
+    let authority = authority.strip_suffix(default_port).unwrap_or(authority);
+    format!("{scheme}://{authority}")
 }
 
 /// Why a point measured over more endpoints than the profile has data-parallel replicas is
@@ -531,12 +537,17 @@ mod tests {
             "two replicas"
         );
         assert!(endpoints_beyond_replicas(&two.fields, Some(1)).is_some());
-        let one = point(&with_urls(r#""http://H:8080", "h:8080/""#));
+        let one = point(&with_urls(
+            r#""http://H:8080", "h:8080/v1", "http://h:8080/?x=1""#,
+        ));
         assert_eq!(
             one.fields.get(ENDPOINT_URLS),
             None,
-            "one server named twice"
+            "one server named thrice"
         );
+        assert_eq!(server("https://H:443/v1"), "https://h");
+        assert_eq!(server("h"), server("http://h:80"));
+        assert_eq!(server("http://[::1]:8000/"), "http://[::1]:8000");
         assert_eq!(endpoints_beyond_replicas(&point(RUN).fields, None), None);
     }
 

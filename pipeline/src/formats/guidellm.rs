@@ -229,10 +229,15 @@ fn measured_window(o: &Obj) -> Result<Option<f64>, FormatError> {
         && end > start
     {
         // A run that stops at its request count (`max_requests`) before the planned end of
-        // its measured window (a real run: 30 requests in 604 s of a planned 900) measured
-        // until its last request ended; the planned end (and `duration`) would spread its
-        // counts over time when nothing ran.
-        let last = s.num("request_end_time")?.filter(|t| *t > start);
+        // its measured window (a real run: its last request ended 514.5 s into a planned
+        // 720) measured until then; the planned end (and `duration`) would spread its
+        // counts over time when nothing ran. GuideLLM writes -1 for a time it does not
+        // know; the window then stays as stated.
+        let last = s
+            .num("request_end_time")
+            .ok()
+            .flatten()
+            .filter(|t| *t > start);
         return Ok(Some(last.map_or(end, |t| t.min(end)) - start));
     }
     if let Some(d) = o.num("duration")?.filter(|d| *d > 0.0) {
@@ -557,6 +562,7 @@ mod tests {
             Some(720.0),
             "ran past the window (cool-down)"
         );
+        assert_eq!(duration(-1.0), Some(720.0), "GuideLLM's unknown time");
     }
 
     #[test]

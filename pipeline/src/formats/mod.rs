@@ -19,7 +19,9 @@ mod sglang;
 mod vllm_nightly;
 mod vllm_save_result;
 
-pub use aiperf::endpoints_beyond_replicas;
+pub use aiperf::{
+    ENDPOINT_URLS as AIPERF_ENDPOINT_URLS, TOOL as AIPERF_TOOL, endpoints_beyond_replicas,
+};
 pub use guidellm::TOOL as GUIDELLM_TOOL;
 pub use sglang::TOOL as SGLANG_TOOL;
 pub use vllm_nightly::TOOL as VLLM_NIGHTLY_TOOL;

@@ -176,7 +176,8 @@ pub fn not_a_load_point(v: &serde_json::Value) -> Option<String> {
 
 /// A run whose load is its `max_concurrency` that sent fewer requests than the cap: at most
 /// that many ran at once, so the point would sit at a load it never had (`--num-prompts 50
-/// --max-concurrency 64`). Requests sent are vLLM's `num_prompts`, else completed + failed
+/// --max-concurrency 64`). Requests sent are those the per-request lists count, else vLLM's
+/// `num_prompts`, else completed + failed
 /// when both are stated (SGLang's `completed` alone leaves out failures, which would make a
 /// run that reached its cap look short); unknown, the point stays.
 fn concurrency_never_reached(v: &serde_json::Value) -> Option<String> {
@@ -188,11 +189,24 @@ fn concurrency_never_reached(v: &serde_json::Value) -> Option<String> {
     if load(&o).ok()? != Load::Concurrency(cap) {
         return None;
     }
-    let (sent, counted) = match count("num_prompts").filter(|n| *n > 0.0) {
-        Some(n) => (n, "`num_prompts`"),
-        None => (count("completed")? + count("failed")?, "requests"),
+    let listed = requests_sent(&o).filter(|n| *n > 0);
+    let (sent, counted) = match (listed, count("num_prompts").filter(|n| *n > 0.0)) {
+        (Some(n), _) => (n as f64, "request(s) sent"),
+        (None, Some(n)) => (n, "`num_prompts`"),
+        (None, None) => (count("completed")? + count("failed")?, "requests"),
     };
     super::concurrency_not_reached(sent, counted, cap)
+}
+
+/// Requests a record's per-request lists count (`errors` or `input_lens`, one entry per
+/// request sent; a failed request's error text may be empty, so entries are counted, not
+/// texts). `num_prompts` is what was asked for: older samplers stopped short of it when a
+/// dataset ran out.
+pub fn requests_sent(o: &Obj) -> Option<i64> {
+    ["errors", "input_lens"].iter().find_map(|key| {
+        let list = o.raw(key)?.as_array()?;
+        i64::try_from(list.len()).ok()
+    })
 }
 
 /// E2E from vLLM's `latencies` list (seconds per request, 0 for a failed one), which it keeps

@@ -5,7 +5,7 @@
 use super::fields::{Obj, as_object};
 use super::serving_json::{
     e2e_from_latencies, input_tokens_per_s, load, mean_per_request, ms_latency, not_a_load_point,
-    record_fields, requests_per_s, workload,
+    record_fields, requests_per_s, requests_sent, workload,
 };
 use super::{Parsed, RawFormat, json_objects, parse_objects_except};
 use crate::document::Document;
@@ -42,24 +42,13 @@ impl RawFormat for VllmSaveResult {
     }
 }
 
-/// Failed requests where a record states none (vLLM 0.8 and earlier): its per-request
-/// `errors` (an empty text for each success) when kept, else its requests sent
-/// (`input_lens`, one per request) less those completed, else its `num_prompts` less those
-/// completed: the benchmark sends every prompt it sampled and waits for each (a real 0.8.3
-/// run completed 1,015 of 2,000 at an unbounded rate, with no `failed` key). A prompt count
-/// is what was asked for: older samplers stopped short of it when a dataset ran out, which
-/// only the per-request lists would show.
+/// Failed requests where a record states none (vLLM 0.8 and earlier): the requests it sent
+/// less those completed, since the benchmark waits for every request it sends (a real 0.8.3
+/// run completed 1,015 of 2,000 at an unbounded rate, with no `failed` key). Requests sent
+/// are its per-request lists' length where kept ([`requests_sent`]), else its `num_prompts`.
 fn unstated_failures(o: &Obj, completed: Option<i64>) -> Option<i64> {
-    let list = |key: &str| o.raw(key).and_then(serde_json::Value::as_array);
-    if let Some(errors) = list("errors") {
-        let failed = errors
-            .iter()
-            .filter(|e| e.as_str().is_some_and(|text| !text.is_empty()))
-            .count();
-        return i64::try_from(failed).ok();
-    }
-    let sent = match list("input_lens") {
-        Some(requests) => i64::try_from(requests.len()).ok()?,
+    let sent = match requests_sent(o) {
+        Some(n) => n,
         None => o.count("num_prompts").ok().flatten()?,
     };
     let done = completed?;
@@ -163,11 +152,17 @@ mod tests {
             Some(1),
             "requests sent, not prompts asked for"
         );
-        let listed = short.replace(
-            "\"num_prompts\": 2000, ",
-            "\"num_prompts\": 2000, \"errors\": [\"\", \"timeout\", \"\"], ",
+        let listed = short
+            .replace(
+                "\"num_prompts\": 2000, ",
+                "\"num_prompts\": 2000, \"errors\": [\"\", \"timeout\", \"\", \"\"], ",
+            )
+            .replace("\"completed\": 1015", "\"completed\": 2");
+        assert_eq!(
+            points(&listed)[0].failed,
+            Some(2),
+            "one entry per request sent, whatever its text (an HTTP error's may be empty)"
         );
-        assert_eq!(points(&listed)[0].failed, Some(1), "the per-request errors");
         let malformed = short.replace("\"num_prompts\": 2000", "\"num_prompts\": \"many\"");
         assert_eq!(
             points(&malformed)[0].failed,
