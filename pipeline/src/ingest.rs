@@ -476,8 +476,9 @@ impl<'t> Gathered<'t> {
                 ..
             } => {
                 report.files_read += 1;
-                self.server_metrics.insert(stage_key(file), *m);
-                self.metrics_files.push((stage_key(file), run.dir, shown));
+                let key = stage_key(file);
+                self.server_metrics.insert(key.clone(), *m);
+                self.metrics_files.push((key, run.dir, shown));
             }
             Outcome::Read {
                 tool,

@@ -8,6 +8,7 @@
 //! are counted over that window, not taken from GuideLLM's rate distributions (`over_window`).
 
 use super::fields::{Obj, as_object};
+use super::metric_objects::config_value;
 use super::{MS_PER_S, Parsed, RawFormat};
 use crate::document::Document;
 use crate::error::FormatError;
@@ -89,16 +90,14 @@ fn concurrency_never_reached(b: &serde_json::Value, load: Load) -> Option<String
     if excludes_requests(b) {
         return None;
     }
-    let made = [
-        &["metrics", "request_totals", "total"][..],
-        &["request_totals", "total"],
-    ]
-    .iter()
-    .find_map(|path| {
-        path.iter()
-            .try_fold(b, |v, key| v.get(key))
-            .and_then(serde_json::Value::as_f64)
-    })?;
+    let made = config_value(
+        b,
+        &[
+            &["metrics", "request_totals", "total"],
+            &["request_totals", "total"],
+        ],
+    )
+    .and_then(serde_json::Value::as_f64)?;
     super::concurrency_not_reached(made, "request(s) made", concurrency)
 }
 

@@ -189,24 +189,31 @@ fn concurrency_never_reached(v: &serde_json::Value) -> Option<String> {
     if load(&o).ok()? != Load::Concurrency(cap) {
         return None;
     }
-    let listed = requests_sent(&o).filter(|n| *n > 0);
-    let (sent, counted) = match (listed, count("num_prompts").filter(|n| *n > 0.0)) {
-        (Some(n), _) => (n as f64, "request(s) sent"),
-        (None, Some(n)) => (n, "`num_prompts`"),
-        (None, None) => (count("completed")? + count("failed")?, "requests"),
+    let (sent, counted) = match requests_sent(&o) {
+        Some(sent) => sent,
+        None => (count("completed")? + count("failed")?, "requests"),
     };
     super::concurrency_not_reached(sent, counted, cap)
 }
 
-/// Requests a record's per-request lists count (`errors` or `input_lens`, one entry per
-/// request sent; a failed request's error text may be empty, so entries are counted, not
-/// texts). `num_prompts` is what was asked for: older samplers stopped short of it when a
-/// dataset ran out.
-pub fn requests_sent(o: &Obj) -> Option<i64> {
-    ["errors", "input_lens"].iter().find_map(|key| {
-        let list = o.raw(key)?.as_array()?;
-        i64::try_from(list.len()).ok()
-    })
+/// Requests a record sent, and how they were counted: its per-request lists' entries
+/// (`errors` or `input_lens`, one per request sent; a failed request's error text may be
+/// empty, so entries are counted, not texts), else its `num_prompts`, which is what was asked
+/// for (older samplers stopped short of it when a dataset ran out).
+pub fn requests_sent(o: &Obj) -> Option<(f64, &'static str)> {
+    let listed = ["errors", "input_lens"]
+        .iter()
+        .find_map(|key| Some(o.raw(key)?.as_array()?.len()))
+        .filter(|n| *n > 0);
+    match listed {
+        Some(n) => Some((n as f64, "request(s) sent")),
+        None => o
+            .count("num_prompts")
+            .ok()
+            .flatten()
+            .filter(|n| *n > 0)
+            .map(|n| (n as f64, "`num_prompts`")),
+    }
 }
 
 /// E2E from vLLM's `latencies` list (seconds per request, 0 for a failed one), which it keeps

@@ -44,15 +44,12 @@ impl RawFormat for VllmSaveResult {
 
 /// Failed requests where a record states none (vLLM 0.8 and earlier): the requests it sent
 /// less those completed, since the benchmark waits for every request it sends (a real 0.8.3
-/// run completed 1,015 of 2,000 at an unbounded rate, with no `failed` key). Requests sent
-/// are its per-request lists' length where kept ([`requests_sent`]), else its `num_prompts`.
+/// run completed 1,015 of 2,000 at an unbounded rate, with no `failed` key), counted as
+/// [`requests_sent`] counts them.
 fn unstated_failures(o: &Obj, completed: Option<i64>) -> Option<i64> {
-    let sent = match requests_sent(o) {
-        Some(n) => n,
-        None => o.count("num_prompts").ok().flatten()?,
-    };
+    let (sent, _) = requests_sent(o)?;
     let done = completed?;
-    (sent > 0 && done <= sent).then_some(sent - done)
+    (done as f64 <= sent).then(|| sent as i64 - done)
 }
 
 pub(super) fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
