@@ -52,8 +52,9 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
         }
         other => anyhow::Error::new(other),
     })?;
-    // A generation left by a killed build is never published; clear it out first.
-    lock.prune().context("cannot clear old generations")?;
+    // The generation the last build superseded, and any left by a killed build, go while
+    // this one runs.
+    let pruning = lock.prune_in_background();
     let generation = lock.new_generation()?;
     let data = generation.join("data");
     std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
@@ -91,7 +92,7 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
     if stages.site.is_some() {
         lock.publish(&generation, "site")?;
     }
-    lock.prune()?;
+    pruning.wait().context("cannot clear old generations")?;
     print_summary(&summary, started);
     if let (Some(args), Some(report)) = (stages.ingest, &summary.report)
         && args.strict

@@ -148,13 +148,18 @@ fn an_incremental_refresh_equals_a_full_build_and_reuses_the_rest() {
     let full = tmp.path().join("full");
     build(&raw, &full);
     assert_same_tree(&published(&incremental), &published(&full));
-    // Old generations are pruned.
-    assert_eq!(
-        std::fs::read_dir(incremental.join(".generations"))
+    // The generation a build supersedes stays until the next build, which removes it.
+    let generations = |out: &Path| {
+        let mut names: Vec<String> = std::fs::read_dir(out.join(".generations"))
             .unwrap()
-            .count(),
-        1
-    );
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(generations(&incremental), ["g1", "g2"]);
+    build(&raw, &incremental);
+    assert_eq!(generations(&incremental), ["g2", "g3"]);
 }
 
 #[test]
@@ -189,12 +194,13 @@ fn a_killed_build_leaves_the_previous_site_intact() {
         );
         assert_same_tree(&before, &published(&out));
     }
-    // The next build takes over the dead build's lock and clears its partial generation.
+    // The next build takes over the dead build's lock and clears the killed builds' partial
+    // generations; the generation it supersedes stays until the build after it.
     build(&repo_path("data/raw"), &out);
     assert_same_tree(&before, &published(&out));
     assert_eq!(
         std::fs::read_dir(out.join(".generations")).unwrap().count(),
-        1
+        2
     );
 }
 

@@ -111,25 +111,61 @@ impl OutputLock {
         Some(self.dir.join(target.parent()?))
     }
 
-    /// Removes generations that neither `data` nor `site` points into (including the partial
-    /// one of a killed build).
-    pub fn prune(&self) -> Result<(), PipelineError> {
+    /// Starts removing the generations no link points into (the partial one of a killed build
+    /// among them) on a thread of its own, so a build
+    /// does not wait while the kernel unlinks a superseded site's tens of thousands of files.
+    /// The list is taken now: a generation made after this call is never among them. A build
+    /// does not prune after publishing, so the generation it superseded stays until the next
+    /// build: `serve` requests that began on it finish on it.
+    pub fn prune_in_background(&self) -> Pruning {
+        let stale = self.stale_generations();
+        Pruning {
+            root: self.dir.join(GENERATIONS_DIR),
+            removal: std::thread::spawn(move || remove_generations(&stale)),
+        }
+    }
+
+    /// Generations neither `data` nor `site` points into.
+    fn stale_generations(&self) -> Vec<PathBuf> {
         let root = self.dir.join(GENERATIONS_DIR);
         let keep: Vec<PathBuf> = ["data", "site"]
             .iter()
             .filter_map(|n| self.current(n))
             .collect();
         let Ok(entries) = std::fs::read_dir(&root) else {
-            return Ok(());
+            return Vec::new();
         };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if !keep.iter().any(|k| k == &path) {
-                std::fs::remove_dir_all(&path).map_err(|e| PipelineError::io(&path, e))?;
-            }
-        }
-        Ok(())
+        entries
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| !keep.contains(path))
+            .collect()
     }
+}
+
+/// Stale generations being removed ([`OutputLock::prune_in_background`]).
+pub struct Pruning {
+    root: PathBuf,
+    removal: std::thread::JoinHandle<Result<(), PipelineError>>,
+}
+
+impl Pruning {
+    /// Waits for the removal to end and says whether it failed.
+    pub fn wait(self) -> Result<(), PipelineError> {
+        self.removal.join().unwrap_or_else(|_| {
+            Err(PipelineError::io(
+                self.root,
+                std::io::Error::other("the thread removing old generations panicked"),
+            ))
+        })
+    }
+}
+
+fn remove_generations(dirs: &[PathBuf]) -> Result<(), PipelineError> {
+    for dir in dirs {
+        std::fs::remove_dir_all(dir).map_err(|e| PipelineError::io(dir, e))?;
+    }
+    Ok(())
 }
 
 fn generation_numbers(root: &Path) -> Vec<u64> {
@@ -158,7 +194,7 @@ mod tests {
     }
 
     #[test]
-    fn publish_switches_links_and_prune_keeps_the_live_generation() {
+    fn publish_switches_links_and_pruning_keeps_the_live_generation() {
         let dir = tempfile::tempdir().unwrap();
         let lock = OutputLock::acquire(dir.path()).unwrap();
         for n in 0..2 {
@@ -166,7 +202,7 @@ mod tests {
             std::fs::create_dir_all(g.join("site")).unwrap();
             std::fs::write(g.join("site/index.html"), format!("v{n}")).unwrap();
             lock.publish(&g, "site").unwrap();
-            lock.prune().unwrap();
+            lock.prune_in_background().wait().unwrap();
             assert_eq!(
                 std::fs::read_to_string(dir.path().join("site/index.html")).unwrap(),
                 format!("v{n}")
@@ -178,6 +214,22 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    #[test]
+    fn pruning_removes_what_was_stale_when_it_started_and_nothing_made_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = OutputLock::acquire(dir.path()).unwrap();
+        let live = lock.new_generation().unwrap();
+        std::fs::create_dir_all(live.join("site")).unwrap();
+        lock.publish(&live, "site").unwrap();
+        let killed = lock.new_generation().unwrap();
+        std::fs::write(killed.join("partial"), "x").unwrap();
+        let pruning = lock.prune_in_background();
+        let building = lock.new_generation().unwrap();
+        pruning.wait().unwrap();
+        assert!(live.is_dir() && building.is_dir());
+        assert!(!killed.exists());
     }
 
     #[test]
