@@ -47,7 +47,9 @@ pub fn assign(rows: &mut [BenchmarkRow], report: &mut IngestReport) {
                 rows[i].key.use_case = use_case.clone();
             }
         }
-        separate_collisions(rows, &members, report);
+        for curve in separate_load_kinds(rows, &members, report) {
+            separate_collisions(rows, &curve, report);
+        }
     }
     // Once per profile, not per row: the id slugs and hashes the whole key.
     for members in group_by(rows, |r| &r.key) {
@@ -267,6 +269,57 @@ fn lengths_drawn(tool: &str, ratio: f64) -> bool {
     }
 }
 
+/// Splits a profile whose points were measured at request rates and at concurrencies into a
+/// curve of each, since one load axis cannot order both (rate 16 is not "more" than
+/// concurrency 1). Unbounded points, a rate sweep's limit, go with the rates. Returns the
+/// curves (the profile's members when it needs no split); a split is reported.
+fn separate_load_kinds(
+    rows: &mut [BenchmarkRow],
+    members: &[usize],
+    report: &mut IngestReport,
+) -> Vec<Vec<usize>> {
+    let (concurrency, by_rate): (Vec<usize>, Vec<usize>) = members
+        .iter()
+        .partition(|&&i| matches!(rows[i].point.load, Load::Concurrency(_)));
+    let has_rates = by_rate
+        .iter()
+        .any(|&i| matches!(rows[i].point.load, Load::Rate(_)));
+    if concurrency.is_empty() || !has_rates {
+        return vec![members.to_vec()];
+    }
+    let before = rows[members[0]].key.id();
+    for (curve, tag) in [(&by_rate, "load=rate"), (&concurrency, "load=concurrency")] {
+        for &i in curve {
+            add_to_variant(&mut rows[i].key.variant, tag);
+        }
+    }
+    let unbounded = by_rate
+        .iter()
+        .filter(|&&i| rows[i].point.load == Load::Unbounded)
+        .count();
+    let unbounded = match unbounded {
+        0 => String::new(),
+        n => format!(", {n} of them unbounded"),
+    };
+    report.curve_note(
+        files_of(rows, members),
+        format!(
+            "profile {before}: points at request rates and at concurrencies share no load axis; split into 2 curves (load=rate: {} point(s){unbounded}; load=concurrency: {} point(s))",
+            by_rate.len(),
+            concurrency.len()
+        ),
+    );
+    vec![by_rate, concurrency]
+}
+
+/// Appends `tag` to a profile's variant (`+` between tags).
+fn add_to_variant(variant: &mut Option<String>, tag: &str) {
+    *variant = Some(match variant.take() {
+        Some(v) => format!("{v}+{tag}"),
+        None => tag.to_string(),
+    });
+}
+
 /// Where points of one curve share a load, splits the curve by the raw fields whose values
 /// differ between them; when none does, keeps them as repeats. Both are reported.
 fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mut IngestReport) {
@@ -299,11 +352,7 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
             })
             .collect::<Vec<_>>()
             .join("+");
-        let key = &mut rows[i].key;
-        key.variant = Some(match key.variant.take() {
-            Some(v) => format!("{v}+{tag}"),
-            None => tag.clone(),
-        });
+        add_to_variant(&mut rows[i].key.variant, &tag);
         values.insert(tag);
     }
     report.curve_note(
@@ -520,6 +569,87 @@ mod tests {
         assign(&mut rows, &mut report);
         assert_eq!(rows[0].profile_id, rows[1].profile_id);
         assert!(report.curves[0].reason.contains("kept as repeats"));
+    }
+
+    #[test]
+    fn rates_and_concurrencies_of_one_profile_are_two_curves_with_unbounded_among_the_rates() {
+        let loads = [
+            Load::Rate(2.0),
+            Load::Rate(8.0),
+            Load::Concurrency(1.0),
+            Load::Concurrency(16.0),
+            Load::Unbounded,
+            Load::Concurrency(16.0),
+        ];
+        let mut rows: Vec<BenchmarkRow> = loads
+            .iter()
+            .enumerate()
+            .map(|(n, &load)| {
+                let mut r = row(1.0, &[("deployment", if n == 5 { "b" } else { "a" })], None);
+                r.point.load = load;
+                r
+            })
+            .collect();
+        for r in &mut rows {
+            r.key.variant = Some("pd-1p1d".into());
+        }
+        let mut report = IngestReport::default();
+        assign(&mut rows, &mut report);
+        let variants: Vec<&str> = rows
+            .iter()
+            .map(|r| r.key.variant.as_deref().unwrap())
+            .collect();
+        assert_eq!(
+            variants,
+            [
+                "pd-1p1d+load=rate",
+                "pd-1p1d+load=rate",
+                "pd-1p1d+load=concurrency+deployment=a",
+                "pd-1p1d+load=concurrency+deployment=a",
+                "pd-1p1d+load=rate",
+                "pd-1p1d+load=concurrency+deployment=b",
+            ]
+        );
+        // The concurrency curve's own collision at 16 is still told apart afterwards.
+        assert_eq!(rows[0].profile_id, rows[4].profile_id);
+        assert_ne!(rows[0].profile_id, rows[2].profile_id);
+        assert_eq!(rows[2].profile_id, rows[3].profile_id);
+        assert_ne!(rows[3].profile_id, rows[5].profile_id);
+        let split = report
+            .curves
+            .iter()
+            .find(|c| c.reason.contains("share no load axis"))
+            .unwrap();
+        assert!(
+            split.reason.contains(
+                "(load=rate: 3 point(s), 1 of them unbounded; load=concurrency: 3 point(s))"
+            ),
+            "{}",
+            split.reason
+        );
+    }
+
+    #[test]
+    fn concurrencies_beside_an_unbounded_probe_stay_one_curve() {
+        let mut rows: Vec<BenchmarkRow> = [
+            Load::Concurrency(1.0),
+            Load::Concurrency(8.0),
+            Load::Unbounded,
+        ]
+        .iter()
+        .map(|&load| {
+            let mut r = row(1.0, &[], None);
+            r.point.load = load;
+            r
+        })
+        .collect();
+        let mut report = IngestReport::default();
+        assign(&mut rows, &mut report);
+        assert!(
+            rows.iter()
+                .all(|r| r.key.variant.is_none() && r.profile_id == rows[0].profile_id)
+        );
+        assert!(report.curves.is_empty());
     }
 
     proptest::proptest! {
