@@ -1,9 +1,11 @@
 //! GuideLLM `benchmarks.json`: `benchmarks[]`, one per strategy; metrics are distributions with
 //! `successful/errored/incomplete/total`, each `{mean, median, count, percentiles: {p50…}}`.
 //! Units: `request_latency` in seconds, `*_ms` in ms. GuideLLM's `time_per_output_token_ms`
-//! includes the first token (request start to last token / output tokens), which is NTPOT; its
-//! `inter_token_latency_ms` is (last − first token) / (tokens − 1), which is TPOT. It has no
-//! pooled inter-token gap, so ITL stays unknown. The strategy is under `config` (0.4+) or
+//! includes the first token (request start to last token / output tokens), which is NTPOT —
+//! except in the schema with the strategy under `args` (0.2–0.3), which counted it from the
+//! first token ((last − first token) / tokens: neither NTPOT nor TPOT), so NTPOT is unknown
+//! there. Its `inter_token_latency_ms` is (last − first token) / (tokens − 1), which is TPOT. It
+//! has no pooled inter-token gap, so ITL stays unknown. The strategy is under `config` (0.4+) or
 //! `args` (0.2–0.3); the measured window under `scheduler_metrics` or `run_stats`. Token rates
 //! are counted over that window, not taken from GuideLLM's rate distributions (`over_window`).
 
@@ -144,11 +146,13 @@ fn parse_benchmark(
     beside_rates: bool,
 ) -> Result<MeasuredPoint, FormatError> {
     let o = as_object(b, "benchmark")?;
-    let settings = match o.child("config")? {
-        Some(config) => config,
-        None => o
-            .child("args")?
-            .ok_or_else(|| FormatError::missing("config"))?,
+    let (settings, per_token_from_first_token) = match o.child("config")? {
+        Some(config) => (config, false),
+        None => (
+            o.child("args")?
+                .ok_or_else(|| FormatError::missing("config"))?,
+            true,
+        ),
     };
     let strategy = settings.req_child("strategy")?;
     let (load, label) = strategy_load(&strategy, beside_rates)?;
@@ -183,7 +187,9 @@ fn parse_benchmark(
     p.set_input_tokens_per_s(input_rate(&metrics, &p, stated_total)?);
     p.e2e = distribution(&metrics, "request_latency")?.scaled(MS_PER_S);
     p.ttft = distribution(&metrics, "time_to_first_token_ms")?;
-    p.ntpot = distribution(&metrics, "time_per_output_token_ms")?;
+    if !per_token_from_first_token {
+        p.ntpot = distribution(&metrics, "time_per_output_token_ms")?;
+    }
     p.tpot = distribution(&metrics, "inter_token_latency_ms")?;
     Ok(p.with_derived_totals())
 }
@@ -708,6 +714,11 @@ mod tests {
         // 46 requests of 257.1 prompt tokens in 30 s; `tokens_per_second` − output would be 794.
         let input = p.input_tokens_per_s().unwrap();
         assert!((input - 394.27).abs() < 0.01, "{input}");
+        // This schema's `time_per_output_token_ms` leaves the first token's wait out (a request
+        // of this file: (last − first token) / 128 = 5.217 ms, its stated value; with the wait
+        // it would be 5.384), so it is not NTPOT; `inter_token_latency_ms` is still TPOT.
+        assert_eq!(p.ntpot, Latency::default());
+        assert!(p.tpot.mean().is_some());
     }
 
     /// GuideLLM writes the same report as YAML (`--output-path benchmarks.yaml`): its own test
