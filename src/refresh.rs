@@ -52,10 +52,10 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
         }
         other => anyhow::Error::new(other),
     })?;
+    let generation = lock.new_generation()?;
     // The generation the last build superseded, and any left by a killed build, go while
     // this one runs.
-    let pruning = lock.prune_in_background();
-    let generation = lock.new_generation()?;
+    let pruning = lock.prune_in_background(&generation);
     let data = generation.join("data");
     std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
     let progress = Reporter::new();

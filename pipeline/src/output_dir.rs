@@ -112,13 +112,14 @@ impl OutputLock {
     }
 
     /// Starts removing the generations no link points into (the partial one of a killed build
-    /// among them) on a thread of its own, so a build
-    /// does not wait while the kernel unlinks a superseded site's tens of thousands of files.
-    /// The list is taken now: a generation made after this call is never among them. A build
-    /// does not prune after publishing, so the generation it superseded stays until the next
-    /// build: `serve` requests that began on it finish on it.
-    pub fn prune_in_background(&self) -> Pruning {
-        let stale = self.stale_generations();
+    /// among them) but `building`, on a thread of its own, so a build does not wait while the
+    /// kernel unlinks a superseded site's tens of thousands of files. Call it after making the
+    /// build's generation: its number then stays above every one being removed. A build does
+    /// not prune after publishing, so the generation it superseded stays until the next build:
+    /// `serve` requests that began on it finish on it.
+    pub fn prune_in_background(&self, building: &Path) -> Pruning {
+        let mut stale = self.stale_generations();
+        stale.retain(|g| g != building);
         Pruning {
             root: self.dir.join(GENERATIONS_DIR),
             removal: std::thread::spawn(move || remove_generations(&stale)),
@@ -202,7 +203,7 @@ mod tests {
             std::fs::create_dir_all(g.join("site")).unwrap();
             std::fs::write(g.join("site/index.html"), format!("v{n}")).unwrap();
             lock.publish(&g, "site").unwrap();
-            lock.prune_in_background().wait().unwrap();
+            lock.prune_in_background(&g).wait().unwrap();
             assert_eq!(
                 std::fs::read_to_string(dir.path().join("site/index.html")).unwrap(),
                 format!("v{n}")
@@ -217,7 +218,7 @@ mod tests {
     }
 
     #[test]
-    fn pruning_removes_what_was_stale_when_it_started_and_nothing_made_after() {
+    fn pruning_removes_what_was_stale_when_it_started_but_the_building_generation() {
         let dir = tempfile::tempdir().unwrap();
         let lock = OutputLock::acquire(dir.path()).unwrap();
         let live = lock.new_generation().unwrap();
@@ -225,11 +226,13 @@ mod tests {
         lock.publish(&live, "site").unwrap();
         let killed = lock.new_generation().unwrap();
         std::fs::write(killed.join("partial"), "x").unwrap();
-        let pruning = lock.prune_in_background();
         let building = lock.new_generation().unwrap();
+        let pruning = lock.prune_in_background(&building);
+        let after = lock.new_generation().unwrap();
         pruning.wait().unwrap();
-        assert!(live.is_dir() && building.is_dir());
+        assert!(live.is_dir() && building.is_dir() && after.is_dir());
         assert!(!killed.exists());
+        assert!(building > killed && after > building);
     }
 
     #[test]
