@@ -260,3 +260,36 @@ pub fn mean_per_request(obj: &Obj, total_key: &str) -> Result<Option<f64>, Forma
         _ => Ok(None),
     }
 }
+
+/// TTFT, TPOT and ITL of a record, as (ttft, tpot, itl). The benchmark writes 0 for a figure it
+/// had nothing to measure by (the mean of an empty list is taken as 0): TPOT when no request
+/// returned a second token, ITL when no response came in more than one chunk. Such a 0 is
+/// unknown, never a measurement. And where requests did return several tokens
+/// (`mean_output_tokens` above 1) but no response came in more than one chunk, the responses
+/// arrived whole: the TTFT measured the whole response and the TPOT its tail, so both are
+/// unknown too (a real SGLang record: TTFT 3,473 ms of a 3,500 ms E2E, TPOT 0.88 ms, ITL 0).
+pub fn token_timings(
+    obj: &Obj,
+    mean_output_tokens: Option<f64>,
+) -> Result<(Latency, Latency, Latency), FormatError> {
+    let measured = |latency: Latency| {
+        if nothing_measured(&latency) {
+            Latency::default()
+        } else {
+            latency
+        }
+    };
+    let ttft = ms_latency(obj, "ttft")?;
+    let tpot = measured(ms_latency(obj, "tpot")?);
+    let itl = ms_latency(obj, "itl")?;
+    if nothing_measured(&itl) && mean_output_tokens.is_some_and(|n| n > 1.0) {
+        return Ok(Default::default());
+    }
+    Ok((ttft, tpot, measured(itl)))
+}
+
+/// Whether every statistic a latency states is 0 (and it states one).
+fn nothing_measured(latency: &Latency) -> bool {
+    let stats = [latency.mean(), latency.p50(), latency.p90(), latency.p99()];
+    stats.iter().any(Option::is_some) && stats.iter().flatten().all(|v| *v == 0.0)
+}

@@ -5,7 +5,7 @@
 use super::fields::as_object;
 use super::serving_json::{
     input_tokens_per_s, load, mean_per_request, ms_latency, not_a_load_point, record_fields,
-    requests_per_s, workload,
+    requests_per_s, token_timings, workload,
 };
 use super::{Parsed, RawFormat, json_objects, parse_objects_except};
 use crate::document::Document;
@@ -52,9 +52,7 @@ pub(super) fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatEr
     p.set_total_tokens_per_s(o.num("total_throughput")?);
     p.set_mean_input_tokens(mean_per_request(&o, "total_input_tokens")?);
     p.set_mean_output_tokens(mean_per_request(&o, "total_output_tokens")?);
-    p.ttft = ms_latency(&o, "ttft")?;
-    p.tpot = ms_latency(&o, "tpot")?;
-    p.itl = ms_latency(&o, "itl")?;
+    (p.ttft, p.tpot, p.itl) = token_timings(&o, p.mean_output_tokens())?;
     p.e2e = ms_latency(&o, "e2e_latency")?;
     p.workload = workload(&o)?;
     p.fields = record_fields(&o);
@@ -82,6 +80,49 @@ mod tests {
         assert_eq!(ps[0].input_tokens_per_s(), Some(10240.0));
         assert_eq!(ps[0].total_tokens_per_s(), Some(12800.0));
         assert_eq!(ps[0].mean_output_tokens(), Some(256.0));
+    }
+
+    fn parse_one(text: &str) -> MeasuredPoint {
+        let doc = Document::from_bytes(text.as_bytes()).unwrap();
+        let Parsed::Points(mut ps) = SglangBenchServing.parse(&doc).unwrap() else {
+            panic!("expected points")
+        };
+        ps.remove(0)
+    }
+
+    #[test]
+    fn zero_gaps_are_unknown_and_whole_responses_have_no_token_timings() {
+        let no_gaps = LINE
+            .replace("\"mean_itl_ms\": 14.1", "\"mean_itl_ms\": 0.0")
+            .replace("\"median_itl_ms\": 12.0", "\"median_itl_ms\": 0.0")
+            .replace("\"p99_itl_ms\": 60.0", "\"p99_itl_ms\": 0.0");
+        // 256 tokens a request, none seen apart: each response came whole.
+        let whole = parse_one(&no_gaps);
+        assert_eq!(
+            (whole.ttft, whole.tpot, whole.itl),
+            Default::default(),
+            "TTFT timed the whole response"
+        );
+        assert_eq!(whole.e2e.p50(), Some(3900.0));
+        // One token a request: nothing to measure a gap or a TPOT by, but the TTFT stands.
+        let one_token = parse_one(
+            &no_gaps
+                .replace(
+                    "\"total_output_tokens\": 128000",
+                    "\"total_output_tokens\": 500",
+                )
+                .replace("\"mean_tpot_ms\": 14.0", "\"mean_tpot_ms\": 0.0")
+                .replace("\"median_tpot_ms\": 13.5", "\"median_tpot_ms\": 0.0")
+                .replace("\"p99_tpot_ms\": 20.0", "\"p99_tpot_ms\": 0.0"),
+        );
+        assert_eq!(one_token.ttft.p50(), Some(450.0));
+        assert_eq!((one_token.tpot, one_token.itl), Default::default());
+        // Measured gaps stay as they are.
+        let streamed = parse_one(LINE);
+        assert_eq!(
+            (streamed.tpot.p50(), streamed.itl.p99()),
+            (Some(13.5), Some(60.0))
+        );
     }
 
     #[test]

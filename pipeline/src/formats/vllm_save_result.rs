@@ -5,7 +5,7 @@
 use super::fields::{Obj, as_object};
 use super::serving_json::{
     e2e_from_latencies, input_tokens_per_s, load, mean_per_request, ms_latency, not_a_load_point,
-    record_fields, requests_per_s, requests_sent, workload,
+    record_fields, requests_per_s, requests_sent, token_timings, workload,
 };
 use super::{Parsed, RawFormat, json_objects, parse_objects_except};
 use crate::document::Document;
@@ -68,9 +68,7 @@ pub(super) fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatEr
     p.set_total_tokens_per_s(o.num("total_token_throughput")?);
     p.set_mean_input_tokens(mean_per_request(&o, "total_input_tokens")?);
     p.set_mean_output_tokens(mean_per_request(&o, "total_output_tokens")?);
-    p.ttft = ms_latency(&o, "ttft")?;
-    p.tpot = ms_latency(&o, "tpot")?;
-    p.itl = ms_latency(&o, "itl")?;
+    (p.ttft, p.tpot, p.itl) = token_timings(&o, p.mean_output_tokens())?;
     p.e2e = ms_latency(&o, "e2el")?;
     if p.e2e == Latency::default() {
         // Some 2024 forks name it `mean_latency_ms` / `median_latency_ms` / `p99_latency_ms`.
