@@ -58,9 +58,31 @@ fn parse_one(v: &Value) -> Result<MeasuredPoint, FormatError> {
     p.label = o.text("model")?.map(str::to_string);
     p.workload = workload(&o)?;
     p.topology = topology;
+    read_counts(&o, &mut p)?;
     p.fields =
         o.scalars(|k, v| !v.is_number() || matches!(k, "tp" | "ep" | "isl" | "osl" | "conc"));
     Ok(p.with_derived_totals())
+}
+
+/// What the scenario runs' summaries (`scenario_type`, e.g. agentic coding) state besides: the
+/// requests sent and completed, the run's length and the measured mean lengths
+/// (`mean_output_tokens_actual`; their requested lengths vary per conversation turn).
+fn read_counts(o: &Obj, p: &mut MeasuredPoint) -> Result<(), FormatError> {
+    p.completed = match o.count("total_requests_completed")? {
+        Some(n) => Some(n),
+        None => o.count("num_requests_successful")?,
+    };
+    if let (Some(sent), Some(done)) = (o.count("num_requests_total")?, p.completed) {
+        p.failed = Some(sent.saturating_sub(done));
+    }
+    let duration = o.num("duration_seconds")?.filter(|d| *d > 0.0);
+    p.set_duration_s(duration);
+    if let (Some(done), Some(d)) = (p.completed, duration) {
+        p.set_requests_per_s(Some(done as f64 / d));
+    }
+    p.set_mean_input_tokens(o.num("mean_input_tokens")?);
+    p.set_mean_output_tokens(o.num("mean_output_tokens_actual")?);
+    Ok(())
 }
 
 /// `mean_<m>`, `median_<m>`, `p90_<m>`, `p99_<m>` in seconds, as ms.
@@ -134,11 +156,15 @@ fn gpu_count(o: &Obj, t: &Topology) -> Result<f64, FormatError> {
 }
 
 /// `isl`/`osl` are the requested lengths of InferenceX's random workload; trace-driven runs
-/// name their `benchmark_type` instead.
+/// name their `benchmark_type`, scenario runs their `scenario_type` instead.
 fn workload(o: &Obj) -> Result<WorkloadHint, FormatError> {
     let input_len = o.num("isl")?;
     let output_len = o.num("osl")?;
-    let dataset = match (input_len, o.text("benchmark_type")?) {
+    let kind = match o.text("benchmark_type")? {
+        Some(kind) => Some(kind),
+        None => o.text("scenario_type")?,
+    };
+    let dataset = match (input_len, kind) {
         (Some(_), _) => Some("random".to_string()),
         (None, Some(kind)) => dataset_name(kind),
         (None, None) => None,
@@ -165,6 +191,28 @@ mod tests {
             Parsed::Points(mut p) => Ok(p.remove(0)),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_scenario_run_states_its_counts_window_and_measured_lengths() {
+        let scenario = r#"{"hw": "mi355x", "conc": 4, "framework": "sglang", "tp": 2, "ep": 1,
+            "scenario_type": "agentic-coding", "num_requests_total": 300,
+            "num_requests_successful": 294, "total_requests_completed": 294,
+            "mean_ttft": 1.3, "p90_ttft": 1.24, "mean_e2el": 13.6, "mean_tpot": 0.028,
+            "mean_input_tokens": 67176.1, "mean_output_tokens_actual": 427.3,
+            "duration_seconds": 1820.3, "tput_per_gpu": 5459.3, "output_tput_per_gpu": 34.5,
+            "input_tput_per_gpu": 5424.8}"#;
+        let p = point(scenario).unwrap();
+        assert_eq!((p.completed, p.failed), (Some(294), Some(6)));
+        assert_eq!(p.duration_s(), Some(1820.3));
+        assert_eq!(p.requests_per_s(), Some(294.0 / 1820.3));
+        assert_eq!(
+            (p.mean_input_tokens(), p.mean_output_tokens()),
+            (Some(67176.1), Some(427.3))
+        );
+        assert_eq!(p.workload.dataset.as_deref(), Some("agentic-coding"));
+        assert_eq!(p.output_tokens_per_s, 69.0, "per GPU × TP 2");
+        assert_eq!(p.ttft.p90(), Some(1240.0));
     }
 
     #[test]
