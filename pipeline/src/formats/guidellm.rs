@@ -185,6 +185,9 @@ fn parse_benchmark(
         None => p.set_total_tokens_per_s(stated_total),
     }
     p.set_input_tokens_per_s(input_rate(&metrics, &p, stated_total)?);
+    if beside_rates && strategy_kind(&strategy)? == Some("synchronous") {
+        place_on_the_rate_axis(&mut p);
+    }
     p.e2e = distribution(&metrics, "request_latency")?.scaled(MS_PER_S);
     p.ttft = distribution(&metrics, "time_to_first_token_ms")?;
     if !per_token_from_first_token {
@@ -337,12 +340,24 @@ fn python_list_head(text: &str) -> Option<String> {
     Some(body[..end].to_string())
 }
 
+/// A sweep runs synchronous first to learn the lowest rate, and spaces its constant rates from
+/// there up to what throughput reached: on the sweep's rate axis the synchronous run sits at the
+/// rate it measured. One stream at a time is a concurrency of 1 only when nothing else in the
+/// file is a rate (a curve cannot order rates and concurrencies on one axis).
+fn place_on_the_rate_axis(p: &mut MeasuredPoint) {
+    if let Some(rate) = p.requests_per_s().filter(|r| r.is_finite() && *r > 0.0) {
+        p.load = Load::Rate(rate);
+        p.label = Some("synchronous".into());
+    }
+}
+
+fn strategy_kind<'a>(s: &'a Obj) -> Result<Option<&'a str>, FormatError> {
+    Ok(s.text("type_")?.or(s.text("type")?))
+}
+
 /// The strategy GuideLLM ran, as a load and a readable label.
 fn strategy_load(s: &Obj, beside_rates: bool) -> Result<(Load, String), FormatError> {
-    let kind = s
-        .text("type_")?
-        .or(s.text("type")?)
-        .ok_or_else(|| FormatError::missing("config.strategy.type_"))?;
+    let kind = strategy_kind(s)?.ok_or_else(|| FormatError::missing("config.strategy.type_"))?;
     let load = match kind {
         "synchronous" => Load::Concurrency(1.0),
         // Throughput sends every request at once; with `max_concurrency` that many stay in
@@ -463,7 +478,8 @@ mod tests {
         .unwrap() else {
             panic!("expected points")
         };
-        assert_eq!(ps[0].load, Load::Concurrency(1.0));
+        // Beside a constant rate, synchronous sits at the rate it measured (4 requests/s).
+        assert_eq!(ps[0].load, Load::Rate(4.0));
         assert_eq!(ps[1].load, Load::Rate(5.0));
         assert_eq!(ps[2].load, Load::Unbounded);
         assert_eq!(ps[3].load, Load::Concurrency(16.0));
@@ -678,8 +694,10 @@ mod tests {
         let loads: Vec<Load> = sweep.iter().map(|p| p.load).collect();
         assert_eq!(
             loads,
-            [Load::Concurrency(1.0), Load::Unbounded, Load::Rate(5.0)]
+            [Load::Rate(4.0), Load::Unbounded, Load::Rate(5.0)],
+            "the sweep's synchronous run at the 4 requests/s it measured"
         );
+        assert_eq!(sweep[0].label.as_deref(), Some("synchronous"));
         assert_eq!(sweep[1].label.as_deref(), Some("throughput"));
     }
 
