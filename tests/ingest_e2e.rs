@@ -175,7 +175,7 @@ fn fixtures_of_every_format_are_detected_by_content() {
         ("native", 3),
         ("aiperf", 1),
         ("genai-perf", 1),
-        ("inferencex", 1),
+        ("inferencex", 2),
         ("bench-serving-csv", 54),
     ];
     for (tool, n) in expected {

@@ -53,6 +53,11 @@ const SEEDS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../tests/fixtures/raw/inferencex/agg_kimik2.5_1k1k.json"),
     ),
     (
+        "inferencex",
+        "glm_tp4_conc8_agentic.json",
+        include_bytes!("../../tests/fixtures/raw/inferencex-scenario/glm_tp4_conc8_agentic.json"),
+    ),
+    (
         "aiperf",
         "profile_export_aiperf.json",
         include_bytes!("../../tests/fixtures/raw/aiperf/profile_export_aiperf.json"),
@@ -310,11 +315,21 @@ fn read(bytes: &[u8]) -> Option<String> {
 /// Reads `CASES_PER_FORMAT` mutants of one format's seed; none may panic, every rejection
 /// gives a reason. Prints the counts (`cargo test -- --nocapture`).
 fn survives_mutations(tool: &str) {
-    let (i, (_, _, seed)) = SEEDS
+    let seeds: Vec<(usize, &[u8])> = SEEDS
         .iter()
         .enumerate()
-        .find(|(_, (t, _, _))| *t == tool)
-        .unwrap();
+        .filter(|(_, (t, _, _))| *t == tool)
+        .map(|(i, (_, _, seed))| (i, *seed))
+        .collect();
+    assert!(!seeds.is_empty(), "no seed for {tool}");
+    for (i, seed) in seeds {
+        survives_mutations_of(tool, i, seed);
+    }
+}
+
+/// A format's readers survive mutations of one of its seeds (the `i`th, which seeds the
+/// generator).
+fn survives_mutations_of(tool: &str, i: usize, seed: &[u8]) {
     let doc = Document::from_bytes(seed).unwrap();
     assert_eq!(
         formats::detect(&doc).map(|f| f.tool()),

@@ -3,7 +3,10 @@
 //! suffix (`median_ttft`, `p99_tpot`, `p99.9_e2el`); throughput is per GPU (`tput_per_gpu`,
 //! `output_tput_per_gpu`, `input_tput_per_gpu`); the recipe's hardware slug, image, framework,
 //! precision and parallelism (`tp`/`ep`, or `prefill_*`/`decode_*` for disaggregated runs) ride
-//! along. `*_intvty` (1 / TPOT) is derived and not read.
+//! along. `*_intvty` (1 / TPOT) is derived and not read. Newer scenario summaries nest the
+//! same figures: `request_metrics.latency.<m>.{mean,p50,p90,p95}` in seconds,
+//! `request_metrics.throughput` (whole-deployment tokens/s, per GPU, `duration_seconds`) and
+//! `request_metrics.tokens.{input,output_actual}.mean`.
 
 use super::MS_PER_S;
 use super::fields::{Obj, as_object};
@@ -25,11 +28,9 @@ impl RawFormat for InferenceXAgg {
     fn detect(&self, doc: &Document) -> bool {
         let objects = json_objects(doc);
         !objects.is_empty()
-            && objects.iter().all(|o| {
-                o.get("hw").is_some()
-                    && (o.get("output_tput_per_gpu").is_some() || o.get("tput_per_gpu").is_some())
-                    && (o.get("median_ttft").is_some() || o.get("mean_ttft").is_some())
-            })
+            && objects
+                .iter()
+                .all(|o| o.get("hw").is_some() && (is_flat(o) || nested_metrics(o).is_some()))
     }
 
     fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
@@ -37,14 +38,37 @@ impl RawFormat for InferenceXAgg {
     }
 }
 
+fn is_flat(o: &Value) -> bool {
+    (o.get("output_tput_per_gpu").is_some() || o.get("tput_per_gpu").is_some())
+        && (o.get("median_ttft").is_some() || o.get("mean_ttft").is_some())
+}
+
+/// `request_metrics` when it holds the latencies and the throughput (the nested layout).
+fn nested_metrics(o: &Value) -> Option<&Value> {
+    let metrics = o.get("request_metrics")?;
+    (metrics.pointer("/latency/ttft").is_some() && metrics.get("throughput").is_some())
+        .then_some(metrics)
+}
+
+fn concurrency(o: &Obj) -> Result<f64, FormatError> {
+    o.num("conc")?
+        .filter(|c| *c > 0.0)
+        .ok_or_else(|| FormatError::missing("conc"))
+}
+
 fn parse_one(v: &Value) -> Result<MeasuredPoint, FormatError> {
+    if !is_flat(v)
+        && let Some(metrics) = nested_metrics(v)
+    {
+        return parse_nested(
+            &as_object(v, "document")?,
+            &as_object(metrics, "request_metrics")?,
+        );
+    }
     let o = as_object(v, "document")?;
     let topology = topology(&o)?;
     let gpus = gpu_count(&o, &topology)?;
-    let conc = o
-        .num("conc")?
-        .filter(|c| *c > 0.0)
-        .ok_or_else(|| FormatError::missing("conc"))?;
+    let conc = concurrency(&o)?;
     let per_gpu_output = o
         .num("output_tput_per_gpu")?
         .ok_or_else(|| FormatError::missing("output_tput_per_gpu"))?;
@@ -59,6 +83,74 @@ fn parse_one(v: &Value) -> Result<MeasuredPoint, FormatError> {
     p.workload = workload(&o)?;
     p.topology = topology;
     read_counts(&o, &mut p)?;
+    p.fields =
+        o.scalars(|k, v| !v.is_number() || matches!(k, "tp" | "ep" | "isl" | "osl" | "conc"));
+    Ok(p.with_derived_totals())
+}
+
+/// The nested layout: throughput as the deployment's tokens/s (else per GPU × GPUs), latencies
+/// as `latency.<m>.<stat>` in seconds, measured mean lengths under `tokens`.
+fn parse_nested(o: &Obj, metrics: &Obj) -> Result<MeasuredPoint, FormatError> {
+    let topology = topology(o)?;
+    let conc = concurrency(o)?;
+    let throughput = metrics.req_child("throughput")?;
+    let per_gpu = throughput.child("per_gpu")?;
+    let rate = |kind: &str, per_gpu_key: &str| -> Result<Option<f64>, FormatError> {
+        if let Some(total) = throughput.child(kind)? {
+            return total.num("tokens_per_second");
+        }
+        match &per_gpu {
+            Some(g) => match g.num(per_gpu_key)? {
+                Some(v) => Ok(Some(v * gpu_count(o, &topology)?)),
+                None => Ok(None),
+            },
+            None => Ok(None),
+        }
+    };
+    let output = rate("output", "output_tput_tps")?.ok_or_else(|| {
+        FormatError::missing("request_metrics.throughput.output.tokens_per_second")
+    })?;
+    let mut p = MeasuredPoint::new(Load::Concurrency(conc), output);
+    p.set_input_tokens_per_s(rate("input", "input_tput_tps")?);
+    p.set_total_tokens_per_s(rate("total", "total_tput_tps")?);
+    let latency = metrics.req_child("latency")?;
+    let nested_seconds = |metric: &str| -> Result<Latency, FormatError> {
+        Ok(match latency.child(metric)? {
+            Some(m) => m.latency_by(str::to_string)?.scaled(MS_PER_S),
+            None => Latency::default(),
+        })
+    };
+    p.ttft = nested_seconds("ttft")?;
+    p.tpot = nested_seconds("tpot")?;
+    p.itl = nested_seconds("itl")?;
+    p.e2e = nested_seconds("e2el")?;
+    p.label = o.text("model")?.map(str::to_string);
+    p.workload = workload(o)?;
+    if p.workload.dataset.is_none()
+        && let Some(dataset) = o.child("dataset")?
+    {
+        p.workload.dataset = dataset.text("hf_dataset_name")?.and_then(dataset_name);
+    }
+    p.topology = topology;
+    read_counts(o, &mut p)?;
+    // Requests left out of the profiled ones include the warm-up's: only the errors failed.
+    if let Some(accounting) = o.child("request_accounting")?
+        && let Some(errors) = accounting.count("records_error_dropped")?
+    {
+        p.failed = Some(errors);
+    }
+    let duration = throughput.num("duration_seconds")?.filter(|d| *d > 0.0);
+    p.set_duration_s(duration);
+    if let (Some(done), Some(d)) = (p.completed, duration) {
+        p.set_requests_per_s(Some(done as f64 / d));
+    }
+    if let Some(tokens) = metrics.child("tokens")? {
+        let mean = |kind: &str| -> Result<Option<f64>, FormatError> {
+            tokens.child(kind)?.map_or(Ok(None), |t| t.num("mean"))
+        };
+        p.set_mean_input_tokens(mean("input")?);
+        p.set_mean_output_tokens(mean("output_actual")?);
+    }
     p.fields =
         o.scalars(|k, v| !v.is_number() || matches!(k, "tp" | "ep" | "isl" | "osl" | "conc"));
     Ok(p.with_derived_totals())
@@ -191,6 +283,53 @@ mod tests {
             Parsed::Points(mut p) => Ok(p.remove(0)),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_nested_layout_reads_like_the_flat_one() {
+        let nested = r#"{"hw": "mi355x", "conc": 4, "framework": "sglang", "tp": 4, "ep": 1,
+            "model": "amd/GLM-5.3-Flash-Quark-MXFP4", "scenario_type": "agentic-coding",
+            "num_requests_total": 693, "num_requests_successful": 647,
+            "request_accounting": {"records_dropped_total": 46, "records_warmup_dropped": 44,
+                "records_error_dropped": 39},
+            "request_metrics": {
+                "latency": {"ttft": {"mean": 0.829, "p50": 0.59, "p90": 1.745, "p95": 2.1},
+                    "e2el": {"mean": 4.47, "p50": 2.26}, "tpot": {"mean": 0.00411, "p50": 0.00353},
+                    "itl": {"mean": 0.00411, "p50": 0.00353}},
+                "tokens": {"input": {"mean": 182891.4}, "output_actual": {"mean": 1032.1},
+                    "output_expected": {"mean": 1804.0}},
+                "throughput": {"input": {"tokens_per_second": 32951.2},
+                    "output": {"tokens_per_second": 185.95}, "total": {"tokens_per_second": 33137.2},
+                    "duration_seconds": 3591.1,
+                    "per_gpu": {"output_tput_tps": 46.49, "input_tput_tps": 8237.8}}}}"#;
+        let p = point(nested).unwrap();
+        assert_eq!(p.load, Load::Concurrency(4.0));
+        assert_eq!(
+            p.output_tokens_per_s, 185.95,
+            "the deployment's, not per GPU"
+        );
+        assert_eq!(p.input_tokens_per_s(), Some(32951.2));
+        assert_eq!(
+            (p.ttft.p50(), p.ttft.p90(), p.ttft.p99()),
+            (Some(590.0), Some(1745.0), None)
+        );
+        assert_eq!(p.e2e.mean(), Some(4470.0));
+        assert_eq!(
+            (p.completed, p.failed),
+            (Some(647), Some(39)),
+            "warm-up drops did not fail"
+        );
+        assert_eq!(p.duration_s(), Some(3591.1));
+        assert_eq!(p.mean_output_tokens(), Some(1032.1));
+        assert_eq!(p.workload.dataset.as_deref(), Some("agentic-coding"));
+        assert_eq!(p.topology.tensor_parallel, Some(4));
+        // Without the totals, per GPU × TP.
+        let per_gpu_only = nested
+            .replace(r#""output": {"tokens_per_second": 185.95}, "#, "")
+            .replace(r#""input": {"tokens_per_second": 32951.2},"#, "");
+        let q = point(&per_gpu_only).unwrap();
+        assert_eq!(q.output_tokens_per_s, 46.49 * 4.0);
+        assert_eq!(q.input_tokens_per_s(), Some(8237.8 * 4.0));
     }
 
     #[test]
