@@ -102,9 +102,14 @@ pub fn ms_latency(obj: &Obj, metric: &str) -> Result<Latency, FormatError> {
     Ok(latency)
 }
 
-/// A finite `request_rate` is a rate load; an infinite one with `max_concurrency` set is a
-/// concurrency load; infinite alone is unbounded. A multi-turn run states no rate, only its
-/// `multi_turn_concurrency` (conversations in flight).
+/// A request rate at or above this is a client's stand-in for "no limit", never a rate one
+/// deployment was offered: a real Ray Serve LLM run passed 1e9 requests/s with concurrency caps
+/// of 16 and 64 and reached 4.5–15.6 requests/s.
+pub const NO_LIMIT_RATE: f64 = 1e6;
+
+/// A finite `request_rate` is a rate load; an infinite one (or one of [`NO_LIMIT_RATE`] or
+/// more) with `max_concurrency` set is a concurrency load; infinite alone is unbounded. A
+/// multi-turn run states no rate, only its `multi_turn_concurrency` (conversations in flight).
 pub fn load(obj: &Obj) -> Result<Load, FormatError> {
     // SGLang writes `"trace"` for a replay of trace timestamps: no rate; a concurrency cap, if
     // any, is the load.
@@ -113,6 +118,7 @@ pub fn load(obj: &Obj) -> Result<Load, FormatError> {
         None
     } else {
         obj.rate("request_rate")?
+            .map(|r| if r >= NO_LIMIT_RATE { f64::INFINITY } else { r })
     };
     let concurrency = match obj.num("max_concurrency")? {
         Some(c) => Some(c),

@@ -308,6 +308,19 @@ mod tests {
             .replace("\"request_rate\": 4.0", "\"request_rate\": \"inf\"")
             .replace("\"max_concurrency\": null", "\"max_concurrency\": 32");
         assert_eq!(points(&text)[0].load, Load::Concurrency(32.0));
+        // A client's "no limit" stand-in (a real run: 1e9 requests/s) is no rate offered.
+        let sentinel = ONE
+            .replace("\"request_rate\": 4.0", "\"request_rate\": 1000000000.0")
+            .replace("\"max_concurrency\": null", "\"max_concurrency\": 16");
+        assert_eq!(points(&sentinel)[0].load, Load::Concurrency(16.0));
+        let alone = ONE.replace("\"request_rate\": 4.0", "\"request_rate\": 1e9");
+        assert_eq!(points(&alone)[0].load, Load::Unbounded);
+        let high = ONE.replace("\"request_rate\": 4.0", "\"request_rate\": 2000.0");
+        assert_eq!(
+            points(&high)[0].load,
+            Load::Rate(2000.0),
+            "a high rate is still a rate"
+        );
     }
 
     #[test]
