@@ -120,9 +120,21 @@ impl OutputLock {
     pub fn prune_in_background(&self, building: &Path) -> Pruning {
         let mut stale = self.stale_generations();
         stale.retain(|g| g != building);
+        let removal = match std::thread::Builder::new()
+            .name("prune".into())
+            .spawn(move || remove_generations(&stale))
+        {
+            Ok(handle) => Removal::Running(handle),
+            // No thread to be had: remove them now instead.
+            Err(_) => {
+                let mut stale = self.stale_generations();
+                stale.retain(|g| g != building);
+                Removal::Done(remove_generations(&stale))
+            }
+        };
         Pruning {
             root: self.dir.join(GENERATIONS_DIR),
-            removal: std::thread::spawn(move || remove_generations(&stale)),
+            removal,
         }
     }
 
@@ -144,29 +156,54 @@ impl OutputLock {
     }
 }
 
-/// Stale generations being removed ([`OutputLock::prune_in_background`]).
+/// Stale generations being removed ([`OutputLock::prune_in_background`]). Dropped without
+/// [`Pruning::wait`] (a build that failed), it still waits, so no removal is cut short by the
+/// process ending.
 pub struct Pruning {
     root: PathBuf,
-    removal: std::thread::JoinHandle<Result<(), PipelineError>>,
+    removal: Removal,
+}
+
+enum Removal {
+    Running(std::thread::JoinHandle<Result<(), PipelineError>>),
+    Done(Result<(), PipelineError>),
+    Waited,
 }
 
 impl Pruning {
     /// Waits for the removal to end and says whether it failed.
-    pub fn wait(self) -> Result<(), PipelineError> {
-        self.removal.join().unwrap_or_else(|_| {
-            Err(PipelineError::io(
-                self.root,
-                std::io::Error::other("the thread removing old generations panicked"),
-            ))
-        })
+    pub fn wait(mut self) -> Result<(), PipelineError> {
+        match std::mem::replace(&mut self.removal, Removal::Waited) {
+            Removal::Running(handle) => handle.join().unwrap_or_else(|_| {
+                Err(PipelineError::io(
+                    &self.root,
+                    std::io::Error::other("the thread removing old generations panicked"),
+                ))
+            }),
+            Removal::Done(outcome) => outcome,
+            Removal::Waited => Ok(()),
+        }
     }
 }
 
-fn remove_generations(dirs: &[PathBuf]) -> Result<(), PipelineError> {
-    for dir in dirs {
-        std::fs::remove_dir_all(dir).map_err(|e| PipelineError::io(dir, e))?;
+impl Drop for Pruning {
+    fn drop(&mut self) {
+        if let Removal::Running(handle) = std::mem::replace(&mut self.removal, Removal::Waited) {
+            let _ = handle.join();
+        }
     }
-    Ok(())
+}
+
+/// Removes every one of `dirs` it can, and reports the first it could not: one that resists
+/// (its permissions changed by hand) must not keep the rest from going.
+fn remove_generations(dirs: &[PathBuf]) -> Result<(), PipelineError> {
+    let mut first_error = None;
+    for dir in dirs {
+        if let Err(e) = std::fs::remove_dir_all(dir) {
+            first_error.get_or_insert(PipelineError::io(dir, e));
+        }
+    }
+    first_error.map_or(Ok(()), Err)
 }
 
 fn generation_numbers(root: &Path) -> Vec<u64> {
@@ -232,7 +269,12 @@ mod tests {
         pruning.wait().unwrap();
         assert!(live.is_dir() && building.is_dir() && after.is_dir());
         assert!(!killed.exists());
-        assert!(building > killed && after > building);
+        let number = |g: &Path| -> u64 {
+            g.file_name().unwrap().to_str().unwrap()[1..]
+                .parse()
+                .unwrap()
+        };
+        assert!(number(&building) > number(&killed) && number(&after) > number(&building));
     }
 
     #[test]

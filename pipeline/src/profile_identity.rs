@@ -656,16 +656,22 @@ mod tests {
         #[test]
         fn every_row_gets_a_profile_and_splits_leave_no_unexplained_collision(
             specs in proptest::collection::vec(
-                (0u8..4, proptest::option::of(0u8..3), proptest::option::of((1.0f64..1e5, 1.0f64..1e5))),
+                (0u8..4, 0u8..3, proptest::option::of(0u8..3), proptest::option::of((1.0f64..1e5, 1.0f64..1e5))),
                 1..30,
             )
         ) {
             let names = ["a", "b", "c"];
             let mut rows: Vec<BenchmarkRow> = specs
                 .iter()
-                .map(|(load, dep, lengths)| {
+                .map(|(load, kind, dep, lengths)| {
                     let fields: Vec<(&str, &str)> = dep.map(|d| ("deployment", names[d as usize])).into_iter().collect();
-                    row(f64::from(*load) + 1.0, &fields, *lengths)
+                    let mut r = row(f64::from(*load) + 1.0, &fields, *lengths);
+                    r.point.load = match kind {
+                        0 => Load::Rate(f64::from(*load) + 1.0),
+                        1 => Load::Concurrency(f64::from(*load) + 1.0),
+                        _ => Load::Unbounded,
+                    };
+                    r
                 })
                 .collect();
             let mut report = IngestReport::default();
@@ -676,6 +682,16 @@ mod tests {
                 proptest::prop_assert!(!r.profile_id.is_empty());
                 *seen.entry((r.profile_id.clone(), load_key(&r.point))).or_default() += 1;
             }
+            let mut kinds: BTreeMap<&str, BTreeSet<u8>> = BTreeMap::new();
+            for r in &rows {
+                if r.point.load != Load::Unbounded {
+                    kinds.entry(&r.profile_id).or_default().insert(load_key(&r.point).0);
+                }
+            }
+            proptest::prop_assert!(
+                kinds.values().all(|k| k.len() == 1),
+                "a curve holds rates and concurrencies: {kinds:?}"
+            );
             for ((id, _), n) in &seen {
                 if *n > 1 {
                     proptest::prop_assert!(

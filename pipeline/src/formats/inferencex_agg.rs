@@ -96,8 +96,10 @@ fn parse_nested(o: &Obj, metrics: &Obj) -> Result<MeasuredPoint, FormatError> {
     let throughput = metrics.req_child("throughput")?;
     let per_gpu = throughput.child("per_gpu")?;
     let rate = |kind: &str, per_gpu_key: &str| -> Result<Option<f64>, FormatError> {
-        if let Some(total) = throughput.child(kind)? {
-            return total.num("tokens_per_second");
+        if let Some(total) = throughput.child(kind)?
+            && let Some(v) = total.num("tokens_per_second")?
+        {
+            return Ok(Some(v));
         }
         match &per_gpu {
             Some(g) => match g.num(per_gpu_key)? {
@@ -133,23 +135,17 @@ fn parse_nested(o: &Obj, metrics: &Obj) -> Result<MeasuredPoint, FormatError> {
     }
     p.topology = topology;
     read_counts(o, &mut p)?;
-    // Requests left out of the profiled ones include the warm-up's: only the errors failed.
-    if let Some(accounting) = o.child("request_accounting")?
-        && let Some(errors) = accounting.count("records_error_dropped")?
-    {
-        p.failed = Some(errors);
-    }
-    let duration = throughput.num("duration_seconds")?.filter(|d| *d > 0.0);
-    p.set_duration_s(duration);
-    if let (Some(done), Some(d)) = (p.completed, duration) {
-        p.set_requests_per_s(Some(done as f64 / d));
-    }
+    set_window(&mut p, throughput.num("duration_seconds")?);
     if let Some(tokens) = metrics.child("tokens")? {
         let mean = |kind: &str| -> Result<Option<f64>, FormatError> {
             tokens.child(kind)?.map_or(Ok(None), |t| t.num("mean"))
         };
-        p.set_mean_input_tokens(mean("input")?);
-        p.set_mean_output_tokens(mean("output_actual")?);
+        if let Some(n) = mean("input")? {
+            p.set_mean_input_tokens(Some(n));
+        }
+        if let Some(n) = mean("output_actual")? {
+            p.set_mean_output_tokens(Some(n));
+        }
     }
     p.fields =
         o.scalars(|k, v| !v.is_number() || matches!(k, "tp" | "ep" | "isl" | "osl" | "conc"));
@@ -164,17 +160,36 @@ fn read_counts(o: &Obj, p: &mut MeasuredPoint) -> Result<(), FormatError> {
         Some(n) => Some(n),
         None => o.count("num_requests_successful")?,
     };
-    if let (Some(sent), Some(done)) = (o.count("num_requests_total")?, p.completed) {
-        p.failed = Some(sent.saturating_sub(done));
+    // The total counts warm-up requests left out of the profiled ones: only the errors failed,
+    // and a total equal to the completed says none did.
+    let errors = match o.child("request_accounting")? {
+        Some(accounting) => accounting.count("records_error_dropped")?,
+        None => None,
+    };
+    p.failed = match (errors, o.count("num_requests_total")?, p.completed) {
+        (Some(errors), _, _) => Some(errors),
+        (None, Some(sent), Some(done)) if sent == done => Some(0),
+        _ => None,
+    };
+    set_window(p, o.num("duration_seconds")?);
+    if let Some(n) = o.num("mean_input_tokens")? {
+        p.set_mean_input_tokens(Some(n));
     }
-    let duration = o.num("duration_seconds")?.filter(|d| *d > 0.0);
-    p.set_duration_s(duration);
-    if let (Some(done), Some(d)) = (p.completed, duration) {
-        p.set_requests_per_s(Some(done as f64 / d));
+    if let Some(n) = o.num("mean_output_tokens_actual")? {
+        p.set_mean_output_tokens(Some(n));
     }
-    p.set_mean_input_tokens(o.num("mean_input_tokens")?);
-    p.set_mean_output_tokens(o.num("mean_output_tokens_actual")?);
     Ok(())
+}
+
+/// The run's length, and the completed requests per second over it.
+fn set_window(p: &mut MeasuredPoint, duration: Option<f64>) {
+    let Some(duration) = duration.filter(|d| *d > 0.0) else {
+        return;
+    };
+    p.set_duration_s(Some(duration));
+    if let Some(done) = p.completed {
+        p.set_requests_per_s(Some(done as f64 / duration));
+    }
 }
 
 /// `mean_<m>`, `median_<m>`, `p90_<m>`, `p99_<m>` in seconds, as ms.
@@ -290,7 +305,7 @@ mod tests {
         let nested = r#"{"hw": "mi355x", "conc": 4, "framework": "sglang", "tp": 4, "ep": 1,
             "model": "amd/GLM-5.3-Flash-Quark-MXFP4", "scenario_type": "agentic-coding",
             "num_requests_total": 693, "num_requests_successful": 647,
-            "request_accounting": {"records_dropped_total": 46, "records_warmup_dropped": 44,
+            "request_accounting": {"records_dropped_total": 46, "records_warmup_dropped": 7,
                 "records_error_dropped": 39},
             "request_metrics": {
                 "latency": {"ttft": {"mean": 0.829, "p50": 0.59, "p90": 1.745, "p95": 2.1},
@@ -342,7 +357,14 @@ mod tests {
             "duration_seconds": 1820.3, "tput_per_gpu": 5459.3, "output_tput_per_gpu": 34.5,
             "input_tput_per_gpu": 5424.8}"#;
         let p = point(scenario).unwrap();
-        assert_eq!((p.completed, p.failed), (Some(294), Some(6)));
+        assert_eq!(
+            (p.completed, p.failed),
+            (Some(294), None),
+            "6 not profiled, warm-up or failed: the summary does not say"
+        );
+        let all_done =
+            scenario.replace("\"num_requests_total\": 300", "\"num_requests_total\": 294");
+        assert_eq!(point(&all_done).unwrap().failed, Some(0));
         assert_eq!(p.duration_s(), Some(1820.3));
         assert_eq!(p.requests_per_s(), Some(294.0 / 1820.3));
         assert_eq!(

@@ -117,11 +117,17 @@ mod tests {
         );
         assert_eq!(one_token.ttft.p50(), Some(450.0));
         assert_eq!((one_token.tpot, one_token.itl), Default::default());
-        // Measured gaps stay as they are.
+        // Measured gaps stay as they are, and a median of 0 beside a mean that is not is a
+        // measurement (several tokens a chunk).
         let streamed = parse_one(LINE);
         assert_eq!(
             (streamed.tpot.p50(), streamed.itl.p99()),
             (Some(13.5), Some(60.0))
+        );
+        let chunked = parse_one(&LINE.replace("\"median_itl_ms\": 12.0", "\"median_itl_ms\": 0.0"));
+        assert_eq!(
+            (chunked.ttft.p50(), chunked.itl.p50(), chunked.itl.mean()),
+            (Some(450.0), Some(0.0), Some(14.1))
         );
     }
 

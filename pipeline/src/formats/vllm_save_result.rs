@@ -316,11 +316,21 @@ mod tests {
         let alone = ONE.replace("\"request_rate\": 4.0", "\"request_rate\": 1e9");
         assert_eq!(points(&alone)[0].load, Load::Unbounded);
         let high = ONE.replace("\"request_rate\": 4.0", "\"request_rate\": 2000.0");
+        assert_eq!(points(&high)[0].load, Load::Rate(2000.0));
+        let at = |rate: &str| {
+            points(&ONE.replace(
+                "\"request_rate\": 4.0",
+                &format!("\"request_rate\": {rate}"),
+            ))[0]
+                .load
+        };
         assert_eq!(
-            points(&high)[0].load,
+            at("2000.0"),
             Load::Rate(2000.0),
             "a high rate is still a rate"
         );
+        assert_eq!(at("999999.0"), Load::Rate(999_999.0));
+        assert_eq!(at("1000000.0"), Load::Unbounded);
     }
 
     #[test]
