@@ -56,8 +56,39 @@ pub(super) fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatEr
     p.e2e = ms_latency(&o, "e2e_latency")?;
     p.workload = workload(&o)?;
     p.fields = record_fields(&o);
+    if let Some(server) = o.child("server_info")? {
+        for (name, value) in server.scalars(|k, _| SERVER_SETTINGS.contains(&k)).iter() {
+            p.fields
+                .insert(format!("server_info.{name}"), value.clone());
+        }
+    }
     Ok(p.with_derived_totals())
 }
+
+/// The server's launch settings that make a different deployment, from the `server_info` that
+/// newer records carry (about 400 keys, most of them paths, ports and counters that change from
+/// run to run). Points of one curve at one load that differ in one of these are split by it
+/// (`server_info.tp_size=4`), not averaged as repeats; `[[series]] match` can select on them.
+const SERVER_SETTINGS: &[&str] = &[
+    "tp_size",
+    "dp_size",
+    "ep_size",
+    "pp_size",
+    "enable_dp_attention",
+    "speculative_algorithm",
+    "speculative_num_steps",
+    "speculative_eagle_topk",
+    "speculative_num_draft_tokens",
+    "quantization",
+    "kv_cache_dtype",
+    "dtype",
+    "attention_backend",
+    "chunked_prefill_size",
+    "max_running_requests",
+    "disaggregation_mode",
+    "disable_radix_cache",
+    "schedule_policy",
+];
 
 #[cfg(test)]
 mod tests {
@@ -129,6 +160,22 @@ mod tests {
             (chunked.ttft.p50(), chunked.itl.p50(), chunked.itl.mean()),
             (Some(450.0), Some(0.0), Some(14.1))
         );
+    }
+
+    #[test]
+    fn the_servers_launch_settings_are_record_fields_and_its_counters_are_not() {
+        let with_server = LINE.replace(
+            "\"backend\": \"sglang\", ",
+            "\"backend\": \"sglang\", \"server_info\": {\"tp_size\": 4, \"speculative_algorithm\": \"EAGLE\", \"enable_dp_attention\": false, \"port\": 30000, \"last_gen_throughput\": 812.5, \"model_path\": \"/models/x\"}, ",
+        );
+        let p = parse_one(&with_server);
+        let field = |k: &str| p.fields.get(k).map(String::as_str);
+        assert_eq!(field("server_info.tp_size"), Some("4"));
+        assert_eq!(field("server_info.speculative_algorithm"), Some("EAGLE"));
+        assert_eq!(field("server_info.enable_dp_attention"), Some("false"));
+        assert_eq!(field("server_info.port"), None);
+        assert_eq!(field("server_info.last_gen_throughput"), None);
+        assert_eq!(field("server_info.model_path"), None);
     }
 
     #[test]
