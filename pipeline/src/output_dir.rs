@@ -120,17 +120,14 @@ impl OutputLock {
     pub fn prune_in_background(&self, building: &Path) -> Pruning {
         let mut stale = self.stale_generations();
         stale.retain(|g| g != building);
+        let for_thread = stale.clone();
         let removal = match std::thread::Builder::new()
             .name("prune".into())
-            .spawn(move || remove_generations(&stale))
+            .spawn(move || remove_generations(&for_thread))
         {
             Ok(handle) => Removal::Running(handle),
             // No thread to be had: remove them now instead.
-            Err(_) => {
-                let mut stale = self.stale_generations();
-                stale.retain(|g| g != building);
-                Removal::Done(remove_generations(&stale))
-            }
+            Err(_) => Removal::Done(remove_generations(&stale)),
         };
         Pruning {
             root: self.dir.join(GENERATIONS_DIR),

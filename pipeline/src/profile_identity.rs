@@ -47,8 +47,13 @@ pub fn assign(rows: &mut [BenchmarkRow], report: &mut IngestReport) {
                 rows[i].key.use_case = use_case.clone();
             }
         }
-        for curve in separate_load_kinds(rows, &members, report) {
-            separate_collisions(rows, &curve, report);
+        match separate_load_kinds(rows, &members, report) {
+            Some(curves) => {
+                for curve in curves {
+                    separate_collisions(rows, &curve, report);
+                }
+            }
+            None => separate_collisions(rows, &members, report),
         }
     }
     // Once per profile, not per row: the id slugs and hashes the whole key.
@@ -271,22 +276,21 @@ fn lengths_drawn(tool: &str, ratio: f64) -> bool {
 
 /// Splits a profile whose points were measured at request rates and at concurrencies into a
 /// curve of each, since one load axis cannot order both (rate 16 is not "more" than
-/// concurrency 1). Unbounded points, a rate sweep's limit, go with the rates. Returns the
-/// curves (the profile's members when it needs no split); a split is reported.
+/// concurrency 1). Unbounded points, a rate sweep's limit, go with the rates. Returns the two
+/// curves, or `None` when the profile needs no split (most do not: nothing is copied then); a
+/// split is reported.
 fn separate_load_kinds(
     rows: &mut [BenchmarkRow],
     members: &[usize],
     report: &mut IngestReport,
-) -> Vec<Vec<usize>> {
+) -> Option<[Vec<usize>; 2]> {
+    let has = |kind: fn(&Load) -> bool| members.iter().any(|&i| kind(&rows[i].point.load));
+    if !(has(|l| matches!(l, Load::Concurrency(_))) && has(|l| matches!(l, Load::Rate(_)))) {
+        return None;
+    }
     let (concurrency, by_rate): (Vec<usize>, Vec<usize>) = members
         .iter()
         .partition(|&&i| matches!(rows[i].point.load, Load::Concurrency(_)));
-    let has_rates = by_rate
-        .iter()
-        .any(|&i| matches!(rows[i].point.load, Load::Rate(_)));
-    if concurrency.is_empty() || !has_rates {
-        return vec![members.to_vec()];
-    }
     let before = rows[members[0]].key.id();
     for (curve, tag) in [(&by_rate, "load=rate"), (&concurrency, "load=concurrency")] {
         for &i in curve {
@@ -309,7 +313,7 @@ fn separate_load_kinds(
             concurrency.len()
         ),
     );
-    vec![by_rate, concurrency]
+    Some([by_rate, concurrency])
 }
 
 /// Appends `tag` to a profile's variant (`+` between tags).

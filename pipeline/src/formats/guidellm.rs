@@ -155,7 +155,9 @@ fn parse_benchmark(
         ),
     };
     let strategy = settings.req_child("strategy")?;
-    let (load, label) = strategy_load(&strategy, beside_rates)?;
+    let kind =
+        strategy_kind(&strategy)?.ok_or_else(|| FormatError::missing("config.strategy.type_"))?;
+    let (load, label) = strategy_load(kind, &strategy, beside_rates)?;
     let metrics = o.req_child("metrics")?;
     let reported_output = successful(&metrics, "output_tokens_per_second")?
         .ok_or_else(|| FormatError::missing("metrics.output_tokens_per_second.successful"))?
@@ -185,7 +187,7 @@ fn parse_benchmark(
         None => p.set_total_tokens_per_s(stated_total),
     }
     p.set_input_tokens_per_s(input_rate(&metrics, &p, stated_total)?);
-    if beside_rates && strategy_kind(&strategy)? == Some("synchronous") {
+    if beside_rates && kind == "synchronous" {
         place_on_the_rate_axis(&mut p);
     }
     p.e2e = distribution(&metrics, "request_latency")?.scaled(MS_PER_S);
@@ -355,9 +357,8 @@ fn strategy_kind<'a>(s: &'a Obj) -> Result<Option<&'a str>, FormatError> {
     Ok(s.text("type_")?.or(s.text("type")?))
 }
 
-/// The strategy GuideLLM ran, as a load and a readable label.
-fn strategy_load(s: &Obj, beside_rates: bool) -> Result<(Load, String), FormatError> {
-    let kind = strategy_kind(s)?.ok_or_else(|| FormatError::missing("config.strategy.type_"))?;
+/// The strategy GuideLLM ran (of type `kind`), as a load and a readable label.
+fn strategy_load(kind: &str, s: &Obj, beside_rates: bool) -> Result<(Load, String), FormatError> {
     let load = match kind {
         "synchronous" => Load::Concurrency(1.0),
         // Throughput sends every request at once; with `max_concurrency` that many stay in

@@ -79,13 +79,20 @@ fn parse_one(v: &Value) -> Result<MeasuredPoint, FormatError> {
     p.tpot = seconds(&o, "tpot")?;
     p.itl = seconds(&o, "itl")?;
     p.e2e = seconds(&o, "e2el")?;
+    read_recipe(&o, &mut p, topology)?;
+    Ok(p.with_derived_totals())
+}
+
+/// What both layouts state at the top level: the model, workload, parallelism, counts and the
+/// recipe's settings.
+fn read_recipe(o: &Obj, p: &mut MeasuredPoint, topology: Topology) -> Result<(), FormatError> {
     p.label = o.text("model")?.map(str::to_string);
-    p.workload = workload(&o)?;
+    p.workload = workload(o)?;
     p.topology = topology;
-    read_counts(&o, &mut p)?;
+    read_counts(o, p)?;
     p.fields =
         o.scalars(|k, v| !v.is_number() || matches!(k, "tp" | "ep" | "isl" | "osl" | "conc"));
-    Ok(p.with_derived_totals())
+    Ok(())
 }
 
 /// The nested layout: throughput as the deployment's tokens/s (else per GPU × GPUs), latencies
@@ -96,16 +103,13 @@ fn parse_nested(o: &Obj, metrics: &Obj) -> Result<MeasuredPoint, FormatError> {
     let throughput = metrics.req_child("throughput")?;
     let per_gpu = throughput.child("per_gpu")?;
     let rate = |kind: &str, per_gpu_key: &str| -> Result<Option<f64>, FormatError> {
-        if let Some(total) = throughput.child(kind)?
-            && let Some(v) = total.num("tokens_per_second")?
-        {
+        let whole = throughput.child(kind)?.map(|t| t.num("tokens_per_second"));
+        if let Some(v) = whole.transpose()?.flatten() {
             return Ok(Some(v));
         }
-        match &per_gpu {
-            Some(g) => match g.num(per_gpu_key)? {
-                Some(v) => Ok(Some(v * gpu_count(o, &topology)?)),
-                None => Ok(None),
-            },
+        let each = per_gpu.as_ref().map(|g| g.num(per_gpu_key));
+        match each.transpose()?.flatten() {
+            Some(v) => Ok(Some(v * gpu_count(o, &topology)?)),
             None => Ok(None),
         }
     };
@@ -126,15 +130,12 @@ fn parse_nested(o: &Obj, metrics: &Obj) -> Result<MeasuredPoint, FormatError> {
     p.tpot = nested_seconds("tpot")?;
     p.itl = nested_seconds("itl")?;
     p.e2e = nested_seconds("e2el")?;
-    p.label = o.text("model")?.map(str::to_string);
-    p.workload = workload(o)?;
+    read_recipe(o, &mut p, topology)?;
     if p.workload.dataset.is_none()
         && let Some(dataset) = o.child("dataset")?
     {
         p.workload.dataset = dataset.text("hf_dataset_name")?.and_then(dataset_name);
     }
-    p.topology = topology;
-    read_counts(o, &mut p)?;
     set_window(&mut p, throughput.num("duration_seconds")?);
     if let Some(tokens) = metrics.child("tokens")? {
         let mean = |kind: &str| -> Result<Option<f64>, FormatError> {
@@ -147,8 +148,6 @@ fn parse_nested(o: &Obj, metrics: &Obj) -> Result<MeasuredPoint, FormatError> {
             p.set_mean_output_tokens(Some(n));
         }
     }
-    p.fields =
-        o.scalars(|k, v| !v.is_number() || matches!(k, "tp" | "ep" | "isl" | "osl" | "conc"));
     Ok(p.with_derived_totals())
 }
 

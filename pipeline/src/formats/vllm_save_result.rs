@@ -136,23 +136,22 @@ mod tests {
             None,
             "turns counted, not prompts"
         );
-        let sampled_short = short
-            .replace(
-                "\"num_prompts\": 2000, ",
-                "\"num_prompts\": 2000, \"input_lens\": [5, 5, 5], ",
-            )
-            .replace("\"completed\": 1015", "\"completed\": 2");
+        // Two completed of the requests a per-request list counts.
+        let two_of = |list: &str| {
+            short
+                .replace(
+                    "\"num_prompts\": 2000, ",
+                    &format!("\"num_prompts\": 2000, {list}, "),
+                )
+                .replace("\"completed\": 1015", "\"completed\": 2")
+        };
+        let sampled_short = two_of("\"input_lens\": [5, 5, 5]");
         assert_eq!(
             points(&sampled_short)[0].failed,
             Some(1),
             "requests sent, not prompts asked for"
         );
-        let listed = short
-            .replace(
-                "\"num_prompts\": 2000, ",
-                "\"num_prompts\": 2000, \"errors\": [\"\", \"timeout\", \"\", \"\"], ",
-            )
-            .replace("\"completed\": 1015", "\"completed\": 2");
+        let listed = two_of("\"errors\": [\"\", \"timeout\", \"\", \"\"]");
         assert_eq!(
             points(&listed)[0].failed,
             Some(2),
