@@ -163,8 +163,8 @@ fn name_workloads(rows: &mut [BenchmarkRow]) {
             };
             let label = format!(
                 "measured ~{}/{}",
-                two_significant(of(|l| l.0)),
-                two_significant(of(|l| l.1))
+                length_name(of(|l| l.0)),
+                length_name(of(|l| l.1))
             );
             for &c in &component {
                 for &i in &clusters[c].members {
@@ -221,14 +221,33 @@ fn median(values: &[f64]) -> f64 {
     }
 }
 
-/// Rounds to two significant digits, so a workload inferred from measurements keeps its name
-/// when a new point shifts the median slightly.
-fn two_significant(x: f64) -> String {
+/// How far (as a ratio) a measured median may lie from a common requested length and still be
+/// named by it: tokenizers re-encode a prompt a token or two off, and models stop early.
+const COMMON_LENGTH_TOLERANCE: f64 = 1.02;
+
+/// The name of a measured median length: the nearest common requested length (a power of two
+/// from 16, or a round number with one significant digit) within [`COMMON_LENGTH_TOLERANCE`],
+/// else two significant digits. Rounding alone cuts right beside the lengths tools are asked
+/// for (254 and 257 tokens would be ~250 and ~260; 2,049 and 2,054 ~2000 and ~2100), so one
+/// workload measured on two models would carry two names.
+fn length_name(x: f64) -> String {
     if x <= 0.0 || !x.is_finite() {
         return "0".into();
     }
-    let scale = 10f64.powi(x.log10().floor() as i32 - 1);
-    format!("{}", (x / scale).round() * scale)
+    let digits = x.log10().floor() as i32;
+    let magnitude = 10f64.powi(digits);
+    let power_of_two = 2f64.powi(x.log2().round() as i32);
+    let round = (x / magnitude).round() * magnitude;
+    let ratio = |c: f64| (x / c).max(c / x);
+    let common = [power_of_two, round]
+        .into_iter()
+        .filter(|&c| c >= 16.0 && ratio(c) <= COMMON_LENGTH_TOLERANCE)
+        .min_by(|a, b| ratio(*a).total_cmp(&ratio(*b)));
+    let named = common.unwrap_or_else(|| {
+        let scale = 10f64.powi(digits - 1);
+        (x / scale).round() * scale
+    });
+    format!("{named}")
 }
 
 /// The use case of one workload: from its stated lengths, else the measured ones. Lengths drawn
@@ -533,7 +552,7 @@ mod tests {
         ];
         let mut report = IngestReport::default();
         assign(&mut rows, &mut report);
-        assert_eq!(rows[0].key.workload, "measured ~1000/130");
+        assert_eq!(rows[0].key.workload, "measured ~1024/128");
         assert_eq!(rows[0].key.workload, rows[1].key.workload);
         assert_eq!(rows[0].key.use_case, "Text Summarization");
         assert_ne!(rows[2].profile_id, rows[0].profile_id);
@@ -554,13 +573,29 @@ mod tests {
         }
         let mut report = IngestReport::default();
         assign(&mut rows, &mut report);
-        assert_eq!(rows[0].key.workload, "measured ~2000/720");
+        assert_eq!(rows[0].key.workload, "measured ~2048/720");
         assert!(
             rows[..3]
                 .iter()
                 .all(|r| r.key.workload == rows[0].key.workload)
         );
-        assert_eq!(rows[3].key.workload, "measured ~2000/64");
+        assert_eq!(rows[3].key.workload, "measured ~2048/64");
+    }
+
+    #[test]
+    fn measured_lengths_are_named_by_the_common_length_they_lie_beside() {
+        let names = |xs: &[f64]| xs.iter().map(|&x| length_name(x)).collect::<Vec<_>>();
+        // Either side of a rounding boundary, beside a length tools are asked for: one name.
+        assert_eq!(names(&[2049.0, 2054.0, 2030.0]), ["2048", "2048", "2048"]);
+        assert_eq!(names(&[254.3, 257.1]), ["256", "256"]);
+        assert_eq!(names(&[99.4, 100.3, 1010.0]), ["100", "100", "1000"]);
+        // Nearer the round number than the power of two.
+        assert_eq!(names(&[2000.0, 2010.0]), ["2000", "2000"]);
+        // Beside no common length: two significant digits.
+        assert_eq!(
+            names(&[720.0, 1437.0, 290.0, 64.4, 9.0]),
+            ["720", "1400", "290", "64", "9"]
+        );
     }
 
     #[test]
