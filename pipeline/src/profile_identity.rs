@@ -346,11 +346,7 @@ fn add_to_variant(variant: &mut Option<String>, tag: &str) {
 /// Where points of one curve share a load, splits the curve by the raw fields whose values
 /// differ between them; when none does, keeps them as repeats. Both are reported.
 fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mut IngestReport) {
-    let mut by_load: BTreeMap<(u8, u64), Vec<usize>> = BTreeMap::new();
-    for &i in members {
-        by_load.entry(load_key(&rows[i].point)).or_default().push(i);
-    }
-    let colliding: Vec<&Vec<usize>> = by_load.values().filter(|v| v.len() > 1).collect();
+    let colliding = repeated_loads(rows, members);
     if colliding.is_empty() {
         return;
     }
@@ -358,7 +354,7 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
     let files = files_of(rows, members);
     let before = rows[members[0]].key.id();
     if split_fields.is_empty() {
-        report_repeats(&before, colliding.len(), files, report);
+        report_repeats(&before, rows, &colliding, files, report);
         return;
     }
     let mut values: BTreeSet<String> = BTreeSet::new();
@@ -388,11 +384,12 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
         ),
     );
     for curve in group_by_members(rows, members, |r| r.key.variant.clone()) {
-        let repeated = count_repeated_loads(rows, &curve);
-        if repeated > 0 {
+        let repeated = repeated_loads(rows, &curve);
+        if !repeated.is_empty() {
             report_repeats(
                 &rows[curve[0]].key.id(),
-                repeated,
+                rows,
+                &repeated,
                 files_of(rows, &curve),
                 report,
             );
@@ -400,13 +397,45 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
     }
 }
 
-fn report_repeats(profile: &str, loads: usize, files: String, report: &mut IngestReport) {
-    report.curve_note(
-        files,
-        format!(
-            "profile {profile}: {loads} load(s) measured more than once with no setting telling the records apart (a counter such as a sweep's `run_number` is not one); kept as repeats of one measurement (the curve uses their mean, every record is listed)"
-        ),
+/// Repeats of one measurement agree within run-to-run noise; past this ratio of output
+/// throughput at one load they more likely come from different deployments the files do not
+/// name (e.g. TP4×DP2 and TP8 told apart only by file name), and the note says so.
+const REPEATS_DISAGREE: f64 = 1.5;
+
+/// `sets`: the points of each load measured more than once.
+fn report_repeats(
+    profile: &str,
+    rows: &[BenchmarkRow],
+    sets: &[Vec<usize>],
+    files: String,
+    report: &mut IngestReport,
+) {
+    let loads = sets.len();
+    let mut reason = format!(
+        "profile {profile}: {loads} load(s) measured more than once with no setting telling the records apart (a counter such as a sweep's `run_number` is not one); kept as repeats of one measurement (the curve uses their mean, every record is listed)"
     );
+    let spread = sets
+        .iter()
+        .filter_map(|set| throughput_spread(rows, set))
+        .fold(1.0_f64, f64::max);
+    if spread >= REPEATS_DISAGREE {
+        reason.push_str(&format!(
+            "; but their output throughputs differ by up to {spread:.1}×: if they are different deployments, give each its own run directory or a `[[series]]` variant"
+        ));
+    }
+    report.curve_note(files, reason);
+}
+
+/// The largest output throughput among `set` over the smallest (both positive).
+fn throughput_spread(rows: &[BenchmarkRow], set: &[usize]) -> Option<f64> {
+    let speeds = set
+        .iter()
+        .map(|&i| rows[i].point.output_tokens_per_s)
+        .filter(|v| v.is_finite() && *v > 0.0);
+    let (low, high) = speeds.fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    (high > 0.0 && low.is_finite()).then(|| high / low)
 }
 
 fn group_by_members<K: Ord>(
@@ -421,17 +450,18 @@ fn group_by_members<K: Ord>(
     groups.into_values().collect()
 }
 
-fn count_repeated_loads(rows: &[BenchmarkRow], members: &[usize]) -> usize {
-    let mut counts: BTreeMap<(u8, u64), usize> = BTreeMap::new();
+/// The points of each load that `members` measured more than once.
+fn repeated_loads(rows: &[BenchmarkRow], members: &[usize]) -> Vec<Vec<usize>> {
+    let mut by_load: BTreeMap<(u8, u64), Vec<usize>> = BTreeMap::new();
     for &i in members {
-        *counts.entry(load_key(&rows[i].point)).or_default() += 1;
+        by_load.entry(load_key(&rows[i].point)).or_default().push(i);
     }
-    counts.values().filter(|n| **n > 1).count()
+    by_load.into_values().filter(|v| v.len() > 1).collect()
 }
 
 /// The raw fields (not timestamps or load settings) whose values differ within some set of
 /// colliding points.
-fn differing_fields(rows: &[BenchmarkRow], colliding: &[&Vec<usize>]) -> Vec<String> {
+fn differing_fields(rows: &[BenchmarkRow], colliding: &[Vec<usize>]) -> Vec<String> {
     let mut fields = BTreeSet::new();
     for set in colliding {
         let names: BTreeSet<&String> = set
@@ -595,6 +625,28 @@ mod tests {
         assert_eq!(
             names(&[720.0, 1437.0, 290.0, 64.4, 9.0]),
             ["720", "1400", "290", "64", "9"]
+        );
+    }
+
+    #[test]
+    fn repeats_that_disagree_are_flagged_as_likely_different_deployments() {
+        let mut close = vec![row(4.0, &[], None), row(4.0, &[], None)];
+        close[1].point.output_tokens_per_s = 130.0;
+        let mut report = IngestReport::default();
+        assign(&mut close, &mut report);
+        assert!(report.curves[0].reason.contains("kept as repeats"));
+        assert!(!report.curves[0].reason.contains("differ by"));
+
+        let mut apart = vec![row(4.0, &[], None), row(4.0, &[], None)];
+        apart[1].point.output_tokens_per_s = 510.0;
+        let mut report = IngestReport::default();
+        assign(&mut apart, &mut report);
+        assert!(
+            report.curves[0]
+                .reason
+                .contains("differ by up to 5.1×: if they are different deployments"),
+            "{:?}",
+            report.curves
         );
     }
 
