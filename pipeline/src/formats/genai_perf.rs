@@ -140,4 +140,53 @@ mod tests {
         assert_eq!(p[0].load, Load::Rate(6.0));
         assert_eq!(p[0].label.as_deref(), Some("m/x"));
     }
+
+    #[test]
+    fn an_unset_option_written_as_empty_text_is_unset() {
+        // Nested GenAI-Perf configs write an output length it was not given as `""`.
+        let text = FLAT.replace(
+            "\"output_tokens_mean\": -1,",
+            "\"input\": {\"output_tokens\": {\"mean\": \"\"}, \"file\": \"\"},",
+        );
+        let Parsed::Points(p) = parse(&text).unwrap() else {
+            panic!()
+        };
+        assert_eq!(p[0].workload.output_len, None);
+        assert_eq!(p[0].workload.dataset.as_deref(), Some("random"));
+    }
+
+    #[test]
+    fn the_max_tokens_extra_input_is_the_requested_output_length() {
+        // Runs capped at 300 and 50 tokens are two workloads, not repeats of one.
+        for (extra, len) in [
+            ("\"extra_inputs\": {\"max_tokens\": 300},", Some(300.0)),
+            (
+                "\"input\": {\"extra\": {\"max_tokens\": 50, \"temperature\": 0.7}},",
+                Some(50.0),
+            ),
+            (
+                "\"input\": {\"extra\": [[\"max_completion_tokens\", 64]]},",
+                Some(64.0),
+            ),
+            ("\"extra_inputs\": {\"max_tokens\": \"many\"},", None),
+        ] {
+            let text = FLAT.replace("\"output_tokens_mean\": -1,", extra);
+            let Parsed::Points(p) = parse(&text).unwrap() else {
+                panic!()
+            };
+            assert_eq!(p[0].workload.output_len, len, "{extra}");
+        }
+        let stated = FLAT.replace(
+            "\"output_tokens_mean\": -1,",
+            "\"output_tokens_mean\": 128, \"extra_inputs\": {\"max_tokens\": 300},",
+        );
+        let Parsed::Points(p) = parse(&stated).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            p[0].workload.output_len,
+            Some(128.0),
+            "a stated length wins"
+        );
+    }
 }

@@ -106,12 +106,13 @@ pub fn latency(root: &Obj, name: &str) -> Result<Latency, FormatError> {
     }))
 }
 
-/// The first of several paths through `input_config` that holds a value.
+/// The first of several paths through `input_config` that holds a value (GenAI-Perf writes an
+/// option it was not given as `""`: `output_tokens.mean: ""`).
 pub fn config_value<'a>(config: &'a Value, paths: &[&[&str]]) -> Option<&'a Value> {
     paths.iter().find_map(|path| {
         path.iter()
             .try_fold(config, |v, key| v.get(key))
-            .filter(|v| !v.is_null())
+            .filter(|v| !v.is_null() && v.as_str() != Some(""))
     })
 }
 
@@ -171,13 +172,51 @@ pub fn workload(
         .and_then(Value::as_str)
         .and_then(dataset_name);
     let input_len = config_number(config, input, "input tokens mean")?;
-    let output_len = config_number(config, output, "output tokens mean")?;
+    let output_len = match config_number(config, output, "output tokens mean")? {
+        Some(len) => Some(len),
+        None => output_cap(config),
+    };
     Ok(WorkloadHint {
         dataset: dataset.or_else(|| input_len.map(|_| "random".to_string())),
         input_len,
         output_len,
         range_ratio: None,
     })
+}
+
+/// The `max_tokens` passed to every request with `--extra-inputs`, when no output length is
+/// set: it is how both tools ask for an output length, so two runs capped at 300 and at 50
+/// tokens are two workloads. GenAI-Perf keeps the inputs as a map (`extra_inputs`, later
+/// `input.extra`); AIPerf as `[name, value]` pairs (`input.extra`) and a map
+/// (`input.extra_inputs_parsed`). A cap that is not a positive number names no length.
+fn output_cap(config: &Value) -> Option<f64> {
+    const MAPS: [&[&str]; 3] = [
+        &["extra_inputs"],
+        &["input", "extra"],
+        &["input", "extra_inputs_parsed"],
+    ];
+    const CAPS: [&str; 2] = ["max_tokens", "max_completion_tokens"];
+    for map in MAPS {
+        let Some(inputs) = config_value(config, &[map]) else {
+            continue;
+        };
+        let cap = match inputs {
+            Value::Object(o) => CAPS.iter().find_map(|k| o.get(*k)),
+            Value::Array(pairs) => {
+                pairs
+                    .iter()
+                    .find_map(|pair| match pair.as_array()?.as_slice() {
+                        [Value::String(k), v] if CAPS.contains(&k.as_str()) => Some(v),
+                        _ => None,
+                    })
+            }
+            _ => None,
+        };
+        if let Some(v) = cap {
+            return checked_number("max_tokens", v).ok().filter(|t| *t > 0.0);
+        }
+    }
+    None
 }
 
 /// The measurements both tools report the same way.
