@@ -3,6 +3,8 @@
 //! wrapper that keys several such summaries by concurrency (`{"1": {...}, "2": {...}}`).
 //! llmperf's `inter_token_latency_s` is end-to-end latency / output tokens per request, which
 //! is NTPOT; TPOT and pooled ITL cannot be derived from the summary and stay unknown.
+//! SambaNova's fork names its client-side figures `results_client_*` (read) beside the
+//! server's `results_server_*` (not read: the client is what a user waits on).
 
 use super::fields::{Obj, as_object};
 use super::{MS_PER_S, Parsed, RawFormat};
@@ -14,10 +16,16 @@ use serde_json::Value;
 
 pub struct LlmPerf;
 
+/// The output throughput key: llmperf's, or SambaNova's fork's (which measures each figure on
+/// the client and on the server, and names the client's `results_client_*`).
+const OUTPUT_THROUGHPUT: [&str; 2] = [
+    "results_mean_output_throughput_token_per_s",
+    "results_client_total_output_throughput",
+];
+
 fn is_summary(v: &Value) -> bool {
     v.get("num_concurrent_requests").is_some()
-        && v.get("results_mean_output_throughput_token_per_s")
-            .is_some()
+        && OUTPUT_THROUGHPUT.iter().any(|k| v.get(k).is_some())
 }
 
 fn is_wrapper(v: &Value) -> bool {
@@ -110,7 +118,10 @@ fn parse_summary(v: &Value) -> Result<MeasuredPoint, FormatError> {
             "num_concurrent_requests must be at least 1",
         ));
     }
-    let output = o.req_num("results_mean_output_throughput_token_per_s")?;
+    let output = match o.num(OUTPUT_THROUGHPUT[0])? {
+        Some(output) => output,
+        None => o.req_num(OUTPUT_THROUGHPUT[1])?,
+    };
     let mut p = MeasuredPoint::new(Load::Concurrency(concurrency), output);
     p.label = o.text("name")?.map(str::to_string);
     p.completed = o.count("results_num_completed_requests")?;
@@ -128,8 +139,8 @@ fn parse_summary(v: &Value) -> Result<MeasuredPoint, FormatError> {
     );
     p.workload = WorkloadHint {
         dataset: Some("random".into()),
-        input_len: o.num("mean_input_tokens")?,
-        output_len: o.num("mean_output_tokens")?,
+        input_len: first_num(&o, &["mean_input_tokens", "num_input_tokens"])?,
+        output_len: first_num(&o, &["mean_output_tokens", "num_output_tokens"])?,
         range_ratio: None,
     };
     if p.workload.input_len.is_none() && p.workload.output_len.is_none() {
@@ -139,7 +150,24 @@ fn parse_summary(v: &Value) -> Result<MeasuredPoint, FormatError> {
     p.ttft = seconds(&o, "ttft")?;
     p.ntpot = seconds(&o, "inter_token_latency")?;
     p.e2e = seconds(&o, "end_to_end_latency")?;
+    // The fork's per-request speeds are not llmperf's inter-token latency: NTPOT stays unknown.
+    if p.ttft == Latency::default() {
+        p.ttft = seconds(&o, "client_ttft")?;
+    }
+    if p.e2e == Latency::default() {
+        p.e2e = seconds(&o, "client_end_to_end_latency")?;
+    }
     Ok(p.with_derived_totals())
+}
+
+/// The first of `keys` the summary holds a number under.
+fn first_num(o: &Obj, keys: &[&str]) -> Result<Option<f64>, FormatError> {
+    for key in keys {
+        if let Some(v) = o.num(key)? {
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
 }
 
 fn seconds(o: &Obj, metric: &str) -> Result<Latency, FormatError> {
@@ -220,6 +248,45 @@ mod tests {
         assert_eq!(p.itl, Latency::default());
         assert_eq!(p.requests_per_s(), Some(0.2));
         assert!((p.input_tokens_per_s().unwrap() - 120.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn sambanova_fork_reads_the_client_side_figures() {
+        // SambaNova's fork: client and server figures apart, requested lengths as `num_*`,
+        // bare NaN for figures it had no samples of.
+        let text = r#"{"name": "synthetic_0_m_128_1000_100_stream_1dcc_summary", "model": "m",
+            "num_concurrent_requests": 100,
+            "results_client_ttft_s_quantiles_p50": 1.3133, "results_client_ttft_s_quantiles_p90": 2.6266,
+            "results_client_ttft_s_quantiles_p99": 3.4174, "results_client_ttft_s_mean": 1.6035,
+            "results_client_end_to_end_latency_s_quantiles_p50": 5.5046, "results_client_end_to_end_latency_s_mean": 5.6281,
+            "results_client_output_token_per_s_per_request_quantiles_p50": 243.5206,
+            "results_server_ttft_s_mean": 0.5476, "results_acceptance_rate_mean": NaN,
+            "results_number_input_tokens_mean": 162.0, "results_number_input_tokens_min": "162",
+            "results_number_output_tokens_mean": 1000.1683,
+            "results_num_requests_started": 1093, "results_error_rate": 0.0, "results_number_errors": 0,
+            "results_client_total_output_throughput": 16806.4856, "results_num_completed_requests": 1093,
+            "results_num_completed_requests_per_min": 1008.2194,
+            "num_input_tokens": 128, "num_output_tokens": 1000, "timestamp": 1749490637}"#;
+        let p = &points(text)[0];
+        assert_eq!(p.load, Load::Concurrency(100.0));
+        assert_eq!(p.output_tokens_per_s, 16806.4856);
+        assert_eq!(p.ttft.p90(), Some(2626.6));
+        assert_eq!(
+            p.ttft.mean(),
+            Some(1603.5),
+            "the client's, not the server's 547.6"
+        );
+        assert_eq!(p.e2e.p50(), Some(5504.6));
+        assert_eq!(
+            p.ntpot,
+            Latency::default(),
+            "per-request speeds are not NTPOT"
+        );
+        assert_eq!((p.completed, p.failed), (Some(1093), Some(0)));
+        assert_eq!(
+            (p.workload.input_len, p.workload.output_len),
+            (Some(128.0), Some(1000.0))
+        );
     }
 
     #[test]

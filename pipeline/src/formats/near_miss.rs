@@ -49,6 +49,13 @@ pub fn reason(doc: &Document) -> Option<String> {
                 .into(),
         );
     }
+    if let Some(kind) = offline_benchmark(root) {
+        return Some(format!(
+            "vLLM {kind} output: requests run offline through the engine, without a server, \
+             request arrivals or per-request streaming latencies, so not a serving load point \
+             (`vllm bench serve` measures those)"
+        ));
+    }
     let sig = SIGNATURES
         .iter()
         .find(|s| s.marks.iter().any(|m| root.contains_key(*m)))?;
@@ -72,6 +79,19 @@ fn is_static_batch(root: &Map<String, Value>) -> bool {
         && ["latency", "total_latency", "prefill_latency"]
             .iter()
             .any(|k| has(k))
+}
+
+/// vLLM's offline `benchmark_throughput` (`vllm bench throughput`) and `benchmark_latency`
+/// (`vllm bench latency`) write a handful of totals and nothing else.
+fn offline_benchmark(root: &Map<String, Value>) -> Option<&'static str> {
+    let has = |k: &str| root.contains_key(k);
+    if has("elapsed_time") && has("requests_per_second") && has("tokens_per_second") {
+        Some("benchmark_throughput")
+    } else if has("avg_latency") && has("latencies") && !has("mean_ttft_ms") {
+        Some("benchmark_latency")
+    } else {
+        None
+    }
 }
 
 fn first_object(doc: &Document) -> Option<&Map<String, Value>> {
@@ -145,6 +165,23 @@ mod tests {
             let why = why(line).unwrap();
             assert!(why.starts_with("SGLang bench_one_batch output"), "{why}");
         }
+    }
+
+    #[test]
+    fn vllm_offline_benchmarks_are_named() {
+        let throughput = why(
+            r#"{"elapsed_time": 51.2, "num_requests": 32, "total_num_tokens": 131072,
+                "requests_per_second": 0.62, "tokens_per_second": 2559.8}"#,
+        )
+        .unwrap();
+        assert!(
+            throughput.starts_with("vLLM benchmark_throughput output"),
+            "{throughput}"
+        );
+        let latency =
+            why(r#"{"avg_latency": 30.1, "latencies": [30.0, 30.2], "percentiles": {"50": 30.1}}"#)
+                .unwrap();
+        assert!(latency.contains("benchmark_latency"), "{latency}");
     }
 
     #[test]

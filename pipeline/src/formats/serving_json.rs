@@ -242,9 +242,12 @@ pub fn input_tokens_per_s(obj: &Obj, output_tokens_per_s: f64) -> Result<Option<
     {
         return Ok(Some(tokens / duration));
     }
-    Ok(obj
-        .num("total_token_throughput")?
-        .map(|t| (t - output_tokens_per_s).max(0.0)))
+    // vLLM names the total `total_token_throughput`, SGLang `total_throughput`.
+    let total = match obj.num("total_token_throughput")? {
+        Some(t) => Some(t),
+        None => obj.num("total_throughput")?,
+    };
+    Ok(total.map(|t| (t - output_tokens_per_s).max(0.0)))
 }
 
 /// Requests per second: `request_throughput`, else completed requests over `duration` (early

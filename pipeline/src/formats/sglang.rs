@@ -113,6 +113,21 @@ mod tests {
         assert_eq!(ps[0].mean_output_tokens(), Some(256.0));
     }
 
+    #[test]
+    fn input_throughput_follows_from_the_total_when_only_that_is_stated() {
+        // A fork's partial record: no input throughput or token totals, but SGLang's total.
+        let line = LINE
+            .replace("\"input_throughput\": 10240.0, ", "")
+            .replace("\"total_input_tokens\": 512000, ", "")
+            .replace(
+                "\"output_throughput\": 2560.0,",
+                "\"output_throughput\": 2560.0, \"total_throughput\": 3786.19,",
+            );
+        let p = parse_one(&line);
+        assert!((p.input_tokens_per_s().unwrap() - 1226.19).abs() < 1e-9);
+        assert_eq!(p.total_tokens_per_s(), Some(3786.19));
+    }
+
     fn parse_one(text: &str) -> MeasuredPoint {
         let doc = Document::from_bytes(text.as_bytes()).unwrap();
         let Parsed::Points(mut ps) = SglangBenchServing.parse(&doc).unwrap() else {
