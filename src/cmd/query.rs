@@ -424,7 +424,7 @@ fn benchmark_row(s: &ProfileSummary, ev: &Evaluation, pm: PricingModel) -> Vec<S
         output::num(s.stat.of(&point.ntpot)),
         output::num(s.stat.of(&point.ttft)),
         output::num(s.stat.of(&point.itl)),
-        output::num(point.achieved_request_rate()),
+        output::num(point.served_request_rate()),
         output::cost(cost.map(|c| c.usd_per_million_input)),
         output::cost(cost.map(|c| c.usd_per_million_output)),
         output::num(match point.load {
