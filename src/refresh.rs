@@ -209,7 +209,12 @@ fn analyze_stage(data: &Path, table: Option<DataFrame>, args: &AnalysisArgs) -> 
         .with_context(|| format!("analysis of {} failed", data.display()))?;
     let knees = summaries
         .iter()
-        .filter(|s| s.knee.method != KneeMethod::NotObserved)
+        .filter(|s| {
+            matches!(
+                s.knee.method,
+                KneeMethod::PiecewiseFit | KneeMethod::SaturationRule
+            )
+        })
         .count();
     eprintln!(
         "analyze: {} profiles, {} with a knee",
