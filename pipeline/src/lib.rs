@@ -17,6 +17,7 @@ pub mod model_facts;
 pub mod oci;
 pub mod output_dir;
 pub mod parse_cache;
+pub mod path_words;
 pub mod point;
 pub mod pricing;
 pub mod profile;

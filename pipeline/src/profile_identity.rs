@@ -3,6 +3,7 @@
 //! curve still share a load — a variant naming the raw fields that tell them apart. Nothing is
 //! merged silently: every split and every kept repeat is written to the ingest report.
 
+use crate::path_words;
 use crate::point::{Load, MeasuredPoint};
 use crate::report::IngestReport;
 use crate::schema::BenchmarkRow;
@@ -354,7 +355,9 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
     let files = files_of(rows, members);
     let before = rows[members[0]].key.id();
     if split_fields.is_empty() {
-        report_repeats(&before, rows, &colliding, files, report);
+        if !split_by_file_names(rows, members, &colliding, &before, report) {
+            report_repeats(&before, rows, &colliding, files, report);
+        }
         return;
     }
     let mut values: BTreeSet<String> = BTreeSet::new();
@@ -383,6 +386,82 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
             values.into_iter().collect::<Vec<_>>().join("; ")
         ),
     );
+    report_repeats_per_variant(rows, members, report);
+}
+
+/// Where no setting tells colliding points apart but their files' paths do (`1p3d_conc64.json`
+/// and `3p1d_conc64.json`: prefill/decode layouts named only there, or `tp4_dp2` and
+/// `tp8_dp1`), splits the curve by the path words that differ between colliding files.
+/// Counters, timestamps and hashes never count ([`path_words`]): `run=0` and `run=1`, or
+/// `stage_0` and `stage_2`, stay repeats. Returns whether it split.
+fn split_by_file_names(
+    rows: &mut [BenchmarkRow],
+    members: &[usize],
+    colliding: &[Vec<usize>],
+    before: &str,
+    report: &mut IngestReport,
+) -> bool {
+    let words: BTreeMap<&str, Vec<String>> = members
+        .iter()
+        .map(|&i| rows[i].source_file.as_str())
+        .map(|f| (f, path_words::deployment_words(f)))
+        .collect();
+    let mut telling: BTreeSet<&String> = BTreeSet::new();
+    for set in colliding {
+        let of_set: Vec<&Vec<String>> = set
+            .iter()
+            .filter_map(|&i| words.get(rows[i].source_file.as_str()))
+            .collect();
+        for w in of_set.iter().flat_map(|ws| ws.iter()) {
+            if !of_set.iter().all(|ws| ws.contains(w)) {
+                telling.insert(w);
+            }
+        }
+    }
+    if telling.is_empty() {
+        return false;
+    }
+    let tag_of = |file: &str| {
+        let own = words.get(file).map(Vec::as_slice).unwrap_or_default();
+        let named: Vec<&str> = own
+            .iter()
+            .filter(|w| telling.contains(w))
+            .map(String::as_str)
+            .collect();
+        match named.is_empty() {
+            false => format!("file={}", named.join("-")),
+            true => "file=other".to_string(),
+        }
+    };
+    let tags: Vec<String> = members
+        .iter()
+        .map(|&i| tag_of(&rows[i].source_file))
+        .collect();
+    let distinct: BTreeSet<&String> = tags.iter().collect();
+    if distinct.len() < 2 {
+        return false;
+    }
+    let listed = distinct
+        .iter()
+        .map(|t| t.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    report.curve_note(
+        files_of(rows, members),
+        format!(
+            "profile {before}: points at the same load differed in no setting, only in their files' names; split into {} curves by the words that differ ({listed})",
+            distinct.len()
+        ),
+    );
+    for (&i, tag) in members.iter().zip(&tags) {
+        add_to_variant(&mut rows[i].key.variant, tag);
+    }
+    report_repeats_per_variant(rows, members, report);
+    true
+}
+
+/// After a split, the loads each new curve still measured more than once (kept as repeats).
+fn report_repeats_per_variant(rows: &[BenchmarkRow], members: &[usize], report: &mut IngestReport) {
     for curve in group_by_members(rows, members, |r| r.key.variant.clone()) {
         let repeated = repeated_loads(rows, &curve);
         if !repeated.is_empty() {
@@ -398,8 +477,8 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
 }
 
 /// Repeats of one measurement agree within run-to-run noise; past this ratio of output
-/// throughput at one load they more likely come from different deployments the files do not
-/// name (e.g. TP4×DP2 and TP8 told apart only by file name), and the note says so.
+/// throughput at one load they more likely come from different deployments that neither the
+/// files nor their names tell apart, and the note says so.
 const REPEATS_DISAGREE: f64 = 1.5;
 
 /// `sets`: the points of each load measured more than once.
@@ -648,6 +727,66 @@ mod tests {
             "{:?}",
             report.curves
         );
+    }
+
+    fn from_file(load: f64, file: &str) -> BenchmarkRow {
+        let mut r = row(load, &[], None);
+        r.source_file = file.into();
+        r
+    }
+
+    #[test]
+    fn deployments_named_only_in_file_names_are_split_by_those_names() {
+        // Prefill/decode layouts a real directory named only in its file names.
+        let mut rows = vec![
+            from_file(32.0, "pd/1p3d_conc32_in2048_out128_20250923_033843.json"),
+            from_file(64.0, "pd/1p3d_conc64_in2048_out128_20250923_033822.json"),
+            from_file(32.0, "pd/3p1d_conc32_in2048_out128_20250922_063704.json"),
+            from_file(64.0, "pd/3p1d_conc64_in2048_out128_20250922_063641.json"),
+        ];
+        let mut report = IngestReport::default();
+        assign(&mut rows, &mut report);
+        let variants: Vec<Option<&str>> = rows.iter().map(|r| r.key.variant.as_deref()).collect();
+        assert_eq!(
+            variants,
+            [
+                Some("file=1p3d"),
+                Some("file=1p3d"),
+                Some("file=3p1d"),
+                Some("file=3p1d")
+            ]
+        );
+        assert_eq!(report.curves.len(), 1, "{:?}", report.curves);
+        assert!(
+            report.curves[0]
+                .reason
+                .contains("only in their files' names")
+        );
+        assert!(report.curves[0].reason.contains("(file=1p3d; file=3p1d)"));
+    }
+
+    #[test]
+    fn repeats_named_apart_only_by_counters_or_times_stay_repeats() {
+        for (a, b) in [
+            (
+                "sweep/SERVE--max_num_seqs=4/run=0.json",
+                "sweep/SERVE--max_num_seqs=4/run=1.json",
+            ),
+            (
+                "ip/stage_0_lifecycle_metrics.json",
+                "ip/stage_2_lifecycle_metrics.json",
+            ),
+            (
+                "v/openai-infqps-concurrency1-20260813-124514.json",
+                "v/openai-infqps-concurrency1-20260813-125135.json",
+            ),
+        ] {
+            let mut rows = vec![from_file(4.0, a), from_file(4.0, b)];
+            let mut report = IngestReport::default();
+            assign(&mut rows, &mut report);
+            assert_eq!(rows[0].profile_id, rows[1].profile_id, "{a} / {b}");
+            assert!(report.curves[0].reason.contains("kept as repeats"), "{a}");
+        }
     }
 
     #[test]
