@@ -347,6 +347,12 @@ fn add_to_variant(variant: &mut Option<String>, tag: &str) {
 /// Where points of one curve share a load, splits the curve by the raw fields whose values
 /// differ between them; when none does, keeps them as repeats. Both are reported.
 fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mut IngestReport) {
+    if let Some(curves) = separate_bursts(rows, members, report) {
+        for curve in curves {
+            separate_collisions(rows, &curve, report);
+        }
+        return;
+    }
     let colliding = repeated_loads(rows, members);
     if colliding.is_empty() {
         return;
@@ -387,6 +393,54 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
         ),
     );
     report_repeats_per_variant(rows, members, report);
+}
+
+/// Sent all at once (an unlimited rate, no concurrency cap), the number of prompts is the load:
+/// unbounded points that sent different numbers are not repeats (a real set of vLLM runs sent
+/// bursts of 1, 16 and 32 prompts, and their mean read as one capacity). Each burst size
+/// becomes its own capacity (`burst=32`), the other points of the curve stay as they are.
+/// The curves after the split, if there was one.
+fn separate_bursts(
+    rows: &mut [BenchmarkRow],
+    members: &[usize],
+    report: &mut IngestReport,
+) -> Option<Vec<Vec<usize>>> {
+    let unbounded: Vec<usize> = members
+        .iter()
+        .copied()
+        .filter(|&i| rows[i].point.load == Load::Unbounded)
+        .collect();
+    let size_of = |r: &BenchmarkRow| {
+        let n = r
+            .point
+            .fields
+            .get("num_prompts")
+            .map_or("(absent)", String::as_str);
+        format!("burst={n}")
+    };
+    let sizes: BTreeSet<String> = unbounded.iter().map(|&i| size_of(&rows[i])).collect();
+    if sizes.len() < 2 {
+        return None;
+    }
+    let mut sizes: Vec<String> = sizes.into_iter().collect();
+    let number = |tag: &String| tag.trim_start_matches("burst=").parse::<f64>().ok();
+    sizes.sort_by(|a, b| match (number(a), number(b)) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        _ => a.cmp(b),
+    });
+    let before = rows[members[0]].key.id();
+    for &i in &unbounded {
+        let tag = size_of(&rows[i]);
+        add_to_variant(&mut rows[i].key.variant, &tag);
+    }
+    report.curve_note(
+        files_of(rows, &unbounded),
+        format!(
+            "profile {before}: points at an unlimited rate sent different numbers of prompts at once; each burst size is its own capacity ({})",
+            sizes.join("; ")
+        ),
+    );
+    Some(group_by_members(rows, members, |r| r.key.variant.clone()))
 }
 
 /// Where no setting tells colliding points apart but their files' paths do (`1p3d_conc64.json`
@@ -726,6 +780,38 @@ mod tests {
                 .contains("differ by up to 5.1×: if they are different deployments"),
             "{:?}",
             report.curves
+        );
+    }
+
+    #[test]
+    fn unbounded_bursts_of_different_sizes_are_not_repeats() {
+        let burst = |load: Load, prompts: &str| {
+            let mut r = row(1.0, &[("num_prompts", prompts)], None);
+            r.point.load = load;
+            r
+        };
+        let mut rows = vec![
+            burst(Load::Unbounded, "32"),
+            burst(Load::Unbounded, "1"),
+            burst(Load::Rate(4.0), "100"),
+            burst(Load::Rate(4.0), "200"),
+        ];
+        let mut report = IngestReport::default();
+        assign(&mut rows, &mut report);
+        assert_ne!(rows[0].profile_id, rows[1].profile_id);
+        assert_eq!(rows[0].key.variant.as_deref(), Some("burst=32"));
+        assert_eq!(rows[2].key.variant, None, "the rates stay one curve");
+        assert_eq!(rows[2].profile_id, rows[3].profile_id);
+        assert!(
+            report.curves[0]
+                .reason
+                .contains("each burst size is its own capacity (burst=1; burst=32)"),
+            "{:?}",
+            report.curves
+        );
+        assert!(
+            report.curves[1].reason.contains("kept as repeats"),
+            "rate 4 twice"
         );
     }
 
