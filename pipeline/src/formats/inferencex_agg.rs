@@ -160,9 +160,17 @@ fn read_counts(o: &Obj, p: &mut MeasuredPoint) -> Result<(), FormatError> {
         None => o.count("num_requests_successful")?,
     };
     // The total counts warm-up requests left out of the profiled ones: only the errors failed,
-    // and a total equal to the completed says none did.
+    // and a total equal to the completed says none did. Errors during the warm-up are counted
+    // among both the warm-up and the error drops (a real run: 46 dropped, 44 in the warm-up, 39
+    // errors), so the errors of the measured window are the drops past the warm-up.
     let errors = match o.child("request_accounting")? {
-        Some(accounting) => accounting.count("records_error_dropped")?,
+        Some(accounting) => match (
+            accounting.count("records_dropped_total")?,
+            accounting.count("records_warmup_dropped")?,
+        ) {
+            (Some(dropped), Some(warmup)) if dropped >= warmup => Some(dropped - warmup),
+            _ => accounting.count("records_error_dropped")?,
+        },
         None => None,
     };
     p.failed = match (errors, o.count("num_requests_total")?, p.completed) {
@@ -333,6 +341,14 @@ mod tests {
             (Some(647), Some(39)),
             "warm-up drops did not fail"
         );
+        // A real run's errors fell mostly in its warm-up, counted among both kinds of drop.
+        let overlapping = nested.replace(
+            r#""records_warmup_dropped": 7"#,
+            r#""records_warmup_dropped": 44"#,
+        );
+        assert_eq!(point(&overlapping).unwrap().failed, Some(2));
+        let errors_only = nested.replace(r#""records_dropped_total": 46, "#, "");
+        assert_eq!(point(&errors_only).unwrap().failed, Some(39));
         assert_eq!(p.duration_s(), Some(3591.1));
         assert_eq!(p.mean_output_tokens(), Some(1032.1));
         assert_eq!(p.workload.dataset.as_deref(), Some("agentic-coding"));

@@ -4,7 +4,8 @@
 //! llmperf's `inter_token_latency_s` is end-to-end latency / output tokens per request, which
 //! is NTPOT; TPOT and pooled ITL cannot be derived from the summary and stay unknown.
 //! SambaNova's fork names its client-side figures `results_client_*` (read) beside the
-//! server's `results_server_*` (not read: the client is what a user waits on).
+//! server's `results_server_*` (not read: the client is what a user waits on), and has a rate
+//! mode (`qps` in place of `num_concurrent_requests`).
 
 use super::fields::{Obj, as_object};
 use super::{MS_PER_S, Parsed, RawFormat};
@@ -23,9 +24,12 @@ const OUTPUT_THROUGHPUT: [&str; 2] = [
     "results_client_total_output_throughput",
 ];
 
+/// The load: llmperf's concurrency, or the rate of the fork's rate mode (`qps`, with
+/// `qps_distribution`).
+const LOADS: [&str; 2] = ["num_concurrent_requests", "qps"];
+
 fn is_summary(v: &Value) -> bool {
-    v.get("num_concurrent_requests").is_some()
-        && OUTPUT_THROUGHPUT.iter().any(|k| v.get(k).is_some())
+    LOADS.iter().any(|k| v.get(k).is_some()) && OUTPUT_THROUGHPUT.iter().any(|k| v.get(k).is_some())
 }
 
 fn is_wrapper(v: &Value) -> bool {
@@ -54,6 +58,13 @@ impl RawFormat for LlmPerf {
                 return Ok(Parsed::NoPoints(why));
             }
             return parse_summary(v).map(|p| Parsed::Points(vec![p]));
+        }
+        if !is_wrapper(v) {
+            // Only when run.toml names the tool does a document that is neither get here.
+            return Err(FormatError::new(
+                "neither a summary (a load, `num_concurrent_requests` or `qps`, and an output \
+                 throughput) nor llmperf-bench's summaries keyed by concurrency",
+            ));
         }
         parse_levels(v)
     }
@@ -112,17 +123,23 @@ fn concurrency_never_reached(v: &Value) -> Option<String> {
 
 fn parse_summary(v: &Value) -> Result<MeasuredPoint, FormatError> {
     let o = as_object(v, "summary")?;
-    let concurrency = o.req_num("num_concurrent_requests")?;
-    if concurrency < 1.0 {
-        return Err(FormatError::new(
-            "num_concurrent_requests must be at least 1",
-        ));
-    }
+    let load = match o.num(LOADS[0])? {
+        Some(c) if c < 1.0 => {
+            return Err(FormatError::new(
+                "num_concurrent_requests must be at least 1",
+            ));
+        }
+        Some(c) => Load::Concurrency(c),
+        None => match o.num(LOADS[1])? {
+            Some(q) if q > 0.0 => Load::Rate(q),
+            _ => return Err(FormatError::new("qps must be above 0")),
+        },
+    };
     let output = match o.num(OUTPUT_THROUGHPUT[0])? {
         Some(output) => output,
         None => o.req_num(OUTPUT_THROUGHPUT[1])?,
     };
-    let mut p = MeasuredPoint::new(Load::Concurrency(concurrency), output);
+    let mut p = MeasuredPoint::new(load, output);
     p.label = o.text("name")?.map(str::to_string);
     p.completed = o.count("results_num_completed_requests")?;
     p.failed = o.count("results_number_errors")?;
@@ -287,6 +304,15 @@ mod tests {
             (p.workload.input_len, p.workload.output_len),
             (Some(128.0), Some(1000.0))
         );
+        let rate_mode = text.replace(
+            "\"num_concurrent_requests\": 100,",
+            "\"qps\": 10, \"qps_distribution\": \"constant\",",
+        );
+        assert_eq!(points(&rate_mode)[0].load, Load::Rate(10.0));
+        let neither = text.replace("\"num_concurrent_requests\": 100,", "");
+        let doc = Document::from_bytes(neither.as_bytes()).unwrap();
+        let err = LlmPerf.parse(&doc).unwrap_err().to_string();
+        assert!(err.contains("neither a summary"), "{err}");
     }
 
     #[test]
