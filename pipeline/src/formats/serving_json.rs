@@ -278,6 +278,9 @@ pub fn mean_per_request(obj: &Obj, total_key: &str) -> Result<Option<f64>, Forma
 /// (`mean_output_tokens` above 1) but no response came in more than one chunk, the responses
 /// arrived whole: the TTFT measured the whole response and the TPOT its tail, so both are
 /// unknown too (a real SGLang record: TTFT 3,473 ms of a 3,500 ms E2E, TPOT 0.88 ms, ITL 0).
+/// So they are when the mean TPOT or ITL is below [`WHOLE_RESPONSE_GAP_MS`]: a client that cut
+/// one whole response into pieces (a real non-streaming vLLM run: TTFT 21,720 ms of a 21,721 ms
+/// E2E, TPOT 0.004 ms, which would be 250,000 tokens a second for one user).
 pub fn token_timings(
     obj: &Obj,
     mean_output_tokens: Option<f64>,
@@ -292,11 +295,17 @@ pub fn token_timings(
     let ttft = ms_latency(obj, "ttft")?;
     let tpot = measured(ms_latency(obj, "tpot")?);
     let itl = ms_latency(obj, "itl")?;
-    if nothing_measured(&itl) && mean_output_tokens.is_some_and(|n| n > 1.0) {
+    let several_tokens = mean_output_tokens.is_some_and(|n| n > 1.0);
+    let too_fast = |l: &Latency| l.mean().is_some_and(|ms| ms < WHOLE_RESPONSE_GAP_MS);
+    if several_tokens && (nothing_measured(&itl) || too_fast(&tpot) || too_fast(&itl)) {
         return Ok(Default::default());
     }
     Ok((ttft, tpot, measured(itl)))
 }
+
+/// A mean gap between tokens (or chunks) below this, in ms, is no decoding: 20,000 tokens a
+/// second for one user, where the fastest servers stream a few thousand.
+pub const WHOLE_RESPONSE_GAP_MS: f64 = 0.05;
 
 /// Whether the mean (else the p99) is 0: only an empty list averages to 0. A median of 0 alone
 /// proves nothing (a server sending several tokens a chunk makes most gaps near 0, and a file

@@ -175,6 +175,14 @@ mod tests {
             (chunked.ttft.p50(), chunked.itl.p50(), chunked.itl.mean()),
             (Some(450.0), Some(0.0), Some(14.1))
         );
+        // A client that cut whole responses into pieces: gaps no decoder could make.
+        let cut = parse_one(
+            &LINE
+                .replace("\"mean_tpot_ms\": 14.0", "\"mean_tpot_ms\": 0.00397")
+                .replace("\"mean_itl_ms\": 14.1", "\"mean_itl_ms\": 0.00397"),
+        );
+        assert_eq!((cut.ttft, cut.tpot, cut.itl), Default::default());
+        assert_eq!(cut.e2e.p50(), Some(3900.0));
     }
 
     #[test]
