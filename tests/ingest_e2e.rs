@@ -566,6 +566,59 @@ license = "Apache-2.0"
     assert_eq!(report(&out)["rejected"].as_array().unwrap().len(), 8);
 }
 
+/// A patched bench_serving that writes its record as JSON and as a one-row CSV beside it
+/// (vLLM's `request_goodput:` column name included): the CSV alone is read, beside its JSON it
+/// is noted, not counted twice.
+#[test]
+fn a_bench_serving_csv_beside_its_json_record_is_counted_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    let fixture = repo_path("tests/fixtures/raw/vllm-save");
+    let jsonl = std::fs::read_to_string(fixture.join("results.json")).unwrap();
+    let record = jsonl.lines().next().unwrap();
+    let fields: serde_json::Map<String, serde_json::Value> = serde_json::from_str(record).unwrap();
+    let header: Vec<&str> = fields.keys().map(String::as_str).collect();
+    let cells: Vec<String> = fields
+        .values()
+        .map(|v| match v {
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    assert!(
+        header.contains(&"request_goodput:"),
+        "the column as vLLM spells it"
+    );
+    let csv = format!("{}\n{}\n", header.join(","), cells.join(","));
+    let run_toml = std::fs::read_to_string(fixture.join("run.toml")).unwrap();
+    for (run, with_json) in [("twins", true), ("csv-only", false)] {
+        let dir = raw.join(run);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("run.toml"), &run_toml).unwrap();
+        std::fs::write(dir.join("bench.csv"), &csv).unwrap();
+        if with_json {
+            std::fs::write(dir.join("bench.json"), record).unwrap();
+        }
+    }
+    let out = tmp.path().join("out");
+    let df = ingest_ok(tmp.path(), &raw, &out, true);
+    let from = |file: &str| rows_where(&df, "source_file", file);
+    assert_eq!(from("twins/bench.json").len(), 1);
+    assert_eq!(from("twins/bench.csv").len(), 0, "counted once");
+    assert_eq!(from("csv-only/bench.csv").len(), 1);
+    assert_eq!(
+        f64_at(&df, "output_tokens_per_s", from("csv-only/bench.csv")[0]),
+        f64_at(&df, "output_tokens_per_s", from("twins/bench.json")[0])
+    );
+    let ignored = report(&out)["ignored"].to_string();
+    assert!(
+        ignored.contains("twins/bench.csv")
+            && ignored.contains("`bench.json`, which holds the same"),
+        "{ignored}"
+    );
+}
+
 /// GuideLLM's report written as YAML (its own test asset, the YAML twin of the 0.3 JSON
 /// fixture) is read like the JSON; beside its JSON twin it is noted, not counted twice; a YAML
 /// config beside results stays a companion.

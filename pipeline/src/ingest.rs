@@ -214,13 +214,16 @@ fn rows_of_files(
     rows.rows
 }
 
-/// Files whose points may repeat another file's beside them: vLLM nightly summaries and
-/// GuideLLM reports not named `.json` (its YAML) ([`left_out_as_read_elsewhere`]).
+/// Files whose points may repeat another file's beside them: vLLM nightly summaries, GuideLLM
+/// reports not named `.json` (its YAML) and bench_serving tables (a patched benchmark's CSV
+/// beside its JSON) ([`left_out_as_read_elsewhere`]).
 fn may_repeat_another(p: &PendingFile) -> bool {
     let Outcome::Read { tool, .. } = p.outcome.as_ref() else {
         return false;
     };
-    tool == formats::VLLM_NIGHTLY_TOOL || is_guidellm_not_json(tool, &p.file)
+    tool == formats::VLLM_NIGHTLY_TOOL
+        || tool == formats::BENCH_SERVING_CSV_TOOL
+        || is_guidellm_not_json(tool, &p.file)
 }
 
 /// A GuideLLM report not named `.json`: its YAML, which may have a JSON twin beside it.
@@ -344,15 +347,23 @@ fn left_out_as_read_elsewhere(
     if tool == formats::VLLM_NIGHTLY_TOOL {
         return nightly_rows_read_elsewhere(file, points, read_before);
     }
-    if !is_guidellm_not_json(tool, file) {
-        return (points, None);
-    }
     let json_twin = file.with_extension("json");
-    if read_before.get(&read_key(&json_twin)).map(String::as_str) == Some(formats::GUIDELLM_TOOL) {
+    let twin_tool = read_before.get(&read_key(&json_twin)).map(String::as_str);
+    let twin_name = json_twin.file_name().unwrap_or_default().to_string_lossy();
+    if is_guidellm_not_json(tool, file) && twin_tool == Some(formats::GUIDELLM_TOOL) {
         let note = format!(
-            "GuideLLM's YAML report: `{}` beside it holds the same benchmarks and is read \
-             instead, so each is counted once",
-            json_twin.file_name().unwrap_or_default().to_string_lossy()
+            "GuideLLM's YAML report: `{twin_name}` beside it holds the same benchmarks and is \
+             read instead, so each is counted once"
+        );
+        return (Vec::new(), Some(note));
+    }
+    let json_record = [formats::VLLM_TOOL, formats::SGLANG_TOOL];
+    if tool == formats::BENCH_SERVING_CSV_TOOL
+        && twin_tool.is_some_and(|t| json_record.contains(&t))
+    {
+        let note = format!(
+            "a bench_serving table beside the result `{twin_name}`, which holds the same \
+             measurement and is read instead, so it is counted once"
         );
         return (Vec::new(), Some(note));
     }

@@ -13,11 +13,13 @@ use crate::error::FormatError;
 use crate::point::MeasuredPoint;
 use serde_json::{Map, Number, Value};
 
+pub const TOOL: &str = "bench-serving-csv";
+
 pub struct BenchServingCsv;
 
 impl RawFormat for BenchServingCsv {
     fn tool(&self) -> &'static str {
-        "bench-serving-csv"
+        TOOL
     }
 
     fn detect(&self, doc: &Document) -> bool {

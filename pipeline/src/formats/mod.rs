@@ -22,9 +22,11 @@ mod vllm_save_result;
 pub use aiperf::{
     ENDPOINT_URLS as AIPERF_ENDPOINT_URLS, TOOL as AIPERF_TOOL, endpoints_beyond_replicas,
 };
+pub use bench_serving_csv::TOOL as BENCH_SERVING_CSV_TOOL;
 pub use guidellm::TOOL as GUIDELLM_TOOL;
 pub use sglang::TOOL as SGLANG_TOOL;
 pub use vllm_nightly::TOOL as VLLM_NIGHTLY_TOOL;
+pub use vllm_save_result::TOOL as VLLM_TOOL;
 
 use crate::document::Document;
 use crate::error::FormatError;

@@ -12,11 +12,13 @@ use crate::document::Document;
 use crate::error::FormatError;
 use crate::point::{Latency, MeasuredPoint};
 
+pub const TOOL: &str = "vllm";
+
 pub struct VllmSaveResult;
 
 impl RawFormat for VllmSaveResult {
     fn tool(&self) -> &'static str {
-        "vllm"
+        TOOL
     }
 
     fn detect(&self, doc: &Document) -> bool {
