@@ -6,7 +6,8 @@
 //! along. `*_intvty` (1 / TPOT) is derived and not read. Newer scenario summaries nest the
 //! same figures: `request_metrics.latency.<m>.{mean,p50,p90,p95}` in seconds,
 //! `request_metrics.throughput` (whole-deployment tokens/s, per GPU, `duration_seconds`) and
-//! `request_metrics.tokens.{input,output_actual}.mean`.
+//! `request_metrics.tokens.{input,output_actual}.mean`. The aggregation step collects the
+//! summaries into one JSON array (`agg_bmk.json`), read row by row.
 
 use super::MS_PER_S;
 use super::fields::{Obj, as_object};
@@ -26,7 +27,7 @@ impl RawFormat for InferenceXAgg {
     }
 
     fn detect(&self, doc: &Document) -> bool {
-        let objects = json_objects(doc);
+        let objects = summaries(doc);
         !objects.is_empty()
             && objects
                 .iter()
@@ -34,7 +35,26 @@ impl RawFormat for InferenceXAgg {
     }
 
     fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
-        parse_objects(doc, parse_one)
+        match doc {
+            Document::Json(Value::Array(rows)) => rows
+                .iter()
+                .enumerate()
+                .map(|(i, row)| parse_one(row).map_err(|e| e.at(format!("item {}", i + 1))))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Parsed::Points),
+            _ => parse_objects(doc, parse_one),
+        }
+    }
+}
+
+/// The summaries of a document: one object, JSON Lines, or the array InferenceX's aggregation
+/// step collects them into (`agg_bmk.json`).
+fn summaries(doc: &Document) -> Vec<&Value> {
+    match doc {
+        Document::Json(Value::Array(rows)) if rows.iter().all(Value::is_object) => {
+            rows.iter().collect()
+        }
+        _ => json_objects(doc),
     }
 }
 
@@ -360,6 +380,35 @@ mod tests {
         let q = point(&per_gpu_only).unwrap();
         assert_eq!(q.output_tokens_per_s, 46.49 * 4.0);
         assert_eq!(q.input_tokens_per_s(), Some(8237.8 * 4.0));
+    }
+
+    #[test]
+    fn the_aggregated_array_is_read_row_by_row() {
+        let row = |offloading: &str, ttft: f64| {
+            format!(
+                r#"{{"hw": "mi300x", "conc": 128, "framework": "", "tp": 8, "ep": 1,
+                "offloading": "{offloading}", "num_requests_total": 439,
+                "num_requests_successful": 439, "mean_ttft": {ttft}, "p90_ttft": 400.0,
+                "mean_e2el": 500.0, "mean_tpot": 0.05, "duration_seconds": 1827.06,
+                "tput_per_gpu": 900.0, "output_tput_per_gpu": 100.0, "input_tput_per_gpu": 800.0}}"#
+            )
+        };
+        let text = format!("[{}, {}]", row("none", 329.3787), row("hicache", 120.5));
+        let doc = Document::from_bytes(text.as_bytes()).unwrap();
+        assert!(InferenceXAgg.detect(&doc));
+        let Parsed::Points(points) = InferenceXAgg.parse(&doc).unwrap() else {
+            panic!("expected points")
+        };
+        assert_eq!(points.len(), 2);
+        assert!((points[0].ttft.mean().unwrap() - 329_378.7).abs() < 1e-6);
+        assert_eq!(
+            points[1].fields.get("offloading").map(String::as_str),
+            Some("hicache")
+        );
+        let broken = text.replacen("\"conc\": 128", "\"conc\": 0", 1);
+        let doc = Document::from_bytes(broken.as_bytes()).unwrap();
+        let err = InferenceXAgg.parse(&doc).unwrap_err().to_string();
+        assert!(err.contains("item 1"), "{err}");
     }
 
     #[test]
