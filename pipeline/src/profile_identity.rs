@@ -534,6 +534,10 @@ fn report_repeats_per_variant(rows: &[BenchmarkRow], members: &[usize], report: 
 /// throughput at one load they more likely come from different deployments that neither the
 /// files nor their names tell apart, and the note says so.
 const REPEATS_DISAGREE: f64 = 1.5;
+/// The same for the median TTFT, which at one rate moves where throughput cannot (an open-loop
+/// generator sends the same requests a second): a cold first run, or a stage of an
+/// autoscaling staircase served by another number of replicas.
+const REPEATS_TTFT_DISAGREE: f64 = 2.0;
 
 /// `sets`: the points of each load measured more than once.
 fn report_repeats(
@@ -547,27 +551,36 @@ fn report_repeats(
     let mut reason = format!(
         "profile {profile}: {loads} load(s) measured more than once with no setting telling the records apart (a counter such as a sweep's `run_number` is not one); kept as repeats of one measurement (the curve uses their mean, every record is listed)"
     );
-    let spread = sets
-        .iter()
-        .filter_map(|set| throughput_spread(rows, set))
-        .fold(1.0_f64, f64::max);
-    if spread >= REPEATS_DISAGREE {
+    let widest = |figure: fn(&MeasuredPoint) -> Option<f64>| {
+        sets.iter()
+            .filter_map(|set| spread(set.iter().filter_map(|&i| figure(&rows[i].point))))
+            .fold(1.0_f64, f64::max)
+    };
+    let throughput = widest(|p| Some(p.output_tokens_per_s));
+    let ttft = widest(|p| p.ttft.p50().or(p.ttft.mean()));
+    let mut disagreements = Vec::new();
+    if throughput >= REPEATS_DISAGREE {
+        disagreements.push(format!("output throughputs by up to {throughput:.1}×"));
+    }
+    if ttft >= REPEATS_TTFT_DISAGREE {
+        disagreements.push(format!("median TTFTs by up to {ttft:.1}×"));
+    }
+    if !disagreements.is_empty() {
         reason.push_str(&format!(
-            "; but their output throughputs differ by up to {spread:.1}×: if they are different deployments, give each its own run directory or a `[[series]]` variant"
+            "; but they differ ({}): a cold first run, or different deployments — give each its own run directory or a `[[series]]` variant",
+            disagreements.join(", ")
         ));
     }
     report.curve_note(files, reason);
 }
 
-/// The largest output throughput among `set` over the smallest (both positive).
-fn throughput_spread(rows: &[BenchmarkRow], set: &[usize]) -> Option<f64> {
-    let speeds = set
-        .iter()
-        .map(|&i| rows[i].point.output_tokens_per_s)
-        .filter(|v| v.is_finite() && *v > 0.0);
-    let (low, high) = speeds.fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| {
-        (lo.min(v), hi.max(v))
-    });
+/// The largest of `values` over the smallest (both positive and finite).
+fn spread(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let (low, high) = values
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .fold((f64::INFINITY, 0.0_f64), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
     (high > 0.0 && low.is_finite()).then(|| high / low)
 }
 
@@ -768,7 +781,7 @@ mod tests {
         let mut report = IngestReport::default();
         assign(&mut close, &mut report);
         assert!(report.curves[0].reason.contains("kept as repeats"));
-        assert!(!report.curves[0].reason.contains("differ by"));
+        assert!(!report.curves[0].reason.contains("they differ"));
 
         let mut apart = vec![row(4.0, &[], None), row(4.0, &[], None)];
         apart[1].point.output_tokens_per_s = 510.0;
@@ -777,7 +790,26 @@ mod tests {
         assert!(
             report.curves[0]
                 .reason
-                .contains("differ by up to 5.1×: if they are different deployments"),
+                .contains("they differ (output throughputs by up to 5.1×)"),
+            "{:?}",
+            report.curves
+        );
+
+        // At one rate throughput cannot tell a cold first run; its TTFT can.
+        let mut cold = vec![
+            row(4.0, &[], None),
+            row(4.0, &[], None),
+            row(4.0, &[], None),
+        ];
+        for (r, ttft) in cold.iter_mut().zip([166.0, 51.7, 52.9]) {
+            r.point.ttft.set_p50(Some(ttft));
+        }
+        let mut report = IngestReport::default();
+        assign(&mut cold, &mut report);
+        assert!(
+            report.curves[0]
+                .reason
+                .contains("(median TTFTs by up to 3.2×)"),
             "{:?}",
             report.curves
         );
