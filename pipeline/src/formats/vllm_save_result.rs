@@ -5,7 +5,8 @@
 use super::fields::{Obj, as_object};
 use super::serving_json::{
     e2e_from_latencies, input_tokens_per_s, load, mean_per_request, ms_latency, not_a_load_point,
-    record_fields, requests_per_s, requests_sent, token_timings, workload,
+    record_fields, requests_per_s, requests_sent, token_timings, ttft_of_answered_requests,
+    workload,
 };
 use super::{Parsed, RawFormat, json_objects, parse_objects_except};
 use crate::document::Document;
@@ -71,6 +72,11 @@ pub(super) fn parse_one(v: &serde_json::Value) -> Result<MeasuredPoint, FormatEr
     p.set_mean_input_tokens(mean_per_request(&o, "total_input_tokens")?);
     p.set_mean_output_tokens(mean_per_request(&o, "total_output_tokens")?);
     (p.ttft, p.tpot, p.itl) = token_timings(&o, p.mean_output_tokens())?;
+    if p.ttft != Latency::default()
+        && let Some(answered) = ttft_of_answered_requests(&o)
+    {
+        p.ttft = answered;
+    }
     p.e2e = ms_latency(&o, "e2el")?;
     if p.e2e == Latency::default() {
         // Some 2024 forks name it `mean_latency_ms` / `median_latency_ms` / `p99_latency_ms`.
@@ -165,6 +171,21 @@ mod tests {
             None,
             "a bad count is no count"
         );
+    }
+
+    #[test]
+    fn requests_that_returned_no_token_leave_the_ttft_out() {
+        // A 2024 fork's per-request lists: two of four requests returned nothing, ttft 0.
+        let lists = ONE.replace(
+            "\"gpu\": \"H100\"",
+            "\"gpu\": \"H100\", \"ttfts\": [0.05, 0.0, 0.07, 0.0], \"output_lens\": [100, 0, 120, 0]",
+        );
+        let p = &points(&lists)[0];
+        assert!((p.ttft.mean().unwrap() - 60.0).abs() < 1e-9, "{:?}", p.ttft);
+        assert!((p.ttft.p50().unwrap() - 60.0).abs() < 1e-9);
+        // Every request answered: the stated figures stand.
+        let answered = lists.replace("[0.05, 0.0, 0.07, 0.0]", "[0.05, 0.02, 0.07, 0.03]");
+        assert_eq!(points(&answered)[0].ttft.p50(), Some(29.0));
     }
 
     #[test]
