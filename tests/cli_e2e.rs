@@ -358,3 +358,93 @@ fn help_lists_the_gcloud_flags() {
         assert!(help.contains(flag), "{flag} missing from --help");
     }
 }
+
+/// A vLLM `--save-result` record at `rate` (`None`: unbounded) with `output` tokens/s.
+fn vllm_record(rate: Option<f64>, output: f64, ttft: f64) -> String {
+    let rate = rate.map_or("\"inf\"".to_string(), |r| r.to_string());
+    format!(
+        r#"{{"backend": "vllm", "model_id": "meta-llama/Llama-3.1-8B-Instruct", "request_rate": {rate},
+        "max_concurrency": null, "duration": 100.0, "completed": 400, "failed": 0, "num_prompts": 400,
+        "total_input_tokens": 80000, "total_output_tokens": 40000, "request_throughput": 4.0,
+        "output_throughput": {output}, "total_token_throughput": {total},
+        "mean_ttft_ms": {ttft}, "median_ttft_ms": {ttft}, "p99_ttft_ms": {ttft},
+        "mean_tpot_ms": 9.0, "median_tpot_ms": 9.0, "p99_tpot_ms": 9.0,
+        "mean_itl_ms": 9.0, "median_itl_ms": 9.0, "p99_itl_ms": 9.0,
+        "mean_e2el_ms": 1000.0, "median_e2el_ms": 1000.0, "p99_e2el_ms": 1000.0}}"#,
+        total = output * 3.0
+    )
+    .replace('\n', " ")
+}
+
+/// A capacity (unbounded load only) is no point to run at: a cost target does not list it and
+/// `manifests create` picks a configuration with a knee over it, however cheap it looks.
+#[test]
+fn a_capacity_is_never_chosen_as_a_point_to_run_at() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    let run_toml = |variant: &str| {
+        format!(
+            "[profile]\nmodel = \"meta-llama/Llama-3.1-8B-Instruct\"\nmodel_server = \"vllm\"\n\
+             model_server_version = \"v0.11.0\"\naccelerator = \"nvidia-l4\"\naccelerator_count = 1\n\
+             variant = \"{variant}\"\n[source]\norigin = \"hand-written for this test\"\nlicense = \"MIT\"\n"
+        )
+    };
+    let runs = [
+        (
+            "curve",
+            vec![
+                vllm_record(Some(1.0), 100.0, 30.0),
+                vllm_record(Some(2.0), 200.0, 35.0),
+            ],
+        ),
+        ("probe", vec![vllm_record(None, 5000.0, 9000.0)]),
+    ];
+    for (run, records) in runs {
+        let dir = raw.join(run);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("run.toml"), run_toml(run)).unwrap();
+        std::fs::write(dir.join("results.jsonl"), records.join("\n")).unwrap();
+    }
+    let out = tmp.path().join("out");
+    let (raw, out) = (raw.to_str().unwrap(), out.to_str().unwrap());
+    let built = infercat(
+        tmp.path(),
+        &["build", "--raw", raw, "--out", out, "--strict"],
+    );
+    assert!(built.status.success(), "{}", stderr(&built));
+    let listed = |extra: &[&str]| {
+        let mut args = vec!["profiles", "list", "--out", out, "--format=csv"];
+        args.extend_from_slice(extra);
+        let done = infercat(tmp.path(), &args);
+        assert!(done.status.success(), "{}", stderr(&done));
+        stdout(&done)
+    };
+    assert!(
+        listed(&[]).contains("probe"),
+        "shown at its capacity without targets"
+    );
+    let within_cost = listed(&["--target-cost-per-million-output-tokens=1000"]);
+    assert!(
+        within_cost.contains("curve") && !within_cost.contains("probe"),
+        "{within_cost}"
+    );
+    let manifest = infercat(
+        tmp.path(),
+        &[
+            "manifests",
+            "create",
+            "--out",
+            out,
+            "--model=meta-llama/Llama-3.1-8B-Instruct",
+            "--model-server=vllm",
+            "--accelerator-type=nvidia-l4",
+            "--output=comments",
+        ],
+    );
+    assert!(manifest.status.success(), "{}", stderr(&manifest));
+    let comments = stdout(&manifest);
+    assert!(
+        comments.contains("Picked the cheapest") && comments.contains(": curve ("),
+        "{comments}"
+    );
+}

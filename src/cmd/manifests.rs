@@ -51,11 +51,16 @@ fn evaluate_choice<'a>(cat: &Catalog, summary: &'a ProfileSummary, t: &Targets) 
             meets_targets: true,
         };
     }
+    let kind = if summary.knee.method.is_operable() {
+        "knee"
+    } else {
+        "capacity it reached (no knee that keeps up)"
+    };
     Choice {
         summary,
         profile,
         evaluation: summary.at_knee.clone(),
-        kind: "knee".into(),
+        kind: kind.into(),
         meets_targets: t.is_empty(),
     }
 }
@@ -171,9 +176,13 @@ fn ranked_choices<'a>(
             .and_then(|x| x.cost)
             .map(|x| x.usd_per_million_output)
     };
+    // A capacity (unbounded load only, or saturated from the lowest load) is no point to run
+    // at: a configuration with a knee that keeps up comes first.
+    let operable = |c: &Choice| c.summary.knee.method.is_operable();
     choices.sort_by(|a, b| {
         b.meets_targets
             .cmp(&a.meets_targets)
+            .then(operable(b).cmp(&operable(a)))
             .then(cost(a).is_none().cmp(&cost(b).is_none()))
             .then(cost(a).unwrap_or(0.0).total_cmp(&cost(b).unwrap_or(0.0)))
             .then(a.profile.id.cmp(&b.profile.id))
@@ -195,14 +204,20 @@ fn selection_note(choices: &[Choice], t: &Targets, pm: PricingModel) -> Option<S
         )
     };
     let others: Vec<String> = others.iter().map(|c| name(c.profile)).collect();
+    let meeting = choices.iter().filter(|c| c.meets_targets).count();
+    let among = match (t.is_empty(), chosen.meets_targets) {
+        (true, _) => format!("of {} benchmarked configurations", choices.len()),
+        (false, true) => format!(
+            "of the {meeting} of {} benchmarked configurations meeting the targets",
+            choices.len()
+        ),
+        (false, false) => format!(
+            "of {} benchmarked configurations, none of which meets the targets",
+            choices.len()
+        ),
+    };
     Some(format!(
-        "Picked the cheapest ({pm}) of {} benchmarked configurations{}: {}; others: {} (choose with --variant, --workload or --use-case).",
-        choices.len(),
-        if t.is_empty() {
-            ""
-        } else {
-            " meeting the targets"
-        },
+        "Picked the cheapest ({pm}) {among}: {}; others: {} (choose with --variant, --workload or --use-case).",
         name(chosen.profile),
         others.join(", ")
     ))
@@ -212,6 +227,12 @@ fn selection_note(choices: &[Choice], t: &Targets, pm: PricingModel) -> Option<S
 fn no_hpa_reason(chosen: &Choice, t: &Targets, cat: &Catalog) -> String {
     if t.is_empty() {
         "no latency target was given (add --target-ntpot-milliseconds, --target-ttft-milliseconds or --target-itl-milliseconds)".to_string()
+    } else if !chosen.meets_targets && !chosen.summary.knee.method.is_operable() {
+        format!(
+            "this profile has no point that keeps up with its load to meet {} at ({}); the manifest is sized at the capacity it reached instead",
+            describe_targets(t),
+            chosen.summary.knee.reason
+        )
     } else if !chosen.meets_targets {
         format!(
             "no measured point of this profile meets {} at {}; the manifest is sized at the knee instead",

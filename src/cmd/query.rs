@@ -170,10 +170,15 @@ fn within_cost_targets_cheapest_first(
     pm: PricingModel,
 ) {
     let cost_of = |r: &ProfileAtPoint| r.evaluation.cost(pm).and_then(|c| c.cost);
+    let cost_targets = args.target_cost_per_million_output_tokens.is_some()
+        || args.target_cost_per_million_input_tokens.is_some();
     rows.retain(|r| {
         let c = cost_of(r);
-        args.target_cost_per_million_output_tokens
-            .is_none_or(|t| c.is_some_and(|c| c.usd_per_million_output <= t))
+        // A capacity's cost is not one a deployment can run at: its points do not keep up.
+        (!cost_targets || r.summary.knee.method.is_operable())
+            && args
+                .target_cost_per_million_output_tokens
+                .is_none_or(|t| c.is_some_and(|c| c.usd_per_million_output <= t))
             && args
                 .target_cost_per_million_input_tokens
                 .is_none_or(|t| c.is_some_and(|c| c.usd_per_million_input <= t))

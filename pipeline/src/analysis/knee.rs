@@ -10,9 +10,11 @@
 //!    of its requests failed, or its achieved request rate is below 92% of the requested rate —
 //!    and, for a rate derived from completions, TTFT or E2E climbing at every later step), the
 //!    knee lies below the measured range: no point is
-//!    presented as the knee; the capacity reached is shown instead.
+//!    presented as the knee; the capacity reached is shown instead. A single load measured is
+//!    saturated only when more than 5% of its requests failed.
 //! 2. **Saturation events.** Walking the points in load order, the first *saturation event* is
-//!    a point where more than 5% of requests failed, or that falls behind its requested rate
+//!    a point where more than 5% of requests failed, whose output throughput fell below 85% of
+//!    the highest a lower load reached (a collapse), or that falls behind its requested rate
 //!    (achieved below 92% of requested; for a rate
 //!    derived from completions only together with TTFT or E2E growing more than 1.5x: a
 //!    long request finishing last stretches a tool's duration without any queue), or where any latency
@@ -193,6 +195,9 @@ fn behind_reason(points: &[MeasuredPoint], i: usize) -> Option<String> {
     if let Some((failed, total)) = failing(p) {
         return Some(failed_text(failed, total));
     }
+    if let Some(why) = collapse(points, i) {
+        return Some(why);
+    }
     let (requested, ratio, reported) = rate_ratio(p)?;
     if ratio < MIN_ACHIEVED_RATIO && reported {
         return Some(rate_text(requested, ratio, "achieved"));
@@ -206,6 +211,25 @@ fn behind_reason(points: &[MeasuredPoint], i: usize) -> Option<String> {
         .checked_sub(1)
         .is_some_and(|prev| queue_growth(&points[prev], p).is_some_and(|g| g > MIN_QUEUE_GROWTH));
     (ratio < MIN_ACHIEVED_RATIO && queueing).then(|| rate_text(requested, ratio, what))
+}
+
+/// Why point `i` is past a throughput collapse, if it is: its output throughput fell below
+/// [`MIN_PEAK_FRACTION`] of the highest a lower load reached (a real prefill/decode run went
+/// 2,810 → 3,615 → 1,465 tokens/s from concurrency 32 to 128). More load for less work is a
+/// server thrashing, never a point to run at, whatever its latencies.
+fn collapse(points: &[MeasuredPoint], i: usize) -> Option<String> {
+    let before = points[..i]
+        .iter()
+        .map(|q| q.output_tokens_per_s)
+        .filter(|v| v.is_finite())
+        .reduce(f64::max)?;
+    let now = points[i].output_tokens_per_s;
+    (before > 0.0 && now < MIN_PEAK_FRACTION * before).then(|| {
+        format!(
+            "output throughput fell to {now:.0} tokens/s, {:.0}% of the {before:.0} a lower load reached",
+            100.0 * now / before
+        )
+    })
 }
 
 fn failed_text(failed: i64, total: i64) -> String {
@@ -295,8 +319,10 @@ pub fn find_knee(points: &[MeasuredPoint], pct: Percentile) -> Option<Knee> {
             ),
         });
     }
+    // One load measured is saturated only when its requests failed: repeats at one load cannot
+    // show a queue growing, and a short smoke run's sent rate is as noisy as its arrivals.
     if let Some(first) = finite.first().map(|&i| &points[i])
-        && distinct_loads >= 2
+        && (distinct_loads >= 2 || failing(first).is_some())
         && saturated_from_start(points, &finite)
     {
         return Some(Knee {
@@ -698,6 +724,34 @@ mod tests {
         // Without a queue the same window keeps up: the drain is the time after the first token.
         let calm = step(1.0, 1010.0, 0.3, 8.9);
         assert!(achieved_rate(&calm).unwrap() > MIN_ACHIEVED_RATIO);
+    }
+
+    #[test]
+    fn a_throughput_collapse_ends_the_usable_curve() {
+        // A real prefill/decode run: more concurrency, far less throughput.
+        let c = |n: f64, out: f64, ttft: f64| point(Load::Concurrency(n), out, ttft, 20.0);
+        let curve = [
+            c(32.0, 2810.0, 900.0),
+            c(64.0, 3615.0, 1400.0),
+            c(128.0, 1465.0, 3464.0),
+        ];
+        assert!(!falls_behind(&curve, 1));
+        assert!(falls_behind(&curve, 2), "41% of the peak before it");
+        assert_eq!(first_falling_behind(&curve), Some(2));
+        let plateau = [curve[0].clone(), curve[1].clone(), c(128.0, 3400.0, 3464.0)];
+        assert!(!falls_behind(&plateau, 2), "94%: a plateau, not a collapse");
+    }
+
+    #[test]
+    fn one_load_that_failed_is_saturated_not_a_knee() {
+        let mut only = point(Load::Rate(8.0), 624.0, 12639.0, 14.0);
+        only.completed = Some(739);
+        only.failed = Some(261);
+        let k = find_knee(std::slice::from_ref(&only), Percentile::P50).unwrap();
+        assert_eq!(k.method, KneeMethod::BelowRange, "{}", k.reason);
+        only.failed = Some(0);
+        let k = find_knee(&[only.clone(), only], Percentile::P50).unwrap();
+        assert_eq!(k.method, KneeMethod::NotObserved, "repeats show no queue");
     }
 
     #[test]
