@@ -237,6 +237,10 @@ fn image_repository(server: &str, kind: AcceleratorKind) -> Option<&'static str>
         (_, AcceleratorKind::Other(Vendor::Intel | Vendor::IntelGpu | Vendor::Unrecognized)) => {
             None
         }
+        // SGLang and TGI publish ROCm builds under the same repositories but with tags whose
+        // suffix varies by release and GPU (`-rocm630`, `-rocm700-mi35x`): the plain release
+        // tag is a CUDA image, which an AMD node cannot run.
+        ("sglang" | "tgi", AcceleratorKind::Other(Vendor::Amd)) => None,
         ("vllm", _) => Some("vllm/vllm-openai"),
         ("sglang", _) => Some("lmsysorg/sglang"),
         ("tgi", _) => Some("ghcr.io/huggingface/text-generation-inference"),
@@ -886,6 +890,22 @@ mod tests {
         assert!(
             texts > 100 && reasons > 10 && from_ram > 0,
             "{texts} texts, {reasons} reasons, {from_ram} with weights in RAM"
+        );
+    }
+
+    #[test]
+    fn amd_nodes_get_rocm_images_or_none() {
+        let amd = AcceleratorKind::Other(Vendor::Amd);
+        assert_eq!(image_repository("vllm", amd), Some("vllm/vllm-openai-rocm"));
+        assert_eq!(
+            image_repository("sglang", amd),
+            None,
+            "its release tag is CUDA"
+        );
+        assert_eq!(image_repository("tgi", amd), None);
+        assert_eq!(
+            image_repository("sglang", AcceleratorKind::Gpu),
+            Some("lmsysorg/sglang")
         );
     }
 
