@@ -398,6 +398,13 @@ fn a_capacity_is_never_chosen_as_a_point_to_run_at() {
             ],
         ),
         ("probe", vec![vllm_record(None, 5000.0, 9000.0)]),
+        (
+            "wobble",
+            vec![
+                vllm_record(Some(1.0), 100.0, 500.0),
+                vllm_record(Some(2.0), 200.0, 100.0),
+            ],
+        ),
     ];
     for (run, records) in runs {
         let dir = raw.join(run);
@@ -446,5 +453,57 @@ fn a_capacity_is_never_chosen_as_a_point_to_run_at() {
     assert!(
         comments.contains("Picked the cheapest") && comments.contains(": curve ("),
         "{comments}"
+    );
+    // A curve whose lowest load misses the target and a later one meets it: said so, not
+    // that nothing met it.
+    let wobble = infercat(
+        tmp.path(),
+        &[
+            "manifests",
+            "create",
+            "--out",
+            out,
+            "--model=meta-llama/Llama-3.1-8B-Instruct",
+            "--model-server=vllm",
+            "--accelerator-type=nvidia-l4",
+            "--variant=wobble",
+            "--target-ttft-milliseconds=200",
+            "--output=comments",
+        ],
+    );
+    assert!(wobble.status.success(), "{}", stderr(&wobble));
+    let comments = stdout(&wobble);
+    assert!(
+        comments.contains("the lowest load of this profile already misses TTFT <= 200 ms"),
+        "{comments}"
+    );
+}
+
+/// An empty answer to a latency target says when the target's metric is one the matching
+/// profiles do not report (vLLM's nightly results carry no NTPOT).
+#[test]
+fn an_empty_answer_names_a_targeted_metric_the_profiles_do_not_report() {
+    let out = run(&[
+        "profiles",
+        "list",
+        "--model=meta-llama/Meta-Llama-3-8B",
+        "--target-ntpot-milliseconds=1000",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains("NTPOT at p50 is reported by 0 of the 2 profiles matching the filters"),
+        "{said}"
+    );
+    let reported = run(&[
+        "profiles",
+        "list",
+        "--model=meta-llama/Llama-3.1-8B-Instruct",
+        "--target-ttft-milliseconds=0.001",
+    ]);
+    assert!(
+        !stderr(&reported).contains("is reported by"),
+        "TTFT is reported: {}",
+        stderr(&reported)
     );
 }

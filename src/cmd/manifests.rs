@@ -233,6 +233,18 @@ fn no_hpa_reason(chosen: &Choice, t: &Targets, cat: &Catalog) -> String {
             describe_targets(t),
             chosen.summary.knee.reason
         )
+    } else if !chosen.meets_targets
+        && chosen
+            .profile
+            .points
+            .iter()
+            .any(|p| t.met_by(p, cat.cfg.percentile))
+    {
+        format!(
+            "the lowest load of this profile already misses {} at {}, and points past a miss that meet them are not trusted (noise past saturation); the manifest is sized at the knee instead",
+            describe_targets(t),
+            cat.cfg.percentile
+        )
     } else if !chosen.meets_targets {
         format!(
             "no measured point of this profile meets {} at {}; the manifest is sized at the knee instead",

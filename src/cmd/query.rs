@@ -2,14 +2,14 @@
 //! `accelerators list`, `use-cases list`, `profiles list`, `benchmarks list`.
 
 use crate::catalog::{Catalog, check_known};
-use crate::cli::{BenchmarksListArgs, Format, ListArgs, ProfilesListArgs};
+use crate::cli::{BenchmarksListArgs, Format, ListArgs, ProfilesListArgs, TargetArgs};
 use crate::output;
 use crate::settings::{accelerator_flag, targets};
 use anyhow::Result;
 use pipeline::analysis::knee::KneeMethod;
 use pipeline::analysis::operating_point::Targets;
 use pipeline::analysis::{Evaluation, Profile, ProfileSummary, evaluate_targets};
-use pipeline::point::Load;
+use pipeline::point::{Latency, Load, MeasuredPoint};
 use pipeline::pricing::PricingModel;
 use serde_json::{Value, json};
 use site_gen::api::{PointContext, profile_json};
@@ -219,16 +219,52 @@ pub fn profiles(args: &ProfilesListArgs) -> Result<String> {
     let pm: PricingModel = args.pricing_model.into();
     let rows = select_profiles(&cat, args)?;
     if rows.is_empty() {
-        eprintln!(
-            "no profile matches the filters{}",
-            if targets(&args.targets)?.is_empty() {
-                ""
-            } else {
-                " and meets the targets"
+        let why = if targets(&args.targets)?.is_empty() {
+            String::new()
+        } else {
+            match unreported_targets(&cat, args)? {
+                Some(note) => format!(" and meets the targets ({note})"),
+                None => " and meets the targets".to_string(),
             }
-        );
+        };
+        eprintln!("no profile matches the filters{why}");
     }
     print_profiles(&cat, &rows, args, pm)
+}
+
+/// Which targeted latencies the profiles matching the filters mostly do not report (vLLM's and
+/// SGLang's results carry no NTPOT), for the message of an empty answer: a metric a tool does
+/// not report cannot meet a target.
+fn unreported_targets(cat: &Catalog, args: &ProfilesListArgs) -> Result<Option<String>> {
+    let mut loose = args.clone();
+    loose.targets = TargetArgs::default();
+    loose.target_cost_per_million_output_tokens = None;
+    loose.target_cost_per_million_input_tokens = None;
+    let candidates = select_profiles(cat, &loose)?;
+    let pct = cat.cfg.percentile;
+    let t = &args.targets;
+    let metrics: [(&str, Option<f64>, fn(&MeasuredPoint) -> &Latency); 3] = [
+        ("NTPOT", t.target_ntpot_milliseconds, |p| &p.ntpot),
+        ("TTFT", t.target_ttft_milliseconds, |p| &p.ttft),
+        ("ITL", t.target_itl_milliseconds, |p| &p.itl),
+    ];
+    let notes: Vec<String> = metrics
+        .iter()
+        .filter(|(_, target, _)| target.is_some())
+        .filter_map(|(name, _, metric)| {
+            let reporting = candidates
+                .iter()
+                .filter(|r| r.profile.points.iter().any(|p| pct.of(metric(p)).is_some()))
+                .count();
+            (reporting < candidates.len()).then(|| {
+                format!(
+                    "{name} at {pct} is reported by {reporting} of the {} profiles matching the filters",
+                    candidates.len()
+                )
+            })
+        })
+        .collect();
+    Ok((!notes.is_empty()).then(|| notes.join("; ")))
 }
 
 /// The profiles `profiles list` shows for `args`, in its order: filters checked against the
