@@ -112,6 +112,10 @@ test("without JavaScript the index is a full table at the knee", async () => {
   const rows = await page.$$eval("#profiles tbody tr", (rs) => rs.map((r) => r.dataset.id));
   assert.equal(rows.length, bundledProfiles());
   assert.equal(await page.isVisible("#planner"), false, "the planner needs JS and stays hidden");
+  // Grouped by workload, as the page says: each workload's rows are one run.
+  const workloads = await page.$$eval("#profiles tbody tr", (rs) => rs.map((r) => r.dataset.workload));
+  const runs = workloads.filter((w, i) => i === 0 || w !== workloads[i - 1]);
+  assert.equal(runs.length, new Set(workloads).size, runs.join(" | "));
   await context.close();
 });
 

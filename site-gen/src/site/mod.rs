@@ -304,6 +304,14 @@ fn render_profiles<'a>(
     Ok(pages)
 }
 
+/// The index table's rows, grouped by workload as the page says (numbers compare only within
+/// one), in profile order within each.
+fn index_rows<'v>(views: &'v [ProfileView]) -> Vec<IndexRow<'v>> {
+    let mut rows: Vec<IndexRow> = views.iter().map(IndexRow::of).collect();
+    rows.sort_by(|a, b| a.workload.cmp(b.workload));
+    rows
+}
+
 /// The index, models list, methodology, ingest report and downloads pages.
 fn render_catalog_pages(
     r: &Render,
@@ -318,7 +326,7 @@ fn render_catalog_pages(
                 "site/index.html.j2",
                 "index.html",
                 minijinja::context! {
-                    profiles => templates::val(views.iter().map(IndexRow::of).collect::<Vec<_>>()),
+                    profiles => templates::val(index_rows(views)),
                     model_count => models.len(),
                     synthetic_count => input.summaries.iter().filter(|s| s.profile.synthetic).count(),
                     plan => templates::val(planner_choices(None, input.summaries.iter())),
