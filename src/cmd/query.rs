@@ -232,6 +232,9 @@ pub fn profiles(args: &ProfilesListArgs) -> Result<String> {
     print_profiles(&cat, &rows, args, pm)
 }
 
+/// One latency of a measured point.
+type LatencyOf = fn(&MeasuredPoint) -> &Latency;
+
 /// Which targeted latencies the profiles matching the filters mostly do not report (vLLM's and
 /// SGLang's results carry no NTPOT), for the message of an empty answer: a metric a tool does
 /// not report cannot meet a target.
@@ -243,7 +246,7 @@ fn unreported_targets(cat: &Catalog, args: &ProfilesListArgs) -> Result<Option<S
     let candidates = select_profiles(cat, &loose)?;
     let pct = cat.cfg.percentile;
     let t = &args.targets;
-    let metrics: [(&str, Option<f64>, fn(&MeasuredPoint) -> &Latency); 3] = [
+    let metrics: [(&str, Option<f64>, LatencyOf); 3] = [
         ("NTPOT", t.target_ntpot_milliseconds, |p| &p.ntpot),
         ("TTFT", t.target_ttft_milliseconds, |p| &p.ttft),
         ("ITL", t.target_itl_milliseconds, |p| &p.itl),
