@@ -24,6 +24,18 @@ const COUNTERS: &[&str] = &[
 /// Extensions result files carry, left out of the last component's words.
 const EXTENSIONS: &[&str] = &["json", "jsonl", "csv", "yaml", "yml", "txt"];
 
+/// Words that name a copy of a run, not another deployment (`rate4_rerun.json`).
+const COPIES: &[&str] = &["rerun", "retry", "copy", "backup", "bak"];
+
+/// Month names, which followed by a number are a date (`nov28`).
+const MONTHS: &[&str] = &[
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// A number of at most this many digits right after a word belongs to it (`tp_4` is `tp4`,
+/// `max_num_seqs=8` is `seqs8`); a longer one is a date or a time.
+const SETTING_DIGITS: usize = 5;
+
 /// The words of `path` that can name a deployment, in path order, each once.
 pub fn deployment_words(path: &str) -> Vec<String> {
     let stem = match path.rsplit_once('.') {
@@ -40,9 +52,29 @@ pub fn deployment_words(path: &str) -> Vec<String> {
         .map(str::to_ascii_lowercase)
         .collect();
     let in_uuid = uuid_words(&words);
-    let mut kept: Vec<String> = Vec::new();
+    let mut joined: Vec<String> = Vec::new();
+    let mut after_word = false;
     for (i, word) in words.into_iter().enumerate() {
-        if !in_uuid[i] && !is_volatile(&word) && !kept.contains(&word) {
+        if in_uuid[i] {
+            after_word = false;
+            continue;
+        }
+        let number = word.bytes().all(|b| b.is_ascii_digit());
+        if number
+            && after_word
+            && word.len() <= SETTING_DIGITS
+            && let Some(last) = joined.last_mut()
+        {
+            last.push_str(&word);
+            after_word = false;
+            continue;
+        }
+        after_word = word.bytes().all(|b| b.is_ascii_alphabetic());
+        joined.push(word);
+    }
+    let mut kept: Vec<String> = Vec::new();
+    for word in joined {
+        if !is_volatile(&word) && !kept.contains(&word) {
             kept.push(word);
         }
     }
@@ -66,8 +98,8 @@ fn uuid_words(words: &[String]) -> Vec<bool> {
 }
 
 /// A word that changes between repeats of one configuration: a number (a counter, a date, a
-/// time), an ISO date-time's `23t03`, a hash of seven or more hex digits, or a counter such as
-/// `run2`.
+/// time), an ISO date-time's `23t03`, a hash of seven or more hex digits, a counter such as
+/// `run2`, a date such as `nov28`, or a copy's name (`rerun`).
 fn is_volatile(word: &str) -> bool {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     digits(word)
@@ -79,7 +111,9 @@ fn is_volatile(word: &str) -> bool {
             && word.bytes().any(|b| b.is_ascii_digit()))
         || COUNTERS
             .iter()
+            .chain(MONTHS)
             .any(|c| word.strip_prefix(c).is_some_and(digits))
+        || COPIES.contains(&word)
 }
 
 #[cfg(test)]
@@ -100,7 +134,7 @@ mod tests {
         );
         assert_eq!(
             words("bench/run_1_TP4_DP2_CTX1024_C100.json"),
-            ["bench", "run", "tp4", "dp2", "ctx1024", "c100"]
+            ["bench", "tp4", "dp2", "ctx1024", "c100"]
         );
     }
 
@@ -118,6 +152,9 @@ mod tests {
             ),
             ("r/trial3.json", "r/trial4.json"),
             ("q4/c4_r1.json", "q4/c4_r2.json"),
+            ("r/rate4.json", "r/rate4_rerun.json"),
+            ("r/bench_nov28.json", "r/bench_nov29.json"),
+            ("r/run_1/a.json", "r/run_2/a.json"),
             (
                 "r/out-2025-09-23T03:37:38.json",
                 "r/out-2025-09-24T11:02:00.json",
@@ -130,6 +167,21 @@ mod tests {
         ] {
             assert_eq!(words(a), words(b), "{a} / {b}");
         }
+    }
+
+    #[test]
+    fn a_setting_written_apart_from_its_number_stays_one_word() {
+        assert_eq!(words("r/tp_4.json"), ["r", "tp4"]);
+        assert_ne!(words("r/tp_4.json"), words("r/tp_8.json"));
+        assert_eq!(
+            words("s/SERVE--max_num_seqs=8-BENCH--rate=16/run=0.json"),
+            ["s", "serve", "max", "num", "seqs8", "bench", "rate16"]
+        );
+        assert_eq!(
+            words("v/openai-concurrency1-master-20260813-124514.json"),
+            ["v", "openai", "concurrency1", "master"],
+            "a date or a time stays a number"
+        );
     }
 
     #[test]

@@ -347,12 +347,6 @@ fn add_to_variant(variant: &mut Option<String>, tag: &str) {
 /// Where points of one curve share a load, splits the curve by the raw fields whose values
 /// differ between them; when none does, keeps them as repeats. Both are reported.
 fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mut IngestReport) {
-    if let Some(curves) = separate_bursts(rows, members, report) {
-        for curve in curves {
-            separate_collisions(rows, &curve, report);
-        }
-        return;
-    }
     let colliding = repeated_loads(rows, members);
     if colliding.is_empty() {
         return;
@@ -361,7 +355,12 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
     let files = files_of(rows, members);
     let before = rows[members[0]].key.id();
     if split_fields.is_empty() {
-        if !split_by_file_names(rows, members, &colliding, &before, report) {
+        // Settings first: a burst or a file name only tells apart what no setting does.
+        if let Some(curves) = separate_bursts(rows, members, report) {
+            for curve in curves {
+                separate_collisions(rows, &curve, report);
+            }
+        } else if !split_by_file_names(rows, members, &colliding, &before, report) {
             report_repeats(&before, rows, &colliding, files, report);
         }
         return;
@@ -392,7 +391,10 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
             values.into_iter().collect::<Vec<_>>().join("; ")
         ),
     );
-    report_repeats_per_variant(rows, members, report);
+    // Within each new curve, burst sizes or file names may still tell points apart.
+    for curve in group_by_members(rows, members, |r| r.key.variant.clone()) {
+        separate_collisions(rows, &curve, report);
+    }
 }
 
 /// Sent all at once (an unlimited rate, no concurrency cap), the number of prompts is the load:
@@ -411,22 +413,30 @@ fn separate_bursts(
         .filter(|&i| rows[i].point.load == Load::Unbounded)
         .collect();
     let size_of = |r: &BenchmarkRow| {
-        let n = r
+        let stated = r
             .point
             .fields
             .get("num_prompts")
             .map_or("(absent)", String::as_str);
-        format!("burst={n}")
+        // `32` and `32.0` are one size.
+        match stated.trim().parse::<f64>() {
+            Ok(n) if n.is_finite() => format!("burst={n}"),
+            _ => format!("burst={stated}"),
+        }
     };
     let sizes: BTreeSet<String> = unbounded.iter().map(|&i| size_of(&rows[i])).collect();
     if sizes.len() < 2 {
         return None;
     }
     let mut sizes: Vec<String> = sizes.into_iter().collect();
+    // Numbers in numeric order, then any text: a total order.
     let number = |tag: &String| tag.trim_start_matches("burst=").parse::<f64>().ok();
-    sizes.sort_by(|a, b| match (number(a), number(b)) {
-        (Some(x), Some(y)) => x.total_cmp(&y),
-        _ => a.cmp(b),
+    sizes.sort_by(|a, b| {
+        let (x, y) = (number(a), number(b));
+        x.is_none()
+            .cmp(&y.is_none())
+            .then(x.unwrap_or(0.0).total_cmp(&y.unwrap_or(0.0)))
+            .then(a.cmp(b))
     });
     let before = rows[members[0]].key.id();
     for &i in &unbounded {
@@ -844,6 +854,39 @@ mod tests {
         assert!(
             report.curves[1].reason.contains("kept as repeats"),
             "rate 4 twice"
+        );
+    }
+
+    #[test]
+    fn a_setting_splits_before_burst_sizes_do() {
+        let at = |deployment: &str, load: Load, prompts: &str| {
+            let mut r = row(
+                1.0,
+                &[("deployment", deployment), ("num_prompts", prompts)],
+                None,
+            );
+            r.point.load = load;
+            r
+        };
+        let mut rows = vec![
+            at("a", Load::Rate(4.0), "100"),
+            at("a", Load::Unbounded, "1000"),
+            at("b", Load::Rate(4.0), "100"),
+            at("b", Load::Unbounded, "500"),
+        ];
+        let mut report = IngestReport::default();
+        assign(&mut rows, &mut report);
+        let variants: Vec<Option<&str>> = rows.iter().map(|r| r.key.variant.as_deref()).collect();
+        assert_eq!(
+            variants,
+            [
+                Some("deployment=a"),
+                Some("deployment=a"),
+                Some("deployment=b"),
+                Some("deployment=b")
+            ],
+            "{:?}",
+            report.curves
         );
     }
 
