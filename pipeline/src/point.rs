@@ -346,15 +346,13 @@ impl MeasuredPoint {
         }
     }
 
-    /// Requests per second at this point: completions measured, else the rate sent, else the
-    /// requested rate. `None` for concurrency or unbounded loads without a measured rate.
+    /// Requests per second at this point ([`Self::served_request_rate`]), else the requested
+    /// rate. `None` for concurrency or unbounded loads without a measured rate.
     pub fn request_rate(&self) -> Option<f64> {
-        self.requests_per_s()
-            .or(self.achieved_rate())
-            .or(match self.load {
-                Load::Rate(r) => Some(r),
-                _ => None,
-            })
+        self.served_request_rate().or(match self.load {
+            Load::Rate(r) => Some(r),
+            _ => None,
+        })
     }
 
     /// The request rate tables show as QPS: completions per second as the tool measured them,
