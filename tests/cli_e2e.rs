@@ -451,7 +451,9 @@ fn a_capacity_is_never_chosen_as_a_point_to_run_at() {
     assert!(manifest.status.success(), "{}", stderr(&manifest));
     let comments = stdout(&manifest);
     assert!(
-        comments.contains("Picked the cheapest") && comments.contains(": curve ("),
+        comments.contains(
+            "Picked the cheapest (spot) of the 2 of 3 benchmarked configurations with a knee that keeps up: curve ("
+        ),
         "{comments}"
     );
     // A curve whose lowest load misses the target and a later one meets it: said so, not

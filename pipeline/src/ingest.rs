@@ -357,8 +357,11 @@ fn left_out_as_read_elsewhere(
         );
         return (Vec::new(), Some(note));
     }
+    // One row beside a one-record result of the same name is that record again; a collated
+    // table of many rows beside it is not.
     let json_record = [formats::VLLM_TOOL, formats::SGLANG_TOOL];
     if tool == formats::BENCH_SERVING_CSV_TOOL
+        && points.len() == 1
         && twin_tool.is_some_and(|t| json_record.contains(&t))
     {
         let note = format!(

@@ -5,6 +5,7 @@ use crate::catalog::{Catalog, check_known};
 use crate::cli::{ManifestOutput, ManifestsCreateArgs, PlatformArg};
 use crate::settings::{accelerator_flag, targets, usage};
 use anyhow::{Context, Result};
+use pipeline::analysis::knee::first_falling_behind;
 use pipeline::analysis::operating_point::Targets;
 use pipeline::analysis::{Evaluation, Profile, ProfileSummary, evaluate_targets};
 use pipeline::pricing::PricingModel;
@@ -205,7 +206,17 @@ fn selection_note(choices: &[Choice], t: &Targets, pm: PricingModel) -> Option<S
     };
     let others: Vec<String> = others.iter().map(|c| name(c.profile)).collect();
     let meeting = choices.iter().filter(|c| c.meets_targets).count();
+    let operable = choices
+        .iter()
+        .filter(|c| c.summary.knee.method.is_operable())
+        .count();
     let among = match (t.is_empty(), chosen.meets_targets) {
+        (true, _) if chosen.summary.knee.method.is_operable() && operable < choices.len() => {
+            format!(
+                "of the {operable} of {} benchmarked configurations with a knee that keeps up",
+                choices.len()
+            )
+        }
         (true, _) => format!("of {} benchmarked configurations", choices.len()),
         (false, true) => format!(
             "of the {meeting} of {} benchmarked configurations meeting the targets",
@@ -233,13 +244,7 @@ fn no_hpa_reason(chosen: &Choice, t: &Targets, cat: &Catalog) -> String {
             describe_targets(t),
             chosen.summary.knee.reason
         )
-    } else if !chosen.meets_targets
-        && chosen
-            .profile
-            .points
-            .iter()
-            .any(|p| t.met_by(p, cat.cfg.percentile))
-    {
+    } else if !chosen.meets_targets && lowest_load_misses(chosen.profile, t, cat) {
         format!(
             "the lowest load of this profile already misses {} at {}, and points past a miss that meet them are not trusted (noise past saturation); the manifest is sized at the knee instead",
             describe_targets(t),
@@ -254,6 +259,18 @@ fn no_hpa_reason(chosen: &Choice, t: &Targets, cat: &Catalog) -> String {
     } else {
         String::new()
     }
+}
+
+/// Whether the targets fail at the curve's lowest load although a later usable point (finite,
+/// before any point that falls behind) meets them: the operating point stops at the first miss.
+fn lowest_load_misses(profile: &Profile, t: &Targets, cat: &Catalog) -> bool {
+    let pct = cat.cfg.percentile;
+    let usable = first_falling_behind(&profile.points).unwrap_or(profile.points.len());
+    let points = &profile.points[..usable];
+    points.first().is_some_and(|p| !t.met_by(p, pct))
+        && points
+            .iter()
+            .any(|p| p.load.value().is_some() && t.met_by(p, pct))
 }
 
 /// What `--output` asks for.

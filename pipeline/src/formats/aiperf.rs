@@ -6,7 +6,8 @@
 //! `aiperf_version`, AIPerf's `loadgen` or `phases` settings, or its command line.
 
 use super::metric_objects::{
-    config_model, config_value, failed, load, measurements, run_and_config, run_object, workload,
+    config_model, config_value, failed, load, measurements, output_cap_field, run_and_config,
+    run_object, workload,
 };
 use super::{Parsed, RawFormat};
 use crate::document::Document;
@@ -97,6 +98,9 @@ impl RawFormat for AiPerf {
             if let Some(v) = config_value(config, &[path]).and_then(scalar_text) {
                 p.fields.insert(field.into(), v);
             }
+        }
+        if let Some(cap) = output_cap_field(config) {
+            p.fields.insert("max_tokens".into(), cap);
         }
         if let Some(v) = root.text("aiperf_version")? {
             p.fields.insert("aiperf_version".into(), v.to_string());

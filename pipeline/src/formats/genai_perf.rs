@@ -6,7 +6,8 @@
 
 use super::aiperf::is_aiperf;
 use super::metric_objects::{
-    config_model, config_value, failed, load, measurements, run_and_config, run_object, workload,
+    config_model, config_value, failed, load, measurements, output_cap_field, run_and_config,
+    run_object, workload,
 };
 use super::{Parsed, RawFormat};
 use crate::document::Document;
@@ -68,6 +69,9 @@ impl RawFormat for GenAiPerf {
             }) {
                 p.fields.insert_if_absent(field.into(), v);
             }
+        }
+        if let Some(cap) = output_cap_field(config) {
+            p.fields.insert_if_absent("max_tokens".into(), cap);
         }
         Ok(Parsed::Points(vec![p]))
     }
@@ -156,19 +160,29 @@ mod tests {
     }
 
     #[test]
-    fn the_max_tokens_extra_input_is_the_requested_output_length() {
-        // Runs capped at 300 and 50 tokens are two workloads, not repeats of one.
+    fn the_max_tokens_extra_input_is_the_requested_output_length_only_when_enforced() {
         for (extra, len) in [
-            ("\"extra_inputs\": {\"max_tokens\": 300},", Some(300.0)),
             (
-                "\"input\": {\"extra\": {\"max_tokens\": 50, \"temperature\": 0.7}},",
+                "\"extra_inputs\": {\"max_tokens\": 300, \"ignore_eos\": true},",
+                Some(300.0),
+            ),
+            (
+                "\"input\": {\"extra\": {\"max_tokens\": 50, \"min_tokens\": 50}},",
                 Some(50.0),
             ),
             (
-                "\"input\": {\"extra\": [[\"max_completion_tokens\", 64]]},",
+                "\"input\": {\"extra\": [[\"max_completion_tokens\", 64], [\"ignore_eos\", true]]},",
                 Some(64.0),
             ),
-            ("\"extra_inputs\": {\"max_tokens\": \"many\"},", None),
+            // A cap alone: a safety limit, no length.
+            (
+                "\"input\": {\"extra\": {\"max_tokens\": 4096, \"temperature\": 0.7}},",
+                None,
+            ),
+            (
+                "\"extra_inputs\": {\"max_tokens\": \"many\", \"ignore_eos\": true},",
+                None,
+            ),
         ] {
             let text = FLAT.replace("\"output_tokens_mean\": -1,", extra);
             let Parsed::Points(p) = parse(&text).unwrap() else {
@@ -178,7 +192,7 @@ mod tests {
         }
         let stated = FLAT.replace(
             "\"output_tokens_mean\": -1,",
-            "\"output_tokens_mean\": 128, \"extra_inputs\": {\"max_tokens\": 300},",
+            "\"output_tokens_mean\": 128, \"extra_inputs\": {\"max_tokens\": 300, \"ignore_eos\": true},",
         );
         let Parsed::Points(p) = parse(&stated).unwrap() else {
             panic!()
@@ -188,5 +202,24 @@ mod tests {
             Some(128.0),
             "a stated length wins"
         );
+    }
+
+    #[test]
+    fn a_cap_alone_is_a_setting_that_tells_runs_apart() {
+        let capped = |cap: u32| {
+            let text = FLAT.replace(
+                "\"output_tokens_mean\": -1,",
+                &format!("\"input\": {{\"extra\": {{\"max_tokens\": {cap}}}}},"),
+            );
+            let Parsed::Points(mut p) = parse(&text).unwrap() else {
+                panic!()
+            };
+            p.remove(0)
+        };
+        assert_eq!(
+            capped(300).fields.get("max_tokens").map(String::as_str),
+            Some("300")
+        );
+        assert_ne!(capped(300).fields, capped(50).fields);
     }
 }

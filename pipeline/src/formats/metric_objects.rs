@@ -185,38 +185,52 @@ pub fn workload(
 }
 
 /// The `max_tokens` passed to every request with `--extra-inputs`, when no output length is
-/// set: it is how both tools ask for an output length, so two runs capped at 300 and at 50
-/// tokens are two workloads. GenAI-Perf keeps the inputs as a map (`extra_inputs`, later
-/// `input.extra`); AIPerf as `[name, value]` pairs (`input.extra`) and a map
-/// (`input.extra_inputs_parsed`). A cap that is not a positive number names no length.
+/// set and the run made every response that long (`ignore_eos: true`, or a `min_tokens` equal
+/// to it): that is how both tools ask for an output length. A cap alone (a safety limit the
+/// model stops well short of) names no length; it is still a setting ([`output_cap_field`]),
+/// so runs capped at 300 and at 50 tokens are not repeats of one another. GenAI-Perf keeps the
+/// inputs as a map (`extra_inputs`, later `input.extra`); AIPerf as `[name, value]` pairs
+/// (`input.extra`) and a map (`input.extra_inputs_parsed`).
 fn output_cap(config: &Value) -> Option<f64> {
+    let cap = extra_input(config, &["max_tokens", "max_completion_tokens"])
+        .and_then(|v| checked_number("max_tokens", v).ok())
+        .filter(|t| *t > 0.0)?;
+    let ignores_eos = extra_input(config, &["ignore_eos"])
+        .is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"));
+    let floor =
+        extra_input(config, &["min_tokens"]).and_then(|v| checked_number("min_tokens", v).ok());
+    (ignores_eos || floor == Some(cap)).then_some(cap)
+}
+
+/// The `max_tokens` extra input as a record field, whatever it means for the length.
+pub fn output_cap_field(config: &Value) -> Option<String> {
+    let v = extra_input(config, &["max_tokens", "max_completion_tokens"])?;
+    Some(match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    })
+}
+
+/// The first of `names` among the run's extra inputs.
+fn extra_input<'a>(config: &'a Value, names: &[&str]) -> Option<&'a Value> {
     const MAPS: [&[&str]; 3] = [
         &["extra_inputs"],
         &["input", "extra"],
         &["input", "extra_inputs_parsed"],
     ];
-    const CAPS: [&str; 2] = ["max_tokens", "max_completion_tokens"];
-    for map in MAPS {
-        let Some(inputs) = config_value(config, &[map]) else {
-            continue;
-        };
-        let cap = match inputs {
-            Value::Object(o) => CAPS.iter().find_map(|k| o.get(*k)),
+    MAPS.iter()
+        .find_map(|map| match config_value(config, &[map])? {
+            Value::Object(o) => names.iter().find_map(|k| o.get(*k)),
             Value::Array(pairs) => {
                 pairs
                     .iter()
                     .find_map(|pair| match pair.as_array()?.as_slice() {
-                        [Value::String(k), v] if CAPS.contains(&k.as_str()) => Some(v),
+                        [Value::String(k), v] if names.contains(&k.as_str()) => Some(v),
                         _ => None,
                     })
             }
             _ => None,
-        };
-        if let Some(v) = cap {
-            return checked_number("max_tokens", v).ok().filter(|t| *t > 0.0);
-        }
-    }
-    None
+        })
 }
 
 /// The measurements both tools report the same way.
