@@ -1,7 +1,9 @@
 //! Gives every ingested point its final profile (SPEC §5): the workload (as the file or run.toml
-//! states it, else inferred from the measured lengths), the use case, and — when points of one
-//! curve still share a load — a variant naming the raw fields that tell them apart. Nothing is
-//! merged silently: every split and every kept repeat is written to the ingest report.
+//! states it, else inferred from the measured lengths), the use case, a curve of rates apart
+//! from one of concurrencies, and — when points of one curve still share a load — a variant
+//! naming what tells them apart: the raw fields that differ, else the burst size of unbounded
+//! points, else the words of their files' paths. Nothing is merged silently: every split and
+//! every kept repeat is written to the ingest report.
 
 use crate::path_words;
 use crate::point::{Load, MeasuredPoint};
