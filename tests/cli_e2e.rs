@@ -435,9 +435,8 @@ fn a_capacity_is_never_chosen_as_a_point_to_run_at() {
         within_cost.contains("curve") && !within_cost.contains("probe"),
         "{within_cost}"
     );
-    let manifest = infercat(
-        tmp.path(),
-        &[
+    let comments_of = |extra: &[&str]| {
+        let mut args = vec![
             "manifests",
             "create",
             "--out",
@@ -446,10 +445,13 @@ fn a_capacity_is_never_chosen_as_a_point_to_run_at() {
             "--model-server=vllm",
             "--accelerator-type=nvidia-l4",
             "--output=comments",
-        ],
-    );
-    assert!(manifest.status.success(), "{}", stderr(&manifest));
-    let comments = stdout(&manifest);
+        ];
+        args.extend_from_slice(extra);
+        let done = infercat(tmp.path(), &args);
+        assert!(done.status.success(), "{}", stderr(&done));
+        stdout(&done)
+    };
+    let comments = comments_of(&[]);
     assert!(
         comments.contains(
             "Picked the cheapest (spot) of the 2 of 3 benchmarked configurations with a knee that keeps up: curve ("
@@ -458,23 +460,7 @@ fn a_capacity_is_never_chosen_as_a_point_to_run_at() {
     );
     // A curve whose lowest load misses the target and a later one meets it: said so, not
     // that nothing met it.
-    let wobble = infercat(
-        tmp.path(),
-        &[
-            "manifests",
-            "create",
-            "--out",
-            out,
-            "--model=meta-llama/Llama-3.1-8B-Instruct",
-            "--model-server=vllm",
-            "--accelerator-type=nvidia-l4",
-            "--variant=wobble",
-            "--target-ttft-milliseconds=200",
-            "--output=comments",
-        ],
-    );
-    assert!(wobble.status.success(), "{}", stderr(&wobble));
-    let comments = stdout(&wobble);
+    let comments = comments_of(&["--variant=wobble", "--target-ttft-milliseconds=200"]);
     assert!(
         comments.contains("the lowest load of this profile already misses TTFT <= 200 ms"),
         "{comments}"
