@@ -495,3 +495,37 @@ fn an_empty_answer_names_a_targeted_metric_the_profiles_do_not_report() {
         stderr(&reported)
     );
 }
+
+/// Latencies a tool reports only as means are shown at the mean whatever `--percentile` asks;
+/// the table does not name the statistic, so stderr says so.
+#[test]
+fn a_statistic_shown_in_place_of_the_one_asked_for_is_said() {
+    for verb in [
+        &["profiles", "list", "--model=meta-llama/Meta-Llama-3-8B"][..],
+        &[
+            "benchmarks",
+            "list",
+            "--model=meta-llama/Meta-Llama-3-8B",
+            "--model-server=vllm",
+        ][..],
+    ] {
+        let out = run(&[verb, &["--percentile=p90"]].concat());
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("report no p90 latencies and are shown at mean instead"),
+            "{verb:?}: {}",
+            stderr(&out)
+        );
+    }
+    let reported = run(&[
+        "profiles",
+        "list",
+        "--model=meta-llama/Llama-3.1-8B-Instruct",
+        "--percentile=p90",
+    ]);
+    assert!(
+        !stderr(&reported).contains("shown at mean"),
+        "{}",
+        stderr(&reported)
+    );
+}

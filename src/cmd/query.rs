@@ -8,6 +8,7 @@ use crate::settings::{accelerator_flag, targets};
 use anyhow::Result;
 use pipeline::analysis::knee::KneeMethod;
 use pipeline::analysis::operating_point::Targets;
+use pipeline::analysis::percentile::Percentile;
 use pipeline::analysis::{Evaluation, Profile, ProfileSummary, evaluate_targets};
 use pipeline::point::{Latency, Load, MeasuredPoint};
 use pipeline::pricing::PricingModel;
@@ -229,7 +230,27 @@ pub fn profiles(args: &ProfilesListArgs) -> Result<String> {
         };
         eprintln!("no profile matches the filters{why}");
     }
+    note_fallback_statistic(&cat, rows.iter().map(|r| r.summary));
     print_profiles(&cat, &rows, args, pm)
+}
+
+/// Says on stderr when some listed profiles show their latencies at the mean because their
+/// tool reports no `--percentile` statistic: the table's columns do not name the statistic
+/// (the JSON's `latencyStatistic` does).
+fn note_fallback_statistic<'a>(cat: &Catalog, listed: impl Iterator<Item = &'a ProfileSummary>) {
+    let asked = cat.cfg.percentile;
+    let mut ids: Vec<&str> = listed
+        .filter(|s| s.stat != asked)
+        .map(|s| s.profile.id.as_str())
+        .collect();
+    ids.dedup();
+    if let Some(first) = ids.first() {
+        eprintln!(
+            "note: {} listed profile(s) report no {asked} latencies and are shown at {} instead (e.g. {first}); `--format=json` states each row's latencyStatistic",
+            ids.len(),
+            Percentile::Mean
+        );
+    }
 }
 
 /// One latency of a measured point.
@@ -426,6 +447,7 @@ pub fn benchmarks(args: &BenchmarksListArgs) -> Result<String> {
     }
     let mut rows = Vec::new();
     let mut structured = Vec::new();
+    let mut listed = Vec::new();
     for s in &cat.profiles {
         let profile = &s.profile;
         if !for_model(profile)
@@ -436,6 +458,7 @@ pub fn benchmarks(args: &BenchmarksListArgs) -> Result<String> {
         {
             continue;
         }
+        listed.push(s);
         let records = s.record_evaluations(&cat.cfg, &cat.prices);
         rows.extend(records.iter().map(|ev| benchmark_row(s, ev, pm)));
         structured.push(site_gen::api::all_points_json(
@@ -445,6 +468,7 @@ pub fn benchmarks(args: &BenchmarksListArgs) -> Result<String> {
             pm,
         )?);
     }
+    note_fallback_statistic(&cat, listed.into_iter());
     output::print(
         args.format,
         &BENCHMARK_HEADER,
