@@ -357,13 +357,17 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
     let files = files_of(rows, members);
     let before = rows[members[0]].key.id();
     if split_fields.is_empty() {
-        // Settings first: a burst or a file name only tells apart what no setting does.
-        if let Some(curves) = separate_bursts(rows, members, report) {
-            for curve in curves {
-                separate_collisions(rows, &curve, report);
+        // Settings first: a burst or a file name only tells apart what no setting does. Each new
+        // curve is looked at again, for what still collides in it.
+        let split = separate_bursts(rows, members, report)
+            .or_else(|| split_by_file_names(rows, members, &colliding, &before, report));
+        match split {
+            Some(curves) => {
+                for curve in curves {
+                    separate_collisions(rows, &curve, report);
+                }
             }
-        } else if !split_by_file_names(rows, members, &colliding, &before, report) {
-            report_repeats(&before, rows, &colliding, files, report);
+            None => report_repeats(&before, rows, &colliding, files, report),
         }
         return;
     }
@@ -414,42 +418,44 @@ fn separate_bursts(
         .copied()
         .filter(|&i| rows[i].point.load == Load::Unbounded)
         .collect();
+    // `32` and `32.0` are one size; the number, when there is one, orders the sizes.
     let size_of = |r: &BenchmarkRow| {
         let stated = r
             .point
             .fields
             .get("num_prompts")
             .map_or("(absent)", String::as_str);
-        // `32` and `32.0` are one size.
         match stated.trim().parse::<f64>() {
-            Ok(n) if n.is_finite() => format!("burst={n}"),
-            _ => format!("burst={stated}"),
+            Ok(n) if n.is_finite() => (Some(n), format!("burst={n}")),
+            _ => (None, format!("burst={stated}")),
         }
     };
-    let sizes: BTreeSet<String> = unbounded.iter().map(|&i| size_of(&rows[i])).collect();
-    if sizes.len() < 2 {
-        return None;
-    }
-    let mut sizes: Vec<String> = sizes.into_iter().collect();
+    let tags: Vec<(Option<f64>, String)> = unbounded.iter().map(|&i| size_of(&rows[i])).collect();
+    let mut sizes: Vec<&(Option<f64>, String)> = tags.iter().collect();
     // Numbers in numeric order, then any text: a total order.
-    let number = |tag: &String| tag.trim_start_matches("burst=").parse::<f64>().ok();
-    sizes.sort_by(|a, b| {
-        let (x, y) = (number(a), number(b));
+    sizes.sort_by(|(x, a), (y, b)| {
         x.is_none()
             .cmp(&y.is_none())
             .then(x.unwrap_or(0.0).total_cmp(&y.unwrap_or(0.0)))
             .then(a.cmp(b))
     });
+    sizes.dedup_by(|a, b| a.1 == b.1);
+    if sizes.len() < 2 {
+        return None;
+    }
+    let listed = sizes
+        .iter()
+        .map(|(_, tag)| tag.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
     let before = rows[members[0]].key.id();
-    for &i in &unbounded {
-        let tag = size_of(&rows[i]);
-        add_to_variant(&mut rows[i].key.variant, &tag);
+    for (&i, (_, tag)) in unbounded.iter().zip(&tags) {
+        add_to_variant(&mut rows[i].key.variant, tag);
     }
     report.curve_note(
         files_of(rows, &unbounded),
         format!(
-            "profile {before}: points at an unlimited rate sent different numbers of prompts at once; each burst size is its own capacity ({})",
-            sizes.join("; ")
+            "profile {before}: points at an unlimited rate sent different numbers of prompts at once; each burst size is its own capacity ({listed})"
         ),
     );
     Some(group_by_members(rows, members, |r| r.key.variant.clone()))
@@ -459,14 +465,14 @@ fn separate_bursts(
 /// and `3p1d_conc64.json`: prefill/decode layouts named only there, or `tp4_dp2` and
 /// `tp8_dp1`), splits the curve by the path words that differ between colliding files.
 /// Counters, timestamps and hashes never count ([`path_words`]): `run=0` and `run=1`, or
-/// `stage_0` and `stage_2`, stay repeats. Returns whether it split.
+/// `stage_0` and `stage_2`, stay repeats. The curves after the split, if there was one.
 fn split_by_file_names(
     rows: &mut [BenchmarkRow],
     members: &[usize],
     colliding: &[Vec<usize>],
     before: &str,
     report: &mut IngestReport,
-) -> bool {
+) -> Option<Vec<Vec<usize>>> {
     let words: BTreeMap<&str, Vec<String>> = members
         .iter()
         .map(|&i| rows[i].source_file.as_str())
@@ -485,7 +491,7 @@ fn split_by_file_names(
         }
     }
     if telling.is_empty() {
-        return false;
+        return None;
     }
     let tag_of = |file: &str| {
         let own = words.get(file).map(Vec::as_slice).unwrap_or_default();
@@ -505,7 +511,7 @@ fn split_by_file_names(
         .collect();
     let distinct: BTreeSet<&String> = tags.iter().collect();
     if distinct.len() < 2 {
-        return false;
+        return None;
     }
     let listed = distinct
         .iter()
@@ -522,24 +528,7 @@ fn split_by_file_names(
     for (&i, tag) in members.iter().zip(&tags) {
         add_to_variant(&mut rows[i].key.variant, tag);
     }
-    report_repeats_per_variant(rows, members, report);
-    true
-}
-
-/// After a split, the loads each new curve still measured more than once (kept as repeats).
-fn report_repeats_per_variant(rows: &[BenchmarkRow], members: &[usize], report: &mut IngestReport) {
-    for curve in group_by_members(rows, members, |r| r.key.variant.clone()) {
-        let repeated = repeated_loads(rows, &curve);
-        if !repeated.is_empty() {
-            report_repeats(
-                &rows[curve[0]].key.id(),
-                rows,
-                &repeated,
-                files_of(rows, &curve),
-                report,
-            );
-        }
-    }
+    Some(group_by_members(rows, members, |r| r.key.variant.clone()))
 }
 
 /// Repeats of one measurement agree within run-to-run noise; past this ratio of output

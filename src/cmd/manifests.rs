@@ -19,14 +19,10 @@ pub fn version_key(v: &str) -> Vec<u64> {
 }
 
 fn describe_targets(t: &Targets) -> String {
-    let parts: Vec<String> = [
-        ("NTPOT", t.ntpot_ms),
-        ("TTFT", t.ttft_ms),
-        ("ITL", t.itl_ms),
-    ]
-    .iter()
-    .filter_map(|(n, v)| v.map(|v| format!("{n} <= {v} ms")))
-    .collect();
+    let parts: Vec<String> = t
+        .checks()
+        .map(|(name, _, v)| format!("{name} <= {v} ms"))
+        .collect();
     parts.join(", ")
 }
 
@@ -36,6 +32,13 @@ struct Choice<'a> {
     evaluation: Evaluation,
     kind: String,
     meets_targets: bool,
+}
+
+impl Choice<'_> {
+    /// Whether the profile has a knee that keeps up (not a capacity only).
+    fn has_knee(&self) -> bool {
+        self.summary.knee.method.is_operable()
+    }
 }
 
 fn evaluate_choice<'a>(cat: &Catalog, summary: &'a ProfileSummary, t: &Targets) -> Choice<'a> {
@@ -179,11 +182,10 @@ fn ranked_choices<'a>(
     };
     // A capacity (unbounded load only, or saturated from the lowest load) is no point to run
     // at: a configuration with a knee that keeps up comes first.
-    let operable = |c: &Choice| c.summary.knee.method.is_operable();
     choices.sort_by(|a, b| {
         b.meets_targets
             .cmp(&a.meets_targets)
-            .then(operable(b).cmp(&operable(a)))
+            .then(b.has_knee().cmp(&a.has_knee()))
             .then(cost(a).is_none().cmp(&cost(b).is_none()))
             .then(cost(a).unwrap_or(0.0).total_cmp(&cost(b).unwrap_or(0.0)))
             .then(a.profile.id.cmp(&b.profile.id))
@@ -206,14 +208,11 @@ fn selection_note(choices: &[Choice], t: &Targets, pm: PricingModel) -> Option<S
     };
     let others: Vec<String> = others.iter().map(|c| name(c.profile)).collect();
     let meeting = choices.iter().filter(|c| c.meets_targets).count();
-    let operable = choices
-        .iter()
-        .filter(|c| c.summary.knee.method.is_operable())
-        .count();
+    let with_knee = choices.iter().filter(|c| c.has_knee()).count();
     let among = match (t.is_empty(), chosen.meets_targets) {
-        (true, _) if chosen.summary.knee.method.is_operable() && operable < choices.len() => {
+        (true, _) if chosen.has_knee() && with_knee < choices.len() => {
             format!(
-                "of the {operable} of {} benchmarked configurations with a knee that keeps up",
+                "of the {with_knee} of {} benchmarked configurations with a knee that keeps up",
                 choices.len()
             )
         }
@@ -238,7 +237,7 @@ fn selection_note(choices: &[Choice], t: &Targets, pm: PricingModel) -> Option<S
 fn no_hpa_reason(chosen: &Choice, t: &Targets, cat: &Catalog) -> String {
     if t.is_empty() {
         "no latency target was given (add --target-ntpot-milliseconds, --target-ttft-milliseconds or --target-itl-milliseconds)".to_string()
-    } else if !chosen.meets_targets && !chosen.summary.knee.method.is_operable() {
+    } else if !chosen.meets_targets && !chosen.has_knee() {
         format!(
             "this profile has no point that keeps up with its load to meet {} at ({}); the manifest is sized at the capacity it reached instead",
             describe_targets(t),

@@ -10,7 +10,7 @@ use pipeline::analysis::knee::KneeMethod;
 use pipeline::analysis::operating_point::Targets;
 use pipeline::analysis::percentile::Percentile;
 use pipeline::analysis::{Evaluation, Profile, ProfileSummary, evaluate_targets};
-use pipeline::point::{Latency, Load, MeasuredPoint};
+use pipeline::point::Load;
 use pipeline::pricing::PricingModel;
 use serde_json::{Value, json};
 use site_gen::api::{PointContext, profile_json};
@@ -239,11 +239,10 @@ pub fn profiles(args: &ProfilesListArgs) -> Result<String> {
 /// (the JSON's `latencyStatistic` does).
 fn note_fallback_statistic<'a>(cat: &Catalog, listed: impl Iterator<Item = &'a ProfileSummary>) {
     let asked = cat.cfg.percentile;
-    let mut ids: Vec<&str> = listed
+    let ids: Vec<&str> = listed
         .filter(|s| s.stat != asked)
         .map(|s| s.profile.id.as_str())
         .collect();
-    ids.dedup();
     if let Some(first) = ids.first() {
         eprintln!(
             "note: {} listed profile(s) report no {asked} latencies and are shown at {} instead (e.g. {first}); `--format=json` states each row's latencyStatistic",
@@ -252,9 +251,6 @@ fn note_fallback_statistic<'a>(cat: &Catalog, listed: impl Iterator<Item = &'a P
         );
     }
 }
-
-/// One latency of a measured point.
-type LatencyOf = fn(&MeasuredPoint) -> &Latency;
 
 /// Which targeted latencies the profiles matching the filters mostly do not report (vLLM's and
 /// SGLang's results carry no NTPOT), for the message of an empty answer: a metric a tool does
@@ -266,16 +262,9 @@ fn unreported_targets(cat: &Catalog, args: &ProfilesListArgs) -> Result<Option<S
     loose.target_cost_per_million_input_tokens = None;
     let candidates = select_profiles(cat, &loose)?;
     let pct = cat.cfg.percentile;
-    let t = &args.targets;
-    let metrics: [(&str, Option<f64>, LatencyOf); 3] = [
-        ("NTPOT", t.target_ntpot_milliseconds, |p| &p.ntpot),
-        ("TTFT", t.target_ttft_milliseconds, |p| &p.ttft),
-        ("ITL", t.target_itl_milliseconds, |p| &p.itl),
-    ];
-    let notes: Vec<String> = metrics
-        .iter()
-        .filter(|(_, target, _)| target.is_some())
-        .filter_map(|(name, _, metric)| {
+    let notes: Vec<String> = targets(&args.targets)?
+        .checks()
+        .filter_map(|(name, metric, _)| {
             let reporting = candidates
                 .iter()
                 .filter(|r| r.profile.points.iter().any(|p| pct.of(metric(p)).is_some()))

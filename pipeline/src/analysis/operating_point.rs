@@ -15,6 +15,9 @@
 use super::percentile::Percentile;
 use crate::point::{Latency, LatencyStats, Load, MeasuredPoint, ServerMetrics};
 
+/// One latency of a measured point.
+pub type LatencyOf = fn(&MeasuredPoint) -> &Latency;
+
 /// Latency targets in milliseconds; `None` means no target on that metric.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Targets {
@@ -28,23 +31,24 @@ impl Targets {
         self.ntpot_ms.is_none() && self.ttft_ms.is_none() && self.itl_ms.is_none()
     }
 
-    fn checks(&self) -> impl Iterator<Item = (fn(&MeasuredPoint) -> &Latency, f64)> {
-        let ntpot: fn(&MeasuredPoint) -> &Latency = |p| &p.ntpot;
-        let ttft: fn(&MeasuredPoint) -> &Latency = |p| &p.ttft;
-        let itl: fn(&MeasuredPoint) -> &Latency = |p| &p.itl;
+    /// Each target given: the metric's name, the metric, and the target in ms.
+    pub fn checks(&self) -> impl Iterator<Item = (&'static str, LatencyOf, f64)> {
+        let ntpot: LatencyOf = |p| &p.ntpot;
+        let ttft: LatencyOf = |p| &p.ttft;
+        let itl: LatencyOf = |p| &p.itl;
         [
-            (ntpot, self.ntpot_ms),
-            (ttft, self.ttft_ms),
-            (itl, self.itl_ms),
+            ("NTPOT", ntpot, self.ntpot_ms),
+            ("TTFT", ttft, self.ttft_ms),
+            ("ITL", itl, self.itl_ms),
         ]
         .into_iter()
-        .filter_map(|(metric, target)| target.map(|t| (metric, t)))
+        .filter_map(|(name, metric, target)| target.map(|t| (name, metric, t)))
     }
 
     /// Whether every target holds at this point (unknown metrics fail).
     pub fn met_by(&self, p: &MeasuredPoint, pct: Percentile) -> bool {
         self.checks()
-            .all(|(metric, t)| pct.of(metric(p)).is_some_and(|v| v <= t))
+            .all(|(_, metric, t)| pct.of(metric(p)).is_some_and(|v| v <= t))
     }
 }
 
@@ -106,11 +110,13 @@ fn largest_fraction(
 ) -> f64 {
     targets
         .checks()
-        .map(|(metric, t)| match (pct.of(metric(a)), pct.of(metric(b))) {
-            (Some(va), Some(vb)) if vb > t => ((t - va) / (vb - va)).clamp(0.0, 1.0),
-            (Some(_), Some(_)) => 1.0,
-            _ => 0.0,
-        })
+        .map(
+            |(_, metric, t)| match (pct.of(metric(a)), pct.of(metric(b))) {
+                (Some(va), Some(vb)) if vb > t => ((t - va) / (vb - va)).clamp(0.0, 1.0),
+                (Some(_), Some(_)) => 1.0,
+                _ => 0.0,
+            },
+        )
         .fold(1.0, f64::min)
 }
 

@@ -85,6 +85,16 @@ impl<'a> Obj<'a> {
         }
     }
 
+    /// The number under the first of `keys` that holds one (tools and forks that renamed a key).
+    pub fn first_num(&self, keys: &[&str]) -> Result<Option<f64>, FormatError> {
+        for key in keys {
+            if let Some(v) = self.num(key)? {
+                return Ok(Some(v));
+            }
+        }
+        Ok(None)
+    }
+
     pub fn req_num(&self, key: &str) -> Result<f64, FormatError> {
         self.num(key)?
             .ok_or_else(|| FormatError::missing(&self.full(key)))

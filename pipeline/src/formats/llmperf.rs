@@ -135,10 +135,9 @@ fn parse_summary(v: &Value) -> Result<MeasuredPoint, FormatError> {
             _ => return Err(FormatError::new("qps must be above 0")),
         },
     };
-    let output = match o.num(OUTPUT_THROUGHPUT[0])? {
-        Some(output) => output,
-        None => o.req_num(OUTPUT_THROUGHPUT[1])?,
-    };
+    let output = o
+        .first_num(&OUTPUT_THROUGHPUT)?
+        .ok_or_else(|| FormatError::missing(OUTPUT_THROUGHPUT[0]))?;
     let mut p = MeasuredPoint::new(load, output);
     p.label = o.text("name")?.map(str::to_string);
     p.completed = o.count("results_num_completed_requests")?;
@@ -156,8 +155,8 @@ fn parse_summary(v: &Value) -> Result<MeasuredPoint, FormatError> {
     );
     p.workload = WorkloadHint {
         dataset: Some("random".into()),
-        input_len: first_num(&o, &["mean_input_tokens", "num_input_tokens"])?,
-        output_len: first_num(&o, &["mean_output_tokens", "num_output_tokens"])?,
+        input_len: o.first_num(&["mean_input_tokens", "num_input_tokens"])?,
+        output_len: o.first_num(&["mean_output_tokens", "num_output_tokens"])?,
         range_ratio: None,
     };
     if p.workload.input_len.is_none() && p.workload.output_len.is_none() {
@@ -175,16 +174,6 @@ fn parse_summary(v: &Value) -> Result<MeasuredPoint, FormatError> {
         p.e2e = seconds(&o, "client_end_to_end_latency")?;
     }
     Ok(p.with_derived_totals())
-}
-
-/// The first of `keys` the summary holds a number under.
-fn first_num(o: &Obj, keys: &[&str]) -> Result<Option<f64>, FormatError> {
-    for key in keys {
-        if let Some(v) = o.num(key)? {
-            return Ok(Some(v));
-        }
-    }
-    Ok(None)
 }
 
 fn seconds(o: &Obj, metric: &str) -> Result<Latency, FormatError> {

@@ -25,8 +25,8 @@ pub fn workload(obj: &Obj) -> Result<WorkloadHint, FormatError> {
         hint.input_len = obj.num("input_len")?;
         hint.output_len = obj.num("output_len")?;
     } else if !sharegpt {
-        hint.input_len = first_num(obj, &["random_input_len", "input_len"])?;
-        hint.output_len = first_num(obj, &["random_output_len", "output_len"])?;
+        hint.input_len = obj.first_num(&["random_input_len", "input_len"])?;
+        hint.output_len = obj.first_num(&["random_output_len", "output_len"])?;
         if hint.input_len.is_some() || hint.output_len.is_some() {
             hint.range_ratio = obj.num("random_range_ratio")?;
         }
@@ -34,15 +34,6 @@ pub fn workload(obj: &Obj) -> Result<WorkloadHint, FormatError> {
         hint.output_len = obj.num("sharegpt_output_len")?;
     }
     Ok(hint)
-}
-
-fn first_num(obj: &Obj, keys: &[&str]) -> Result<Option<f64>, FormatError> {
-    for k in keys {
-        if let Some(v) = obj.num(k)? {
-            return Ok(Some(v));
-        }
-    }
-    Ok(None)
 }
 
 /// Numeric top-level keys that are settings of the run, not results (results such as
@@ -272,10 +263,7 @@ pub fn input_tokens_per_s(obj: &Obj, output_tokens_per_s: f64) -> Result<Option<
         return Ok(Some(tokens / duration));
     }
     // vLLM names the total `total_token_throughput`, SGLang `total_throughput`.
-    let total = match obj.num("total_token_throughput")? {
-        Some(t) => Some(t),
-        None => obj.num("total_throughput")?,
-    };
+    let total = obj.first_num(&["total_token_throughput", "total_throughput"])?;
     Ok(total.map(|t| (t - output_tokens_per_s).max(0.0)))
 }
 
