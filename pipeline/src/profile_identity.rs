@@ -24,6 +24,8 @@ pub const MEASURED_OUTPUT_TOLERANCE: f64 = 1.5;
 const NOT_IDENTITY_FIELDS: &[&str] = &[
     // Pod addresses change between runs of one deployment (AIPerf's several `--url`).
     crate::formats::AIPERF_ENDPOINT_URLS,
+    // How many requests a run cancelled on purpose is an outcome, not a setting.
+    crate::formats::CANCELLED_REQUESTS,
     "date",
     "timestamp",
     "time",

@@ -6,8 +6,8 @@
 //! `aiperf_version`, AIPerf's `loadgen` or `phases` settings, or its command line.
 
 use super::metric_objects::{
-    config_model, config_value, failed, load, measurements, output_cap_field, run_and_config,
-    run_object, workload,
+    config_model, config_value, failed, load, makes_every_response, measurements, output_cap_field,
+    run_and_config, run_object, workload,
 };
 use super::{Parsed, RawFormat};
 use crate::document::Document;
@@ -34,6 +34,9 @@ pub fn is_aiperf(root: &serde_json::Map<String, Value>) -> bool {
             .is_some_and(|c| c.trim_start().starts_with("aiperf"))
 }
 
+/// Where the settings state the requested output length (a cap unless the run forced it).
+const OUTPUT_MEAN: &[&[&str]] = &[&["input", "prompt", "output_tokens", "mean"]];
+
 impl RawFormat for AiPerf {
     fn tool(&self) -> &'static str {
         TOOL
@@ -50,6 +53,9 @@ impl RawFormat for AiPerf {
                 "the run was cancelled before it finished (`was_cancelled: true`)".into(),
             ));
         }
+        if let Some(why) = replays_trace(config) {
+            return Ok(Parsed::NoPoints(why));
+        }
         let phase = profiling_phase(config)?;
         let load = match phase {
             Some((_, load)) => load,
@@ -63,7 +69,7 @@ impl RawFormat for AiPerf {
             return Ok(Parsed::NoPoints(why));
         }
         let mut p = measurements(&root, config, load)?;
-        p.failed = failed(&root)?;
+        failed(&root)?.record(&mut p);
         p.label = config_model(
             config,
             &[
@@ -74,8 +80,9 @@ impl RawFormat for AiPerf {
                 &["models"],
             ],
         );
-        p.workload = match phase_dataset(config, phase.map(|(p, _)| p)) {
-            Some(dataset) => dataset_workload(dataset)?,
+        let dataset = phase_dataset(config, phase.map(|(p, _)| p));
+        p.workload = match dataset {
+            Some(dataset) => dataset_workload(dataset, config)?,
             None => workload(
                 config,
                 &[
@@ -87,7 +94,7 @@ impl RawFormat for AiPerf {
                     &["input", "detected_loader"],
                 ],
                 &[&["input", "prompt", "input_tokens", "mean"]],
-                &[&["input", "prompt", "output_tokens", "mean"]],
+                OUTPUT_MEAN,
             )?,
         };
         for (field, path) in [
@@ -99,7 +106,11 @@ impl RawFormat for AiPerf {
                 p.fields.insert(field.into(), v);
             }
         }
-        if let Some(cap) = output_cap_field(config) {
+        let osl_cap = dataset
+            .and_then(dataset_osl)
+            .filter(|len| !makes_every_response(config, *len))
+            .map(|len| len.to_string());
+        if let Some(cap) = output_cap_field(config, OUTPUT_MEAN).or(osl_cap) {
             p.fields.insert("max_tokens".into(), cap);
         }
         if let Some(v) = root.text("aiperf_version")? {
@@ -235,15 +246,32 @@ fn counts(phase: &Value) -> bool {
     excluded != Some(true) && kind != Some("warmup")
 }
 
+/// Why a run whose counted phase replays a trace (`type: fixed_schedule`, a mooncake trace's
+/// timestamps) is no load point: requests went out when the trace says, at no rate or
+/// concurrency the run chose. Set aside like the other tools' trace replays, not rejected.
+fn replays_trace(config: &Value) -> Option<String> {
+    let phases: Vec<&Value> = match config.get("phases") {
+        Some(Value::Array(list)) => list.iter().collect(),
+        Some(Value::Object(map)) => map.values().collect(),
+        _ => Vec::new(),
+    };
+    // Before config v2 the switch was `--fixed-schedule`, a flag under `input`.
+    let flat = config_value(config, &[&["input", "fixed_schedule"]]).and_then(Value::as_bool);
+    let replayed = phases
+        .into_iter()
+        .filter(|p| counts(p))
+        .any(|p| p.get("type").and_then(Value::as_str) == Some("fixed_schedule"));
+    (replayed || flat == Some(true)).then(|| {
+        "the profiling phase replays a trace (`type: fixed_schedule`): requests went out at \
+             the trace's times, not at a request rate or concurrency to plot"
+            .into()
+    })
+}
+
 /// A phase's load: its request rate for the rate-controlled types (a concurrency there is only
 /// a cap), else its concurrency (1, AIPerf's default, when a concurrency phase states none).
 fn phase_load(phase: &Value) -> Result<Load, FormatError> {
     let kind = phase.get("type").and_then(Value::as_str).unwrap_or("");
-    if kind == "fixed_schedule" {
-        return Err(FormatError::new(
-            "the profiling phase replays a trace (`type: fixed_schedule`): it has no request rate or concurrency to plot",
-        ));
-    }
     let stated = ["rate", "request_rate", "concurrency"]
         .iter()
         .any(|k| phase.get(*k).is_some_and(|v| !v.is_null()));
@@ -283,25 +311,35 @@ fn phase_dataset<'a>(config: &'a Value, phase: Option<&Value>) -> Option<&'a Val
 }
 
 /// The workload a config v2 dataset describes: a file's name, or synthetic prompts of
-/// `prompts.isl`/`osl` tokens (a number, or a distribution's `mean`).
-fn dataset_workload(dataset: &Value) -> Result<WorkloadHint, FormatError> {
+/// `prompts.isl`/`osl` tokens (a number, or a distribution's `mean`); the output length only
+/// where the run's settings make every response that long ([`makes_every_response`]).
+fn dataset_workload(dataset: &Value, config: &Value) -> Result<WorkloadHint, FormatError> {
     let mut hint = workload(
         dataset,
         &[&["path"], &["file"], &["public_dataset"]],
         &[&["prompts", "isl", "mean"]],
-        &[&["prompts", "osl", "mean"]],
+        &[],
     )?;
-    let plain = |key: &str| {
-        config_value(dataset, &[&["prompts", key]])
-            .and_then(Value::as_f64)
-            .filter(|x| *x > 0.0)
-    };
-    hint.input_len = hint.input_len.or_else(|| plain("isl"));
-    hint.output_len = hint.output_len.or_else(|| plain("osl"));
+    hint.input_len = hint.input_len.or_else(|| dataset_length(dataset, "isl"));
+    hint.output_len = dataset_osl(dataset).filter(|len| makes_every_response(config, *len));
     if hint.dataset.is_none() && hint.input_len.is_some() {
         hint.dataset = Some("random".into());
     }
     Ok(hint)
+}
+
+/// A config v2 dataset's requested output length (`prompts.osl`).
+fn dataset_osl(dataset: &Value) -> Option<f64> {
+    dataset_length(dataset, "osl")
+}
+
+/// A config v2 dataset's `prompts.<key>` length: a number, or a distribution's `mean`.
+fn dataset_length(dataset: &Value, key: &str) -> Option<f64> {
+    let prompts = dataset.get("prompts")?.get(key)?;
+    prompts
+        .as_f64()
+        .or_else(|| prompts.get("mean").and_then(Value::as_f64))
+        .filter(|x| *x > 0.0)
 }
 
 fn scalar_text(v: &Value) -> Option<String> {
@@ -460,10 +498,12 @@ mod tests {
             "a rate phase's concurrency is only a cap"
         );
         assert_eq!(p.workload.dataset.as_deref(), Some("random"));
+        // `osl` goes out as `max_tokens` only: a cap, not a length, unless the run forced it.
         assert_eq!(
             (p.workload.input_len, p.workload.output_len),
-            (Some(512.0), Some(64.0))
+            (Some(512.0), None)
         );
+        assert_eq!(p.fields.get("max_tokens").map(String::as_str), Some("64"));
         let two =
             r#"[{"name": "warm", "path": "warm.jsonl"}, {"name": "main", "path": "main.jsonl"}]"#;
         let p = point(&config_v2(
@@ -500,10 +540,6 @@ mod tests {
             reason(r#"[{"name": "profiling", "type": "concurrency", "concurrency": "eight"}]"#)
                 .contains("concurrency"),
             "a malformed concurrency is an error, not the default"
-        );
-        assert!(
-            reason(r#"[{"name": "profiling", "type": "fixed_schedule"}]"#)
-                .contains("replays a trace")
         );
         assert!(
             reason(
@@ -574,6 +610,30 @@ mod tests {
     }
 
     #[test]
+    fn a_trace_replay_is_set_aside_not_rejected() {
+        // The real shape: a mooncake trace replayed by a config v2 `fixed_schedule` phase.
+        let replay = config_v2(
+            &format!(
+                r#"[{WARMUP}, {{"name": "profiling", "type": "fixed_schedule", "requests": 320}}]"#
+            ),
+            r#"[{"name": "main", "type": "file", "format": "mooncake_trace"}]"#,
+        );
+        assert!(no_points(&replay).contains("replays a trace"));
+        let flat = RUN.replace(
+            r#""input": {"prompt""#,
+            r#""input": {"fixed_schedule": true, "prompt""#,
+        );
+        assert!(no_points(&flat).contains("replays a trace"));
+        // A warm-up that replays a trace does not make the counted phase one.
+        let warm_replay = config_v2(
+            r#"[{"name": "warmup", "type": "fixed_schedule", "exclude_from_results": true},
+                {"name": "profiling", "type": "concurrency", "concurrency": 8}]"#,
+            "[]",
+        );
+        assert_eq!(point(&warm_replay).load, Load::Concurrency(8.0));
+    }
+
+    #[test]
     fn fewer_requests_than_the_concurrency_never_reach_it() {
         let short = with_loadgen(r#"{"concurrency": 16, "request_count": 10}"#);
         let why = no_points(&short);
@@ -620,7 +680,15 @@ mod tests {
         let ttft = p.ttft;
         assert!((ttft.p50().unwrap() - 2369.3177).abs() < 1e-3, "{ttft:?}");
         assert!((ttft.p99().unwrap() - 3833.3894).abs() < 1e-3);
-        assert_eq!((p.completed, p.failed), (Some(89), Some(11)));
+        // Its 11 errors are the 10% of requests `--request-cancellation-rate 10` cancelled:
+        // the client's doing, not failures that would mark the load saturated.
+        assert_eq!((p.completed, p.failed), (Some(89), Some(0)));
+        assert_eq!(
+            p.fields
+                .get(super::super::CANCELLED_REQUESTS)
+                .map(String::as_str),
+            Some("11")
+        );
         assert_eq!(p.label.as_deref(), Some("openai/gpt-oss-20b"));
     }
 

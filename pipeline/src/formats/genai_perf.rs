@@ -16,6 +16,9 @@ use serde_json::Value;
 
 pub struct GenAiPerf;
 
+/// Where the settings state the requested output length (a cap unless the run forced it).
+const OUTPUT_MEAN: &[&[&str]] = &[&["output_tokens_mean"], &["input", "output_tokens", "mean"]];
+
 impl RawFormat for GenAiPerf {
     fn tool(&self) -> &'static str {
         "genai-perf"
@@ -39,7 +42,7 @@ impl RawFormat for GenAiPerf {
             ],
         )?;
         let mut p = measurements(&root, config, load)?;
-        p.failed = failed(&root)?;
+        failed(&root)?.record(&mut p);
         p.label = config_model(config, &[&["model_names"], &["model"]]);
         p.workload = workload(
             config,
@@ -52,7 +55,7 @@ impl RawFormat for GenAiPerf {
                 &["synthetic_input_tokens_mean"],
                 &["input", "synthetic_tokens", "mean"],
             ],
-            &[&["output_tokens_mean"], &["input", "output_tokens", "mean"]],
+            OUTPUT_MEAN,
         )?;
         for (field, path) in [
             ("endpoint_type", &["endpoint_type"][..]),
@@ -70,7 +73,7 @@ impl RawFormat for GenAiPerf {
                 p.fields.insert_if_absent(field.into(), v);
             }
         }
-        if let Some(cap) = output_cap_field(config) {
+        if let Some(cap) = output_cap_field(config, OUTPUT_MEAN) {
             p.fields.insert_if_absent("max_tokens".into(), cap);
         }
         Ok(Parsed::Points(vec![p]))
@@ -202,6 +205,35 @@ mod tests {
             Some(128.0),
             "a stated length wins"
         );
+    }
+
+    #[test]
+    fn an_output_length_setting_is_a_request_only_when_the_run_forced_it() {
+        // The real shape (wellflat/k8s-dev): `--output-tokens-mean 300` over an OpenAI chat
+        // endpoint, sent as `max_tokens` only; the model answered 73.5 tokens on average.
+        let point = |setting: &str| {
+            let text = FLAT.replace("\"output_tokens_mean\": -1,", setting);
+            let Parsed::Points(mut p) = parse(&text).unwrap() else {
+                panic!()
+            };
+            p.remove(0)
+        };
+        let capped = point(r#""input": {"output_tokens": {"mean": 300, "deterministic": false}},"#);
+        assert_eq!(capped.workload.output_len, None);
+        assert_eq!(
+            capped.fields.get("max_tokens").map(String::as_str),
+            Some("300")
+        );
+        for forced in [
+            r#""input": {"output_tokens": {"mean": 300, "deterministic": true}},"#,
+            r#""output_tokens_mean": 300, "output_tokens_mean_deterministic": true,"#,
+            r#""output_tokens_mean": 300, "extra_inputs": {"ignore_eos": true},"#,
+            r#""output_tokens_mean": 300, "extra_inputs": {"min_tokens": 300},"#,
+        ] {
+            let p = point(forced);
+            assert_eq!(p.workload.output_len, Some(300.0), "{forced}");
+            assert_eq!(p.fields.get("max_tokens"), None, "{forced}");
+        }
     }
 
     #[test]

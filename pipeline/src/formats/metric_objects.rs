@@ -173,7 +173,8 @@ pub fn workload(
         .and_then(dataset_name);
     let input_len = config_number(config, input, "input tokens mean")?;
     let output_len = match config_number(config, output, "output tokens mean")? {
-        Some(len) => Some(len),
+        Some(len) if makes_every_response(config, len) => Some(len),
+        Some(_) => None,
         None => output_cap(config),
     };
     Ok(WorkloadHint {
@@ -182,6 +183,34 @@ pub fn workload(
         output_len,
         range_ratio: None,
     })
+}
+
+/// Whether the run made every response `len` tokens long, as its output-length setting
+/// (GenAI-Perf's `--output-tokens-mean`, AIPerf's `--osl`) asks: over OpenAI endpoints both
+/// tools send that setting only as `max_tokens`, a cap the model may stop well short of,
+/// unless the run also set `ignore_eos`, a `min_tokens` equal to it, or GenAI-Perf's
+/// `--output-tokens-mean-deterministic`. A cap alone is a setting ([`output_cap_field`]),
+/// and the workload is then named by what was measured.
+pub fn makes_every_response(config: &Value, len: f64) -> bool {
+    let deterministic = config_value(
+        config,
+        &[
+            &["output_tokens_mean_deterministic"],
+            &["input", "output_tokens", "deterministic"],
+            &["input", "prompt", "output_tokens", "deterministic"],
+        ],
+    )
+    .and_then(Value::as_bool)
+        == Some(true);
+    let floor =
+        extra_input(config, &["min_tokens"]).and_then(|v| checked_number("min_tokens", v).ok());
+    deterministic || ignores_eos(config) || floor == Some(len)
+}
+
+/// Whether every request asked the server to ignore its end-of-sequence token.
+fn ignores_eos(config: &Value) -> bool {
+    extra_input(config, &["ignore_eos"])
+        .is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"))
 }
 
 /// The `max_tokens` passed to every request with `--extra-inputs`, when no output length is
@@ -195,20 +224,23 @@ fn output_cap(config: &Value) -> Option<f64> {
     let cap = extra_input(config, &["max_tokens", "max_completion_tokens"])
         .and_then(|v| checked_number("max_tokens", v).ok())
         .filter(|t| *t > 0.0)?;
-    let ignores_eos = extra_input(config, &["ignore_eos"])
-        .is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"));
     let floor =
         extra_input(config, &["min_tokens"]).and_then(|v| checked_number("min_tokens", v).ok());
-    (ignores_eos || floor == Some(cap)).then_some(cap)
+    (ignores_eos(config) || floor == Some(cap)).then_some(cap)
 }
 
-/// The `max_tokens` extra input as a record field, whatever it means for the length.
-pub fn output_cap_field(config: &Value) -> Option<String> {
-    let v = extra_input(config, &["max_tokens", "max_completion_tokens"])?;
-    Some(match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    })
+/// The output-token cap as a record field, whatever it means for the length: the `max_tokens`
+/// extra input, else an output-length setting (`output`) that only capped the responses
+/// ([`makes_every_response`]), so runs capped at 300 and at 50 tokens stay apart.
+pub fn output_cap_field(config: &Value, output: &[&[&str]]) -> Option<String> {
+    if let Some(v) = extra_input(config, &["max_tokens", "max_completion_tokens"]) {
+        return Some(match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+    }
+    let len = config_number(config, output, "output tokens mean").ok()??;
+    (len > 0.0 && !makes_every_response(config, len)).then(|| len.to_string())
 }
 
 /// The first of `names` among the run's extra inputs.
@@ -286,18 +318,59 @@ fn streamed(config: &Value) -> bool {
         != Some(false)
 }
 
-/// Failed requests: `error_request_count` where reported, else the sum of `error_summary`.
-pub fn failed(root: &Obj) -> Result<Option<i64>, FormatError> {
-    if let Some(n) = average(root, "error_request_count")? {
-        return Ok(Some(n.round() as i64));
+/// Failed requests and requests the client cancelled on purpose: `error_request_count` where
+/// reported, else the sum of `error_summary`, less the cancellations `error_summary` lists.
+/// AIPerf cancels requests when asked to (`--request-cancellation-rate`) and when a
+/// duration-bound run ends with requests in flight; both are the client's doing, not the
+/// server's, so they are not failures (which would mark a healthy load as saturated).
+pub fn failed(root: &Obj) -> Result<RequestErrors, FormatError> {
+    let mut errors = RequestErrors::default();
+    let mut listed = 0.0;
+    if let Some(Value::Array(entries)) = root.raw("error_summary") {
+        for (i, e) in entries.iter().enumerate() {
+            let e = as_object(e, &format!("error_summary[{i}]"))?;
+            let count = e.num("count")?.unwrap_or(0.0);
+            listed += count;
+            if is_cancellation(&e) {
+                errors.cancelled += count.round() as i64;
+            }
+        }
+    } else if average(root, "error_request_count")?.is_none() {
+        return Ok(errors);
     }
-    let Some(Value::Array(errors)) = root.raw("error_summary") else {
-        return Ok(None);
-    };
-    let mut total = 0.0;
-    for (i, e) in errors.iter().enumerate() {
-        let e = as_object(e, &format!("error_summary[{i}]"))?;
-        total += e.num("count")?.unwrap_or(0.0);
+    let total = average(root, "error_request_count")?.unwrap_or(listed);
+    errors.failed = Some((total.round() as i64 - errors.cancelled).max(0));
+    Ok(errors)
+}
+
+/// The record field stating how many requests the client cancelled on purpose.
+pub const CANCELLED_REQUESTS: &str = "cancelled_requests";
+
+/// What [`failed`] counts.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct RequestErrors {
+    /// Requests that failed (`None`: the export says nothing of errors).
+    pub failed: Option<i64>,
+    /// Requests the client cancelled on purpose.
+    pub cancelled: i64,
+}
+
+impl RequestErrors {
+    /// Sets the point's failed count, and states the cancellations as a record field.
+    pub fn record(self, p: &mut MeasuredPoint) {
+        p.failed = self.failed;
+        if self.cancelled > 0 {
+            p.fields
+                .insert(CANCELLED_REQUESTS.into(), self.cancelled.to_string());
+        }
     }
-    Ok(Some(total.round() as i64))
+}
+
+/// An `error_summary` entry for requests the client cancelled (AIPerf's
+/// `RequestCancellationError`, HTTP 499 "client closed request").
+fn is_cancellation(entry: &Obj) -> bool {
+    let details = entry.raw("error_details");
+    let field = |k: &str| details.and_then(|d| d.get(k));
+    field("type").and_then(Value::as_str) == Some("RequestCancellationError")
+        || field("code").and_then(Value::as_i64) == Some(499)
 }

@@ -24,6 +24,7 @@ pub use aiperf::{
 };
 pub use bench_serving_csv::TOOL as BENCH_SERVING_CSV_TOOL;
 pub use guidellm::TOOL as GUIDELLM_TOOL;
+pub use metric_objects::CANCELLED_REQUESTS;
 pub use sglang::TOOL as SGLANG_TOOL;
 pub use vllm_nightly::TOOL as VLLM_NIGHTLY_TOOL;
 pub use vllm_save_result::TOOL as VLLM_TOOL;
