@@ -355,9 +355,34 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
     if colliding.is_empty() {
         return;
     }
-    let split_fields = differing_fields(rows, &colliding);
+    let (names, settings): (Vec<String>, Vec<String>) = differing_fields(rows, &colliding)
+        .into_iter()
+        .partition(|f| is_per_point_name(rows, members, f));
     let files = files_of(rows, members);
     let before = rows[members[0]].key.id();
+    if settings.is_empty() && !names.is_empty() {
+        // A name every point has alone (a table's `source_file` column) cannot name a
+        // deployment of several loads; the words its values differ in may.
+        let split = names.iter().find_map(|f| {
+            split_by_name_words(
+                rows,
+                members,
+                &colliding,
+                &before,
+                report,
+                NameSource::Field(f),
+            )
+        });
+        if let Some(curves) = split {
+            for curve in curves {
+                separate_collisions(rows, &curve, report);
+            }
+            return;
+        }
+    }
+    // Settings name deployments; per-point names only where no setting differs (each point
+    // then stays apart, which beats averaging what may be different deployments).
+    let split_fields = if settings.is_empty() { names } else { settings };
     if split_fields.is_empty() {
         // Settings first: a burst or a file name only tells apart what no setting does. Each new
         // curve is looked at again, for what still collides in it.
@@ -475,17 +500,59 @@ fn split_by_file_names(
     before: &str,
     report: &mut IngestReport,
 ) -> Option<Vec<Vec<usize>>> {
-    let words: BTreeMap<&str, Vec<String>> = members
+    split_by_name_words(rows, members, colliding, before, report, NameSource::File)
+}
+
+/// Where the names whose words may tell deployments apart come from.
+#[derive(Clone, Copy)]
+enum NameSource<'a> {
+    /// The raw file's path.
+    File,
+    /// A raw field each point has its own value of (a table's `source_file` column).
+    Field(&'a str),
+}
+
+impl NameSource<'_> {
+    fn name_of<'r>(&self, row: &'r BenchmarkRow) -> &'r str {
+        match self {
+            NameSource::File => row.source_file.as_str(),
+            NameSource::Field(f) => row.point.fields.get(f).map_or("", String::as_str),
+        }
+    }
+
+    fn tag_prefix(&self) -> &str {
+        match self {
+            NameSource::File => "file",
+            NameSource::Field(f) => f,
+        }
+    }
+
+    fn what_differed(&self) -> String {
+        match self {
+            NameSource::File => "no setting, only in their files' names".into(),
+            NameSource::Field(f) => {
+                format!("no setting, only in `{f}`, a name each point has alone")
+            }
+        }
+    }
+}
+
+/// [`split_by_file_names`] over the names `source` gives each point.
+fn split_by_name_words(
+    rows: &mut [BenchmarkRow],
+    members: &[usize],
+    colliding: &[Vec<usize>],
+    before: &str,
+    report: &mut IngestReport,
+    source: NameSource,
+) -> Option<Vec<Vec<usize>>> {
+    let words: BTreeMap<usize, Vec<String>> = members
         .iter()
-        .map(|&i| rows[i].source_file.as_str())
-        .map(|f| (f, path_words::deployment_words(f)))
+        .map(|&i| (i, path_words::deployment_words(source.name_of(&rows[i]))))
         .collect();
     let mut telling: BTreeSet<&String> = BTreeSet::new();
     for set in colliding {
-        let of_set: Vec<&Vec<String>> = set
-            .iter()
-            .filter_map(|&i| words.get(rows[i].source_file.as_str()))
-            .collect();
+        let of_set: Vec<&Vec<String>> = set.iter().filter_map(|i| words.get(i)).collect();
         for w in of_set.iter().flat_map(|ws| ws.iter()) {
             if !of_set.iter().all(|ws| ws.contains(w)) {
                 telling.insert(w);
@@ -495,22 +562,20 @@ fn split_by_file_names(
     if telling.is_empty() {
         return None;
     }
-    let tag_of = |file: &str| {
-        let own = words.get(file).map(Vec::as_slice).unwrap_or_default();
+    let prefix = source.tag_prefix();
+    let tag_of = |i: usize| {
+        let own = words.get(&i).map(Vec::as_slice).unwrap_or_default();
         let named: Vec<&str> = own
             .iter()
             .filter(|w| telling.contains(w))
             .map(String::as_str)
             .collect();
         match named.is_empty() {
-            false => format!("file={}", named.join("-")),
-            true => "file=other".to_string(),
+            false => format!("{prefix}={}", named.join("-")),
+            true => format!("{prefix}=other"),
         }
     };
-    let tags: Vec<String> = members
-        .iter()
-        .map(|&i| tag_of(&rows[i].source_file))
-        .collect();
+    let tags: Vec<String> = members.iter().map(|&i| tag_of(i)).collect();
     let distinct: BTreeSet<&String> = tags.iter().collect();
     if distinct.len() < 2 {
         return None;
@@ -523,7 +588,8 @@ fn split_by_file_names(
     report.curve_note(
         files_of(rows, members),
         format!(
-            "profile {before}: points at the same load differed in no setting, only in their files' names; split into {} curves by the words that differ ({listed})",
+            "profile {before}: points at the same load differed in {}; split into {} curves by the words that differ ({listed})",
+            source.what_differed(),
             distinct.len()
         ),
     );
@@ -631,6 +697,18 @@ fn differing_fields(rows: &[BenchmarkRow], colliding: &[Vec<usize>]) -> Vec<Stri
         }
     }
     fields.into_iter().collect()
+}
+
+/// Whether no two of `members` that state `field` share its value, over at least three of
+/// them: a per-point name (a file name, a timestamp a table kept), not a setting that several
+/// load points of one deployment share.
+fn is_per_point_name(rows: &[BenchmarkRow], members: &[usize], field: &str) -> bool {
+    let values: Vec<&String> = members
+        .iter()
+        .filter_map(|&i| rows[i].point.fields.get(field))
+        .collect();
+    let distinct: BTreeSet<&&String> = values.iter().collect();
+    values.len() >= 3 && distinct.len() == values.len()
 }
 
 /// A load as an exact, orderable key: kind, then the value's bits.
@@ -880,6 +958,54 @@ mod tests {
             ],
             "{:?}",
             report.curves
+        );
+    }
+
+    #[test]
+    fn a_name_each_point_has_alone_splits_only_by_its_words_and_never_over_a_setting() {
+        // dstack's collated pd_ratio table: a `source_file` column unique to every row; the
+        // prefill/decode layout is in its words.
+        let named = |load: f64, file: &str| row(load, &[("source_file", file)], None);
+        let mut rows = vec![
+            named(32.0, "1p3d_conc32_in2048_out128_20250923_033843.json"),
+            named(64.0, "1p3d_conc64_in2048_out128_20250923_033822.json"),
+            named(32.0, "3p1d_conc32_in2048_out128_20250922_063704.json"),
+            named(64.0, "3p1d_conc64_in2048_out128_20250922_063641.json"),
+        ];
+        let mut report = IngestReport::default();
+        assign(&mut rows, &mut report);
+        let variants: Vec<Option<&str>> = rows.iter().map(|r| r.key.variant.as_deref()).collect();
+        assert_eq!(
+            variants,
+            [
+                Some("source_file=1p3d"),
+                Some("source_file=1p3d"),
+                Some("source_file=3p1d"),
+                Some("source_file=3p1d")
+            ],
+            "{:?}",
+            report.curves
+        );
+        // dstack's 405B table: a `gpu` column names the setups; its `filename` column, unique
+        // to every row, does not split them further.
+        let setup =
+            |load: f64, gpu: &str, file: &str| row(load, &[("gpu", gpu), ("filename", file)], None);
+        let mut rows = vec![
+            setup(16.0, "h100", "a_16.json"),
+            setup(32.0, "h100", "a_32.json"),
+            setup(16.0, "mi300x", "b_16.json"),
+            setup(32.0, "mi300x", "b_32.json"),
+        ];
+        assign(&mut rows, &mut IngestReport::default());
+        let variants: Vec<Option<&str>> = rows.iter().map(|r| r.key.variant.as_deref()).collect();
+        assert_eq!(
+            variants,
+            [
+                Some("gpu=h100"),
+                Some("gpu=h100"),
+                Some("gpu=mi300x"),
+                Some("gpu=mi300x")
+            ]
         );
     }
 
