@@ -16,6 +16,18 @@ pub enum Document {
 }
 
 impl Document {
+    /// The error of a reader that reads one JSON object, naming what this file is instead (a
+    /// reader chosen by run.toml's `tool` sees every file of the run, CSV tables included).
+    pub fn not_one_object(&self) -> FormatError {
+        let found = match self {
+            Document::Json(Value::Array(items)) => format!("a JSON array of {} items", items.len()),
+            Document::Json(_) => "a JSON value that is not an object".to_string(),
+            Document::JsonLines(records) => format!("JSON Lines ({} records)", records.len()),
+            Document::Csv(_) => "a CSV table".to_string(),
+        };
+        FormatError::new(format!("expected one JSON object, found {found}"))
+    }
+
     /// Reads bytes as JSON, JSON Lines or CSV, or says why none fits.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, FormatError> {
         let text = std::str::from_utf8(bytes)
@@ -238,6 +250,19 @@ mod tests {
     fn bad_json_line_names_the_line() {
         let err = Document::from_bytes(b"{\"a\": 1}\n{\"a\": \n").unwrap_err();
         assert!(err.reason.starts_with("line 2:"), "{}", err.reason);
+    }
+
+    #[test]
+    fn a_reader_of_one_object_names_what_it_found() {
+        let reason = |text: &str| {
+            Document::from_bytes(text.as_bytes())
+                .unwrap()
+                .not_one_object()
+                .reason
+        };
+        assert!(reason("a,b\n1,2\n").ends_with("found a CSV table"));
+        assert!(reason("{\"a\": 1}\n{\"a\": 2}\n").ends_with("found JSON Lines (2 records)"));
+        assert!(reason("[1, 2, 3]").ends_with("found a JSON array of 3 items"));
     }
 
     #[test]

@@ -39,7 +39,7 @@ impl RawFormat for GuideLlm {
 
     fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
         let Document::Json(v) = doc else {
-            return Err(FormatError::new("expected one JSON object"));
+            return Err(doc.not_one_object());
         };
         let benchmarks = v
             .get("benchmarks")

@@ -26,7 +26,7 @@ impl RawFormat for InferencePerf {
 
     fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
         let Document::Json(v) = doc else {
-            return Err(FormatError::new("expected one JSON object"));
+            return Err(doc.not_one_object());
         };
         let root = as_object(v, "document")?;
         let load = root.req_child("load_summary")?;

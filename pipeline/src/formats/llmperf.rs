@@ -51,7 +51,7 @@ impl RawFormat for LlmPerf {
 
     fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
         let Document::Json(v) = doc else {
-            return Err(FormatError::new("expected one JSON object"));
+            return Err(doc.not_one_object());
         };
         if is_summary(v) {
             if let Some(why) = concurrency_never_reached(v) {

@@ -32,7 +32,7 @@ pub fn run_object(doc: &Document) -> Option<&serde_json::Map<String, Value>> {
 /// The run object and its `input_config`, or what is wrong with them.
 pub fn run_and_config(doc: &Document) -> Result<(Obj<'_>, &Value), FormatError> {
     let Document::Json(v) = doc else {
-        return Err(FormatError::new("expected one JSON object"));
+        return Err(doc.not_one_object());
     };
     let root = as_object(v, "document")?;
     let config = root

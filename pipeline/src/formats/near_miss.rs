@@ -39,8 +39,12 @@ const SIGNATURES: &[Signature] = &[
 
 /// What the document resembles and what it lacks, if a known tool's fields are in it.
 pub fn reason(doc: &Document) -> Option<String> {
+    if let Document::Csv(text) = doc {
+        return table_reason(text);
+    }
     let root = first_object(doc)?;
-    if is_static_batch(root) {
+    let has = |k: &str| root.contains_key(k);
+    if is_static_batch(has) {
         return Some(
             "SGLang bench_one_batch output (`batch_size`, `input_len`, `output_len`, a batch \
              latency): one fixed batch timed on its own, without request arrivals or \
@@ -49,12 +53,8 @@ pub fn reason(doc: &Document) -> Option<String> {
                 .into(),
         );
     }
-    if let Some(kind) = offline_benchmark(root) {
-        return Some(format!(
-            "vLLM {kind} output: requests run offline through the engine, without a server, \
-             request arrivals or per-request streaming latencies, so not a serving load point \
-             (`vllm bench serve` measures those)"
-        ));
+    if let Some(kind) = offline_benchmark(has) {
+        return Some(offline_reason(kind, ""));
     }
     let sig = SIGNATURES
         .iter()
@@ -70,9 +70,28 @@ pub fn reason(doc: &Document) -> Option<String> {
     Some(why)
 }
 
+/// A CSV table whose columns are those of an offline benchmark's results, collated one run a
+/// row (dstack keeps `offline_results.csv` beside its serving table).
+fn table_reason(text: &str) -> Option<String> {
+    let header = text.lines().next()?;
+    let columns: Vec<&str> = header
+        .split(',')
+        .map(|c| c.trim().trim_matches('"').trim())
+        .collect();
+    let has = |k: &str| columns.contains(&k);
+    offline_benchmark(has).map(|kind| offline_reason(kind, ", collated as a table"))
+}
+
+fn offline_reason(kind: &str, how: &str) -> String {
+    format!(
+        "vLLM {kind} output{how}: requests run offline through the engine, without a server, \
+         request arrivals or per-request streaming latencies, so not a serving load point \
+         (`vllm bench serve` measures those)"
+    )
+}
+
 /// SGLang's `bench_one_batch` and `bench_one_batch_server` write one line per batch run.
-fn is_static_batch(root: &Map<String, Value>) -> bool {
-    let has = |k: &str| root.contains_key(k);
+fn is_static_batch(has: impl Fn(&str) -> bool) -> bool {
     has("batch_size")
         && has("input_len")
         && has("output_len")
@@ -83,8 +102,7 @@ fn is_static_batch(root: &Map<String, Value>) -> bool {
 
 /// vLLM's offline `benchmark_throughput` (`vllm bench throughput`) and `benchmark_latency`
 /// (`vllm bench latency`) write a handful of totals and nothing else.
-fn offline_benchmark(root: &Map<String, Value>) -> Option<&'static str> {
-    let has = |k: &str| root.contains_key(k);
+fn offline_benchmark(has: impl Fn(&str) -> bool) -> Option<&'static str> {
     if has("elapsed_time") && has("requests_per_second") && has("tokens_per_second") {
         Some("benchmark_throughput")
     } else if has("avg_latency") && has("latencies") && !has("mean_ttft_ms") {
@@ -182,6 +200,16 @@ mod tests {
             why(r#"{"avg_latency": 30.1, "latencies": [30.0, 30.2], "percentiles": {"50": 30.1}}"#)
                 .unwrap();
         assert!(latency.contains("benchmark_latency"), "{latency}");
+        // dstack's collated offline_results.csv (its real header).
+        let table = why(
+            "model,backend,input_len,output_len,num_prompts,elapsed_time,requests_per_second,tokens_per_second\n\
+             deepseek-ai/DeepSeek-R1,sglang,3200,800,500,612.4,0.82,3266.1\n",
+        )
+        .unwrap();
+        assert!(
+            table.contains("benchmark_throughput output, collated as a table"),
+            "{table}"
+        );
     }
 
     #[test]
