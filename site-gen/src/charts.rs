@@ -1,11 +1,13 @@
 //! Latency charts as SVG, laid out here (scales, ticks, paths, legend, label positions) and
-//! drawn by `templates/charts/line.svg.j2`. Our own layout rather than a chart crate because the
+//! written as markup by [`svg`]. Our own layout rather than a chart crate because the
 //! pages move the target bands in the browser, which needs the y scale published on the SVG
 //! element, and because labels are placed so that no two overlap (text widths are estimated
 //! from the font size; no font metrics needed). Coordinates are rounded to 0.1 px so output is
 //! byte-stable.
 
 use serde::Serialize;
+
+mod svg;
 
 /// Series colours: the Okabe–Ito palette (distinguishable with the common colour-vision
 /// deficiencies) without its black, which the knee and Pareto rings use, and its yellow, too
@@ -405,6 +407,11 @@ fn place(x: f64, y: f64, text: &str, placed: &mut Vec<TextBox>) -> (f64, f64) {
 }
 
 /// Lays out a chart with a linear x axis from 0 and a log y axis (latencies span decades).
+/// The chart `spec` describes, laid out and written as SVG.
+pub fn draw(spec: &ChartSpec) -> String {
+    svg::write(&layout(spec))
+}
+
 pub fn layout(spec: &ChartSpec) -> ChartView {
     let all: Vec<(f64, f64)> = spec.series.iter().flat_map(usable).collect();
     let empty = all.is_empty();

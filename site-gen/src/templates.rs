@@ -31,10 +31,6 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/manifests/servers/tensorrt-llm.yaml.j2"),
     ),
     (
-        "charts/line.svg.j2",
-        include_str!("../../templates/charts/line.svg.j2"),
-    ),
-    (
         "site/base.html.j2",
         include_str!("../../templates/site/base.html.j2"),
     ),
@@ -127,6 +123,17 @@ fn html_lean_formatter(
     let Some(text) = value.as_str().filter(|_| plain_string) else {
         return minijinja::escape_formatter(out, state, value);
     };
+    write_html_escaped(out, text).map_err(minijinja::Error::from)
+}
+
+/// `text` with `& < > " '` escaped, as the templates escape every string (see
+/// [`html_lean_formatter`]); for markup written outside a template (the charts).
+pub fn push_html_escaped(out: &mut String, text: &str) {
+    // Writing to a String cannot fail.
+    let _ = write_html_escaped(out, text);
+}
+
+fn write_html_escaped(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
     // Bytes, not chars: the five are ASCII, which never occurs inside a multi-byte character.
     let mut start = 0;
     for (i, byte) in text.bytes().enumerate() {
@@ -138,13 +145,11 @@ fn html_lean_formatter(
             b'\'' => "&#x27;",
             _ => continue,
         };
-        out.write_str(&text[start..i])
-            .and_then(|_| out.write_str(entity))
-            .map_err(minijinja::Error::from)?;
+        out.write_str(&text[start..i])?;
+        out.write_str(entity)?;
         start = i + 1;
     }
     out.write_str(&text[start..])
-        .map_err(minijinja::Error::from)
 }
 
 /// A value as comment text: control characters (line breaks included) become spaces, and none

@@ -5,11 +5,10 @@
 //! and listed in a table. Drawn at build time; the planner's script dims what misses the
 //! targets and shades the per-user speed the NTPOT target asks for.
 
+use super::SiteInput;
 use super::pages::render_chart;
 use super::views::{ProfilePage, ProfileView, load_text, sig};
-use super::{SiteError, SiteInput};
 use crate::charts::{ChartSpec, Marker, PALETTE, Series};
-use minijinja::Environment;
 use pipeline::analysis::knee::first_falling_behind;
 use pipeline::analysis::{cost_with, machine_quote};
 use serde::Serialize;
@@ -127,7 +126,6 @@ pub(super) struct Placement<'p> {
 
 #[allow(clippy::too_many_arguments)]
 fn chart(
-    env: &Environment<'static>,
     id: String,
     title: &str,
     y_label: &str,
@@ -135,7 +133,7 @@ fn chart(
     curves: Vec<Vec<(f64, f64)>>,
     best: Vec<Marker>,
     at: &Placement,
-) -> Result<String, SiteError> {
+) -> String {
     let series = group
         .iter()
         .zip(curves)
@@ -158,9 +156,7 @@ fn chart(
             }
         })
         .collect();
-    render_chart(
-        env,
-        &ChartSpec {
+    render_chart(&ChartSpec {
             id,
             title: title.into(),
             x_label: "output tokens/s per user (1000 ÷ TPOT, else NTPOT)".into(),
@@ -176,15 +172,14 @@ fn chart(
 
 /// The frontier of one workload's profiles, or `None` when none has a per-user speed.
 pub(super) fn frontier(
-    env: &Environment<'static>,
     input: &SiteInput,
     group: &[(&ProfilePage, &ProfileView)],
     at: &Placement,
-) -> Result<Option<FrontierView>, SiteError> {
+) -> Option<FrontierView> {
     let (id, href_root) = (at.id, at.href_root);
     let points = points_of(group, input);
     if points.is_empty() {
-        return Ok(None);
+        return None;
     }
     let priced: Vec<(usize, f64, f64)> = points
         .iter()
@@ -228,7 +223,6 @@ pub(super) fn frontier(
         .collect();
     let unpriced = curves_cost.iter().filter(|c| c.is_empty()).count();
     let cost_chart = chart(
-        env,
         format!("frontier-cost-{id}"),
         &format!("Cost vs speed per user ({})", input.pricing_model.as_str()),
         "$ per million output tokens (log scale)",
@@ -236,9 +230,8 @@ pub(super) fn frontier(
         curves_cost,
         cost_markers,
         at,
-    )?;
+    );
     let throughput_chart = chart(
-        env,
         format!("frontier-throughput-{id}"),
         "Throughput per accelerator vs speed per user",
         "output tokens/s per accelerator (log scale)",
@@ -246,7 +239,7 @@ pub(super) fn frontier(
         curves_tp,
         tp_markers,
         at,
-    )?;
+    );
     let mut best_points: Vec<usize> = cost_best.iter().chain(&throughput_best).copied().collect();
     best_points.sort_unstable();
     best_points.dedup();
@@ -271,12 +264,12 @@ pub(super) fn frontier(
             }
         })
         .collect();
-    Ok(Some(FrontierView {
+    Some(FrontierView {
         cost_chart: cost_chart.into(),
         throughput_chart: throughput_chart.into(),
         best,
         unpriced,
-    }))
+    })
 }
 
 #[cfg(test)]

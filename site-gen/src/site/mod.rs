@@ -258,7 +258,7 @@ fn render_model_page(
         return Ok(true);
     }
     let page = ModelView {
-        workloads: workload_groups(&r.env, r.input, mine)?,
+        workloads: workload_groups(r.input, mine),
         ..m.clone()
     };
     // A new run of another model leaves the page as it was.
@@ -395,7 +395,7 @@ fn render_frontier_page(
             href_root: "",
             colour_by_position: true,
         };
-        if let Some(f) = frontier::frontier(&r.env, r.input, &group, &placement)? {
+        if let Some(f) = frontier::frontier(r.input, &group, &placement) {
             groups.push(frontier::FrontierGroup {
                 workload,
                 anchor: format!("w{n}"),

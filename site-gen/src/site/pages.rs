@@ -55,7 +55,7 @@ pub(super) fn build_profile<'a>(
     };
     let records = s.record_evaluations(input.cfg, input.prices);
     let view = profile_view(&page, input, Some(&records));
-    let charts = profile_charts(env, s)?;
+    let charts = profile_charts(s);
     let own_site = r.site_with_snapshot(&page.snapshot);
     r.page(
         "site/profile.html.j2",
@@ -87,14 +87,8 @@ pub(super) fn write_benchmarks_json(
     )
 }
 
-pub(super) fn render_chart(
-    env: &Environment<'static>,
-    spec: &ChartSpec,
-) -> Result<String, SiteError> {
-    let view = charts::layout(spec);
-    Ok(env
-        .get_template("charts/line.svg.j2")?
-        .render(minijinja::context! { c => templates::val(&view) })?)
+pub(super) fn render_chart(spec: &ChartSpec) -> String {
+    charts::draw(spec)
 }
 
 /// A curve's drawable points (as [`charts`] draws them: finite, y > 0) and where, among them,
@@ -124,10 +118,7 @@ pub(super) fn knee_split_series(
 /// Picks one latency metric of a point.
 pub(super) type LatencyOf = fn(&MeasuredPoint) -> &Latency;
 
-pub(super) fn profile_charts(
-    env: &Environment<'static>,
-    s: &ProfileSummary,
-) -> Result<BTreeMap<&'static str, String>, SiteError> {
+pub(super) fn profile_charts(s: &ProfileSummary) -> BTreeMap<&'static str, String> {
     let stat = s.stat;
     let knee = &s.at_knee.point;
     let metrics: [(&str, LatencyOf, usize); 3] = [
@@ -135,47 +126,42 @@ pub(super) fn profile_charts(
         ("TTFT", |p| &p.ttft, 1),
         ("ITL", |p| &p.itl, 2),
     ];
-    let build = |id: &str,
-                 title: &str,
-                 x_label: &str,
-                 x: fn(&MeasuredPoint) -> Option<f64>|
-     -> Result<String, SiteError> {
-        let series = metrics
-            .iter()
-            .map(|(name, m, color)| {
-                let (points, beyond_from) = knee_split_series(s, x, |p| stat.of(m(p)));
-                Series {
-                    name: format!("{name} ({stat})"),
-                    color: PALETTE[*color].to_string(),
-                    points,
+    let build =
+        |id: &str, title: &str, x_label: &str, x: fn(&MeasuredPoint) -> Option<f64>| -> String {
+            let series = metrics
+                .iter()
+                .map(|(name, m, color)| {
+                    let (points, beyond_from) = knee_split_series(s, x, |p| stat.of(m(p)));
+                    Series {
+                        name: format!("{name} ({stat})"),
+                        color: PALETTE[*color].to_string(),
+                        points,
+                        href: None,
+                        beyond_from,
+                        key: None,
+                    }
+                })
+                .collect();
+            let knee_y = stat.of(&knee.ntpot).or(stat.of(&knee.ttft));
+            let markers = match (x(knee), knee_y) {
+                (Some(kx), Some(ky)) if s.knee.method.is_operable() => vec![Marker {
+                    x: kx,
+                    y: ky,
+                    label: "knee".into(),
                     href: None,
-                    beyond_from,
-                    key: None,
-                }
-            })
-            .collect();
-        let knee_y = stat.of(&knee.ntpot).or(stat.of(&knee.ttft));
-        let markers = match (x(knee), knee_y) {
-            (Some(kx), Some(ky)) if s.knee.method.is_operable() => vec![Marker {
-                x: kx,
-                y: ky,
-                label: "knee".into(),
-                href: None,
-            }],
-            _ => vec![],
-        };
-        let suggested = crate::format::band_target(stat.of(&knee.ntpot));
-        let bands = metrics
-            .iter()
-            .map(|(name, _, _)| Band {
-                metric: name.to_lowercase(),
-                name: name.to_string(),
-                value: if *name == "NTPOT" { suggested } else { None },
-            })
-            .collect();
-        render_chart(
-            env,
-            &ChartSpec {
+                }],
+                _ => vec![],
+            };
+            let suggested = crate::format::band_target(stat.of(&knee.ntpot));
+            let bands = metrics
+                .iter()
+                .map(|(name, _, _)| Band {
+                    metric: name.to_lowercase(),
+                    name: name.to_string(),
+                    value: if *name == "NTPOT" { suggested } else { None },
+                })
+                .collect();
+            render_chart(&ChartSpec {
                 id: id.into(),
                 title: title.into(),
                 x_label: x_label.into(),
@@ -185,9 +171,8 @@ pub(super) fn profile_charts(
                 bands,
                 x_band: None,
                 note: Some(charts::KNEE_NOTE.into()),
-            },
-        )
-    };
+            })
+        };
     let mut out = BTreeMap::new();
     out.insert(
         "throughput",
@@ -196,7 +181,7 @@ pub(super) fn profile_charts(
             "Latency vs output throughput",
             "output tokens/s",
             |p| Some(p.output_tokens_per_s),
-        )?,
+        ),
     );
     let unit = match knee.load {
         Load::Concurrency(_) => "concurrent requests",
@@ -204,9 +189,9 @@ pub(super) fn profile_charts(
     };
     out.insert(
         "load",
-        build("chart-load", "Latency vs load", unit, |p| p.load.value())?,
+        build("chart-load", "Latency vs load", unit, |p| p.load.value()),
     );
-    Ok(out)
+    out
 }
 
 /// The cheapest profile of one workload at its knee; profiles whose knee does not keep up
@@ -234,10 +219,9 @@ pub(super) fn cheapest_at_knee<'a>(
 }
 
 pub(super) fn model_charts(
-    env: &Environment<'static>,
     mine: &[(&ProfilePage, &ProfileView)],
     n: usize,
-) -> Result<BTreeMap<&'static str, String>, SiteError> {
+) -> BTreeMap<&'static str, String> {
     let mut out = BTreeMap::new();
     for (key, title, metric) in [
         (
@@ -293,9 +277,9 @@ pub(super) fn model_charts(
             x_band: None,
             note: Some(charts::KNEE_NOTE.into()),
         };
-        out.insert(key, render_chart(env, &spec)?);
+        out.insert(key, render_chart(&spec));
     }
-    Ok(out)
+    out
 }
 
 /// One of the downloadable manifests every profile page offers.

@@ -8,7 +8,6 @@ use pipeline::pricing::PricingModel;
 use serde::{Deserialize, Serialize};
 
 use super::*;
-use minijinja::Environment;
 use std::collections::BTreeMap;
 
 pub(super) use crate::format::{sig, site_load as load_text, usd_per_hour};
@@ -558,10 +557,9 @@ pub(super) fn model_view<'a>(
 /// A model page's sections: its profiles by workload, each with its overlaid curves, the
 /// cheapest at the knee and its frontier.
 pub(super) fn workload_groups<'a>(
-    env: &Environment<'static>,
     input: &SiteInput,
     mine: &[(&'a ProfilePage<'a>, &'a ProfileView<'a>)],
-) -> Result<Vec<WorkloadGroup<'a>>, SiteError> {
+) -> Vec<WorkloadGroup<'a>> {
     let mut by_workload: BTreeMap<&str, Vec<(&ProfilePage, &ProfileView)>> = BTreeMap::new();
     for (p, v) in mine {
         by_workload.entry(v.workload).or_default().push((p, v));
@@ -575,9 +573,8 @@ pub(super) fn workload_groups<'a>(
             use_case: group[0].1.use_case,
             profiles: group.iter().map(|(_, v)| *v).collect(),
             cheapest: cheapest_at_knee(&group, input.pricing_model),
-            charts: model_charts(env, &group, n)?,
+            charts: model_charts(&group, n),
             frontier: super::frontier::frontier(
-                env,
                 input,
                 &group,
                 &super::frontier::Placement {
@@ -585,10 +582,10 @@ pub(super) fn workload_groups<'a>(
                     href_root: "../",
                     colour_by_position: false,
                 },
-            )?,
+            ),
         });
     }
-    Ok(workloads)
+    workloads
 }
 
 #[cfg(test)]
