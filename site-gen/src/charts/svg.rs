@@ -453,6 +453,97 @@ mod tests {
         assert_eq!(spell(num(1e15)), "1000000000000000.0");
     }
 
+    fn spec(name: &str, points: Vec<(f64, f64)>) -> crate::charts::ChartSpec {
+        use crate::charts::{Band, ChartSpec, Marker, PALETTE, Series};
+        ChartSpec {
+            id: "chart-x".into(),
+            title: "Latency & <load>".into(),
+            x_label: "x".into(),
+            y_label: "latency, ms".into(),
+            series: vec![Series {
+                name: name.into(),
+                color: PALETTE[1].into(),
+                points,
+                href: Some("../profiles/a'b.html".into()),
+                beyond_from: Some(1),
+                key: Some("a'b".into()),
+            }],
+            markers: vec![Marker {
+                x: 10.0,
+                y: 20.0,
+                label: String::new(),
+                href: Some("../profiles/a'b.html".into()),
+            }],
+            bands: vec![
+                Band {
+                    metric: "ttft".into(),
+                    name: "TTFT".into(),
+                    value: Some(30.0),
+                },
+                Band {
+                    metric: "itl".into(),
+                    name: "ITL".into(),
+                    value: None,
+                },
+            ],
+            x_band: Some("speed".into()),
+            note: Some("a note".into()),
+        }
+    }
+
+    #[test]
+    fn text_from_input_is_escaped_and_every_part_is_drawn() {
+        let svg = crate::charts::draw(&spec(
+            "vLLM \"fast\" <b>",
+            vec![(10.0, 20.0), (20.0, 25.0), (30.0, 60.0)],
+        ));
+        assert!(
+            svg.starts_with("<svg ") && svg.ends_with("</svg>\n"),
+            "{svg}"
+        );
+        assert!(svg.contains("<title id=\"chart-x-title\">Latency &amp; &lt;load&gt;</title>"));
+        assert!(
+            svg.contains("data-name=\"vLLM &quot;fast&quot; &lt;b&gt;\" data-id=\"a&#x27;b\">")
+        );
+        assert!(svg.contains("<a href=\"../profiles/a&#x27;b.html\" class=\"marker-link\">"));
+        assert!(
+            svg.contains("<title>open the profile</title></circle></a>\n"),
+            "an unlabelled linked ring"
+        );
+        assert!(
+            svg.contains("<g class=\"band\" data-metric=\"ttft\" data-name=\"TTFT\">\n    <rect ")
+        );
+        assert!(svg.contains(
+            "<g class=\"band\" data-metric=\"itl\" data-name=\"ITL\" visibility=\"hidden\"/>\n"
+        ));
+        assert!(svg.contains("<g class=\"x-band\" data-name=\"speed\" visibility=\"hidden\">"));
+        assert!(svg.contains("class=\"beyond\"") && svg.contains("class=\"hole\""));
+        assert!(svg.contains("class=\"legend-text\">a note</text>\n"));
+        assert!(!svg.contains("No data to plot"));
+        // Every element opened is closed.
+        for tag in ["svg", "g", "text", "title", "a", "path"] {
+            let opened =
+                svg.matches(&format!("<{tag} ")).count() + svg.matches(&format!("<{tag}>")).count();
+            let closed = svg.matches(&format!("</{tag}>")).count();
+            let selfclosed = svg
+                .split(&format!("<{tag} "))
+                .skip(1)
+                .filter(|rest| rest.split('>').next().is_some_and(|t| t.ends_with('/')))
+                .count();
+            assert_eq!(opened, closed + selfclosed, "<{tag}> in {svg}");
+        }
+    }
+
+    #[test]
+    fn a_chart_with_nothing_to_plot_says_so() {
+        let svg = crate::charts::draw(&spec("s", Vec::new()));
+        assert!(
+            svg.contains("class=\"chart-empty\">No data to plot</text>"),
+            "{svg}"
+        );
+        assert!(!svg.contains("class=\"series\""));
+    }
+
     #[test]
     fn floor_division_rounds_down_as_python_does() {
         assert_eq!(floor_div(770.5, 2.0), 385.0);
