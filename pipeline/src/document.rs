@@ -21,7 +21,8 @@ impl Document {
     pub fn not_one_object(&self) -> FormatError {
         let found = match self {
             Document::Json(Value::Array(items)) => format!("a JSON array of {} items", items.len()),
-            Document::Json(_) => "a JSON value that is not an object".to_string(),
+            Document::Json(Value::Object(_)) => "a JSON object of another shape".to_string(),
+            Document::Json(_) => "a lone JSON value".to_string(),
             Document::JsonLines(records) => format!("JSON Lines ({} records)", records.len()),
             Document::Csv(_) => "a CSV table".to_string(),
         };

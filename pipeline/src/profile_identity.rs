@@ -362,7 +362,8 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
     let before = rows[members[0]].key.id();
     if settings.is_empty() && !names.is_empty() {
         // A name every point has alone (a table's `source_file` column) cannot name a
-        // deployment of several loads; the words its values differ in may.
+        // deployment of several loads; the words its values differ in may. Names that differ
+        // only in counters and timestamps are treated like such file names: repeats.
         let split = names.iter().find_map(|f| {
             split_by_name_words(
                 rows,
@@ -380,9 +381,7 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
             return;
         }
     }
-    // Settings name deployments; per-point names only where no setting differs (each point
-    // then stays apart, which beats averaging what may be different deployments).
-    let split_fields = if settings.is_empty() { names } else { settings };
+    let split_fields = settings;
     if split_fields.is_empty() {
         // Settings first: a burst or a file name only tells apart what no setting does. Each new
         // curve is looked at again, for what still collides in it.
@@ -700,15 +699,18 @@ fn differing_fields(rows: &[BenchmarkRow], colliding: &[Vec<usize>]) -> Vec<Stri
 }
 
 /// Whether no two of `members` that state `field` share its value, over at least three of
-/// them: a per-point name (a file name, a timestamp a table kept), not a setting that several
-/// load points of one deployment share.
+/// them, and no value is a number: a per-point name (a file name, a timestamp a table kept),
+/// not a setting that several load points of one deployment share (a tensor-parallel size of
+/// 2, 4 and 8 is a setting however few points have each).
 fn is_per_point_name(rows: &[BenchmarkRow], members: &[usize], field: &str) -> bool {
     let values: Vec<&String> = members
         .iter()
         .filter_map(|&i| rows[i].point.fields.get(field))
         .collect();
     let distinct: BTreeSet<&&String> = values.iter().collect();
-    values.len() >= 3 && distinct.len() == values.len()
+    values.len() >= 3
+        && distinct.len() == values.len()
+        && values.iter().all(|v| v.trim().parse::<f64>().is_err())
 }
 
 /// A load as an exact, orderable key: kind, then the value's bits.
@@ -1007,6 +1009,33 @@ mod tests {
                 Some("gpu=mi300x")
             ]
         );
+    }
+
+    #[test]
+    fn names_differing_only_in_timestamps_are_repeats_and_numbers_are_settings() {
+        let named = |load: f64, file: &str| row(load, &[("source_file", file)], None);
+        let mut rows = vec![
+            named(32.0, "run_20250923_033843.json"),
+            named(32.0, "run_20250924_101500.json"),
+            named(64.0, "run_20250923_040000.json"),
+        ];
+        let mut report = IngestReport::default();
+        assign(&mut rows, &mut report);
+        assert!(
+            rows.iter().all(|r| r.key.variant.is_none()),
+            "{:?}",
+            report.curves
+        );
+        assert!(
+            report.curves[0].reason.contains("kept as repeats"),
+            "{:?}",
+            report.curves
+        );
+        let tp = |load: f64, size: &str| row(load, &[("tp", size)], None);
+        let mut rows = vec![tp(32.0, "4"), tp(32.0, "8"), tp(64.0, "2")];
+        assign(&mut rows, &mut IngestReport::default());
+        let variants: Vec<Option<&str>> = rows.iter().map(|r| r.key.variant.as_deref()).collect();
+        assert_eq!(variants, [Some("tp=4"), Some("tp=8"), Some("tp=2")]);
     }
 
     fn from_file(load: f64, file: &str) -> BenchmarkRow {

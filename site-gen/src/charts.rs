@@ -5,8 +5,6 @@
 //! from the font size; no font metrics needed). Coordinates are rounded to 0.1 px so output is
 //! byte-stable.
 
-use serde::Serialize;
-
 mod svg;
 
 /// Series colours: the Okabe–Ito palette (distinguishable with the common colour-vision
@@ -84,32 +82,14 @@ const MAX_DECADES: f64 = 4.0;
 /// Legend below the plot: two columns of this width, rows this tall, at most this many rows.
 const LEGEND_COLUMN: f64 = 325.0;
 const LEGEND_ROW: f64 = 18.0;
-const MAX_LEGEND_ENTRIES: usize = 24;
+pub(crate) const MAX_LEGEND_ENTRIES: usize = 24;
 /// Text box estimates for 11 px labels.
 const CHAR_WIDTH: f64 = 6.4;
 const TEXT_HEIGHT: f64 = 12.0;
 
-#[derive(Serialize)]
 struct Tick {
-    #[serde(serialize_with = "compact")]
     pos: f64,
     label: String,
-}
-
-/// Serializes a coordinate as an integer when it is whole, so the markup says `70`, not `70.0`.
-fn compact<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        s.serialize_i64(*v as i64)
-    } else {
-        s.serialize_f64(*v)
-    }
-}
-
-fn compact_opt<S: serde::Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(v) => compact(v, s),
-        None => s.serialize_none(),
-    }
 }
 
 /// SVG path data, written in place: coordinates with one decimal at most, none when whole.
@@ -155,7 +135,6 @@ fn rules_path(ys: &[f64], left: f64, right: f64) -> String {
     d.0
 }
 
-#[derive(Serialize)]
 struct SeriesView {
     name: String,
     key: Option<String>,
@@ -166,42 +145,32 @@ struct SeriesView {
     dots_d: String,
     beyond_d: String,
     href: Option<String>,
-    #[serde(serialize_with = "compact")]
     legend_x: f64,
-    #[serde(serialize_with = "compact")]
     legend_y: f64,
 }
 
-#[derive(Serialize)]
 struct BandView {
     metric: String,
     name: String,
     label: String,
     /// y of the band's top, or `None` when hidden.
-    #[serde(serialize_with = "compact_opt")]
     top: Option<f64>,
-    /// The left edge of the right-aligned label: where its overlap box starts.
-    #[serde(serialize_with = "compact")]
+    /// The left edge of the right-aligned label: where its overlap box starts (the markup
+    /// anchors the label at its right end; the layout's tests check the box).
+    #[cfg_attr(not(test), allow(dead_code))]
     label_x: f64,
-    #[serde(serialize_with = "compact")]
     label_y: f64,
 }
 
-#[derive(Serialize)]
 struct MarkerView {
-    #[serde(serialize_with = "compact")]
     x: f64,
-    #[serde(serialize_with = "compact")]
     y: f64,
     label: String,
     href: Option<String>,
-    #[serde(serialize_with = "compact")]
     label_x: f64,
-    #[serde(serialize_with = "compact")]
     label_y: f64,
 }
 
-#[derive(Serialize)]
 struct MarkerLink {
     href: String,
     rings: Vec<MarkerView>,
@@ -226,23 +195,16 @@ fn group_links(markers: Vec<MarkerView>) -> (Vec<MarkerView>, Vec<MarkerLink>) {
     (plain, links)
 }
 
-#[derive(Serialize)]
 pub struct ChartView {
     id: String,
     title: String,
     x_label: String,
     y_label: String,
-    #[serde(serialize_with = "compact")]
     width: f64,
-    #[serde(serialize_with = "compact")]
     height: f64,
-    #[serde(serialize_with = "compact")]
     left: f64,
-    #[serde(serialize_with = "compact")]
     right: f64,
-    #[serde(serialize_with = "compact")]
     top: f64,
-    #[serde(serialize_with = "compact")]
     bottom: f64,
     x_ticks: Vec<Tick>,
     y_ticks: Vec<Tick>,
@@ -256,15 +218,11 @@ pub struct ChartView {
     bands: Vec<BandView>,
     x_band: Option<String>,
     /// The x axis' top value, published for the page script.
-    #[serde(serialize_with = "compact")]
     x_top: f64,
     /// log10 of the y range, published for the page script.
-    #[serde(serialize_with = "compact")]
     y_log_min: f64,
-    #[serde(serialize_with = "compact")]
     y_log_max: f64,
     more_series: usize,
-    #[serde(serialize_with = "compact")]
     more_y: f64,
     note: Option<String>,
     empty: bool,
@@ -406,12 +364,12 @@ fn place(x: f64, y: f64, text: &str, placed: &mut Vec<TextBox>) -> (f64, f64) {
     (chosen.x, chosen.y)
 }
 
-/// Lays out a chart with a linear x axis from 0 and a log y axis (latencies span decades).
 /// The chart `spec` describes, laid out and written as SVG.
 pub fn draw(spec: &ChartSpec) -> String {
     svg::write(&layout(spec))
 }
 
+/// Lays out a chart with a linear x axis from 0 and a log y axis (latencies span decades).
 pub fn layout(spec: &ChartSpec) -> ChartView {
     let all: Vec<(f64, f64)> = spec.series.iter().flat_map(usable).collect();
     let empty = all.is_empty();

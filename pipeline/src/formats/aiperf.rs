@@ -113,6 +113,15 @@ impl RawFormat for AiPerf {
         if let Some(cap) = output_cap_field(config, OUTPUT_MEAN).or(osl_cap) {
             p.fields.insert("max_tokens".into(), cap);
         }
+        // Cancelled requests lower what the rest measure: runs cancelling different shares
+        // are different experiments, not repeats.
+        if let Some(rate) = config_value(config, &[&["loadgen", "request_cancellation_rate"]])
+            .and_then(Value::as_f64)
+            .filter(|r| *r > 0.0)
+        {
+            p.fields
+                .insert("request_cancellation_rate".into(), rate.to_string());
+        }
         if let Some(v) = root.text("aiperf_version")? {
             p.fields.insert("aiperf_version".into(), v.to_string());
         }
@@ -688,6 +697,13 @@ mod tests {
                 .get(super::super::CANCELLED_REQUESTS)
                 .map(String::as_str),
             Some("11")
+        );
+        assert_eq!(
+            p.fields
+                .get("request_cancellation_rate")
+                .map(String::as_str),
+            Some("10"),
+            "a setting that tells runs apart"
         );
         assert_eq!(p.label.as_deref(), Some("openai/gpt-oss-20b"));
     }

@@ -224,9 +224,29 @@ mod tests {
             capped.fields.get("max_tokens").map(String::as_str),
             Some("300")
         );
-        for forced in [
+        // `--output-tokens-mean-deterministic` sets a floor for Triton only.
+        let openai_deterministic =
+            point(r#""input": {"output_tokens": {"mean": 300, "deterministic": true}},"#);
+        assert_eq!(openai_deterministic.workload.output_len, None);
+        let on_triton = |setting: &str| {
+            let text = FLAT
+                .replace("\"output_tokens_mean\": -1,", setting)
+                .replace(
+                    "\"service_kind\": \"openai\"",
+                    "\"service_kind\": \"triton\"",
+                );
+            let Parsed::Points(mut p) = parse(&text).unwrap() else {
+                panic!()
+            };
+            p.remove(0)
+        };
+        for deterministic in [
             r#""input": {"output_tokens": {"mean": 300, "deterministic": true}},"#,
             r#""output_tokens_mean": 300, "output_tokens_mean_deterministic": true,"#,
+        ] {
+            assert_eq!(on_triton(deterministic).workload.output_len, Some(300.0));
+        }
+        for forced in [
             r#""output_tokens_mean": 300, "extra_inputs": {"ignore_eos": true},"#,
             r#""output_tokens_mean": 300, "extra_inputs": {"min_tokens": 300},"#,
         ] {

@@ -174,8 +174,8 @@ pub fn workload(
     let input_len = config_number(config, input, "input tokens mean")?;
     let output_len = match config_number(config, output, "output tokens mean")? {
         Some(len) if makes_every_response(config, len) => Some(len),
-        Some(_) => None,
-        None => output_cap(config),
+        // Only a cap; an `--extra-inputs max_tokens` the run did enforce may still say more.
+        Some(_) | None => output_cap(config),
     };
     Ok(WorkloadHint {
         dataset: dataset.or_else(|| input_len.map(|_| "random".to_string())),
@@ -188,23 +188,26 @@ pub fn workload(
 /// Whether the run made every response `len` tokens long, as its output-length setting
 /// (GenAI-Perf's `--output-tokens-mean`, AIPerf's `--osl`) asks: over OpenAI endpoints both
 /// tools send that setting only as `max_tokens`, a cap the model may stop well short of,
-/// unless the run also set `ignore_eos`, a `min_tokens` equal to it, or GenAI-Perf's
-/// `--output-tokens-mean-deterministic`. A cap alone is a setting ([`output_cap_field`]),
-/// and the workload is then named by what was measured.
+/// unless the run also set `ignore_eos` or a `min_tokens` equal to it. GenAI-Perf's
+/// `--output-tokens-mean-deterministic` sets that floor only for Triton (`service_kind:
+/// triton`). A cap alone is a setting ([`output_cap_field`]), and the workload is then named
+/// by what was measured.
 pub fn makes_every_response(config: &Value, len: f64) -> bool {
     let deterministic = config_value(
         config,
         &[
             &["output_tokens_mean_deterministic"],
             &["input", "output_tokens", "deterministic"],
-            &["input", "prompt", "output_tokens", "deterministic"],
         ],
     )
     .and_then(Value::as_bool)
         == Some(true);
+    let triton = config_value(config, &[&["service_kind"], &["endpoint", "service_kind"]])
+        .and_then(Value::as_str)
+        == Some("triton");
     let floor =
         extra_input(config, &["min_tokens"]).and_then(|v| checked_number("min_tokens", v).ok());
-    deterministic || ignores_eos(config) || floor == Some(len)
+    (deterministic && triton) || ignores_eos(config) || floor == Some(len)
 }
 
 /// Whether every request asked the server to ignore its end-of-sequence token.
@@ -325,20 +328,28 @@ fn streamed(config: &Value) -> bool {
 /// server's, so they are not failures (which would mark a healthy load as saturated).
 pub fn failed(root: &Obj) -> Result<RequestErrors, FormatError> {
     let mut errors = RequestErrors::default();
-    let mut listed = 0.0;
-    if let Some(Value::Array(entries)) = root.raw("error_summary") {
-        for (i, e) in entries.iter().enumerate() {
-            let e = as_object(e, &format!("error_summary[{i}]"))?;
-            let count = e.num("count")?.unwrap_or(0.0);
-            listed += count;
-            if is_cancellation(&e) {
-                errors.cancelled += count.round() as i64;
-            }
-        }
-    } else if average(root, "error_request_count")?.is_none() {
+    let stated = average(root, "error_request_count")?;
+    let Some(Value::Array(entries)) = root.raw("error_summary") else {
+        errors.failed = stated.map(|n| n.round() as i64);
         return Ok(errors);
+    };
+    let mut listed = 0.0;
+    for (i, e) in entries.iter().enumerate() {
+        // With the count stated, the summary only tells cancellations apart: an entry it
+        // cannot read is left out rather than failing the file.
+        let entry = as_object(e, &format!("error_summary[{i}]"))
+            .and_then(|e| Ok((e.num("count")?.unwrap_or(0.0), is_cancellation(&e))));
+        let (count, cancelled) = match entry {
+            Ok(read) => read,
+            Err(_) if stated.is_some() => continue,
+            Err(e) => return Err(e),
+        };
+        listed += count;
+        if cancelled {
+            errors.cancelled += count.round() as i64;
+        }
     }
-    let total = average(root, "error_request_count")?.unwrap_or(listed);
+    let total = stated.unwrap_or(listed);
     errors.failed = Some((total.round() as i64 - errors.cancelled).max(0));
     Ok(errors)
 }

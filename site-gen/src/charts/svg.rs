@@ -5,12 +5,9 @@
 //! them; numbers are spelled as the templates spelled them (a whole coordinate `70`, else its
 //! shortest decimal), so pages are byte-identical to what the template made.
 
-use super::{BandView, ChartView, MarkerLink, MarkerView, SeriesView, Tick};
+use super::{BandView, ChartView, MAX_LEGEND_ENTRIES, MarkerLink, MarkerView, SeriesView, Tick};
 use crate::templates::push_html_escaped;
 use std::fmt::{self, Display, Write};
-
-/// The most series with a legend entry (the rest are counted in a note).
-const LEGEND_ENTRIES: usize = 24;
 
 /// A coordinate as the markup spells it: whole numbers (below 10^15) as integers, others as
 /// floats, and sums and differences of them typed the same way (integer with integer stays
@@ -256,7 +253,7 @@ impl Svg<'_> {
             .text("\" text-anchor=\"middle\" class=\"axis-label\">")
             .esc(&c.x_label)
             .text("</text>\n");
-        for s in c.series.iter().take(LEGEND_ENTRIES) {
+        for s in c.series.iter().take(MAX_LEGEND_ENTRIES) {
             self.legend(s);
         }
         let note_x = left.minus(Num::Int(50));
