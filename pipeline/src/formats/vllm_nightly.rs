@@ -56,6 +56,9 @@ fn parse_row(row: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
     p.label = Some(name.to_string());
     p.workload.dataset = dataset_from_test_name(name);
     p.fields = o.scalars(|_, v| v.is_string());
+    if let (Load::Rate(_), Some(cap)) = (p.load, cap_from_test_name(name)) {
+        p.fields.insert("concurrency_cap".into(), cap.to_string());
+    }
     p.set_requests_per_s(o.num("Tput (req/s)")?);
     p.completed = completed(&o)?;
     p.set_input_tokens_per_s(o.num("Input Tput (tok/s)")?);
@@ -104,22 +107,46 @@ fn is_parallelism(part: &str) -> bool {
     })
 }
 
-/// `…_qps_16` is a rate of 16 req/s; `…_qps_inf` is unbounded.
+/// `…_qps_16` is a rate of 16 req/s; `…_qps_inf` is unbounded. Later versions of vLLM's
+/// performance-benchmark script sweep a concurrency cap too and name its tests
+/// `…_qps_inf_concurrency_16`: at an unlimited rate the cap is the load (as in a bench_serving
+/// record); beside a finite rate it stays a cap.
 fn load_from_test_name(name: &str) -> Result<Load, FormatError> {
     let suffix = name.rsplit_once("_qps_").map(|(_, s)| s).ok_or_else(|| {
         FormatError::new(format!(
             "`{TEST_NAME}` \"{name}\" has no `_qps_<rate>` suffix"
         ))
     })?;
-    if suffix.eq_ignore_ascii_case("inf") {
-        return Ok(Load::Unbounded);
+    let (rate, cap) = match suffix.split_once("_concurrency_") {
+        Some((rate, cap)) => (rate, Some(test_name_concurrency(name, cap)?)),
+        None => (suffix, None),
+    };
+    if rate.eq_ignore_ascii_case("inf") {
+        return Ok(cap.map_or(Load::Unbounded, Load::Concurrency));
     }
-    match suffix.parse::<f64>() {
+    match rate.parse::<f64>() {
         Ok(r) if r.is_finite() && r > 0.0 => Ok(Load::Rate(r)),
         _ => Err(FormatError::new(format!(
-            "`{TEST_NAME}` \"{name}\": rate suffix `{suffix}` is not a positive number or `inf`"
+            "`{TEST_NAME}` \"{name}\": rate suffix `{rate}` is not a positive number or `inf`"
         ))),
     }
+}
+
+/// The `<n>` of a test name's `_concurrency_<n>`: a positive whole number.
+fn test_name_concurrency(name: &str, cap: &str) -> Result<f64, FormatError> {
+    match cap.parse::<u32>() {
+        Ok(n) if n > 0 => Ok(f64::from(n)),
+        _ => Err(FormatError::new(format!(
+            "`{TEST_NAME}` \"{name}\": concurrency suffix `{cap}` is not a positive whole number"
+        ))),
+    }
+}
+
+/// The concurrency cap a test name states (`…_concurrency_16`), as a record field beside a
+/// finite rate, where it is not the load but still a setting.
+fn cap_from_test_name(name: &str) -> Option<&str> {
+    let (_, suffix) = name.rsplit_once("_qps_")?;
+    suffix.split_once("_concurrency_").map(|(_, cap)| cap)
 }
 
 /// A metric's `Mean`, `Median`, `P90` and `P99` columns. A bare `TTFT (ms)` column (vllm-ascend's
@@ -166,6 +193,35 @@ mod tests {
       {"Test name": "vllm_055_llama8B_tp1_sharegpt_qps_inf", "Successful req.": 500,
        "Tput (req/s)": 9.5, "Mean TTFT (ms)": 2000.0, "Output Tput (tok/s)": 2000.0}
     ]"#;
+
+    #[test]
+    fn a_concurrency_sweep_in_the_test_name_is_the_load_at_an_unlimited_rate() {
+        let load = |name: &str| load_from_test_name(name);
+        assert_eq!(
+            load("serving_llama8B_tp1_sharegpt_qps_inf_concurrency_16").unwrap(),
+            Load::Concurrency(16.0)
+        );
+        assert_eq!(
+            load("serving_llama8B_tp1_sharegpt_qps_4_concurrency_16").unwrap(),
+            Load::Rate(4.0),
+            "beside a rate the cap is only a cap"
+        );
+        assert_eq!(
+            cap_from_test_name("serving_llama8B_tp1_sharegpt_qps_4_concurrency_16"),
+            Some("16")
+        );
+        assert_eq!(
+            dataset_from_test_name("serving_llama8B_tp1_sharegpt_qps_inf_concurrency_16")
+                .as_deref(),
+            Some("sharegpt")
+        );
+        let bad = load("serving_llama8B_tp1_sharegpt_qps_inf_concurrency_many").unwrap_err();
+        assert!(
+            bad.reason.contains("concurrency suffix `many`"),
+            "{}",
+            bad.reason
+        );
+    }
 
     #[test]
     fn rate_comes_from_the_test_name_suffix() {
