@@ -349,7 +349,8 @@ fn add_to_variant(variant: &mut Option<String>, tag: &str) {
 }
 
 /// Where points of one curve share a load, splits the curve by the raw fields whose values
-/// differ between them; when none does, keeps them as repeats. Both are reported.
+/// differ between them (a per-point name, such as a table's `source_file` column, only by the
+/// words its values differ in); when none does, keeps them as repeats. Both are reported.
 fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mut IngestReport) {
     let colliding = repeated_loads(rows, members);
     if colliding.is_empty() {
@@ -698,19 +699,36 @@ fn differing_fields(rows: &[BenchmarkRow], colliding: &[Vec<usize>]) -> Vec<Stri
     fields.into_iter().collect()
 }
 
-/// Whether no two of `members` that state `field` share its value, over at least three of
-/// them, and no value is a number: a per-point name (a file name, a timestamp a table kept),
-/// not a setting that several load points of one deployment share (a tensor-parallel size of
-/// 2, 4 and 8 is a setting however few points have each).
+/// Whether `field` is a per-point name (a result file's name or a timestamp a collated table
+/// kept) rather than a setting: at least three of `members` state it, no two share a value,
+/// and every value looks like one, naming a file (`….json`) or carrying a date (eight digits in
+/// a row, as `20250915`). With one point per deployment a setting's values are as distinct as
+/// a name's (GPUs `h100`, `mi300x`, `h200` at one load each), so distinctness alone cannot
+/// tell them apart; what the values say can.
 fn is_per_point_name(rows: &[BenchmarkRow], members: &[usize], field: &str) -> bool {
-    let values: Vec<&String> = members
+    let values: Vec<&str> = members
         .iter()
         .filter_map(|&i| rows[i].point.fields.get(field))
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
         .collect();
-    let distinct: BTreeSet<&&String> = values.iter().collect();
-    values.len() >= 3
-        && distinct.len() == values.len()
-        && values.iter().all(|v| v.trim().parse::<f64>().is_err())
+    let distinct: BTreeSet<&&str> = values.iter().collect();
+    values.len() >= 3 && distinct.len() == values.len() && values.iter().all(|v| names_a_run(v))
+}
+
+/// Whether a value names one result (a file, or a run stamped with its date) rather than a
+/// configuration.
+fn names_a_run(value: &str) -> bool {
+    const RESULT_EXTENSIONS: &[&str] = &["json", "jsonl", "csv", "txt", "log", "yaml", "yml"];
+    let extension = value
+        .rsplit_once('.')
+        .is_some_and(|(_, ext)| RESULT_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()));
+    let mut run = 0;
+    let dated = value.bytes().any(|b| {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        run >= 8
+    });
+    extension || dated
 }
 
 /// A load as an exact, orderable key: kind, then the value's bits.
@@ -1030,6 +1048,15 @@ mod tests {
             report.curves[0].reason.contains("kept as repeats"),
             "{:?}",
             report.curves
+        );
+        // One point per deployment: GPU names are as distinct as file names, but name no run.
+        let gpu = |load: f64, name: &str| row(load, &[("gpu", name)], None);
+        let mut rows = vec![gpu(16.0, "h100"), gpu(16.0, "mi300x"), gpu(32.0, "h200")];
+        assign(&mut rows, &mut IngestReport::default());
+        let variants: Vec<Option<&str>> = rows.iter().map(|r| r.key.variant.as_deref()).collect();
+        assert_eq!(
+            variants,
+            [Some("gpu=h100"), Some("gpu=mi300x"), Some("gpu=h200")]
         );
         let tp = |load: f64, size: &str| row(load, &[("tp", size)], None);
         let mut rows = vec![tp(32.0, "4"), tp(32.0, "8"), tp(64.0, "2")];

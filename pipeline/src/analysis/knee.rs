@@ -191,9 +191,8 @@ fn behind_reason(points: &[MeasuredPoint], i: usize) -> Option<String> {
         return Some(rate_text(requested, ratio, "achieved"));
     }
     let (ratio, what) = match (reported, completed_ratio(p)) {
-        // Derived from completions over the run less its final drain, not a rate the file
-        // states (which may be lower: it counts the drain).
-        (false, _) => (ratio, "completed (final drain left out)"),
+        // Derived from completions, not a rate the tool reports sending.
+        (false, _) => (ratio, "completed"),
         (true, Some(completed)) => (completed, "completed"),
         (true, None) => return None,
     };
@@ -389,9 +388,7 @@ fn shortfall(p: &MeasuredPoint) -> String {
     }
     match rate_ratio(p) {
         Some((requested, ratio, true)) => rate_text(requested, ratio, "achieved"),
-        Some((requested, ratio, false)) => {
-            rate_text(requested, ratio, "completed (final drain left out)")
-        }
+        Some((requested, ratio, false)) => rate_text(requested, ratio, "completed"),
         None => "did not keep up".into(),
     }
 }

@@ -189,9 +189,9 @@ pub fn workload(
 /// (GenAI-Perf's `--output-tokens-mean`, AIPerf's `--osl`) asks: over OpenAI endpoints both
 /// tools send that setting only as `max_tokens`, a cap the model may stop well short of,
 /// unless the run also set `ignore_eos` or a `min_tokens` equal to it. GenAI-Perf's
-/// `--output-tokens-mean-deterministic` sets that floor only for Triton (`service_kind:
-/// triton`). A cap alone is a setting ([`output_cap_field`]), and the workload is then named
-/// by what was measured.
+/// `--output-tokens-mean-deterministic` sets that floor only for Triton and the in-process
+/// TensorRT-LLM engine (`service_kind: triton` or `tensorrtllm_engine`). A cap alone is a
+/// setting ([`output_cap_field`]), and the workload is then named by what was measured.
 pub fn makes_every_response(config: &Value, len: f64) -> bool {
     let deterministic = config_value(
         config,
@@ -204,7 +204,7 @@ pub fn makes_every_response(config: &Value, len: f64) -> bool {
         == Some(true);
     let triton = config_value(config, &[&["service_kind"], &["endpoint", "service_kind"]])
         .and_then(Value::as_str)
-        == Some("triton");
+        .is_some_and(|kind| matches!(kind, "triton" | "tensorrtllm_engine"));
     let floor =
         extra_input(config, &["min_tokens"]).and_then(|v| checked_number("min_tokens", v).ok());
     (deterministic && triton) || ignores_eos(config) || floor == Some(len)

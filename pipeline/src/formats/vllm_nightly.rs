@@ -1,7 +1,7 @@
 //! vLLM's nightly benchmark summary: a JSON array of rows keyed by display names
-//! (`"Mean TTFT (ms)"`, `"Tput (req/s)"`). The request rate exists only as the `"Test name"`
-//! suffix (`…_qps_16`, `…_qps_inf`). Rows report means (and sometimes medians/p99) only, or
-//! (vllm-ascend's) medians in bare `TTFT (ms)` columns.
+//! (`"Mean TTFT (ms)"`, `"Tput (req/s)"`). The load exists only as the `"Test name"` suffix
+//! (`…_qps_16`, `…_qps_inf`, `…_qps_inf_concurrency_16`). Rows report means (and sometimes
+//! medians/p99) only, or (vllm-ascend's) medians in bare `TTFT (ms)` columns.
 
 use super::fields::{LatencyKeys, Obj, as_object};
 use super::{Parsed, RawFormat};
@@ -57,7 +57,7 @@ fn parse_row(row: &serde_json::Value) -> Result<MeasuredPoint, FormatError> {
     p.workload.dataset = dataset_from_test_name(name);
     p.fields = o.scalars(|_, v| v.is_string());
     if let (Load::Rate(_), Some(cap)) = (p.load, cap_from_test_name(name)) {
-        p.fields.insert("concurrency_cap".into(), cap.to_string());
+        p.fields.insert("concurrency_cap".into(), cap);
     }
     p.set_requests_per_s(o.num("Tput (req/s)")?);
     p.completed = completed(&o)?;
@@ -143,10 +143,11 @@ fn test_name_concurrency(name: &str, cap: &str) -> Result<f64, FormatError> {
 }
 
 /// The concurrency cap a test name states (`…_concurrency_16`), as a record field beside a
-/// finite rate, where it is not the load but still a setting.
-fn cap_from_test_name(name: &str) -> Option<&str> {
+/// finite rate, where it is not the load but still a setting; spelled as a number (`016` is 16).
+fn cap_from_test_name(name: &str) -> Option<String> {
     let (_, suffix) = name.rsplit_once("_qps_")?;
-    suffix.split_once("_concurrency_").map(|(_, cap)| cap)
+    let (_, cap) = suffix.split_once("_concurrency_")?;
+    test_name_concurrency(name, cap).ok().map(|n| n.to_string())
 }
 
 /// A metric's `Mean`, `Median`, `P90` and `P99` columns. A bare `TTFT (ms)` column (vllm-ascend's
@@ -207,8 +208,26 @@ mod tests {
             "beside a rate the cap is only a cap"
         );
         assert_eq!(
-            cap_from_test_name("serving_llama8B_tp1_sharegpt_qps_4_concurrency_16"),
+            cap_from_test_name("serving_llama8B_tp1_sharegpt_qps_4_concurrency_016").as_deref(),
             Some("16")
+        );
+        let rows = ROWS
+            .replacen("_qps_2\"", "_qps_2_concurrency_8\"", 1)
+            .replacen("_qps_inf\"", "_qps_inf_concurrency_32\"", 1);
+        let doc = Document::from_bytes(rows.as_bytes()).unwrap();
+        let Parsed::Points(ps) = VllmNightly.parse(&doc).unwrap() else {
+            panic!("expected points")
+        };
+        assert_eq!(ps[0].load, Load::Rate(2.0));
+        assert_eq!(
+            ps[0].fields.get("concurrency_cap").map(String::as_str),
+            Some("8")
+        );
+        assert_eq!(ps[1].load, Load::Concurrency(32.0));
+        assert_eq!(
+            ps[1].fields.get("concurrency_cap"),
+            None,
+            "the cap is the load"
         );
         assert_eq!(
             dataset_from_test_name("serving_llama8B_tp1_sharegpt_qps_inf_concurrency_16")
