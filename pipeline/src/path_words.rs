@@ -81,6 +81,21 @@ pub fn deployment_words(path: &str) -> Vec<String> {
     kept
 }
 
+/// Whether a value names one result rather than a configuration: a result file (`….json`, or a
+/// `….log` beside one) or a run stamped with its date (eight digits in a row, as `20250915`).
+pub fn names_a_run(value: &str) -> bool {
+    let extension = value.rsplit_once('.').is_some_and(|(_, ext)| {
+        let ext = ext.to_ascii_lowercase();
+        EXTENSIONS.contains(&ext.as_str()) || ext == "log"
+    });
+    let mut run = 0;
+    let dated = value.bytes().any(|b| {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        run >= 8
+    });
+    extension || dated
+}
+
 /// Which words are parts of a UUID (five hex words of 8, 4, 4, 4 and 12 characters).
 fn uuid_words(words: &[String]) -> Vec<bool> {
     const SHAPE: [usize; 5] = [8, 4, 4, 4, 12];

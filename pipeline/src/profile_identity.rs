@@ -713,22 +713,9 @@ fn is_per_point_name(rows: &[BenchmarkRow], members: &[usize], field: &str) -> b
         .filter(|v| !v.is_empty())
         .collect();
     let distinct: BTreeSet<&&str> = values.iter().collect();
-    values.len() >= 3 && distinct.len() == values.len() && values.iter().all(|v| names_a_run(v))
-}
-
-/// Whether a value names one result (a file, or a run stamped with its date) rather than a
-/// configuration.
-fn names_a_run(value: &str) -> bool {
-    const RESULT_EXTENSIONS: &[&str] = &["json", "jsonl", "csv", "txt", "log", "yaml", "yml"];
-    let extension = value
-        .rsplit_once('.')
-        .is_some_and(|(_, ext)| RESULT_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str()));
-    let mut run = 0;
-    let dated = value.bytes().any(|b| {
-        run = if b.is_ascii_digit() { run + 1 } else { 0 };
-        run >= 8
-    });
-    extension || dated
+    values.len() >= 3
+        && distinct.len() == values.len()
+        && values.iter().all(|v| path_words::names_a_run(v))
 }
 
 /// A load as an exact, orderable key: kind, then the value's bits.

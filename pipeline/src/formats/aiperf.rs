@@ -219,10 +219,8 @@ fn concurrency_never_reached(config: &Value, phase: Option<&Value>, load: Load) 
 /// phases not excluded from results (warm-up is). `None` when the settings have no phases.
 /// Several counted phases at different loads would mix loads in one point: an error.
 fn profiling_phase(config: &Value) -> Result<Option<(&Value, Load)>, FormatError> {
-    let phases: Vec<&Value> = match config.get("phases") {
-        Some(Value::Array(list)) => list.iter().collect(),
-        Some(Value::Object(map)) => map.values().collect(),
-        _ => return Ok(None),
+    let Some(phases) = phases(config) else {
+        return Ok(None);
     };
     let mut counted = phases.into_iter().filter(|p| counts(p));
     let Some(first) = counted.next() else {
@@ -244,6 +242,15 @@ fn profiling_phase(config: &Value) -> Result<Option<(&Value, Load)>, FormatError
     Ok(Some((first, load)))
 }
 
+/// The run's phases (config v2), a list or an object keyed by name; `None` before config v2.
+fn phases(config: &Value) -> Option<Vec<&Value>> {
+    match config.get("phases")? {
+        Value::Array(list) => Some(list.iter().collect()),
+        Value::Object(map) => Some(map.values().collect()),
+        _ => None,
+    }
+}
+
 /// Whether a phase's requests are in the results: not `exclude_from_results`, not a warm-up
 /// (AIPerf infers the kind `warmup` from a phase named so).
 fn counts(phase: &Value) -> bool {
@@ -259,14 +266,10 @@ fn counts(phase: &Value) -> bool {
 /// timestamps) is no load point: requests went out when the trace says, at no rate or
 /// concurrency the run chose. Set aside like the other tools' trace replays, not rejected.
 fn replays_trace(config: &Value) -> Option<String> {
-    let phases: Vec<&Value> = match config.get("phases") {
-        Some(Value::Array(list)) => list.iter().collect(),
-        Some(Value::Object(map)) => map.values().collect(),
-        _ => Vec::new(),
-    };
     // Before config v2 the switch was `--fixed-schedule`, a flag under `input`.
     let flat = config_value(config, &[&["input", "fixed_schedule"]]).and_then(Value::as_bool);
-    let replayed = phases
+    let replayed = phases(config)
+        .unwrap_or_default()
         .into_iter()
         .filter(|p| counts(p))
         .any(|p| p.get("type").and_then(Value::as_str) == Some("fixed_schedule"));

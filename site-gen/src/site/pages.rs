@@ -6,6 +6,7 @@ use crate::charts::{self, Band, ChartSpec, Marker, PALETTE, Series};
 use crate::manifests::{self, BucketUri, ManifestRequest, Platform, create_command};
 use crate::templates;
 use minijinja::Environment;
+use pipeline::analysis::operating_point::LatencyOf;
 use pipeline::analysis::{Evaluation, ProfileSummary};
 use pipeline::point::{Latency, Load, MeasuredPoint};
 use pipeline::pricing::PricingModel;
@@ -114,9 +115,6 @@ pub(super) fn knee_split_series(
         .filter(|b| *b < points.len());
     (points, beyond_from)
 }
-
-/// Picks one latency metric of a point.
-pub(super) type LatencyOf = fn(&MeasuredPoint) -> &Latency;
 
 pub(super) fn profile_charts(s: &ProfileSummary) -> BTreeMap<&'static str, String> {
     let stat = s.stat;
