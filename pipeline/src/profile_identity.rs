@@ -10,6 +10,7 @@ use crate::point::{Load, MeasuredPoint};
 use crate::report::IngestReport;
 use crate::schema::BenchmarkRow;
 use crate::workload::use_case_name;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Measured prompt lengths within this factor of each other can be one inferred workload.
@@ -61,13 +62,15 @@ pub fn assign(rows: &mut [BenchmarkRow], report: &mut IngestReport) {
             None => separate_collisions(rows, &members, report),
         }
     }
-    // Once per profile, not per row: the id slugs and hashes the whole key.
-    for members in group_by(rows, |r| &r.key) {
-        let id = rows[members[0]].key.id();
-        for i in members {
-            rows[i].profile_id.clone_from(&id);
-        }
-    }
+    // Once per run of equal keys, not per row: the id slugs and hashes the whole key. A key's
+    // rows in another run get the same id from it; no map of keys is needed.
+    rows.par_chunk_by_mut(|a, b| a.key == b.key)
+        .for_each(|run| {
+            let id = run[0].key.id();
+            for row in run {
+                row.profile_id.clone_from(&id);
+            }
+        });
 }
 
 /// Indices of `rows`, grouped by `key` (groups in key order, rows in table order). A file's
