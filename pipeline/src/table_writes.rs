@@ -41,7 +41,10 @@ impl PendingTable {
 /// The writes started and not yet waited for. Dropping it waits for them too, so no write
 /// outlives the build that started it (an abandoned generation is not written into later).
 #[derive(Default)]
-pub struct TableWrites(Mutex<Vec<(PathBuf, JoinHandle<Result<(), PipelineError>>)>>);
+pub struct TableWrites(Mutex<Vec<Write>>);
+
+/// A started write: the table's path (to name it should its thread panic) and its thread.
+type Write = (PathBuf, JoinHandle<Result<(), PipelineError>>);
 
 impl TableWrites {
     /// Starts writing `table` on a thread of its own.
@@ -79,9 +82,7 @@ impl TableWrites {
         first_error.map_or(Ok(()), Err)
     }
 
-    fn handles(
-        &self,
-    ) -> std::sync::MutexGuard<'_, Vec<(PathBuf, JoinHandle<Result<(), PipelineError>>)>> {
+    fn handles(&self) -> std::sync::MutexGuard<'_, Vec<Write>> {
         // A poisoned lock only means a thread panicked while pushing; the list is still whole.
         self.0
             .lock()

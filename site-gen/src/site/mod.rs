@@ -186,15 +186,14 @@ pub fn build_site(
             .or_default()
             .push(s);
     }
-    let pages = render_profiles(&r, &by_model, progress)?;
+    let (pages, views): (Vec<ProfilePage>, Vec<ProfileView>) =
+        render_profiles(&r, &by_model, progress)?
+            .into_iter()
+            .unzip();
     // The downloads link the tables: they must be on disk first. Waited for here, on the
     // calling thread, never inside a rayon job: a worker blocked on a writer whose own jobs
     // wait in the same pool would never wake.
     input.tables.wait().map_err(SiteError::Tables)?;
-    let views: Vec<ProfileView> = pages
-        .par_iter()
-        .map(|p| profile_view(p, input, None))
-        .collect();
     let mut mine_by_model: BTreeMap<&str, Vec<(&ProfilePage, &ProfileView)>> = BTreeMap::new();
     for (p, v) in pages.iter().zip(&views) {
         mine_by_model
@@ -287,10 +286,10 @@ fn render_model_page(
 
 /// Every profile's page, manifests and JSON, in parallel, sorted by profile id.
 fn render_profiles<'a>(
-    r: &Render,
+    r: &Render<'a>,
     by_model: &BTreeMap<&str, Vec<&'a ProfileSummary>>,
     progress: &dyn Progress,
-) -> Result<Vec<ProfilePage<'a>>, SiteError> {
+) -> Result<Vec<(ProfilePage<'a>, ProfileView<'a>)>, SiteError> {
     let tasks: Vec<(&ProfileSummary, String, &'static str)> = by_model
         .iter()
         .flat_map(|(model, list)| {
@@ -301,7 +300,7 @@ fn render_profiles<'a>(
         })
         .collect();
     progress.start("site", tasks.len());
-    let built: Result<Vec<ProfilePage>, SiteError> = tasks
+    let built: Result<Vec<(ProfilePage, ProfileView)>, SiteError> = tasks
         .into_par_iter()
         .map(|(s, slug, color)| {
             let page = build_profile(r, s, slug, color);
@@ -311,7 +310,7 @@ fn render_profiles<'a>(
         .collect();
     progress.finish();
     let mut pages = built?;
-    pages.sort_by(|a, b| a.summary.profile.id.cmp(&b.summary.profile.id));
+    pages.sort_by(|(a, _), (b, _)| a.summary.profile.id.cmp(&b.summary.profile.id));
     Ok(pages)
 }
 

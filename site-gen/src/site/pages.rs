@@ -14,13 +14,14 @@ use std::collections::BTreeMap;
 
 use super::*;
 
-/// Renders (or reuses) one profile's page, manifests and benchmark JSON.
+/// Renders (or reuses) one profile's page, manifests and benchmark JSON; hands back the page
+/// and its view as the index and model pages show it (without the per-record rows), made once.
 pub(super) fn build_profile<'a>(
-    r: &Render,
+    r: &Render<'a>,
     s: &'a ProfileSummary,
     model_slug: String,
     color: &'static str,
-) -> Result<ProfilePage<'a>, SiteError> {
+) -> Result<(ProfilePage<'a>, ProfileView<'a>), SiteError> {
     let (env, w, input) = (&r.env, &r.w, r.input);
     // The profile's data snapshot, hashed once: the fingerprint, the page and the manifests
     // name it.
@@ -32,7 +33,7 @@ pub(super) fn build_profile<'a>(
         && record.fingerprint == fp
         && w.reuse_all(&prev.dir, &profile_files(id, &record.manifests))
     {
-        return Ok(ProfilePage {
+        let page = ProfilePage {
             summary: s,
             model_slug,
             color,
@@ -41,7 +42,9 @@ pub(super) fn build_profile<'a>(
             fingerprint: fp,
             snapshot,
             reused: true,
-        });
+        };
+        let view = profile_view(&page, input, None);
+        return Ok((page, view));
     }
     let (manifests, cli_command) = write_manifests(env, w, input, s, &snapshot)?;
     let page = ProfilePage {
@@ -55,7 +58,7 @@ pub(super) fn build_profile<'a>(
         reused: false,
     };
     let records = s.record_evaluations(input.cfg, input.prices);
-    let view = profile_view(&page, input, Some(&records));
+    let mut view = profile_view(&page, input, Some(&records));
     let charts = profile_charts(s);
     let own_site = r.site_with_snapshot(&page.snapshot);
     r.page(
@@ -67,7 +70,9 @@ pub(super) fn build_profile<'a>(
         },
     )?;
     write_benchmarks_json(w, input, s, &records)?;
-    Ok(page.without_patches())
+    // The other pages show the profile without its records' rows.
+    view.points = Vec::new();
+    Ok((page.without_patches(), view))
 }
 
 pub(super) fn write_benchmarks_json(

@@ -109,7 +109,7 @@ pub(super) struct ProfileView<'a> {
     /// The label without the workload, for charts of one workload.
     pub configuration: String,
     pub model: &'a str,
-    pub model_slug: &'a str,
+    pub model_slug: String,
     pub server: &'a str,
     pub version: &'a str,
     pub accelerator: &'a str,
@@ -141,7 +141,7 @@ pub(super) struct ProfileView<'a> {
     /// The suggested NTPOT target the chart shades, in words, if the profile reports NTPOT.
     pub band_target_text: Option<String>,
     pub sources: Vec<SourceView<'a>>,
-    pub cli_command: &'a str,
+    pub cli_command: String,
     /// What a reader must know before using the numbers (quantized, modelled, …).
     pub caveats: Vec<super::caveats::Caveat>,
     /// Sorts the server column by name, then version as numbers.
@@ -210,7 +210,7 @@ impl<'v> IndexRow<'v> {
         Self {
             id: p.id,
             model: p.model,
-            model_slug: p.model_slug,
+            model_slug: &p.model_slug,
             server: p.server,
             version: p.version,
             server_sort: &p.server_sort,
@@ -354,7 +354,7 @@ pub(super) fn lengths_text(profile: &Profile) -> String {
 /// [`ProfileSummary::record_evaluations`]) is only needed on the profile's own page, and is the
 /// costly part, so the index and model pages go without.
 pub(super) fn profile_view<'a>(
-    p: &'a ProfilePage,
+    p: &ProfilePage<'a>,
     input: &'a SiteInput,
     records: Option<&[Evaluation]>,
 ) -> ProfileView<'a> {
@@ -369,7 +369,7 @@ pub(super) fn profile_view<'a>(
         label: profile_label(s),
         configuration: configuration_label(s),
         model: &k.model,
-        model_slug: &p.model_slug,
+        model_slug: p.model_slug.clone(),
         server: &k.model_server,
         version: &k.model_server_version,
         accelerator: &k.accelerator,
@@ -424,7 +424,7 @@ pub(super) fn profile_view<'a>(
                 license: src.license.as_deref(),
             })
             .collect(),
-        cli_command: &p.cli_command,
+        cli_command: p.cli_command.clone(),
         caveats: super::caveats::caveats(profile),
         server_sort: crate::format::version_sort_key(&k.model_server, &k.model_server_version),
         command_base: crate::manifests::create_command(&crate::manifests::profile_flags(k)),
