@@ -18,7 +18,6 @@ use pipeline::pricing::overrides;
 use pipeline::report::IngestReport;
 use pipeline::schema::DataFrame;
 use pipeline::storage::{BENCHMARKS_FILE, PRICE_REPORT_FILE, PROFILES_FILE, REPORT_FILE};
-use pipeline::table_writes::{PendingTable, TableWrites};
 use site_gen::site::{PreviousSite, SiteInput, SiteRecords, SiteStats, build_site};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -62,22 +61,17 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
     let progress = Reporter::new();
     let mut summary = Summary::default();
 
-    // Each table is written while the next stage works on its frame; waited for before
-    // anything reads the files and before publication.
-    let writes = TableWrites::default();
     let mut table = None;
     if let Some(args) = stages.ingest {
-        let (report, pending) = ingest_stage(out, args, &data, &progress)?;
+        let (report, ingested_table) = ingest_stage(out, args, &data, &progress)?;
         summary.report = Some(report);
-        table = Some(pending.frame().clone());
-        writes.start(pending)?;
+        table = Some(ingested_table);
     } else {
         carry_over(out, &data)?;
     }
     let mut analyzed = None;
     if let Some(analysis) = stages.analyze {
-        let (done, pending) = analyze_stage(&data, table.take(), analysis)?;
-        writes.start(pending)?;
+        let done = analyze_stage(&data, table.take(), analysis)?;
         summary.profiles = Some((done.summaries.len(), done.knees));
         analyzed = Some(done);
     }
@@ -88,13 +82,10 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
             &data,
             analysis,
             site,
-            (analyzed, &writes),
+            analyzed,
             &progress,
         )?);
     }
-    writes
-        .wait()
-        .with_context(|| format!("cannot write tables to {}", data.display()))?;
     if stages.ingest.is_some() || stages.analyze.is_some() {
         lock.publish(&generation, "data")?;
     }
@@ -172,7 +163,7 @@ fn ingest_stage(
     args: &PipelineArgs,
     data: &Path,
     progress: &Reporter,
-) -> Result<(IngestReport, PendingTable)> {
+) -> Result<(IngestReport, DataFrame)> {
     let cache_path = out.join(CACHE_DIR).join(PARSE_CACHE);
     for old in OLD_PARSE_CACHES {
         let _ = std::fs::remove_file(out.join(CACHE_DIR).join(old));
@@ -211,14 +202,10 @@ struct Analyzed {
 }
 
 /// `table`: the benchmarks table when this process's ingest made it.
-fn analyze_stage(
-    data: &Path,
-    table: Option<DataFrame>,
-    args: &AnalysisArgs,
-) -> Result<(Analyzed, PendingTable)> {
+fn analyze_stage(data: &Path, table: Option<DataFrame>, args: &AnalysisArgs) -> Result<Analyzed> {
     let cfg = analysis_config(args)?;
     let prices = price_sources(args).load().context("cannot load prices")?;
-    let (summaries, profiles_table) = analyze::analyze(data, table, &cfg, &prices)
+    let summaries = analyze::analyze(data, table, &cfg, &prices)
         .with_context(|| format!("analysis of {} failed", data.display()))?;
     let knees = summaries
         .iter()
@@ -234,14 +221,11 @@ fn analyze_stage(
         summaries.len(),
         knees
     );
-    Ok((
-        Analyzed {
-            summaries,
-            prices,
-            knees,
-        },
-        profiles_table,
-    ))
+    Ok(Analyzed {
+        summaries,
+        prices,
+        knees,
+    })
 }
 
 fn site_stage(
@@ -250,7 +234,7 @@ fn site_stage(
     data: &Path,
     analysis: &AnalysisArgs,
     site: &SiteArgs,
-    (analyzed, tables): (Option<Analyzed>, &TableWrites),
+    analyzed: Option<Analyzed>,
     progress: &Reporter,
 ) -> Result<SiteStats> {
     let cfg = analysis_config(analysis)?;
@@ -263,9 +247,6 @@ fn site_stage(
     let (summaries, prices) = match analyzed {
         Some(a) => (a.summaries, a.prices),
         None => {
-            tables
-                .wait()
-                .with_context(|| format!("cannot write tables to {}", data.display()))?;
             let prices = price_sources(analysis)
                 .load()
                 .context("cannot load prices")?;
@@ -291,7 +272,6 @@ fn site_stage(
             .filter_map(|o| serde_json::to_value(o).ok())
             .collect(),
         previous: previous.as_ref(),
-        tables,
     };
     let site_dir = generation.join("site");
     let outcome = build_site(&input, &site_dir, progress)

@@ -5,8 +5,8 @@
 use crate::analysis::{self, AnalysisConfig, ProfileSummary, profiles_table};
 use crate::error::PipelineError;
 use crate::pricing::{CatalogLocation, PriceBook};
+use crate::schema;
 use crate::storage::{BENCHMARKS_FILE, PRICE_REPORT_FILE, PROFILES_FILE};
-use crate::table_writes::PendingTable;
 use polars::prelude::DataFrame;
 use std::path::{Path, PathBuf};
 
@@ -28,17 +28,15 @@ impl PriceSources {
     }
 }
 
-/// Runs the stage: writes `price-report.json` into `data_dir` and hands back the summaries and
-/// `profiles.parquet`'s table, not yet written (the caller writes it, or has it written while
-/// the site is made from the summaries). `table` is the benchmarks table when the ingest of
-/// the same process still holds it (else it is read from `data_dir`); it is dropped once its
-/// profiles are read, before they are summarized.
+/// Runs the stage and writes its outputs into `data_dir`. `table` is the benchmarks table when
+/// the ingest of the same process still holds it (else it is read from `data_dir`); it is
+/// dropped once its profiles are read, before they are summarized.
 pub fn analyze(
     data_dir: &Path,
     table: Option<DataFrame>,
     cfg: &AnalysisConfig,
     prices: &PriceBook,
-) -> Result<(Vec<ProfileSummary>, PendingTable), PipelineError> {
+) -> Result<Vec<ProfileSummary>, PipelineError> {
     let benchmarks = data_dir.join(BENCHMARKS_FILE);
     let profiles = match table {
         Some(df) => {
@@ -51,11 +49,12 @@ pub fn analyze(
     };
     let summaries = analysis::summarize(profiles, cfg, prices);
     let path = data_dir.join(PROFILES_FILE);
-    let df =
+    let mut df =
         profiles_table::to_dataframe(&summaries, cfg).map_err(|source| PipelineError::Parquet {
             path: path.clone(),
             source,
         })?;
+    schema::write_parquet(&mut df, &path)?;
     let report_path = data_dir.join(PRICE_REPORT_FILE);
     let json = serde_json::to_string_pretty(&serde_json::json!({
         "sources": prices.sources,
@@ -67,5 +66,5 @@ pub fn analyze(
         reason: e.to_string(),
     })?;
     std::fs::write(&report_path, json + "\n").map_err(|e| PipelineError::io(&report_path, e))?;
-    Ok((summaries, PendingTable::new(df, path)))
+    Ok(summaries)
 }

@@ -15,7 +15,7 @@ use crate::report::IngestReport;
 use crate::run_meta::RunMeta;
 use crate::schema::{self, BenchmarkRow};
 use crate::storage::{BENCHMARKS_FILE, REPORT_FILE, curve_order};
-use crate::table_writes::PendingTable;
+use polars::prelude::DataFrame;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -627,29 +627,29 @@ fn snapshot(mut hashes: Vec<(String, String)>) -> String {
     hex(&h.finalize()[..6])
 }
 
-/// Makes `benchmarks.parquet`'s table and writes `ingest-report.json` into `data_dir`; hands
-/// back the report and the table, not yet written (the caller writes it, or has it written
-/// while an analysis in the same process reads the frame instead of the file). Takes the rows
-/// by value and drops them once the frame holds them: the frame is written without the rows
-/// beside it.
+/// Writes `benchmarks.parquet` (and its CSV copy) and `ingest-report.json` into `data_dir`,
+/// and hands back the report and the table (an analysis in the same process reads it instead
+/// of the file). Takes the rows by value and drops them once the frame holds them: the frame
+/// is written without the rows beside it.
 pub fn write_outputs(
     ingested: Ingested,
     data_dir: &Path,
-) -> Result<(IngestReport, PendingTable), PipelineError> {
+) -> Result<(IngestReport, DataFrame), PipelineError> {
     std::fs::create_dir_all(data_dir).map_err(|e| PipelineError::io(data_dir, e))?;
     let parquet = data_dir.join(BENCHMARKS_FILE);
     let Ingested { rows, report, .. } = ingested;
-    let df = schema::into_dataframe(rows).map_err(|source| PipelineError::Parquet {
+    let mut df = schema::into_dataframe(rows).map_err(|source| PipelineError::Parquet {
         path: parquet.clone(),
         source,
     })?;
+    schema::write_parquet(&mut df, &parquet)?;
     let report_path = data_dir.join(REPORT_FILE);
     let json = serde_json::to_string_pretty(&report).map_err(|e| PipelineError::Table {
         path: report_path.clone(),
         reason: e.to_string(),
     })?;
     std::fs::write(&report_path, json + "\n").map_err(|e| PipelineError::io(&report_path, e))?;
-    Ok((report, PendingTable::new(df, parquet)))
+    Ok((report, df))
 }
 
 /// The raw tree's files (relative, sorted) and the directories holding a run.toml.

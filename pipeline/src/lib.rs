@@ -29,7 +29,6 @@ pub mod run_meta;
 pub mod schema;
 pub mod storage;
 pub mod synth;
-pub mod table_writes;
 pub mod topology;
 pub mod workload;
 

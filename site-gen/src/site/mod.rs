@@ -26,7 +26,6 @@ use pipeline::pricing::{PriceBook, PriceIssue, PricingModel};
 use pipeline::profile::model_slug;
 use pipeline::progress::Progress;
 use pipeline::report::IngestReport;
-use pipeline::table_writes::TableWrites;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -51,9 +50,6 @@ pub enum SiteError {
     Template(#[from] minijinja::Error),
     #[error("{0}")]
     Data(String),
-    /// A table the downloads link could not be written (the write ran beside the site).
-    #[error("cannot write the tables")]
-    Tables(#[source] pipeline::PipelineError),
     /// A write to a file being streamed; [`SiteWriter::stream`] names the file.
     #[error("cannot write: {0}")]
     Write(std::io::Error),
@@ -94,9 +90,6 @@ pub struct SiteInput<'a> {
     pub overrides: Vec<Value>,
     /// The site this build replaces, for reusing unchanged profiles' files and model pages.
     pub previous: Option<&'a PreviousSite>,
-    /// The tables still being written into `data_dir`, waited for (on the thread that calls
-    /// [`build_site`], which must not be a rayon worker) before the downloads link them.
-    pub tables: &'a TableWrites,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -190,10 +183,6 @@ pub fn build_site(
         render_profiles(&r, &by_model, progress)?
             .into_iter()
             .unzip();
-    // The downloads link the tables: they must be on disk first. Waited for here, on the
-    // calling thread, never inside a rayon job: a worker blocked on a writer whose own jobs
-    // wait in the same pool would never wake.
-    input.tables.wait().map_err(SiteError::Tables)?;
     let mut mine_by_model: BTreeMap<&str, Vec<(&ProfilePage, &ProfileView)>> = BTreeMap::new();
     for (p, v) in pages.iter().zip(&views) {
         mine_by_model

@@ -625,7 +625,6 @@ mod tests {
             pricing_model: PricingModel::Spot,
             overrides: Vec::new(),
             previous: None,
-            tables: &pipeline::table_writes::TableWrites::default(),
         };
         let page = ProfilePage {
             summary: s,
