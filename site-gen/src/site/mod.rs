@@ -273,7 +273,8 @@ fn render_model_page(
     Ok(false)
 }
 
-/// Every profile's page, manifests and JSON, in parallel, sorted by profile id.
+/// Every profile's page, manifests and JSON, in parallel, each with its view for the other pages;
+/// sorted by profile id.
 fn render_profiles<'a>(
     r: &Render<'a>,
     by_model: &BTreeMap<&str, Vec<&'a ProfileSummary>>,
