@@ -385,8 +385,7 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
             return;
         }
     }
-    let split_fields = settings;
-    if split_fields.is_empty() {
+    if settings.is_empty() {
         // Settings first: a burst or a file name only tells apart what no setting does. Each new
         // curve is looked at again, for what still collides in it.
         let split = separate_bursts(rows, members, report)
@@ -403,7 +402,7 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
     }
     let mut values: BTreeSet<String> = BTreeSet::new();
     for &i in members {
-        let tag = split_fields
+        let tag = settings
             .iter()
             .map(|f| {
                 let v = rows[i]
@@ -422,7 +421,7 @@ fn separate_collisions(rows: &mut [BenchmarkRow], members: &[usize], report: &mu
         files,
         format!(
             "profile {before}: points at the same load differed in {}; split into {} curves ({})",
-            split_fields.join(", "),
+            settings.join(", "),
             values.len(),
             values.into_iter().collect::<Vec<_>>().join("; ")
         ),

@@ -54,7 +54,10 @@ pub fn reason(doc: &Document) -> Option<String> {
         );
     }
     if let Some(kind) = offline_benchmark(has) {
-        return Some(offline_reason(kind));
+        return Some(offline_reason(
+            &format!("vLLM {kind} output"),
+            "`vllm bench serve` measures",
+        ));
     }
     let sig = SIGNATURES
         .iter()
@@ -80,20 +83,21 @@ fn table_reason(text: &str) -> Option<String> {
         .collect();
     let has = |k: &str| columns.contains(&k);
     offline_benchmark(has).map(|_| {
-        "a table of offline throughput results (`elapsed_time`, `requests_per_second`, \
-         `tokens_per_second` a row, as vLLM's benchmark_throughput and SGLang's \
-         bench_offline_throughput report them): requests run offline through the engine, \
-         without a server, request arrivals or per-request streaming latencies, so not a \
-         serving load point (the serving benchmarks measure those)"
-            .to_string()
+        offline_reason(
+            "a table of offline throughput results (`elapsed_time`, `requests_per_second`, \
+             `tokens_per_second` a row, as vLLM's benchmark_throughput and SGLang's \
+             bench_offline_throughput report them)",
+            "the serving benchmarks measure",
+        )
     })
 }
 
-fn offline_reason(kind: &str) -> String {
+/// Why `what` is no load point; `measured_by` says what measures serving instead.
+fn offline_reason(what: &str, measured_by: &str) -> String {
     format!(
-        "vLLM {kind} output: requests run offline through the engine, without a server, \
-         request arrivals or per-request streaming latencies, so not a serving load point \
-         (`vllm bench serve` measures those)"
+        "{what}: requests run offline through the engine, without a server, request arrivals \
+         or per-request streaming latencies, so not a serving load point ({measured_by} \
+         those)"
     )
 }
 
