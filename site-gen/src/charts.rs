@@ -272,18 +272,24 @@ fn log_ticks(min: f64, max: f64) -> (f64, f64, Vec<f64>) {
 }
 
 fn fmt_tick(v: f64) -> String {
-    if v >= 1000.0 {
-        let k = v / 1000.0;
-        if k.fract() == 0.0 {
-            format!("{k:.0}k")
-        } else {
-            format!("{k:.1}k")
-        }
+    if v >= 1e6 {
+        scaled_tick(v / 1e6, "M")
+    } else if v >= 1000.0 {
+        scaled_tick(v / 1000.0, "k")
     } else if v >= 1.0 || v == 0.0 {
         format!("{v:.0}")
     } else {
         let s = format!("{v:.3}");
         s.trim_end_matches('0').to_string()
+    }
+}
+
+/// A tick in thousands or millions: whole, else to one decimal.
+fn scaled_tick(v: f64, unit: &str) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}{unit}")
+    } else {
+        format!("{v:.1}{unit}")
     }
 }
 
@@ -651,6 +657,10 @@ mod tests {
             vec![1.0, 10.0, 100.0, 1000.0, 10000.0]
         );
         assert_eq!(fmt_tick(2000.0), "2k");
+        assert_eq!(fmt_tick(2500.0), "2.5k");
+        // A million is 1M, not 1000k.
+        assert_eq!(fmt_tick(1e6), "1M");
+        assert_eq!(fmt_tick(2.5e6), "2.5M");
     }
 
     #[test]

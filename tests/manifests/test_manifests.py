@@ -245,14 +245,17 @@ def test_output_path_writes_a_file(catalog, tmp_path):
     assert docs_of(target.read_text())[0]["kind"] == "Deployment"
 
 
-DERIVED = re.compile(r'<a class="derived-manifest" data-base="([^"]+)"[^>]*>.*?<script type="application/json">(.*?)</script>')
+BASE = re.compile(r'<ul class="downloads" data-base="([^"]+)">')
+DERIVED = re.compile(r'<a class="derived-manifest"[^>]*>.*?<script type="application/json">(.*?)</script>')
 
 
 def apply_patch(base, hunks):
     """The page's rule (site-gen/src/site/manifest_patch.rs): hunks from last to first."""
     lines = [line for line in re.split(r"(?<=\n)", base) if line]
+    original = list(lines)
     for at, remove, insert in reversed(hunks):
-        lines[at:at + remove] = insert
+        # A number stands for that line of the base as it was before any hunk.
+        lines[at:at + remove] = [original[x] if isinstance(x, int) else x for x in insert]
     return "".join(lines)
 
 
@@ -260,9 +263,13 @@ def site_derived_manifests(site):
     """Every manifest variant the profile pages rebuild from their base file."""
     out = []
     for page in sorted((site / "profiles").glob("*.html")):
-        for base, patch in DERIVED.findall(page.read_text()):
-            base_text = (page.parent / html.unescape(base).split("?")[0]).read_text()
-            out.append(apply_patch(base_text, json.loads(patch)))
+        text = page.read_text()
+        patches = DERIVED.findall(text)
+        if not patches:
+            continue
+        base = BASE.search(text).group(1)
+        base_text = (page.parent / html.unescape(base).split("?")[0]).read_text()
+        out.extend(apply_patch(base_text, json.loads(patch)) for patch in patches)
     return out
 
 

@@ -77,12 +77,15 @@ test("a profile has one manifest file, and its page rebuilds the HPA and bucket 
     text: await (await fetch(a.href)).text(),
   }))));
   assert.equal(await w.page.$$eval(".no-js-only", (n) => n.length), 0, "the no-script hint goes once the links work");
-  // The rule, written out here on its own: replace `remove` lines at `at` with `insert`, last hunk first.
+  // The rule, written out here on its own: replace `remove` lines at `at` with `insert`, last
+  // hunk first; a number in `insert` is that line of the unpatched base.
   const rebuilt = (hunks) => {
-    const lines = base.match(/[^\n]*\n|[^\n]+$/g) || [];
-    for (const [at, remove, insert] of [...hunks].reverse()) lines.splice(at, remove, ...insert);
+    const original = base.match(/[^\n]*\n|[^\n]+$/g) || [];
+    const lines = [...original];
+    for (const [at, remove, insert] of [...hunks].reverse()) lines.splice(at, remove, ...insert.map((l) => (typeof l === "number" ? original[l] : l)));
     return lines.join("");
   };
+  assert.ok(variants.some((v) => v.hunks.some(([, , insert]) => insert.some((l) => typeof l === "number"))), "lines the base has are written as their numbers");
   for (const v of variants) assert.equal(v.text, rebuilt(v.hunks), v.name);
   const hpa = variants.find((v) => v.name.endsWith("-hpa-knee.yaml"));
   const bucket = variants.find((v) => v.name.endsWith("-bucket.yaml"));

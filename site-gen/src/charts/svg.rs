@@ -3,7 +3,8 @@
 //! build's CPU (perf, 10,000 profiles), for markup whose every value comes from the layout.
 //! Values from input (series names, labels, links) are HTML-escaped as the templates escape
 //! them; numbers are spelled as the templates spelled them (a whole coordinate `70`, else its
-//! shortest decimal), so pages are byte-identical to what the template made.
+//! shortest decimal). A curve's colour is set once on its group, and a chart lists the target
+//! bands it can draw instead of carrying an empty placeholder for each.
 
 use super::{BandView, ChartView, MAX_LEGEND_ENTRIES, MarkerLink, MarkerView, SeriesView, Tick};
 use crate::templates::push_html_escaped;
@@ -152,8 +153,9 @@ impl Svg<'_> {
             .text("\" data-right=\"")
             .n(right)
             .text("\" data-xtop=\"")
-            .n(num(c.x_top))
-            .text("\">\n  <title id=\"")
+            .n(num(c.x_top));
+        self.band_list();
+        self.text("\">\n  <title id=\"")
             .esc(&c.id)
             .text("-title\">")
             .esc(&c.title)
@@ -279,18 +281,34 @@ impl Svg<'_> {
         }
     }
 
+    /// The latency bands a target can draw, as `metric:Name` words: the page script adds those
+    /// the chart was drawn without (no suggested target) when the reader sets one, rather than
+    /// every page carrying empty placeholders.
+    fn band_list(&mut self) {
+        let c = self.c;
+        if c.empty || c.bands.is_empty() {
+            return;
+        }
+        self.text("\" data-bands=\"");
+        for (i, b) in c.bands.iter().enumerate() {
+            if i > 0 {
+                self.text(" ");
+            }
+            self.esc(&b.metric).text(":").esc(&b.name);
+        }
+    }
+
     fn band(&mut self, b: &BandView) {
         let c = self.c;
         let (left, right, bottom) = (num(c.left), num(c.right), num(c.bottom));
+        let Some(band_top) = b.top.map(num) else {
+            return;
+        };
         self.text("  <g class=\"band\" data-metric=\"")
             .esc(&b.metric)
             .text("\" data-name=\"")
-            .esc(&b.name);
-        let Some(band_top) = b.top.map(num) else {
-            self.text("\" visibility=\"hidden\"/>\n");
-            return;
-        };
-        self.text("\">\n    <rect x=\"")
+            .esc(&b.name)
+            .text("\">\n    <rect x=\"")
             .n(left)
             .text("\" y=\"")
             .n(band_top)
@@ -337,35 +355,31 @@ impl Svg<'_> {
             .text("</text>");
     }
 
+    /// A curve: its line (named by its `<title>`), then dots up to the knee and hollow dots
+    /// beyond it, all in the group's stroke colour (the hole's white comes from the stylesheet).
     fn series(&mut self, s: &SeriesView) {
-        self.text("  <g class=\"series\" data-name=\"").esc(&s.name);
+        self.text("  <g class=\"series\" stroke=\"").esc(&s.color);
         if let Some(key) = s.key.as_deref().filter(|k| !k.is_empty()) {
             self.text("\" data-id=\"").esc(key);
         }
-        self.text("\">\n  <path class=\"line\" d=\"")
+        self.text("\"><path class=\"line\" d=\"")
             .esc(&s.path)
-            .text("\" stroke=\"")
-            .esc(&s.color)
             .text("\"><title>")
             .esc(&s.name)
             .text("</title></path>");
         if !s.dots_d.is_empty() {
             self.text("<path class=\"dots\" d=\"")
                 .esc(&s.dots_d)
-                .text("\" stroke=\"")
-                .esc(&s.color)
                 .text("\"/>");
         }
         if !s.beyond_d.is_empty() {
             self.text("<path class=\"beyond\" d=\"")
                 .esc(&s.beyond_d)
-                .text("\" stroke=\"")
-                .esc(&s.color)
                 .text("\"/><path class=\"hole\" d=\"")
                 .esc(&s.beyond_d)
                 .text("\"/>");
         }
-        self.text("  </g>\n");
+        self.text("</g>\n");
     }
 
     fn marker(&mut self, m: &MarkerView) {
@@ -500,7 +514,9 @@ mod tests {
         );
         assert!(svg.contains("<title id=\"chart-x-title\">Latency &amp; &lt;load&gt;</title>"));
         assert!(
-            svg.contains("data-name=\"vLLM &quot;fast&quot; &lt;b&gt;\" data-id=\"a&#x27;b\">")
+            svg.contains(
+                "<g class=\"series\" stroke=\"#E69F00\" data-id=\"a&#x27;b\"><path class=\"line\""
+            ) && svg.contains("<title>vLLM &quot;fast&quot; &lt;b&gt;</title>")
         );
         assert!(svg.contains("<a href=\"../profiles/a&#x27;b.html\" class=\"marker-link\">"));
         assert!(
@@ -510,9 +526,8 @@ mod tests {
         assert!(
             svg.contains("<g class=\"band\" data-metric=\"ttft\" data-name=\"TTFT\">\n    <rect ")
         );
-        assert!(svg.contains(
-            "<g class=\"band\" data-metric=\"itl\" data-name=\"ITL\" visibility=\"hidden\"/>\n"
-        ));
+        assert!(svg.contains(" data-bands=\"ttft:TTFT itl:ITL\">"));
+        assert!(!svg.contains("data-metric=\"itl\""));
         assert!(svg.contains("<g class=\"x-band\" data-name=\"speed\" visibility=\"hidden\">"));
         assert!(svg.contains("class=\"beyond\"") && svg.contains("class=\"hole\""));
         assert!(svg.contains("class=\"legend-text\">a note</text>\n"));

@@ -8,7 +8,20 @@ use serde::{Deserialize, Serialize};
 /// Replace `remove` lines of the base, starting at line `at`, with `insert` (each line keeps
 /// its own `\n`). Hunks are in ascending order of `at` and never overlap.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Hunk(pub usize, pub usize, pub Vec<String>);
+pub struct Hunk(pub usize, pub usize, pub Vec<Line>);
+
+/// An inserted line: its text, or the number of a base line with the same text where that
+/// is shorter to write (a variant repeats the base's names and annotations in the resources
+/// it adds: the HPA's metadata is the Deployment's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Line {
+    Base(usize),
+    Text(String),
+}
+
+/// Lines shorter than this are written out: a number and its comma save too little.
+const SHORTEST_REFERENCED: usize = 12;
 
 /// The lines of a text, each with its `\n`: the one line rule of `patch`, `apply` and the page
 /// script (a lone `\r` does not end a line).
@@ -22,10 +35,16 @@ pub fn patch(base: &str, variant: &str) -> Vec<Hunk> {
     let old_lines = lines(base);
     let new_lines = lines(variant);
     let ops = capture_diff_slices(Algorithm::Myers, &old_lines, &new_lines);
-    let inserted = |from: usize, len: usize| -> Vec<String> {
+    let line = |text: &str| -> Line {
+        (text.len() >= SHORTEST_REFERENCED)
+            .then(|| old_lines.iter().position(|l| *l == text))
+            .flatten()
+            .map_or_else(|| Line::Text(text.to_string()), Line::Base)
+    };
+    let inserted = |from: usize, len: usize| -> Vec<Line> {
         new_lines[from..from + len]
             .iter()
-            .map(|l| l.to_string())
+            .map(|l| line(l))
             .collect()
     };
     ops.iter()
@@ -50,14 +69,19 @@ pub fn patch(base: &str, variant: &str) -> Vec<Hunk> {
 }
 
 /// `base` with `hunks` applied: the rule `applyPatch` in `assets/app.js` and the manifest
-/// tests follow.
+/// tests follow (a numbered line is read from the base before any hunk changes it).
 #[cfg(test)]
 pub fn apply(base: &str, hunks: &[Hunk]) -> String {
-    let mut out = lines(base);
+    let original = lines(base);
+    let mut out = original.clone();
     for Hunk(at, remove, insert) in hunks.iter().rev() {
         let end = (*at + *remove).min(out.len());
         let at = (*at).min(end);
-        out.splice(at..end, insert.iter().map(String::as_str));
+        let text = insert.iter().map(|l| match l {
+            Line::Base(i) => original.get(*i).copied().unwrap_or(""),
+            Line::Text(t) => t.as_str(),
+        });
+        out.splice(at..end, text);
     }
     out.concat()
 }
@@ -80,5 +104,30 @@ mod tests {
             assert_eq!(apply(base, &hunks), variant, "{hunks:?}");
         }
         assert!(patch(base, base).is_empty());
+    }
+
+    #[test]
+    fn a_long_line_the_base_has_is_written_as_its_number() {
+        let base = "kind: Deployment\n  name: \"vllm-llama\"\nspec:\n";
+        let variant =
+            "kind: Deployment\n  name: \"vllm-llama\"\nspec:\n---\n  name: \"vllm-llama\"\nspec:\n";
+        let hunks = patch(base, variant);
+        assert_eq!(
+            hunks,
+            vec![Hunk(
+                3,
+                0,
+                vec![
+                    Line::Text("---\n".into()),
+                    Line::Base(1),
+                    Line::Text("spec:\n".into())
+                ]
+            )]
+        );
+        assert_eq!(
+            serde_json::to_string(&hunks).unwrap(),
+            r#"[[3,0,["---\n",1,"spec:\n"]]]"#
+        );
+        assert_eq!(apply(base, &hunks), variant);
     }
 }

@@ -10,6 +10,7 @@ use pipeline::analysis::operating_point::LatencyOf;
 use pipeline::analysis::{Evaluation, ProfileSummary};
 use pipeline::point::{Latency, Load, MeasuredPoint};
 use pipeline::pricing::PricingModel;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 use super::*;
@@ -121,7 +122,28 @@ pub(super) fn knee_split_series(
     (points, beyond_from)
 }
 
-pub(super) fn profile_charts(s: &ProfileSummary) -> BTreeMap<&'static str, String> {
+/// A profile page's two latency charts, and the names of the latencies they draw and leave
+/// out (a tool that does not report a latency gets no empty line and legend entry for it).
+#[derive(Serialize)]
+pub(super) struct ProfileCharts {
+    throughput: String,
+    load: String,
+    /// "NTPOT, TTFT and ITL", or those drawn.
+    drawn: String,
+    /// "NTPOT" or "NTPOT and ITL": latencies no point reports, if any.
+    undrawn: Option<String>,
+}
+
+/// "a", "a and b", "a, b and c".
+fn and_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+pub(super) fn profile_charts(s: &ProfileSummary) -> ProfileCharts {
     let stat = s.stat;
     let knee = &s.at_knee.point;
     let metrics: [(&str, LatencyOf, usize); 3] = [
@@ -129,9 +151,22 @@ pub(super) fn profile_charts(s: &ProfileSummary) -> BTreeMap<&'static str, Strin
         ("TTFT", |p| &p.ttft, 1),
         ("ITL", |p| &p.itl, 2),
     ];
+    let reported = |m: LatencyOf| {
+        s.profile.points.iter().any(|p| {
+            stat.of(m(p))
+                .is_some_and(|y| charts::drawable((p.output_tokens_per_s, y)))
+        })
+    };
+    let (drawn, undrawn): (Vec<_>, Vec<_>) = metrics.iter().partition(|(_, m, _)| reported(*m));
+    // With nothing to draw, the chart still says so under all three names.
+    let drawn = if drawn.is_empty() {
+        metrics.iter().collect()
+    } else {
+        drawn
+    };
     let build =
         |id: &str, title: &str, x_label: &str, x: fn(&MeasuredPoint) -> Option<f64>| -> String {
-            let series = metrics
+            let series = drawn
                 .iter()
                 .map(|(name, m, color)| {
                     let (points, beyond_from) = knee_split_series(s, x, |p| stat.of(m(p)));
@@ -144,6 +179,7 @@ pub(super) fn profile_charts(s: &ProfileSummary) -> BTreeMap<&'static str, Strin
                         key: None,
                     }
                 })
+                .filter(|series| !series.points.is_empty())
                 .collect();
             let knee_y = stat.of(&knee.ntpot).or(stat.of(&knee.ttft));
             let markers = match (x(knee), knee_y) {
@@ -176,25 +212,22 @@ pub(super) fn profile_charts(s: &ProfileSummary) -> BTreeMap<&'static str, Strin
                 note: Some(charts::KNEE_NOTE.into()),
             })
         };
-    let mut out = BTreeMap::new();
-    out.insert(
-        "throughput",
-        build(
+    let unit = match knee.load {
+        Load::Concurrency(_) => "concurrent requests",
+        _ => "requested rate (req/s)",
+    };
+    ProfileCharts {
+        throughput: build(
             "chart-throughput",
             "Latency vs output throughput",
             "output tokens/s",
             |p| Some(p.output_tokens_per_s),
         ),
-    );
-    let unit = match knee.load {
-        Load::Concurrency(_) => "concurrent requests",
-        _ => "requested rate (req/s)",
-    };
-    out.insert(
-        "load",
-        build("chart-load", "Latency vs load", unit, |p| p.load.value()),
-    );
-    out
+        load: build("chart-load", "Latency vs load", unit, |p| p.load.value()),
+        drawn: and_list(&drawn.iter().map(|(name, _, _)| *name).collect::<Vec<_>>()),
+        undrawn: (!undrawn.is_empty() && undrawn.len() < metrics.len())
+            .then(|| and_list(&undrawn.iter().map(|(name, _, _)| *name).collect::<Vec<_>>())),
+    }
 }
 
 /// The cheapest profile of one workload at its knee; profiles whose knee does not keep up

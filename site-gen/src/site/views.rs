@@ -146,10 +146,10 @@ pub(super) struct ProfileView<'a> {
     pub caveats: Vec<super::caveats::Caveat>,
     /// Sorts the server column by name, then version as numbers.
     pub server_sort: String,
-    /// For the "at your targets" section: the command naming this profile, its flags as JSON
-    /// (what the page sends `infercat serve`), and `generic` where manifests are not for GKE.
-    pub command_base: String,
-    pub flags_json: String,
+    /// For the "at your targets" section: the flags naming this profile (what the page sends
+    /// `infercat serve` and spells its command from), and `generic` where manifests are not
+    /// for GKE.
+    pub flags: Vec<(&'static str, String)>,
     pub platform: &'static str,
 }
 
@@ -427,9 +427,7 @@ pub(super) fn profile_view<'a>(
         cli_command: p.cli_command.clone(),
         caveats: super::caveats::caveats(profile),
         server_sort: crate::format::version_sort_key(&k.model_server, &k.model_server_version),
-        command_base: crate::manifests::create_command(&crate::manifests::profile_flags(k)),
-        flags_json: serde_json::to_string(&crate::manifests::profile_flags(k))
-            .unwrap_or_else(|_| "[]".into()),
+        flags: crate::manifests::profile_flags(k),
         platform: match super::pages::site_platform(&k.accelerator) {
             crate::manifests::Platform::Generic => "generic",
             crate::manifests::Platform::Gke => "",
@@ -667,7 +665,11 @@ mod tests {
             derived: Some(DerivedManifest {
                 download: "x-hpa-knee.yaml".into(),
                 base_version: "abc".into(),
-                patch: vec![super::super::manifest_patch::Hunk(3, 1, vec!["a\n".into()])],
+                patch: vec![super::super::manifest_patch::Hunk(
+                    3,
+                    1,
+                    vec![super::super::manifest_patch::Line::Text("a\n".into())],
+                )],
             }),
         };
         let text = serde_json::to_string(&link).unwrap();

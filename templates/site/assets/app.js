@@ -321,6 +321,11 @@ function copyButton(source) {
 
 // The `manifests create` flags for this profile at the state, in the CLI's order
 // (src/cmd/manifests.rs command_flags): profile, targets, platform, percentile, rate, pricing.
+// A flag value as the CLI's command line quotes it (site-gen/src/manifests.rs `shell_quote`).
+function shellQuote(value) {
+  return /^[A-Za-z0-9._\/:=@+,-]+$/.test(value) ? value : "'" + value.replace(/'/g, "'\\''") + "'";
+}
+
 function createFlags(section, state, data) {
   const flags = [];
   const add = (name, value) => flags.push([name, value]);
@@ -399,6 +404,7 @@ function moveBands(targets, stat) {
     const hi = parseFloat(svg.dataset.ylogmax);
     const top = parseFloat(svg.dataset.top);
     const bottom = parseFloat(svg.dataset.bottom);
+    addListedBands(svg);
     for (const band of svg.querySelectorAll("g.band")) {
       drawHiddenBand(svg, band);
       const rect = band.querySelector("rect");
@@ -424,6 +430,22 @@ function moveBands(targets, stat) {
       label.textContent = band.dataset.name + " ≤ " + IC.trimmed(v, 2) + " ms (" + stat + ")";
     }
     separateLabels(svg);
+  }
+}
+
+// The bands a chart lists (data-bands="metric:Name ...") that it was drawn without, added
+// hidden under the curves (before the grid) for a target to place.
+function addListedBands(svg) {
+  const grid = svg.querySelector("path.grid");
+  for (const word of (svg.dataset.bands || "").split(" ").filter(Boolean)) {
+    const [metric, name] = word.split(":");
+    if (svg.querySelector('g.band[data-metric="' + metric + '"]')) continue;
+    const band = document.createElementNS("http://www.w3.org/2000/svg", "g");
+    band.setAttribute("class", "band");
+    band.dataset.metric = metric;
+    band.dataset.name = name;
+    band.setAttribute("visibility", "hidden");
+    svg.insertBefore(band, grid);
   }
 }
 
@@ -490,7 +512,8 @@ function setupProfileTargets(data) {
   if (!p) return;
   buildTargetsForm(form, data);
   section.hidden = false;
-  const profileFlags = JSON.parse(section.dataset.flags);
+  const profileFlags = JSON.parse(document.getElementById("profile-flags").textContent);
+  const commandBase = "infercat manifests create" + profileFlags.map(([k, v]) => " --" + k + "=" + shellQuote(v)).join("");
   restoreForm(form, IC.readState(CARRIED));
   const facts = section.querySelector(".target-facts");
   const warn = section.querySelector(".target-warning");
@@ -524,7 +547,7 @@ function setupProfileTargets(data) {
     }
     facts.replaceChildren(...rows.flatMap(([k, v]) => [IC.el("dt", { text: k }), IC.el("dd", { text: v })]));
     const flags = createFlags(section, state, data);
-    command.textContent = section.dataset.command + flags.map(([k, v]) => " --" + k + "=" + v).join("");
+    command.textContent = commandBase + flags.map(([k, v]) => " --" + k + "=" + v).join("");
     const mine = ++pending;
     const current = () => mine === pending;
     setTimeout(() => { if (current()) showYaml(section, profileFlags, flags, current); }, 250);
@@ -540,10 +563,13 @@ function setupProfileTargets(data) {
 function applyPatch(base, hunks) {
   // Lines with their "\n" (a lone "\r" does not end one), as the site's Rust splits them.
   const lines = base.match(/[^\n]*\n|[^\n]+$/g) || [];
+  const original = lines.slice();
   for (let i = hunks.length - 1; i >= 0; i--) {
     const [at, remove, insert] = hunks[i];
     const end = Math.min(at + remove, lines.length);
-    lines.splice(Math.min(at, end), end - Math.min(at, end), ...insert);
+    // A number stands for that line of the base as it was before any hunk.
+    const text = insert.map((l) => (typeof l === "number" ? original[l] ?? "" : l));
+    lines.splice(Math.min(at, end), end - Math.min(at, end), ...text);
   }
   return lines.join("");
 }
@@ -553,7 +579,7 @@ async function setupDerivedManifests() {
   if (!links.length) return;
   let base;
   try {
-    const res = await fetch(links[0].dataset.base);
+    const res = await fetch(links[0].closest("[data-base]").dataset.base);
     if (!res.ok) throw new Error("HTTP " + res.status);
     base = await res.text();
   } catch (e) {
@@ -567,8 +593,26 @@ async function setupDerivedManifests() {
   }
 }
 
+// The profile page's "At your targets" parts, the same on every page: the form (filled by
+// buildTargetsForm), the status line, the facts, the command and the YAML with its download.
+function buildTargetsSection(section) {
+  const el = IC.el;
+  section.append(
+    el("form", { id: "targets-form", className: "planner" }),
+    el("p", { id: "targets-status", className: "target-warning warning", role: "status", hidden: "" }),
+    el("dl", { className: "facts target-facts" }),
+    el("p", { text: "The manifest for these targets:" }),
+    el("pre", { className: "command target-command" }, [el("code")]),
+    el("p", { className: "yaml-note hint" }),
+    el("pre", { className: "yaml", hidden: "" }, [el("code")]),
+    el("p", {}, [el("a", { className: "yaml-download", download: section.dataset.id + ".yaml", hidden: "", text: "Download this YAML" })]),
+  );
+}
+
 async function main() {
   setupDerivedManifests();
+  const targetsSection = document.getElementById("at-targets");
+  if (targetsSection) buildTargetsSection(targetsSection);
   const needsData = document.getElementById("planner") || document.getElementById("at-targets") || document.getElementById("compare");
   if (!needsData) return;
   let data;
