@@ -254,11 +254,14 @@ pub(super) fn cheapest_at_knee<'a>(
         })
 }
 
+/// A workload's NTPOT and TTFT charts; a chart no profile of the workload has a point for is
+/// left out (an empty string) while the other has some, and the page says which latency no
+/// profile reports instead of drawing "No data to plot".
 pub(super) fn model_charts(
     mine: &[(&ProfilePage, &ProfileView)],
     n: usize,
 ) -> BTreeMap<&'static str, String> {
-    let mut out = BTreeMap::new();
+    let mut specs = Vec::new();
     for (key, title, metric) in [
         (
             "ntpot",
@@ -313,9 +316,23 @@ pub(super) fn model_charts(
             x_band: None,
             note: Some(charts::KNEE_NOTE.into()),
         };
-        out.insert(key, render_chart(&spec));
+        specs.push((key, spec));
     }
-    out
+    let any_drawn = specs.iter().any(|(_, spec)| !spec.series.is_empty());
+    specs
+        .into_iter()
+        .map(|(key, spec)| {
+            let drawn = !spec.series.is_empty() || !any_drawn;
+            (
+                key,
+                if drawn {
+                    render_chart(&spec)
+                } else {
+                    String::new()
+                },
+            )
+        })
+        .collect()
 }
 
 /// One of the downloadable manifests every profile page offers.
