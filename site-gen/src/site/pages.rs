@@ -73,6 +73,7 @@ pub(super) fn build_profile<'a>(
     write_benchmarks_json(w, input, s, &records)?;
     // The other pages show the profile without its records' rows.
     view.points = Vec::new();
+    view.point_columns = None;
     Ok((page.without_patches(), view))
 }
 
@@ -135,7 +136,7 @@ pub(super) struct ProfileCharts {
 }
 
 /// "a", "a and b", "a, b and c".
-fn and_list(names: &[&str]) -> String {
+pub(super) fn and_list(names: &[&str]) -> String {
     match names {
         [] => String::new(),
         [one] => (*one).to_string(),

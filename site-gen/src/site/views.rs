@@ -136,6 +136,9 @@ pub(super) struct ProfileView<'a> {
     pub hpa_reason: Option<&'a str>,
     /// Every measured record; only built for the profile's own page.
     pub points: Vec<PointRow>,
+    /// The columns of `points` with a value in some row, and the names of those without (with
+    /// `points`, for the profile's own page).
+    pub point_columns: Option<PointColumns>,
     pub has_unbounded: bool,
     pub load_unit: &'static str,
     /// The suggested NTPOT target the chart shades, in words, if the profile reports NTPOT.
@@ -294,6 +297,70 @@ pub(super) struct PointRow {
     pub is_knee: bool,
 }
 
+/// Which optional columns of a profile's point table have a value in some row: a column the
+/// tool reported for no point is left out, and the table's note names it, instead of a
+/// column of N/A.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct PointColumns {
+    pub achieved: bool,
+    pub rps: bool,
+    #[serde(rename = "in")]
+    pub input: bool,
+    pub per_user: bool,
+    pub ntpot: bool,
+    pub ttft: bool,
+    pub tpot: bool,
+    pub itl: bool,
+    pub e2e: bool,
+    pub queue: bool,
+    /// The three cost columns, shown or left out together.
+    pub costs: bool,
+    pub label: bool,
+    /// "Sent req/s, NTPOT and Queue": the columns left out.
+    pub left_out: String,
+}
+
+impl PointColumns {
+    fn of(rows: &[PointRow]) -> Self {
+        let any = |cell: fn(&PointRow) -> &str| rows.iter().any(|r| cell(r) != "N/A");
+        let mut c = Self {
+            achieved: any(|r| &r.achieved),
+            rps: any(|r| &r.rps),
+            input: any(|r| &r.input),
+            per_user: any(|r| &r.per_user),
+            ntpot: any(|r| &r.ntpot),
+            ttft: any(|r| &r.ttft),
+            tpot: any(|r| &r.tpot),
+            itl: any(|r| &r.itl),
+            e2e: any(|r| &r.e2e),
+            queue: any(|r| &r.queue),
+            costs: any(|r| &r.cost_out) || any(|r| &r.cost_in) || any(|r| &r.cost_out_on_demand),
+            label: rows.iter().any(|r| !r.label.is_empty()),
+            left_out: String::new(),
+        };
+        let names = [
+            (c.achieved, "Sent req/s"),
+            (c.rps, "Done req/s"),
+            (c.input, "Input tok/s"),
+            (c.per_user, "Output tok/s per user"),
+            (c.ntpot, "NTPOT"),
+            (c.ttft, "TTFT"),
+            (c.tpot, "TPOT"),
+            (c.itl, "ITL"),
+            (c.e2e, "E2E"),
+            (c.queue, "Queue"),
+            (c.costs, "the costs (no usable price)"),
+        ];
+        let missing: Vec<&str> = names
+            .iter()
+            .filter(|(shown, _)| !shown)
+            .map(|(_, name)| *name)
+            .collect();
+        c.left_out = super::pages::and_list(&missing);
+        c
+    }
+}
+
 /// Where one raw file came from.
 #[derive(Debug, Clone, Serialize)]
 pub(super) struct SourceView<'a> {
@@ -364,6 +431,8 @@ pub(super) fn profile_view<'a>(
     let stat = s.stat;
     let knee = &s.at_knee.point;
     let band = crate::format::band_target(stat.of(&knee.ntpot));
+    let points = records.map_or_else(Vec::new, |r| point_rows(s, r, input.pricing_model));
+    let point_columns = records.map(|_| PointColumns::of(&points));
     ProfileView {
         id: &profile.id,
         label: profile_label(s),
@@ -401,7 +470,8 @@ pub(super) fn profile_view<'a>(
             note: &h.note,
         }),
         hpa_reason: s.at_knee.hpa.as_ref().err().map(String::as_str),
-        points: records.map_or_else(Vec::new, |r| point_rows(s, r, input.pricing_model)),
+        points,
+        point_columns,
         has_unbounded: profile.points.iter().any(|p| p.load == Load::Unbounded),
         load_unit: match knee.load {
             Load::Concurrency(_) => "concurrent requests",
