@@ -106,6 +106,9 @@ function setupCompare(data) {
   const charts = document.getElementById("compare-charts");
   const byId = new Map(data.profiles.map((p) => [p.profileId, p]));
   const labels = new Map(Array.from(form.querySelectorAll("select[name=a] option"), (o) => [o.value, o.textContent]));
+  // The page lists the profiles once, in the first slot; the other slots get a copy.
+  const groups = form.querySelectorAll("select[name=a] optgroup");
+  for (const slot of SLOTS.slice(1)) form.elements[slot].append(...Array.from(groups, (g) => g.cloneNode(true)));
   form.hidden = false;
   const initial = IC.readState(["ids", ...CARRIED]);
   (initial.ids || "").split(",").filter(Boolean).slice(0, 4).forEach((id, i) => { form.elements[SLOTS[i]].value = id; });
