@@ -157,6 +157,15 @@ fn sig_decimals(v: f64) -> usize {
     (2.0 - v.abs().log10().floor()).clamp(0.0, 4.0) as usize
 }
 
+/// Names joined as prose: "a", "a and b", "a, b and c".
+pub fn and_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// A measured quantity on the site: three significant digits, thousands grouped
 /// (`10,524`, `279`, `44.5`, `0.045`), or `N/A`.
 pub fn sig(v: Option<f64>) -> String {
@@ -239,6 +248,14 @@ pub fn band_target(knee_ntpot: Option<f64>) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_join_as_prose() {
+        assert_eq!(and_list(&[]), "");
+        assert_eq!(and_list(&["NTPOT"]), "NTPOT");
+        assert_eq!(and_list(&["NTPOT", "ITL"]), "NTPOT and ITL");
+        assert_eq!(and_list(&["a", "b", "c"]), "a, b and c");
+    }
 
     #[test]
     fn fixed_spells_as_the_formatter_does() {

@@ -135,15 +135,6 @@ pub(super) struct ProfileCharts {
     undrawn: Option<String>,
 }
 
-/// "a", "a and b", "a, b and c".
-pub(super) fn and_list(names: &[&str]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => (*one).to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
 pub(super) fn profile_charts(s: &ProfileSummary) -> ProfileCharts {
     let stat = s.stat;
     let knee = &s.at_knee.point;
@@ -225,9 +216,10 @@ pub(super) fn profile_charts(s: &ProfileSummary) -> ProfileCharts {
             |p| Some(p.output_tokens_per_s),
         ),
         load: build("chart-load", "Latency vs load", unit, |p| p.load.value()),
-        drawn: and_list(&drawn.iter().map(|(name, _, _)| *name).collect::<Vec<_>>()),
-        undrawn: (!undrawn.is_empty() && undrawn.len() < metrics.len())
-            .then(|| and_list(&undrawn.iter().map(|(name, _, _)| *name).collect::<Vec<_>>())),
+        drawn: crate::format::and_list(&drawn.iter().map(|(name, _, _)| *name).collect::<Vec<_>>()),
+        undrawn: (!undrawn.is_empty() && undrawn.len() < metrics.len()).then(|| {
+            crate::format::and_list(&undrawn.iter().map(|(name, _, _)| *name).collect::<Vec<_>>())
+        }),
     }
 }
 

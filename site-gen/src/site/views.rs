@@ -356,7 +356,7 @@ impl PointColumns {
             .filter(|(shown, _)| !shown)
             .map(|(_, name)| *name)
             .collect();
-        c.left_out = super::pages::and_list(&missing);
+        c.left_out = crate::format::and_list(&missing);
         c
     }
 }
@@ -662,6 +662,45 @@ mod tests {
     use pipeline::analysis::{AnalysisConfig, group_profiles, summarize};
     use pipeline::pricing::PriceBook;
     use std::path::Path;
+
+    fn row(ntpot: &str, cost: &str, label: &str) -> PointRow {
+        let v = || "1".to_string();
+        PointRow {
+            load: v(),
+            achieved: "N/A".into(),
+            rps: v(),
+            out: v(),
+            input: v(),
+            ntpot: ntpot.into(),
+            ttft: v(),
+            tpot: v(),
+            itl: v(),
+            e2e: v(),
+            per_accelerator: v(),
+            per_user: v(),
+            queue: "N/A".into(),
+            cost_out: cost.into(),
+            cost_in: cost.into(),
+            cost_out_on_demand: "N/A".into(),
+            label: label.into(),
+            is_knee: false,
+        }
+    }
+
+    #[test]
+    fn a_point_column_no_row_has_a_value_for_is_left_out_and_named() {
+        let c = PointColumns::of(&[row("N/A", "N/A", ""), row("N/A", "N/A", "")]);
+        assert!(!c.achieved && !c.ntpot && !c.queue && !c.costs && !c.label);
+        assert!(c.rps && c.ttft && c.itl && c.per_user);
+        assert_eq!(
+            c.left_out,
+            "Sent req/s, NTPOT, Queue and the costs (no usable price)"
+        );
+        // One value in one row keeps the column (its other rows say N/A).
+        let c = PointColumns::of(&[row("N/A", "0.5", "a"), row("12", "N/A", "")]);
+        assert!(c.ntpot && c.costs && c.label);
+        assert_eq!(c.left_out, "Sent req/s and Queue");
+    }
 
     fn summaries(cfg: &AnalysisConfig, prices: &PriceBook) -> Vec<ProfileSummary> {
         let raw = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/wild");
