@@ -150,6 +150,7 @@ pub(super) fn profile_charts(s: &ProfileSummary) -> ProfileCharts {
         })
     };
     let (drawn, undrawn): (Vec<_>, Vec<_>) = metrics.iter().partition(|(_, m, _)| reported(*m));
+    let marked = super::views::point_name(s.knee.method);
     // With nothing to draw, the chart still says so under all three names.
     let drawn = if drawn.is_empty() {
         metrics.iter().collect()
@@ -178,7 +179,7 @@ pub(super) fn profile_charts(s: &ProfileSummary) -> ProfileCharts {
                 (Some(kx), Some(ky)) if s.knee.method.is_operable() => vec![Marker {
                     x: kx,
                     y: ky,
-                    label: "knee".into(),
+                    label: marked.into(),
                     href: None,
                 }],
                 _ => vec![],
@@ -201,7 +202,7 @@ pub(super) fn profile_charts(s: &ProfileSummary) -> ProfileCharts {
                 markers,
                 bands,
                 x_band: None,
-                note: Some(charts::KNEE_NOTE.into()),
+                note: Some(charts::marked_point_note(marked)),
             })
         };
     let unit = match knee.load {
