@@ -203,6 +203,7 @@ test("the model page's planner ranks like the CLI, and the profile chart bands f
 
 test("a hostile model name shows as text on every page and in the JSON, and never runs", async () => {
   const pages = walk(join(hostile, "site")).filter((f) => f.endsWith(".html"));
+  let quoted = 0;
   for (const path of pages) {
     const w = await open(hostileServer, path);
     assert.deepEqual(w.dialogs, [], `${path} ran injected script`);
@@ -214,8 +215,18 @@ test("a hostile model name shows as text on every page and in the JSON, and neve
     for (const text of data) assert.doesNotThrow(() => JSON.parse(text), `${path}: a data block is not whole JSON`);
     const imgs = await w.page.$$eval("img[onerror]", (is) => is.length);
     assert.equal(imgs, 0, `${path} has an injected img`);
+    if (path.startsWith("profiles/")) {
+      // With no target set, the script's command (quoted by app.js) is the one the page was
+      // built with (quoted by the CLI's code): the same quoting of the hostile name.
+      await w.page.waitForSelector("#at-targets:not([hidden])");
+      const scripted = await w.page.textContent(".target-command code");
+      const built = await w.page.textContent("pre.command:not(.target-command) code");
+      if (built.includes("--model='evil/")) quoted += 1;
+      assert.equal(scripted, built, `${path}: the script quotes the command as the CLI does`);
+    }
     await w.context.close();
   }
+  assert.ok(quoted > 0, "a profile page whose command quotes the hostile name");
   const index = await open(hostileServer, "index.html");
   await index.page.waitForSelector("#planner:not([hidden])");
   const text = await index.page.textContent("#profiles");

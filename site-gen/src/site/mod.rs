@@ -120,6 +120,9 @@ impl<'a> Render<'a> {
     fn new(input: &'a SiteInput<'a>, out: &Path) -> Result<Self, SiteError> {
         let site = json!({
             "generator": GENERATOR,
+            // The pages ask for the assets by this version: a cached script or stylesheet of
+            // another build (a host's max-age) is never paired with these pages' markup.
+            "assets": templates::fingerprint(),
             "snapshot": input.report.snapshot,
             "percentile": input.cfg.percentile.to_string(),
             "ratio": input.cfg.output_input_cost_ratio,

@@ -150,7 +150,12 @@ pub(super) fn profile_charts(s: &ProfileSummary) -> ProfileCharts {
         })
     };
     let (drawn, undrawn): (Vec<_>, Vec<_>) = metrics.iter().partition(|(_, m, _)| reported(*m));
-    let marked = super::views::point_name(s.knee.method);
+    // What the ring marks: the knee, the highest point where none was observed, or nothing.
+    let marked = s
+        .knee
+        .method
+        .is_operable()
+        .then(|| super::views::point_name(s.knee.method));
     // With nothing to draw, the chart still says so under all three names.
     let drawn = if drawn.is_empty() {
         metrics.iter().collect()
@@ -174,12 +179,13 @@ pub(super) fn profile_charts(s: &ProfileSummary) -> ProfileCharts {
                 })
                 .filter(|series| !series.points.is_empty())
                 .collect();
-            let knee_y = stat.of(&knee.ntpot).or(stat.of(&knee.ttft));
-            let markers = match (x(knee), knee_y) {
-                (Some(kx), Some(ky)) if s.knee.method.is_operable() => vec![Marker {
+            // On the first drawn latency's line (a tool may report ITL alone).
+            let knee_y = drawn.iter().find_map(|(_, m, _)| stat.of(m(knee)));
+            let markers = match (x(knee), knee_y, marked) {
+                (Some(kx), Some(ky), Some(label)) => vec![Marker {
                     x: kx,
                     y: ky,
-                    label: marked.into(),
+                    label: label.into(),
                     href: None,
                 }],
                 _ => vec![],

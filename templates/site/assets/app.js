@@ -319,13 +319,13 @@ function copyButton(source) {
   return button;
 }
 
-// The `manifests create` flags for this profile at the state, in the CLI's order
-// (src/cmd/manifests.rs command_flags): profile, targets, platform, percentile, rate, pricing.
 // A flag value as the CLI's command line quotes it (site-gen/src/manifests.rs `shell_quote`).
 function shellQuote(value) {
   return /^[A-Za-z0-9._\/:=@+,-]+$/.test(value) ? value : "'" + value.replace(/'/g, "'\\''") + "'";
 }
 
+// The `manifests create` flags for this profile at the state, in the CLI's order
+// (src/cmd/manifests.rs command_flags): profile, targets, platform, percentile, rate, pricing.
 function createFlags(section, state, data) {
   const flags = [];
   const add = (name, value) => flags.push([name, value]);

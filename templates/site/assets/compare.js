@@ -18,6 +18,7 @@ function svgEl(tag, attrs = {}, text) {
 
 // Tick text as the build-time charts write it: 2k, 500, 0.5.
 function tickText(v) {
+  if (v >= 1e6) return IC.trimmed(v / 1e6, 1) + "M";
   if (v >= 1000) return IC.trimmed(v / 1000, 1) + "k";
   return IC.trimmed(v, 3);
 }
