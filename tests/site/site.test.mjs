@@ -385,6 +385,16 @@ test("on a static host the profile page gives the command and a copy button, and
   assert.equal(await w.page.locator("#at-targets button.copy").count(), 1);
   assert.match(await w.page.textContent(".target-facts"), /Operating point/);
   assert.deepEqual(w.problems, []);
+  // A profile with no knee observed is summarized at its highest point, and says so here too.
+  const site = join(bundled, "site");
+  const highest = walk(site).find((f) => f.startsWith("profiles/") && readFileSync(join(site, f), "utf8").includes('data-point="highest point"'));
+  const h = await open(server, highest);
+  await h.page.waitForSelector("#at-targets:not([hidden])");
+  const facts = await h.page.textContent(".target-facts");
+  assert.match(facts, /Operating point.*at the highest point/);
+  assert.match(facts, /Headroom to the highest point/);
+  assert.doesNotMatch(facts, /knee/);
+  await h.context.close();
   await w.context.close();
 });
 

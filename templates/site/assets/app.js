@@ -98,10 +98,12 @@ function badge(text, title, cls) {
   return IC.el("span", { className: "badge" + (cls ? " " + cls : ""), title, text });
 }
 
-function headroomText(r) {
+// `point` names what the profile is summarized at: its knee, or (no knee observed) its
+// highest point, as the profile page says.
+function headroomText(r, point = "knee") {
   if (r.headroom === null) return "N/A";
-  if (r.beyondKnee) return "beyond the knee";
-  if (Math.round(r.headroom * 100) === 0) return "at the knee";
+  if (r.beyondKnee) return "beyond the " + point;
+  if (Math.round(r.headroom * 100) === 0) return "at the " + point;
   return "+" + IC.trimmed(r.headroom * 100, 0) + " %";
 }
 
@@ -513,6 +515,7 @@ function setupProfileTargets(data) {
   buildTargetsForm(form, data);
   section.hidden = false;
   const profileFlags = JSON.parse(document.getElementById("profile-flags").textContent);
+  const point = section.dataset.point || "knee";
   const commandBase = "infercat manifests create" + profileFlags.map(([k, v]) => " --" + k + "=" + shellQuote(v)).join("");
   restoreForm(form, IC.readState(CARRIED));
   const facts = section.querySelector(".target-facts");
@@ -538,10 +541,10 @@ function setupProfileTargets(data) {
       warn.hidden = false;
     } else {
       warn.hidden = !r.beyondKnee;
-      warn.textContent = r.beyondKnee ? "These targets are met only beyond the knee (" + IC.sig(IC.kneePoint(p, stat).out) + " output tokens/s): latency climbs steeply there, and a small rise in load breaks the target. Prefer a tighter load or more replicas." : "";
-      rows.push(["Operating point", (described ? "at " + described : "at the knee") + ": " + IC.loadText(r.point) + ", " + IC.sig(r.point.out) + " output tokens/s"]);
+      warn.textContent = r.beyondKnee ? "These targets are met only beyond the " + point + " (" + IC.sig(IC.kneePoint(p, stat).out) + " output tokens/s): latency climbs steeply there, and a small rise in load breaks the target. Prefer a tighter load or more replicas." : "";
+      rows.push(["Operating point", (described ? "at " + described : "at the " + point) + ": " + IC.loadText(r.point) + ", " + IC.sig(r.point.out) + " output tokens/s"]);
       rows.push(["Latency there (" + stat + ")", IC.METRICS.map((m) => IC.METRIC_NAMES[m] + " " + IC.sig(r.point.strict[stat][m]) + " ms").join(", ")]);
-      rows.push(["Headroom to the knee", headroomText(r)]);
+      rows.push(["Headroom to the " + point, headroomText(r, point)]);
       rows.push(["Replicas", r.replicas === null ? "N/A" : String(r.replicas) + (IC.number(state.qps) !== null ? " for " + IC.trimmed(IC.number(state.qps), 2) + " req/s (×" + data.sizingHeadroom + " headroom)" : "")]);
       rows.push(["Cost", r.cost ? IC.sig(r.cost.out) + " $/M output, " + IC.sig(r.cost.in) + " $/M input, " + IC.usdPerHour(r.totalPerHour) + " $/hour in all" + (IC.number(state.own) !== null ? " (your $" + IC.trimmed(IC.number(state.own), 4) + " per accelerator-hour)" : "") : "N/A (no price for this machine; give your own $/accelerator-hour)"]);
     }
