@@ -68,19 +68,6 @@ pub struct ChartSpec {
 pub const KNEE_NOTE: &str =
     "Filled dots: up to the knee; hollow dots: beyond it. Circled: the knee.";
 
-/// The note under a profile's own chart, naming the point its ring marks: the knee, or the
-/// highest point where the curve shows no knee (the ring is not a knee then); `None` where no
-/// point is an operating point (no ring, no hollow dots).
-pub fn marked_point_note(point: Option<&str>) -> String {
-    match point {
-        Some("knee") => KNEE_NOTE.to_string(),
-        Some(point) => format!(
-            "No knee observed. Filled dots: up to the {point}; hollow dots: beyond it. Circled: the {point}."
-        ),
-        None => "No point keeps up with its load, so none is circled as the knee.".to_string(),
-    }
-}
-
 const WIDTH: f64 = 720.0;
 const PLOT_HEIGHT: f64 = 380.0;
 const LEFT: f64 = 70.0;

@@ -6,6 +6,7 @@ use crate::charts::{self, Band, ChartSpec, Marker, PALETTE, Series};
 use crate::manifests::{self, BucketUri, ManifestRequest, Platform, create_command};
 use crate::templates;
 use minijinja::Environment;
+use pipeline::analysis::knee::KneeMethod;
 use pipeline::analysis::operating_point::LatencyOf;
 use pipeline::analysis::{Evaluation, ProfileSummary};
 use pipeline::point::{Latency, Load, MeasuredPoint};
@@ -150,7 +151,7 @@ pub(super) fn profile_charts(s: &ProfileSummary) -> ProfileCharts {
         })
     };
     let (drawn, undrawn): (Vec<_>, Vec<_>) = metrics.iter().partition(|(_, m, _)| reported(*m));
-    // What the ring marks: the knee, the highest point where none was observed, or nothing.
+    // The ring's label: the knee, or the highest point where none was observed.
     let marked = s
         .knee
         .method
@@ -208,7 +209,7 @@ pub(super) fn profile_charts(s: &ProfileSummary) -> ProfileCharts {
                 markers,
                 bands,
                 x_band: None,
-                note: Some(charts::marked_point_note(marked)),
+                note: Some(ring_note(s.knee.method).into()),
             })
         };
     let unit = match knee.load {
@@ -223,11 +224,27 @@ pub(super) fn profile_charts(s: &ProfileSummary) -> ProfileCharts {
             |p| Some(p.output_tokens_per_s),
         ),
         load: build("chart-load", "Latency vs load", unit, |p| p.load.value()),
-        drawn: crate::format::and_list(&drawn.iter().map(|(name, _, _)| *name).collect::<Vec<_>>()),
-        undrawn: (!undrawn.is_empty() && undrawn.len() < metrics.len()).then(|| {
-            crate::format::and_list(&undrawn.iter().map(|(name, _, _)| *name).collect::<Vec<_>>())
-        }),
+        drawn: names(&drawn),
+        undrawn: (!undrawn.is_empty() && undrawn.len() < metrics.len()).then(|| names(&undrawn)),
     }
+}
+
+/// The note under a profile chart, for what its ring marks: the knee, the highest point where
+/// no knee was observed, or nothing where no point is an operating point (no ring, no hollow
+/// dots).
+fn ring_note(method: KneeMethod) -> &'static str {
+    match method {
+        KneeMethod::NotObserved => {
+            "No knee observed. Filled dots: up to the highest point; hollow dots: beyond it. Circled: the highest point."
+        }
+        m if m.is_operable() => charts::KNEE_NOTE,
+        _ => "No point keeps up with its load, so none is circled as the knee.",
+    }
+}
+
+/// The latencies' names as prose ("TTFT and ITL").
+fn names(metrics: &[&(&str, LatencyOf, usize)]) -> String {
+    crate::format::and_list(&metrics.iter().map(|(name, _, _)| *name).collect::<Vec<_>>())
 }
 
 /// The cheapest profile of one workload at its knee; profiles whose knee does not keep up
@@ -322,15 +339,12 @@ pub(super) fn model_charts(
     specs
         .into_iter()
         .map(|(key, spec)| {
-            let drawn = !spec.series.is_empty() || !any_drawn;
-            (
-                key,
-                if drawn {
-                    render_chart(&spec)
-                } else {
-                    String::new()
-                },
-            )
+            let chart = if spec.series.is_empty() && any_drawn {
+                String::new()
+            } else {
+                render_chart(&spec)
+            };
+            (key, chart)
         })
         .collect()
 }

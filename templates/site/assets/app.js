@@ -326,6 +326,11 @@ function shellQuote(value) {
   return /^[A-Za-z0-9._\/:=@+,-]+$/.test(value) ? value : "'" + value.replace(/'/g, "'\\''") + "'";
 }
 
+// Flags as the CLI's command line spells them (site-gen/src/manifests.rs `create_command`).
+function flagsText(flags) {
+  return flags.map(([k, v]) => " --" + k + "=" + shellQuote(v)).join("");
+}
+
 // The `manifests create` flags for this profile at the state, in the CLI's order
 // (src/cmd/manifests.rs command_flags): profile, targets, platform, percentile, rate, pricing.
 function createFlags(section, state, data) {
@@ -516,7 +521,7 @@ function setupProfileTargets(data) {
   section.hidden = false;
   const profileFlags = JSON.parse(document.getElementById("profile-flags").textContent);
   const point = section.dataset.point || "knee";
-  const commandBase = "infercat manifests create" + profileFlags.map(([k, v]) => " --" + k + "=" + shellQuote(v)).join("");
+  const commandBase = "infercat manifests create" + flagsText(profileFlags);
   restoreForm(form, IC.readState(CARRIED));
   const facts = section.querySelector(".target-facts");
   const warn = section.querySelector(".target-warning");
@@ -550,7 +555,7 @@ function setupProfileTargets(data) {
     }
     facts.replaceChildren(...rows.flatMap(([k, v]) => [IC.el("dt", { text: k }), IC.el("dd", { text: v })]));
     const flags = createFlags(section, state, data);
-    command.textContent = commandBase + flags.map(([k, v]) => " --" + k + "=" + v).join("");
+    command.textContent = commandBase + flagsText(flags);
     const mine = ++pending;
     const current = () => mine === pending;
     setTimeout(() => { if (current()) showYaml(section, profileFlags, flags, current); }, 250);
