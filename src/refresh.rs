@@ -276,7 +276,13 @@ fn site_stage(
     let site_dir = generation.join("site");
     let outcome = build_site(&input, &site_dir, progress)
         .with_context(|| format!("cannot build the site in {}", site_dir.display()))?;
-    let records = serde_json::to_vec(&outcome.records).context("site records")?;
+    drop(input);
+    // The analysis is freed on one core while the other writes the records.
+    let records = std::thread::scope(|background| {
+        background.spawn(move || drop((summaries, previous)));
+        serde_json::to_vec(&outcome.records)
+    })
+    .context("site records")?;
     std::fs::write(generation.join(SITE_RECORDS), records)
         .with_context(|| format!("cannot write {}", generation.join(SITE_RECORDS).display()))?;
     Ok(outcome.stats)

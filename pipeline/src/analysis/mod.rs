@@ -514,10 +514,11 @@ pub fn summarize(
     cfg: &AnalysisConfig,
     prices: &PriceBook,
 ) -> Vec<ProfileSummary> {
+    use rayon::prelude::*;
     // Sized up front: grown by doubling, the vector took 21 MB for 14 MB of summaries at
-    // 10,000 profiles, and it lives until the site is written.
+    // 10,000 profiles, and it lives until the site is written. Each profile on any core.
     let mut summaries = Vec::with_capacity(profiles.len());
-    summaries.extend(profiles.into_iter().filter_map(|profile| {
+    summaries.par_extend(profiles.into_par_iter().filter_map(|profile| {
         let knee = knee::find_knee(&profile.points, cfg.percentile)?;
         let point = profile.points[knee.index].clone();
         let at_knee = evaluate(&profile, point, false, cfg, prices);

@@ -24,17 +24,48 @@ pub enum Line {
 const SHORTEST_REFERENCED: usize = 12;
 
 /// The lines of a text, each with its `\n`: the one line rule of `patch`, `apply` and the page
-/// script (a lone `\r` does not end a line).
+/// script (a lone `\r` does not end a line). Split by byte: `split_inclusive('\n')` compared
+/// each match as a string, a tenth of the time a profile's patches took.
 fn lines(text: &str) -> Vec<&str> {
-    text.split_inclusive('\n').collect()
+    let mut lines = Vec::with_capacity(text.len() / 32 + 1);
+    let mut rest = text;
+    while let Some(end) = rest.bytes().position(|b| b == b'\n') {
+        // `end` is a `\n`, one byte and never inside a character, so both halves are text.
+        let (line, after) = rest.split_at(end + 1);
+        lines.push(line);
+        rest = after;
+    }
+    if !rest.is_empty() {
+        lines.push(rest);
+    }
+    lines
+}
+
+/// A manifest split into lines once, for the patches of all its variants.
+pub struct Base<'a> {
+    lines: Vec<&'a str>,
+}
+
+impl<'a> Base<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Base { lines: lines(text) }
+    }
+
+    /// The hunks that turn this base into `variant`.
+    pub fn patch_to(&self, variant: &str) -> Vec<Hunk> {
+        hunks(&self.lines, &lines(variant))
+    }
 }
 
 /// The hunks that turn `base` into `variant`.
+#[cfg(test)]
 pub fn patch(base: &str, variant: &str) -> Vec<Hunk> {
+    Base::new(base).patch_to(variant)
+}
+
+fn hunks(old_lines: &[&str], new_lines: &[&str]) -> Vec<Hunk> {
     use similar::{Algorithm, DiffOp, capture_diff_slices};
-    let old_lines = lines(base);
-    let new_lines = lines(variant);
-    let ops = capture_diff_slices(Algorithm::Myers, &old_lines, &new_lines);
+    let ops = capture_diff_slices(Algorithm::Myers, old_lines, new_lines);
     let line = |text: &str| -> Line {
         (text.len() >= SHORTEST_REFERENCED)
             .then(|| old_lines.iter().position(|l| *l == text))

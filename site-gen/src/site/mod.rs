@@ -233,10 +233,13 @@ pub fn build_site(
     r.w.write("assets/core.js", templates::CORE_JS.as_bytes())?;
     r.w.write("assets/compare.js", templates::COMPARE_JS.as_bytes())?;
     let reused = pages.iter().filter(|p| p.reused).count();
+    drop(mine_by_model);
+    // Ten thousand views freed on one core while the other gathers the records.
+    let (profiles, ()) = rayon::join(|| records_of(pages), || drop(views));
     Ok(SiteOutcome {
         stats: r.w.stats(reused, reused_models),
         records: SiteRecords {
-            profiles: records_of(&pages),
+            profiles,
             models: model_records,
         },
     })
@@ -276,6 +279,9 @@ fn render_model_page(
     Ok(false)
 }
 
+/// At most this many profiles are rendered in a row by one core before the rest may be taken.
+const PROFILES_PER_PIECE: usize = 16;
+
 /// Every profile's page, manifests and JSON, in parallel, each with its view for the other pages;
 /// sorted by profile id.
 fn render_profiles<'a>(
@@ -293,8 +299,11 @@ fn render_profiles<'a>(
         })
         .collect();
     progress.start("site", tasks.len());
+    // Small pieces: left to rayon's own splitting, one core went on alone with the last
+    // tenth of a build's profiles while the other waited.
     let built: Result<Vec<(ProfilePage, ProfileView)>, SiteError> = tasks
         .into_par_iter()
+        .with_max_len(PROFILES_PER_PIECE)
         .map(|(s, slug, color)| {
             let page = build_profile(r, s, slug, color);
             progress.advance(1);
@@ -474,17 +483,16 @@ fn method_facts() -> Value {
     })
 }
 
-/// What to keep of each profile for the next refresh. Every page arrives without its
-/// manifest patches ([`ProfilePage::without_patches`]; a reused one never had them): they
-/// live in the page, and kept here the record would be as large as every page's patches.
-fn records_of(pages: &[ProfilePage]) -> BTreeMap<String, ProfileRecord> {
+/// What to keep of each profile for the next refresh: what its files were made from and
+/// which manifest files it has. The rest of a reused profile's page (its manifest links and
+/// patches, its command) is in the page itself or made again from the profile.
+fn records_of(pages: Vec<ProfilePage>) -> BTreeMap<String, ProfileRecord> {
     pages
-        .iter()
+        .into_iter()
         .map(|p| {
             let record = ProfileRecord {
-                fingerprint: p.fingerprint.clone(),
-                manifests: p.manifests.clone(),
-                cli_command: p.cli_command.clone(),
+                fingerprint: p.fingerprint,
+                manifest_files: p.manifest_files,
             };
             (p.summary.profile.id.clone(), record)
         })

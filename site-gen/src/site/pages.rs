@@ -11,9 +11,11 @@ use pipeline::analysis::operating_point::LatencyOf;
 use pipeline::analysis::{Evaluation, ProfileSummary};
 use pipeline::point::{Latency, Load, MeasuredPoint};
 use pipeline::pricing::PricingModel;
+use pipeline::profile::ProfileKey;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+use super::manifest_patch;
 use super::*;
 
 /// Renders (or reuses) one profile's page, manifests and benchmark JSON; hands back the page
@@ -33,14 +35,14 @@ pub(super) fn build_profile<'a>(
     if let Some(prev) = input.previous
         && let Some(record) = prev.records.profiles.get(id)
         && record.fingerprint == fp
-        && w.reuse_all(&prev.dir, &profile_files(id, &record.manifests))
+        && w.reuse_all(&prev.dir, &profile_files(id, &record.manifest_files))
     {
         let page = ProfilePage {
             summary: s,
             model_slug,
             color,
-            manifests: record.manifests.clone(),
-            cli_command: record.cli_command.clone(),
+            manifest_files: record.manifest_files.clone(),
+            cli_command: profile_command(&s.profile.key),
             fingerprint: fp,
             snapshot,
             reused: true,
@@ -48,12 +50,13 @@ pub(super) fn build_profile<'a>(
         let view = profile_view(&page, input, None);
         return Ok((page, view));
     }
-    let (manifests, cli_command) = write_manifests(env, w, input, s, &snapshot)?;
+    let cli_command = profile_command(&s.profile.key);
+    let manifests = write_manifests(env, w, input, s, &snapshot, &cli_command)?;
     let page = ProfilePage {
         summary: s,
         model_slug,
         color,
-        manifests,
+        manifest_files: manifests.iter().filter_map(|m| m.file.clone()).collect(),
         cli_command,
         fingerprint: fp,
         snapshot,
@@ -68,14 +71,14 @@ pub(super) fn build_profile<'a>(
         &format!("profiles/{id}.html"),
         minijinja::context! {
             site => own_site, p => templates::val(&view),
-            charts => templates::val(&charts), manifests => templates::val(&page.manifests),
+            charts => templates::val(&charts), manifests => templates::val(&manifests),
         },
     )?;
     write_benchmarks_json(w, input, s, &records)?;
     // The other pages show the profile without its records' rows.
     view.points = Vec::new();
     view.point_columns = None;
-    Ok((page.without_patches(), view))
+    Ok((page, view))
 }
 
 pub(super) fn write_benchmarks_json(
@@ -402,22 +405,27 @@ pub(super) fn site_platform(accelerator: &str) -> Platform {
     }
 }
 
+/// The `manifests create` command that makes a custom manifest of the profile `k` names.
+pub(super) fn profile_command(k: &ProfileKey) -> String {
+    let mut flags = manifests::profile_flags(k);
+    if site_platform(&k.accelerator) == Platform::Generic {
+        flags.push(("platform", "generic".into()));
+    }
+    create_command(&flags)
+}
+
 /// A profile's manifests: the base written as its one file, the HPA and bucket variants as
-/// patches of it the page applies (the three downloads), and the command for a custom one.
+/// patches of it the page applies (the three downloads); `command` makes a custom one.
 pub(super) fn write_manifests(
     env: &Environment<'static>,
     w: &SiteWriter,
     input: &SiteInput,
     s: &ProfileSummary,
     snapshot: &str,
-) -> Result<(Vec<ManifestLink>, String), SiteError> {
+    command: &str,
+) -> Result<Vec<ManifestLink>, SiteError> {
     let k = &s.profile.key;
     let platform = site_platform(&k.accelerator);
-    let mut flags = manifests::profile_flags(k);
-    if platform == Platform::Generic {
-        flags.push(("platform", "generic".into()));
-    }
-    let command = create_command(&flags);
     let bucket_name = format!(
         "gs://your-model-bucket/{}",
         pipeline::profile::slug(&k.model)
@@ -437,7 +445,7 @@ pub(super) fn write_manifests(
         no_hpa_reason: "this variant has none; the HPA variant adds one at the knee, and `infercat manifests create` with a latency target sizes one for your target",
         hpa_buffer: input.cfg.hpa_buffer,
         expected_qps: None,
-        cli_command: &command,
+        cli_command: command,
         selection_note: None,
     };
     let variants = manifest_variants(input, &bucket);
@@ -462,16 +470,19 @@ pub(super) fn write_manifests(
     let id = &s.profile.id;
     let base_file = format!("manifests/{id}.yaml");
     // The base file and the hash the page asks for it by, once for both derived variants.
-    let base = match &rendered[0].1 {
+    let base_text = match &rendered[0].1 {
         Ok(text) => {
             w.write(&base_file, text.as_bytes())?;
-            Some((
-                text.clone(),
-                pipeline::digest::sha256_hex(text.as_bytes(), 6),
-            ))
+            Some(text.clone())
         }
         Err(_) => None,
     };
+    let base = base_text.as_deref().map(|text| {
+        (
+            manifest_patch::Base::new(text),
+            pipeline::digest::sha256_hex(text.as_bytes(), 6),
+        )
+    });
     let links = rendered
         .into_iter()
         .enumerate()
@@ -490,7 +501,7 @@ pub(super) fn write_manifests(
                     link.derived = Some(DerivedManifest {
                         download: format!("{id}-{}", variant.file),
                         base_version: version.clone(),
-                        patch: super::manifest_patch::patch(base, &text),
+                        patch: base.patch_to(&text),
                     })
                 }
                 (Ok(_), None) => {
@@ -503,5 +514,5 @@ pub(super) fn write_manifests(
             link
         })
         .collect();
-    Ok((links, command))
+    Ok(links)
 }

@@ -16,8 +16,7 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ProfileRecord {
     pub fingerprint: String,
-    pub manifests: Vec<ManifestLink>,
-    pub cli_command: String,
+    pub manifest_files: Vec<String>,
 }
 
 /// What a site was made from, kept beside it for the next refresh: each profile's record by
@@ -125,11 +124,11 @@ pub(super) fn model_snapshot(mine: &[(&ProfilePage, &ProfileView)]) -> String {
 }
 
 /// The files that belong to one profile alone.
-pub(super) fn profile_files(id: &str, manifests: &[ManifestLink]) -> Vec<String> {
+pub(super) fn profile_files(id: &str, manifest_files: &[String]) -> Vec<String> {
     let mut files = vec![
         format!("profiles/{id}.html"),
         format!("api/v1/benchmarks/{id}.json"),
     ];
-    files.extend(manifests.iter().filter_map(|m| m.file.clone()));
+    files.extend_from_slice(manifest_files);
     files
 }

@@ -374,24 +374,13 @@ pub(super) struct ProfilePage<'a> {
     pub(super) summary: &'a ProfileSummary,
     pub(super) model_slug: String,
     pub(super) color: &'static str,
-    pub(super) manifests: Vec<ManifestLink>,
+    /// The manifest files it links to (the variants are derived from them on its page).
+    pub(super) manifest_files: Vec<String>,
     pub(super) cli_command: String,
     pub(super) fingerprint: String,
     /// The profile's data snapshot ([`pipeline::analysis::Profile::data_hash`]).
     pub(super) snapshot: String,
     pub(super) reused: bool,
-}
-
-impl ProfilePage<'_> {
-    /// The page once written: its manifest patches live in the page (a reused page keeps
-    /// them), and kept here for every profile they were 37 MiB at 10,000 profiles, held
-    /// until the last aggregate file was written.
-    pub(super) fn without_patches(mut self) -> Self {
-        for derived in self.manifests.iter_mut().filter_map(|m| m.derived.as_mut()) {
-            derived.patch = Vec::new();
-        }
-        self
-    }
 }
 
 /// Requested and measured prompt/output lengths of a profile, e.g. "requested 1024/128
@@ -737,7 +726,7 @@ mod tests {
             summary: s,
             model_slug: "m".into(),
             color: "#000",
-            manifests: Vec::new(),
+            manifest_files: Vec::new(),
             cli_command: String::new(),
             fingerprint: String::new(),
             snapshot: String::new(),
