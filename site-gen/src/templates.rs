@@ -133,17 +133,31 @@ pub fn push_html_escaped(out: &mut String, text: &str) {
     let _ = write_html_escaped(out, text);
 }
 
+/// Which bytes [`write_html_escaped`] replaces: one lookup a byte instead of five comparisons
+/// (every string on every page goes through it).
+const HTML_SPECIAL: [bool; 256] = {
+    let mut special = [false; 256];
+    special[b'&' as usize] = true;
+    special[b'<' as usize] = true;
+    special[b'>' as usize] = true;
+    special[b'"' as usize] = true;
+    special[b'\'' as usize] = true;
+    special
+};
+
 fn write_html_escaped(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
     // Bytes, not chars: the five are ASCII, which never occurs inside a multi-byte character.
     let mut start = 0;
     for (i, byte) in text.bytes().enumerate() {
+        if !HTML_SPECIAL[usize::from(byte)] {
+            continue;
+        }
         let entity = match byte {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
-            b'\'' => "&#x27;",
-            _ => continue,
+            _ => "&#x27;",
         };
         out.write_str(&text[start..i])?;
         out.write_str(entity)?;

@@ -396,6 +396,22 @@ test("on a static host the profile page gives the command and a copy button, and
   assert.doesNotMatch(facts, /knee/);
   await h.context.close();
   await w.context.close();
+  // So do the planner's rows: their headroom is to the point each profile is measured to.
+  const index = JSON.parse(readFileSync(join(site, "api/v1/index.json"), "utf8"));
+  const named = new Map(index.profiles.map((p) => [p.profileId, p.knees[index.percentile][2]]));
+  const id = highest.slice("profiles/".length, -".html".length);
+  assert.equal(named.get(id), "highest point");
+  const model = index.profiles.find((p) => p.profileId === id).model;
+  const plan = await open(server, "index.html?model=" + encodeURIComponent(model));
+  await plan.page.waitForSelector("#plan-results tbody tr");
+  const rows = await plan.page.$$eval("#plan-results tbody tr", (rs) => rs.map((r) => [r.dataset.id, r.lastElementChild.textContent]));
+  assert.ok(rows.some(([row]) => named.get(row) === "highest point"), "a profile measured to its highest point is ranked");
+  for (const [row, headroom] of rows) {
+    if (named.get(row) === "highest point") assert.match(headroom, /highest point|N\/A/, row);
+    else assert.doesNotMatch(headroom, /highest point/, row);
+  }
+  assert.deepEqual(plan.problems, []);
+  await plan.context.close();
 });
 
 test("sorting survives filter changes, versions sort as versions, and filters live in the URL", async () => {

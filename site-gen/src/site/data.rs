@@ -79,9 +79,11 @@ fn curve_row(pt: &MeasuredPoint, display: Percentile) -> CurveRow {
     )
 }
 
-/// The knee under each target statistic, as `[index or null, operable]`, keyed by the
-/// statistic's name: `manifests create --percentile=<s>` finds its knee the same way.
-fn knees_by_statistic(points: &[MeasuredPoint]) -> BTreeMap<String, (Option<usize>, bool)> {
+/// The knee under each target statistic, as `[index or null, operable, what the point is]`
+/// (`knee`, `highest point` where no knee was observed, `capacity`: the profile page's names),
+/// keyed by the statistic's name: `manifests create --percentile=<s>` finds its knee the same
+/// way.
+fn knees_by_statistic(points: &[MeasuredPoint]) -> BTreeMap<String, KneeAt> {
     TARGET_STATISTICS
         .iter()
         .map(|s| {
@@ -90,12 +92,16 @@ fn knees_by_statistic(points: &[MeasuredPoint]) -> BTreeMap<String, (Option<usiz
                 s.to_string(),
                 (
                     knee.as_ref().map(|k| k.index),
-                    knee.is_some_and(|k| k.method.is_operable()),
+                    knee.as_ref().is_some_and(|k| k.method.is_operable()),
+                    knee.map_or("knee", |k| super::views::point_name(k.method)),
                 ),
             )
         })
         .collect()
 }
+
+/// A knee in `index.json`: see [`knees_by_statistic`].
+type KneeAt = (Option<usize>, bool, &'static str);
 
 /// One profile's entry in `api/v1/index.json` (fields in sorted order, as `profiles.json`'s).
 #[derive(Serialize)]
@@ -109,7 +115,7 @@ struct IndexEntry<'a> {
     instance_type: Option<&'a str>,
     knee_index: usize,
     knee_operable: bool,
-    knees: BTreeMap<String, (Option<usize>, bool)>,
+    knees: BTreeMap<String, KneeAt>,
     lengths: (Option<i64>, Option<i64>),
     model: &'a str,
     model_server: &'a str,

@@ -24,19 +24,18 @@ pub enum Line {
 const SHORTEST_REFERENCED: usize = 12;
 
 /// The lines of a text, each with its `\n`: the one line rule of `patch`, `apply` and the page
-/// script (a lone `\r` does not end a line). Split by byte: `split_inclusive('\n')` compared
-/// each match as a string, a tenth of the time a profile's patches took.
+/// script (a lone `\r` does not end a line). Found with `memchr`: `split_inclusive('\n')`
+/// compared each match as a string, a tenth of the time a profile's patches took.
 fn lines(text: &str) -> Vec<&str> {
     let mut lines = Vec::with_capacity(text.len() / 32 + 1);
-    let mut rest = text;
-    while let Some(end) = rest.bytes().position(|b| b == b'\n') {
-        // `end` is a `\n`, one byte and never inside a character, so both halves are text.
-        let (line, after) = rest.split_at(end + 1);
-        lines.push(line);
-        rest = after;
+    let mut start = 0;
+    for newline in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        // A `\n` is one byte and never inside a character: every cut is on a boundary.
+        lines.push(&text[start..=newline]);
+        start = newline + 1;
     }
-    if !rest.is_empty() {
-        lines.push(rest);
+    if start < text.len() {
+        lines.push(&text[start..]);
     }
     lines
 }

@@ -68,8 +68,10 @@ function evaluate(p, state, data) {
   const qps = IC.number(state.qps);
   const replicas = qps === null ? 1 : IC.replicasFor(qps, point, data.sizingHeadroom);
   const headroom = knee && point.out > 0 ? knee.out / point.out - 1 : null;
+  // What the headroom is measured to: the knee, or the highest point where none was observed.
+  const pointName = (p.knees[stat] || [])[2] || "knee";
   return {
-    p, point, cost, price, replicas,
+    p, point, pointName, cost, price, replicas,
     totalPerHour: price !== null && replicas !== null ? price * replicas : null,
     headroom, beyondKnee: headroom !== null && headroom < -1e-9,
     matches: workloadMatch(p, state),
@@ -98,13 +100,15 @@ function badge(text, title, cls) {
   return IC.el("span", { className: "badge" + (cls ? " " + cls : ""), title, text });
 }
 
-// `point` names what the profile is summarized at: its knee, or (no knee observed) its
-// highest point, as the profile page says.
-function headroomText(r, point = "knee") {
+// Headroom to what `r` is measured against: its knee, or (no knee observed) its highest
+// point, as the profile page says. The planner's column is headed "to knee", so a row
+// measured to another point says which (`named`).
+function headroomText(r, named = r.pointName !== "knee") {
+  const point = r.pointName;
   if (r.headroom === null) return "N/A";
   if (r.beyondKnee) return "beyond the " + point;
   if (Math.round(r.headroom * 100) === 0) return "at the " + point;
-  return "+" + IC.trimmed(r.headroom * 100, 0) + " %";
+  return "+" + IC.trimmed(r.headroom * 100, 0) + " %" + (named ? " to the " + point : "");
 }
 
 function resultRow(r, rank, state, pageRoot) {
@@ -113,7 +117,7 @@ function resultRow(r, rank, state, pageRoot) {
   const link = IC.el("a", { href: pageRoot + "profiles/" + p.profileId + ".html" + carriedQuery(state), text: name });
   const badges = IC.el("span", { className: "badges" });
   if (!r.matches) badges.append(badge("different workload", "this profile ran " + p.workload + ", not the workload asked for", "warn"));
-  if (r.beyondKnee) badges.append(badge("beyond the knee", "the targets are met only past the knee, where latency climbs fast with load", "warn"));
+  if (r.beyondKnee) badges.append(badge("beyond the " + r.pointName, "the targets are met only past the " + r.pointName + ", where latency climbs fast with load", "warn"));
   for (const [b, why] of p.caveats) badges.append(badge(b, why));
   const cells = [
     IC.el("td", { className: "num", text: String(rank) }),
@@ -520,7 +524,7 @@ function setupProfileTargets(data) {
   buildTargetsForm(form, data);
   section.hidden = false;
   const profileFlags = JSON.parse(document.getElementById("profile-flags").textContent);
-  const point = section.dataset.point || "knee";
+  const pagePoint = section.dataset.point || "knee";
   const commandBase = "infercat manifests create" + flagsText(profileFlags);
   restoreForm(form, IC.readState(CARRIED));
   const facts = section.querySelector(".target-facts");
@@ -536,6 +540,8 @@ function setupProfileTargets(data) {
     const stat = state.stat || data.percentile;
     const targets = targetsOf(state);
     const r = evaluate(p, state, data);
+    // The page names its own statistic's point; another statistic's knee may be another kind.
+    const point = r ? r.pointName : pagePoint;
     const described = describeTargets(targets, stat);
     moveBands(targets, stat);
     const rows = [];
@@ -549,7 +555,7 @@ function setupProfileTargets(data) {
       warn.textContent = r.beyondKnee ? "These targets are met only beyond the " + point + " (" + IC.sig(IC.kneePoint(p, stat).out) + " output tokens/s): latency climbs steeply there, and a small rise in load breaks the target. Prefer a tighter load or more replicas." : "";
       rows.push(["Operating point", (described ? "at " + described : "at the " + point) + ": " + IC.loadText(r.point) + ", " + IC.sig(r.point.out) + " output tokens/s"]);
       rows.push(["Latency there (" + stat + ")", IC.METRICS.map((m) => IC.METRIC_NAMES[m] + " " + IC.sig(r.point.strict[stat][m]) + " ms").join(", ")]);
-      rows.push(["Headroom to the " + point, headroomText(r, point)]);
+      rows.push(["Headroom to the " + point, headroomText(r, false)]);
       rows.push(["Replicas", r.replicas === null ? "N/A" : String(r.replicas) + (IC.number(state.qps) !== null ? " for " + IC.trimmed(IC.number(state.qps), 2) + " req/s (×" + data.sizingHeadroom + " headroom)" : "")]);
       rows.push(["Cost", r.cost ? IC.sig(r.cost.out) + " $/M output, " + IC.sig(r.cost.in) + " $/M input, " + IC.usdPerHour(r.totalPerHour) + " $/hour in all" + (IC.number(state.own) !== null ? " (your $" + IC.trimmed(IC.number(state.own), 4) + " per accelerator-hour)" : "") : "N/A (no price for this machine; give your own $/accelerator-hour)"]);
     }
