@@ -208,7 +208,7 @@ fn rows_of_files(
         read: (!may_repeat.is_empty()).then(ReadFiles::new),
         server,
     };
-    rows.add(raw_root, others, report);
+    rows.add_independent(raw_root, others, report);
     rows.add(raw_root, may_repeat, report);
     report_unpaired_server_metrics(raw_root, &rows.server, report);
     rows.rows
@@ -250,26 +250,74 @@ fn read_key(path: &Path) -> String {
     path.to_string_lossy().to_lowercase()
 }
 
+/// Files whose rows are made at once, on both cores, before they are added in order.
+const ROWS_BLOCK: usize = 256;
+
+/// One block of files' rows, made on both cores, in the block's order.
+fn rows_of_block(
+    block: Vec<PendingFile>,
+    read_before: &ReadFiles,
+) -> Vec<(PathBuf, Result<FileRows, String>)> {
+    block
+        .into_par_iter()
+        .map(|p| {
+            let rows = rows_of_file(&p.file, p.run, p.outcome, read_before);
+            (p.file, rows)
+        })
+        .collect()
+}
+
 impl RowsSoFar {
+    /// Adds files whose rows may depend on the files added before them (see
+    /// [`may_repeat_another`]): a block at a time, each block's rows made once the last one's
+    /// files are known to be read.
     fn add(&mut self, raw_root: &Path, files: Vec<PendingFile>, report: &mut IngestReport) {
         let empty = ReadFiles::new();
         let mut files = files.into_iter();
         loop {
-            let block: Vec<PendingFile> = files.by_ref().take(256).collect();
+            let block: Vec<PendingFile> = files.by_ref().take(ROWS_BLOCK).collect();
             if block.is_empty() {
                 break;
             }
-            let read_before = self.read.as_ref().unwrap_or(&empty);
-            let built: Vec<(PathBuf, Result<FileRows, String>)> = block
-                .into_par_iter()
-                .map(|p| {
-                    let rows = rows_of_file(&p.file, p.run, p.outcome, read_before);
-                    (p.file, rows)
-                })
-                .collect();
-            for (file, file_rows) in built {
-                self.take(raw_root, file, file_rows, report);
+            let built = rows_of_block(block, self.read.as_ref().unwrap_or(&empty));
+            self.take_all(raw_root, built, report);
+        }
+    }
+
+    /// Adds files whose rows depend on no other file: one block's rows are made while the
+    /// block before is added, since adding (in order, on one core) left the other core idle
+    /// for half of this step.
+    fn add_independent(
+        &mut self,
+        raw_root: &Path,
+        files: Vec<PendingFile>,
+        report: &mut IngestReport,
+    ) {
+        let nothing_read = ReadFiles::new();
+        let mut files = files.into_iter();
+        let mut made = Vec::new();
+        loop {
+            let block: Vec<PendingFile> = files.by_ref().take(ROWS_BLOCK).collect();
+            if block.is_empty() && made.is_empty() {
+                break;
             }
+            let previous = std::mem::take(&mut made);
+            let ((), next) = rayon::join(
+                || self.take_all(raw_root, previous, report),
+                || rows_of_block(block, &nothing_read),
+            );
+            made = next;
+        }
+    }
+
+    fn take_all(
+        &mut self,
+        raw_root: &Path,
+        built: Vec<(PathBuf, Result<FileRows, String>)>,
+        report: &mut IngestReport,
+    ) {
+        for (file, file_rows) in built {
+            self.take(raw_root, file, file_rows, report);
         }
     }
 
