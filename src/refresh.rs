@@ -277,8 +277,8 @@ fn site_stage(
     let outcome = build_site(&input, &site_dir, progress)
         .with_context(|| format!("cannot build the site in {}", site_dir.display()))?;
     drop(input);
-    // The analysis is freed on a thread nothing waits for: a build that ends here need not
-    // take a tenth of a second to give back memory the process is about to return whole.
+    // The analysis is freed on a thread nothing waits for: its frees ended every build on
+    // one core, for memory the process is about to return whole.
     // Where no thread can be started, the closure and its data are dropped right here.
     let _ = std::thread::Builder::new()
         .name("free-analysis".into())
