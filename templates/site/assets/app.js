@@ -524,7 +524,6 @@ function setupProfileTargets(data) {
   buildTargetsForm(form, data);
   section.hidden = false;
   const profileFlags = JSON.parse(document.getElementById("profile-flags").textContent);
-  const pagePoint = section.dataset.point || "knee";
   const commandBase = "infercat manifests create" + flagsText(profileFlags);
   restoreForm(form, IC.readState(CARRIED));
   const facts = section.querySelector(".target-facts");
@@ -540,8 +539,6 @@ function setupProfileTargets(data) {
     const stat = state.stat || data.percentile;
     const targets = targetsOf(state);
     const r = evaluate(p, state, data);
-    // The page names its own statistic's point; another statistic's knee may be another kind.
-    const point = r ? r.pointName : pagePoint;
     const described = describeTargets(targets, stat);
     moveBands(targets, stat);
     const rows = [];
@@ -551,6 +548,8 @@ function setupProfileTargets(data) {
         : "This profile has no knee that keeps up at " + stat + ".";
       warn.hidden = false;
     } else {
+      // The reader's statistic's knee, which may be of another kind than the page's.
+      const point = r.pointName;
       warn.hidden = !r.beyondKnee;
       warn.textContent = r.beyondKnee ? "These targets are met only beyond the " + point + " (" + IC.sig(IC.kneePoint(p, stat).out) + " output tokens/s): latency climbs steeply there, and a small rise in load breaks the target. Prefer a tighter load or more replicas." : "";
       rows.push(["Operating point", (described ? "at " + described : "at the " + point) + ": " + IC.loadText(r.point) + ", " + IC.sig(r.point.out) + " output tokens/s"]);
