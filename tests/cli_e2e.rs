@@ -465,6 +465,79 @@ fn a_capacity_is_never_chosen_as_a_point_to_run_at() {
         comments.contains("the lowest load of this profile already misses TTFT <= 200 ms"),
         "{comments}"
     );
+    // Two points that keep up show no knee: the CLI and the site's file name the point they
+    // are sized at as the profile page does, its highest point, not a knee.
+    assert!(
+        comments.contains("the manifest is sized at the highest point instead"),
+        "{comments}"
+    );
+    let yaml = |variant: &str| {
+        let args = [
+            "manifests",
+            "create",
+            "--out",
+            out,
+            "--model=meta-llama/Llama-3.1-8B-Instruct",
+            "--model-server=vllm",
+            "--accelerator-type=nvidia-l4",
+            variant,
+        ];
+        let done = infercat(tmp.path(), &args);
+        assert!(done.status.success(), "{}", stderr(&done));
+        stdout(&done)
+    };
+    let sized_line = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("# Sized at "))
+            .map(str::to_string)
+    };
+    let site_files = |variant: &str| {
+        let id = profile_id_of(out, variant);
+        let page = std::fs::read_to_string(Path::new(out).join(format!("site/profiles/{id}.html")))
+            .unwrap();
+        let manifest =
+            std::fs::read_to_string(Path::new(out).join(format!("site/manifests/{id}.yaml")))
+                .unwrap();
+        (page, manifest)
+    };
+    let cli = yaml("--variant=curve");
+    let (page, manifest) = site_files("curve");
+    let sized = sized_line(&cli).unwrap_or_default();
+    assert!(sized.starts_with("# Sized at the highest point: "), "{cli}");
+    assert_eq!(sized_line(&manifest).as_deref(), Some(sized.as_str()));
+    for said in [
+        "<dt>Autoscaling at the highest point</dt>",
+        "With autoscaling at the highest point</a>",
+        "sized at the highest point; weights from Hugging Face",
+        "data-sized-at=\"highest point\"",
+    ] {
+        assert!(page.contains(said), "{said}");
+    }
+    assert!(!page.contains("at the knee"));
+    // A capacity is sized at as what it is, on both.
+    let cli = yaml("--variant=probe");
+    let (page, manifest) = site_files("probe");
+    let sized = sized_line(&cli).unwrap_or_default();
+    assert!(
+        sized.starts_with("# Sized at the capacity it reached (no knee that keeps up): "),
+        "{cli}"
+    );
+    assert_eq!(sized_line(&manifest).as_deref(), Some(sized.as_str()));
+    assert!(page.contains("data-sized-at=\"capacity it reached (no knee that keeps up)\""));
+}
+
+/// The id of the one profile of `variant` in the site built at `out` (ids name the variant).
+fn profile_id_of(out: &str, variant: &str) -> String {
+    let ids: Vec<String> = std::fs::read_dir(Path::new(out).join("site/profiles"))
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            let id = name.strip_suffix(".html")?.to_string();
+            id.contains(&format!("-{variant}-")).then_some(id)
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    ids[0].clone()
 }
 
 /// An empty answer to a latency target says when the target's metric is one the matching

@@ -5,6 +5,7 @@
 
 use crate::GENERATOR;
 use minijinja::Environment;
+use pipeline::analysis::knee::KneeMethod;
 use pipeline::analysis::percentile::Percentile;
 use pipeline::analysis::{Evaluation, PriceAt, Profile};
 use pipeline::machines::{AcceleratorKind, Vendor, accelerator_kind};
@@ -93,6 +94,16 @@ impl BucketUri {
         } else {
             format!("gs://{}/{}", self.name, self.path)
         }
+    }
+}
+
+/// What a manifest sized at a profile's knee (no latency target) is sized at, for its
+/// comments: the site's files and `manifests create` say the same.
+pub fn knee_point_kind(method: KneeMethod) -> &'static str {
+    if method.is_operable() {
+        method.point_name()
+    } else {
+        "capacity it reached (no knee that keeps up)"
     }
 }
 

@@ -9,7 +9,9 @@ use pipeline::analysis::knee::first_falling_behind;
 use pipeline::analysis::operating_point::Targets;
 use pipeline::analysis::{Evaluation, Profile, ProfileSummary, evaluate_targets};
 use pipeline::pricing::PricingModel;
-use site_gen::manifests::{BucketUri, Manifest, ManifestRequest, Platform, create_command, render};
+use site_gen::manifests::{
+    BucketUri, Manifest, ManifestRequest, Platform, create_command, knee_point_kind, render,
+};
 
 /// Orders versions like `v0.11.0` > `v0.9.0` > `0.5.3.post1` by their numeric parts.
 pub fn version_key(v: &str) -> Vec<u64> {
@@ -55,16 +57,11 @@ fn evaluate_choice<'a>(cat: &Catalog, summary: &'a ProfileSummary, t: &Targets) 
             meets_targets: true,
         };
     }
-    let kind = if summary.knee.method.is_operable() {
-        "knee"
-    } else {
-        "capacity it reached (no knee that keeps up)"
-    };
     Choice {
         summary,
         profile,
         evaluation: summary.at_knee.clone(),
-        kind: kind.into(),
+        kind: knee_point_kind(summary.knee.method).into(),
         meets_targets: t.is_empty(),
     }
 }
@@ -245,15 +242,17 @@ fn no_hpa_reason(chosen: &Choice, t: &Targets, cat: &Catalog) -> String {
         )
     } else if !chosen.meets_targets && lowest_load_misses(chosen.profile, t, cat) {
         format!(
-            "the lowest load of this profile already misses {} at {}, and points past a miss that meet them are not trusted (noise past saturation); the manifest is sized at the knee instead",
+            "the lowest load of this profile already misses {} at {}, and points past a miss that meet them are not trusted (noise past saturation); the manifest is sized at the {} instead",
             describe_targets(t),
-            cat.cfg.percentile
+            cat.cfg.percentile,
+            chosen.summary.knee.method.point_name()
         )
     } else if !chosen.meets_targets {
         format!(
-            "no measured point of this profile meets {} at {}; the manifest is sized at the knee instead",
+            "no measured point of this profile meets {} at {}; the manifest is sized at the {} instead",
             describe_targets(t),
-            cat.cfg.percentile
+            cat.cfg.percentile,
+            chosen.summary.knee.method.point_name()
         )
     } else {
         String::new()

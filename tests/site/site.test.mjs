@@ -397,6 +397,17 @@ test("on a static host the profile page gives the command and a copy button, and
   assert.match(facts, /Operating point.*at the highest point/);
   assert.match(facts, /Headroom to the highest point/);
   assert.doesNotMatch(facts, /knee/);
+  // Its files, the static host's note and the warning for targets no point meets name the
+  // point the CLI sizes it at, as its manifests' comments do.
+  await h.page.waitForFunction(() => document.querySelector(".yaml-note").textContent.length > 0);
+  assert.match(await h.page.textContent(".yaml-note"), /sized at the highest point\./);
+  assert.match(await h.page.textContent("ul.downloads"), /With autoscaling at the highest point/);
+  assert.doesNotMatch(await h.page.textContent("main"), /at the knee/);
+  const unmet = await open(server, highest + "?ttft=0.001");
+  await unmet.page.waitForSelector(".target-warning:not([hidden])");
+  assert.match(await unmet.page.textContent(".target-warning"), /sizes its manifest at the highest point instead/);
+  assert.deepEqual(unmet.problems, []);
+  await unmet.context.close();
   await h.context.close();
   await w.context.close();
   // So do the planner's rows: their headroom is to the point each profile is measured to.

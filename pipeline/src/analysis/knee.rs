@@ -71,6 +71,16 @@ impl KneeMethod {
     pub fn is_operable(self) -> bool {
         !matches!(self, KneeMethod::MaxThroughputOnly | KneeMethod::BelowRange)
     }
+
+    /// What the point found is, in words: a knee, or the stand-in a profile without one is
+    /// summarized, sized and planned at (the site, the CLI and its manifests say the same).
+    pub fn point_name(self) -> &'static str {
+        match self {
+            KneeMethod::PiecewiseFit | KneeMethod::SaturationRule => "knee",
+            KneeMethod::NotObserved => "highest point",
+            KneeMethod::BelowRange | KneeMethod::MaxThroughputOnly => "capacity",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -93,7 +93,7 @@ fn knees_by_statistic(points: &[MeasuredPoint]) -> BTreeMap<String, KneeAt> {
                 (
                     knee.as_ref().map(|k| k.index),
                     knee.as_ref().is_some_and(|k| k.method.is_operable()),
-                    knee.map_or("knee", |k| super::views::point_name(k.method)),
+                    knee.map_or("knee", |k| k.method.point_name()),
                 ),
             )
         })

@@ -159,7 +159,7 @@ pub(super) fn profile_charts(s: &ProfileSummary) -> ProfileCharts {
         .knee
         .method
         .is_operable()
-        .then(|| super::views::point_name(s.knee.method));
+        .then(|| s.knee.method.point_name());
     // With nothing to draw, the chart still says so under all three names.
     let drawn = if drawn.is_empty() {
         metrics.iter().collect()
@@ -355,37 +355,45 @@ pub(super) fn model_charts(
 /// One of the downloadable manifests every profile page offers.
 struct ManifestVariant<'a> {
     file: &'static str,
-    title: &'static str,
+    title: String,
     differs: manifests::Variant<'a>,
     description: String,
 }
 
-fn manifest_variants<'a>(input: &SiteInput, bucket: &'a BucketUri) -> [ManifestVariant<'a>; 3] {
+fn manifest_variants<'a>(
+    input: &SiteInput,
+    bucket: &'a BucketUri,
+    method: KneeMethod,
+) -> [ManifestVariant<'a>; 3] {
+    let point = method.point_name();
     [
         ManifestVariant {
             file: "base.yaml",
-            title: "Base manifest",
+            title: "Base manifest".into(),
             differs: manifests::Variant {
                 include_hpa: false,
                 bucket: None,
             },
-            description: "Deployment, Service and metrics scraping (PodMonitoring on GKE, ServiceMonitor elsewhere) sized at the knee; weights from Hugging Face.".into(),
+            description: format!(
+                "Deployment, Service and metrics scraping (PodMonitoring on GKE, ServiceMonitor elsewhere) sized at the {}; weights from Hugging Face.",
+                manifests::knee_point_kind(method)
+            ),
         },
         ManifestVariant {
             file: "hpa-knee.yaml",
-            title: "With autoscaling at the knee",
+            title: format!("With autoscaling at the {point}"),
             differs: manifests::Variant {
                 include_hpa: true,
                 bucket: None,
             },
             description: format!(
-                "adds a HorizontalPodAutoscaler whose target is the server metric at the knee minus a {}% buffer.",
+                "adds a HorizontalPodAutoscaler whose target is the server metric at the {point} minus a {}% buffer.",
                 crate::format::trimmed(input.cfg.hpa_buffer * 100.0, 1)
             ),
         },
         ManifestVariant {
             file: "bucket.yaml",
-            title: "Weights from a Cloud Storage bucket",
+            title: "Weights from a Cloud Storage bucket".into(),
             differs: manifests::Variant {
                 include_hpa: false,
                 bucket: Some(bucket),
@@ -431,10 +439,14 @@ pub(super) fn write_manifests(
         pipeline::profile::slug(&k.model)
     );
     let bucket = BucketUri::parse(&bucket_name).map_err(|e| SiteError::Data(e.to_string()))?;
+    let no_hpa_reason = format!(
+        "this variant has none; the HPA variant adds one at the {}, and `infercat manifests create` with a latency target sizes one for your target",
+        s.knee.method.point_name()
+    );
     let request = ManifestRequest {
         profile: &s.profile,
         evaluation: &s.at_knee,
-        point_kind: "knee",
+        point_kind: manifests::knee_point_kind(s.knee.method),
         stat: s.stat,
         namespace: "default",
         platform,
@@ -442,13 +454,13 @@ pub(super) fn write_manifests(
         model_facts: input.models.get(&k.model),
         snapshot,
         include_hpa: false,
-        no_hpa_reason: "this variant has none; the HPA variant adds one at the knee, and `infercat manifests create` with a latency target sizes one for your target",
+        no_hpa_reason: &no_hpa_reason,
         hpa_buffer: input.cfg.hpa_buffer,
         expected_qps: None,
         cli_command: command,
         selection_note: None,
     };
-    let variants = manifest_variants(input, &bucket);
+    let variants = manifest_variants(input, &bucket, s.knee.method);
     let texts = manifests::render_variants(env, &request, &variants.each_ref().map(|v| v.differs))?;
     let rendered: Vec<_> = variants
         .into_iter()
@@ -489,7 +501,7 @@ pub(super) fn write_manifests(
         .map(|(i, (variant, text, hpa_missing))| {
             let mut link = ManifestLink {
                 file: None,
-                title: variant.title.to_string(),
+                title: variant.title,
                 description: variant.description,
                 reason: None,
                 derived: None,

@@ -1,7 +1,6 @@
 //! The template views: what a page shows of a profile, built once per profile from pipeline
 //! types (labels, the knee, cost cells, the per-point table).
 
-use pipeline::analysis::knee::KneeMethod;
 use pipeline::analysis::{Evaluation, PriceAt, Profile, ProfileSummary};
 use pipeline::point::Load;
 use pipeline::pricing::PricingModel;
@@ -33,15 +32,6 @@ pub(super) fn configuration_label(s: &ProfileSummary) -> String {
 /// Short human label for a profile within its model.
 pub(super) fn profile_label(s: &ProfileSummary) -> String {
     format!("{} · {}", configuration_label(s), s.profile.key.workload)
-}
-
-/// What the point a profile is summarized at is, in words: its knee, or a stand-in.
-pub(super) fn point_name(method: KneeMethod) -> &'static str {
-    match method {
-        KneeMethod::PiecewiseFit | KneeMethod::SaturationRule => "knee",
-        KneeMethod::NotObserved => "highest point",
-        KneeMethod::BelowRange | KneeMethod::MaxThroughputOnly => "capacity",
-    }
 }
 
 /// One pricing model's cost at a point, as the tables show it.
@@ -123,6 +113,8 @@ pub(super) struct ProfileView<'a> {
     pub lengths: String,
     pub repeats: usize,
     pub point_name: &'static str,
+    /// What the page's manifests are sized at ([`crate::manifests::knee_point_kind`]).
+    pub sized_at: &'static str,
     pub knee_operable: bool,
     pub notes: Option<&'a str>,
     pub synthetic: bool,
@@ -441,7 +433,8 @@ pub(super) fn profile_view<'a>(
         use_case: &k.use_case,
         lengths: lengths_text(profile),
         repeats: profile.repeats.len(),
-        point_name: point_name(s.knee.method),
+        point_name: s.knee.method.point_name(),
+        sized_at: crate::manifests::knee_point_kind(s.knee.method),
         knee_operable: s.knee.method.is_operable(),
         notes: profile.notes.as_deref(),
         synthetic: profile.synthetic,

@@ -362,7 +362,10 @@ function servedByInfercat() {
   return "unknown";
 }
 
-const STATIC_NOTE = "This copy of the site is static: run the command above for the YAML at these targets (the files under Deploy are sized at the knee). Served by `infercat serve`, this page shows it here.";
+// `sizedAt`: what the page's own manifests (and the CLI without a target) are sized at.
+function staticNote(sizedAt) {
+  return "This copy of the site is static: run the command above for the YAML at these targets; the files under Deploy are sized at the " + sizedAt + ". Served by `infercat serve`, this page shows it here.";
+}
 
 let yamlUrl = null;
 
@@ -374,7 +377,7 @@ async function showYaml(section, profileFlags, flags, current) {
   const link = section.querySelector(".yaml-download");
   const served = servedByInfercat();
   if (served === "no") {
-    note.textContent = STATIC_NOTE;
+    note.textContent = staticNote(section.dataset.sizedAt);
     out.hidden = true;
     return;
   }
@@ -388,7 +391,7 @@ async function showYaml(section, profileFlags, flags, current) {
   if (!current()) return;
   const isYaml = r && r.ok && (r.headers.get("content-type") || "").startsWith("application/yaml");
   if (!isYaml) {
-    let message = STATIC_NOTE;
+    let message = staticNote(section.dataset.sizedAt);
     if (r && served === "yes") {
       try { message = "The manifest could not be made: " + (await r.json()).error.message; } catch { message = "The manifest could not be made: HTTP " + r.status; }
     }
@@ -544,7 +547,7 @@ function setupProfileTargets(data) {
     const rows = [];
     if (!r) {
       warn.textContent = described
-        ? "No measured point of this profile meets " + described + " while keeping up with its load: the CLI sizes its manifest at the knee instead, without an HPA."
+        ? "No measured point of this profile meets " + described + " while keeping up with its load: the CLI sizes its manifest at the " + section.dataset.sizedAt + " instead, without an HPA."
         : "This profile has no knee that keeps up at " + stat + ".";
       warn.hidden = false;
     } else {
