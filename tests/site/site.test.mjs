@@ -576,4 +576,16 @@ test("the compare view shows two profiles at the same target, as the CLI compute
   assert.match(w.page.url(), new RegExp(other.profileId));
   assert.deepEqual(w.problems, []);
   await w.context.close();
+  // Without targets each profile is at its own knee, or its highest point where none was
+  // observed: the status and headline say which.
+  const index = JSON.parse(readFileSync(join(bundled, "site", "api/v1/index.json"), "utf8"));
+  const kind = (p) => p.knees[index.percentile][2];
+  const knee = index.profiles.find((p) => kind(p) === "knee" && p.kneeOperable);
+  const highest = index.profiles.find((p) => kind(p) === "highest point");
+  const mixed = await open(server, `compare.html?ids=${knee.profileId},${highest.profileId}`);
+  await mixed.page.waitForSelector("#compare-table:not([hidden])");
+  assert.match(await mixed.page.textContent("#compare-status"), /At each profile's knee or highest point\./);
+  assert.match(await mixed.page.textContent("#compare-headline"), /at each one's knee or highest point\.$/);
+  assert.deepEqual(mixed.problems, []);
+  await mixed.context.close();
 });

@@ -99,6 +99,12 @@ const COMPARE_ROWS = [
   ["Replicas", (r) => r.replicas, "less"],
 ];
 
+// What the chosen profiles are shown at without targets: "knee", or "knee or highest point"
+// when one has no knee observed (each is at its own, as its page says).
+function pointNames(chosen) {
+  return [...new Set(chosen.filter((c) => c.r).map((c) => c.r.pointName))].join(" or ") || "knee";
+}
+
 function setupCompare(data) {
   const form = document.getElementById("compare");
   const status = document.getElementById("compare-status");
@@ -132,7 +138,7 @@ function setupCompare(data) {
     const workloads = new Set(chosen.map((c) => c.p.workload));
     const described = describeTargets(targetsOf(state), stat);
     status.textContent = (workloads.size > 1 ? "These profiles ran different workloads (" + [...workloads].join("; ") + "): their numbers are not comparable. " : "") +
-      (described ? "At the largest load meeting " + described + "." : "At each profile's knee.") +
+      (described ? "At the largest load meeting " + described + "." : "At each profile's " + pointNames(chosen) + ".") +
       chosen.filter((c) => !c.r).map((c) => " " + c.label + " cannot meet it.").join("");
     table.tHead.replaceChildren(IC.el("tr", {}, [IC.el("th", { text: "" }), ...chosen.map((c, i) => IC.el("th", {}, [IC.el("a", { href: "profiles/" + c.p.profileId + ".html" + carriedQuery(state), text: (i + 1) + ". " + c.label })]))]));
     const base = chosen[0].r;
@@ -148,7 +154,7 @@ function setupCompare(data) {
     ])));
     const second = chosen[1].r;
     headline.textContent = base && second
-      ? "2 vs 1: " + percentDiff(second.point.out, base.point.out).replace(/[()]/g, "").trim() + " throughput, " + percentDiff(second.cost ? second.cost.out : null, base.cost ? base.cost.out : null).replace(/[()]/g, "").trim() + " $/M output" + (described ? " at " + described : " at the knee") + "."
+      ? "2 vs 1: " + percentDiff(second.point.out, base.point.out).replace(/[()]/g, "").trim() + " throughput, " + percentDiff(second.cost ? second.cost.out : null, base.cost ? base.cost.out : null).replace(/[()]/g, "").trim() + " $/M output" + (described ? " at " + described : pointNames(chosen.slice(0, 2)) === "knee" ? " at the knee" : " at each one's " + pointNames(chosen.slice(0, 2))) + "."
       : "";
     for (const [metric, name] of [["ntpot", "NTPOT"], ["ttft", "TTFT"]]) {
       const fig = IC.el("figure");
