@@ -514,6 +514,17 @@ fn a_capacity_is_never_chosen_as_a_point_to_run_at() {
         assert!(page.contains(said), "{said}");
     }
     assert!(!page.contains("at the knee"));
+    // So does the model page's cheapest profile of a workload where no curve shows a knee.
+    let model_page = std::fs::read_dir(Path::new(out).join("site/models"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .find(|p| p.contains("planner-static"))
+        .unwrap();
+    assert!(
+        model_page.contains("at each profile's knee (or highest point, where none was observed), the cheapest profile"),
+        "{model_page}"
+    );
+    assert!(model_page.contains("$/M output tokens, at its highest point.</p>"));
     // A capacity is sized at as what it is, on both.
     let cli = yaml("--variant=probe");
     let (page, manifest) = site_files("probe");

@@ -267,10 +267,11 @@ pub(super) fn cheapest_at_knee<'a>(
             a.0.total_cmp(&b.0)
                 .then(a.1.summary.profile.id.cmp(&b.1.summary.profile.id))
         })
-        .map(|(cost, _, v)| Cheapest {
+        .map(|(cost, p, v)| Cheapest {
             id: v.id,
             label: &v.label,
             cost: crate::format::sig(Some(cost)),
+            point: p.summary.knee.method.point_name(),
         })
 }
 

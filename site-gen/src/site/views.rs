@@ -576,6 +576,10 @@ pub(super) struct Cheapest<'a> {
     pub id: &'a str,
     pub label: &'a str,
     pub cost: String,
+    /// Its knee, or its highest point where none was observed ([`KneeMethod::point_name`]).
+    ///
+    /// [`KneeMethod::point_name`]: pipeline::analysis::knee::KneeMethod::point_name
+    pub point: &'static str,
 }
 
 /// A model's facts and profiles (`mine`: its pages and views, in page order), without the
