@@ -510,6 +510,9 @@ fn a_capacity_is_never_chosen_as_a_point_to_run_at() {
         "With autoscaling at the highest point</a>",
         "sized at the highest point; weights from Hugging Face",
         "data-sized-at=\"highest point\"",
+        "<dt>Highest point</dt>",
+        "The highlighted row is the highest point.",
+        "-hpa-highest-point.yaml\"",
     ] {
         assert!(page.contains(said), "{said}");
     }
@@ -525,6 +528,10 @@ fn a_capacity_is_never_chosen_as_a_point_to_run_at() {
         "{model_page}"
     );
     assert!(model_page.contains("$/M output tokens, at its highest point.</p>"));
+    assert!(model_page.contains("<h3>At the knee or highest point</h3>"));
+    assert!(model_page.contains(
+        "Filled dots: up to the knee (or highest point); hollow dots: beyond it. Circled: that point."
+    ));
     // A capacity is sized at as what it is, on both.
     let cli = yaml("--variant=probe");
     let (page, manifest) = site_files("probe");

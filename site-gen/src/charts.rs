@@ -68,6 +68,10 @@ pub struct ChartSpec {
 pub const KNEE_NOTE: &str =
     "Filled dots: up to the knee; hollow dots: beyond it. Circled: the knee.";
 
+/// [`KNEE_NOTE`] for a chart where some curve shows no knee and is marked at its highest point.
+pub const KNEE_OR_HIGHEST_NOTE: &str =
+    "Filled dots: up to the knee (or highest point); hollow dots: beyond it. Circled: that point.";
+
 const WIDTH: f64 = 720.0;
 const PLOT_HEIGHT: f64 = 380.0;
 const LEFT: f64 = 70.0;

@@ -558,6 +558,36 @@ test("the frontier marks and links the Pareto-best points, and the planner dims 
   await m.context.close();
 });
 
+test("a profile whose tool reports means only shows its means, and a target it cannot check says so", async () => {
+  const index = JSON.parse(readFileSync(join(bundled, "site", "api/v1/index.json"), "utf8"));
+  const at = (row, s) => row[9][index.statistics.indexOf(s)];
+  const meansOnly = index.profiles.find((p) => p.kneeOperable
+    && p.curve.every((row) => at(row, index.percentile).every((v) => v === null))
+    && p.curve.some((row) => at(row, "mean")[1] !== null));
+  assert.ok(meansOnly, "the bundled catalog has a profile reporting means only");
+  const page = "profiles/" + meansOnly.profileId + ".html";
+  const w = await open(server, page);
+  await w.page.waitForSelector("#at-targets:not([hidden])");
+  const facts = await w.page.textContent(".target-facts");
+  assert.match(facts, new RegExp("Latency there \\(mean; the tool reports no " + index.percentile + "\\)"));
+  assert.match(facts, /TTFT [\d,.]+ ms/);
+  await w.context.close();
+  const t = await open(server, page + "?ntpot=30");
+  await t.page.waitForSelector(".target-warning:not([hidden])");
+  assert.match(await t.page.textContent(".target-warning"), new RegExp("reports no NTPOT at " + index.percentile + ", so NTPOT ≤ 30 ms .* cannot be checked"));
+  assert.deepEqual(t.problems, []);
+  await t.context.close();
+  // Compared with another profile, its latencies are its means, and the status says so.
+  const other = index.profiles.find((p) => p.profileId !== meansOnly.profileId && p.kneeOperable && p.workload === meansOnly.workload) || index.profiles.find((p) => p.profileId !== meansOnly.profileId && p.kneeOperable);
+  const c = await open(server, `compare.html?ids=${meansOnly.profileId},${other.profileId}`);
+  await c.page.waitForSelector("#compare-table:not([hidden])");
+  assert.match(await c.page.textContent("#compare-status"), new RegExp("latencies are means \\(its tool reports no " + index.percentile + "\\)"));
+  const ttft = await c.page.$$eval("#compare-table tbody tr", (rs) => rs.find((r) => r.cells[0].textContent === "TTFT, ms").cells[1].textContent);
+  assert.notEqual(ttft, "N/A");
+  assert.deepEqual(c.problems, []);
+  await c.context.close();
+});
+
 test("the compare view shows two profiles at the same target, as the CLI computes them", async () => {
   const cli = JSON.parse(infercat(["profiles", "list", "--out", bundled, "--model=meta-llama/Llama-3.1-8B-Instruct", "--target-ntpot-milliseconds=20", "--format=json"]).stdout);
   assert.ok(cli.length >= 2);

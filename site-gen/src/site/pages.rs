@@ -283,6 +283,14 @@ pub(super) fn model_charts(
     n: usize,
 ) -> BTreeMap<&'static str, String> {
     let mut specs = Vec::new();
+    let note = if mine
+        .iter()
+        .any(|(p, _)| p.summary.knee.method == KneeMethod::NotObserved)
+    {
+        charts::KNEE_OR_HIGHEST_NOTE
+    } else {
+        charts::KNEE_NOTE
+    };
     for (key, title, metric) in [
         (
             "ntpot",
@@ -335,7 +343,7 @@ pub(super) fn model_charts(
             markers,
             bands: Vec::new(),
             x_band: None,
-            note: Some(charts::KNEE_NOTE.into()),
+            note: Some(note.into()),
         };
         specs.push((key, spec));
     }
@@ -381,7 +389,10 @@ fn manifest_variants<'a>(
             ),
         },
         ManifestVariant {
-            file: "hpa-knee.yaml",
+            file: match method {
+                KneeMethod::NotObserved => "hpa-highest-point.yaml",
+                _ => "hpa-knee.yaml",
+            },
             title: format!("With autoscaling at the {point}"),
             differs: manifests::Variant {
                 include_hpa: true,

@@ -70,8 +70,11 @@ function evaluate(p, state, data) {
   const headroom = knee && point.out > 0 ? knee.out / point.out - 1 : null;
   // What the headroom is measured to: the knee, or the highest point where none was observed.
   const pointName = (p.knees[stat] || [])[2] || "knee";
+  // Targets are checked at the statistic asked for; without one the point's latencies are
+  // shown as its page shows them (the mean where the tool reports nothing else).
+  const shownStat = anyTarget ? stat : IC.curveStat(p, stat);
   return {
-    p, point, pointName, cost, price, replicas,
+    p, point, pointName, shownStat, cost, price, replicas,
     totalPerHour: price !== null && replicas !== null ? price * replicas : null,
     headroom, beyondKnee: headroom !== null && headroom < -1e-9,
     matches: workloadMatch(p, state),
@@ -103,6 +106,11 @@ function badge(text, title, cls) {
 // Headroom to what `r` is measured against: its knee, or (no knee observed) its highest
 // point, as the profile page says. The planner's column is headed "to knee", so a row
 // measured to another point says which (`named`).
+// A latency with its unit, or N/A (no unit) where it is not reported.
+function msText(v) {
+  return IC.known(v) ? IC.sig(v) + " ms" : "N/A";
+}
+
 function headroomText(r, named = r.pointName !== "knee") {
   const point = r.pointName;
   if (r.headroom === null) return "N/A";
@@ -160,7 +168,7 @@ function setupPlanner(data, onChange) {
     results.tBodies[0].replaceChildren(...list.slice(0, limit).map((r, i) => resultRow(r, i + 1, state, pageRoot)));
     const unchecked = IC.METRICS.filter((m) => targets[m] !== null).map((m) => [m, candidates.filter((p) => !p.curve.some((pt) => IC.known(pt.strict[stat][m]))).length]).filter(([, n]) => n > 0);
     const matching = list.filter((r) => r.matches).length;
-    let text = list.length + " of " + candidates.length + " profiles " + (describeTargets(targets, stat) ? "meet " + describeTargets(targets, stat) : "have a knee that keeps up");
+    let text = list.length + " of " + candidates.length + " profiles " + (describeTargets(targets, stat) ? "meet " + describeTargets(targets, stat) : "have a knee (or highest point) that keeps up");
     text += "; " + matching + " ran the workload asked for";
     if (list.length > limit) text += "; the " + limit + " best are listed";
     for (const [m, n] of unchecked) text += ". " + n + " cannot be checked: their tool reports no " + IC.METRIC_NAMES[m] + " at " + stat;
@@ -364,7 +372,7 @@ function servedByInfercat() {
 
 // `sizedAt`: what the page's own manifests (and the CLI without a target) are sized at.
 function staticNote(sizedAt) {
-  return "This copy of the site is static: run the command above for the YAML at these targets; the files under Deploy are sized at the " + sizedAt + ". Served by `infercat serve`, this page shows it here.";
+  return "This copy of the site is static: run the command above for the YAML at these targets; the files under Deploy are sized at the " + sizedAt + ". Served by infercat serve, this page shows it here.";
 }
 
 let yamlUrl = null;
@@ -546,8 +554,14 @@ function setupProfileTargets(data) {
     moveBands(targets, stat);
     const rows = [];
     if (!r) {
+      // A target on a latency the tool does not report at this statistic cannot be met (the
+      // CLI's rule): say that, not that the latency was too high.
+      const unreported = IC.METRICS.filter((m) => targets[m] !== null && !p.curve.some((pt) => IC.known(pt.strict[stat][m])));
+      const why = unreported.length
+        ? "This profile's tool reports no " + unreported.map((m) => IC.METRIC_NAMES[m]).join(" or ") + " at " + stat + ", so " + described + " cannot be checked (it counts as not met)"
+        : "No measured point of this profile meets " + described + " while keeping up with its load";
       warn.textContent = described
-        ? "No measured point of this profile meets " + described + " while keeping up with its load: the CLI sizes its manifest at the " + section.dataset.sizedAt + " instead, without an HPA."
+        ? why + ": the CLI sizes its manifest at the " + section.dataset.sizedAt + " instead, without an HPA."
         : "This profile has no knee that keeps up at " + stat + ".";
       warn.hidden = false;
     } else {
@@ -556,7 +570,8 @@ function setupProfileTargets(data) {
       warn.hidden = !r.beyondKnee;
       warn.textContent = r.beyondKnee ? "These targets are met only beyond the " + point + " (" + IC.sig(IC.kneePoint(p, stat).out) + " output tokens/s): latency climbs steeply there, and a small rise in load breaks the target. Prefer a tighter load or more replicas." : "";
       rows.push(["Operating point", (described ? "at " + described : "at the " + point) + ": " + IC.loadText(r.point) + ", " + IC.sig(r.point.out) + " output tokens/s"]);
-      rows.push(["Latency there (" + stat + ")", IC.METRICS.map((m) => IC.METRIC_NAMES[m] + " " + IC.sig(r.point.strict[stat][m]) + " ms").join(", ")]);
+      const shown = r.shownStat === stat ? stat : r.shownStat + "; the tool reports no " + stat;
+      rows.push(["Latency there (" + shown + ")", IC.METRICS.map((m) => IC.METRIC_NAMES[m] + " " + msText(r.point.strict[r.shownStat][m])).join(", ")]);
       rows.push(["Headroom to the " + point, headroomText(r, false)]);
       rows.push(["Replicas", r.replicas === null ? "N/A" : String(r.replicas) + (IC.number(state.qps) !== null ? " for " + IC.trimmed(IC.number(state.qps), 2) + " req/s (×" + data.sizingHeadroom + " headroom)" : "")]);
       rows.push(["Cost", r.cost ? IC.sig(r.cost.out) + " $/M output, " + IC.sig(r.cost.in) + " $/M input, " + IC.usdPerHour(r.totalPerHour) + " $/hour in all" + (IC.number(state.own) !== null ? " (your $" + IC.trimmed(IC.number(state.own), 4) + " per accelerator-hour)" : "") : "N/A (no price for this machine; give your own $/accelerator-hour)"]);

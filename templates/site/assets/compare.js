@@ -91,9 +91,9 @@ const COMPARE_ROWS = [
   ["Output tok/s", (r) => r.point.out, "more"],
   ["Output tok/s per accelerator", (r) => r.point.out / r.p.acceleratorCount, "more"],
   ["Output tok/s per user", (r) => r.point.perUser, "more"],
-  ["NTPOT, ms", (r, stat) => r.point.strict[stat].ntpot, "less"],
-  ["TTFT, ms", (r, stat) => r.point.strict[stat].ttft, "less"],
-  ["ITL, ms", (r, stat) => r.point.strict[stat].itl, "less"],
+  ["NTPOT, ms", (r) => r.point.strict[r.shownStat].ntpot, "less"],
+  ["TTFT, ms", (r) => r.point.strict[r.shownStat].ttft, "less"],
+  ["ITL, ms", (r) => r.point.strict[r.shownStat].itl, "less"],
   ["$/M output", (r) => (r.cost ? r.cost.out : null), "less"],
   ["$/hour (all replicas)", (r) => r.totalPerHour, "less"],
   ["Replicas", (r) => r.replicas, "less"],
@@ -139,7 +139,8 @@ function setupCompare(data) {
     const described = describeTargets(targetsOf(state), stat);
     status.textContent = (workloads.size > 1 ? "These profiles ran different workloads (" + [...workloads].join("; ") + "): their numbers are not comparable. " : "") +
       (described ? "At the largest load meeting " + described + "." : "At each profile's " + pointNames(chosen) + ".") +
-      chosen.filter((c) => !c.r).map((c) => " " + c.label + " cannot meet it.").join("");
+      chosen.filter((c) => !c.r).map((c) => " " + c.label + " cannot meet it.").join("") +
+      chosen.filter((c) => c.r && c.r.shownStat !== stat).map((c) => " " + c.label + ": latencies are " + c.r.shownStat + "s (its tool reports no " + stat + ").").join("");
     table.tHead.replaceChildren(IC.el("tr", {}, [IC.el("th", { text: "" }), ...chosen.map((c, i) => IC.el("th", {}, [IC.el("a", { href: "profiles/" + c.p.profileId + ".html" + carriedQuery(state), text: (i + 1) + ". " + c.label })]))]));
     const base = chosen[0].r;
     table.tBodies[0].replaceChildren(...COMPARE_ROWS.map(([name, get, better]) => IC.el("tr", {}, [
@@ -153,8 +154,15 @@ function setupCompare(data) {
       }),
     ])));
     const second = chosen[1].r;
-    headline.textContent = base && second
-      ? "2 vs 1: " + percentDiff(second.point.out, base.point.out).replace(/[()]/g, "").trim() + " throughput, " + percentDiff(second.cost ? second.cost.out : null, base.cost ? base.cost.out : null).replace(/[()]/g, "").trim() + " $/M output" + (described ? " at " + described : pointNames(chosen.slice(0, 2)) === "knee" ? " at the knee" : " at each one's " + pointNames(chosen.slice(0, 2))) + "."
+    // A difference neither can be stated for (a profile without a price) is left out.
+    const diffs = base && second
+      ? [[second.point.out, base.point.out, "throughput"], [second.cost ? second.cost.out : null, base.cost ? base.cost.out : null, "$/M output"]]
+        .map(([v, b, what]) => [percentDiff(v, b).replace(/[()]/g, "").trim(), what])
+        .filter(([d]) => d)
+        .map(([d, what]) => d + " " + what)
+      : [];
+    headline.textContent = diffs.length
+      ? "2 vs 1: " + diffs.join(", ") + (described ? " at " + described : pointNames(chosen.slice(0, 2)) === "knee" ? " at the knee" : " at each one's " + pointNames(chosen.slice(0, 2))) + "."
       : "";
     for (const [metric, name] of [["ntpot", "NTPOT"], ["ttft", "TTFT"]]) {
       const fig = IC.el("figure");

@@ -142,6 +142,14 @@ const IC = (() => {
     return { point: lerpPoint(a, b, t), passing: fail - 1, fraction: t };
   }
 
+  // The statistic a curve's latencies are shown at (Percentile::for_curve, the CLI's rule):
+  // `stat` if any point reports it for TTFT or NTPOT, else the mean (some tools report means
+  // only). Targets are still checked at `stat` itself (an unreported statistic fails them).
+  function curveStat(profile, stat) {
+    const reported = profile.curve.some((p) => known(p.strict[stat].ttft) || known(p.strict[stat].ntpot));
+    return reported ? stat : "mean";
+  }
+
   function kneePoint(profile, stat) {
     const knee = profile.knees[stat];
     return knee && knee[0] !== null ? profile.curve[knee[0]] : null;
@@ -213,7 +221,7 @@ const IC = (() => {
 
   return {
     root, known, sig, trimmed, usdPerHour, grouped, loadText, METRICS, METRIC_NAMES, load,
-    operatingPoint, kneePoint, machinePrice, costPerMillion, replicasFor, versionKey,
+    operatingPoint, curveStat, kneePoint, machinePrice, costPerMillion, replicasFor, versionKey,
     compareVersions, readState, writeState, number, el,
   };
 })();
