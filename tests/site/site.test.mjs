@@ -87,7 +87,8 @@ test("a profile has one manifest file, and its page rebuilds the HPA and bucket 
   };
   assert.ok(variants.some((v) => v.hunks.some(([, , insert]) => insert.some((l) => typeof l === "number"))), "lines the base has are written as their numbers");
   for (const v of variants) assert.equal(v.text, rebuilt(v.hunks), v.name);
-  const hpa = variants.find((v) => v.name.endsWith("-hpa-knee.yaml"));
+  // Named for the point it autoscales at: `-hpa-knee.yaml`, or `-hpa-highest-point.yaml`.
+  const hpa = variants.find((v) => /-hpa-(knee|highest-point)\.yaml$/.test(v.name));
   const bucket = variants.find((v) => v.name.endsWith("-bucket.yaml"));
   assert.ok(!base.includes("kind: HorizontalPodAutoscaler") && hpa.text.includes("kind: HorizontalPodAutoscaler"));
   const yamlOf = (text) => text.slice(0, text.indexOf("\n# What this deploys"));
@@ -586,6 +587,13 @@ test("a profile whose tool reports means only shows its means, and a target it c
   assert.notEqual(ttft, "N/A");
   assert.deepEqual(c.problems, []);
   await c.context.close();
+  // The planner's link to the compare view says how many profiles it compares.
+  const plan = await open(server, "index.html?model=" + encodeURIComponent(meansOnly.model));
+  await plan.page.waitForSelector("#plan-results tbody tr");
+  const ranked = await plan.page.locator("#plan-results tbody tr").count();
+  const link = await plan.page.textContent("#plan-compare");
+  assert.equal(link, ranked === 2 ? "Compare the two side by side" : "Compare the first three side by side");
+  await plan.context.close();
 });
 
 test("the compare view shows two profiles at the same target, as the CLI computes them", async () => {

@@ -177,6 +177,7 @@ function setupPlanner(data, onChange) {
     const compare = document.getElementById("plan-compare");
     compare.hidden = list.length < 2;
     compare.href = pageRoot + "compare.html?ids=" + list.slice(0, 3).map((r) => r.p.profileId).join(",") + carriedQuery(state).replace("?", "&");
+    compare.textContent = list.length === 2 ? "Compare the two side by side" : "Compare the first three side by side";
     if (onChange) onChange(state, evaluated);
   }
 
