@@ -450,7 +450,9 @@ function moveBands(targets, stat) {
       line.setAttribute("y1", y.toFixed(1));
       line.setAttribute("y2", y.toFixed(1));
       label.setAttribute("y", (y - 4).toFixed(1));
-      label.textContent = band.dataset.name + " ≤ " + IC.trimmed(v, 2) + " ms (" + stat + ")";
+      // A target outside the axis is drawn at its edge: the label says where it really is.
+      const outside = Math.log10(v) < lo ? ", below this chart" : Math.log10(v) > hi ? ", above this chart" : "";
+      label.textContent = band.dataset.name + " ≤ " + IC.trimmed(v, 2) + " ms (" + stat + outside + ")";
     }
     separateLabels(svg);
   }
