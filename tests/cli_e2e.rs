@@ -435,7 +435,7 @@ fn a_capacity_is_never_chosen_as_a_point_to_run_at() {
         within_cost.contains("curve") && !within_cost.contains("probe"),
         "{within_cost}"
     );
-    let comments_of = |extra: &[&str]| {
+    let manifests_create = |extra: &[&str]| {
         let mut args = vec![
             "manifests",
             "create",
@@ -444,13 +444,13 @@ fn a_capacity_is_never_chosen_as_a_point_to_run_at() {
             "--model=meta-llama/Llama-3.1-8B-Instruct",
             "--model-server=vllm",
             "--accelerator-type=nvidia-l4",
-            "--output=comments",
         ];
         args.extend_from_slice(extra);
         let done = infercat(tmp.path(), &args);
         assert!(done.status.success(), "{}", stderr(&done));
         stdout(&done)
     };
+    let comments_of = |extra: &[&str]| manifests_create(&[&["--output=comments"], extra].concat());
     let comments = comments_of(&[]);
     assert!(
         comments.contains(
@@ -471,21 +471,7 @@ fn a_capacity_is_never_chosen_as_a_point_to_run_at() {
         comments.contains("the manifest is sized at the highest point instead"),
         "{comments}"
     );
-    let yaml = |variant: &str| {
-        let args = [
-            "manifests",
-            "create",
-            "--out",
-            out,
-            "--model=meta-llama/Llama-3.1-8B-Instruct",
-            "--model-server=vllm",
-            "--accelerator-type=nvidia-l4",
-            variant,
-        ];
-        let done = infercat(tmp.path(), &args);
-        assert!(done.status.success(), "{}", stderr(&done));
-        stdout(&done)
-    };
+    let yaml = |variant: &str| manifests_create(&[variant]);
     let sized_line = |text: &str| {
         text.lines()
             .find(|l| l.starts_with("# Sized at "))
