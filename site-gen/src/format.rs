@@ -159,10 +159,19 @@ fn sig_decimals(v: f64) -> usize {
 
 /// Names joined as prose: "a", "a and b", "a, b and c".
 pub fn and_list(names: &[&str]) -> String {
+    prose_list(names, "and")
+}
+
+/// Names as alternatives: "a", "a or b", "a, b or c" (what none of them has).
+pub fn or_list(names: &[&str]) -> String {
+    prose_list(names, "or")
+}
+
+fn prose_list(names: &[&str], conjunction: &str) -> String {
     match names {
         [] => String::new(),
         [one] => (*one).to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+        [rest @ .., last] => format!("{} {conjunction} {last}", rest.join(", ")),
     }
 }
 
@@ -255,6 +264,7 @@ mod tests {
         assert_eq!(and_list(&["NTPOT"]), "NTPOT");
         assert_eq!(and_list(&["NTPOT", "ITL"]), "NTPOT and ITL");
         assert_eq!(and_list(&["a", "b", "c"]), "a, b and c");
+        assert_eq!(or_list(&["NTPOT", "ITL"]), "NTPOT or ITL");
     }
 
     #[test]

@@ -423,7 +423,7 @@ test("on a static host the profile page gives the command and a copy button, and
   assert.ok(rows.some(([row]) => named.get(row) === "highest point"), "a profile measured to its highest point is ranked");
   for (const [row, headroom] of rows) {
     if (named.get(row) === "highest point") assert.match(headroom, /highest point|N\/A/, row);
-    else assert.doesNotMatch(headroom, /highest point/, row);
+    else assert.match(headroom, /knee|N\/A/, row);
   }
   assert.deepEqual(plan.problems, []);
   await plan.context.close();
@@ -583,14 +583,21 @@ test("a profile whose tool reports means only shows its means, and a target it c
   assert.deepEqual(t.problems, []);
   await t.context.close();
   // Compared with another profile, its latencies are its means, and the status says so.
-  const other = index.profiles.find((p) => p.profileId !== meansOnly.profileId && p.kneeOperable && p.workload === meansOnly.workload) || index.profiles.find((p) => p.profileId !== meansOnly.profileId && p.kneeOperable);
+  // Another model's: the compare view then names each profile's model.
+  const other = index.profiles.find((p) => p.model !== meansOnly.model && p.kneeOperable);
   const c = await open(server, `compare.html?ids=${meansOnly.profileId},${other.profileId}`);
   await c.page.waitForSelector("#compare-table:not([hidden])");
   assert.match(await c.page.textContent("#compare-status"), new RegExp("latencies are means \\(its tool reports no " + index.percentile + "\\)"));
+  assert.match(await c.page.textContent("#compare-status"), /These profiles serve different models/);
+  assert.ok((await c.page.textContent("#compare-table thead")).includes("1. " + meansOnly.model + " · "), "each column names its model");
   const ttft = await c.page.$$eval("#compare-table tbody tr", (rs) => rs.find((r) => r.cells[0].textContent === "TTFT, ms").cells[1].textContent);
   assert.notEqual(ttft, "N/A");
   assert.deepEqual(c.problems, []);
   await c.context.close();
+  // The index table says its latencies are means, beside the point they are at.
+  const idx = await open(server, "index.html");
+  assert.match(await idx.page.textContent(`#profiles tr[data-id="${meansOnly.profileId}"] td.point`), /^(knee|highest point) \(means\)$/);
+  await idx.context.close();
   // The planner's link to the compare view says how many profiles it compares.
   const plan = await open(server, "index.html?model=" + encodeURIComponent(meansOnly.model));
   await plan.page.waitForSelector("#plan-results tbody tr");

@@ -227,8 +227,10 @@ pub(super) fn profile_charts(s: &ProfileSummary) -> ProfileCharts {
             |p| Some(p.output_tokens_per_s),
         ),
         load: build("chart-load", "Latency vs load", unit, |p| p.load.value()),
-        drawn: names(&drawn),
-        undrawn: (!undrawn.is_empty() && undrawn.len() < metrics.len()).then(|| names(&undrawn)),
+        drawn: names(&drawn, crate::format::and_list),
+        // "no point reports NTPOT or ITL"
+        undrawn: (!undrawn.is_empty() && undrawn.len() < metrics.len())
+            .then(|| names(&undrawn, crate::format::or_list)),
     }
 }
 
@@ -246,8 +248,8 @@ fn ring_note(method: KneeMethod) -> &'static str {
 }
 
 /// The latencies' names as prose ("TTFT and ITL").
-fn names(metrics: &[&(&str, LatencyOf, usize)]) -> String {
-    crate::format::and_list(&metrics.iter().map(|(name, _, _)| *name).collect::<Vec<_>>())
+fn names(metrics: &[&(&str, LatencyOf, usize)], list: fn(&[&str]) -> String) -> String {
+    list(&metrics.iter().map(|(name, _, _)| *name).collect::<Vec<_>>())
 }
 
 /// The cheapest profile of one workload at its knee; profiles whose knee does not keep up

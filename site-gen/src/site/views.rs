@@ -183,6 +183,9 @@ pub(super) struct IndexRow<'v> {
     pub workload: &'v str,
     pub use_case: &'v str,
     pub point_name: &'static str,
+    /// The statistic its latencies are at: the site's, or the mean for a tool reporting
+    /// means only.
+    pub stat: &'v str,
     pub caveats: &'v [super::caveats::Caveat],
     pub knee: IndexKnee<'v>,
 }
@@ -217,6 +220,7 @@ impl<'v> IndexRow<'v> {
             workload: p.workload,
             use_case: p.use_case,
             point_name: p.point_name,
+            stat: &p.stat,
             caveats: &p.caveats,
             knee: IndexKnee {
                 load: &k.load,

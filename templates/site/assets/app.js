@@ -103,15 +103,15 @@ function badge(text, title, cls) {
   return IC.el("span", { className: "badge" + (cls ? " " + cls : ""), title, text });
 }
 
-// Headroom to what `r` is measured against: its knee, or (no knee observed) its highest
-// point, as the profile page says. The planner's column is headed "to knee", so a row
-// measured to another point says which (`named`).
 // A latency with its unit, or N/A (no unit) where it is not reported.
 function msText(v) {
   return IC.known(v) ? IC.sig(v) + " ms" : "N/A";
 }
 
-function headroomText(r, named = r.pointName !== "knee") {
+// Headroom to what `r` is measured against: its knee, or (no knee observed) its highest
+// point, as the profile page says; `named` adds which (the planner's column is headed
+// "Headroom" alone; the profile page's row names the point).
+function headroomText(r, named) {
   const point = r.pointName;
   if (r.headroom === null) return "N/A";
   if (r.beyondKnee) return "beyond the " + point;
@@ -135,7 +135,7 @@ function resultRow(r, rank, state, pageRoot) {
     IC.el("td", { className: "num", text: r.replicas === null ? "N/A" : String(r.replicas) }),
     IC.el("td", { className: "num", text: IC.usdPerHour(r.totalPerHour) }),
     IC.el("td", { className: "num", text: IC.sig(r.cost ? r.cost.out : null) }),
-    IC.el("td", { className: "num", text: headroomText(r) }),
+    IC.el("td", { className: "num", text: headroomText(r, true) }),
   ];
   const row = IC.el("tr", { "data-id": p.profileId }, cells);
   if (!r.matches) row.classList.add("other-workload");

@@ -127,7 +127,10 @@ function setupCompare(data) {
     const ids = SLOTS.map((s) => form.elements[s].value).filter((id) => byId.has(id));
     IC.writeState({ ids: ids.join(","), ...state });
     const stat = state.stat || data.percentile;
-    const chosen = ids.map((id) => ({ p: byId.get(id), r: evaluate(byId.get(id), state, data), label: labels.get(id) || id }));
+    // The option labels name a profile within its model (the list groups them by model):
+    // profiles of different models are named with their model too.
+    const models = new Set(ids.map((id) => byId.get(id).model));
+    const chosen = ids.map((id) => ({ p: byId.get(id), r: evaluate(byId.get(id), state, data), label: (models.size > 1 ? byId.get(id).model + " · " : "") + (labels.get(id) || id) }));
     table.hidden = chosen.length < 2;
     charts.replaceChildren();
     if (chosen.length < 2) {
@@ -137,7 +140,8 @@ function setupCompare(data) {
     }
     const workloads = new Set(chosen.map((c) => c.p.workload));
     const described = describeTargets(targetsOf(state), stat);
-    status.textContent = (workloads.size > 1 ? "These profiles ran different workloads (" + [...workloads].join("; ") + "): their numbers are not comparable. " : "") +
+    status.textContent = (models.size > 1 ? "These profiles serve different models (" + [...models].join("; ") + "). " : "") +
+      (workloads.size > 1 ? "These profiles ran different workloads (" + [...workloads].join("; ") + "): their numbers are not comparable. " : "") +
       (described ? "At the largest load meeting " + described + "." : "At each profile's " + pointNames(chosen) + ".") +
       chosen.filter((c) => !c.r).map((c) => " " + c.label + " cannot meet it.").join("") +
       chosen.filter((c) => c.r && c.r.shownStat !== stat).map((c) => " " + c.label + ": latencies are " + c.r.shownStat + "s (its tool reports no " + stat + ").").join("");
