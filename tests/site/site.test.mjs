@@ -589,6 +589,7 @@ test("a profile whose tool reports means only shows its means, and a target it c
   await c.page.waitForSelector("#compare-table:not([hidden])");
   assert.match(await c.page.textContent("#compare-status"), new RegExp("latencies are means \\(its tool reports no " + index.percentile + "\\)"));
   assert.match(await c.page.textContent("#compare-status"), /These profiles serve different models/);
+  assert.match(await c.page.textContent("#compare-ttft .chart-title"), new RegExp("^TTFT \\(" + index.percentile + "; 1: means\\)"));
   assert.ok((await c.page.textContent("#compare-table thead")).includes("1. " + meansOnly.model + " · "), "each column names its model");
   const ttft = await c.page.$$eval("#compare-table tbody tr", (rs) => rs.find((r) => r.cells[0].textContent === "TTFT, ms").cells[1].textContent);
   assert.notEqual(ttft, "N/A");

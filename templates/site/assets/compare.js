@@ -168,9 +168,12 @@ function setupCompare(data) {
     headline.textContent = diffs.length
       ? "2 vs 1: " + diffs.join(", ") + (described ? " at " + described : pointNames(chosen.slice(0, 2)) === "knee" ? " at the knee" : " at each one's " + pointNames(chosen.slice(0, 2))) + "."
       : "";
+    // The charts draw each curve as its page does: a tool reporting means only, at its means.
+    const means = chosen.map((c, i) => (IC.curveStat(c.p, data.percentile) === data.percentile ? null : i + 1)).filter((n) => n !== null);
+    const drawnAt = data.percentile + (means.length ? "; " + means.join(", ") + ": means" : "");
     for (const [metric, name] of [["ntpot", "NTPOT"], ["ttft", "TTFT"]]) {
       const fig = IC.el("figure");
-      fig.append(compareChart("compare-" + metric, name + " (" + data.percentile + ") vs output throughput", metric, chosen));
+      fig.append(compareChart("compare-" + metric, name + " (" + drawnAt + ") vs output throughput", metric, chosen));
       charts.append(fig);
     }
   }
