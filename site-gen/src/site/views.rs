@@ -113,6 +113,9 @@ pub(super) struct ProfileView<'a> {
     pub lengths: String,
     pub repeats: usize,
     pub point_name: &'static str,
+    /// The Point cell of the index and model tables: [`Self::point_name`], with `(means)`
+    /// where the tool reports means only (its latencies are not at the site's statistic).
+    pub point_cell: String,
     /// What the page's manifests are sized at ([`crate::manifests::knee_point_kind`]).
     pub sized_at: &'static str,
     pub knee_operable: bool,
@@ -183,9 +186,7 @@ pub(super) struct IndexRow<'v> {
     pub workload: &'v str,
     pub use_case: &'v str,
     pub point_name: &'static str,
-    /// The statistic its latencies are at: the site's, or the mean for a tool reporting
-    /// means only.
-    pub stat: &'v str,
+    pub point_cell: &'v str,
     pub caveats: &'v [super::caveats::Caveat],
     pub knee: IndexKnee<'v>,
 }
@@ -220,7 +221,7 @@ impl<'v> IndexRow<'v> {
             workload: p.workload,
             use_case: p.use_case,
             point_name: p.point_name,
-            stat: &p.stat,
+            point_cell: &p.point_cell,
             caveats: &p.caveats,
             knee: IndexKnee {
                 load: &k.load,
@@ -438,6 +439,11 @@ pub(super) fn profile_view<'a>(
         lengths: lengths_text(profile),
         repeats: profile.repeats.len(),
         point_name: s.knee.method.point_name(),
+        point_cell: if stat == input.cfg.percentile {
+            s.knee.method.point_name().to_string()
+        } else {
+            format!("{} ({stat}s)", s.knee.method.point_name())
+        },
         sized_at: crate::manifests::knee_point_kind(s.knee.method),
         knee_operable: s.knee.method.is_operable(),
         notes: profile.notes.as_deref(),

@@ -166,7 +166,7 @@ function setupPlanner(data, onChange) {
     const byTotal = IC.number(state.qps) !== null;
     const list = ranked(evaluated, byTotal);
     results.tBodies[0].replaceChildren(...list.slice(0, limit).map((r, i) => resultRow(r, i + 1, state, pageRoot)));
-    const unchecked = IC.METRICS.filter((m) => targets[m] !== null).map((m) => [m, candidates.filter((p) => !p.curve.some((pt) => IC.known(pt.strict[stat][m]))).length]).filter(([, n]) => n > 0);
+    const unchecked = IC.METRICS.filter((m) => targets[m] !== null).map((m) => [m, candidates.filter((p) => !IC.reports(p, stat, m)).length]).filter(([, n]) => n > 0);
     const matching = list.filter((r) => r.matches).length;
     let text = list.length + " of " + candidates.length + " profiles " + (describeTargets(targets, stat) ? "meet " + describeTargets(targets, stat) : "have a knee (or highest point) that keeps up");
     text += "; " + matching + " ran the workload asked for";
@@ -559,7 +559,7 @@ function setupProfileTargets(data) {
     if (!r) {
       // A target on a latency the tool does not report at this statistic cannot be met (the
       // CLI's rule): say that, not that the latency was too high.
-      const unreported = IC.METRICS.filter((m) => targets[m] !== null && !p.curve.some((pt) => IC.known(pt.strict[stat][m])));
+      const unreported = IC.METRICS.filter((m) => targets[m] !== null && !IC.reports(p, stat, m));
       const why = unreported.length
         ? "This profile's tool reports no " + unreported.map((m) => IC.METRIC_NAMES[m]).join(" or ") + " at " + stat + ", so " + described + " cannot be checked (it counts as not met)"
         : "No measured point of this profile meets " + described + " while keeping up with its load";

@@ -165,8 +165,9 @@ function setupCompare(data) {
         .filter(([d]) => d)
         .map(([d, what]) => d + " " + what)
       : [];
+    const firstTwo = pointNames(chosen.slice(0, 2));
     headline.textContent = diffs.length
-      ? "2 vs 1: " + diffs.join(", ") + (described ? " at " + described : pointNames(chosen.slice(0, 2)) === "knee" ? " at the knee" : " at each one's " + pointNames(chosen.slice(0, 2))) + "."
+      ? "2 vs 1: " + diffs.join(", ") + (described ? " at " + described : firstTwo === "knee" ? " at the knee" : " at each one's " + firstTwo) + "."
       : "";
     // The charts draw each curve as its page does: a tool reporting means only, at its means.
     const means = chosen.map((c, i) => (IC.curveStat(c.p, data.percentile) === data.percentile ? null : i + 1)).filter((n) => n !== null);

@@ -146,8 +146,13 @@ const IC = (() => {
   // `stat` if any point reports it for TTFT or NTPOT, else the mean (some tools report means
   // only). Targets are still checked at `stat` itself (an unreported statistic fails them).
   function curveStat(profile, stat) {
-    const reported = profile.curve.some((p) => known(p.strict[stat].ttft) || known(p.strict[stat].ntpot));
-    return reported ? stat : "mean";
+    return reports(profile, stat, "ttft") || reports(profile, stat, "ntpot") ? stat : "mean";
+  }
+
+  // Whether any point of the profile reports `metric` at `stat` (a target on one it does
+  // not report cannot be checked).
+  function reports(profile, stat, metric) {
+    return profile.curve.some((p) => known(p.strict[stat][metric]));
   }
 
   function kneePoint(profile, stat) {
@@ -221,7 +226,7 @@ const IC = (() => {
 
   return {
     root, known, sig, trimmed, usdPerHour, grouped, loadText, METRICS, METRIC_NAMES, load,
-    operatingPoint, curveStat, kneePoint, machinePrice, costPerMillion, replicasFor, versionKey,
+    operatingPoint, curveStat, reports, kneePoint, machinePrice, costPerMillion, replicasFor, versionKey,
     compareVersions, readState, writeState, number, el,
   };
 })();
