@@ -40,6 +40,8 @@
 //! mean E2E is TTFT + TPOT × (output tokens − 1) when the tool reports no E2E. A sent rate
 //! that keeps up is checked against the completions as a derived one is ([`falls_behind`]).
 
+use std::fmt;
+
 use super::percentile::Percentile;
 use crate::point::{Latency, Load, MeasuredPoint};
 
@@ -178,6 +180,55 @@ pub fn falls_behind(points: &[MeasuredPoint], i: usize) -> bool {
     behind_reason(points, i).is_some()
 }
 
+/// Why a point does not keep up with its load, kept as figures: a curve is checked point by
+/// point (every knee, and `index.json`'s four per profile), and only the knee's own reason is
+/// ever shown, so the sentence is made when it is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Behind {
+    Failed {
+        failed: i64,
+        total: i64,
+    },
+    Collapse {
+        now: f64,
+        before: f64,
+    },
+    Rate {
+        requested: f64,
+        ratio: f64,
+        what: &'static str,
+    },
+    DidNotKeepUp,
+}
+
+impl fmt::Display for Behind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Behind::Failed { failed, total } => write!(
+                f,
+                "{failed} of {total} requests failed ({:.0}%)",
+                100.0 * failed as f64 / total as f64
+            ),
+            Behind::Collapse { now, before } => write!(
+                f,
+                "output throughput fell to {now:.0} tokens/s, {:.0}% of the {before:.0} a lower load reached",
+                100.0 * now / before
+            ),
+            Behind::Rate {
+                requested,
+                ratio,
+                what,
+            } => write!(
+                f,
+                "{:.2} req/s {what} of {requested} requested, {:.0}%",
+                ratio * requested,
+                100.0 * ratio
+            ),
+            Behind::DidNotKeepUp => f.write_str("did not keep up"),
+        }
+    }
+}
+
 /// Why point `i` of a curve does not keep up with its load, if it does not: more than
 /// [`MAX_FAILED_SHARE`] of its requests failed (at any kind of load), or its achieved rate is
 /// below [`MIN_ACHIEVED_RATIO`] of the requested one and — when that rate was derived from
@@ -188,17 +239,21 @@ pub fn falls_behind(points: &[MeasuredPoint], i: usize) -> bool {
 /// open-loop generator keeps up whatever the server does; so when it is not short, the
 /// completions are checked the same way a derived rate is (a real stage sent 10 req/s while the
 /// server completed 2.95 req/s at a 17 s mean TTFT).
-fn behind_reason(points: &[MeasuredPoint], i: usize) -> Option<String> {
+fn behind_reason(points: &[MeasuredPoint], i: usize) -> Option<Behind> {
     let p = &points[i];
     if let Some((failed, total)) = failing(p) {
-        return Some(failed_text(failed, total));
+        return Some(Behind::Failed { failed, total });
     }
     if let Some(why) = collapse(points, i) {
         return Some(why);
     }
     let (requested, ratio, reported) = rate_ratio(p)?;
     if ratio < MIN_ACHIEVED_RATIO && reported {
-        return Some(rate_text(requested, ratio, "achieved"));
+        return Some(Behind::Rate {
+            requested,
+            ratio,
+            what: "achieved",
+        });
     }
     let (ratio, what) = match (reported, completed_ratio(p)) {
         // Derived from completions, not a rate the tool reports sending.
@@ -209,14 +264,18 @@ fn behind_reason(points: &[MeasuredPoint], i: usize) -> Option<String> {
     let queueing = i
         .checked_sub(1)
         .is_some_and(|prev| queue_growth(&points[prev], p).is_some_and(|g| g > MIN_QUEUE_GROWTH));
-    (ratio < MIN_ACHIEVED_RATIO && queueing).then(|| rate_text(requested, ratio, what))
+    (ratio < MIN_ACHIEVED_RATIO && queueing).then_some(Behind::Rate {
+        requested,
+        ratio,
+        what,
+    })
 }
 
 /// Why point `i` is past a throughput collapse, if it is: its output throughput fell below
 /// [`MIN_PEAK_FRACTION`] of the highest a lower load reached (a real prefill/decode run went
 /// 2,810 → 3,615 → 1,465 tokens/s from concurrency 32 to 128). More load for less work is a
 /// server thrashing, never a point to run at, whatever its latencies.
-fn collapse(points: &[MeasuredPoint], i: usize) -> Option<String> {
+fn collapse(points: &[MeasuredPoint], i: usize) -> Option<Behind> {
     let now_load = points[i].load;
     // Sorted by load: every earlier point at another load is at a lower one; repeats of this
     // load are noise, not a collapse.
@@ -227,27 +286,7 @@ fn collapse(points: &[MeasuredPoint], i: usize) -> Option<String> {
         .filter(|v| v.is_finite())
         .reduce(f64::max)?;
     let now = points[i].output_tokens_per_s;
-    (before > 0.0 && now < MIN_PEAK_FRACTION * before).then(|| {
-        format!(
-            "output throughput fell to {now:.0} tokens/s, {:.0}% of the {before:.0} a lower load reached",
-            100.0 * now / before
-        )
-    })
-}
-
-fn failed_text(failed: i64, total: i64) -> String {
-    format!(
-        "{failed} of {total} requests failed ({:.0}%)",
-        100.0 * failed as f64 / total as f64
-    )
-}
-
-fn rate_text(requested: f64, ratio: f64, what: &str) -> String {
-    format!(
-        "{:.2} req/s {what} of {requested} requested, {:.0}%",
-        ratio * requested,
-        100.0 * ratio
-    )
+    (before > 0.0 && now < MIN_PEAK_FRACTION * before).then_some(Behind::Collapse { now, before })
 }
 
 /// A point's failed and total requests, when more than [`MAX_FAILED_SHARE`] of them failed.
@@ -303,6 +342,66 @@ pub fn first_falling_behind(points: &[MeasuredPoint]) -> Option<usize> {
 /// Finds the knee of a curve whose points are sorted by load (unbounded last). `None` only for
 /// an empty curve.
 pub fn find_knee(points: &[MeasuredPoint], pct: Percentile) -> Option<Knee> {
+    locate(points, pct).map(|(index, method, why)| Knee {
+        index,
+        method,
+        reason: why.to_string(),
+    })
+}
+
+/// The point [`find_knee`] finds and how, without the sentence saying why: for callers that
+/// find many knees and show none of their reasons (`index.json`'s knee per statistic).
+pub fn find_knee_point(points: &[MeasuredPoint], pct: Percentile) -> Option<(usize, KneeMethod)> {
+    locate(points, pct).map(|(index, method, _)| (index, method))
+}
+
+/// Why a knee is where it is, as figures; [`Knee::reason`] is its sentence.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Why {
+    Unbounded { points: usize, peak: f64 },
+    BelowRange { shortfall: Behind, peak: f64 },
+    OneLoad { distinct_loads: usize },
+    Fit { rise: f64, tail: f64, share: f64 },
+    BeforeSaturation(Event),
+    TooFewPoints { finite: usize },
+    NoEvent,
+}
+
+impl fmt::Display for Why {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Why::Unbounded { points, peak } => write!(
+                f,
+                "max-throughput measurement, not a curve: {points} point(s) at unbounded load, no load variation to find a knee in; capacity {peak:.0} output tokens/s"
+            ),
+            Why::BelowRange { shortfall, peak } => write!(
+                f,
+                "knee below the measured range: already saturated at the lowest load ({shortfall}); capacity reached {peak:.0} output tokens/s"
+            ),
+            Why::OneLoad { distinct_loads } => write!(
+                f,
+                "no knee observed: {distinct_loads} distinct finite load(s), a curve needs two or more; highest measured point shown"
+            ),
+            Why::Fit { rise, tail, share } => write!(
+                f,
+                "two-segment fit: throughput rises {rise:.1} tokens/s per unit of load up to here, then {tail:.1} (ratio {:.2}); {:.0}% of peak throughput",
+                tail / rise,
+                share * 100.0
+            ),
+            Why::BeforeSaturation(event) => write!(f, "last point before saturation: {event}"),
+            Why::TooFewPoints { finite } => write!(
+                f,
+                "no knee observed: {finite} point(s) with a finite load, too few to locate one; highest measured point shown"
+            ),
+            Why::NoEvent => write!(
+                f,
+                "no knee observed: throughput did not level off, and no latency grew more than {MAX_LATENCY_GROWTH}x between points while outgrowing the load; highest measured point shown"
+            ),
+        }
+    }
+}
+
+fn locate(points: &[MeasuredPoint], pct: Percentile) -> Option<(usize, KneeMethod, Why)> {
     if points.is_empty() {
         return None;
     }
@@ -313,14 +412,11 @@ pub fn find_knee(points: &[MeasuredPoint], pct: Percentile) -> Option<Knee> {
     let peak = points[peak_index].output_tokens_per_s;
     let distinct_loads = distinct_finite_loads(points);
     if finite.is_empty() {
-        return Some(Knee {
-            index: peak_index,
-            method: KneeMethod::MaxThroughputOnly,
-            reason: format!(
-                "max-throughput measurement, not a curve: {} point(s) at unbounded load, no load variation to find a knee in; capacity {peak:.0} output tokens/s",
-                points.len()
-            ),
-        });
+        let why = Why::Unbounded {
+            points: points.len(),
+            peak,
+        };
+        return Some((peak_index, KneeMethod::MaxThroughputOnly, why));
     }
     // One load measured is saturated only when its requests failed: repeats at one load cannot
     // show a queue growing, and a short smoke run's sent rate is as noisy as its arrivals.
@@ -328,50 +424,46 @@ pub fn find_knee(points: &[MeasuredPoint], pct: Percentile) -> Option<Knee> {
         && (distinct_loads >= 2 || failing(first).is_some())
         && saturated_from_start(points, &finite)
     {
-        return Some(Knee {
-            index: peak_index,
-            method: KneeMethod::BelowRange,
-            reason: format!(
-                "knee below the measured range: already saturated at the lowest load ({}); capacity reached {peak:.0} output tokens/s",
-                shortfall(first)
-            ),
-        });
+        let why = Why::BelowRange {
+            shortfall: shortfall(first),
+            peak,
+        };
+        return Some((peak_index, KneeMethod::BelowRange, why));
     }
     if distinct_loads < 2 {
-        return Some(Knee {
-            index: highest_stable(points, &finite),
-            method: KneeMethod::NotObserved,
-            reason: format!(
-                "no knee observed: {distinct_loads} distinct finite load(s), a curve needs two or more; highest measured point shown"
-            ),
-        });
+        let why = Why::OneLoad { distinct_loads };
+        return Some((
+            highest_stable(points, &finite),
+            KneeMethod::NotObserved,
+            why,
+        ));
     }
     let event = first_saturation_event(points, pct);
-    if let Some(knee) = piecewise_fit(points, &finite, peak)
-        && event.as_ref().is_none_or(|(i, _)| knee.index < *i)
+    if let Some((index, why)) = piecewise_fit(points, &finite, peak)
+        && event.as_ref().is_none_or(|(i, _)| index < *i)
     {
-        return Some(knee);
+        return Some((index, KneeMethod::PiecewiseFit, why));
     }
     Some(match event {
-        Some((i, why)) => Knee {
-            index: i - 1,
-            method: KneeMethod::SaturationRule,
-            reason: format!("last point before saturation: {why}"),
-        },
-        None => Knee {
-            index: highest_stable(points, &finite),
-            method: KneeMethod::NotObserved,
-            reason: if finite.len() < 3 {
-                format!(
-                    "no knee observed: {} point(s) with a finite load, too few to locate one; highest measured point shown",
-                    finite.len()
-                )
+        Some((i, event)) => (
+            i - 1,
+            KneeMethod::SaturationRule,
+            Why::BeforeSaturation(event),
+        ),
+        None => {
+            let why = if finite.len() < 3 {
+                Why::TooFewPoints {
+                    finite: finite.len(),
+                }
             } else {
-                format!(
-                    "no knee observed: throughput did not level off, and no latency grew more than {MAX_LATENCY_GROWTH}x between points while outgrowing the load; highest measured point shown"
-                )
-            },
-        },
+                Why::NoEvent
+            };
+            (
+                highest_stable(points, &finite),
+                KneeMethod::NotObserved,
+                why,
+            )
+        }
     })
 }
 
@@ -392,14 +484,17 @@ fn distinct_finite_loads(points: &[MeasuredPoint]) -> usize {
     loads.len()
 }
 
-fn shortfall(p: &MeasuredPoint) -> String {
+fn shortfall(p: &MeasuredPoint) -> Behind {
     if let Some((failed, total)) = failing(p) {
-        return failed_text(failed, total);
+        return Behind::Failed { failed, total };
     }
     match rate_ratio(p) {
-        Some((requested, ratio, true)) => rate_text(requested, ratio, "achieved"),
-        Some((requested, ratio, false)) => rate_text(requested, ratio, "completed"),
-        None => "did not keep up".into(),
+        Some((requested, ratio, reported)) => Behind::Rate {
+            requested,
+            ratio,
+            what: if reported { "achieved" } else { "completed" },
+        },
+        None => Behind::DidNotKeepUp,
     }
 }
 
@@ -419,7 +514,7 @@ fn fit_line(xs: &[f64], ys: &[f64]) -> (f64, f64) {
     (slope, sse)
 }
 
-fn piecewise_fit(points: &[MeasuredPoint], finite: &[usize], peak: f64) -> Option<Knee> {
+fn piecewise_fit(points: &[MeasuredPoint], finite: &[usize], peak: f64) -> Option<(usize, Why)> {
     if finite.len() < 3 || peak <= 0.0 {
         return None;
     }
@@ -444,15 +539,7 @@ fn piecewise_fit(points: &[MeasuredPoint], finite: &[usize], peak: f64) -> Optio
     let (k, _, rise, tail) = best?;
     let share = ys[k] / peak;
     let accepted = rise > 0.0 && tail <= MAX_TAIL_SLOPE_RATIO * rise && share >= MIN_PEAK_FRACTION;
-    accepted.then(|| Knee {
-        index: finite[k],
-        method: KneeMethod::PiecewiseFit,
-        reason: format!(
-            "two-segment fit: throughput rises {rise:.1} tokens/s per unit of load up to here, then {tail:.1} (ratio {:.2}); {:.0}% of peak throughput",
-            tail / rise,
-            share * 100.0
-        ),
-    })
+    accepted.then_some((finite[k], Why::Fit { rise, tail, share }))
 }
 
 /// Every latency the tool reported at this point, at `pct` (or the mean).
@@ -473,12 +560,42 @@ fn watched_latencies(
     ]
 }
 
-/// The first point (index ≥ 1) at which the server shows saturation, with a description.
-fn first_saturation_event(points: &[MeasuredPoint], pct: Percentile) -> Option<(usize, String)> {
+/// What showed saturation at a point ([`first_saturation_event`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Event {
+    Behind(Behind),
+    Growth {
+        name: &'static str,
+        stat: Percentile,
+        before: f64,
+        now: f64,
+    },
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Event::Behind(why) => write!(f, "at {why}"),
+            Event::Growth {
+                name,
+                stat,
+                before,
+                now,
+            } => write!(
+                f,
+                "{name} {stat} grows {:.1}x (from {before:.1} to {now:.1} ms) at the next load",
+                now / before
+            ),
+        }
+    }
+}
+
+/// The first point (index ≥ 1) at which the server shows saturation, and what showed it.
+fn first_saturation_event(points: &[MeasuredPoint], pct: Percentile) -> Option<(usize, Event)> {
     for i in 1..points.len() {
         let p = &points[i];
         if let Some(why) = behind_reason(points, i) {
-            return Some((i, format!("at {}", why)));
+            return Some((i, Event::Behind(why)));
         }
         let prev = watched_latencies(&points[i - 1], pct);
         let cur = watched_latencies(p, pct);
@@ -491,13 +608,13 @@ fn first_saturation_event(points: &[MeasuredPoint], pct: Percentile) -> Option<(
             if let (Some((b, stat)), Some((c, _))) = (before, now)
                 && *c > threshold * b
             {
-                return Some((
-                    i,
-                    format!(
-                        "{name} {stat} grows {:.1}x (from {b:.1} to {c:.1} ms) at the next load",
-                        c / b
-                    ),
-                ));
+                let growth = Event::Growth {
+                    name,
+                    stat: *stat,
+                    before: *b,
+                    now: *c,
+                };
+                return Some((i, growth));
             }
         }
     }
@@ -779,7 +896,7 @@ mod tests {
         assert_eq!(k.index, 2, "{}", k.reason);
         let (at, why) = first_saturation_event(&curve, Percentile::P50).unwrap();
         assert_eq!(
-            (at, why.as_str()),
+            (at, why.to_string().as_str()),
             (3, "at 179 of 200 requests failed (90%)")
         );
         assert_eq!(first_falling_behind(&curve), Some(3));

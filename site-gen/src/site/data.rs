@@ -4,7 +4,7 @@
 
 use super::caveats::caveats;
 use crate::api::{CostJson, PointContext, ProfileJson, profile_doc, workload_spec};
-use pipeline::analysis::knee::{find_knee, first_falling_behind};
+use pipeline::analysis::knee::{Knee, find_knee_point, first_falling_behind};
 use pipeline::analysis::percentile::Percentile;
 use pipeline::analysis::sizing::SIZING_HEADROOM;
 use pipeline::point::MeasuredPoint;
@@ -82,18 +82,26 @@ fn curve_row(pt: &MeasuredPoint, display: Percentile) -> CurveRow {
 /// The knee under each target statistic, as `[index or null, operable, what the point is]`
 /// (`knee`, `highest point` where no knee was observed, `capacity`: the profile page's names),
 /// keyed by the statistic's name: `manifests create --percentile=<s>` finds its knee the same
-/// way.
-fn knees_by_statistic(points: &[MeasuredPoint]) -> BTreeMap<String, KneeAt> {
+/// way. The analysis already found `found`, the knee at the build's statistic `at`.
+fn knees_by_statistic(
+    points: &[MeasuredPoint],
+    at: Percentile,
+    found: &Knee,
+) -> BTreeMap<String, KneeAt> {
     TARGET_STATISTICS
         .iter()
         .map(|s| {
-            let knee = find_knee(points, *s);
+            let knee = if *s == at {
+                Some((found.index, found.method))
+            } else {
+                find_knee_point(points, *s)
+            };
             (
                 s.to_string(),
                 (
-                    knee.as_ref().map(|k| k.index),
-                    knee.as_ref().is_some_and(|k| k.method.is_operable()),
-                    knee.map_or("knee", |k| k.method.point_name()),
+                    knee.map(|(index, _)| index),
+                    knee.is_some_and(|(_, method)| method.is_operable()),
+                    knee.map_or("knee", |(_, method)| method.point_name()),
                 ),
             )
         })
@@ -129,7 +137,7 @@ struct IndexEntry<'a> {
     workload: &'a str,
 }
 
-fn index_entry(s: &ProfileSummary) -> IndexEntry<'_> {
+fn index_entry(s: &ProfileSummary, at: Percentile) -> IndexEntry<'_> {
     let k = &s.profile.key;
     let points = &s.profile.points;
     let spec = workload_spec(&s.profile);
@@ -145,7 +153,7 @@ fn index_entry(s: &ProfileSummary) -> IndexEntry<'_> {
         instance_type: k.instance_type.as_deref(),
         knee_index: s.knee.index,
         knee_operable: s.knee.method.is_operable(),
-        knees: knees_by_statistic(points),
+        knees: knees_by_statistic(points, at, &s.knee),
         lengths: (spec.average_input_length, spec.average_output_length),
         model: &k.model,
         model_server: &k.model_server,
@@ -186,7 +194,7 @@ pub(super) fn write_index_json(
     text.extend_from_slice(br#","profiles":"#);
     out.write_all(&text).map_err(SiteError::Write)?;
     write_json_array(out, pages, |p, bytes| {
-        append_json(bytes, &index_entry(p.summary))
+        append_json(bytes, &index_entry(p.summary, input.cfg.percentile))
     })?;
     out.write_all(b"}\n").map_err(SiteError::Write)
 }
@@ -311,6 +319,7 @@ pub(super) fn write_api(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pipeline::analysis::AnalysisConfig;
 
     /// Every bundled profile's `index.json` entry lists its fields sorted (the order it had as a
     /// `serde_json::Value`, so the pages' script and the bytes see no change).
@@ -319,8 +328,38 @@ mod tests {
         let (summaries, _) = crate::test_support::bundled_summaries();
         assert!(!summaries.is_empty());
         for s in summaries {
-            crate::test_support::assert_fields_sorted(&index_entry(s), &s.profile.id);
+            let entry = index_entry(s, AnalysisConfig::default().percentile);
+            crate::test_support::assert_fields_sorted(&entry, &s.profile.id);
         }
+    }
+
+    /// The knees `index.json` lists per statistic are the ones `find_knee` finds (the CLI's
+    /// `--percentile`), whether found again without their reasons or taken from the analysis.
+    #[test]
+    fn index_knees_are_the_knees_found_at_each_statistic() {
+        let (summaries, _) = crate::test_support::bundled_summaries();
+        let at = AnalysisConfig::default().percentile;
+        let mut methods = std::collections::BTreeSet::new();
+        for s in summaries {
+            let points = &s.profile.points;
+            let listed = knees_by_statistic(points, at, &s.knee);
+            for stat in TARGET_STATISTICS {
+                let knee = pipeline::analysis::knee::find_knee(points, stat);
+                let expected = (
+                    knee.as_ref().map(|k| k.index),
+                    knee.as_ref().is_some_and(|k| k.method.is_operable()),
+                    knee.as_ref().map_or("knee", |k| k.method.point_name()),
+                );
+                assert_eq!(
+                    listed[&stat.to_string()],
+                    expected,
+                    "{} {stat}",
+                    s.profile.id
+                );
+                methods.extend(knee.map(|k| k.method.as_str()));
+            }
+        }
+        assert!(methods.len() >= 3, "{methods:?}");
     }
 
     #[test]
