@@ -163,7 +163,9 @@ pub struct Variant<'a> {
 }
 
 /// Renders `req` once per variant (each as `render` would render `req` with the variant's
-/// `include_hpa` and `bucket`). The context the variants share is made once.
+/// `include_hpa` and `bucket`). The context the variants share is made once, and a variant
+/// that only adds autoscaling to one rendered before it renders just its HPA document and its
+/// comments: the HPA is the manifest's last document and nothing before it depends on it.
 pub fn render_variants(
     env: &Environment<'static>,
     req: &ManifestRequest,
@@ -171,33 +173,40 @@ pub fn render_variants(
 ) -> Result<Vec<Result<Manifest, ManifestError>>, minijinja::Error> {
     let kind = accelerator_kind(&req.profile.key.accelerator);
     let shared = shared_context(req, kind);
-    variants
-        .iter()
-        .map(|v| {
-            // Every field of a variant named, so one added later cannot be left at `req`'s.
-            let Variant {
-                include_hpa,
-                bucket,
-            } = *v;
-            let req = ManifestRequest {
-                include_hpa,
-                bucket,
-                ..*req
-            };
-            let rendered = match &shared {
-                Ok(shared) => {
-                    check_request(&req, kind).and_then(|()| render_with(env, &req, shared))
-                }
-                // Made again for the variant's own error (a check it fails comes first, as in
-                // `render`); only for a profile that has no manifest.
-                Err(_) => render(env, &req),
-            };
-            match rendered {
-                Err(ManifestError::Template(e)) => Err(e),
-                other => Ok(other),
+    let mut rendered: Vec<Result<Manifest, ManifestError>> = Vec::with_capacity(variants.len());
+    for v in variants {
+        // Every field of a variant named, so one added later cannot be left at `req`'s.
+        let Variant {
+            include_hpa,
+            bucket,
+        } = *v;
+        let req = ManifestRequest {
+            include_hpa,
+            bucket,
+            ..*req
+        };
+        let without_hpa = variants
+            .iter()
+            .zip(&rendered)
+            .find(|(w, _)| include_hpa && !w.include_hpa && w.bucket == bucket)
+            .and_then(|(_, m)| m.as_ref().ok());
+        let result = match (&shared, without_hpa) {
+            (Ok(shared), Some(without)) => {
+                check_request(&req, kind).and_then(|()| adding_hpa(env, &req, shared, without))
             }
-        })
-        .collect()
+            (Ok(shared), None) => {
+                check_request(&req, kind).and_then(|()| render_with(env, &req, shared))
+            }
+            // Made again for the variant's own error (a check it fails comes first, as in
+            // `render`); only for a profile that has no manifest.
+            (Err(_), _) => render(env, &req),
+        };
+        match result {
+            Err(ManifestError::Template(e)) => return Err(e),
+            other => rendered.push(other),
+        }
+    }
+    Ok(rendered)
 }
 
 /// Both templates, with `shared` and what `req` alone decides.
@@ -211,6 +220,27 @@ fn render_with(
     let yaml = env
         .get_template("manifests/manifest.yaml.j2")?
         .render(&ctx)?;
+    let comments = env
+        .get_template("manifests/comments.yaml.j2")?
+        .render(&ctx)?;
+    Ok(Manifest { yaml, comments })
+}
+
+/// `req`, which includes the HPA, made from `without`, the same manifest rendered without it:
+/// its YAML, then the HPA document as `manifest.yaml.j2` ends with it; the comments in full.
+fn adding_hpa(
+    env: &Environment<'static>,
+    req: &ManifestRequest,
+    shared: &minijinja::Value,
+    without: &Manifest,
+) -> Result<Manifest, ManifestError> {
+    let variant = variant_context(req);
+    let has_hpa = variant.hpa.is_some();
+    let ctx = minijinja::value::merge_maps([crate::templates::val(variant), shared.clone()]);
+    let mut yaml = without.yaml.clone();
+    if has_hpa {
+        yaml.push_str(&env.get_template("manifests/hpa.yaml.j2")?.render(&ctx)?);
+    }
     let comments = env
         .get_template("manifests/comments.yaml.j2")?
         .render(&ctx)?;
@@ -832,7 +862,8 @@ mod tests {
 
     /// Every variant of every bundled profile, on both platforms, with and without model facts,
     /// renders as `render` renders that variant's request on its own: the same text, or the
-    /// same reason there is none. (Both share `shared_context`; that it holds what the single
+    /// same reason there is none. The HPA variants come after the same variant without the HPA,
+    /// so theirs are made by adding the HPA document. (Both share `shared_context`; that it holds what the single
     /// context before it held was checked by the site's bytes, unchanged at 10,000 profiles.)
     #[test]
     fn variants_render_as_their_own_requests() {
@@ -849,7 +880,7 @@ mod tests {
             })
             .collect();
         let models = pipeline::model_facts::ModelCatalog::bundled().unwrap();
-        let (mut texts, mut reasons, mut from_ram) = (0, 0, 0);
+        let (mut texts, mut reasons, mut from_ram, mut added_hpa) = (0, 0, 0, 0);
         for s in summaries {
             let facts = [None, models.get(&s.profile.key.model)];
             for (platform, model_facts) in [Platform::Gke, Platform::Generic]
@@ -888,6 +919,9 @@ mod tests {
                             assert_eq!(a, b, "{} {v:?}", s.profile.id);
                             texts += 1;
                             from_ram += usize::from(a.yaml.contains("/dev/shm/hf_cache"));
+                            // Made from the variant without it rendered before (`adding_hpa`).
+                            added_hpa +=
+                                usize::from(a.yaml.contains("kind: HorizontalPodAutoscaler"));
                         }
                         (Err(a), Err(b)) => {
                             assert_eq!(a.to_string(), b.to_string(), "{}", s.profile.id);
@@ -899,8 +933,8 @@ mod tests {
             }
         }
         assert!(
-            texts > 100 && reasons > 10 && from_ram > 0,
-            "{texts} texts, {reasons} reasons, {from_ram} with weights in RAM"
+            texts > 100 && reasons > 10 && from_ram > 0 && added_hpa > 20,
+            "{texts} texts, {reasons} reasons, {from_ram} with weights in RAM, {added_hpa} with an HPA"
         );
     }
 

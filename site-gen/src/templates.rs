@@ -11,6 +11,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/manifests/manifest.yaml.j2"),
     ),
     (
+        "manifests/provenance.yaml.j2",
+        include_str!("../../templates/manifests/provenance.yaml.j2"),
+    ),
+    (
+        "manifests/hpa.yaml.j2",
+        include_str!("../../templates/manifests/hpa.yaml.j2"),
+    ),
+    (
         "manifests/comments.yaml.j2",
         include_str!("../../templates/manifests/comments.yaml.j2"),
     ),
