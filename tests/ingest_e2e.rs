@@ -619,6 +619,55 @@ fn a_bench_serving_csv_beside_its_json_record_is_counted_once() {
     );
 }
 
+/// `vllm bench sweep` writes a setting's repetitions as `run=N.json` and collects them into a
+/// `summary.json` list beside them: read alone (a run copied without its run files), the list
+/// gives the points; beside the run files it is noted and each run counted once.
+#[test]
+fn a_sweep_summary_is_read_alone_and_counted_once_beside_its_run_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    let fixture = repo_path("tests/fixtures/raw/vllm-save");
+    let jsonl = std::fs::read_to_string(fixture.join("results.json")).unwrap();
+    let records: Vec<serde_json::Value> = (0..2)
+        .map(|n| {
+            let mut record: serde_json::Value =
+                serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+            record["run_number"] = n.into();
+            record
+        })
+        .collect();
+    let summary = serde_json::to_string_pretty(&records).unwrap();
+    let run_toml = std::fs::read_to_string(fixture.join("run.toml")).unwrap();
+    for (run, with_runs) in [("sweep", true), ("summary-only", false)] {
+        let dir = raw.join(run);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("run.toml"), &run_toml).unwrap();
+        std::fs::write(dir.join("summary.json"), &summary).unwrap();
+        if with_runs {
+            for (n, record) in records.iter().enumerate() {
+                std::fs::write(dir.join(format!("run={n}.json")), record.to_string()).unwrap();
+            }
+        }
+    }
+    let out = tmp.path().join("out");
+    let df = ingest_ok(tmp.path(), &raw, &out, true);
+    let from = |file: &str| rows_where(&df, "source_file", file);
+    assert_eq!(from("sweep/run=0.json").len(), 1);
+    assert_eq!(from("sweep/run=1.json").len(), 1);
+    assert_eq!(from("sweep/summary.json").len(), 0, "counted once");
+    assert_eq!(
+        from("summary-only/summary.json").len(),
+        2,
+        "both repetitions"
+    );
+    let ignored = report(&out)["ignored"].to_string();
+    assert!(
+        ignored.contains("sweep/summary.json")
+            && ignored.contains("summary of the 2 `run=N.json` file(s) beside it"),
+        "{ignored}"
+    );
+}
+
 /// GuideLLM's report written as YAML (its own test asset, the YAML twin of the 0.3 JSON
 /// fixture) is read like the JSON; beside its JSON twin it is noted, not counted twice; a YAML
 /// config beside results stays a companion.

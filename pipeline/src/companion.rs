@@ -81,9 +81,10 @@ fn of_list(items: &[Value]) -> Option<String> {
             "llmperf's {n} per-request responses: the `*_summary.json` llmperf writes with them holds the run"
         ))
     } else if is_bench_record(first) {
+        // A list whose records carry their latencies is read (`formats`); this one's lack them.
         Some(format!(
-            "a list of {n} bench_serving records (`vllm bench sweep`'s summary.json): the \
-             run=N.json files it collects are read instead (copy those to read the sweep)"
+            "a list of {n} bench_serving records without latencies (a `vllm bench sweep` \
+             summary.json stripped of them): the run=N.json files it collects hold the runs"
         ))
     } else if is_request_log(first) {
         Some(format!(

@@ -86,12 +86,27 @@ pub fn by_tool(tool: &str) -> Option<&'static dyn RawFormat> {
     FORMATS.iter().copied().find(|f| f.tool() == tool)
 }
 
-/// The JSON objects of a document that is one object or JSON Lines of objects.
+/// The JSON objects of a document that is one object, JSON Lines of objects, or an array of
+/// objects (records a tool collected into one list: `vllm bench sweep`'s `summary.json`,
+/// InferenceX's `agg_bmk.json`).
 fn json_objects(doc: &Document) -> Vec<&serde_json::Value> {
     match doc {
         Document::Json(v) if v.is_object() => vec![v],
+        Document::Json(serde_json::Value::Array(vs))
+            if !vs.is_empty() && vs.iter().all(serde_json::Value::is_object) =>
+        {
+            vs.iter().collect()
+        }
         Document::JsonLines(vs) => vs.iter().collect(),
         _ => Vec::new(),
+    }
+}
+
+/// How a failure names the object it is in: its line of JSON Lines, its item of an array.
+fn object_position(doc: &Document, i: usize) -> String {
+    match doc {
+        Document::Json(_) => format!("item {}", i + 1),
+        _ => format!("line {}", i + 1),
     }
 }
 
@@ -122,7 +137,7 @@ fn parse_objects_except(
         }
         let point = parse_one(v).map_err(|e| {
             if many {
-                e.at(format!("line {}", i + 1))
+                e.at(object_position(doc, i))
             } else {
                 e
             }
