@@ -25,6 +25,14 @@ fn rows_where(df: &DataFrame, col: &str, value: &str) -> Vec<usize> {
         .collect()
 }
 
+/// A run directory `raw/<run>` holding `run_toml` as its run.toml.
+fn run_dir(raw: &std::path::Path, run: &str, run_toml: &str) -> std::path::PathBuf {
+    let dir = raw.join(run);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("run.toml"), run_toml).unwrap();
+    dir
+}
+
 /// `infercat ingest --raw <raw> --out <out>` (with `--strict` when asked), which must succeed;
 /// the benchmarks table it wrote.
 fn ingest_ok(
@@ -593,9 +601,7 @@ fn a_bench_serving_csv_beside_its_json_record_is_counted_once() {
     let csv = format!("{}\n{}\n", header.join(","), cells.join(","));
     let run_toml = std::fs::read_to_string(fixture.join("run.toml")).unwrap();
     for (run, with_json) in [("twins", true), ("csv-only", false)] {
-        let dir = raw.join(run);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("run.toml"), &run_toml).unwrap();
+        let dir = run_dir(&raw, run, &run_toml);
         std::fs::write(dir.join("bench.csv"), &csv).unwrap();
         if with_json {
             std::fs::write(dir.join("bench.json"), record).unwrap();
@@ -639,9 +645,7 @@ fn a_sweep_summary_is_read_alone_and_counted_once_beside_its_run_files() {
     let summary = serde_json::to_string_pretty(&records).unwrap();
     let run_toml = std::fs::read_to_string(fixture.join("run.toml")).unwrap();
     for (run, with_runs) in [("sweep", true), ("summary-only", false)] {
-        let dir = raw.join(run);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("run.toml"), &run_toml).unwrap();
+        let dir = run_dir(&raw, run, &run_toml);
         std::fs::write(dir.join("summary.json"), &summary).unwrap();
         if with_runs {
             for (n, record) in records.iter().enumerate() {
