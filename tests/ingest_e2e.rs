@@ -176,6 +176,7 @@ fn fixtures_of_every_format_are_detected_by_content() {
     let expected = [
         ("inference-perf", 3),
         ("vllm", 2),
+        ("vllm-sweep", 2),
         ("vllm-nightly", 3),
         ("sglang", 2),
         ("guidellm", 3),
@@ -626,10 +627,11 @@ fn a_bench_serving_csv_beside_its_json_record_is_counted_once() {
 }
 
 /// `vllm bench sweep` writes a setting's repetitions as `run=N.json` and collects them into a
-/// `summary.json` list beside them: read alone (a run copied without its run files), the list
-/// gives the points; beside the run files it is noted and each run counted once.
+/// `summary.json` list beside them (an SLA search lists its steps above their directories):
+/// read alone (a run copied without its run files), the list gives the points; beside or above
+/// the run files it is noted and each run counted once, also when the raw root is the run.
 #[test]
-fn a_sweep_summary_is_read_alone_and_counted_once_beside_its_run_files() {
+fn a_sweep_list_is_read_alone_and_counted_once_beside_its_run_files() {
     let tmp = tempfile::tempdir().unwrap();
     let raw = tmp.path().join("raw");
     let fixture = repo_path("tests/fixtures/raw/vllm-save");
@@ -642,34 +644,53 @@ fn a_sweep_summary_is_read_alone_and_counted_once_beside_its_run_files() {
             record
         })
         .collect();
-    let summary = serde_json::to_string_pretty(&records).unwrap();
+    let list = serde_json::to_string_pretty(&records).unwrap();
     let run_toml = std::fs::read_to_string(fixture.join("run.toml")).unwrap();
-    for (run, with_runs) in [("sweep", true), ("summary-only", false)] {
-        let dir = run_dir(&raw, run, &run_toml);
-        std::fs::write(dir.join("summary.json"), &summary).unwrap();
-        if with_runs {
-            for (n, record) in records.iter().enumerate() {
-                std::fs::write(dir.join(format!("run={n}.json")), record.to_string()).unwrap();
-            }
+    let write_runs = |dir: &std::path::Path| {
+        std::fs::create_dir_all(dir).unwrap();
+        for (n, record) in records.iter().enumerate() {
+            std::fs::write(dir.join(format!("run={n}.json")), record.to_string()).unwrap();
         }
-    }
+    };
+    let sweep = run_dir(&raw, "sweep", &run_toml);
+    std::fs::write(sweep.join("summary.json"), &list).unwrap();
+    write_runs(&sweep);
+    let sla = run_dir(&raw, "sla", &run_toml);
+    std::fs::write(sla.join("SLA--ttft.json"), &list).unwrap();
+    write_runs(&sla.join("request_rate=2"));
+    let alone = run_dir(&raw, "summary-only", &run_toml);
+    std::fs::write(alone.join("summary.json"), &list).unwrap();
+
     let out = tmp.path().join("out");
     let df = ingest_ok(tmp.path(), &raw, &out, true);
     let from = |file: &str| rows_where(&df, "source_file", file);
     assert_eq!(from("sweep/run=0.json").len(), 1);
     assert_eq!(from("sweep/run=1.json").len(), 1);
     assert_eq!(from("sweep/summary.json").len(), 0, "counted once");
+    assert_eq!(from("sla/request_rate=2/run=0.json").len(), 1);
+    assert_eq!(from("sla/SLA--ttft.json").len(), 0, "counted once");
+    let alone_rows = from("summary-only/summary.json");
+    assert_eq!(alone_rows.len(), 2, "both repetitions");
     assert_eq!(
-        from("summary-only/summary.json").len(),
-        2,
-        "both repetitions"
+        str_at(&df, "tool", alone_rows[0]).as_deref(),
+        Some("vllm-sweep")
     );
     let ignored = report(&out)["ignored"].to_string();
-    assert!(
-        ignored.contains("sweep/summary.json")
-            && ignored.contains("summary of the 2 `run=N.json` file(s) beside it"),
-        "{ignored}"
-    );
+    for (list, runs) in [("sweep/summary.json", 2), ("sla/SLA--ttft.json", 2)] {
+        assert!(
+            ignored.contains(list)
+                && ignored.contains(&format!(
+                    "the {runs} result file(s) beside or below it are read instead"
+                )),
+            "{list}: {ignored}"
+        );
+    }
+
+    // A raw root that is itself the run: its list sits at the root, beside the run files.
+    let out = tmp.path().join("out-root");
+    let df = ingest_ok(tmp.path(), &sweep, &out, true);
+    assert_eq!(df.height(), 2, "each run once");
+    assert!(rows_where(&df, "source_file", "summary.json").is_empty());
 }
 
 /// GuideLLM's report written as YAML (its own test asset, the YAML twin of the 0.3 JSON

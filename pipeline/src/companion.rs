@@ -81,10 +81,10 @@ fn of_list(items: &[Value]) -> Option<String> {
             "llmperf's {n} per-request responses: the `*_summary.json` llmperf writes with them holds the run"
         ))
     } else if is_bench_record(first) {
-        // A list whose records carry their latencies is read (`formats`); this one's lack them.
+        // A sweep's own list (records with latencies and `run_number`) is read (`vllm_sweep`).
         Some(format!(
-            "a list of {n} bench_serving records without latencies (a `vllm bench sweep` \
-             summary.json stripped of them): the run=N.json files it collects hold the runs"
+            "a list of {n} bench_serving records that is not a `vllm bench sweep` list (no \
+             `run_number`, or no latencies): a collection of result files, which hold the runs"
         ))
     } else if is_request_log(first) {
         Some(format!(

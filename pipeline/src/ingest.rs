@@ -216,40 +216,32 @@ fn rows_of_files(
 
 /// Files whose points may repeat another file's beside them: vLLM nightly summaries, GuideLLM
 /// reports not named `.json` (its YAML), bench_serving tables (a patched benchmark's CSV
-/// beside its JSON) and `vllm bench sweep` summaries ([`left_out_as_read_elsewhere`]).
+/// beside its JSON) and `vllm bench sweep`'s lists of records ([`left_out_as_read_elsewhere`]).
 fn may_repeat_another(p: &PendingFile) -> bool {
     let Outcome::Read { tool, .. } = p.outcome.as_ref() else {
         return false;
     };
     tool == formats::VLLM_NIGHTLY_TOOL
         || tool == formats::BENCH_SERVING_CSV_TOOL
+        || tool == formats::VLLM_SWEEP_TOOL
         || is_guidellm_not_json(tool, &p.file)
-        || is_sweep_summary(tool, &p.file)
 }
 
-/// `vllm bench sweep`'s `summary.json`: the records of a setting's `run=N.json` files,
-/// collected into one list beside them.
-fn is_sweep_summary(tool: &str, file: &Path) -> bool {
-    (tool == formats::VLLM_TOOL || tool == formats::SGLANG_TOOL)
-        && file
-            .file_name()
-            .is_some_and(|n| n.eq_ignore_ascii_case("summary.json"))
-}
-
-/// The `run=N.json` files read from `file`'s directory (a sweep writes one per repetition).
-fn sweep_runs_read_beside(file: &Path, read_before: &ReadFiles) -> usize {
+/// The bench_serving result files read in `file`'s directory or below it: a sweep writes a
+/// setting's `run=N.json` beside its `summary.json`, an SLA search its steps' directories
+/// below the list of them.
+fn bench_results_read_within(file: &Path, read_before: &ReadFiles) -> usize {
     let dir = read_key(file.parent().unwrap_or(Path::new("")));
-    let prefix = format!("{dir}{}", std::path::MAIN_SEPARATOR);
+    // A file at the raw root (a root that is itself a run) has every read file below it.
+    let prefix = if dir.is_empty() {
+        dir
+    } else {
+        format!("{dir}{}", std::path::MAIN_SEPARATOR)
+    };
     read_before
         .range(prefix.clone()..)
         .take_while(|(path, _)| path.starts_with(&prefix))
-        .filter(|(path, tool)| {
-            let name = &path[prefix.len()..];
-            !name.contains(std::path::MAIN_SEPARATOR)
-                && name.starts_with("run=")
-                && name.ends_with(".json")
-                && [formats::VLLM_TOOL, formats::SGLANG_TOOL].contains(&tool.as_str())
-        })
+        .filter(|(_, tool)| [formats::VLLM_TOOL, formats::SGLANG_TOOL].contains(&tool.as_str()))
         .count()
 }
 
@@ -432,12 +424,12 @@ fn left_out_as_read_elsewhere(
         );
         return (Vec::new(), Some(note));
     }
-    if is_sweep_summary(tool, file) {
-        let runs = sweep_runs_read_beside(file, read_before);
+    if tool == formats::VLLM_SWEEP_TOOL {
+        let runs = bench_results_read_within(file, read_before);
         if runs > 0 {
             let note = format!(
-                "`vllm bench sweep`'s summary of the {runs} `run=N.json` file(s) beside it, \
-                 which are read instead, so each run is counted once"
+                "`vllm bench sweep`'s list of records collected from result files: the {runs} \
+                 result file(s) beside or below it are read instead, so each run counts once"
             );
             return (Vec::new(), Some(note));
         }

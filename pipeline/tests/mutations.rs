@@ -48,6 +48,11 @@ const SEEDS: &[(&str, &str, &[u8])] = &[
         ),
     ),
     (
+        "vllm-sweep",
+        "summary.json",
+        include_bytes!("../../tests/fixtures/raw/vllm-sweep/summary.json"),
+    ),
+    (
         "inferencex",
         "agg_kimik2.5_1k1k.json",
         include_bytes!("../../tests/fixtures/raw/inferencex/agg_kimik2.5_1k1k.json"),
@@ -382,6 +387,7 @@ mutation_tests! {
     vllm_nightly_survives_mutations => "vllm-nightly",
     llmperf_survives_mutations => "llmperf",
     vllm_save_result_survives_mutations => "vllm",
+    vllm_sweep_survives_mutations => "vllm-sweep",
     inferencex_agg_survives_mutations => "inferencex",
     aiperf_survives_mutations => "aiperf",
     genai_perf_survives_mutations => "genai-perf",

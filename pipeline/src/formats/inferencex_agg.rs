@@ -27,8 +27,7 @@ impl RawFormat for InferenceXAgg {
     }
 
     fn detect(&self, doc: &Document) -> bool {
-        // One summary, JSON Lines, or the array its aggregation step collects them into.
-        let objects = json_objects(doc);
+        let objects = summaries(doc);
         !objects.is_empty()
             && objects
                 .iter()
@@ -45,6 +44,17 @@ impl RawFormat for InferenceXAgg {
                 .map(Parsed::Points),
             _ => parse_objects(doc, parse_one),
         }
+    }
+}
+
+/// The summaries of a document: one object, JSON Lines, or the array InferenceX's aggregation
+/// step collects them into (`agg_bmk.json`).
+fn summaries(doc: &Document) -> Vec<&Value> {
+    match doc {
+        Document::Json(Value::Array(rows)) if rows.iter().all(Value::is_object) => {
+            rows.iter().collect()
+        }
+        _ => json_objects(doc),
     }
 }
 

@@ -18,6 +18,7 @@ mod serving_json;
 mod sglang;
 mod vllm_nightly;
 mod vllm_save_result;
+mod vllm_sweep;
 
 pub use aiperf::{
     ENDPOINT_URLS as AIPERF_ENDPOINT_URLS, TOOL as AIPERF_TOOL, endpoints_beyond_replicas,
@@ -28,6 +29,7 @@ pub use metric_objects::CANCELLED_REQUESTS;
 pub use sglang::TOOL as SGLANG_TOOL;
 pub use vllm_nightly::TOOL as VLLM_NIGHTLY_TOOL;
 pub use vllm_save_result::TOOL as VLLM_TOOL;
+pub use vllm_sweep::TOOL as VLLM_SWEEP_TOOL;
 
 use crate::document::Document;
 use crate::error::FormatError;
@@ -63,6 +65,7 @@ static FORMATS: &[&dyn RawFormat] = &[
     &inferencex_agg::InferenceXAgg,
     &sglang::SglangBenchServing,
     &vllm_save_result::VllmSaveResult,
+    &vllm_sweep::VllmSweep,
     &aiperf::AiPerf,
     &genai_perf::GenAiPerf,
     &guidellm::GuideLlm,
@@ -86,27 +89,12 @@ pub fn by_tool(tool: &str) -> Option<&'static dyn RawFormat> {
     FORMATS.iter().copied().find(|f| f.tool() == tool)
 }
 
-/// The JSON objects of a document that is one object, JSON Lines of objects, or an array of
-/// objects (records a tool collected into one list: `vllm bench sweep`'s `summary.json`,
-/// InferenceX's `agg_bmk.json`).
+/// The JSON objects of a document that is one object or JSON Lines of objects.
 fn json_objects(doc: &Document) -> Vec<&serde_json::Value> {
     match doc {
         Document::Json(v) if v.is_object() => vec![v],
-        Document::Json(serde_json::Value::Array(vs))
-            if !vs.is_empty() && vs.iter().all(serde_json::Value::is_object) =>
-        {
-            vs.iter().collect()
-        }
         Document::JsonLines(vs) => vs.iter().collect(),
         _ => Vec::new(),
-    }
-}
-
-/// How a failure names the object it is in: its line of JSON Lines, its item of an array.
-fn object_position(doc: &Document, i: usize) -> String {
-    match doc {
-        Document::Json(_) => format!("item {}", i + 1),
-        _ => format!("line {}", i + 1),
     }
 }
 
@@ -137,7 +125,7 @@ fn parse_objects_except(
         }
         let point = parse_one(v).map_err(|e| {
             if many {
-                e.at(object_position(doc, i))
+                e.at(format!("line {}", i + 1))
             } else {
                 e
             }

@@ -24,25 +24,28 @@ impl RawFormat for VllmSaveResult {
 
     fn detect(&self, doc: &Document) -> bool {
         let objects = json_objects(doc);
-        !objects.is_empty()
-            && objects.iter().all(|o| {
-                o.get("output_throughput").is_some()
-                    && [
-                        "mean_ttft_ms",
-                        "median_ttft_ms",
-                        "mean_e2el_ms",
-                        "median_e2el_ms",
-                    ]
-                    .iter()
-                    .any(|k| o.get(*k).is_some())
-                    && o.get("mean_e2e_latency_ms").is_none()
-                    && o.get("median_e2e_latency_ms").is_none()
-            })
+        !objects.is_empty() && objects.iter().all(|o| is_record(o))
     }
 
     fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
         parse_objects_except(doc, parse_one, not_a_load_point)
     }
+}
+
+/// Whether a JSON object is one vLLM bench_serving record (SGLang names its end-to-end latency
+/// `e2e_latency`, vLLM `e2el`).
+pub(super) fn is_record(o: &serde_json::Value) -> bool {
+    o.get("output_throughput").is_some()
+        && [
+            "mean_ttft_ms",
+            "median_ttft_ms",
+            "mean_e2el_ms",
+            "median_e2el_ms",
+        ]
+        .iter()
+        .any(|k| o.get(*k).is_some())
+        && o.get("mean_e2e_latency_ms").is_none()
+        && o.get("median_e2e_latency_ms").is_none()
 }
 
 /// Failed requests where a record states none (vLLM 0.8 and earlier): the requests it sent
