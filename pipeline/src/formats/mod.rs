@@ -116,19 +116,30 @@ fn parse_objects_except(
 ) -> Result<Parsed, FormatError> {
     let objects = json_objects(doc);
     let many = objects.len() > 1;
-    let mut points = Vec::with_capacity(objects.len());
+    let line = |i: usize| many.then(|| format!("line {}", i + 1));
+    parse_records_except(objects, line, parse_one, skip)
+}
+
+/// Parses each record with `parse_one`, leaving out those `skip` gives a reason for; a failure
+/// names the record's place where `place` gives one. No points but records left out is no
+/// points, with the first reason.
+fn parse_records_except<'a>(
+    records: impl IntoIterator<Item = &'a serde_json::Value>,
+    place: impl Fn(usize) -> Option<String>,
+    parse_one: fn(&serde_json::Value) -> Result<MeasuredPoint, FormatError>,
+    skip: fn(&serde_json::Value) -> Option<String>,
+) -> Result<Parsed, FormatError> {
+    let records = records.into_iter();
+    let mut points = Vec::with_capacity(records.size_hint().0);
     let mut skipped = None;
-    for (i, v) in objects.iter().enumerate() {
+    for (i, v) in records.enumerate() {
         if let Some(why) = skip(v) {
             skipped.get_or_insert(why);
             continue;
         }
-        let point = parse_one(v).map_err(|e| {
-            if many {
-                e.at(format!("line {}", i + 1))
-            } else {
-                e
-            }
+        let point = parse_one(v).map_err(|e| match place(i) {
+            Some(at) => e.at(at),
+            None => e,
         })?;
         points.push(point);
     }

@@ -8,7 +8,7 @@
 
 use super::serving_json::not_a_load_point;
 use super::vllm_save_result::{is_record, parse_one};
-use super::{Parsed, RawFormat};
+use super::{Parsed, RawFormat, parse_records_except};
 use crate::document::Document;
 use crate::error::FormatError;
 use serde_json::Value;
@@ -28,19 +28,8 @@ impl RawFormat for VllmSweep {
 
     fn parse(&self, doc: &Document) -> Result<Parsed, FormatError> {
         let records = sweep_records(doc).unwrap_or_default();
-        let mut points = Vec::with_capacity(records.len());
-        let mut skipped = None;
-        for (i, record) in records.iter().enumerate() {
-            if let Some(why) = not_a_load_point(record) {
-                skipped.get_or_insert(why);
-                continue;
-            }
-            points.push(parse_one(record).map_err(|e| e.at(format!("item {}", i + 1)))?);
-        }
-        Ok(match (points.is_empty(), skipped) {
-            (true, Some(why)) => Parsed::NoPoints(why),
-            _ => Parsed::Points(points),
-        })
+        let item = |i: usize| Some(format!("item {}", i + 1));
+        parse_records_except(records, item, parse_one, not_a_load_point)
     }
 }
 
