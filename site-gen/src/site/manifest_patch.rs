@@ -44,7 +44,6 @@ fn lines(text: &str) -> Vec<&str> {
 
 /// A manifest split into lines once, for the patches of all its variants.
 pub struct Base<'a> {
-    lines: Vec<&'a str>,
     /// Where each distinct line first appears: its number in an inserted copy, and its id.
     first: HashMap<&'a str, usize, FixedState>,
     /// Each line as the position its text first appears at: the diff compares these numbers
@@ -61,7 +60,7 @@ impl<'a> Base<'a> {
             .enumerate()
             .map(|(i, line)| *first.entry(*line).or_insert(i))
             .collect();
-        Base { lines, first, ids }
+        Base { first, ids }
     }
 
     /// The hunks that turn this base into `variant`.
@@ -72,13 +71,18 @@ impl<'a> Base<'a> {
         let new_ids: Vec<usize> = new_lines
             .iter()
             .enumerate()
-            .map(|(j, line)| self.position(line).unwrap_or(self.lines.len() + j))
+            .map(|(j, line)| self.first.get(line).copied().unwrap_or(self.ids.len() + j))
             .collect();
         let ops = capture_diff_slices(Algorithm::Myers, &self.ids, &new_ids);
+        // An inserted line the base has is written as the number of its first copy there.
         let inserted = |from: usize, len: usize| -> Vec<Line> {
-            new_lines[from..from + len]
-                .iter()
-                .map(|text| self.inserted_line(text))
+            (from..from + len)
+                .map(|j| match new_ids[j] {
+                    id if id < self.ids.len() && new_lines[j].len() >= SHORTEST_REFERENCED => {
+                        Line::Base(id)
+                    }
+                    _ => Line::Text(new_lines[j].to_string()),
+                })
                 .collect()
         };
         ops.iter()
@@ -100,17 +104,6 @@ impl<'a> Base<'a> {
                 } => Some(Hunk(old_index, old_len, inserted(new_index, new_len))),
             })
             .collect()
-    }
-
-    fn position(&self, line: &str) -> Option<usize> {
-        self.first.get(line).copied()
-    }
-
-    fn inserted_line(&self, text: &str) -> Line {
-        (text.len() >= SHORTEST_REFERENCED)
-            .then(|| self.position(text))
-            .flatten()
-            .map_or_else(|| Line::Text(text.to_string()), Line::Base)
     }
 }
 
