@@ -45,6 +45,7 @@ struct Summary {
 /// Runs the stages into a new generation of `out` and publishes what they produced.
 pub fn run(out: &Path, stages: Stages) -> Result<()> {
     let started = Instant::now();
+    pipeline::timing::start();
     validate(out, &stages)?;
     let lock = OutputLock::acquire(out).map_err(|e| match e {
         pipeline::output_dir::LockError::Busy { .. } => {
@@ -66,6 +67,7 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
         let (report, ingested_table) = ingest_stage(out, args, &data, &progress)?;
         summary.report = Some(report);
         table = Some(ingested_table);
+        pipeline::timing::mark("ingest: done");
     } else {
         carry_over(out, &data)?;
     }
@@ -96,6 +98,7 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
     if let Err(e) = pruning.wait() {
         eprintln!("warning: old generations not all removed: {e}");
     }
+    pipeline::timing::mark("published");
     print_summary(&summary, started);
     if let (Some(args), Some(report)) = (stages.ingest, &summary.report)
         && args.strict
@@ -274,6 +277,7 @@ fn site_stage(
         previous: previous.as_ref(),
     };
     let site_dir = generation.join("site");
+    pipeline::timing::mark("site: inputs ready");
     let outcome = build_site(&input, &site_dir, progress)
         .with_context(|| format!("cannot build the site in {}", site_dir.display()))?;
     drop(input);

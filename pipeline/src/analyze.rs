@@ -47,14 +47,18 @@ pub fn analyze(
         }
         None => analysis::read_profiles(&benchmarks)?,
     };
+    crate::timing::mark("analyze: profiles read");
     let summaries = analysis::summarize(profiles, cfg, prices);
+    crate::timing::mark("analyze: summarized");
     let path = data_dir.join(PROFILES_FILE);
     let mut df =
         profiles_table::to_dataframe(&summaries, cfg).map_err(|source| PipelineError::Parquet {
             path: path.clone(),
             source,
         })?;
+    crate::timing::mark("analyze: table made");
     schema::write_parquet(&mut df, &path)?;
+    crate::timing::mark("analyze: table written");
     let report_path = data_dir.join(PRICE_REPORT_FILE);
     let json = serde_json::to_string_pretty(&serde_json::json!({
         "sources": prices.sources,

@@ -78,6 +78,7 @@ pub fn ingest_with(
     }
     let (tree, cache) = rayon::join(|| RawTree::scan(raw_root), load_cache);
     let tree = tree?;
+    crate::timing::mark("ingest: tree walked, cache loaded");
     let mut report = IngestReport {
         raw_root: raw_root.display().to_string(),
         files_seen: tree.files.len(),
@@ -97,6 +98,7 @@ pub fn ingest_with(
         })
         .collect();
     progress.finish();
+    crate::timing::mark("ingest: files classified");
     let mut gathered = Gathered {
         hashes: meta_hashes,
         ..Default::default()
@@ -123,13 +125,18 @@ pub fn ingest_with(
     );
     let mut cache = cache;
     cache.replace(entries);
+    crate::timing::mark("ingest: gathered");
     save_cache(&cache);
     drop(cache);
+    crate::timing::mark("ingest: cache saved");
     report.snapshot = snapshot(hashes);
     let mut rows = rows_of_files(raw_root, pending, server_metrics, &mut report);
+    crate::timing::mark("ingest: rows made");
     crate::profile_identity::assign(&mut rows, &mut report);
+    crate::timing::mark("ingest: identities assigned");
     drop_record_fields(&mut rows);
     sort_into_curves(&mut rows);
+    crate::timing::mark("ingest: sorted");
     report.points = rows.len();
     // Curve order keeps each profile's rows together.
     report.profiles = rows.chunk_by(|a, b| a.profile_id == b.profile_id).count();
@@ -719,7 +726,9 @@ pub fn write_outputs(
         path: parquet.clone(),
         source,
     })?;
+    crate::timing::mark("ingest: table made");
     schema::write_parquet(&mut df, &parquet)?;
+    crate::timing::mark("ingest: table written");
     let report_path = data_dir.join(REPORT_FILE);
     let json = serde_json::to_string_pretty(&report).map_err(|e| PipelineError::Table {
         path: report_path.clone(),
@@ -982,6 +991,8 @@ fn rows_for_file(
     points: Vec<MeasuredPoint>,
 ) -> Result<Vec<BenchmarkRow>, String> {
     let within_run = path_text(file.strip_prefix(run_dir).unwrap_or(file));
+    // Spelled once per file; each row takes a copy.
+    let (run_id, source_file) = (path_text(run_dir), path_text(file));
     points
         .into_iter()
         .map(|mut point| {
@@ -998,8 +1009,8 @@ fn rows_for_file(
             let mut key = profile.key;
             key.use_case = profile.use_case.unwrap_or_default();
             Ok(BenchmarkRow {
-                run_id: path_text(run_dir),
-                source_file: path_text(file),
+                run_id: run_id.clone(),
+                source_file: source_file.clone(),
                 tool: tool.to_string(),
                 origin: meta.source.origin.clone(),
                 license: meta.source.license.clone(),

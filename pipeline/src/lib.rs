@@ -29,6 +29,7 @@ pub mod run_meta;
 pub mod schema;
 pub mod storage;
 pub mod synth;
+pub mod timing;
 pub mod topology;
 pub mod workload;
 

@@ -10,8 +10,10 @@ use crate::point::{Load, MeasuredPoint};
 use crate::report::IngestReport;
 use crate::schema::BenchmarkRow;
 use crate::workload::use_case_name;
+use foldhash::fast::FixedState;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::Hash;
 
 /// Measured prompt lengths within this factor of each other can be one inferred workload.
 pub const MEASURED_LENGTH_TOLERANCE: f64 = 1.15;
@@ -73,14 +75,25 @@ pub fn assign(rows: &mut [BenchmarkRow], report: &mut IngestReport) {
         });
 }
 
-/// Indices of `rows`, grouped by `key` (groups in key order, rows in table order). A file's
-/// points arrive together and mostly share their key, so each run of equal keys is looked up
-/// in the map once: one comparison with the previous row instead of a tree search per row.
-fn group_by<'a, K: Ord>(
+/// Indices of `rows`, grouped by `key` (groups in the order their first row comes, rows in
+/// table order). A file's points arrive together and mostly share their key, so each run of
+/// equal keys is looked up once: one comparison with the previous row instead of a lookup per
+/// row. A hash map, not a tree: ordering 10,000 profile keys compared their long shared model
+/// names again and again (half of the identity step's time), and no caller needs key order —
+/// each group is decided alone and the report sorts its notes.
+fn group_by<'a, K: Eq + Hash>(
     rows: &'a [BenchmarkRow],
     key: impl Fn(&'a BenchmarkRow) -> K,
 ) -> Vec<Vec<usize>> {
-    let mut groups: BTreeMap<K, Vec<usize>> = BTreeMap::new();
+    let mut place: HashMap<K, usize, FixedState> = HashMap::default();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut add = |k: K, range: std::ops::Range<usize>| {
+        let at = *place.entry(k).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[at].extend(range);
+    };
     let mut run: Option<(K, std::ops::Range<usize>)> = None;
     for (i, r) in rows.iter().enumerate() {
         let k = key(r);
@@ -88,15 +101,15 @@ fn group_by<'a, K: Ord>(
             Some((current, range)) if *current == k => range.end = i + 1,
             _ => {
                 if let Some((current, range)) = run.replace((k, i..i + 1)) {
-                    groups.entry(current).or_default().extend(range);
+                    add(current, range);
                 }
             }
         }
     }
     if let Some((current, range)) = run {
-        groups.entry(current).or_default().extend(range);
+        add(current, range);
     }
-    groups.into_values().collect()
+    groups
 }
 
 /// A row's measured mean prompt and output lengths, when both are known and positive.
@@ -756,7 +769,7 @@ mod tests {
     }
 
     #[test]
-    fn grouping_collects_interleaved_runs_of_a_key_in_table_order() {
+    fn grouping_collects_interleaved_runs_of_a_key_in_table_order_first_seen_first() {
         let models = ["b", "b", "a", "b", "c", "c", "a", "b"];
         let rows: Vec<BenchmarkRow> = models
             .iter()
@@ -768,7 +781,7 @@ mod tests {
             .collect();
         assert_eq!(
             group_by(&rows, |r| &r.key.model),
-            vec![vec![2, 6], vec![0, 1, 3, 7], vec![4, 5]]
+            vec![vec![0, 1, 3, 7], vec![2, 6], vec![4, 5]]
         );
         assert!(group_by(&rows[..0], |r| &r.key.model).is_empty());
         assert_eq!(group_by(&rows[..1], |r| &r.key.model), vec![vec![0]]);

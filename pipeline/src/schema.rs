@@ -743,8 +743,14 @@ pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<(), PipelineErro
     // Each writer takes a core: the frame's columns are shared, not copied, by the clone.
     let mut for_csv = df.clone();
     let (parquet, csv) = rayon::join(
-        || write_parquet_only(df, path),
-        || write_csv(&mut for_csv, &csv_path),
+        || {
+            write_parquet_only(df, path)
+                .inspect(|()| crate::timing::mark(format_args!("{name} written")))
+        },
+        || {
+            write_csv(&mut for_csv, &csv_path)
+                .inspect(|()| crate::timing::mark(format_args!("{name}'s CSV copy written")))
+        },
     );
     parquet.and(csv)
 }
