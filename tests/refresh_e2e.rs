@@ -116,6 +116,48 @@ fn building_twice_gives_a_byte_identical_tree() {
     assert_same_tree(&first, &published(&a));
 }
 
+/// A refresh copies an unchanged profile's entries in the aggregate JSON files from the
+/// published files (an entry marked there comes back marked), and serializes again any entry
+/// it cannot read back whole (those past the end of a file cut short), as a full build does.
+#[test]
+fn a_refresh_copies_unchanged_aggregate_entries_and_remakes_unreadable_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = raw_with_synthetic(tmp.path(), 20);
+    let (out, full) = (tmp.path().join("out"), tmp.path().join("full"));
+    build(&raw, &out);
+    build(&raw, &full);
+    let site = out.join("site").canonicalize().unwrap();
+    let profiles = site.join("api/v1/profiles.json");
+    let text = std::fs::read_to_string(&profiles).unwrap();
+    let link = "\"page\":\"profiles/";
+    let at = text.rfind(link).unwrap();
+    let marked = format!(
+        "{}\"page\":\"PROFILES/{}",
+        &text[..at],
+        &text[at + link.len()..]
+    );
+    std::fs::write(&profiles, &marked).unwrap();
+    let index = site.join("api/v1/index.json");
+    let whole = std::fs::read(&index).unwrap();
+    std::fs::write(&index, &whole[..whole.len() / 2]).unwrap();
+    build(&raw, &out);
+    let api = |out: &Path, file: &str| std::fs::read(out.join("site/api/v1").join(file)).unwrap();
+    assert!(
+        api(&out, "profiles.json") == marked.as_bytes(),
+        "the marked entry is copied"
+    );
+    assert!(
+        api(&out, "index.json") == api(&full, "index.json"),
+        "entries past the cut are made again"
+    );
+    let unmarked = |tree: Vec<(std::path::PathBuf, Vec<u8>)>| {
+        tree.into_iter()
+            .filter(|(p, _)| !p.ends_with("api/v1/profiles.json"))
+            .collect::<Vec<_>>()
+    };
+    assert_same_tree(&unmarked(published(&out)), &unmarked(published(&full)));
+}
+
 #[test]
 fn an_incremental_refresh_equals_a_full_build_and_reuses_the_rest() {
     let tmp = tempfile::tempdir().unwrap();

@@ -179,7 +179,7 @@ pub(super) fn write_index_json(
     out: &mut impl Write,
     input: &SiteInput,
     pages: &[ProfilePage],
-) -> Result<(), SiteError> {
+) -> Result<Vec<Span>, SiteError> {
     let head = json!({
         "pricingModels": PricingModel::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
         "outputInputCostRatio": input.cfg.output_input_cost_ratio,
@@ -193,10 +193,18 @@ pub(super) fn write_index_json(
     text.truncate(text.len() - 2);
     text.extend_from_slice(br#","profiles":"#);
     out.write_all(&text).map_err(SiteError::Write)?;
-    write_json_array(out, pages, |p, bytes| {
+    let previous = PreviousEntries::open(input.previous, INDEX_JSON);
+    let spans = write_json_array(out, text.len() as u64, pages, |p, bytes| {
+        if previous
+            .as_ref()
+            .is_some_and(|old| old.copy(p, |e| e.index_json, bytes))
+        {
+            return Ok(());
+        }
         append_json(bytes, &index_entry(p.summary, input.cfg.percentile))
     })?;
-    out.write_all(b"}\n").map_err(SiteError::Write)
+    out.write_all(b"}\n").map_err(SiteError::Write)?;
+    Ok(spans)
 }
 
 /// How many entries of a JSON array are built before they are written: the text in memory at
@@ -205,36 +213,50 @@ const ARRAY_BATCH: usize = 1024;
 
 /// Writes a JSON array of one value per item to `out`, a batch at a time: each batch's entries
 /// serialized on both cores (`entry` appends an item's JSON, with [`append_json`]), written in
-/// order, then dropped. Never the whole array's text at once.
+/// order, then dropped. Never the whole array's text at once. Hands back where each entry lies
+/// in the file, given that the array starts at byte `start`.
 pub(super) fn write_json_array<T: Sync>(
     out: &mut impl Write,
+    start: u64,
     items: &[T],
     entry: impl Fn(&T, &mut Vec<u8>) -> Result<(), SiteError> + Sync,
-) -> Result<(), SiteError> {
-    let mut separator: &[u8] = b"[";
+) -> Result<Vec<Span>, SiteError> {
+    out.write_all(b"[").map_err(SiteError::Write)?;
+    let mut spans = Vec::with_capacity(items.len());
+    // The offset of the next byte written, and whether an entry has been.
+    let (mut at, mut first) = (start + 1, true);
     for batch in items.chunks(ARRAY_BATCH) {
-        let parts: Vec<Vec<u8>> = batch
+        let parts: Vec<(Vec<u8>, Vec<Span>)> = batch
             .par_chunks(64)
             .map(|chunk| {
+                // Each entry is written as `,{…}`; its span is `{…}`, relative to the part.
                 let mut bytes = Vec::new();
+                let mut within = Vec::with_capacity(chunk.len());
                 for item in chunk {
                     bytes.push(b',');
+                    let from = bytes.len();
                     entry(item, &mut bytes)?;
+                    within.push(Span(from as u64, (bytes.len() - from) as u64));
                 }
-                Ok(bytes)
+                Ok((bytes, within))
             })
             .collect::<Result<_, SiteError>>()?;
-        for part in parts {
-            // Every entry starts with a comma: the array's first one is its opening bracket.
-            out.write_all(separator).map_err(SiteError::Write)?;
-            out.write_all(&part[1..]).map_err(SiteError::Write)?;
-            separator = b",";
+        for (part, within) in parts {
+            // The array's first entry has no comma before it.
+            let skip = usize::from(first);
+            first = false;
+            out.write_all(&part[skip..]).map_err(SiteError::Write)?;
+            let base = at - skip as u64;
+            spans.extend(
+                within
+                    .into_iter()
+                    .map(|Span(from, len)| Span(base + from, len)),
+            );
+            at += (part.len() - skip) as u64;
         }
     }
-    if separator == b"[" {
-        out.write_all(b"[").map_err(SiteError::Write)?;
-    }
-    out.write_all(b"]").map_err(SiteError::Write)
+    out.write_all(b"]").map_err(SiteError::Write)?;
+    Ok(spans)
 }
 
 /// Appends `v` as JSON to `bytes`: an entry of [`write_json_array`], serialized straight from
@@ -271,26 +293,42 @@ fn profile_entry<'a>(input: &SiteInput, p: &'a ProfilePage) -> ProfileJson<'a, C
     entry
 }
 
+/// The aggregate JSON files whose entries a refresh copies ([`PreviousEntries`]).
+const PROFILES_JSON: &str = "api/v1/profiles.json";
+const INDEX_JSON: &str = "api/v1/index.json";
+
+/// Writes the JSON API's aggregate files and hands back where each page's entries lie in them
+/// (in page order), for the next refresh.
 pub(super) fn write_api(
     w: &SiteWriter,
     input: &SiteInput,
     pages: &[ProfilePage],
     models: &[ModelView],
-) -> Result<(), SiteError> {
+) -> Result<Vec<AggregateEntries>, SiteError> {
     // Side by side: `index.json` (a knee per target statistic for every profile) is the
     // slowest aggregate file, and written after `profiles.json` it ended the build on one core.
+    let mut profile_spans = Vec::new();
+    let mut index_spans = Vec::new();
     let (profiles, index) = rayon::join(
         || {
-            w.stream("api/v1/profiles.json", |out| {
-                write_json_array(out, pages, |p, bytes| {
+            w.stream(PROFILES_JSON, |out| {
+                let previous = PreviousEntries::open(input.previous, PROFILES_JSON);
+                profile_spans = write_json_array(out, 0, pages, |p, bytes| {
+                    if previous
+                        .as_ref()
+                        .is_some_and(|old| old.copy(p, |e| e.profiles_json, bytes))
+                    {
+                        return Ok(());
+                    }
                     append_json(bytes, &profile_entry(input, p))
                 })?;
                 out.write_all(b"\n").map_err(SiteError::Write)
             })
         },
         || {
-            w.stream("api/v1/index.json", |out| {
-                write_index_json(out, input, pages)
+            w.stream(INDEX_JSON, |out| {
+                index_spans = write_index_json(out, input, pages)?;
+                Ok(())
             })
         },
     );
@@ -313,7 +351,14 @@ pub(super) fn write_api(
         "api/v1/models.json",
         &to_json_bytes(&Value::Array(models_json))?,
     )?;
-    Ok(())
+    Ok(profile_spans
+        .into_iter()
+        .zip(index_spans)
+        .map(|(profiles_json, index_json)| AggregateEntries {
+            profiles_json,
+            index_json,
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -363,28 +408,38 @@ mod tests {
     }
 
     #[test]
-    fn json_arrays_are_whole_at_any_length() {
+    fn json_arrays_are_whole_at_any_length_and_say_where_each_entry_lies() {
         // Across the batch boundary too (ARRAY_BATCH = 1024): the separator carries over.
         for n in [0usize, 1, 63, 64, 65, 1000, 1023, 1024, 1025, 2049] {
             let items: Vec<usize> = (0..n).collect();
-            let mut bytes = Vec::new();
-            write_json_array(&mut bytes, &items, |i, out| {
+            let head = b"{\"a\":";
+            let mut bytes = head.to_vec();
+            let spans = write_json_array(&mut bytes, head.len() as u64, &items, |i, out| {
                 append_json(out, &json!({ "i": i }))
             })
             .unwrap();
             let at_once: Vec<Value> = items.iter().map(|i| json!({ "i": i })).collect();
             assert_eq!(
-                bytes,
+                bytes[head.len()..],
                 serde_json::to_vec(&at_once).unwrap(),
                 "{n} items: the bytes of the array serialized whole"
             );
+            assert_eq!(spans.len(), n);
+            for (i, Span(at, len)) in spans.into_iter().enumerate() {
+                let entry = &bytes[at as usize..(at + len) as usize];
+                assert_eq!(
+                    entry,
+                    serde_json::to_vec(&json!({ "i": i })).unwrap(),
+                    "{n}: {i}"
+                );
+            }
         }
     }
 
     #[test]
     fn an_entry_that_fails_fails_the_array() {
         let items = [1, 2, 3];
-        let failed = write_json_array(&mut Vec::new(), &items, |i, out| {
+        let failed = write_json_array(&mut Vec::new(), 0, &items, |i, out| {
             if *i == 2 {
                 Err(SiteError::Data("no".into()))
             } else {

@@ -222,23 +222,31 @@ pub(super) fn frontier(
         .map(|i| marker(i, points[*i].per_accelerator))
         .collect();
     let unpriced = curves_cost.iter().filter(|c| c.is_empty()).count();
-    let cost_chart = chart(
-        format!("frontier-cost-{id}"),
-        &format!("Cost vs speed per user ({})", input.pricing_model.as_str()),
-        "$ per million output tokens (log scale)",
-        group,
-        curves_cost,
-        cost_markers,
-        at,
-    );
-    let throughput_chart = chart(
-        format!("frontier-throughput-{id}"),
-        "Throughput per accelerator vs speed per user",
-        "output tokens/s per accelerator (log scale)",
-        group,
-        curves_tp,
-        tp_markers,
-        at,
+    // The two charts on both cores: with thousands of profiles in one workload, each is
+    // thousands of series.
+    let (cost_chart, throughput_chart) = rayon::join(
+        || {
+            chart(
+                format!("frontier-cost-{id}"),
+                &format!("Cost vs speed per user ({})", input.pricing_model.as_str()),
+                "$ per million output tokens (log scale)",
+                group,
+                curves_cost,
+                cost_markers,
+                at,
+            )
+        },
+        || {
+            chart(
+                format!("frontier-throughput-{id}"),
+                "Throughput per accelerator vs speed per user",
+                "output tokens/s per accelerator (log scale)",
+                group,
+                curves_tp,
+                tp_markers,
+                at,
+            )
+        },
     );
     let mut best_points: Vec<usize> = cost_best.iter().chain(&throughput_best).copied().collect();
     best_points.sort_unstable();

@@ -14,7 +14,7 @@ mod reuse;
 mod views;
 mod writer;
 
-pub use reuse::{PreviousSite, ProfileRecord, SiteOutcome, SiteRecords};
+pub use reuse::{AggregateEntries, PreviousSite, ProfileRecord, SiteOutcome, SiteRecords, Span};
 pub use views::ManifestLink;
 
 use crate::charts::PALETTE;
@@ -186,6 +186,7 @@ pub fn build_site(
         render_profiles(&r, &by_model, progress)?
             .into_iter()
             .unzip();
+    pipeline::timing::mark("site: profiles rendered or reused");
     let mut mine_by_model: BTreeMap<&str, Vec<(&ProfilePage, &ProfileView)>> = BTreeMap::new();
     for (p, v) in pages.iter().zip(&views) {
         mine_by_model
@@ -198,6 +199,7 @@ pub fn build_site(
         .par_iter()
         .map(|(model, mine)| (model_view(input, model, mine), model_fingerprint(mine)))
         .unzip();
+    pipeline::timing::mark("site: model views");
     // The model pages and the aggregate files are independent of each other: both cores
     // take them all, so neither waits for the other's slowest file.
     let (model_pages, (pages_done, (data_done, api_done))) = rayon::join(
@@ -206,23 +208,31 @@ pub fn build_site(
                 .into_par_iter()
                 .map(|(m, fingerprint, (_, mine))| render_model_page(&r, m, mine, fingerprint))
                 .collect::<Result<Vec<bool>, SiteError>>()
+                .inspect(|_| pipeline::timing::mark("site: model pages"))
         },
         || {
             rayon::join(
-                || render_catalog_pages(&r, &pages, &views, &models),
+                || {
+                    render_catalog_pages(&r, &pages, &views, &models)
+                        .inspect(|()| pipeline::timing::mark("site: catalog pages"))
+                },
                 || {
                     rayon::join(
                         || write_data(&r.w, input),
-                        || write_api(&r.w, input, &pages, &models),
+                        || {
+                            write_api(&r.w, input, &pages, &models)
+                                .inspect(|_| pipeline::timing::mark("site: JSON API"))
+                        },
                     )
                 },
             )
         },
     );
+    pipeline::timing::mark("site: aggregate files written");
     let reused_models = model_pages?.into_iter().filter(|reused| *reused).count();
     pages_done?;
     data_done?;
-    api_done?;
+    let entries = api_done?;
     let model_records: BTreeMap<String, String> = models
         .into_iter()
         .zip(fingerprints)
@@ -235,7 +245,7 @@ pub fn build_site(
     let reused = pages.iter().filter(|p| p.reused).count();
     drop(mine_by_model);
     // Ten thousand views freed on one core while the other gathers the records.
-    let (profiles, ()) = rayon::join(|| records_of(pages), || drop(views));
+    let (profiles, ()) = rayon::join(|| records_of(pages, entries), || drop(views));
     Ok(SiteOutcome {
         stats: r.w.stats(reused, reused_models),
         records: SiteRecords {
@@ -345,8 +355,12 @@ fn render_catalog_pages(
                 },
             )
         },
-        || render_frontier_page(r, pages, views),
+        || {
+            render_frontier_page(r, pages, views)
+                .inspect(|()| pipeline::timing::mark("site: frontier page"))
+        },
     );
+    pipeline::timing::mark("site: index and frontier pages");
     index?;
     frontier?;
     r.page(
@@ -395,27 +409,32 @@ fn render_frontier_page(
     }
     let mut ordered: Vec<_> = by_workload.into_iter().collect();
     ordered.sort_by_cached_key(|(workload, _)| crate::format::natural_key(workload));
-    let mut groups = Vec::new();
-    let mut single = Vec::new();
-    for (n, (workload, group)) in ordered.into_iter().enumerate() {
-        if group.len() < 2 {
-            single.push(workload);
-            continue;
-        }
-        let placement = frontier::Placement {
-            id: &n.to_string(),
-            href_root: "",
-            colour_by_position: true,
-        };
-        if let Some(f) = frontier::frontier(r.input, &group, &placement) {
-            groups.push(frontier::FrontierGroup {
+    let single: Vec<&str> = ordered
+        .iter()
+        .filter(|(_, group)| group.len() < 2)
+        .map(|(workload, _)| *workload)
+        .collect();
+    // Each workload's frontier on any core: one workload's two charts were a refresh's
+    // longest single task.
+    let groups: Vec<frontier::FrontierGroup> = ordered
+        .par_iter()
+        .enumerate()
+        .filter(|(_, (_, group))| group.len() >= 2)
+        .filter_map(|(n, (workload, group))| {
+            let placement = frontier::Placement {
+                id: &n.to_string(),
+                href_root: "",
+                colour_by_position: true,
+            };
+            let f = frontier::frontier(r.input, group, &placement)?;
+            Some(frontier::FrontierGroup {
                 workload,
                 anchor: format!("w{n}"),
                 count: group.len(),
                 frontier: f,
-            });
-        }
-    }
+            })
+        })
+        .collect();
     r.page(
         "site/frontier.html.j2",
         "frontier.html",
@@ -486,13 +505,18 @@ fn method_facts() -> Value {
 /// What to keep of each profile for the next refresh: what its files were made from and
 /// which manifest files it has. The rest of a reused profile's page (its manifest links and
 /// patches, its command) is in the page itself or made again from the profile.
-fn records_of(pages: Vec<ProfilePage>) -> BTreeMap<String, ProfileRecord> {
+fn records_of(
+    pages: Vec<ProfilePage>,
+    entries: Vec<AggregateEntries>,
+) -> BTreeMap<String, ProfileRecord> {
     pages
         .into_iter()
-        .map(|p| {
+        .zip(entries)
+        .map(|(p, entries)| {
             let record = ProfileRecord {
                 fingerprint: p.fingerprint,
                 manifest_files: p.manifest_files,
+                entries: Some(entries),
             };
             (p.summary.profile.id.clone(), record)
         })
