@@ -40,6 +40,13 @@ impl<'a> CurvePlace<'a> {
     /// Orders records into curves: by profile, then load (rate and concurrency by value,
     /// unbounded last), then file and label for a stable tie-break.
     pub fn curve_cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.profile_id
+            .cmp(other.profile_id)
+            .then_with(|| self.within_curve_cmp(other))
+    }
+
+    /// Orders two records of one profile: [`Self::curve_cmp`] without comparing the profile.
+    pub fn within_curve_cmp(&self, other: &Self) -> std::cmp::Ordering {
         let load_key = |load: Load| {
             let kind_rank = match load {
                 Load::Rate(_) => 0,
@@ -48,13 +55,10 @@ impl<'a> CurvePlace<'a> {
             };
             (kind_rank, load.value().unwrap_or(f64::INFINITY))
         };
-        self.profile_id
-            .cmp(other.profile_id)
-            .then_with(|| {
-                let (ka, va) = load_key(self.load);
-                let (kb, vb) = load_key(other.load);
-                ka.cmp(&kb).then(va.total_cmp(&vb))
-            })
+        let (ka, va) = load_key(self.load);
+        let (kb, vb) = load_key(other.load);
+        ka.cmp(&kb)
+            .then(va.total_cmp(&vb))
             .then_with(|| self.source_file.cmp(other.source_file))
             .then_with(|| self.label.cmp(&other.label))
     }
