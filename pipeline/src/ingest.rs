@@ -160,9 +160,9 @@ fn drop_record_fields(rows: &mut [BenchmarkRow]) {
     }
 }
 
-/// Sorts rows into curve order ([`crate::storage::curve_order`], stable) by sorting their indices and then
-/// moving each row once along the permutation's cycles: a stable sort of the rows themselves
-/// (720 bytes each, their points boxed) would allocate a buffer of half of them.
+/// Sorts rows into curve order ([`crate::storage::curve_order`], stable) by sorting their
+/// indices and then moving each row once along the permutation's cycles: a stable sort of the
+/// rows themselves (720 bytes each, their points boxed) would allocate a buffer of half of them.
 fn sort_into_curves(rows: &mut [BenchmarkRow]) {
     let rank = profile_ranks(rows);
     let mut order: Vec<usize> = (0..rows.len()).collect();

@@ -208,7 +208,7 @@ struct Cluster {
 /// by their first index. Only pairs whose prompt lengths are within
 /// [`MEASURED_LENGTH_TOLERANCE`] can be near, so the lengths are visited in prompt-length order
 /// and each is compared with the few after it that are that close: comparing every pair was
-/// quadratic in a model's inferred workloads (40,000 comparisons a model at 10,000 profiles).
+/// quadratic in a model's inferred workloads.
 fn connected(lengths: &[(f64, f64)]) -> Vec<Vec<usize>> {
     let mut parent: Vec<usize> = (0..lengths.len()).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
