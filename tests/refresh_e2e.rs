@@ -118,7 +118,8 @@ fn building_twice_gives_a_byte_identical_tree() {
 
 /// A refresh copies an unchanged profile's entries in the aggregate JSON files from the
 /// published files (an entry marked there comes back marked), and serializes again any entry
-/// it cannot read back whole (those past the end of a file cut short), as a full build does.
+/// it cannot read back whole (those past the end of a file cut short) or that is not the
+/// profile's own (a record pointing at another's), as a full build does.
 #[test]
 fn a_refresh_copies_unchanged_aggregate_entries_and_remakes_unreadable_ones() {
     let tmp = tempfile::tempdir().unwrap();
@@ -140,11 +141,20 @@ fn a_refresh_copies_unchanged_aggregate_entries_and_remakes_unreadable_ones() {
     let index = site.join("api/v1/index.json");
     let whole = std::fs::read(&index).unwrap();
     std::fs::write(&index, &whole[..whole.len() / 2]).unwrap();
+    // One profile's record points at another's entry: it is made anew, not copied.
+    let records_file = site.parent().unwrap().join("site-records.json");
+    let mut records: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&records_file).unwrap()).unwrap();
+    let profiles = records["profiles"].as_object_mut().unwrap();
+    let ids: Vec<String> = profiles.keys().take(2).cloned().collect();
+    let other = profiles[&ids[1]]["entries"]["profiles_json"].clone();
+    profiles[&ids[0]]["entries"]["profiles_json"] = other;
+    std::fs::write(&records_file, serde_json::to_vec(&records).unwrap()).unwrap();
     build(&raw, &out);
     let api = |out: &Path, file: &str| std::fs::read(out.join("site/api/v1").join(file)).unwrap();
     assert!(
         api(&out, "profiles.json") == marked.as_bytes(),
-        "the marked entry is copied"
+        "the marked entry is copied, the misdirected one made anew"
     );
     assert!(
         api(&out, "index.json") == api(&full, "index.json"),

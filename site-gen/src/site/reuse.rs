@@ -172,8 +172,8 @@ impl<'a> PreviousEntries<'a> {
     }
 
     /// Appends the previous build's entry of page `p` to `bytes` when the page was reused and
-    /// its entry reads back whole (an object, where its record says); else appends nothing and
-    /// reports false, and the entry is serialized anew.
+    /// its entry reads back whole (an object, where its record says, naming this profile and no
+    /// other); else appends nothing and reports false, and the entry is serialized anew.
     pub(super) fn copy(
         &self,
         p: &ProfilePage,
@@ -203,13 +203,27 @@ impl<'a> PreviousEntries<'a> {
         let start = bytes.len();
         bytes.resize(start + len, 0);
         let whole = read_exact_at(&self.file, &mut bytes[start..], at).is_ok()
-            && bytes.get(start) == Some(&b'{')
-            && bytes.last() == Some(&b'}');
+            && is_entry_of(&bytes[start..], &p.summary.profile.id);
         if !whole {
             bytes.truncate(start);
         }
         whole
     }
+}
+
+/// Whether `entry` is one object naming profile `id` once: a record that points at another
+/// profile's entry, or across several, is not followed.
+fn is_entry_of(entry: &[u8], id: &str) -> bool {
+    const FIELD: &[u8] = b"\"profileId\":\"";
+    let mut named = memchr::memmem::find_iter(entry, FIELD);
+    let (Some(at), None) = (named.next(), named.next()) else {
+        return false;
+    };
+    let value = &entry[at + FIELD.len()..];
+    entry.first() == Some(&b'{')
+        && entry.last() == Some(&b'}')
+        && value.starts_with(id.as_bytes())
+        && value.get(id.len()) == Some(&b'"')
 }
 
 #[cfg(unix)]
