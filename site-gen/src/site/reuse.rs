@@ -236,3 +236,26 @@ fn read_exact_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Resu
 fn read_exact_at(_: &std::fs::File, _: &mut [u8], _: u64) -> std::io::Result<()> {
     Err(std::io::ErrorKind::Unsupported.into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_entry_of;
+
+    #[test]
+    fn an_entry_is_one_object_naming_its_own_profile_once() {
+        let own = br#"{"page":"profiles/a-1.html","profileId":"a-1","x":{"y":1}}"#;
+        assert!(is_entry_of(own, "a-1"));
+        // Another profile's entry, one whose id only starts with this one, or none.
+        assert!(!is_entry_of(own, "b-2"));
+        assert!(!is_entry_of(br#"{"profileId":"a-10"}"#, "a-1"));
+        assert!(!is_entry_of(br#"{"page":"profiles/a-1.html"}"#, "a-1"));
+        // Two entries in one span, a cut one, an empty one, or not an object.
+        assert!(!is_entry_of(
+            br#"{"profileId":"a-1"},{"profileId":"a-1"}"#,
+            "a-1"
+        ));
+        assert!(!is_entry_of(br#"{"profileId":"a-1","x":"#, "a-1"));
+        assert!(!is_entry_of(b"", "a-1"));
+        assert!(!is_entry_of(br#"["profileId":"a-1"]"#, "a-1"));
+    }
+}
