@@ -15,11 +15,10 @@ use crate::report::IngestReport;
 use crate::run_meta::RunMeta;
 use crate::schema::{self, BenchmarkRow};
 use crate::storage::{BENCHMARKS_FILE, CurvePlace, REPORT_FILE};
-use foldhash::fast::FixedState;
 use polars::prelude::DataFrame;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -191,27 +190,7 @@ fn sort_into_curves(rows: &mut [BenchmarkRow]) {
 /// compares two numbers where it compared two ids (long, and alike for their first dozens of
 /// bytes) a million times at 100,000 rows.
 fn profile_ranks(rows: &[BenchmarkRow]) -> Vec<usize> {
-    let mut slot_of: HashMap<&str, usize, FixedState> = HashMap::default();
-    let mut ids: Vec<&str> = Vec::new();
-    let mut last: Option<(&str, usize)> = None;
-    let slots: Vec<usize> = rows
-        .iter()
-        .map(|r| {
-            let id = r.profile_id.as_str();
-            match last {
-                // A file's rows come together and mostly share their profile.
-                Some((previous, slot)) if previous == id => slot,
-                _ => {
-                    let slot = *slot_of.entry(id).or_insert_with(|| {
-                        ids.push(id);
-                        ids.len() - 1
-                    });
-                    last = Some((id, slot));
-                    slot
-                }
-            }
-        })
-        .collect();
+    let (ids, slots) = crate::slots::first_seen_slots(rows, |r| r.profile_id.as_str());
     let mut in_id_order: Vec<usize> = (0..ids.len()).collect();
     in_id_order.sort_unstable_by_key(|&slot| ids[slot]);
     let mut rank = vec![0; ids.len()];

@@ -27,6 +27,7 @@ pub mod record_fields;
 pub mod report;
 pub mod run_meta;
 pub mod schema;
+pub mod slots;
 pub mod storage;
 pub mod synth;
 pub mod timing;

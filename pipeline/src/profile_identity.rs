@@ -10,9 +10,8 @@ use crate::point::{Load, MeasuredPoint};
 use crate::report::IngestReport;
 use crate::schema::BenchmarkRow;
 use crate::workload::use_case_name;
-use foldhash::fast::FixedState;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::Hash;
 
 /// Measured prompt lengths within this factor of each other can be one inferred workload.
@@ -76,38 +75,17 @@ pub fn assign(rows: &mut [BenchmarkRow], report: &mut IngestReport) {
 }
 
 /// Indices of `rows`, grouped by `key` (groups in the order their first row comes, rows in
-/// table order). A file's points arrive together and mostly share their key, so each run of
-/// equal keys is looked up once: one comparison with the previous row instead of a lookup per
-/// row. A hash map, not a tree: ordering 10,000 profile keys compared their long shared model
-/// names again and again (half of the identity step's time), and no caller needs key order —
-/// each group is decided alone and the report sorts its notes.
-fn group_by<'a, K: Eq + Hash>(
+/// table order). Hashed, not ordered: ordering 10,000 profile keys compared their long shared
+/// model names again and again (half of the identity step's time), and no caller needs key
+/// order — each group is decided alone and the report sorts its notes.
+fn group_by<'a, K: Eq + Hash + Copy>(
     rows: &'a [BenchmarkRow],
     key: impl Fn(&'a BenchmarkRow) -> K,
 ) -> Vec<Vec<usize>> {
-    let mut place: HashMap<K, usize, FixedState> = HashMap::default();
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    let mut add = |k: K, range: std::ops::Range<usize>| {
-        let at = *place.entry(k).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[at].extend(range);
-    };
-    let mut run: Option<(K, std::ops::Range<usize>)> = None;
-    for (i, r) in rows.iter().enumerate() {
-        let k = key(r);
-        match &mut run {
-            Some((current, range)) if *current == k => range.end = i + 1,
-            _ => {
-                if let Some((current, range)) = run.replace((k, i..i + 1)) {
-                    add(current, range);
-                }
-            }
-        }
-    }
-    if let Some((current, range)) = run {
-        add(current, range);
+    let (keys, slots) = crate::slots::first_seen_slots(rows, key);
+    let mut groups = vec![Vec::new(); keys.len()];
+    for (i, slot) in slots.into_iter().enumerate() {
+        groups[slot].push(i);
     }
     groups
 }

@@ -195,13 +195,13 @@ pub(super) fn write_index_json(
     out.write_all(&text).map_err(SiteError::Write)?;
     let previous = PreviousEntries::open(input.previous, INDEX_JSON);
     let spans = write_json_array(out, text.len() as u64, pages, |p, bytes| {
-        if previous
-            .as_ref()
-            .is_some_and(|old| old.copy(p, |e| e.index_json, bytes))
-        {
-            return Ok(());
-        }
-        append_json(bytes, &index_entry(p.summary, input.cfg.percentile))
+        copied_or_made(
+            previous.as_ref(),
+            p,
+            |e| e.index_json,
+            bytes,
+            |bytes| append_json(bytes, &index_entry(p.summary, input.cfg.percentile)),
+        )
     })?;
     out.write_all(b"}\n").map_err(SiteError::Write)?;
     Ok(spans)
@@ -293,6 +293,21 @@ fn profile_entry<'a>(input: &SiteInput, p: &'a ProfilePage) -> ProfileJson<'a, C
     entry
 }
 
+/// Appends page `p`'s entry of an aggregate file: the previous build's copy where it reads
+/// back ([`PreviousEntries::copy`]), else the one `make` serializes.
+fn copied_or_made(
+    previous: Option<&PreviousEntries>,
+    p: &ProfilePage,
+    span: fn(&AggregateEntries) -> Span,
+    bytes: &mut Vec<u8>,
+    make: impl FnOnce(&mut Vec<u8>) -> Result<(), SiteError>,
+) -> Result<(), SiteError> {
+    if previous.is_some_and(|old| old.copy(p, span, bytes)) {
+        return Ok(());
+    }
+    make(bytes)
+}
+
 /// The aggregate JSON files whose entries a refresh copies ([`PreviousEntries`]).
 const PROFILES_JSON: &str = "api/v1/profiles.json";
 const INDEX_JSON: &str = "api/v1/index.json";
@@ -314,13 +329,13 @@ pub(super) fn write_api(
             w.stream(PROFILES_JSON, |out| {
                 let previous = PreviousEntries::open(input.previous, PROFILES_JSON);
                 profile_spans = write_json_array(out, 0, pages, |p, bytes| {
-                    if previous
-                        .as_ref()
-                        .is_some_and(|old| old.copy(p, |e| e.profiles_json, bytes))
-                    {
-                        return Ok(());
-                    }
-                    append_json(bytes, &profile_entry(input, p))
+                    copied_or_made(
+                        previous.as_ref(),
+                        p,
+                        |e| e.profiles_json,
+                        bytes,
+                        |bytes| append_json(bytes, &profile_entry(input, p)),
+                    )
                 })?;
                 out.write_all(b"\n").map_err(SiteError::Write)
             })

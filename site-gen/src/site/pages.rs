@@ -46,6 +46,7 @@ pub(super) fn build_profile<'a>(
             fingerprint: fp,
             snapshot,
             reused: true,
+            previous_entries: record.entries,
         };
         let view = profile_view(&page, input, None);
         return Ok((page, view));
@@ -61,6 +62,7 @@ pub(super) fn build_profile<'a>(
         fingerprint: fp,
         snapshot,
         reused: false,
+        previous_entries: None,
     };
     let records = s.record_evaluations(input.cfg, input.prices);
     let mut view = profile_view(&page, input, Some(&records));

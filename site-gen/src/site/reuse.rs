@@ -153,44 +153,35 @@ pub(super) fn profile_files(id: &str, manifest_files: &[String]) -> Vec<String> 
 
 /// The previous build's copy of one aggregate JSON file, from which a refresh takes the entries
 /// of profiles it reuses.
-pub(super) struct PreviousEntries<'a> {
+pub(super) struct PreviousEntries {
     file: std::fs::File,
     file_len: u64,
-    records: &'a BTreeMap<String, ProfileRecord>,
 }
 
-impl<'a> PreviousEntries<'a> {
+impl PreviousEntries {
     /// The previous site's `rel`, if it has one.
-    pub(super) fn open(previous: Option<&'a PreviousSite>, rel: &str) -> Option<Self> {
-        let previous = previous?;
-        let file = std::fs::File::open(previous.dir.join(rel)).ok()?;
+    pub(super) fn open(previous: Option<&PreviousSite>, rel: &str) -> Option<Self> {
+        let file = std::fs::File::open(previous?.dir.join(rel)).ok()?;
         Some(Self {
             file_len: file.metadata().ok()?.len(),
             file,
-            records: &previous.records.profiles,
         })
     }
 
-    /// Appends the previous build's entry of page `p` to `bytes` when the page was reused and
-    /// its entry reads back whole (an object, where its record says, naming this profile and no
-    /// other); else appends nothing and reports false, and the entry is serialized anew.
+    /// Appends the previous build's entry of page `p` to `bytes` when the page was reused with
+    /// its entries' places recorded and its entry reads back whole (an object, where its record
+    /// says, naming this profile and no other); else appends nothing and reports false, and the
+    /// entry is serialized anew.
     pub(super) fn copy(
         &self,
         p: &ProfilePage,
-        span: impl Fn(&AggregateEntries) -> Span,
+        span: fn(&AggregateEntries) -> Span,
         bytes: &mut Vec<u8>,
     ) -> bool {
-        if !p.reused {
-            return false;
-        }
-        let Some(entries) = self
-            .records
-            .get(&p.summary.profile.id)
-            .and_then(|r| r.entries)
-        else {
+        let Some(entries) = &p.previous_entries else {
             return false;
         };
-        let Span(at, len) = span(&entries);
+        let Span(at, len) = span(entries);
         // A record is trusted no further than the file it names: a span past its end is read
         // as absent, never allocated.
         let within = at.checked_add(len).is_some_and(|end| end <= self.file_len);

@@ -378,6 +378,8 @@ pub(super) struct ProfilePage<'a> {
     /// The profile's data snapshot ([`pipeline::analysis::Profile::data_hash`]).
     pub(super) snapshot: String,
     pub(super) reused: bool,
+    /// Where a reused page's entries lay in the previous build's aggregate JSON files.
+    pub(super) previous_entries: Option<super::AggregateEntries>,
 }
 
 /// Requested and measured prompt/output lengths of a profile, e.g. "requested 1024/128
@@ -738,6 +740,7 @@ mod tests {
             fingerprint: String::new(),
             snapshot: String::new(),
             reused: false,
+            previous_entries: None,
         };
         let records = s.record_evaluations(&cfg, &prices);
         let v = profile_view(&page, &input, Some(&records));
