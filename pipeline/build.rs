@@ -9,6 +9,6 @@ fn main() {
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed={}", source_fingerprint::LOCK_FILE);
     println!("cargo:rerun-if-changed=source_fingerprint.rs");
-    let hash = source_fingerprint::source_fingerprint(std::path::Path::new("src"));
+    let hash = source_fingerprint::source_fingerprint(std::path::Path::new("src"), &[]);
     println!("cargo:rustc-env=INFERCAT_PIPELINE_SOURCE={hash}");
 }

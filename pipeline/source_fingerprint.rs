@@ -8,13 +8,14 @@ use std::path::{Path, PathBuf};
 /// The workspace's lock file, from either crate's directory.
 pub const LOCK_FILE: &str = "../Cargo.lock";
 
-/// FNV-1a over each `.rs` file's path and bytes under `dir`, then `Cargo.lock` (a dependency
-/// upgrade can change what the code makes too), in path order: stable across machines and
-/// without a build dependency.
-pub fn source_fingerprint(dir: &Path) -> String {
+/// FNV-1a over each `.rs` file's path and bytes under `dir`, then `extra` (configuration the
+/// code is compiled with) and `Cargo.lock` (a dependency upgrade can change what the code makes
+/// too), in path order: stable across machines and without a build dependency.
+pub fn source_fingerprint(dir: &Path, extra: &[&str]) -> String {
     let mut files = Vec::new();
     collect(dir, &mut files);
     files.sort();
+    files.extend(extra.iter().map(PathBuf::from));
     files.push(PathBuf::from(LOCK_FILE));
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for file in &files {

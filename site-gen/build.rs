@@ -8,6 +8,9 @@ fn main() {
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed={}", source_fingerprint::LOCK_FILE);
     println!("cargo:rerun-if-changed=../pipeline/source_fingerprint.rs");
-    let hash = source_fingerprint::source_fingerprint(std::path::Path::new("src"));
+    // The compiled profile template's escaping is configured there.
+    println!("cargo:rerun-if-changed=askama.toml");
+    let hash =
+        source_fingerprint::source_fingerprint(std::path::Path::new("src"), &["askama.toml"]);
     println!("cargo:rustc-env=INFERCAT_SITE_SOURCE={hash}");
 }

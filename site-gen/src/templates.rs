@@ -55,10 +55,6 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/site/model.html.j2"),
     ),
     (
-        "site/profile.html.j2",
-        include_str!("../../templates/site/profile.html.j2"),
-    ),
-    (
         "site/methodology.html.j2",
         include_str!("../../templates/site/methodology.html.j2"),
     ),
@@ -87,6 +83,13 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/site/downloads.html.j2"),
     ),
 ];
+
+/// (name, source) of the templates askama compiles into the binary (`#[derive(Template)]`);
+/// listed for [`fingerprint`] only, as minijinja does not read them.
+const COMPILED_TEMPLATES: &[(&str, &str)] = &[(
+    "site/profile.html.j2",
+    include_str!("../../templates/site/profile.html.j2"),
+)];
 
 /// Static assets copied into the site as they are.
 pub const STYLE_CSS: &str = include_str!("../../templates/site/assets/style.css");
@@ -132,6 +135,17 @@ fn html_lean_formatter(
         return minijinja::escape_formatter(out, state, value);
     };
     write_html_escaped(out, text).map_err(minijinja::Error::from)
+}
+
+/// The escaping of askama's `.html` templates (`askama.toml`): the same as minijinja's
+/// [`html_lean_formatter`], so a page reads the same whichever engine made it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LeanHtml;
+
+impl askama::filters::Escaper for LeanHtml {
+    fn write_escaped_str<W: std::fmt::Write>(&self, mut dest: W, text: &str) -> std::fmt::Result {
+        write_html_escaped(&mut dest, text)
+    }
 }
 
 /// `text` with `& < > " '` escaped, as the templates escape every string (see
@@ -195,7 +209,7 @@ pub fn fingerprint() -> &'static str {
     FP.get_or_init(|| {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
-        for (name, source) in TEMPLATES {
+        for (name, source) in TEMPLATES.iter().chain(COMPILED_TEMPLATES) {
             h.update(name.as_bytes());
             h.update(source.as_bytes());
         }
@@ -246,9 +260,16 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
 /// written as `\u` escapes, which only occur inside JSON strings, so no `</script>` or comment
 /// opener can end the block early.
 fn json_data(value: Value) -> Result<Value, minijinja::Error> {
-    let json = serde_json::to_string(&value).map_err(|e| {
-        minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
-    })?;
+    json_data_text(&value)
+        .map(Value::from_safe_string)
+        .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string()))
+}
+
+/// [`json_data`]'s text, for a data block written by a compiled template.
+pub fn json_data_text<T: serde::Serialize + ?Sized>(
+    value: &T,
+) -> Result<String, serde_json::Error> {
+    let json = serde_json::to_string(value)?;
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
         match c {
@@ -259,7 +280,7 @@ fn json_data(value: Value) -> Result<Value, minijinja::Error> {
             c => out.push(c),
         }
     }
-    Ok(Value::from_safe_string(out))
+    Ok(out)
 }
 
 /// Text for a `# ` comment line in a template that is not all comments (the manifest's header):

@@ -103,6 +103,16 @@ pub struct SiteStats {
     pub reused_models: usize,
 }
 
+/// The site-wide values `templates/site/base.html.j2` shows (its `site`), typed for a page
+/// whose template is compiled (askama) rather than interpreted.
+pub(super) struct Chrome<'a> {
+    pub generator: &'static str,
+    pub assets: &'static str,
+    pub snapshot: &'a str,
+    pub pricing_model: &'static str,
+    pub price_sources: &'a [pipeline::pricing::PriceSource],
+}
+
 /// What every page render needs: the templates, the writer, the input, and the site-wide
 /// template values.
 struct Render<'a> {
@@ -149,6 +159,18 @@ impl<'a> Render<'a> {
     /// page names its own, so it changes exactly when its inputs do.
     fn site_with_snapshot(&self, snapshot: &str) -> minijinja::Value {
         minijinja::context! { snapshot => snapshot, ..self.site.clone() }
+    }
+
+    /// The site-wide values as a compiled template shows them, with `snapshot` as the page's
+    /// data snapshot (see [`Self::site_with_snapshot`]).
+    fn chrome<'s>(&'s self, snapshot: &'s str) -> Chrome<'s> {
+        Chrome {
+            generator: GENERATOR,
+            assets: templates::fingerprint(),
+            snapshot,
+            pricing_model: self.input.pricing_model.as_str(),
+            price_sources: &self.input.prices.sources,
+        }
     }
 
     /// Renders `template` with the site-wide values plus `ctx` and writes it to `path`.

@@ -12,7 +12,6 @@ use pipeline::analysis::{Evaluation, ProfileSummary};
 use pipeline::point::{Latency, Load, MeasuredPoint};
 use pipeline::pricing::PricingModel;
 use pipeline::profile::ProfileKey;
-use serde::Serialize;
 use std::collections::BTreeMap;
 
 use super::manifest_patch;
@@ -67,20 +66,113 @@ pub(super) fn build_profile<'a>(
     let records = s.record_evaluations(input.cfg, input.prices);
     let mut view = profile_view(&page, input, Some(&records));
     let charts = profile_charts(s);
-    let own_site = r.site_with_snapshot(&page.snapshot);
-    r.page(
-        "site/profile.html.j2",
-        &format!("profiles/{id}.html"),
-        minijinja::context! {
-            site => own_site, p => templates::val(&view),
-            charts => templates::val(&charts), manifests => templates::val(&manifests),
-        },
-    )?;
+    write_profile_page(r, &page.snapshot, &view, &charts, &manifests)?;
     write_benchmarks_json(w, input, s, &records)?;
     // The other pages show the profile without its records' rows.
     view.points = Vec::new();
     view.point_columns = None;
     Ok((page, view))
+}
+
+/// The profile page (`templates/site/profile.html.j2`, compiled by askama). Everything it
+/// shows is in its fields; `root` and `site` are what the base template needs.
+#[derive(askama::Template)]
+#[template(path = "site/profile.html.j2")]
+struct ProfileHtml<'a> {
+    root: &'a str,
+    site: Chrome<'a>,
+    p: &'a ProfileView<'a>,
+    cols: &'a PointColumns,
+    charts: &'a ProfileCharts,
+    manifests: Vec<ManifestItem<'a>>,
+    /// The base manifest the derived variants are made from, as the page asks for it.
+    derived_base: Option<String>,
+    /// `p.flags` as the page's data block.
+    flags_json: String,
+}
+
+/// A manifest link with its patch as the page's data block (derived variants only).
+struct ManifestItem<'a> {
+    link: &'a ManifestLink,
+    patch_json: String,
+    /// Why there is no file, for a manifest that could not be made.
+    reason: &'a str,
+}
+
+/// Helpers for the template, which hands its arguments over by reference.
+impl ProfileHtml<'_> {
+    /// The value, or `—` when there is none (or it is empty).
+    fn or_dash<'v>(&self, value: &Option<&'v str>) -> &'v str {
+        value.filter(|v| !v.is_empty()).unwrap_or("—")
+    }
+
+    fn or_empty<'v>(&self, value: &Option<&'v str>) -> &'v str {
+        value.unwrap_or("")
+    }
+}
+
+fn write_profile_page(
+    r: &Render,
+    snapshot: &str,
+    view: &ProfileView,
+    charts: &ProfileCharts,
+    manifests: &[ManifestLink],
+) -> Result<(), SiteError> {
+    use askama::Template;
+    let page = profile_html(r.chrome(snapshot), view, charts, manifests)?;
+    r.w.stream(&format!("profiles/{}.html", view.id), |out| {
+        // askama drops the template's last line break, which minijinja (the other pages) keeps.
+        page.write_into(out)
+            .and_then(|()| std::io::Write::write_all(out, b"\n"))
+            .map_err(SiteError::Write)
+    })
+}
+
+/// The profile page's template with its values: the data blocks serialized, the base
+/// manifest's address for the derived variants.
+fn profile_html<'a>(
+    site: Chrome<'a>,
+    view: &'a ProfileView<'a>,
+    charts: &'a ProfileCharts,
+    manifests: &'a [ManifestLink],
+) -> Result<ProfileHtml<'a>, SiteError> {
+    let data_block = |e: serde_json::Error| SiteError::Data(format!("profile {}: {e}", view.id));
+    let derived_base = manifests
+        .iter()
+        .find_map(|m| m.derived.as_ref())
+        .and_then(|d| {
+            let file = manifests.first()?.file.as_ref()?;
+            Some(format!("../{file}?v={}", d.base_version))
+        });
+    let items = manifests
+        .iter()
+        .map(|link| {
+            let patch_json = match &link.derived {
+                Some(d) => templates::json_data_text(&d.patch).map_err(data_block)?,
+                None => String::new(),
+            };
+            let reason = link.reason.as_deref().unwrap_or("");
+            Ok(ManifestItem {
+                link,
+                patch_json,
+                reason,
+            })
+        })
+        .collect::<Result<Vec<_>, SiteError>>()?;
+    let cols = view
+        .point_columns
+        .as_ref()
+        .ok_or_else(|| SiteError::Data(format!("profile {}: no point table", view.id)))?;
+    Ok(ProfileHtml {
+        root: "../",
+        site,
+        p: view,
+        cols,
+        charts,
+        manifests: items,
+        derived_base,
+        flags_json: templates::json_data_text(&view.flags).map_err(data_block)?,
+    })
 }
 
 pub(super) fn write_benchmarks_json(
@@ -131,7 +223,6 @@ pub(super) fn knee_split_series(
 
 /// A profile page's two latency charts, and the names of the latencies they draw and leave
 /// out (a tool that does not report a latency gets no empty line and legend entry for it).
-#[derive(Serialize)]
 pub(super) struct ProfileCharts {
     throughput: String,
     load: String,
@@ -543,4 +634,121 @@ pub(super) fn write_manifests(
         })
         .collect();
     Ok(links)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use askama::Template;
+    use pipeline::analysis::{AnalysisConfig, group_profiles, summarize};
+    use pipeline::model_facts::ModelCatalog;
+    use pipeline::pricing::PriceBook;
+    use pipeline::report::IngestReport;
+    use std::path::Path;
+
+    const HOSTILE: &str = "<script>alert('x')</script> & \"q\"";
+    const HOSTILE_ESCAPED: &str =
+        "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;q&quot;";
+
+    /// The compiled profile template escapes every value as the interpreted ones do (`'` as
+    /// `&#x27;`, `/` left alone), and its data blocks cannot close their script.
+    #[test]
+    fn the_profile_page_escapes_what_came_from_input() {
+        let cfg = AnalysisConfig::default();
+        let prices = PriceBook::bundled().unwrap();
+        let raw = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/wild");
+        let all = summarize(
+            group_profiles(&pipeline::ingest::ingest(&raw).unwrap().rows),
+            &cfg,
+            &prices,
+        );
+        let s = &all[0];
+        let (report, models) = (IngestReport::default(), ModelCatalog::default());
+        let input = SiteInput {
+            summaries: &all,
+            cfg: &cfg,
+            prices: &prices,
+            report: &report,
+            models: &models,
+            data_dir: Path::new("."),
+            pricing_model: PricingModel::Spot,
+            overrides: Vec::new(),
+            previous: None,
+        };
+        let page = ProfilePage {
+            summary: s,
+            model_slug: "m".into(),
+            color: "#000",
+            manifest_files: Vec::new(),
+            cli_command: String::new(),
+            fingerprint: String::new(),
+            snapshot: String::new(),
+            reused: false,
+            previous_entries: None,
+        };
+        let records = s.record_evaluations(&cfg, &prices);
+        let mut view = profile_view(&page, &input, Some(&records));
+        view.model = HOSTILE;
+        view.notes = Some(HOSTILE);
+        view.variant = None;
+        view.flags = vec![("model", "</script><!-- a&'b".into())];
+        let manifests = [
+            ManifestLink {
+                file: Some("manifests/x.yaml".into()),
+                title: "Base manifest".into(),
+                description: "d".into(),
+                reason: None,
+                derived: None,
+            },
+            ManifestLink {
+                file: None,
+                title: "With autoscaling".into(),
+                description: "d".into(),
+                reason: None,
+                derived: Some(DerivedManifest {
+                    download: "x-hpa.yaml".into(),
+                    base_version: "abc".into(),
+                    patch: vec![manifest_patch::Hunk(
+                        1,
+                        0,
+                        vec![manifest_patch::Line::Text("# </script>\n".into())],
+                    )],
+                }),
+            },
+            ManifestLink {
+                file: None,
+                title: "Bucket".into(),
+                description: "d".into(),
+                reason: Some(HOSTILE.into()),
+                derived: None,
+            },
+        ];
+        let charts = profile_charts(s);
+        let chrome = Chrome {
+            generator: "infercat test",
+            assets: "v1",
+            snapshot: "snap",
+            pricing_model: "spot",
+            price_sources: &prices.sources,
+        };
+        let html = profile_html(chrome, &view, &charts, &manifests)
+            .unwrap()
+            .render()
+            .unwrap();
+        assert!(!html.contains("<script>alert"), "raw markup from input");
+        assert_eq!(
+            html.matches(HOSTILE_ESCAPED).count(),
+            4,
+            "h1, note, crumbs and the unavailable manifest's reason"
+        );
+        assert!(html.contains(r#"[["model","\u003c/script\u003e\u003c!-- a\u0026\u0027b"]]"#));
+        assert!(html.contains(r##"[[1,0,["# \u003c/script\u003e\n"]]]"##));
+        assert!(
+            html.contains(r#"data-base="../manifests/x.yaml?v=abc""#),
+            "slashes unescaped"
+        );
+        assert!(html.contains("<dt>Variant</dt><dd>—</dd>"));
+        assert!(html.contains("data snapshot <code>snap</code>"));
+        assert!(html.starts_with("<!doctype html>\n") && html.ends_with("</html>"));
+    }
 }
