@@ -640,11 +640,8 @@ pub(super) fn write_manifests(
 mod tests {
     use super::*;
     use askama::Template;
-    use pipeline::analysis::{AnalysisConfig, group_profiles, summarize};
-    use pipeline::model_facts::ModelCatalog;
+    use pipeline::analysis::AnalysisConfig;
     use pipeline::pricing::PriceBook;
-    use pipeline::report::IngestReport;
-    use std::path::Path;
 
     const HOSTILE: &str = "<script>alert('x')</script> & \"q\"";
     const HOSTILE_ESCAPED: &str =
@@ -656,38 +653,16 @@ mod tests {
     fn the_profile_page_escapes_what_came_from_input() {
         let cfg = AnalysisConfig::default();
         let prices = PriceBook::bundled().unwrap();
-        let raw = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/wild");
-        let all = summarize(
-            group_profiles(&pipeline::ingest::ingest(&raw).unwrap().rows),
-            &cfg,
-            &prices,
-        );
+        let all = test_pages::wild_summaries(&cfg, &prices);
         let s = &all[0];
-        let (report, models) = (IngestReport::default(), ModelCatalog::default());
-        let input = SiteInput {
-            summaries: &all,
-            cfg: &cfg,
-            prices: &prices,
-            report: &report,
-            models: &models,
-            data_dir: Path::new("."),
-            pricing_model: PricingModel::Spot,
-            overrides: Vec::new(),
-            previous: None,
-        };
-        let page = ProfilePage {
-            summary: s,
-            model_slug: "m".into(),
-            color: "#000",
-            manifest_files: Vec::new(),
-            cli_command: String::new(),
-            fingerprint: String::new(),
-            snapshot: String::new(),
-            reused: false,
-            previous_entries: None,
-        };
+        let page = test_pages::page_of(s);
         let records = s.record_evaluations(&cfg, &prices);
-        let mut view = profile_view(&page, &input, Some(&records));
+        test_pages::with_input(&all, &cfg, &prices, |input| {
+            assert_escaped(profile_view(&page, input, Some(&records)), s, &prices);
+        });
+    }
+
+    fn assert_escaped(mut view: ProfileView, s: &ProfileSummary, prices: &PriceBook) {
         view.model = HOSTILE;
         view.notes = Some(HOSTILE);
         view.variant = None;

@@ -654,12 +654,68 @@ pub(super) fn workload_groups<'a>(
     workloads
 }
 
+/// What the site's unit tests build a profile's view from: the `tests/fixtures/wild` profiles
+/// summarized, a site input over them, and a page of one of them.
+#[cfg(test)]
+pub(super) mod test_pages {
+    use super::*;
+    use pipeline::analysis::{AnalysisConfig, group_profiles, summarize};
+    use pipeline::model_facts::ModelCatalog;
+    use pipeline::pricing::PriceBook;
+    use pipeline::report::IngestReport;
+    use std::path::Path;
+
+    pub(in crate::site) fn wild_summaries(
+        cfg: &AnalysisConfig,
+        prices: &PriceBook,
+    ) -> Vec<ProfileSummary> {
+        let raw = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/wild");
+        let ingested = pipeline::ingest::ingest(&raw).unwrap();
+        summarize(group_profiles(&ingested.rows), cfg, prices)
+    }
+
+    /// Calls `f` with a site input over `all` (spot prices first, no previous site).
+    pub(in crate::site) fn with_input<R>(
+        all: &[ProfileSummary],
+        cfg: &AnalysisConfig,
+        prices: &PriceBook,
+        f: impl FnOnce(&SiteInput) -> R,
+    ) -> R {
+        let (report, models) = (IngestReport::default(), ModelCatalog::default());
+        f(&SiteInput {
+            summaries: all,
+            cfg,
+            prices,
+            report: &report,
+            models: &models,
+            data_dir: Path::new("."),
+            pricing_model: PricingModel::Spot,
+            overrides: Vec::new(),
+            previous: None,
+        })
+    }
+
+    /// A freshly rendered page of `s` (nothing reused, no manifests).
+    pub(in crate::site) fn page_of(s: &ProfileSummary) -> ProfilePage<'_> {
+        ProfilePage {
+            summary: s,
+            model_slug: "m".into(),
+            color: "#000",
+            manifest_files: Vec::new(),
+            cli_command: String::new(),
+            fingerprint: String::new(),
+            snapshot: String::new(),
+            reused: false,
+            previous_entries: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pipeline::analysis::{AnalysisConfig, group_profiles, summarize};
+    use pipeline::analysis::AnalysisConfig;
     use pipeline::pricing::PriceBook;
-    use std::path::Path;
 
     fn row(ntpot: &str, cost: &str, label: &str) -> PointRow {
         let v = || "1".to_string();
@@ -700,17 +756,11 @@ mod tests {
         assert_eq!(c.left_out, "Sent req/s and Queue");
     }
 
-    fn summaries(cfg: &AnalysisConfig, prices: &PriceBook) -> Vec<ProfileSummary> {
-        let raw = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/wild");
-        let ingested = pipeline::ingest::ingest(&raw).unwrap();
-        summarize(group_profiles(&ingested.rows), cfg, prices)
-    }
-
     #[test]
     fn a_profile_view_carries_workload_knee_costs_and_rows() {
         let cfg = AnalysisConfig::default();
         let prices = PriceBook::bundled().unwrap();
-        let all = summaries(&cfg, &prices);
+        let all = test_pages::wild_summaries(&cfg, &prices);
         let s = all
             .iter()
             .find(|s| {
@@ -718,49 +768,28 @@ mod tests {
                     && s.profile.key.workload == "random 1024/1024"
             })
             .unwrap();
-        let report = pipeline::report::IngestReport::default();
-        let models = pipeline::model_facts::ModelCatalog::default();
-        let input = SiteInput {
-            summaries: &all,
-            cfg: &cfg,
-            prices: &prices,
-            report: &report,
-            models: &models,
-            data_dir: Path::new("."),
-            pricing_model: PricingModel::Spot,
-            overrides: Vec::new(),
-            previous: None,
-        };
-        let page = ProfilePage {
-            summary: s,
-            model_slug: "m".into(),
-            color: "#000",
-            manifest_files: Vec::new(),
-            cli_command: String::new(),
-            fingerprint: String::new(),
-            snapshot: String::new(),
-            reused: false,
-            previous_entries: None,
-        };
-        let records = s.record_evaluations(&cfg, &prices);
-        let v = profile_view(&page, &input, Some(&records));
-        assert_eq!(v.workload, "random 1024/1024");
-        assert_eq!(v.point_name, "knee");
-        assert_eq!(v.knee.load, "4 req/s");
-        assert_eq!(v.knee.costs.len(), 4);
-        assert!(
-            v.knee.costs.iter().all(|c| c.out == "N/A"),
-            "one H200 has no GKE machine"
-        );
-        assert_eq!(v.points.len(), 5);
-        assert_eq!(v.points.iter().filter(|p| p.is_knee).count(), 1);
-        assert!(v.label.ends_with("· random 1024/1024"), "{}", v.label);
-        let json = serde_json::to_value(&v).unwrap();
-        assert!(
-            json["knee"]["costs"][0].get("in").is_some(),
-            "templates read `in`"
-        );
-        assert!(profile_view(&page, &input, None).points.is_empty());
+        test_pages::with_input(&all, &cfg, &prices, |input| {
+            let page = test_pages::page_of(s);
+            let records = s.record_evaluations(&cfg, &prices);
+            let v = profile_view(&page, input, Some(&records));
+            assert_eq!(v.workload, "random 1024/1024");
+            assert_eq!(v.point_name, "knee");
+            assert_eq!(v.knee.load, "4 req/s");
+            assert_eq!(v.knee.costs.len(), 4);
+            assert!(
+                v.knee.costs.iter().all(|c| c.out == "N/A"),
+                "one H200 has no GKE machine"
+            );
+            assert_eq!(v.points.len(), 5);
+            assert_eq!(v.points.iter().filter(|p| p.is_knee).count(), 1);
+            assert!(v.label.ends_with("· random 1024/1024"), "{}", v.label);
+            let json = serde_json::to_value(&v).unwrap();
+            assert!(
+                json["knee"]["costs"][0].get("in").is_some(),
+                "templates read `in`"
+            );
+            assert!(profile_view(&page, input, None).points.is_empty());
+        });
     }
 
     #[test]
