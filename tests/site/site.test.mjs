@@ -510,12 +510,26 @@ test("no page scrolls sideways at 390 px, and wide screens use the width", async
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
   const wide = [];
+  const hidden = [];
   for (const path of pages) {
     await page.goto(server.url + path + (path === "index.html" ? "?ntpot=30&qps=10" : ""), { waitUntil: "networkidle" });
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     if (width > 390) wide.push(`${path}: ${width} px`);
+    // A chart that scrolls inside its box opens with its one circled point in view, and the
+    // box scrolls alone: its caption stays where it was.
+    const out = await page.$$eval(".chart-box > svg.chart", (svgs) => svgs.flatMap((svg) => {
+      const rings = svg.querySelectorAll("circle.ring");
+      if (rings.length !== 1) return [];
+      const ring = rings[0];
+      const [r, f] = [ring.getBoundingClientRect(), svg.parentElement.getBoundingClientRect()];
+      const caption = svg.closest("figure").querySelector("figcaption");
+      const captionShifted = caption && caption.getBoundingClientRect().left < svg.closest("figure").getBoundingClientRect().left;
+      return r.left >= f.left && r.right <= f.right && !captionShifted ? [] : [svg.id || "chart"];
+    }));
+    if (out.length) hidden.push(`${path}: ${out.join(", ")}`);
   }
   assert.deepEqual(wide, []);
+  assert.deepEqual(hidden, [], "circled points out of view at 390 px");
   await context.close();
   const big = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const p2 = await big.newPage();

@@ -643,7 +643,25 @@ function buildTargetsSection(section) {
   );
 }
 
+// On a narrow screen a chart scrolls inside its box and opens at its y axis. Where a chart
+// circles one point (a profile's knee, or the point it shows instead) and that point lies
+// beyond what shows, the box opens scrolled just far enough to show it with its label: a
+// profile measured at high loads only would otherwise open on an empty-looking plot. Charts
+// that circle several points (a frontier's Pareto-best) open at their axis.
+function revealCircledPoints() {
+  // Room for the point's label ("highest point") beside the ring.
+  const margin = 100;
+  for (const svg of document.querySelectorAll(".chart-box > svg.chart")) {
+    const box = svg.parentElement;
+    const rings = svg.querySelectorAll("circle.ring");
+    if (rings.length !== 1 || box.scrollWidth <= box.clientWidth) continue;
+    const beyond = rings[0].getBoundingClientRect().right + margin - box.getBoundingClientRect().right;
+    if (beyond > 0) box.scrollLeft += beyond;
+  }
+}
+
 async function main() {
+  revealCircledPoints();
   setupDerivedManifests();
   const targetsSection = document.getElementById("at-targets");
   if (targetsSection) buildTargetsSection(targetsSection);

@@ -173,8 +173,8 @@ function setupCompare(data) {
     const means = chosen.map((c, i) => (IC.curveStat(c.p, data.percentile) === data.percentile ? null : i + 1)).filter((n) => n !== null);
     const drawnAt = data.percentile + (means.length ? "; " + means.join(", ") + ": means" : "");
     for (const [metric, name] of [["ntpot", "NTPOT"], ["ttft", "TTFT"]]) {
-      const fig = IC.el("figure");
-      fig.append(compareChart("compare-" + metric, name + " (" + drawnAt + ") vs output throughput", metric, chosen));
+      const fig = IC.el("figure", {}, [IC.el("div", { className: "chart-box" })]);
+      fig.firstChild.append(compareChart("compare-" + metric, name + " (" + drawnAt + ") vs output throughput", metric, chosen));
       charts.append(fig);
     }
   }
