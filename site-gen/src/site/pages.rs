@@ -95,8 +95,13 @@ struct ProfileHtml<'a> {
 struct ManifestItem<'a> {
     link: &'a ManifestLink,
     patch_json: String,
+}
+
+impl ManifestItem<'_> {
     /// Why there is no file, for a manifest that could not be made.
-    reason: &'a str,
+    fn reason(&self) -> &str {
+        self.link.reason.as_deref().unwrap_or("")
+    }
 }
 
 /// Helpers for the template, which hands its arguments over by reference.
@@ -151,12 +156,7 @@ fn profile_html<'a>(
                 Some(d) => templates::json_data_text(&d.patch).map_err(data_block)?,
                 None => String::new(),
             };
-            let reason = link.reason.as_deref().unwrap_or("");
-            Ok(ManifestItem {
-                link,
-                patch_json,
-                reason,
-            })
+            Ok(ManifestItem { link, patch_json })
         })
         .collect::<Result<Vec<_>, SiteError>>()?;
     let cols = view
