@@ -9,7 +9,8 @@ use anyhow::{Context, Result, bail};
 use pipeline::analysis::knee::KneeMethod;
 use pipeline::analysis::{ProfileSummary, read_profiles, summarize};
 use pipeline::analyze;
-use pipeline::ingest;
+use pipeline::file_stamps::FileStamps;
+use pipeline::ingest::{self, Remembered};
 use pipeline::model_facts::ModelCatalog;
 use pipeline::output_dir::{CACHE_DIR, OutputLock};
 use pipeline::parse_cache::ParseCache;
@@ -23,6 +24,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 const PARSE_CACHE: &str = "parsed-v3.bin";
+/// Which raw files' content hashes are still good ([`FileStamps`]).
+const FILE_STAMPS: &str = "stamps-v1.bin";
 /// The cache's earlier forms (one JSON document, then JSON Lines), removed when found: each is
 /// as large as the raw files.
 const OLD_PARSE_CACHES: [&str; 2] = ["parsed-v1.json", "parsed-v2.jsonl"];
@@ -171,27 +174,37 @@ fn ingest_stage(
     for old in OLD_PARSE_CACHES {
         let _ = std::fs::remove_file(out.join(CACHE_DIR).join(old));
     }
-    let load_cache = || ParseCache::load(&cache_path);
-    // The cache is only an optimization: failing to save it must not fail the build. Saved
-    // before the rows are made, and dropped then, so it is not held beside them.
-    let save_cache = |cache: &ParseCache| {
+    let stamps_path = out.join(CACHE_DIR).join(FILE_STAMPS);
+    let load = || Remembered {
+        parsed: ParseCache::load(&cache_path),
+        stamps: FileStamps::load(&stamps_path),
+    };
+    // Both are only an optimization: failing to save them must not fail the build. Saved
+    // before the rows are made, and dropped then, so the cache is not held beside them.
+    let save = |cache: &ParseCache, stamps: &FileStamps| {
         if let Err(e) = cache.save(&cache_path) {
             eprintln!("warning: parse cache not saved: {e}");
         }
+        if let Err(e) = stamps.save(&stamps_path) {
+            eprintln!("warning: file stamps not saved: {e}");
+        }
     };
-    let ingested = ingest::ingest_with(&args.raw, load_cache, progress, &save_cache)
-        .context("ingest failed")?;
-    let (misses, hits) = (ingested.parsed, ingested.unchanged);
+    let ingested =
+        ingest::ingest_with(&args.raw, load, progress, &save).context("ingest failed")?;
+    let (misses, hits, not_read) = (ingested.parsed, ingested.unchanged, ingested.not_read);
     let (report, table) = ingest::write_outputs(ingested, data)
         .with_context(|| format!("cannot write tables to {}", data.display()))?;
     for issue in &report.rejected {
         eprintln!("rejected {}: {}", issue.path, issue.reason);
     }
+    let not_read = if not_read > 0 {
+        format!(", {not_read} of them not read again")
+    } else {
+        String::new()
+    };
     eprintln!(
-        "{} ({} parsed, {} unchanged)",
-        report.summary_line(),
-        misses,
-        hits
+        "{} ({misses} parsed, {hits} unchanged{not_read})",
+        report.summary_line()
     );
     Ok((report, table))
 }

@@ -184,7 +184,7 @@ fn an_incremental_refresh_equals_a_full_build_and_reuses_the_rest() {
     let refreshed = build(&raw, &incremental);
     let err = stderr(&refreshed);
     assert!(
-        err.contains("parsed, ") && err.contains(" unchanged)"),
+        err.contains("parsed, ") && err.contains(" unchanged"),
         "{err}"
     );
     assert!(
@@ -212,6 +212,59 @@ fn an_incremental_refresh_equals_a_full_build_and_reuses_the_rest() {
     assert_eq!(generations(&incremental), ["g1", "g2"]);
     build(&raw, &incremental);
     assert_eq!(generations(&incremental), ["g2", "g3"]);
+}
+
+/// A file written again in place, at the same length, is read and parsed again however old
+/// the stamps of the others are; the rest are not read at all.
+#[test]
+fn a_refresh_reads_again_only_files_written_since() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = raw_with_synthetic(tmp.path(), 5);
+    // Older than a timestamp tick when the build starts, so their stamps are kept.
+    std::thread::sleep(Duration::from_millis(300));
+    let out = tmp.path().join("out");
+    build(&raw, &out);
+    let second = stderr(&build(&raw, &out));
+    let files = |err: &str| -> (usize, usize) {
+        let words: Vec<&str> = err.split_whitespace().collect();
+        let before = |word: &str| {
+            words
+                .windows(2)
+                .find(|w| w[1].trim_end_matches([',', ')']) == word)
+                .and_then(|w| w[0].trim_start_matches('(').parse().ok())
+                .unwrap_or_else(|| panic!("no count before `{word}` in {err}"))
+        };
+        (before("parsed"), before("unchanged"))
+    };
+    let (parsed, unchanged) = files(&second);
+    assert_eq!(parsed, 0, "{second}");
+    assert!(
+        second.contains(&format!(", {unchanged} of them not read again)")),
+        "every unchanged file is known by its stamp: {second}"
+    );
+
+    // The same length, the same modification time: only the change time tells.
+    let file = raw.join("synthetic/synthetic-00001/results.jsonl");
+    let before = std::fs::metadata(&file).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let edited = text.replacen("\"completed\": 1", "\"completed\": 2", 1);
+    assert_ne!(text, edited);
+    std::fs::write(&file, &edited).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(before.modified().unwrap())
+        .unwrap();
+    let third = stderr(&build(&raw, &out));
+    assert_eq!(files(&third), (1, unchanged - 1), "{third}");
+    assert!(
+        third.contains(&format!(", {} of them not read again)", unchanged - 1)),
+        "{third}"
+    );
+    let full = tmp.path().join("full");
+    build(&raw, &full);
+    assert_same_tree(&published(&out), &published(&full));
 }
 
 #[test]

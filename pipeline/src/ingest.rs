@@ -6,6 +6,7 @@ use crate::companion;
 use crate::digest::hex;
 use crate::document::Document;
 use crate::error::PipelineError;
+use crate::file_stamps::{FileStamps, Stamp};
 use crate::formats::{self, Parsed};
 use crate::parse_cache::{Outcome, ParseCache};
 use crate::point::{Load, MeasuredPoint, ServerMetrics};
@@ -33,11 +34,21 @@ pub struct Ingested {
     pub parsed: usize,
     /// Files whose parse the cache held (content unchanged).
     pub unchanged: usize,
+    /// Of those, files not even read: their stamp said their content hash.
+    pub not_read: usize,
 }
 
 /// Reads every run under `raw_root`. Fails only if the root itself cannot be walked.
 pub fn ingest(raw_root: &Path) -> Result<Ingested, PipelineError> {
-    ingest_with(raw_root, ParseCache::default, &Silent, &|_| {})
+    ingest_with(raw_root, Remembered::default, &Silent, &|_, _| {})
+}
+
+/// What earlier ingests of the tree left for this one: parse results by content, and the
+/// stamps under which each file's content hash was taken.
+#[derive(Debug, Default)]
+pub struct Remembered {
+    pub parsed: ParseCache,
+    pub stamps: FileStamps,
 }
 
 /// What one file of the tree came to.
@@ -52,6 +63,10 @@ enum FileResult<'t> {
         outcome: Arc<Outcome>,
         /// The run the file belongs to, as `classify` found it.
         run: Run<'t>,
+        /// The file's metadata, taken before its bytes were read.
+        stamp: Option<Stamp>,
+        /// Whether its bytes were read (else its stamp gave its hash).
+        bytes_read: bool,
     },
 }
 
@@ -62,22 +77,28 @@ struct Run<'t> {
     meta: &'t RunMeta,
 }
 
-/// Like [`ingest`], reusing parse results from the cache `load_cache` reads (while the tree is
-/// scanned) for files whose content is unchanged, parsing the rest in parallel, and reporting
-/// progress. `save_cache` is handed the cache of this tree's files (to save it) before the rows
-/// are made: the cache is dropped then, so each file's points move into its rows instead of
-/// being held twice.
+/// Like [`ingest`], reusing what `load` reads (while the tree is scanned): the content hash of
+/// files whose stamp is unchanged (they are not read at all when the cache holds their parse)
+/// and parse results for files whose content is unchanged. The rest is read and parsed in
+/// parallel, with progress reported. `save` is handed the cache and stamps of this tree's files
+/// (to save them) before the rows are made: the cache is dropped then, so each file's points
+/// move into its rows instead of being held twice.
 pub fn ingest_with(
     raw_root: &Path,
-    load_cache: impl FnOnce() -> ParseCache + Send,
+    load: impl FnOnce() -> Remembered + Send,
     progress: &dyn Progress,
-    save_cache: &dyn Fn(&ParseCache),
+    save: &dyn Fn(&ParseCache, &FileStamps),
 ) -> Result<Ingested, PipelineError> {
     if !raw_root.is_dir() {
         return Err(PipelineError::NoRawDir(raw_root.to_path_buf()));
     }
-    let (tree, cache) = rayon::join(|| RawTree::scan(raw_root), load_cache);
+    let started = std::time::SystemTime::now();
+    let (tree, remembered) = rayon::join(|| RawTree::scan(raw_root), load);
     let tree = tree?;
+    let Remembered {
+        parsed: cache,
+        stamps: known_stamps,
+    } = remembered;
     crate::timing::mark("ingest: tree walked, cache loaded");
     let mut report = IngestReport {
         raw_root: raw_root.display().to_string(),
@@ -92,15 +113,21 @@ pub fn ingest_with(
         .files
         .par_iter()
         .map(|file| {
-            let result = classify(raw_root, &tree, &metas, shared_cache, file);
+            let known = Known {
+                cache: shared_cache,
+                stamps: &known_stamps,
+            };
+            let result = classify(raw_root, &tree, &metas, known, file);
             progress.advance(1);
             result
         })
         .collect();
     progress.finish();
     crate::timing::mark("ingest: files classified");
+    drop(known_stamps);
     let mut gathered = Gathered {
         hashes: meta_hashes,
+        stamps: FileStamps::taken_from(started),
         ..Default::default()
     };
     for (file, result) in tree.files.iter().zip(results) {
@@ -108,9 +135,11 @@ pub fn ingest_with(
     }
     let Gathered {
         hashes,
+        stamps,
         entries,
         hits,
         misses,
+        not_read,
         pending,
         mut server_metrics,
         metrics_files,
@@ -126,8 +155,8 @@ pub fn ingest_with(
     let mut cache = cache;
     cache.replace(entries);
     crate::timing::mark("ingest: gathered");
-    save_cache(&cache);
-    drop(cache);
+    save(&cache, &stamps);
+    drop((cache, stamps));
     crate::timing::mark("ingest: cache saved");
     report.snapshot = snapshot(hashes);
     let mut rows = rows_of_files(raw_root, pending, server_metrics, &mut report);
@@ -146,6 +175,7 @@ pub fn ingest_with(
         report,
         parsed: misses,
         unchanged: hits,
+        not_read,
     })
 }
 
@@ -514,9 +544,11 @@ fn nightly_rows_read_elsewhere(
 #[derive(Default)]
 struct Gathered<'t> {
     hashes: Vec<(String, String)>,
+    stamps: FileStamps,
     entries: BTreeMap<String, Arc<Outcome>>,
     hits: usize,
     misses: usize,
+    not_read: usize,
     pending: Vec<PendingFile<'t>>,
     server_metrics: BTreeMap<PathBuf, ServerMetrics>,
     /// Each server-metrics file's stage key, run directory and name as the report shows it.
@@ -545,7 +577,7 @@ impl<'t> Gathered<'t> {
         report: &mut IngestReport,
     ) {
         let shown = raw_root.join(file).display().to_string();
-        let (hash, key, outcome, run) = match result {
+        let (hash, key, outcome, run, stamp, bytes_read) = match result {
             FileResult::Documentation => {
                 return report.ignore(shown, "documentation file, not a result");
             }
@@ -561,8 +593,16 @@ impl<'t> Gathered<'t> {
                 key,
                 outcome,
                 run,
-            } => (hash, key, outcome, run),
+                stamp,
+                bytes_read,
+            } => (hash, key, outcome, run, stamp, bytes_read),
         };
+        if !bytes_read {
+            self.not_read += 1;
+        }
+        if let Some(stamp) = stamp {
+            self.stamps.insert(path_text(file), stamp, hash.clone());
+        }
         self.hashes.push((path_text(file), hash));
         if cache.get(&key).is_some() {
             self.hits += 1;
@@ -677,11 +717,18 @@ fn gave_none(reason: &str, run_dir: &Path) -> String {
 const UNPAIRED_METRICS: &str =
     "server-side metrics with no matching stage lifecycle file (e.g. a run-wide summary)";
 
+/// What earlier ingests left, as [`classify`] consults it.
+#[derive(Clone, Copy)]
+struct Known<'k> {
+    cache: &'k ParseCache,
+    stamps: &'k FileStamps,
+}
+
 fn classify<'t>(
     raw_root: &Path,
     tree: &'t RawTree,
     metas: &'t RunMetas,
-    cache: &ParseCache,
+    known: Known,
     file: &Path,
 ) -> FileResult<'t> {
     if is_documentation(file) {
@@ -693,13 +740,35 @@ fn classify<'t>(
     let Some(Some(meta)) = metas.get(run_dir) else {
         return FileResult::RunTomlInvalid;
     };
-    let bytes = match std::fs::read(raw_root.join(file)) {
+    let run = Run { dir: run_dir, meta };
+    let path = raw_root.join(file);
+    // Stamped before the read: a write between the two leaves a stamp the next build rejects.
+    let stamp = std::fs::symlink_metadata(&path)
+        .ok()
+        .and_then(|m| Stamp::of(&m));
+    if let Some(hash) = stamp
+        .as_ref()
+        .and_then(|s| known.stamps.hash_of(&path_text(file), s))
+    {
+        let key = ParseCache::key(hash, meta.source.tool.as_deref());
+        if let Some(hit) = known.cache.get(&key) {
+            return FileResult::Read {
+                hash: hash.to_string(),
+                key,
+                outcome: Arc::clone(hit),
+                run,
+                stamp,
+                bytes_read: false,
+            };
+        }
+    }
+    let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) => return FileResult::Unreadable(format!("cannot read: {e}")),
     };
     let hash = hex(&Sha256::digest(&bytes));
     let key = ParseCache::key(&hash, meta.source.tool.as_deref());
-    let outcome = match cache.get(&key) {
+    let outcome = match known.cache.get(&key) {
         Some(hit) => hit.clone(),
         None => Arc::new(match parse_bytes(&bytes, meta) {
             Ok((tool, parsed)) => Outcome::Read {
@@ -713,7 +782,9 @@ fn classify<'t>(
         hash,
         key,
         outcome,
-        run: Run { dir: run_dir, meta },
+        run,
+        stamp,
+        bytes_read: true,
     }
 }
 

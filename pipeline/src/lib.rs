@@ -10,6 +10,7 @@ pub mod companion;
 pub mod digest;
 pub mod document;
 pub mod error;
+pub mod file_stamps;
 pub mod formats;
 pub mod ingest;
 pub mod machines;

@@ -1,0 +1,255 @@
+//! Each raw file's metadata as it was when its content hash was last taken, so a refresh reads
+//! and hashes again only the files whose metadata changed, as git's index does: at 10,000 runs
+//! reading and hashing every unchanged file was a tenth of a one-run refresh. A file written
+//! in place gets a new change time (ctime), which no tool can set back, so a file whose size,
+//! times and inode all match its stamp holds the bytes it held.
+
+use crate::error::PipelineError;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// What `stat` says of a file, as far as it tells a rewrite apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    len: u64,
+    modified_ns: i128,
+    changed_ns: i128,
+    inode: u64,
+    device: u64,
+}
+
+impl Stamp {
+    /// The stamp of a file's metadata; `None` where the platform gives no change time or inode
+    /// (the file is then always read).
+    #[cfg(unix)]
+    pub fn of(meta: &std::fs::Metadata) -> Option<Self> {
+        use std::os::unix::fs::MetadataExt;
+        let ns = |secs: i64, nanos: i64| i128::from(secs) * 1_000_000_000 + i128::from(nanos);
+        Some(Self {
+            len: meta.len(),
+            modified_ns: ns(meta.mtime(), meta.mtime_nsec()),
+            changed_ns: ns(meta.ctime(), meta.ctime_nsec()),
+            inode: meta.ino(),
+            device: meta.dev(),
+        })
+    }
+
+    #[cfg(not(unix))]
+    pub fn of(_: &std::fs::Metadata) -> Option<Self> {
+        None
+    }
+
+    /// Whether the file was last written long enough before `started` (when the build began to
+    /// look at files) that a later write cannot leave the same stamp. Timestamps come from a
+    /// clock that moves in ticks, so a file written again within the tick of the write the
+    /// stamp saw would keep its times: only stamps older than a tick are kept. Whole seconds
+    /// (nanoseconds 0: FAT, some network file systems) are taken as a 2 s tick.
+    fn settled_before(&self, started: SystemTime) -> bool {
+        let coarse = self.changed_ns % 1_000_000_000 == 0 && self.modified_ns % 1_000_000_000 == 0;
+        let tick = if coarse {
+            Duration::from_secs(2)
+        } else {
+            Duration::from_millis(100)
+        };
+        let Some(limit) = started
+            .checked_sub(tick)
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        else {
+            return false;
+        };
+        self.changed_ns.max(self.modified_ns) < i128::try_from(limit.as_nanos()).unwrap_or(0)
+    }
+}
+
+/// The stamps file's version; a file of another version is read as empty.
+const FORMAT: &str = "infercat file stamps v1";
+
+#[derive(Serialize, Deserialize)]
+struct StampsFile {
+    format: String,
+    entries: Vec<(String, Stamp, String)>,
+}
+
+/// Content hashes by file (relative to the raw root), each with the stamp it was taken under.
+#[derive(Debug)]
+pub struct FileStamps {
+    known: HashMap<String, (Stamp, String)>,
+    /// When the build that takes these stamps began to look at files: only stamps settled
+    /// before it are saved.
+    started: SystemTime,
+}
+
+/// No stamps, and none would be saved.
+impl Default for FileStamps {
+    fn default() -> Self {
+        Self::taken_from(UNIX_EPOCH)
+    }
+}
+
+impl FileStamps {
+    /// Stamps to be taken by a build that began to look at files at `started`.
+    pub fn taken_from(started: SystemTime) -> Self {
+        Self {
+            known: HashMap::new(),
+            started,
+        }
+    }
+
+    /// Loads a stamps file. A missing, unreadable, foreign or damaged file is no stamps: they
+    /// only spare reads, never decide what a file holds.
+    pub fn load(path: &Path) -> Self {
+        let Some(file) = std::fs::read(path)
+            .ok()
+            .and_then(|bytes| postcard::from_bytes::<StampsFile>(&bytes).ok())
+            .filter(|f| f.format == FORMAT)
+        else {
+            return Self::default();
+        };
+        Self {
+            known: file
+                .entries
+                .into_iter()
+                .map(|(file, stamp, hash)| (file, (stamp, hash)))
+                .collect(),
+            ..Self::default()
+        }
+    }
+
+    /// The content hash `file` had when it last had exactly `stamp`.
+    pub fn hash_of(&self, file: &str, stamp: &Stamp) -> Option<&str> {
+        match self.known.get(file) {
+            Some((known, hash)) if known == stamp => Some(hash),
+            _ => None,
+        }
+    }
+
+    /// Records the hash taken of `file` under `stamp`.
+    pub fn insert(&mut self, file: String, stamp: Stamp, hash: String) {
+        self.known.insert(file, (stamp, hash));
+    }
+
+    pub fn len(&self) -> usize {
+        self.known.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.known.is_empty()
+    }
+
+    /// Writes the stamps that are settled before the build began (the others are left out:
+    /// their file is read again next time) atomically, sorted by file so equal input gives
+    /// equal bytes.
+    pub fn save(&self, path: &Path) -> Result<(), PipelineError> {
+        let mut entries: Vec<(String, Stamp, String)> = self
+            .known
+            .iter()
+            .filter(|(_, (stamp, _))| stamp.settled_before(self.started))
+            .map(|(file, (stamp, hash))| (file.clone(), *stamp, hash.clone()))
+            .collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let bytes = postcard::to_allocvec(&StampsFile {
+            format: FORMAT.to_string(),
+            entries,
+        })
+        .map_err(|e| PipelineError::Table {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| PipelineError::io(dir, e))?;
+        }
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, bytes).map_err(|e| PipelineError::io(&tmp, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| PipelineError::io(path, e))
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    fn stamp_of(path: &Path) -> Stamp {
+        Stamp::of(&std::fs::symlink_metadata(path).expect("stat")).expect("a unix stamp")
+    }
+
+    #[test]
+    fn a_file_written_again_no_longer_matches_its_stamp() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("result.json");
+        std::fs::write(&file, "one").expect("write");
+        let before = stamp_of(&file);
+        assert_eq!(before, stamp_of(&file), "an untouched file keeps its stamp");
+        // Same length, same content even: the write alone changes the change time.
+        std::thread::sleep(Duration::from_millis(20));
+        std::fs::write(&file, "one").expect("write");
+        assert_ne!(before, stamp_of(&file));
+    }
+
+    #[test]
+    fn only_settled_stamps_are_saved_and_they_read_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("result.json");
+        std::fs::write(&file, "data").expect("write");
+        let stamp = stamp_of(&file);
+        let path = dir.path().join("stamps.bin");
+        let save_from = |started: SystemTime| {
+            let mut stamps = FileStamps::taken_from(started);
+            stamps.insert("run/result.json".into(), stamp, "abc".into());
+            stamps.save(&path).expect("save");
+        };
+
+        // Written just now: within a tick of a build that starts now, so not kept.
+        save_from(SystemTime::now());
+        assert!(FileStamps::load(&path).is_empty());
+
+        // A build starting a minute later keeps it.
+        save_from(SystemTime::now() + Duration::from_secs(60));
+        let loaded = FileStamps::load(&path);
+        assert_eq!(loaded.hash_of("run/result.json", &stamp), Some("abc"));
+        assert_eq!(loaded.hash_of("run/other.json", &stamp), None);
+        let other = Stamp { len: 5, ..stamp };
+        assert_eq!(loaded.hash_of("run/result.json", &other), None);
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_file_is_no_stamps() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("stamps.bin");
+        std::fs::write(&path, b"\x05garbage").expect("write");
+        assert!(FileStamps::load(&path).is_empty());
+        let foreign = postcard::to_allocvec(&StampsFile {
+            format: "something else".into(),
+            entries: vec![],
+        })
+        .expect("encode");
+        std::fs::write(&path, foreign).expect("write");
+        assert!(FileStamps::load(&path).is_empty());
+        assert!(FileStamps::load(&dir.path().join("missing")).is_empty());
+    }
+
+    #[test]
+    fn whole_second_times_wait_two_seconds() {
+        let base = Stamp {
+            len: 1,
+            modified_ns: 1_000_000_000_000_000_000,
+            changed_ns: 1_000_000_000_000_000_000,
+            inode: 1,
+            device: 1,
+        };
+        let at = |secs_after: f64| {
+            UNIX_EPOCH
+                + Duration::from_nanos(1_000_000_000_000_000_000)
+                + Duration::from_secs_f64(secs_after)
+        };
+        assert!(!base.settled_before(at(1.5)));
+        assert!(base.settled_before(at(2.5)));
+        let fine = Stamp {
+            changed_ns: base.changed_ns + 1,
+            ..base
+        };
+        assert!(!fine.settled_before(at(0.05)));
+        assert!(fine.settled_before(at(0.2)));
+    }
+}
