@@ -1,17 +1,17 @@
 //! Kubernetes manifests for one profile at one point of its curve (SPEC §7): Deployment,
 //! Service, PodMonitoring or ServiceMonitor, and an HPA when asked for and reachable, followed
-//! by `# ` setup comments. Rendered from `templates/manifests/`; the same inputs give
-//! byte-identical output.
+//! by `# ` setup comments. Rendered from `templates/manifests/` (compiled by askama); the same
+//! inputs give byte-identical output.
 
 use crate::GENERATOR;
-use minijinja::Environment;
+use askama::Template;
 use pipeline::analysis::knee::KneeMethod;
 use pipeline::analysis::percentile::Percentile;
 use pipeline::analysis::{Evaluation, PriceAt, Profile};
 use pipeline::machines::{AcceleratorKind, Vendor, accelerator_kind};
 use pipeline::model_facts::ModelFacts;
 use pipeline::profile::{ProfileKey, slug};
-use serde::Serialize;
+use std::ops::Deref;
 
 /// Model servers with a manifest template.
 pub const SUPPORTED_SERVERS: &[&str] = &["vllm", "sglang", "tgi", "tensorrt-llm"];
@@ -37,7 +37,7 @@ pub enum ManifestError {
     )]
     InvalidNamespace(String),
     #[error("template error: {0}")]
-    Template(#[from] minijinja::Error),
+    Template(#[from] askama::Error),
 }
 
 /// Where the manifest will run.
@@ -146,13 +146,10 @@ impl Manifest {
 }
 
 /// Renders the manifest for one request.
-pub fn render(
-    env: &Environment<'static>,
-    req: &ManifestRequest,
-) -> Result<Manifest, ManifestError> {
+pub fn render(req: &ManifestRequest) -> Result<Manifest, ManifestError> {
     let kind = accelerator_kind(&req.profile.key.accelerator);
     check_request(req, kind)?;
-    render_with(env, req, &shared_context(req, kind)?)
+    render_with(req, &shared_context(req, kind)?)
 }
 
 /// Where a variant of one manifest differs from the request it is derived from.
@@ -167,10 +164,9 @@ pub struct Variant<'a> {
 /// that only adds autoscaling to one rendered before it renders just its HPA document and its
 /// comments: the HPA is the manifest's last document and nothing before it depends on it.
 pub fn render_variants(
-    env: &Environment<'static>,
     req: &ManifestRequest,
     variants: &[Variant],
-) -> Result<Vec<Result<Manifest, ManifestError>>, minijinja::Error> {
+) -> Result<Vec<Result<Manifest, ManifestError>>, askama::Error> {
     let kind = accelerator_kind(&req.profile.key.accelerator);
     let shared = shared_context(req, kind);
     let mut rendered: Vec<Result<Manifest, ManifestError>> = Vec::with_capacity(variants.len());
@@ -192,14 +188,14 @@ pub fn render_variants(
             .and_then(|(_, m)| m.as_ref().ok());
         let result = match (&shared, without_hpa) {
             (Ok(shared), Some(without)) => {
-                check_request(&req, kind).and_then(|()| adding_hpa(env, &req, shared, without))
+                check_request(&req, kind).and_then(|()| adding_hpa(&req, shared, without))
             }
             (Ok(shared), None) => {
-                check_request(&req, kind).and_then(|()| render_with(env, &req, shared))
+                check_request(&req, kind).and_then(|()| render_with(&req, shared))
             }
             // Made again for the variant's own error (a check it fails comes first, as in
             // `render`); only for a profile that has no manifest.
-            (Err(_), _) => render(env, &req),
+            (Err(_), _) => render(&req),
         };
         match result {
             Err(ManifestError::Template(e)) => return Err(e),
@@ -209,42 +205,78 @@ pub fn render_variants(
     Ok(rendered)
 }
 
+/// The manifest's YAML documents (`templates/manifests/manifest.yaml.j2`).
+#[derive(Template)]
+#[template(path = "manifests/manifest.yaml.j2", escape = "yaml-scalar")]
+struct Documents<'c> {
+    context: &'c VariantContext<'c>,
+}
+
+/// The HPA document alone (`hpa.yaml.j2`), which `manifest.yaml.j2` ends with.
+#[derive(Template)]
+#[template(path = "manifests/hpa.yaml.j2", escape = "yaml-scalar")]
+struct HpaDocument<'c> {
+    context: &'c VariantContext<'c>,
+    hpa: &'c HpaContext<'c>,
+}
+
+/// The setup comments (`comments.yaml.j2`).
+#[derive(Template)]
+#[template(path = "manifests/comments.yaml.j2", escape = "yaml-comment")]
+struct Comments<'c> {
+    context: &'c VariantContext<'c>,
+}
+
+/// The templates read the variant's and the request's fields by name.
+macro_rules! reads_the_context {
+    ($($template:ident),*) => {$(
+        impl<'c> Deref for $template<'c> {
+            type Target = VariantContext<'c>;
+            fn deref(&self) -> &Self::Target {
+                self.context
+            }
+        }
+    )*};
+}
+reads_the_context!(Documents, HpaDocument, Comments);
+
+/// A rendered template as a file's text: askama drops the template's last line break.
+fn with_final_line_break(template: &impl Template) -> Result<String, askama::Error> {
+    let mut text = template.render()?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// Both templates, with `shared` and what `req` alone decides.
-fn render_with(
-    env: &Environment<'static>,
-    req: &ManifestRequest,
-    shared: &minijinja::Value,
-) -> Result<Manifest, ManifestError> {
-    let ctx =
-        minijinja::value::merge_maps([crate::templates::val(variant_context(req)), shared.clone()]);
-    let yaml = env
-        .get_template("manifests/manifest.yaml.j2")?
-        .render(&ctx)?;
-    let comments = env
-        .get_template("manifests/comments.yaml.j2")?
-        .render(&ctx)?;
-    Ok(Manifest { yaml, comments })
+fn render_with(req: &ManifestRequest, shared: &SharedContext) -> Result<Manifest, ManifestError> {
+    let context = variant_context(req, shared);
+    Ok(Manifest {
+        yaml: with_final_line_break(&Documents { context: &context })?,
+        comments: with_final_line_break(&Comments { context: &context })?,
+    })
 }
 
 /// `req`, which includes the HPA, made from `without`, the same manifest rendered without it:
 /// its YAML, then the HPA document as `manifest.yaml.j2` ends with it; the comments in full.
 fn adding_hpa(
-    env: &Environment<'static>,
     req: &ManifestRequest,
-    shared: &minijinja::Value,
+    shared: &SharedContext,
     without: &Manifest,
 ) -> Result<Manifest, ManifestError> {
-    let variant = variant_context(req);
-    let has_hpa = variant.hpa.is_some();
-    let ctx = minijinja::value::merge_maps([crate::templates::val(variant), shared.clone()]);
+    let context = variant_context(req, shared);
     let mut yaml = without.yaml.clone();
-    if has_hpa {
-        yaml.push_str(&env.get_template("manifests/hpa.yaml.j2")?.render(&ctx)?);
+    if let Some(hpa) = &context.hpa {
+        // The document starts with its line break, where the one before it ends.
+        yaml.pop();
+        yaml.push_str(&with_final_line_break(&HpaDocument {
+            context: &context,
+            hpa,
+        })?);
     }
-    let comments = env
-        .get_template("manifests/comments.yaml.j2")?
-        .render(&ctx)?;
-    Ok(Manifest { yaml, comments })
+    Ok(Manifest {
+        yaml,
+        comments: with_final_line_break(&Comments { context: &context })?,
+    })
 }
 
 fn is_dns_label(s: &str) -> bool {
@@ -477,7 +509,6 @@ fn check_request(req: &ManifestRequest, kind: AcceleratorKind) -> Result<(), Man
 }
 
 /// The HPA block of a variant.
-#[derive(Serialize)]
 struct HpaContext<'a> {
     metric: String,
     server_metric: &'static str,
@@ -521,7 +552,6 @@ fn hpa_context<'a>(req: &'a ManifestRequest, replicas: u32) -> (Option<HpaContex
 }
 
 /// One server Deployment.
-#[derive(Serialize)]
 struct RoleContext {
     suffix: &'static str,
     role: Option<&'static str>,
@@ -615,7 +645,6 @@ fn single_server(req: &ManifestRequest, replicas: u32) -> Result<RoleContext, Ma
 }
 
 /// The weights' bucket as the templates read it.
-#[derive(Serialize)]
 struct BucketContext<'a> {
     name: &'a str,
     uri: String,
@@ -638,7 +667,6 @@ fn bucket_context(bucket: &BucketUri) -> BucketContext<'_> {
 }
 
 /// The point the manifest is sized at, for the comments.
-#[derive(Serialize)]
 struct PointContext<'a> {
     kind: &'a str,
     load: String,
@@ -650,7 +678,6 @@ struct PointContext<'a> {
 }
 
 /// One pricing model's cost line of the comments.
-#[derive(Serialize)]
 struct CostLine<'a> {
     model: &'static str,
     region: &'a str,
@@ -683,7 +710,6 @@ fn point_context<'a>(req: &'a ManifestRequest) -> (PointContext<'a>, Vec<CostLin
 }
 
 /// What every variant of a request shares (see [`shared_context`]).
-#[derive(Serialize)]
 struct SharedContext<'a> {
     generator: &'static str,
     snapshot: &'a str,
@@ -720,17 +746,17 @@ struct SharedContext<'a> {
 
 /// The context every variant of the request shares: all but the HPA and where the weights
 /// come from ([`variant_context`]). Checks what `check_request` does not.
-fn shared_context(
-    req: &ManifestRequest,
+fn shared_context<'a>(
+    req: &'a ManifestRequest,
     kind: AcceleratorKind,
-) -> Result<minijinja::Value, ManifestError> {
+) -> Result<SharedContext<'a>, ManifestError> {
     let key = &req.profile.key;
     let (resource, topology) =
         accelerator_resource(&key.accelerator, key.accelerator_count, kind, req.platform)?;
     let replicas = req.evaluation.replicas.unwrap_or(1);
     let (roles, disaggregation) = roles_context(req, replicas)?;
     let (point, costs) = point_context(req);
-    Ok(crate::templates::val(SharedContext {
+    Ok(SharedContext {
         generator: GENERATOR,
         snapshot: req.snapshot,
         profile_id: &req.profile.id,
@@ -769,12 +795,36 @@ fn shared_context(
         roles,
         disaggregation,
         topology: key.topology.label(),
-    }))
+    })
 }
 
-/// The part of the context that differs between variants.
-#[derive(Serialize)]
+impl SharedContext<'_> {
+    /// A comment line's text, as header lines of the YAML template write it.
+    fn oneline(&self, text: &str) -> askama::filters::Safe<String> {
+        let mut line = String::with_capacity(text.len());
+        // Writing to a String cannot fail.
+        let _ = crate::templates::write_oneline(&mut line, text);
+        askama::filters::Safe(line)
+    }
+
+    /// The weights' size as the comments state it: a float's digits, with `.0` when whole
+    /// (as the comments wrote it before they were compiled).
+    fn weights_text(&self) -> String {
+        self.weights_gib.map_or_else(String::new, |gib| {
+            let text = gib.to_string();
+            if text.contains(['.', 'e', 'i', 'N']) {
+                text
+            } else {
+                text + ".0"
+            }
+        })
+    }
+}
+
+/// The part of the context that differs between variants, with the shared part it reads
+/// through.
 struct VariantContext<'a> {
+    shared: &'a SharedContext<'a>,
     model_path: &'static str,
     hf_home: Option<&'static str>,
     bucket: Option<BucketContext<'a>>,
@@ -782,11 +832,22 @@ struct VariantContext<'a> {
     hpa_reason: String,
 }
 
+impl<'a> Deref for VariantContext<'a> {
+    type Target = SharedContext<'a>;
+    fn deref(&self) -> &Self::Target {
+        self.shared
+    }
+}
+
 /// What the request's `include_hpa` and `bucket` decide.
-fn variant_context<'a>(req: &'a ManifestRequest) -> VariantContext<'a> {
+fn variant_context<'a>(
+    req: &'a ManifestRequest,
+    shared: &'a SharedContext<'a>,
+) -> VariantContext<'a> {
     let replicas = req.evaluation.replicas.unwrap_or(1);
     let (hpa, hpa_reason) = hpa_context(req, replicas);
     VariantContext {
+        shared,
         model_path: if req.bucket.is_some() {
             "/data/model"
         } else {
@@ -868,7 +929,6 @@ mod tests {
     #[test]
     fn variants_render_as_their_own_requests() {
         let (summaries, _) = crate::test_support::bundled_summaries();
-        let env = crate::templates::environment().unwrap();
         let bucket = BucketUri::parse("gs://models/llama").unwrap();
         let variants: Vec<Variant> = [None, Some(&bucket)]
             .into_iter()
@@ -904,16 +964,13 @@ mod tests {
                     cli_command: "infercat manifests create",
                     selection_note: None,
                 };
-                let together = render_variants(&env, &req, &variants).unwrap();
+                let together = render_variants(&req, &variants).unwrap();
                 for (v, got) in variants.iter().zip(together) {
-                    let alone = render(
-                        &env,
-                        &ManifestRequest {
-                            include_hpa: v.include_hpa,
-                            bucket: v.bucket,
-                            ..req
-                        },
-                    );
+                    let alone = render(&ManifestRequest {
+                        include_hpa: v.include_hpa,
+                        bucket: v.bucket,
+                        ..req
+                    });
                     match (got, alone) {
                         (Ok(a), Ok(b)) => {
                             assert_eq!(a, b, "{} {v:?}", s.profile.id);

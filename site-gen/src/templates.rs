@@ -7,38 +7,6 @@ use minijinja::{Environment, Value};
 /// (name, source) of every embedded template.
 const TEMPLATES: &[(&str, &str)] = &[
     (
-        "manifests/manifest.yaml.j2",
-        include_str!("../../templates/manifests/manifest.yaml.j2"),
-    ),
-    (
-        "manifests/provenance.yaml.j2",
-        include_str!("../../templates/manifests/provenance.yaml.j2"),
-    ),
-    (
-        "manifests/hpa.yaml.j2",
-        include_str!("../../templates/manifests/hpa.yaml.j2"),
-    ),
-    (
-        "manifests/comments.yaml.j2",
-        include_str!("../../templates/manifests/comments.yaml.j2"),
-    ),
-    (
-        "manifests/servers/vllm.yaml.j2",
-        include_str!("../../templates/manifests/servers/vllm.yaml.j2"),
-    ),
-    (
-        "manifests/servers/sglang.yaml.j2",
-        include_str!("../../templates/manifests/servers/sglang.yaml.j2"),
-    ),
-    (
-        "manifests/servers/tgi.yaml.j2",
-        include_str!("../../templates/manifests/servers/tgi.yaml.j2"),
-    ),
-    (
-        "manifests/servers/tensorrt-llm.yaml.j2",
-        include_str!("../../templates/manifests/servers/tensorrt-llm.yaml.j2"),
-    ),
-    (
         "site/base.html.j2",
         include_str!("../../templates/site/base.html.j2"),
     ),
@@ -86,10 +54,44 @@ const TEMPLATES: &[(&str, &str)] = &[
 
 /// (name, source) of the templates askama compiles into the binary (`#[derive(Template)]`);
 /// listed for [`fingerprint`] only, as minijinja does not read them.
-const COMPILED_TEMPLATES: &[(&str, &str)] = &[(
-    "site/profile.html.j2",
-    include_str!("../../templates/site/profile.html.j2"),
-)];
+const COMPILED_TEMPLATES: &[(&str, &str)] = &[
+    (
+        "site/profile.html.j2",
+        include_str!("../../templates/site/profile.html.j2"),
+    ),
+    (
+        "manifests/manifest.yaml.j2",
+        include_str!("../../templates/manifests/manifest.yaml.j2"),
+    ),
+    (
+        "manifests/provenance.yaml.j2",
+        include_str!("../../templates/manifests/provenance.yaml.j2"),
+    ),
+    (
+        "manifests/hpa.yaml.j2",
+        include_str!("../../templates/manifests/hpa.yaml.j2"),
+    ),
+    (
+        "manifests/comments.yaml.j2",
+        include_str!("../../templates/manifests/comments.yaml.j2"),
+    ),
+    (
+        "manifests/servers/vllm.yaml.j2",
+        include_str!("../../templates/manifests/servers/vllm.yaml.j2"),
+    ),
+    (
+        "manifests/servers/sglang.yaml.j2",
+        include_str!("../../templates/manifests/servers/sglang.yaml.j2"),
+    ),
+    (
+        "manifests/servers/tgi.yaml.j2",
+        include_str!("../../templates/manifests/servers/tgi.yaml.j2"),
+    ),
+    (
+        "manifests/servers/tensorrt-llm.yaml.j2",
+        include_str!("../../templates/manifests/servers/tensorrt-llm.yaml.j2"),
+    ),
+];
 
 /// Static assets copied into the site as they are.
 pub const STYLE_CSS: &str = include_str!("../../templates/site/assets/style.css");
@@ -97,12 +99,8 @@ pub const APP_JS: &str = include_str!("../../templates/site/assets/app.js");
 pub const CORE_JS: &str = include_str!("../../templates/site/assets/core.js");
 pub const COMPARE_JS: &str = include_str!("../../templates/site/assets/compare.js");
 
-/// HTML escaping for `.html` and `.svg` templates, JSON-quoted scalars for `.yaml`, and one
-/// line per value for a template of comment lines (`comments.yaml.j2`).
+/// HTML escaping for `.html` and `.svg` templates, JSON-quoted scalars for `.yaml`.
 fn auto_escape(name: &str) -> minijinja::AutoEscape {
-    if name.rsplit('/').next() == Some("comments.yaml.j2") {
-        return minijinja::AutoEscape::Custom(YAML_COMMENT.into());
-    }
     let name = name.strip_suffix(".j2").unwrap_or(name);
     match name.rsplit('.').next() {
         Some("html" | "svg" | "xml") => minijinja::AutoEscape::Html,
@@ -111,23 +109,14 @@ fn auto_escape(name: &str) -> minijinja::AutoEscape {
     }
 }
 
-/// The escaping of a template of `# ` comment lines (`manifests/comments.yaml.j2`): every value
-/// is written as [`oneline`] writes it, so none can end its comment, and none has to remember
-/// a filter.
-const YAML_COMMENT: &str = "yaml-comment";
-
 /// HTML-escapes strings the way the markup needs (`& < > " '`) and leaves `/` alone: the
-/// library also escapes `/`, which turns every path on a page into `&#x2f;`. Comment lines go
-/// through [`write_oneline`]. Everything else (JSON, YAML, safe strings, numbers) goes through
-/// the library's own formatter.
+/// library also escapes `/`, which turns every path on a page into `&#x2f;`. Everything else
+/// (JSON, safe strings, numbers) goes through the library's own formatter.
 fn html_lean_formatter(
     out: &mut minijinja::Output,
     state: &mut minijinja::State,
     value: &Value,
 ) -> Result<(), minijinja::Error> {
-    if matches!(state.auto_escape(), minijinja::AutoEscape::Custom(name) if name == YAML_COMMENT) {
-        return write_oneline(out, value).map_err(minijinja::Error::from);
-    }
     let plain_string = matches!(state.auto_escape(), minijinja::AutoEscape::Html)
         && !value.is_safe()
         && value.as_str().is_some();
@@ -181,18 +170,63 @@ fn write_html_escaped(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::R
     out.write_str(&text[start..])
 }
 
-/// A value as comment text: control characters (line breaks included) become spaces, and none
-/// reads `n/a`.
-fn write_oneline(out: &mut impl std::fmt::Write, value: &Value) -> std::fmt::Result {
-    let owned;
-    let text = match value.as_str() {
-        Some(s) => s,
-        None if value.is_none() || value.is_undefined() => "n/a",
-        None => {
-            owned = value.to_string();
-            &owned
+/// The escaping of the manifests' YAML templates (`yaml-scalar` in `askama.toml`): every value
+/// is a double-quoted YAML scalar, escaped as a JSON string (a JSON string is a YAML
+/// double-quoted scalar), so no value can end its scalar, start a key or a document, or be
+/// read as another type. Numbers are written bare by marking them `|safe`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct YamlScalar;
+
+impl askama::filters::Escaper for YamlScalar {
+    fn write_escaped_str<W: std::fmt::Write>(&self, mut dest: W, text: &str) -> std::fmt::Result {
+        write_json_string(&mut dest, text)
+    }
+}
+
+/// `text` as a JSON string literal: `"` and `\` escaped, control characters as `\n`-style or
+/// `\u00XX` escapes, everything else as it is (what the YAML templates wrote before they were
+/// compiled: minijinja's JSON escaping).
+fn write_json_string(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
+    out.write_char('"')?;
+    let mut start = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..0x20 => "",
+            _ => continue,
+        };
+        out.write_str(&text[start..i])?;
+        if escape.is_empty() {
+            write!(out, "\\u{byte:04x}")?;
+        } else {
+            out.write_str(escape)?;
         }
-    };
+        start = i + 1;
+    }
+    out.write_str(&text[start..])?;
+    out.write_char('"')
+}
+
+/// The escaping of the manifests' comment lines (`yaml-comment` in `askama.toml`, for
+/// `comments.yaml.j2`): every value is written on one line, so none can end its comment, and
+/// none has to remember a filter.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CommentLine;
+
+impl askama::filters::Escaper for CommentLine {
+    fn write_escaped_str<W: std::fmt::Write>(&self, mut dest: W, text: &str) -> std::fmt::Result {
+        write_oneline(&mut dest, text)
+    }
+}
+
+/// `text` as comment text: control characters (line breaks included) become spaces.
+pub fn write_oneline(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
     for (i, part) in text.split(char::is_control).enumerate() {
         if i > 0 {
             out.write_char(' ')?;
@@ -240,7 +274,6 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.set_auto_escape_callback(auto_escape);
     env.set_formatter(html_lean_formatter);
-    env.add_filter("oneline", oneline);
     env.add_filter("json_data", json_data);
     env.add_filter("num", |v: Option<f64>, digits: usize| {
         crate::format::num(v, digits)
@@ -281,14 +314,6 @@ pub fn json_data_text<T: serde::Serialize + ?Sized>(
         }
     }
     Ok(out)
-}
-
-/// Text for a `# ` comment line in a template that is not all comments (the manifest's header):
-/// as [`write_oneline`] writes it, marked safe because comments are not YAML scalars.
-fn oneline(value: Value) -> Value {
-    let mut text = String::new();
-    let _ = write_oneline(&mut text, &value);
-    Value::from_safe_string(text)
 }
 
 #[cfg(test)]
@@ -343,33 +368,30 @@ mod tests {
         assert_eq!(out, "1.23 N/A 16 N/A");
     }
 
-    #[test]
-    fn oneline_removes_line_breaks() {
-        let v = oneline(Value::from("a\nb\r\u{85}c"));
-        assert_eq!(v.as_str(), Some("a b  c"));
+    fn escaped<E: askama::filters::Escaper>(escaper: E, text: &str) -> String {
+        let mut out = String::new();
+        escaper.write_escaped_str(&mut out, text).unwrap();
+        out
     }
 
     #[test]
-    fn a_comment_template_writes_every_value_on_one_line() {
-        let mut env = environment().unwrap();
-        env.add_template(
-            "x/comments.yaml.j2",
-            "# {{ text }} | {{ none }} | {{ n }}\n",
-        )
-        .unwrap();
-        let out = env
-            .get_template("x/comments.yaml.j2")
-            .unwrap()
-            .render(minijinja::context! {
-                text => "a\nkind: Secret\r\u{85}b", none => (), n => 16.5,
-            })
-            .unwrap();
-        assert_eq!(out, "# a kind: Secret  b | n/a | 16.5\n");
-        // The manifest's own comments template is one of them.
-        let comments = env.get_template("manifests/comments.yaml.j2").unwrap();
-        assert!(matches!(
-            auto_escape(comments.name()),
-            minijinja::AutoEscape::Custom(name) if name == YAML_COMMENT
-        ));
+    fn a_comment_value_stays_on_its_line() {
+        assert_eq!(
+            escaped(CommentLine, "a\nkind: Secret\r\u{85}b"),
+            "a kind: Secret  b"
+        );
+    }
+
+    #[test]
+    fn a_yaml_scalar_is_a_json_string() {
+        let hostile = "a\"b\\c\n\t\u{1}\u{7f}\u{fc}/<>&' #x: y\r\u{8}\u{c}";
+        let out = escaped(YamlScalar, hostile);
+        assert_eq!(
+            out,
+            "\"a\\\"b\\\\c\\n\\t\\u0001\u{7f}\u{fc}/<>&' #x: y\\r\\b\\f\""
+        );
+        // What serde_json writes, and reads back as the same text.
+        assert_eq!(out, serde_json::to_string(hostile).unwrap());
+        assert_eq!(serde_json::from_str::<String>(&out).unwrap(), hostile);
     }
 }

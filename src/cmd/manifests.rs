@@ -316,27 +316,23 @@ pub fn manifest(cat: &Catalog, args: &ManifestsCreateArgs) -> Result<(Manifest, 
         .map_err(|e| usage(e.to_string()))?;
     let no_hpa_reason = no_hpa_reason(chosen, &t, cat);
     let command = create_command(&command_flags(args, chosen.profile));
-    let env = site_gen::templates::environment()?;
-    let manifest = render(
-        &env,
-        &ManifestRequest {
-            profile: chosen.profile,
-            evaluation: &chosen.evaluation,
-            point_kind: &chosen.kind,
-            stat: chosen.summary.stat,
-            namespace: &args.namespace,
-            platform,
-            bucket: bucket.as_ref(),
-            model_facts: cat.models.get(&chosen.profile.key.model),
-            snapshot: &chosen.profile.data_hash(),
-            include_hpa: chosen.meets_targets && !t.is_empty(),
-            no_hpa_reason: &no_hpa_reason,
-            hpa_buffer: cat.cfg.hpa_buffer,
-            expected_qps: cat.cfg.expected_qps,
-            cli_command: &command,
-            selection_note: selection_note.as_deref(),
-        },
-    )
+    let manifest = render(&ManifestRequest {
+        profile: chosen.profile,
+        evaluation: &chosen.evaluation,
+        point_kind: &chosen.kind,
+        stat: chosen.summary.stat,
+        namespace: &args.namespace,
+        platform,
+        bucket: bucket.as_ref(),
+        model_facts: cat.models.get(&chosen.profile.key.model),
+        snapshot: &chosen.profile.data_hash(),
+        include_hpa: chosen.meets_targets && !t.is_empty(),
+        no_hpa_reason: &no_hpa_reason,
+        hpa_buffer: cat.cfg.hpa_buffer,
+        expected_qps: cat.cfg.expected_qps,
+        cli_command: &command,
+        selection_note: selection_note.as_deref(),
+    })
     .map_err(|e| match e {
         site_gen::manifests::ManifestError::Template(_) => anyhow::Error::new(e),
         other => usage(other.to_string()),

@@ -48,6 +48,9 @@ pub enum SiteError {
     UnsafePath(String),
     #[error("template error: {0}")]
     Template(#[from] minijinja::Error),
+    /// From a compiled (askama) template: the manifests.
+    #[error("template error: {0}")]
+    CompiledTemplate(#[from] askama::Error),
     #[error("{0}")]
     Data(String),
     /// A write to a file being streamed; [`SiteWriter::stream`] names the file.

@@ -5,7 +5,6 @@ use crate::api::all_points_doc;
 use crate::charts::{self, Band, ChartSpec, Marker, PALETTE, Series};
 use crate::manifests::{self, BucketUri, ManifestRequest, Platform, create_command};
 use crate::templates;
-use minijinja::Environment;
 use pipeline::analysis::knee::KneeMethod;
 use pipeline::analysis::operating_point::LatencyOf;
 use pipeline::analysis::{Evaluation, ProfileSummary};
@@ -25,7 +24,7 @@ pub(super) fn build_profile<'a>(
     model_slug: String,
     color: &'static str,
 ) -> Result<(ProfilePage<'a>, ProfileView<'a>), SiteError> {
-    let (env, w, input) = (&r.env, &r.w, r.input);
+    let (w, input) = (&r.w, r.input);
     // The profile's data snapshot, hashed once: the fingerprint, the page and the manifests
     // name it.
     let snapshot = s.profile.data_hash();
@@ -51,7 +50,7 @@ pub(super) fn build_profile<'a>(
         return Ok((page, view));
     }
     let cli_command = profile_command(&s.profile.key);
-    let manifests = write_manifests(env, w, input, s, &snapshot, &cli_command)?;
+    let manifests = write_manifests(w, input, s, &snapshot, &cli_command)?;
     let page = ProfilePage {
         summary: s,
         model_slug,
@@ -532,7 +531,6 @@ pub(super) fn profile_command(k: &ProfileKey) -> String {
 /// A profile's manifests: the base written as its one file, the HPA and bucket variants as
 /// patches of it the page applies (the three downloads); `command` makes a custom one.
 pub(super) fn write_manifests(
-    env: &Environment<'static>,
     w: &SiteWriter,
     input: &SiteInput,
     s: &ProfileSummary,
@@ -568,7 +566,7 @@ pub(super) fn write_manifests(
         selection_note: None,
     };
     let variants = manifest_variants(input, &bucket, s.knee.method);
-    let texts = manifests::render_variants(env, &request, &variants.each_ref().map(|v| v.differs))?;
+    let texts = manifests::render_variants(&request, &variants.each_ref().map(|v| v.differs))?;
     let rendered: Vec<_> = variants
         .into_iter()
         .zip(texts)
