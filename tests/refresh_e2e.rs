@@ -215,7 +215,8 @@ fn an_incremental_refresh_equals_a_full_build_and_reuses_the_rest() {
 }
 
 /// A file written again in place, at the same length, is read and parsed again however old
-/// the stamps of the others are; the rest are not read at all.
+/// the stamps of the others are, and a run.toml so written is read again; the rest are not
+/// read at all.
 #[test]
 fn a_refresh_reads_again_only_files_written_since() {
     let tmp = tempfile::tempdir().unwrap();
@@ -256,6 +257,12 @@ fn a_refresh_reads_again_only_files_written_since() {
         .unwrap()
         .set_modified(before.modified().unwrap())
         .unwrap();
+    // A run.toml rewritten at the same length: its kept text must not be used.
+    let toml = raw.join("synthetic/synthetic-00003/run.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    let renamed = text.replacen("model-003", "model-009", 1);
+    assert_ne!(text, renamed);
+    std::fs::write(&toml, renamed).unwrap();
     let third = stderr(&build(&raw, &out));
     assert_eq!(files(&third), (1, unchanged - 1), "{third}");
     assert!(

@@ -1,8 +1,9 @@
 //! Each raw file's metadata as it was when its content hash was last taken, so a refresh reads
-//! and hashes again only the files whose metadata changed, as git's index does: at 10,000 runs
-//! reading and hashing every unchanged file was a tenth of a one-run refresh. A file written
+//! and hashes again only the files whose metadata changed, as git's index does. A file written
 //! in place gets a new change time (ctime), which no tool can set back, so a file whose size,
-//! times and inode all match its stamp holds the bytes it held.
+//! times and inode all match its stamp holds the bytes it held. A run.toml's text is kept with
+//! its stamp (it is parsed on every build; a few hundred bytes each): with the raw tree out of
+//! the page cache, reading 10,000 of them cost a refresh half a second.
 
 use crate::error::PipelineError;
 use serde::{Deserialize, Serialize};
@@ -66,16 +67,24 @@ impl Stamp {
 /// The stamps file's version; a file of another version is read as empty.
 const FORMAT: &str = "infercat file stamps v1";
 
+/// What is known of one file: its content hash under a stamp, and its text where kept.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Known {
+    stamp: Stamp,
+    hash: String,
+    text: Option<String>,
+}
+
 #[derive(Serialize, Deserialize)]
 struct StampsFile {
     format: String,
-    entries: Vec<(String, Stamp, String)>,
+    entries: Vec<(String, Known)>,
 }
 
 /// Content hashes by file (relative to the raw root), each with the stamp it was taken under.
 #[derive(Debug)]
 pub struct FileStamps {
-    known: HashMap<String, (Stamp, String)>,
+    known: HashMap<String, Known>,
     /// When the build that takes these stamps began to look at files: only stamps settled
     /// before it are saved.
     started: SystemTime,
@@ -108,26 +117,37 @@ impl FileStamps {
             return Self::default();
         };
         Self {
-            known: file
-                .entries
-                .into_iter()
-                .map(|(file, stamp, hash)| (file, (stamp, hash)))
-                .collect(),
+            known: file.entries.into_iter().collect(),
             ..Self::default()
         }
     }
 
     /// The content hash `file` had when it last had exactly `stamp`.
     pub fn hash_of(&self, file: &str, stamp: &Stamp) -> Option<&str> {
-        match self.known.get(file) {
-            Some((known, hash)) if known == stamp => Some(hash),
-            _ => None,
-        }
+        self.known_under(file, stamp).map(|k| k.hash.as_str())
+    }
+
+    /// The content hash and text `file` had when it last had exactly `stamp`, if its text was
+    /// kept.
+    pub fn text_of(&self, file: &str, stamp: &Stamp) -> Option<(&str, &str)> {
+        let known = self.known_under(file, stamp)?;
+        Some((&known.hash, known.text.as_deref()?))
+    }
+
+    fn known_under(&self, file: &str, stamp: &Stamp) -> Option<&Known> {
+        self.known.get(file).filter(|k| k.stamp == *stamp)
     }
 
     /// Records the hash taken of `file` under `stamp`.
     pub fn insert(&mut self, file: String, stamp: Stamp, hash: String) {
-        self.known.insert(file, (stamp, hash));
+        let text = None;
+        self.known.insert(file, Known { stamp, hash, text });
+    }
+
+    /// Records the hash and the text read of `file` under `stamp`.
+    pub fn insert_with_text(&mut self, file: String, stamp: Stamp, hash: String, text: String) {
+        let text = Some(text);
+        self.known.insert(file, Known { stamp, hash, text });
     }
 
     pub fn len(&self) -> usize {
@@ -142,21 +162,19 @@ impl FileStamps {
     /// their file is read again next time) atomically, sorted by file so equal input gives
     /// equal bytes.
     pub fn save(&self, path: &Path) -> Result<(), PipelineError> {
-        let mut entries: Vec<(String, Stamp, String)> = self
+        let mut entries: Vec<(&String, &Known)> = self
             .known
             .iter()
-            .filter(|(_, (stamp, _))| stamp.settled_before(self.started))
-            .map(|(file, (stamp, hash))| (file.clone(), *stamp, hash.clone()))
+            .filter(|(_, known)| known.stamp.settled_before(self.started))
             .collect();
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let bytes = postcard::to_allocvec(&StampsFile {
-            format: FORMAT.to_string(),
-            entries,
-        })
-        .map_err(|e| PipelineError::Table {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        // Written as the tuple a `StampsFile` reads back (postcard encodes a struct as its
+        // fields in order), without copying the entries.
+        let bytes =
+            postcard::to_allocvec(&(FORMAT, entries)).map_err(|e| PipelineError::Table {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| PipelineError::io(dir, e))?;
         }
@@ -208,9 +226,36 @@ mod tests {
         save_from(SystemTime::now() + Duration::from_secs(60));
         let loaded = FileStamps::load(&path);
         assert_eq!(loaded.hash_of("run/result.json", &stamp), Some("abc"));
+        assert_eq!(
+            loaded.text_of("run/result.json", &stamp),
+            None,
+            "no text kept"
+        );
         assert_eq!(loaded.hash_of("run/other.json", &stamp), None);
         let other = Stamp { len: 5, ..stamp };
         assert_eq!(loaded.hash_of("run/result.json", &other), None);
+    }
+
+    #[test]
+    fn a_kept_text_reads_back_under_its_stamp_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("run.toml");
+        std::fs::write(&file, "[profile]").expect("write");
+        let stamp = stamp_of(&file);
+        let path = dir.path().join("stamps.bin");
+        let mut stamps = FileStamps::taken_from(SystemTime::now() + Duration::from_secs(60));
+        stamps.insert_with_text("a/run.toml".into(), stamp, "h".into(), "[profile]".into());
+        stamps.save(&path).expect("save");
+        let loaded = FileStamps::load(&path);
+        assert_eq!(
+            loaded.text_of("a/run.toml", &stamp),
+            Some(("h", "[profile]"))
+        );
+        let other = Stamp {
+            inode: stamp.inode + 1,
+            ..stamp
+        };
+        assert_eq!(loaded.text_of("a/run.toml", &other), None);
     }
 
     #[test]

@@ -105,7 +105,13 @@ pub fn ingest_with(
         files_seen: tree.files.len(),
         ..Default::default()
     };
-    let (metas, meta_hashes) = read_run_metas(raw_root, &tree.run_dirs, &mut report);
+    let mut stamps = FileStamps::taken_from(started);
+    let (metas, meta_hashes) = read_run_metas(
+        raw_root,
+        &tree.run_dirs,
+        (&known_stamps, &mut stamps),
+        &mut report,
+    );
     report.runs = metas.values().filter(|m| m.is_some()).count();
     progress.start("ingest", tree.files.len());
     let shared_cache = &cache;
@@ -127,7 +133,7 @@ pub fn ingest_with(
     drop(known_stamps);
     let mut gathered = Gathered {
         hashes: meta_hashes,
-        stamps: FileStamps::taken_from(started),
+        stamps,
         ..Default::default()
     };
     for (file, result) in tree.files.iter().zip(results) {
@@ -913,32 +919,38 @@ fn files_under(root: &Path, entry: &std::fs::DirEntry) -> Result<Vec<PathBuf>, P
 type RunMetas = BTreeMap<PathBuf, Option<RunMeta>>;
 
 /// Every run.toml, parsed (None when invalid, with the reason in the report), and the content
-/// hashes that go into the snapshot.
+/// hashes that go into the snapshot. A run.toml whose stamp is unchanged is parsed from the text
+/// `stamps.0` kept of it instead of read; each one's stamp, hash and text go into `stamps.1`.
 fn read_run_metas(
     root: &Path,
     run_dirs: &BTreeSet<PathBuf>,
+    (known, taken): (&FileStamps, &mut FileStamps),
     report: &mut IngestReport,
 ) -> (RunMetas, Vec<(String, String)>) {
     // Each file is read, hashed and parsed on any core (one core took a fifth of a second for
     // 10,000), then the results are gathered in directory order.
     let dirs: Vec<&PathBuf> = run_dirs.iter().collect();
-    let read: Vec<(PathBuf, Option<String>, Result<RunMeta, String>)> = dirs
+    let read: Vec<(PathBuf, Option<RunToml>, Result<RunMeta, String>)> = dirs
         .par_iter()
         .map(|dir| {
             let path = root.join(dir).join(RUN_TOML);
-            let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read: {e}"));
-            let hash = text
-                .as_ref()
-                .ok()
-                .map(|t| hex(&Sha256::digest(t.as_bytes())));
-            (path, hash, text.and_then(|t| RunMeta::parse(&t)))
+            let toml = RunToml::of(&path, &path_text(&dir.join(RUN_TOML)), known);
+            let meta = match &toml {
+                Ok(t) => RunMeta::parse(&t.text),
+                Err(reason) => Err(reason.clone()),
+            };
+            (path, toml.ok(), meta)
         })
         .collect();
     let mut metas = RunMetas::new();
     let mut hashes = Vec::new();
-    for (dir, (path, hash, meta)) in dirs.into_iter().zip(read) {
-        if let Some(hash) = hash {
-            hashes.push((path_text(&dir.join(RUN_TOML)), hash));
+    for (dir, (path, toml, meta)) in dirs.into_iter().zip(read) {
+        if let Some(RunToml { hash, text, stamp }) = toml {
+            let rel = path_text(&dir.join(RUN_TOML));
+            if let Some(stamp) = stamp {
+                taken.insert_with_text(rel.clone(), stamp, hash.clone(), text);
+            }
+            hashes.push((rel, hash));
         }
         match meta {
             Ok(m) => {
@@ -954,6 +966,37 @@ fn read_run_metas(
         }
     }
     (metas, hashes)
+}
+
+/// A run.toml's text, its content hash and its stamp.
+struct RunToml {
+    hash: String,
+    text: String,
+    stamp: Option<Stamp>,
+}
+
+impl RunToml {
+    /// The run.toml at `path` (`rel` from the raw root): the text `known` kept of it when its
+    /// stamp is unchanged, else read (stamped first: a write between the two leaves a stamp
+    /// the next build rejects). Err is why it cannot be read.
+    fn of(path: &Path, rel: &str, known: &FileStamps) -> Result<Self, String> {
+        let stamp = std::fs::symlink_metadata(path)
+            .ok()
+            .and_then(|m| Stamp::of(&m));
+        if let Some((hash, text)) = stamp.as_ref().and_then(|s| known.text_of(rel, s)) {
+            return Ok(Self {
+                hash: hash.to_string(),
+                text: text.to_string(),
+                stamp,
+            });
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+        Ok(Self {
+            hash: hex(&Sha256::digest(text.as_bytes())),
+            text,
+            stamp,
+        })
+    }
 }
 
 fn is_documentation(file: &Path) -> bool {
