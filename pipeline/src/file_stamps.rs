@@ -1,12 +1,15 @@
 //! Each raw file's metadata as it was when its content hash was last taken, so a refresh reads
 //! and hashes again only the files whose metadata changed, as git's index does. A file written
-//! in place gets a new change time (ctime), which no tool can set back, so a file whose size,
-//! times and inode all match its stamp holds the bytes it held. A run.toml's text is kept with
-//! its stamp (it is parsed on every build; a few hundred bytes each): with the raw tree out of
-//! the page cache, reading 10,000 of them cost a refresh half a second.
+//! in place gets a new change time (ctime), which no call can set back on the local file systems
+//! [`StampRule`] trusts, so a file whose size, times, inode and device all match its stamp holds
+//! the bytes it held. A run.toml's text is kept with its stamp (it is parsed on every build; a
+//! few hundred bytes each): with the raw tree out of the page cache, reading 10,000 of them cost
+//! a refresh half a second.
 
+use crate::digest::hex;
 use crate::error::PipelineError;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -62,6 +65,71 @@ impl Stamp {
         };
         self.changed_ns.max(self.modified_ns) < i128::try_from(limit.as_nanos()).unwrap_or(0)
     }
+}
+
+/// Which files may be known by their stamps: those on the raw root's device, when its file
+/// system is a local one that keeps a real change time. FAT and exFAT derive ctime from mtime
+/// (which `touch -r` and `cp -p` set back), and FUSE and network file systems report what their
+/// driver or server says, by its clock: files there are always read, as are files on another
+/// device mounted inside the tree, and every file off Linux.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StampRule {
+    device: Option<u64>,
+}
+
+impl StampRule {
+    /// The rule for a raw tree rooted at `root`.
+    pub fn for_root(root: &Path) -> Self {
+        Self {
+            device: keeps_change_times(root)
+                .then(|| std::fs::metadata(root).ok().and_then(|m| Stamp::of(&m)))
+                .flatten()
+                .map(|s| s.device),
+        }
+    }
+
+    /// The stamp of the file at `path`, to be taken before its bytes are read (a write between
+    /// the two then leaves a stamp the next build rejects); `None` where stamps are not
+    /// trusted.
+    pub fn take(&self, path: &Path) -> Option<Stamp> {
+        let device = self.device?;
+        let stamp = Stamp::of(&std::fs::symlink_metadata(path).ok()?)?;
+        (stamp.device == device).then_some(stamp)
+    }
+}
+
+/// Whether the file system holding `path` is one whose change times move on every write and
+/// cannot be set: ext2/3/4, XFS, Btrfs, tmpfs, F2FS, ZFS, bcachefs and overlayfs (which shows
+/// its layers' own).
+#[cfg(target_os = "linux")]
+fn keeps_change_times(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    const LOCAL: [u32; 8] = [
+        0xEF53,      // ext2, ext3, ext4
+        0x5846_5342, // XFS
+        0x9123_683E, // Btrfs
+        0x0102_1994, // tmpfs
+        0xF2F5_2010, // F2FS
+        0x2FC1_2FC1, // ZFS
+        0xCA45_1A4E, // bcachefs
+        0x794C_7630, // overlayfs
+    ];
+    let Ok(c_path) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `c_path` is a NUL-terminated string that outlives the call, and `fs` is a
+    // zeroed `statfs` (plain integers) that the call only writes into.
+    let (status, fs) = unsafe {
+        let mut fs: libc::statfs = std::mem::zeroed();
+        (libc::statfs(c_path.as_ptr(), &mut fs), fs)
+    };
+    // The magic number is a 32-bit value in a field whose width varies by architecture.
+    status == 0 && LOCAL.contains(&(fs.f_type as u32))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn keeps_change_times(_: &Path) -> bool {
+    false
 }
 
 /// The stamps file's version; a file of another version is read as empty.
@@ -128,10 +196,12 @@ impl FileStamps {
     }
 
     /// The content hash and text `file` had when it last had exactly `stamp`, if its text was
-    /// kept.
+    /// kept and still hashes to its hash: a damaged stamps file that still decodes must not say
+    /// what a run.toml holds.
     pub fn text_of(&self, file: &str, stamp: &Stamp) -> Option<(&str, &str)> {
         let known = self.known_under(file, stamp)?;
-        Some((&known.hash, known.text.as_deref()?))
+        let text = known.text.as_deref()?;
+        (hex(&Sha256::digest(text.as_bytes())) == known.hash).then_some((&known.hash, text))
     }
 
     fn known_under(&self, file: &str, stamp: &Stamp) -> Option<&Known> {
@@ -150,6 +220,7 @@ impl FileStamps {
         self.known.insert(file, Known { stamp, hash, text });
     }
 
+    /// How many files' hashes are known.
     pub fn len(&self) -> usize {
         self.known.len()
     }
@@ -217,13 +288,15 @@ mod tests {
             stamps.insert("run/result.json".into(), stamp, "abc".into());
             stamps.save(&path).expect("save");
         };
+        let written =
+            UNIX_EPOCH + Duration::from_nanos(u64::try_from(stamp.changed_ns).expect("after 1970"));
 
-        // Written just now: within a tick of a build that starts now, so not kept.
-        save_from(SystemTime::now());
+        // Within a tick of a build that started just after the write: not kept.
+        save_from(written + Duration::from_millis(50));
         assert!(FileStamps::load(&path).is_empty());
 
         // A build starting a minute later keeps it.
-        save_from(SystemTime::now() + Duration::from_secs(60));
+        save_from(written + Duration::from_secs(60));
         let loaded = FileStamps::load(&path);
         assert_eq!(loaded.hash_of("run/result.json", &stamp), Some("abc"));
         assert_eq!(
@@ -243,13 +316,20 @@ mod tests {
         std::fs::write(&file, "[profile]").expect("write");
         let stamp = stamp_of(&file);
         let path = dir.path().join("stamps.bin");
+        let hash = hex(&Sha256::digest(b"[profile]"));
         let mut stamps = FileStamps::taken_from(SystemTime::now() + Duration::from_secs(60));
-        stamps.insert_with_text("a/run.toml".into(), stamp, "h".into(), "[profile]".into());
+        stamps.insert_with_text("a/run.toml".into(), stamp, hash.clone(), "[profile]".into());
+        stamps.insert_with_text("b/run.toml".into(), stamp, hash.clone(), "[damaged]".into());
         stamps.save(&path).expect("save");
         let loaded = FileStamps::load(&path);
         assert_eq!(
             loaded.text_of("a/run.toml", &stamp),
-            Some(("h", "[profile]"))
+            Some((hash.as_str(), "[profile]"))
+        );
+        assert_eq!(
+            loaded.text_of("b/run.toml", &stamp),
+            None,
+            "text not matching its hash"
         );
         let other = Stamp {
             inode: stamp.inode + 1,
@@ -296,5 +376,27 @@ mod tests {
         };
         assert!(!fine.settled_before(at(0.05)));
         assert!(fine.settled_before(at(0.2)));
+        // The later of the two times counts: a file's times set back (`touch -d`) leave its
+        // change time at the write.
+        let set_back = Stamp {
+            modified_ns: fine.changed_ns - 86_400_000_000_000,
+            ..fine
+        };
+        assert!(!set_back.settled_before(at(0.05)));
+    }
+
+    #[test]
+    fn stamps_are_taken_on_local_file_systems_only_on_the_roots_device() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("result.json");
+        std::fs::write(&file, "x").expect("write");
+        let rule = StampRule::for_root(dir.path());
+        // Whatever file system the test runs on, the rule follows `keeps_change_times`.
+        assert_eq!(rule.take(&file).is_some(), keeps_change_times(dir.path()));
+        let elsewhere = StampRule {
+            device: rule.device.map(|d| d.wrapping_add(1)),
+        };
+        assert_eq!(elsewhere.take(&file), None, "a file on another device");
+        assert_eq!(StampRule::default().take(&file), None);
     }
 }

@@ -6,7 +6,7 @@ use crate::companion;
 use crate::digest::hex;
 use crate::document::Document;
 use crate::error::PipelineError;
-use crate::file_stamps::{FileStamps, Stamp};
+use crate::file_stamps::{FileStamps, Stamp, StampRule};
 use crate::formats::{self, Parsed};
 use crate::parse_cache::{Outcome, ParseCache};
 use crate::point::{Load, MeasuredPoint, ServerMetrics};
@@ -99,6 +99,11 @@ pub fn ingest_with(
         parsed: cache,
         stamps: known_stamps,
     } = remembered;
+    let earlier = Earlier {
+        cache: &cache,
+        stamps: &known_stamps,
+        rule: StampRule::for_root(raw_root),
+    };
     crate::timing::mark("ingest: tree walked, cache loaded");
     let mut report = IngestReport {
         raw_root: raw_root.display().to_string(),
@@ -106,24 +111,15 @@ pub fn ingest_with(
         ..Default::default()
     };
     let mut stamps = FileStamps::taken_from(started);
-    let (metas, meta_hashes) = read_run_metas(
-        raw_root,
-        &tree.run_dirs,
-        (&known_stamps, &mut stamps),
-        &mut report,
-    );
+    let (metas, meta_hashes) =
+        read_run_metas(raw_root, &tree.run_dirs, earlier, &mut stamps, &mut report);
     report.runs = metas.values().filter(|m| m.is_some()).count();
     progress.start("ingest", tree.files.len());
-    let shared_cache = &cache;
     let results: Vec<FileResult> = tree
         .files
         .par_iter()
         .map(|file| {
-            let known = Known {
-                cache: shared_cache,
-                stamps: &known_stamps,
-            };
-            let result = classify(raw_root, &tree, &metas, known, file);
+            let result = classify(raw_root, &tree, &metas, earlier, file);
             progress.advance(1);
             result
         })
@@ -137,7 +133,7 @@ pub fn ingest_with(
         ..Default::default()
     };
     for (file, result) in tree.files.iter().zip(results) {
-        gathered.add(raw_root, file, result, shared_cache, &mut report);
+        gathered.add(raw_root, file, result, &cache, &mut report);
     }
     let Gathered {
         hashes,
@@ -723,18 +719,20 @@ fn gave_none(reason: &str, run_dir: &Path) -> String {
 const UNPAIRED_METRICS: &str =
     "server-side metrics with no matching stage lifecycle file (e.g. a run-wide summary)";
 
-/// What earlier ingests left, as [`classify`] consults it.
+/// What earlier ingests left, and which files' stamps may be trusted, as [`classify`] and
+/// [`read_run_metas`] consult them.
 #[derive(Clone, Copy)]
-struct Known<'k> {
+struct Earlier<'k> {
     cache: &'k ParseCache,
     stamps: &'k FileStamps,
+    rule: StampRule,
 }
 
 fn classify<'t>(
     raw_root: &Path,
     tree: &'t RawTree,
     metas: &'t RunMetas,
-    known: Known,
+    earlier: Earlier,
     file: &Path,
 ) -> FileResult<'t> {
     if is_documentation(file) {
@@ -748,25 +746,9 @@ fn classify<'t>(
     };
     let run = Run { dir: run_dir, meta };
     let path = raw_root.join(file);
-    // Stamped before the read: a write between the two leaves a stamp the next build rejects.
-    let stamp = std::fs::symlink_metadata(&path)
-        .ok()
-        .and_then(|m| Stamp::of(&m));
-    if let Some(hash) = stamp
-        .as_ref()
-        .and_then(|s| known.stamps.hash_of(&path_text(file), s))
-    {
-        let key = ParseCache::key(hash, meta.source.tool.as_deref());
-        if let Some(hit) = known.cache.get(&key) {
-            return FileResult::Read {
-                hash: hash.to_string(),
-                key,
-                outcome: Arc::clone(hit),
-                run,
-                stamp,
-                bytes_read: false,
-            };
-        }
+    let stamp = earlier.rule.take(&path);
+    if let Some(known) = known_by_stamp(file, stamp, run, earlier) {
+        return known;
     }
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
@@ -774,7 +756,7 @@ fn classify<'t>(
     };
     let hash = hex(&Sha256::digest(&bytes));
     let key = ParseCache::key(&hash, meta.source.tool.as_deref());
-    let outcome = match known.cache.get(&key) {
+    let outcome = match earlier.cache.get(&key) {
         Some(hit) => hit.clone(),
         None => Arc::new(match parse_bytes(&bytes, meta) {
             Ok((tool, parsed)) => Outcome::Read {
@@ -792,6 +774,27 @@ fn classify<'t>(
         stamp,
         bytes_read: true,
     }
+}
+
+/// A file's result without reading it: when its stamp is the one its hash was taken under and
+/// the cache holds the parse of that content (for the tool its run.toml declares).
+fn known_by_stamp<'t>(
+    file: &Path,
+    stamp: Option<Stamp>,
+    run: Run<'t>,
+    earlier: Earlier,
+) -> Option<FileResult<'t>> {
+    let hash = earlier.stamps.hash_of(&path_text(file), stamp.as_ref()?)?;
+    let key = ParseCache::key(hash, run.meta.source.tool.as_deref());
+    let outcome = Arc::clone(earlier.cache.get(&key)?);
+    Some(FileResult::Read {
+        hash: hash.to_string(),
+        key,
+        outcome,
+        run,
+        stamp,
+        bytes_read: false,
+    })
 }
 
 /// A short hash over every file's relative path and content hash (run.toml files included).
@@ -920,11 +923,12 @@ type RunMetas = BTreeMap<PathBuf, Option<RunMeta>>;
 
 /// Every run.toml, parsed (None when invalid, with the reason in the report), and the content
 /// hashes that go into the snapshot. A run.toml whose stamp is unchanged is parsed from the text
-/// `stamps.0` kept of it instead of read; each one's stamp, hash and text go into `stamps.1`.
+/// `earlier` kept of it instead of read; each one's stamp, hash and text go into `taken`.
 fn read_run_metas(
     root: &Path,
     run_dirs: &BTreeSet<PathBuf>,
-    (known, taken): (&FileStamps, &mut FileStamps),
+    earlier: Earlier,
+    taken: &mut FileStamps,
     report: &mut IngestReport,
 ) -> (RunMetas, Vec<(String, String)>) {
     // Each file is read, hashed and parsed on any core (one core took a fifth of a second for
@@ -934,7 +938,7 @@ fn read_run_metas(
         .par_iter()
         .map(|dir| {
             let path = root.join(dir).join(RUN_TOML);
-            let toml = RunToml::of(&path, &path_text(&dir.join(RUN_TOML)), known);
+            let toml = RunToml::of(&path, &path_text(&dir.join(RUN_TOML)), earlier);
             let meta = match &toml {
                 Ok(t) => RunMeta::parse(&t.text),
                 Err(reason) => Err(reason.clone()),
@@ -976,14 +980,11 @@ struct RunToml {
 }
 
 impl RunToml {
-    /// The run.toml at `path` (`rel` from the raw root): the text `known` kept of it when its
-    /// stamp is unchanged, else read (stamped first: a write between the two leaves a stamp
-    /// the next build rejects). Err is why it cannot be read.
-    fn of(path: &Path, rel: &str, known: &FileStamps) -> Result<Self, String> {
-        let stamp = std::fs::symlink_metadata(path)
-            .ok()
-            .and_then(|m| Stamp::of(&m));
-        if let Some((hash, text)) = stamp.as_ref().and_then(|s| known.text_of(rel, s)) {
+    /// The run.toml at `path` (`rel` from the raw root): the text `earlier` kept of it when its
+    /// stamp is unchanged, else read. Err is why it cannot be read.
+    fn of(path: &Path, rel: &str, earlier: Earlier) -> Result<Self, String> {
+        let stamp = earlier.rule.take(path);
+        if let Some((hash, text)) = stamp.as_ref().and_then(|s| earlier.stamps.text_of(rel, s)) {
             return Ok(Self {
                 hash: hash.to_string(),
                 text: text.to_string(),

@@ -18,7 +18,9 @@ pub const SUPPORTED_SERVERS: &[&str] = &["vllm", "sglang", "tgi", "tensorrt-llm"
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
-    #[error("no manifest template for model server `{0}` (supported: vllm, sglang, tgi)")]
+    #[error(
+        "no manifest template for model server `{0}` (supported: vllm, sglang, tgi, tensorrt-llm)"
+    )]
     UnsupportedServer(String),
     #[error("{0}")]
     Unsupported(String),
@@ -267,7 +269,7 @@ fn adding_hpa(
     let mut yaml = without.yaml.clone();
     if let Some(hpa) = &context.hpa {
         // The document starts with its line break, where the one before it ends.
-        yaml.pop();
+        yaml.truncate(yaml.strip_suffix('\n').unwrap_or(&yaml).len());
         yaml.push_str(&with_final_line_break(&HpaDocument {
             context: &context,
             hpa,
@@ -920,6 +922,93 @@ mod command_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Values from input stay inside their YAML scalars and their `# ` comment lines, with
+    /// every model server's template: a model name, a server flag and a selection note that
+    /// try to end their line (also with the line breaks YAML knows beyond `\n`) and start a
+    /// document of their own are read back as the text they were, and add no document.
+    #[test]
+    fn hostile_values_stay_in_their_scalars_and_comments() {
+        let (summaries, _) = crate::test_support::bundled_summaries();
+        let hostile = "org/m\"\n---\nkind: Secret\r\u{85}a: b\u{2028}c: d\u{2029}#e 'f'";
+        fn request<'a>(
+            profile: &'a Profile,
+            s: &'a pipeline::analysis::ProfileSummary,
+            hostile: &'a str,
+        ) -> ManifestRequest<'a> {
+            ManifestRequest {
+                profile,
+                evaluation: &s.at_knee,
+                point_kind: hostile,
+                stat: s.stat,
+                namespace: "default",
+                platform: Platform::Gke,
+                bucket: None,
+                model_facts: None,
+                snapshot: "snap",
+                include_hpa: false,
+                no_hpa_reason: hostile,
+                hpa_buffer: 0.2,
+                expected_qps: None,
+                cli_command: hostile,
+                selection_note: Some(hostile),
+            }
+        }
+        // On a GKE accelerator, whatever the bundled run used (some are AMD or unknown), with
+        // an image where its version has no release image (a development build).
+        let on_gke = |s: &pipeline::analysis::ProfileSummary| {
+            let mut profile = s.profile.clone();
+            profile.key.accelerator = "nvidia-h100-80gb".into();
+            profile
+                .image
+                .get_or_insert_with(|| "registry.example/server:1".into());
+            profile
+        };
+        for server in SUPPORTED_SERVERS {
+            let s = summaries
+                .iter()
+                .find(|s| {
+                    s.profile.key.model_server == *server
+                        && render(&request(&on_gke(s), s, hostile)).is_ok()
+                })
+                .unwrap_or_else(|| panic!("a bundled {server} profile with a GKE manifest"));
+            let mut profile = on_gke(s);
+            profile.key.model = hostile.into();
+            profile.server_args.push(format!("--x={hostile}"));
+            let m =
+                render(&request(&profile, s, hostile)).unwrap_or_else(|e| panic!("{server}: {e}"));
+            let breaks = ['\r', '\u{85}', '\u{2028}', '\u{2029}'];
+            assert!(
+                !m.all().contains(breaks),
+                "{server}: a line break besides \\n"
+            );
+            assert!(
+                m.comments.lines().all(|l| l.starts_with('#')),
+                "{server}: {}",
+                m.comments
+            );
+            let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&m.yaml)
+                .unwrap_or_else(|e| panic!("{server}: {e}\n{}", m.yaml));
+            let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
+            assert_eq!(
+                kinds,
+                ["Deployment", "Service", "PodMonitoring"],
+                "{server}"
+            );
+            let container = &docs[0]["spec"]["template"]["spec"]["containers"][0];
+            assert_eq!(container["name"], "inference-server", "{server}");
+            let model_id = container["env"]
+                .as_array()
+                .and_then(|env| env.iter().find(|e| e["name"] == "MODEL_ID"))
+                .map(|e| &e["value"]);
+            assert_eq!(model_id, Some(&serde_json::json!(hostile)), "{server}");
+            let args = container["args"].as_array().expect("args");
+            assert!(
+                args.contains(&serde_json::json!(format!("--x={hostile}"))),
+                "{server}: {args:?}"
+            );
+        }
+    }
 
     /// Every variant of every bundled profile, on both platforms, with and without model facts,
     /// renders as `render` renders that variant's request on its own: the same text, or the

@@ -1,6 +1,7 @@
-//! The template environment: every template under `templates/`, embedded in the binary, with
-//! escaping chosen by extension (HTML for `.html`, JSON-quoted scalars for `.yaml`) and the
-//! filters the templates use.
+//! The templates under `templates/`: the minijinja environment of the pages it interprets
+//! (embedded in the binary, HTML escaping by extension, the filters they use), and the escapers
+//! of the templates askama compiles (the profile page: `LeanHtml`; the manifests: `YamlScalar`
+//! and `CommentLine`, named in `site-gen/askama.toml`).
 
 use minijinja::{Environment, Value};
 
@@ -99,7 +100,8 @@ pub const APP_JS: &str = include_str!("../../templates/site/assets/app.js");
 pub const CORE_JS: &str = include_str!("../../templates/site/assets/core.js");
 pub const COMPARE_JS: &str = include_str!("../../templates/site/assets/compare.js");
 
-/// HTML escaping for `.html` and `.svg` templates, JSON-quoted scalars for `.yaml`.
+/// HTML escaping for `.html` and `.svg` templates; JSON for `.yaml` and `.json` ones, of which
+/// none is interpreted now (the manifests are compiled), so one added later is escaped.
 fn auto_escape(name: &str) -> minijinja::AutoEscape {
     let name = name.strip_suffix(".j2").unwrap_or(name);
     match name.rsplit('.').next() {
@@ -183,34 +185,44 @@ impl askama::filters::Escaper for YamlScalar {
     }
 }
 
-/// `text` as a JSON string literal: `"` and `\` escaped, control characters as `\n`-style or
-/// `\u00XX` escapes, everything else as it is (what the YAML templates wrote before they were
-/// compiled: minijinja's JSON escaping).
+/// `text` as a JSON string literal that YAML reads back as the same text: `"` and `\` escaped,
+/// control characters as `\n`-style or `\u00XX` escapes, and as `\uXXXX` also what YAML does
+/// not allow raw or folds into a space (DEL and the C1 controls, U+2028, U+2029, U+FEFF,
+/// U+FFFE, U+FFFF); everything else as it is.
 fn write_json_string(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
     out.write_char('"')?;
     let mut start = 0;
-    for (i, byte) in text.bytes().enumerate() {
-        let escape = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..0x20 => "",
+    for (i, c) in text.char_indices() {
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            '\u{8}' => "\\b",
+            '\u{c}' => "\\f",
+            c if c.is_control() || is_yaml_break_or_unprintable(c) => "",
             _ => continue,
         };
         out.write_str(&text[start..i])?;
         if escape.is_empty() {
-            write!(out, "\\u{byte:04x}")?;
+            write!(out, "\\u{:04x}", u32::from(c))?;
         } else {
             out.write_str(escape)?;
         }
-        start = i + 1;
+        start = i + c.len_utf8();
     }
     out.write_str(&text[start..])?;
     out.write_char('"')
+}
+
+/// Characters beyond the control characters that YAML reads as a line break (U+2028, U+2029)
+/// or does not allow in a document (U+FEFF inside one, U+FFFE, U+FFFF).
+fn is_yaml_break_or_unprintable(c: char) -> bool {
+    matches!(
+        c,
+        '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+    )
 }
 
 /// The escaping of the manifests' comment lines (`yaml-comment` in `askama.toml`, for
@@ -225,9 +237,11 @@ impl askama::filters::Escaper for CommentLine {
     }
 }
 
-/// `text` as comment text: control characters (line breaks included) become spaces.
+/// `text` as comment text: control characters (line breaks included) and what YAML also reads
+/// as a line break or refuses (U+2028, U+2029, U+FEFF, U+FFFE, U+FFFF) become spaces.
 pub fn write_oneline(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
-    for (i, part) in text.split(char::is_control).enumerate() {
+    let breaks = |c: char| c.is_control() || is_yaml_break_or_unprintable(c);
+    for (i, part) in text.split(breaks).enumerate() {
         if i > 0 {
             out.write_char(' ')?;
         }
@@ -377,21 +391,20 @@ mod tests {
     #[test]
     fn a_comment_value_stays_on_its_line() {
         assert_eq!(
-            escaped(CommentLine, "a\nkind: Secret\r\u{85}b"),
-            "a kind: Secret  b"
+            escaped(CommentLine, "a\nkind: Secret\r\u{85}b\u{2028}c\u{2029}d"),
+            "a kind: Secret  b c d"
         );
     }
 
     #[test]
     fn a_yaml_scalar_is_a_json_string() {
-        let hostile = "a\"b\\c\n\t\u{1}\u{7f}\u{fc}/<>&' #x: y\r\u{8}\u{c}";
+        let hostile = "a\"b\\c\n\t\u{1}\u{7f}\u{85}\u{fc}/<>&' #x: y\r\u{8}\u{c}\u{2028}\u{feff}€";
         let out = escaped(YamlScalar, hostile);
         assert_eq!(
             out,
-            "\"a\\\"b\\\\c\\n\\t\\u0001\u{7f}\u{fc}/<>&' #x: y\\r\\b\\f\""
+            "\"a\\\"b\\\\c\\n\\t\\u0001\\u007f\\u0085\u{fc}/<>&' #x: y\\r\\b\\f\\u2028\\ufeff€\""
         );
-        // What serde_json writes, and reads back as the same text.
-        assert_eq!(out, serde_json::to_string(hostile).unwrap());
+        // A JSON string, which reads back as the same text.
         assert_eq!(serde_json::from_str::<String>(&out).unwrap(), hostile);
     }
 }
