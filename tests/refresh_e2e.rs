@@ -239,8 +239,17 @@ fn a_refresh_reads_again_only_files_written_since() {
     };
     let (parsed, unchanged) = files(&second);
     assert_eq!(parsed, 0, "{second}");
+    // Where stamps do not apply (a file system without real change times), every file is read:
+    // only what the refresh makes is checked.
+    let stamps_apply = pipeline::file_stamps::StampRule::for_root(&raw).applies();
+    if !stamps_apply {
+        eprintln!(
+            "stamps do not apply to {}: not counting reads",
+            raw.display()
+        );
+    }
     assert!(
-        second.contains(&format!(", {unchanged} of them not read again)")),
+        !stamps_apply || second.contains(&format!(", {unchanged} of them not read again)")),
         "every unchanged file is known by its stamp: {second}"
     );
 
@@ -266,7 +275,7 @@ fn a_refresh_reads_again_only_files_written_since() {
     let third = stderr(&build(&raw, &out));
     assert_eq!(files(&third), (1, unchanged - 1), "{third}");
     assert!(
-        third.contains(&format!(", {} of them not read again)", unchanged - 1)),
+        !stamps_apply || third.contains(&format!(", {} of them not read again)", unchanged - 1)),
         "{third}"
     );
     let full = tmp.path().join("full");

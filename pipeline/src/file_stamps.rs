@@ -88,6 +88,12 @@ impl StampRule {
         }
     }
 
+    /// Whether any stamp is taken under this rule: false off Linux and where the raw root's file
+    /// system is not one that keeps real change times.
+    pub fn applies(&self) -> bool {
+        self.device.is_some()
+    }
+
     /// The stamp of the file at `path`, to be taken before its bytes are read (a write between
     /// the two then leaves a stamp the next build rejects); `None` where stamps are not
     /// trusted.
