@@ -80,12 +80,13 @@ pub struct StampRule {
 impl StampRule {
     /// The rule for a raw tree rooted at `root`.
     pub fn for_root(root: &Path) -> Self {
-        Self {
-            device: keeps_change_times(root)
-                .then(|| std::fs::metadata(root).ok().and_then(|m| Stamp::of(&m)))
-                .flatten()
-                .map(|s| s.device),
-        }
+        let root_stamp = || Stamp::of(&std::fs::metadata(root).ok()?);
+        let device = if keeps_change_times(root) {
+            root_stamp().map(|s| s.device)
+        } else {
+            None
+        };
+        Self { device }
     }
 
     /// Whether any stamp is taken under this rule: false off Linux and where the raw root's file
@@ -226,15 +227,6 @@ impl FileStamps {
         self.known.insert(file, Known { stamp, hash, text });
     }
 
-    /// How many files' hashes are known.
-    pub fn len(&self) -> usize {
-        self.known.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.known.is_empty()
-    }
-
     /// Writes the stamps that are settled before the build began (the others are left out:
     /// their file is read again next time) atomically, sorted by file so equal input gives
     /// equal bytes.
@@ -269,12 +261,18 @@ mod tests {
         Stamp::of(&std::fs::symlink_metadata(path).expect("stat")).expect("a unix stamp")
     }
 
+    /// A file `name` holding `contents` in `dir`, and its stamp.
+    fn written(dir: &tempfile::TempDir, name: &str, contents: &str) -> (std::path::PathBuf, Stamp) {
+        let file = dir.path().join(name);
+        std::fs::write(&file, contents).expect("write");
+        let stamp = stamp_of(&file);
+        (file, stamp)
+    }
+
     #[test]
     fn a_file_written_again_no_longer_matches_its_stamp() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("result.json");
-        std::fs::write(&file, "one").expect("write");
-        let before = stamp_of(&file);
+        let (file, before) = written(&dir, "result.json", "one");
         assert_eq!(before, stamp_of(&file), "an untouched file keeps its stamp");
         // Same length, same content even: the write alone changes the change time.
         std::thread::sleep(Duration::from_millis(20));
@@ -285,9 +283,7 @@ mod tests {
     #[test]
     fn only_settled_stamps_are_saved_and_they_read_back() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("result.json");
-        std::fs::write(&file, "data").expect("write");
-        let stamp = stamp_of(&file);
+        let (_, stamp) = written(&dir, "result.json", "data");
         let path = dir.path().join("stamps.bin");
         let save_from = |started: SystemTime| {
             let mut stamps = FileStamps::taken_from(started);
@@ -299,7 +295,7 @@ mod tests {
 
         // Within a tick of a build that started just after the write: not kept.
         save_from(written + Duration::from_millis(50));
-        assert!(FileStamps::load(&path).is_empty());
+        assert!(FileStamps::load(&path).known.is_empty());
 
         // A build starting a minute later keeps it.
         save_from(written + Duration::from_secs(60));
@@ -318,9 +314,7 @@ mod tests {
     #[test]
     fn a_kept_text_reads_back_under_its_stamp_only() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("run.toml");
-        std::fs::write(&file, "[profile]").expect("write");
-        let stamp = stamp_of(&file);
+        let (_, stamp) = written(&dir, "run.toml", "[profile]");
         let path = dir.path().join("stamps.bin");
         let hash = hex(&Sha256::digest(b"[profile]"));
         let mut stamps = FileStamps::taken_from(SystemTime::now() + Duration::from_secs(60));
@@ -349,15 +343,19 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("stamps.bin");
         std::fs::write(&path, b"\x05garbage").expect("write");
-        assert!(FileStamps::load(&path).is_empty());
+        assert!(FileStamps::load(&path).known.is_empty());
         let foreign = postcard::to_allocvec(&StampsFile {
             format: "something else".into(),
             entries: vec![],
         })
         .expect("encode");
         std::fs::write(&path, foreign).expect("write");
-        assert!(FileStamps::load(&path).is_empty());
-        assert!(FileStamps::load(&dir.path().join("missing")).is_empty());
+        assert!(FileStamps::load(&path).known.is_empty());
+        assert!(
+            FileStamps::load(&dir.path().join("missing"))
+                .known
+                .is_empty()
+        );
     }
 
     #[test]
@@ -394,8 +392,7 @@ mod tests {
     #[test]
     fn stamps_are_taken_on_local_file_systems_only_on_the_roots_device() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("result.json");
-        std::fs::write(&file, "x").expect("write");
+        let (file, _) = written(&dir, "result.json", "x");
         let rule = StampRule::for_root(dir.path());
         // Whatever file system the test runs on, the rule follows `keeps_change_times`.
         assert_eq!(rule.take(&file).is_some(), keeps_change_times(dir.path()));

@@ -602,10 +602,11 @@ impl<'t> Gathered<'t> {
         if !bytes_read {
             self.not_read += 1;
         }
+        let rel = path_text(file);
         if let Some(stamp) = stamp {
-            self.stamps.insert(path_text(file), stamp, hash.clone());
+            self.stamps.insert(rel.clone(), stamp, hash.clone());
         }
-        self.hashes.push((path_text(file), hash));
+        self.hashes.push((rel, hash));
         if cache.get(&key).is_some() {
             self.hits += 1;
         } else {

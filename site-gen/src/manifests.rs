@@ -813,11 +813,10 @@ impl SharedContext<'_> {
     /// (as the comments wrote it before they were compiled).
     fn weights_text(&self) -> String {
         self.weights_gib.map_or_else(String::new, |gib| {
-            let text = gib.to_string();
-            if text.contains(['.', 'e', 'i', 'N']) {
-                text
+            if gib.fract() == 0.0 {
+                format!("{gib:.1}")
             } else {
-                text + ".0"
+                gib.to_string()
             }
         })
     }
