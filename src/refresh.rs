@@ -13,7 +13,7 @@ use pipeline::file_stamps::FileStamps;
 use pipeline::ingest::{self, Remembered};
 use pipeline::model_facts::ModelCatalog;
 use pipeline::output_dir::{CACHE_DIR, OutputLock};
-use pipeline::parse_cache::ParseCache;
+use pipeline::parse_cache::{EncodedCache, ParseCache};
 use pipeline::pricing::PriceBook;
 use pipeline::pricing::overrides;
 use pipeline::report::IngestReport;
@@ -179,10 +179,10 @@ fn ingest_stage(
         parsed: ParseCache::load(&cache_path),
         stamps: FileStamps::load(&stamps_path),
     };
-    // Both are only an optimization: failing to save them must not fail the build. Saved
-    // before the rows are made, and dropped then, so the cache is not held beside them.
-    let save = |cache: &ParseCache, stamps: &FileStamps| {
-        if let Err(e) = cache.save(&cache_path) {
+    // Both are only an optimization: failing to save them must not fail the build.
+    let save = |cache: Result<EncodedCache, String>, stamps: FileStamps| {
+        let saved = cache.and_then(|cache| cache.save(&cache_path).map_err(|e| e.to_string()));
+        if let Err(e) = saved {
             eprintln!("warning: parse cache not saved: {e}");
         }
         if let Err(e) = stamps.save(&stamps_path) {

@@ -8,7 +8,7 @@ use crate::document::Document;
 use crate::error::PipelineError;
 use crate::file_stamps::{FileStamps, Stamp, StampRule};
 use crate::formats::{self, Parsed};
-use crate::parse_cache::{Outcome, ParseCache};
+use crate::parse_cache::{EncodedCache, Outcome, ParseCache};
 use crate::point::{Load, MeasuredPoint, ServerMetrics};
 use crate::progress::{Progress, Silent};
 use crate::record_fields::RecordFields;
@@ -80,14 +80,15 @@ struct Run<'t> {
 /// Like [`ingest`], reusing what `load` reads (while the tree is scanned): the content hash of
 /// files whose stamp is unchanged (they are not read at all when the cache holds their parse)
 /// and parse results for files whose content is unchanged. The rest is read and parsed in
-/// parallel, with progress reported. `save` is handed the cache and stamps of this tree's files
-/// (to save them) before the rows are made: the cache is dropped then, so each file's points
-/// move into its rows instead of being held twice.
+/// parallel, with progress reported. `save` is handed the cache (as its file's bytes, or why
+/// they could not be made) and the stamps of this tree's files to save on a thread of its own
+/// while the rows are made: the cache is dropped before, so each file's points move into its
+/// rows instead of being held twice.
 pub fn ingest_with(
     raw_root: &Path,
     load: impl FnOnce() -> Remembered + Send,
     progress: &dyn Progress,
-    save: &dyn Fn(&ParseCache, &FileStamps),
+    save: &(dyn Fn(Result<EncodedCache, String>, FileStamps) + Sync),
 ) -> Result<Ingested, PipelineError> {
     if !raw_root.is_dir() {
         return Err(PipelineError::NoRawDir(raw_root.to_path_buf()));
@@ -157,17 +158,22 @@ pub fn ingest_with(
     let mut cache = cache;
     cache.replace(entries);
     crate::timing::mark("ingest: gathered");
-    save(&cache, &stamps);
-    drop((cache, stamps));
-    crate::timing::mark("ingest: cache saved");
+    let encoded = cache.encoded();
+    drop(cache);
+    crate::timing::mark("ingest: cache encoded");
     report.snapshot = snapshot(hashes);
-    let mut rows = rows_of_files(raw_root, pending, server_metrics, &mut report);
-    crate::timing::mark("ingest: rows made");
-    crate::profile_identity::assign(&mut rows, &mut report);
-    crate::timing::mark("ingest: identities assigned");
-    drop_record_fields(&mut rows);
-    sort_into_curves(&mut rows);
-    crate::timing::mark("ingest: sorted");
+    // The files are written while the rows are made: nothing below reads them.
+    let rows = std::thread::scope(|scope| {
+        scope.spawn(|| save(encoded, stamps));
+        let mut rows = rows_of_files(raw_root, pending, server_metrics, &mut report);
+        crate::timing::mark("ingest: rows made");
+        crate::profile_identity::assign(&mut rows, &mut report);
+        crate::timing::mark("ingest: identities assigned");
+        drop_record_fields(&mut rows);
+        sort_into_curves(&mut rows);
+        crate::timing::mark("ingest: sorted");
+        rows
+    });
     report.points = rows.len();
     // Curve order keeps each profile's rows together.
     report.profiles = rows.chunk_by(|a, b| a.profile_id == b.profile_id).count();

@@ -7,6 +7,7 @@ use crate::error::PipelineError;
 use crate::formats::Parsed;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -19,8 +20,18 @@ pub enum Outcome {
 
 #[derive(Debug, Default)]
 pub struct ParseCache {
-    /// Shared with the ingest that reads them: a hit is not copied.
-    entries: BTreeMap<String, Arc<Outcome>>,
+    entries: BTreeMap<String, Cached>,
+    /// The file the cache was loaded from: an entry it held is saved as its bytes there, not
+    /// encoded again (a one-run refresh at 10,000 runs re-encoded 16 MB for one new entry).
+    loaded: Vec<u8>,
+}
+
+#[derive(Debug)]
+struct Cached {
+    /// Shared with the ingest that reads it: a hit is not copied.
+    outcome: Arc<Outcome>,
+    /// Where its frame lies in [`ParseCache::loaded`], if it was loaded.
+    frame: Option<Range<usize>>,
 }
 
 const GENERATOR: &str = concat!(
@@ -53,20 +64,26 @@ fn encode_frame<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(
     frame(out, &body).ok_or_else(|| "a cache record over 4 GiB".to_string())
 }
 
-/// The frames of `bytes` in order; `None` if the last one is cut short.
-fn frames(mut bytes: &[u8]) -> Option<Vec<&[u8]>> {
+/// Where the frames of `bytes` lie, in order (each with its length prefix); `None` if the
+/// last one is cut short.
+fn frames(bytes: &[u8]) -> Option<Vec<Range<usize>>> {
     let mut out = Vec::new();
-    while !bytes.is_empty() {
-        let (len, rest) = bytes.split_first_chunk::<4>()?;
-        let len = usize::try_from(u32::from_le_bytes(*len)).ok()?;
-        if rest.len() < len {
-            return None;
-        }
-        let (body, rest) = rest.split_at(len);
-        out.push(body);
-        bytes = rest;
+    let mut at = 0;
+    while at < bytes.len() {
+        let (len, _) = bytes[at..].split_first_chunk::<4>()?;
+        let end = usize::try_from(u32::from_le_bytes(*len))
+            .ok()
+            .and_then(|len| (at + 4).checked_add(len))
+            .filter(|&end| end <= bytes.len())?;
+        out.push(at..end);
+        at = end;
     }
     Some(out)
+}
+
+/// The body of the frame at `range` (after its length prefix).
+fn body<'b>(bytes: &'b [u8], range: &Range<usize>) -> &'b [u8] {
+    &bytes[range.start + 4..range.end]
 }
 
 impl ParseCache {
@@ -76,25 +93,32 @@ impl ParseCache {
     pub fn load(path: &Path) -> Self {
         std::fs::read(path)
             .ok()
-            .and_then(|bytes| Self::parse(&bytes))
+            .and_then(Self::parse)
             .unwrap_or_default()
     }
 
-    fn parse(bytes: &[u8]) -> Option<Self> {
+    fn parse(bytes: Vec<u8>) -> Option<Self> {
         use rayon::prelude::*;
-        let frames = frames(bytes)?;
+        let frames = frames(&bytes)?;
         let (generator, records) = frames.split_first()?;
-        if postcard::from_bytes::<&str>(generator).ok()? != GENERATOR {
+        if postcard::from_bytes::<&str>(body(&bytes, generator)).ok()? != GENERATOR {
             return None;
         }
         let entries = records
             .par_iter()
             .map(|record| {
-                let l: Line = postcard::from_bytes(record).ok()?;
-                Some((l.key.into_owned(), Arc::new(l.outcome.into_owned())))
+                let l: Line = postcard::from_bytes(body(&bytes, record)).ok()?;
+                let cached = Cached {
+                    outcome: Arc::new(l.outcome.into_owned()),
+                    frame: Some(record.clone()),
+                };
+                Some((l.key.into_owned(), cached))
             })
             .collect::<Option<BTreeMap<_, _>>>()?;
-        Some(Self { entries })
+        Some(Self {
+            entries,
+            loaded: bytes,
+        })
     }
 
     pub fn key(content_hash: &str, declared_tool: Option<&str>) -> String {
@@ -102,54 +126,82 @@ impl ParseCache {
     }
 
     pub fn get(&self, key: &str) -> Option<&Arc<Outcome>> {
-        self.entries.get(key)
+        self.entries.get(key).map(|c| &c.outcome)
     }
 
-    /// Keeps exactly the entries of this run (so the cache does not grow forever).
+    /// Keeps exactly the entries of this run (so the cache does not grow forever). An entry
+    /// under a key the loaded file held keeps its frame there: a key names the content, the
+    /// declared tool and (through the file's generator) the parser, so its outcome is the one
+    /// saved.
     pub fn replace(&mut self, entries: BTreeMap<String, Arc<Outcome>>) {
-        self.entries = entries;
+        let mut before = std::mem::take(&mut self.entries);
+        self.entries = entries
+            .into_iter()
+            .map(|(key, outcome)| {
+                let frame = before.remove(&key).and_then(|c| c.frame);
+                (key, Cached { outcome, frame })
+            })
+            .collect();
     }
 
-    /// Writes the cache atomically (temp file + rename), its records encoded on every core in
-    /// blocks, so the whole file is never in memory.
-    pub fn save(&self, path: &Path) -> Result<(), PipelineError> {
+    /// The cache file's bytes: each entry the loaded file held copied from it, the others
+    /// encoded (on every core, in blocks).
+    pub fn encoded(&self) -> Result<EncodedCache, String> {
         use rayon::prelude::*;
-        use std::io::Write;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| PipelineError::io(dir, e))?;
-        }
-        let tmp = path.with_extension("tmp");
-        let failed = |reason: String| PipelineError::Table {
-            path: path.to_path_buf(),
-            reason,
-        };
-        let io = |e| PipelineError::io(&tmp, e);
-        let mut out = std::fs::File::create(&tmp).map_err(io)?;
-        let mut head = Vec::new();
-        encode_frame(&mut head, GENERATOR).map_err(failed)?;
-        out.write_all(&head).map_err(io)?;
-        let entries: Vec<(&String, &Arc<Outcome>)> = self.entries.iter().collect();
+        let mut bytes = Vec::with_capacity(self.loaded.len());
+        encode_frame(&mut bytes, GENERATOR)?;
+        let entries: Vec<(&String, &Cached)> = self.entries.iter().collect();
         for block in entries.chunks(4096) {
             let parts = block
                 .par_chunks(256)
                 .map(|chunk| {
-                    let mut bytes = Vec::new();
-                    for (key, outcome) in chunk {
-                        let line = Line {
-                            key: std::borrow::Cow::Borrowed(key.as_str()),
-                            outcome: std::borrow::Cow::Borrowed(outcome.as_ref()),
-                        };
-                        encode_frame(&mut bytes, &line)?;
+                    let mut part = Vec::new();
+                    for (key, cached) in chunk {
+                        match &cached.frame {
+                            Some(frame) => part.extend_from_slice(&self.loaded[frame.clone()]),
+                            None => encode_frame(
+                                &mut part,
+                                &Line {
+                                    key: std::borrow::Cow::Borrowed(key.as_str()),
+                                    outcome: std::borrow::Cow::Borrowed(cached.outcome.as_ref()),
+                                },
+                            )?,
+                        }
                     }
-                    Ok(bytes)
+                    Ok(part)
                 })
-                .collect::<Result<Vec<Vec<u8>>, String>>()
-                .map_err(failed)?;
+                .collect::<Result<Vec<Vec<u8>>, String>>()?;
             for part in parts {
-                out.write_all(&part).map_err(io)?;
+                bytes.extend_from_slice(&part);
             }
         }
-        drop(out);
+        Ok(EncodedCache(bytes))
+    }
+
+    /// Writes the cache atomically (temp file + rename).
+    pub fn save(&self, path: &Path) -> Result<(), PipelineError> {
+        self.encoded()
+            .map_err(|reason| PipelineError::Table {
+                path: path.to_path_buf(),
+                reason,
+            })?
+            .save(path)
+    }
+}
+
+/// A cache as its file holds it, made while the cache's outcomes are at hand and written
+/// later, on a thread of its own, while ingest goes on without them.
+#[derive(Debug)]
+pub struct EncodedCache(Vec<u8>);
+
+impl EncodedCache {
+    /// Writes the file atomically (temp file + rename).
+    pub fn save(self, path: &Path) -> Result<(), PipelineError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| PipelineError::io(dir, e))?;
+        }
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, &self.0).map_err(|e| PipelineError::io(&tmp, e))?;
         std::fs::rename(&tmp, path).map_err(|e| PipelineError::io(path, e))
     }
 }
@@ -172,6 +224,14 @@ mod tests {
         cache
     }
 
+    fn outcomes(cache: &ParseCache) -> Vec<(&String, &Outcome)> {
+        cache
+            .entries
+            .iter()
+            .map(|(k, c)| (k, c.outcome.as_ref()))
+            .collect()
+    }
+
     #[test]
     fn a_saved_cache_loads_back_whole() {
         let dir = tempfile::tempdir().unwrap();
@@ -179,7 +239,34 @@ mod tests {
         let cache = cache_of(5000);
         cache.save(&path).unwrap();
         let loaded = ParseCache::load(&path);
-        assert_eq!(loaded.entries, cache.entries);
+        assert_eq!(outcomes(&loaded), outcomes(&cache));
+    }
+
+    #[test]
+    fn a_loaded_cache_saves_the_bytes_a_new_one_would() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.bin");
+        cache_of(600).save(&path).unwrap();
+        let mut loaded = ParseCache::load(&path);
+        // Some entries kept, some gone, some new (keys sorting before, among and after them).
+        let wanted = cache_of(900);
+        let kept: BTreeMap<String, Arc<Outcome>> = wanted
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 3 != 0)
+            .map(|(_, (k, c))| {
+                let outcome = loaded.get(k).cloned().unwrap_or_else(|| c.outcome.clone());
+                (k.clone(), outcome)
+            })
+            .collect();
+        assert!(kept.keys().any(|k| loaded.get(k).is_some()));
+        assert!(kept.keys().any(|k| loaded.get(k).is_none()));
+        let mut fresh = ParseCache::default();
+        fresh.replace(kept.clone());
+        loaded.replace(kept);
+        assert!(loaded.entries.values().any(|c| c.frame.is_some()));
+        assert_eq!(loaded.encoded().unwrap().0, fresh.encoded().unwrap().0);
     }
 
     #[test]
