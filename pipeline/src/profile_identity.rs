@@ -78,9 +78,9 @@ pub fn assign(rows: &mut [BenchmarkRow], report: &mut IngestReport) {
 /// table order). Hashed, not ordered: ordering 10,000 profile keys compared their long shared
 /// model names again and again (half of the identity step's time), and no caller needs key
 /// order — each group is decided alone and the report sorts its notes.
-fn group_by<'a, K: Eq + Hash + Copy>(
+fn group_by<'a, K: Eq + Hash + Copy + Send>(
     rows: &'a [BenchmarkRow],
-    key: impl Fn(&'a BenchmarkRow) -> K,
+    key: impl Fn(&'a BenchmarkRow) -> K + Sync,
 ) -> Vec<Vec<usize>> {
     let (keys, slots) = crate::slots::first_seen_slots(rows, key);
     let mut groups = vec![Vec::new(); keys.len()];
