@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod analyze;
+pub mod background;
 pub mod companion;
 pub mod digest;
 pub mod document;

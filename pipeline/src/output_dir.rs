@@ -123,8 +123,10 @@ impl OutputLock {
         let for_thread = stale.clone();
         let removal = match std::thread::Builder::new()
             .name("prune".into())
-            .spawn(move || remove_generations(&for_thread))
-        {
+            .spawn(move || {
+                crate::background::lowest_priority();
+                remove_generations(&for_thread)
+            }) {
             Ok(handle) => Removal::Running(handle),
             // No thread to be had: remove them now instead.
             Err(_) => Removal::Done(remove_generations(&stale)),
