@@ -183,7 +183,10 @@ fn ingest_stage(
     let save = |cache: Result<EncodedCache, String>, stamps: FileStamps| {
         let saved = cache.and_then(|cache| cache.save(&cache_path).map_err(|e| e.to_string()));
         if let Err(e) = saved {
-            eprintln!("warning: parse cache not saved: {e}");
+            eprintln!(
+                "warning: parse cache {} not saved: {e}",
+                cache_path.display()
+            );
         }
         if let Err(e) = stamps.save(&stamps_path) {
             eprintln!("warning: file stamps not saved: {e}");

@@ -162,9 +162,22 @@ pub fn ingest_with(
     drop(cache);
     crate::timing::mark("ingest: cache encoded");
     report.snapshot = snapshot(hashes);
-    // The files are written while the rows are made: nothing below reads them.
+    // The files are written while the rows are made: nothing below reads them. Where no
+    // thread can be had, they are written here instead, before the rows.
+    let to_save = std::sync::Mutex::new(Some((encoded, stamps)));
+    let save_once = || {
+        let taken = to_save.lock().ok().and_then(|mut s| s.take());
+        if let Some((encoded, stamps)) = taken {
+            save(encoded, stamps);
+        }
+    };
     let rows = std::thread::scope(|scope| {
-        scope.spawn(|| save(encoded, stamps));
+        let writer = std::thread::Builder::new()
+            .name("cache-writer".into())
+            .spawn_scoped(scope, save_once);
+        if writer.is_err() {
+            save_once();
+        }
         let mut rows = rows_of_files(raw_root, pending, server_metrics, &mut report);
         crate::timing::mark("ingest: rows made");
         crate::profile_identity::assign(&mut rows, &mut report);

@@ -18,7 +18,7 @@ pub enum Outcome {
     Rejected(String),
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct ParseCache {
     entries: BTreeMap<String, Cached>,
     /// The file the cache was loaded from: an entry it held is saved as its bytes there, not
@@ -26,7 +26,16 @@ pub struct ParseCache {
     loaded: Vec<u8>,
 }
 
-#[derive(Debug)]
+/// The entries and the loaded file's size, not its bytes.
+impl std::fmt::Debug for ParseCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParseCache")
+            .field("entries", &self.entries.len())
+            .field("loaded_bytes", &self.loaded.len())
+            .finish()
+    }
+}
+
 struct Cached {
     /// Shared with the ingest that reads it: a hit is not copied.
     outcome: Arc<Outcome>,
@@ -130,15 +139,17 @@ impl ParseCache {
     }
 
     /// Keeps exactly the entries of this run (so the cache does not grow forever). An entry
-    /// under a key the loaded file held keeps its frame there: a key names the content, the
-    /// declared tool and (through the file's generator) the parser, so its outcome is the one
-    /// saved.
+    /// that is the very outcome loaded under its key keeps its frame in the loaded file; any
+    /// other outcome is encoded when saved.
     pub fn replace(&mut self, entries: BTreeMap<String, Arc<Outcome>>) {
         let mut before = std::mem::take(&mut self.entries);
         self.entries = entries
             .into_iter()
             .map(|(key, outcome)| {
-                let frame = before.remove(&key).and_then(|c| c.frame);
+                let frame = before
+                    .remove(&key)
+                    .filter(|loaded| Arc::ptr_eq(&loaded.outcome, &outcome))
+                    .and_then(|loaded| loaded.frame);
                 (key, Cached { outcome, frame })
             })
             .collect();
@@ -209,16 +220,38 @@ impl EncodedCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::point::{Load, MeasuredPoint};
+
+    /// The outcome cached under entry `i`: every third a file's points (figures missing,
+    /// latencies in part, record fields out of order), the others a rejection.
+    fn outcome_of(i: usize) -> Outcome {
+        if !i.is_multiple_of(3) {
+            return Outcome::Rejected(format!("reason {i}\nwith a line break"));
+        }
+        let mut point = MeasuredPoint::new(Load::Rate(i as f64 / 8.0), 100.0 + i as f64);
+        point.set_requests_per_s(Some(i as f64 / 9.0));
+        point.ttft.set_p50(Some(12.5));
+        point.label = i.is_multiple_of(2).then(|| format!("label {i}"));
+        point.fields.insert("zeta".into(), i.to_string());
+        point.fields.insert("alpha".into(), "a".into());
+        Outcome::Read {
+            tool: "vllm".into(),
+            parsed: Parsed::Points(vec![point.clone(), point]),
+        }
+    }
+
+    /// Entry `i`'s key: hashes spread over the key space, so entries loaded and new ones
+    /// interleave in key order.
+    fn key_of(i: usize) -> String {
+        let spread = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        ParseCache::key(&format!("{spread:064x}"), Some("vllm"))
+    }
 
     fn cache_of(n: usize) -> ParseCache {
         let mut cache = ParseCache::default();
         cache.replace(
             (0..n)
-                .map(|i| {
-                    let outcome =
-                        Arc::new(Outcome::Rejected(format!("reason {i}\nwith a line break")));
-                    (ParseCache::key(&format!("{i:064x}"), Some("vllm")), outcome)
-                })
+                .map(|i| (key_of(i), Arc::new(outcome_of(i))))
                 .collect(),
         );
         cache
@@ -248,7 +281,7 @@ mod tests {
         let path = dir.path().join("cache.bin");
         cache_of(600).save(&path).unwrap();
         let mut loaded = ParseCache::load(&path);
-        // Some entries kept, some gone, some new (keys sorting before, among and after them).
+        // Some entries kept, some gone, some new (their keys among the kept ones').
         let wanted = cache_of(900);
         let kept: BTreeMap<String, Arc<Outcome>> = wanted
             .entries
@@ -270,10 +303,52 @@ mod tests {
     }
 
     #[test]
-    fn a_damaged_or_foreign_cache_is_empty() {
+    fn an_outcome_other_than_the_loaded_one_is_encoded_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.bin");
+        cache_of(4).save(&path).unwrap();
+        let mut loaded = ParseCache::load(&path);
+        let other = Arc::new(Outcome::Rejected("parsed again".into()));
+        loaded.replace([(key_of(1), other.clone())].into_iter().collect());
+        let mut fresh = ParseCache::default();
+        fresh.replace([(key_of(1), other)].into_iter().collect());
+        assert_eq!(loaded.encoded().unwrap().0, fresh.encoded().unwrap().0);
+    }
+
+    #[test]
+    fn a_cache_file_cut_anywhere_loads_whole_or_empty() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cache.bin");
         cache_of(3).save(&path).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        for end in 0..bytes.len() {
+            assert!(ParseCache::parse(bytes[..end].to_vec()).is_none_or(|c| c.entries.len() < 3));
+        }
+        assert_eq!(
+            ParseCache::parse(bytes.clone()).map(|c| c.entries.len()),
+            Some(3)
+        );
+        let mut huge = bytes;
+        huge.extend_from_slice(&u32::MAX.to_le_bytes());
+        huge.extend_from_slice(b"short");
+        assert!(
+            ParseCache::parse(huge).is_none(),
+            "a frame longer than the file"
+        );
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_cache_is_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.bin");
+        let mut rejections = ParseCache::default();
+        rejections.replace(
+            [1, 2, 4]
+                .into_iter()
+                .map(|i| (key_of(i), Arc::new(outcome_of(i))))
+                .collect(),
+        );
+        rejections.save(&path).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..bytes.len() - 10]).unwrap();
         assert!(ParseCache::load(&path).entries.is_empty(), "a cut record");
