@@ -295,10 +295,18 @@ mod tests {
             .collect();
         assert!(kept.keys().any(|k| loaded.get(k).is_some()));
         assert!(kept.keys().any(|k| loaded.get(k).is_none()));
-        let mut fresh = ParseCache::default();
-        fresh.replace(kept.clone());
-        loaded.replace(kept);
+        replace_as_a_new_cache_would(&mut loaded, kept);
         assert!(loaded.entries.values().any(|c| c.frame.is_some()));
+    }
+
+    /// Replaces `loaded`'s entries, and checks it encodes them as a cache never loaded would.
+    fn replace_as_a_new_cache_would(
+        loaded: &mut ParseCache,
+        entries: BTreeMap<String, Arc<Outcome>>,
+    ) {
+        let mut fresh = ParseCache::default();
+        fresh.replace(entries.clone());
+        loaded.replace(entries);
         assert_eq!(loaded.encoded().unwrap().0, fresh.encoded().unwrap().0);
     }
 
@@ -309,10 +317,7 @@ mod tests {
         cache_of(4).save(&path).unwrap();
         let mut loaded = ParseCache::load(&path);
         let other = Arc::new(Outcome::Rejected("parsed again".into()));
-        loaded.replace([(key_of(1), other.clone())].into_iter().collect());
-        let mut fresh = ParseCache::default();
-        fresh.replace([(key_of(1), other)].into_iter().collect());
-        assert_eq!(loaded.encoded().unwrap().0, fresh.encoded().unwrap().0);
+        replace_as_a_new_cache_would(&mut loaded, [(key_of(1), other)].into_iter().collect());
     }
 
     #[test]
