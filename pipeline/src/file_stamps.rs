@@ -244,12 +244,7 @@ impl FileStamps {
                 path: path.to_path_buf(),
                 reason: e.to_string(),
             })?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| PipelineError::io(dir, e))?;
-        }
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, bytes).map_err(|e| PipelineError::io(&tmp, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| PipelineError::io(path, e))
+        crate::output_dir::replace_file(path, &bytes)
     }
 }
 

@@ -58,6 +58,8 @@ enum FileResult<'t> {
     RunTomlInvalid,
     Unreadable(String),
     Read {
+        /// The file's path from the raw root, as the snapshot and the stamps name it.
+        rel: String,
         hash: String,
         key: String,
         outcome: Arc<Outcome>,
@@ -598,7 +600,7 @@ impl<'t> Gathered<'t> {
         report: &mut IngestReport,
     ) {
         let shown = raw_root.join(file).display().to_string();
-        let (hash, key, outcome, run, stamp, bytes_read) = match result {
+        let (rel, hash, key, outcome, run, stamp, bytes_read) = match result {
             FileResult::Documentation => {
                 return report.ignore(shown, "documentation file, not a result");
             }
@@ -610,18 +612,18 @@ impl<'t> Gathered<'t> {
             }
             FileResult::Unreadable(reason) => return report.reject(shown, reason),
             FileResult::Read {
+                rel,
                 hash,
                 key,
                 outcome,
                 run,
                 stamp,
                 bytes_read,
-            } => (hash, key, outcome, run, stamp, bytes_read),
+            } => (rel, hash, key, outcome, run, stamp, bytes_read),
         };
         if !bytes_read {
             self.not_read += 1;
         }
-        let rel = path_text(file);
         if let Some(stamp) = stamp {
             self.stamps.insert(rel.clone(), stamp, hash.clone());
         }
@@ -766,9 +768,18 @@ fn classify<'t>(
     };
     let run = Run { dir: run_dir, meta };
     let path = raw_root.join(file);
+    let rel = path_text(file);
     let stamp = earlier.rule.take(&path);
-    if let Some(known) = known_by_stamp(file, stamp, run, earlier) {
-        return known;
+    if let Some((hash, key, outcome)) = known_by_stamp(&rel, stamp.as_ref(), meta, earlier) {
+        return FileResult::Read {
+            rel,
+            hash,
+            key,
+            outcome,
+            run,
+            stamp,
+            bytes_read: false,
+        };
     }
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
@@ -787,6 +798,7 @@ fn classify<'t>(
         }),
     };
     FileResult::Read {
+        rel,
         hash,
         key,
         outcome,
@@ -796,25 +808,19 @@ fn classify<'t>(
     }
 }
 
-/// A file's result without reading it: when its stamp is the one its hash was taken under and
-/// the cache holds the parse of that content (for the tool its run.toml declares).
-fn known_by_stamp<'t>(
-    file: &Path,
-    stamp: Option<Stamp>,
-    run: Run<'t>,
+/// The content hash, cache key and parse of the file at `rel` without reading it: when its
+/// stamp is the one its hash was taken under and the cache holds the parse of that content
+/// (for the tool its run.toml declares).
+fn known_by_stamp(
+    rel: &str,
+    stamp: Option<&Stamp>,
+    meta: &RunMeta,
     earlier: Earlier,
-) -> Option<FileResult<'t>> {
-    let hash = earlier.stamps.hash_of(&path_text(file), stamp.as_ref()?)?;
-    let key = ParseCache::key(hash, run.meta.source.tool.as_deref());
+) -> Option<(String, String, Arc<Outcome>)> {
+    let hash = earlier.stamps.hash_of(rel, stamp?)?;
+    let key = ParseCache::key(hash, meta.source.tool.as_deref());
     let outcome = Arc::clone(earlier.cache.get(&key)?);
-    Some(FileResult::Read {
-        hash: hash.to_string(),
-        key,
-        outcome,
-        run,
-        stamp,
-        bytes_read: false,
-    })
+    Some((hash.to_string(), key, outcome))
 }
 
 /// A short hash over every file's relative path and content hash (run.toml files included).
@@ -954,23 +960,23 @@ fn read_run_metas(
     // Each file is read, hashed and parsed on any core (one core took a fifth of a second for
     // 10,000), then the results are gathered in directory order.
     let dirs: Vec<&PathBuf> = run_dirs.iter().collect();
-    let read: Vec<(PathBuf, Option<RunToml>, Result<RunMeta, String>)> = dirs
+    let read: Vec<_> = dirs
         .par_iter()
         .map(|dir| {
             let path = root.join(dir).join(RUN_TOML);
-            let toml = RunToml::of(&path, &path_text(&dir.join(RUN_TOML)), earlier);
+            let rel = path_text(&dir.join(RUN_TOML));
+            let toml = RunToml::of(&path, &rel, earlier);
             let meta = match &toml {
                 Ok(t) => RunMeta::parse(&t.text),
                 Err(reason) => Err(reason.clone()),
             };
-            (path, toml.ok(), meta)
+            (path, rel, toml.ok(), meta)
         })
         .collect();
     let mut metas = RunMetas::new();
     let mut hashes = Vec::new();
-    for (dir, (path, toml, meta)) in dirs.into_iter().zip(read) {
+    for (dir, (path, rel, toml, meta)) in dirs.into_iter().zip(read) {
         if let Some(RunToml { hash, text, stamp }) = toml {
-            let rel = path_text(&dir.join(RUN_TOML));
             if let Some(stamp) = stamp {
                 taken.insert_with_text(rel.clone(), stamp, hash.clone(), text);
             }

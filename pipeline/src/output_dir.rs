@@ -13,6 +13,17 @@ pub const LOCK_FILE: &str = ".lock";
 pub const GENERATIONS_DIR: &str = ".generations";
 pub const CACHE_DIR: &str = ".cache";
 
+/// Writes `bytes` as the file at `path` atomically (a temporary file beside it, then renamed
+/// over it), making its directory first: a build killed mid-write leaves the previous file.
+pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), PipelineError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| PipelineError::io(dir, e))?;
+    }
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).map_err(|e| PipelineError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| PipelineError::io(path, e))
+}
+
 /// Why a build could not take the output directory.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {

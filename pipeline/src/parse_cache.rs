@@ -208,12 +208,7 @@ pub struct EncodedCache(Vec<u8>);
 impl EncodedCache {
     /// Writes the file atomically (temp file + rename).
     pub fn save(self, path: &Path) -> Result<(), PipelineError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| PipelineError::io(dir, e))?;
-        }
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, &self.0).map_err(|e| PipelineError::io(&tmp, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| PipelineError::io(path, e))
+        crate::output_dir::replace_file(path, &self.0)
     }
 }
 

@@ -269,7 +269,9 @@ fn adding_hpa(
     let mut yaml = without.yaml.clone();
     if let Some(hpa) = &context.hpa {
         // The document starts with its line break, where the one before it ends.
-        yaml.truncate(yaml.strip_suffix('\n').unwrap_or(&yaml).len());
+        if yaml.ends_with('\n') {
+            yaml.pop();
+        }
         yaml.push_str(&with_final_line_break(&HpaDocument {
             context: &context,
             hpa,
