@@ -57,19 +57,22 @@ enum FileResult<'t> {
     OutsideRun,
     RunTomlInvalid,
     Unreadable(String),
-    Read {
-        /// The file's path from the raw root, as the snapshot and the stamps name it.
-        rel: String,
-        hash: String,
-        key: String,
-        outcome: Arc<Outcome>,
-        /// The run the file belongs to, as `classify` found it.
-        run: Run<'t>,
-        /// The file's metadata, taken before its bytes were read.
-        stamp: Option<Stamp>,
-        /// Whether its bytes were read (else its stamp gave its hash).
-        bytes_read: bool,
-    },
+    Read(ReadFile<'t>),
+}
+
+/// A file of a run whose content is known: read, or known by its stamp.
+struct ReadFile<'t> {
+    /// The file's path from the raw root, as the snapshot and the stamps name it.
+    rel: String,
+    hash: String,
+    key: String,
+    outcome: Arc<Outcome>,
+    /// The run the file belongs to, as `classify` found it.
+    run: Run<'t>,
+    /// The file's metadata, taken before its bytes were read.
+    stamp: Option<Stamp>,
+    /// Whether its bytes were read (else its stamp gave its hash).
+    bytes_read: bool,
 }
 
 /// A run directory and its run.toml.
@@ -600,7 +603,7 @@ impl<'t> Gathered<'t> {
         report: &mut IngestReport,
     ) {
         let shown = raw_root.join(file).display().to_string();
-        let (rel, hash, key, outcome, run, stamp, bytes_read) = match result {
+        let read = match result {
             FileResult::Documentation => {
                 return report.ignore(shown, "documentation file, not a result");
             }
@@ -611,29 +614,23 @@ impl<'t> Gathered<'t> {
                 return report.reject(shown, "skipped: its run.toml is invalid (see that entry)");
             }
             FileResult::Unreadable(reason) => return report.reject(shown, reason),
-            FileResult::Read {
-                rel,
-                hash,
-                key,
-                outcome,
-                run,
-                stamp,
-                bytes_read,
-            } => (rel, hash, key, outcome, run, stamp, bytes_read),
+            FileResult::Read(read) => read,
         };
-        if !bytes_read {
+        if !read.bytes_read {
             self.not_read += 1;
         }
-        if let Some(stamp) = stamp {
-            self.stamps.insert(rel.clone(), stamp, hash.clone());
+        if let Some(stamp) = read.stamp {
+            self.stamps
+                .insert(read.rel.clone(), stamp, read.hash.clone());
         }
-        self.hashes.push((rel, hash));
-        if cache.get(&key).is_some() {
+        self.hashes.push((read.rel, read.hash));
+        if cache.get(&read.key).is_some() {
             self.hits += 1;
         } else {
             self.misses += 1;
         }
-        self.entries.insert(key, Arc::clone(&outcome));
+        let (outcome, run) = (read.outcome, read.run);
+        self.entries.insert(read.key, Arc::clone(&outcome));
         let slice = adapter_slice_of_a_stage(file);
         match outcome.as_ref() {
             // Set aside whether or not it reads: a slice that fails is no error of the run.
@@ -770,24 +767,37 @@ fn classify<'t>(
     let path = raw_root.join(file);
     let rel = path_text(file);
     let stamp = earlier.rule.take(&path);
-    if let Some((hash, key, outcome)) = known_by_stamp(&rel, stamp.as_ref(), meta, earlier) {
-        return FileResult::Read {
-            rel,
-            hash,
-            key,
-            outcome,
-            run,
-            stamp,
-            bytes_read: false,
-        };
-    }
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) => return FileResult::Unreadable(format!("cannot read: {e}")),
+    let known = known_by_stamp(&rel, stamp.as_ref(), meta, earlier);
+    let bytes_read = known.is_none();
+    let (hash, key, outcome) = match known {
+        Some(known) => known,
+        None => match read_and_parse(&path, meta, earlier.cache) {
+            Ok(read) => read,
+            Err(reason) => return FileResult::Unreadable(reason),
+        },
     };
+    FileResult::Read(ReadFile {
+        rel,
+        hash,
+        key,
+        outcome,
+        run,
+        stamp,
+        bytes_read,
+    })
+}
+
+/// The content hash, cache key and parse of the file at `path`, read: the cache's parse of
+/// that content where it has one. Err is why the file cannot be read.
+fn read_and_parse(
+    path: &Path,
+    meta: &RunMeta,
+    cache: &ParseCache,
+) -> Result<(String, String, Arc<Outcome>), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
     let hash = hex(&Sha256::digest(&bytes));
     let key = ParseCache::key(&hash, meta.source.tool.as_deref());
-    let outcome = match earlier.cache.get(&key) {
+    let outcome = match cache.get(&key) {
         Some(hit) => hit.clone(),
         None => Arc::new(match parse_bytes(&bytes, meta) {
             Ok((tool, parsed)) => Outcome::Read {
@@ -797,15 +807,7 @@ fn classify<'t>(
             Err(reason) => Outcome::Rejected(reason),
         }),
     };
-    FileResult::Read {
-        rel,
-        hash,
-        key,
-        outcome,
-        run,
-        stamp,
-        bytes_read: true,
-    }
+    Ok((hash, key, outcome))
 }
 
 /// The content hash, cache key and parse of the file at `rel` without reading it: when its

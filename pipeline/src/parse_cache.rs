@@ -272,10 +272,7 @@ mod tests {
 
     #[test]
     fn a_loaded_cache_saves_the_bytes_a_new_one_would() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("cache.bin");
-        cache_of(600).save(&path).unwrap();
-        let mut loaded = ParseCache::load(&path);
+        let mut loaded = reloaded(&cache_of(600));
         // Some entries kept, some gone, some new (their keys among the kept ones').
         let wanted = cache_of(900);
         let kept: BTreeMap<String, Arc<Outcome>> = wanted
@@ -294,6 +291,11 @@ mod tests {
         assert!(loaded.entries.values().any(|c| c.frame.is_some()));
     }
 
+    /// `cache` as the next build loads it from its file.
+    fn reloaded(cache: &ParseCache) -> ParseCache {
+        ParseCache::parse(cache.encoded().unwrap().0).expect("a cache file")
+    }
+
     /// Replaces `loaded`'s entries, and checks it encodes them as a cache never loaded would.
     fn replace_as_a_new_cache_would(
         loaded: &mut ParseCache,
@@ -307,10 +309,7 @@ mod tests {
 
     #[test]
     fn an_outcome_other_than_the_loaded_one_is_encoded_again() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("cache.bin");
-        cache_of(4).save(&path).unwrap();
-        let mut loaded = ParseCache::load(&path);
+        let mut loaded = reloaded(&cache_of(4));
         let other = Arc::new(Outcome::Rejected("parsed again".into()));
         replace_as_a_new_cache_would(&mut loaded, [(key_of(1), other)].into_iter().collect());
     }
