@@ -133,11 +133,12 @@ fn chosen_first(costs: &[PriceAt], first: PricingModel) -> Vec<&PriceAt> {
 
 /// One point's `performanceStats` entry: its throughput and latencies, and its costs (`C`: the
 /// Quickstart's whole [`CostJson`], or only the [`PointCostJson`] where the prices are stated
-/// once beside the points).
+/// once beside the points; none where the reader derives them from those prices).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PerformanceStatsJson<C> {
-    cost: Vec<C>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost: Option<Vec<C>>,
     e2e_milliseconds: Option<f64>,
     input_tokens_per_second: Option<f64>,
     itl_milliseconds: Option<f64>,
@@ -153,7 +154,7 @@ pub struct PerformanceStatsJson<C> {
 
 impl<C> PerformanceStatsJson<C> {
     /// `p` stated with the curve's statistic, its throughput shared by `accelerators`.
-    fn of(p: &MeasuredPoint, stat: Percentile, accelerators: u32, cost: Vec<C>) -> Self {
+    fn of(p: &MeasuredPoint, stat: Percentile, accelerators: u32, cost: Option<Vec<C>>) -> Self {
         Self {
             cost,
             e2e_milliseconds: stat.of(&p.e2e),
@@ -366,7 +367,7 @@ pub fn profile_doc<'a>(
         &ev.point,
         ctx.stat,
         profile.key.accelerator_count,
-        costs,
+        Some(costs),
     )];
     ProfileJson::of(profile, ev, ctx, stats)
 }
@@ -380,16 +381,29 @@ pub fn profile_json(
     serde_json::to_value(profile_doc(profile, ev, ctx))
 }
 
+/// Whether each point of an all-points document lists its costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PointCosts {
+    /// Each point's `cost` carries its cost per million tokens under every pricing model
+    /// (`benchmarks list --format=json`, where a script reads the figures as printed).
+    Listed,
+    /// Points carry no `cost`: it follows from `prices` and the point's throughputs by the
+    /// methodology's formula (the site's `api/v1/benchmarks/<id>.json`, where the listed costs
+    /// were 45 % of the file and every page shows them).
+    FromPrices,
+}
+
 /// A profile with every measured record in `performanceStats` (`benchmarks list --format=json`
 /// and the site's `api/v1/benchmarks/<id>.json`); `records` is
 /// [`ProfileSummary::record_evaluations`], computed once by the caller for its table too.
 /// Prices are stated once in `prices` (they are the machine's, the same at every point); each
-/// point's `cost` carries only its cost per million tokens.
+/// point's `cost`, where `costs` lists it, carries only its cost per million tokens.
 pub fn all_points_doc<'a>(
     s: &'a ProfileSummary,
     records: &[Evaluation],
     ratio: f64,
     pricing_model: PricingModel,
+    costs: PointCosts,
 ) -> ProfileJson<'a, PointCostJson> {
     let ctx = PointContext {
         kind: "all-measured-points",
@@ -401,11 +415,13 @@ pub fn all_points_doc<'a>(
     let stats = records
         .iter()
         .map(|ev| {
-            let costs = chosen_first(&ev.costs, pricing_model)
-                .into_iter()
-                .map(PointCostJson::of)
-                .collect();
-            PerformanceStatsJson::of(&ev.point, s.stat, s.profile.key.accelerator_count, costs)
+            let listed = (costs == PointCosts::Listed).then(|| {
+                chosen_first(&ev.costs, pricing_model)
+                    .into_iter()
+                    .map(PointCostJson::of)
+                    .collect()
+            });
+            PerformanceStatsJson::of(&ev.point, s.stat, s.profile.key.accelerator_count, listed)
         })
         .collect();
     let mut doc = ProfileJson::of(&s.profile, &s.at_knee, &ctx, stats);
@@ -425,7 +441,13 @@ pub fn all_points_json(
     ratio: f64,
     pricing_model: PricingModel,
 ) -> serde_json::Result<Value> {
-    serde_json::to_value(all_points_doc(s, records, ratio, pricing_model))
+    serde_json::to_value(all_points_doc(
+        s,
+        records,
+        ratio,
+        pricing_model,
+        PointCosts::Listed,
+    ))
 }
 
 #[cfg(test)]
@@ -454,13 +476,80 @@ mod tests {
             knee.page = Some("profiles/a.html".into());
             crate::test_support::assert_fields_sorted(&knee, &s.profile.id);
             let records = s.record_evaluations(&cfg, prices);
-            let all = all_points_doc(s, &records, 4.0, PricingModel::OnDemand);
-            crate::test_support::assert_fields_sorted(&all, &s.profile.id);
+            for costs in [PointCosts::Listed, PointCosts::FromPrices] {
+                let all = all_points_doc(s, &records, 4.0, PricingModel::OnDemand, costs);
+                crate::test_support::assert_fields_sorted(&all, &s.profile.id);
+            }
             disaggregated += usize::from(s.profile.key.topology.is_disaggregated());
             autoscaled += usize::from(knee.autoscaling.is_some());
             noted += usize::from(knee.autoscaling_note.is_some());
         }
         assert!(disaggregated > 0 && autoscaled > 0 && noted > 0);
+    }
+
+    /// The site's all-points file leaves each point's costs out; the methodology's formula on
+    /// its `prices` and the point's throughputs gives back every cost the CLI lists.
+    #[test]
+    fn costs_left_out_of_the_site_file_follow_from_its_prices() {
+        let (summaries, prices) = crate::test_support::bundled_summaries();
+        let cfg = pipeline::analysis::AnalysisConfig::default();
+        let mut checked = 0;
+        for s in summaries {
+            let records = s.record_evaluations(&cfg, prices);
+            let doc = |costs| {
+                serde_json::to_value(all_points_doc(s, &records, 4.0, PricingModel::Spot, costs))
+                    .unwrap()
+            };
+            let (listed, site) = (doc(PointCosts::Listed), doc(PointCosts::FromPrices));
+            for (point, stats) in site["performanceStats"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .enumerate()
+            {
+                assert!(
+                    stats.get("cost").is_none(),
+                    "{}: point {point}",
+                    s.profile.id
+                );
+                let listed_costs = listed["performanceStats"][point]["cost"]
+                    .as_array()
+                    .unwrap();
+                for (price, cost) in site["prices"].as_array().unwrap().iter().zip(listed_costs) {
+                    assert_eq!(price["pricingModel"], cost["pricingModel"]);
+                    let derived = derive_costs(price, stats);
+                    let stated = [
+                        cost["costPerMillionOutputTokens"].as_f64(),
+                        cost["costPerMillionInputTokens"].as_f64(),
+                    ];
+                    for (d, c) in derived.into_iter().zip(stated) {
+                        match (d, c) {
+                            (Some(d), Some(c)) => {
+                                assert!((d - c).abs() <= 1e-5 * c.abs(), "{d} vs {c}");
+                                checked += 1;
+                            }
+                            (d, c) => assert_eq!(d, c, "{}: point {point}", s.profile.id),
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 100, "{checked}");
+    }
+
+    /// $/M output and input tokens at a point from the machine's price, by the methodology's
+    /// formula: a reader's own computation from the site file.
+    fn derive_costs(price: &Value, stats: &Value) -> [Option<f64>; 2] {
+        let (Some(usd_per_hour), Some(out)) = (
+            price["usdPerHour"].as_f64(),
+            stats["outputTokensPerSecond"].as_f64(),
+        ) else {
+            return [None, None];
+        };
+        let ratio = price["outputInputCostRatio"].as_f64().unwrap();
+        let input = stats["inputTokensPerSecond"].as_f64().unwrap_or(0.0);
+        let per_output = usd_per_hour / 3600.0 / (input / ratio + out) * 1e6;
+        [Some(per_output), Some(per_output / ratio)]
     }
 
     #[test]
