@@ -61,7 +61,7 @@ fn build_writes_one_profile_per_curve_with_prices_and_knees() {
                     on_demand_why[i]
                         .as_deref()
                         .unwrap()
-                        .contains("whole machine")
+                        .contains("whole-machine price")
                 );
                 assert!((cud_3y_hourly[i].unwrap() - 4.85804764).abs() < 1e-9);
                 assert!(cud[i].unwrap() > 0.0 && spot_out[i].unwrap() > 0.0);

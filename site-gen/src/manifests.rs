@@ -466,8 +466,12 @@ fn tpu_topology(accelerator: &str, chips: u32) -> Result<&'static str, ManifestE
     })
 }
 
-fn cost_text(c: &PriceAt) -> String {
+fn cost_text(c: &PriceAt, source_stated_once: bool) -> String {
     match (c.usd_per_hour(), c.cost) {
+        (Some(h), Some(cost)) if source_stated_once => format!(
+            "${:.3} per M output tokens, ${:.3} per M input tokens at {h:.5} $/h",
+            cost.usd_per_million_output, cost.usd_per_million_input,
+        ),
         (Some(h), Some(cost)) => format!(
             "${:.3} per M output tokens, ${:.3} per M input tokens at {h:.5} $/h ({}; prices as of {})",
             cost.usd_per_million_output,
@@ -480,6 +484,17 @@ fn cost_text(c: &PriceAt) -> String {
         }
         _ => format!("N/A: {}", c.source()),
     }
+}
+
+/// The source and date every priced cost shares, stated once after the cost lines (a whole
+/// machine's four prices come from one file: spelling it on each line was a tenth of a
+/// manifest). `None` where the costs' sources differ or none is priced.
+fn shared_price_source(costs: &[PriceAt]) -> Option<String> {
+    let mut priced = costs.iter().filter(|c| c.cost.is_some());
+    let first = priced.next()?;
+    priced
+        .all(|c| c.source() == first.source() && c.as_of() == first.as_of())
+        .then(|| format!("{}, as of {}", first.source(), first.as_of()))
 }
 
 /// Refuses requests no template can serve: unknown server, bad namespace, TPU or Cloud Storage
@@ -688,8 +703,14 @@ struct CostLine<'a> {
     text: String,
 }
 
+/// A manifest's cost lines, and the price source they share where they share one.
+struct Costs<'a> {
+    lines: Vec<CostLine<'a>>,
+    prices_source: Option<String>,
+}
+
 /// The point the manifest is sized at, and its costs, for the comments.
-fn point_context<'a>(req: &'a ManifestRequest) -> (PointContext<'a>, Vec<CostLine<'a>>) {
+fn point_context<'a>(req: &'a ManifestRequest) -> (PointContext<'a>, Costs<'a>) {
     let (p, stat) = (&req.evaluation.point, req.stat);
     let point = PointContext {
         kind: req.point_kind,
@@ -700,17 +721,24 @@ fn point_context<'a>(req: &'a ManifestRequest) -> (PointContext<'a>, Vec<CostLin
         itl: crate::format::with_unit(stat.of(&p.itl), "ms"),
         stat: stat.to_string(),
     };
-    let costs = req
+    let prices_source = shared_price_source(&req.evaluation.costs);
+    let lines = req
         .evaluation
         .costs
         .iter()
         .map(|c| CostLine {
             model: c.model.as_str(),
             region: c.region(),
-            text: cost_text(c),
+            text: cost_text(c, prices_source.is_some()),
         })
         .collect();
-    (point, costs)
+    (
+        point,
+        Costs {
+            lines,
+            prices_source,
+        },
+    )
 }
 
 /// What every variant of a request shares (see [`shared_context`]).
@@ -740,7 +768,7 @@ struct SharedContext<'a> {
     replicas: u32,
     expected_qps: Option<String>,
     point: PointContext<'a>,
-    costs: Vec<CostLine<'a>>,
+    costs: Costs<'a>,
     cli_command: &'a str,
     selection_note: Option<&'a str>,
     roles: Vec<RoleContext>,
@@ -923,6 +951,33 @@ mod command_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A price source every priced cost shares is stated once, after cost lines that leave it
+    /// out; where one cost's source differs, each line names its own again.
+    #[test]
+    fn a_price_source_all_costs_share_is_stated_once() {
+        use pipeline::pricing::QuoteOutcome;
+        let (summaries, _) = crate::test_support::bundled_summaries();
+        let mut shared = 0;
+        for s in summaries {
+            let Some(stated) = shared_price_source(&s.at_knee.costs) else {
+                continue;
+            };
+            shared += 1;
+            let mut costs = s.at_knee.costs.clone();
+            for c in costs.iter().filter(|c| c.cost.is_some()) {
+                assert_eq!(stated, format!("{}, as of {}", c.source(), c.as_of()));
+                assert!(!cost_text(c, true).contains(c.source()));
+                assert!(cost_text(c, false).contains(c.source()));
+            }
+            let last = costs.iter_mut().rfind(|c| c.cost.is_some()).unwrap();
+            if let QuoteOutcome::Priced(q) = &mut last.quote {
+                q.source.push_str(" (another file)");
+            }
+            assert_eq!(shared_price_source(&costs), None, "{}", s.profile.id);
+        }
+        assert!(shared > 0);
+    }
 
     /// Values from input stay inside their YAML scalars and their `# ` comment lines, with
     /// every model server's template: a model name, a server flag and a selection note that

@@ -270,7 +270,7 @@ impl PriceBook {
                     usd_per_hour: usd,
                     region: region.to_string(),
                     source: format!(
-                        "whole machine {usd} $/h from {} ({WHOLE_MACHINE_FILE})",
+                        "whole-machine price from {} ({WHOLE_MACHINE_FILE})",
                         source.name
                     ),
                     as_of: source.as_of,
@@ -503,7 +503,7 @@ mod tests {
         let q = priced(b.quote("a2-highgpu-1g", Some("us-central1"), PricingModel::OnDemand));
         assert_eq!(q.usd_per_hour, 3.673385);
         assert_eq!(q.as_of, "2026-07-30");
-        assert!(q.source.starts_with("whole machine"), "{}", q.source);
+        assert!(q.source.starts_with("whole-machine price"), "{}", q.source);
         // H100: the list price where the component source's 4.20 $/GPU-h row is refused.
         let q = priced(b.quote("a3-highgpu-1g", None, PricingModel::OnDemand));
         assert_eq!(

@@ -188,7 +188,7 @@ mod tests {
                 .any(|i| i.component == "a3-highgpu-1g" && i.reason.contains("price is 0"))
         );
         assert!(
-            matches!(book.quote("a3-highgpu-1g", None, PricingModel::Spot), QuoteOutcome::Priced(q) if q.source.contains("whole machine"))
+            matches!(book.quote("a3-highgpu-1g", None, PricingModel::Spot), QuoteOutcome::Priced(q) if q.source.contains("whole-machine price"))
         );
         assert!(
             book.issues

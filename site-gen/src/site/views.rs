@@ -65,6 +65,33 @@ pub(super) fn cost_cells(costs: &[PriceAt]) -> Vec<CostCell<'_>> {
         .collect()
 }
 
+/// Pricing models that share one price source: the page says where prices come from once per
+/// source (a whole machine's four prices come from one file).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(super) struct SourceLine<'a> {
+    pub models: String,
+    /// Empty where the models have no price.
+    pub source: &'a str,
+}
+
+/// The cells' sources, each with the models it prices, in the order the cells first name them.
+pub(super) fn source_lines<'a>(cells: &[CostCell<'a>]) -> Vec<SourceLine<'a>> {
+    let mut lines: Vec<SourceLine<'a>> = Vec::new();
+    for c in cells {
+        match lines.iter_mut().find(|l| l.source == c.source) {
+            Some(line) => {
+                line.models.push_str(", ");
+                line.models.push_str(c.model);
+            }
+            None => lines.push(SourceLine {
+                models: c.model.to_string(),
+                source: c.source,
+            }),
+        }
+    }
+    lines
+}
+
 /// A downloadable manifest of a profile, or why it could not be generated (`file` is then
 /// `None`). Kept between refreshes in the profile's reuse record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -162,6 +189,8 @@ pub(super) struct KneeView<'a> {
     pub per_accelerator: String,
     pub per_user: String,
     pub costs: Vec<CostCell<'a>>,
+    /// Where the costs' prices come from, one line per source.
+    pub sources: Vec<SourceLine<'a>>,
     /// $/M output and input at the site's pricing model.
     pub cost_out_default: String,
     pub cost_in_default: String,
@@ -503,6 +532,7 @@ pub(super) fn profile_view<'a>(
 fn knee_view(s: &ProfileSummary, pricing_model: PricingModel) -> KneeView<'_> {
     let (knee, stat) = (&s.at_knee.point, s.stat);
     let chosen = s.at_knee.cost(pricing_model).and_then(|c| c.cost);
+    let costs = cost_cells(&s.at_knee.costs);
     KneeView {
         load: load_text(knee.load),
         out: sig(Some(knee.output_tokens_per_s)),
@@ -513,7 +543,8 @@ fn knee_view(s: &ProfileSummary, pricing_model: PricingModel) -> KneeView<'_> {
             knee.output_tokens_per_s_per_accelerator(s.profile.key.accelerator_count),
         )),
         per_user: sig(knee.per_user_tokens_per_s(|l| stat.of(l))),
-        costs: cost_cells(&s.at_knee.costs),
+        sources: source_lines(&costs),
+        costs,
         cost_out_default: sig(chosen.map(|c| c.usd_per_million_output)),
         cost_in_default: sig(chosen.map(|c| c.usd_per_million_input)),
     }
@@ -716,6 +747,36 @@ mod tests {
     use super::*;
     use pipeline::analysis::AnalysisConfig;
     use pipeline::pricing::PriceBook;
+
+    #[test]
+    fn the_page_names_each_price_source_once_with_the_models_it_prices() {
+        let cell = |model: &'static str, source: &'static str| CostCell {
+            model,
+            out: String::new(),
+            input: String::new(),
+            per_hour: String::new(),
+            region: "",
+            source,
+            as_of: "",
+        };
+        let cells = [
+            cell("on-demand", "file a"),
+            cell("spot", "file a"),
+            cell("1-year-cud", ""),
+            cell("3-years-cud", "file a"),
+        ];
+        let lines: Vec<(String, &str)> = source_lines(&cells)
+            .into_iter()
+            .map(|l| (l.models, l.source))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                ("on-demand, spot, 3-years-cud".to_string(), "file a"),
+                ("1-year-cud".to_string(), "")
+            ]
+        );
+    }
 
     fn row(ntpot: &str, cost: &str, label: &str) -> PointRow {
         let v = || "1".to_string();
