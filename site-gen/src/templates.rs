@@ -94,6 +94,15 @@ const COMPILED_TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The sources of the compiled manifest templates, in the order they are listed.
+pub fn manifest_sources() -> Vec<&'static str> {
+    COMPILED_TEMPLATES
+        .iter()
+        .filter(|(name, _)| name.starts_with("manifests/"))
+        .map(|(_, source)| *source)
+        .collect()
+}
+
 /// Static assets copied into the site as they are.
 pub const STYLE_CSS: &str = include_str!("../../templates/site/assets/style.css");
 pub const APP_JS: &str = include_str!("../../templates/site/assets/app.js");

@@ -1,29 +1,136 @@
 //! A profile's manifest variants as line patches against its one manifest file: the site
 //! writes the base manifest once, and the page rebuilds the HPA and bucket variants from it
 //! byte for byte (`assets/app.js` applies the same hunks), so three near-identical files per
-//! profile become one file and a few hundred bytes of patch.
+//! profile become one file and a few hundred bytes of patch. Lines the manifest templates
+//! spell literally are listed once for the whole site (`assets/manifest-lines.js`), and a
+//! patch names them by number.
 
 use foldhash::fast::FixedState;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// Replace `remove` lines of the base, starting at line `at`, with `insert` (each line keeps
 /// its own `\n`). Hunks are in ascending order of `at` and never overlap.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hunk(pub usize, pub usize, pub Vec<Line>);
 
-/// An inserted line: its text, or the number of a base line with the same text where that
-/// is shorter to write (a variant repeats the base's names and annotations in the resources
-/// it adds: the HPA's metadata is the Deployment's).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+/// An inserted line: its text, the number of a base line with the same text where that is
+/// shorter to write (a variant repeats the base's names and annotations in the resources it
+/// adds: the HPA's metadata is the Deployment's), or the number of a [`SharedLines`] line.
+/// In JSON a base line is its number `n`, a shared line `-1 - n`, and text a string.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Line {
     Base(usize),
+    Shared(usize),
     Text(String),
 }
 
-/// Lines shorter than this are written out: a number and its comma save too little.
+impl Serialize for Line {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Line::Base(i) => s.serialize_u64(*i as u64),
+            Line::Shared(i) => s.serialize_i64(-1 - *i as i64),
+            Line::Text(t) => s.serialize_str(t),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Line {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(i64),
+            Text(String),
+        }
+        Ok(match Raw::deserialize(d)? {
+            Raw::Number(n) if n >= 0 => Line::Base(n as usize),
+            Raw::Number(n) => Line::Shared((-1 - n) as usize),
+            Raw::Text(t) => Line::Text(t),
+        })
+    }
+}
+
+/// The lines the manifest templates spell literally (no value in them), numbered in the
+/// order the templates list them. They depend on the compiled templates only, never on the
+/// data, so a refresh leaves every page that names them as it was.
+pub struct SharedLines {
+    lines: Vec<String>,
+    numbers: HashMap<String, usize, FixedState>,
+}
+
+impl SharedLines {
+    fn from_templates(sources: &[&str]) -> Self {
+        let mut shared = SharedLines {
+            lines: Vec::new(),
+            numbers: HashMap::default(),
+        };
+        for source in sources {
+            for line in literal_lines(source) {
+                if !shared.numbers.contains_key(&line) {
+                    shared.numbers.insert(line.clone(), shared.lines.len());
+                    shared.lines.push(line);
+                }
+            }
+        }
+        shared
+    }
+
+    /// The site's list, from the manifest templates compiled into this binary.
+    pub fn site() -> &'static SharedLines {
+        static SHARED: LazyLock<SharedLines> =
+            LazyLock::new(|| SharedLines::from_templates(&crate::templates::manifest_sources()));
+        &SHARED
+    }
+
+    fn number(&self, line: &str) -> Option<usize> {
+        self.numbers.get(line).copied()
+    }
+
+    /// The lines as the page script reads them (`assets/manifest-lines.js`).
+    pub fn script(&self) -> String {
+        // A list of strings always serializes.
+        let json = serde_json::to_string(&self.lines).unwrap_or_default();
+        format!(
+            "// Lines the manifest templates spell literally; a profile page's manifest patches name line n as -1 - n.\nIC.manifestLines = {json};\n"
+        )
+    }
+}
+
+/// The lines of a template that hold no value, each with its `\n`: its text with comments
+/// and tags taken out, less the lines that print a value. A line an `if` writes in two forms
+/// comes out as both forms run together, which no manifest line equals: a list line is named
+/// only where a variant's line equals it, so a stray one costs bytes, never a wrong line.
+fn literal_lines(source: &str) -> Vec<String> {
+    let mut text = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(start) = rest.find('{') {
+        let (before, from) = rest.split_at(start);
+        text.push_str(before);
+        let close = match from.get(..2) {
+            Some("{#") => "#}",
+            Some("{%") => "%}",
+            _ => {
+                text.push('{');
+                rest = &from[1..];
+                continue;
+            }
+        };
+        rest = from.find(close).map_or("", |end| &from[end + 2..]);
+    }
+    text.push_str(rest);
+    text.split_inclusive('\n')
+        .filter(|line| line.ends_with('\n') && !line.contains("{{") && !line.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Base lines shorter than this are written out: a number and its comma save too little.
 const SHORTEST_REFERENCED: usize = 12;
+
+/// Shared lines shorter than this are written out: `"---\n"` is shorter than most numbers.
+const SHORTEST_SHARED: usize = 4;
 
 /// The lines of a text, each with its `\n`: the one line rule of `patch`, `apply` and the page
 /// script (a lone `\r` does not end a line). Found with `memchr`: `split_inclusive('\n')`
@@ -44,6 +151,7 @@ fn lines(text: &str) -> Vec<&str> {
 
 /// A manifest split into lines once, for the patches of all its variants.
 pub struct Base<'a> {
+    shared: &'a SharedLines,
     /// Where each distinct line first appears: its number in an inserted copy, and its id.
     first: HashMap<&'a str, usize, FixedState>,
     /// Each line as the position its text first appears at: the diff compares these numbers
@@ -52,7 +160,7 @@ pub struct Base<'a> {
 }
 
 impl<'a> Base<'a> {
-    pub fn new(text: &'a str) -> Self {
+    pub fn new(text: &'a str, shared: &'a SharedLines) -> Self {
         let lines = lines(text);
         let mut first = HashMap::with_capacity_and_hasher(lines.len(), FixedState::default());
         let ids = lines
@@ -60,7 +168,7 @@ impl<'a> Base<'a> {
             .enumerate()
             .map(|(i, line)| *first.entry(*line).or_insert(i))
             .collect();
-        Base { first, ids }
+        Base { shared, first, ids }
     }
 
     /// The hunks that turn this base into `variant`.
@@ -74,14 +182,21 @@ impl<'a> Base<'a> {
             .map(|(j, line)| self.first.get(line).copied().unwrap_or(self.ids.len() + j))
             .collect();
         let ops = capture_diff_slices(Algorithm::Myers, &self.ids, &new_ids);
-        // An inserted line the base has is written as the number of its first copy there.
+        // An inserted line the base has is written as the number of its first copy there,
+        // else one the templates spell as its number in the shared list.
         let inserted = |from: usize, len: usize| -> Vec<Line> {
             (from..from + len)
-                .map(|j| match new_ids[j] {
-                    id if id < self.ids.len() && new_lines[j].len() >= SHORTEST_REFERENCED => {
-                        Line::Base(id)
+                .map(|j| {
+                    let line = new_lines[j];
+                    match new_ids[j] {
+                        id if id < self.ids.len() && line.len() >= SHORTEST_REFERENCED => {
+                            Line::Base(id)
+                        }
+                        _ => match self.shared.number(line) {
+                            Some(n) if line.len() >= SHORTEST_SHARED => Line::Shared(n),
+                            _ => Line::Text(line.to_string()),
+                        },
                     }
-                    _ => Line::Text(new_lines[j].to_string()),
                 })
                 .collect()
         };
@@ -107,14 +222,14 @@ impl<'a> Base<'a> {
     }
 }
 
-/// The hunks that turn `base` into `variant`.
+/// The hunks that turn `base` into `variant`, with no shared lines.
 #[cfg(test)]
 pub fn patch(base: &str, variant: &str) -> Vec<Hunk> {
-    Base::new(base).patch_to(variant)
+    Base::new(base, &SharedLines::from_templates(&[])).patch_to(variant)
 }
 
 #[cfg(test)]
-pub fn apply(base: &str, hunks: &[Hunk]) -> String {
+pub fn apply(base: &str, hunks: &[Hunk], shared: &SharedLines) -> String {
     let original = lines(base);
     let mut out = original.clone();
     for Hunk(at, remove, insert) in hunks.iter().rev() {
@@ -122,6 +237,7 @@ pub fn apply(base: &str, hunks: &[Hunk]) -> String {
         let at = (*at).min(end);
         let text = insert.iter().map(|l| match l {
             Line::Base(i) => original.get(*i).copied().unwrap_or(""),
+            Line::Shared(i) => shared.lines.get(*i).map_or("", String::as_str),
             Line::Text(t) => t.as_str(),
         });
         out.splice(at..end, text);
@@ -135,6 +251,7 @@ mod tests {
 
     #[test]
     fn applying_the_patch_gives_the_variant_back_byte_for_byte() {
+        let none = SharedLines::from_templates(&[]);
         let base = "a\nb\nc\nd\n# note\n";
         for variant in [
             "a\nb\nc\nd\n# note\n",
@@ -144,7 +261,7 @@ mod tests {
             "",
         ] {
             let hunks = patch(base, variant);
-            assert_eq!(apply(base, &hunks), variant, "{hunks:?}");
+            assert_eq!(apply(base, &hunks, &none), variant, "{hunks:?}");
         }
         assert!(patch(base, base).is_empty());
     }
@@ -171,6 +288,40 @@ mod tests {
             serde_json::to_string(&hunks).unwrap(),
             r#"[[3,0,["---\n",1,"spec:\n"]]]"#
         );
-        assert_eq!(apply(base, &hunks), variant);
+        assert_eq!(
+            apply(base, &hunks, &SharedLines::from_templates(&[])),
+            variant
+        );
+    }
+
+    #[test]
+    fn a_line_the_templates_spell_is_named_by_its_shared_number() {
+        let template = "{# a comment\n   over lines #}\n---\nkind: Thing\nname: {{ name }}\n  x: \"y\"{% endif %}\n{%- if a %}\n";
+        let shared = SharedLines::from_templates(&[template]);
+        assert_eq!(shared.lines, ["---\n", "kind: Thing\n", "  x: \"y\"\n"]);
+        let base = "kind: Base\n";
+        let variant = "kind: Base\n---\nkind: Thing\nname: n\n  x: \"y\"\n";
+        let hunks = Base::new(base, &shared).patch_to(variant);
+        assert_eq!(
+            serde_json::to_string(&hunks).unwrap(),
+            r#"[[1,0,[-1,-2,"name: n\n",-3]]]"#
+        );
+        let read: Vec<Hunk> =
+            serde_json::from_str(&serde_json::to_string(&hunks).unwrap()).unwrap();
+        assert_eq!(read, hunks);
+        assert_eq!(apply(base, &hunks, &shared), variant);
+    }
+
+    #[test]
+    fn the_site_list_holds_template_lines_and_no_value() {
+        let shared = SharedLines::site();
+        assert!(shared.number("kind: HorizontalPodAutoscaler\n").is_some());
+        assert!(
+            shared
+                .lines
+                .iter()
+                .all(|l| !l.contains("{{") && !l.contains("{%") && l.ends_with('\n'))
+        );
+        assert!(shared.script().contains("\nIC.manifestLines = [\""));
     }
 }

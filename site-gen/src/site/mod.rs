@@ -267,6 +267,10 @@ pub fn build_site(
     r.w.write("assets/app.js", templates::APP_JS.as_bytes())?;
     r.w.write("assets/core.js", templates::CORE_JS.as_bytes())?;
     r.w.write("assets/compare.js", templates::COMPARE_JS.as_bytes())?;
+    r.w.write(
+        "assets/manifest-lines.js",
+        manifest_patch::SharedLines::site().script().as_bytes(),
+    )?;
     let reused = pages.iter().filter(|p| p.reused).count();
     drop(mine_by_model);
     // Ten thousand views freed on one core while the other gathers the records.

@@ -597,7 +597,7 @@ pub(super) fn write_manifests(
     };
     let base = base_text.as_deref().map(|text| {
         (
-            manifest_patch::Base::new(text),
+            manifest_patch::Base::new(text, manifest_patch::SharedLines::site()),
             pipeline::digest::sha256_hex(text.as_bytes(), 6),
         )
     });

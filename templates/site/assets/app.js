@@ -601,8 +601,9 @@ function applyPatch(base, hunks) {
   for (let i = hunks.length - 1; i >= 0; i--) {
     const [at, remove, insert] = hunks[i];
     const end = Math.min(at + remove, lines.length);
-    // A number stands for that line of the base as it was before any hunk.
-    const text = insert.map((l) => (typeof l === "number" ? original[l] ?? "" : l));
+    // A number n >= 0 stands for that line of the base as it was before any hunk; -1 - n for
+    // line n of the lines the manifest templates share (assets/manifest-lines.js).
+    const text = insert.map((l) => (typeof l !== "number" ? l : l < 0 ? IC.manifestLines[-1 - l] : original[l]) ?? "");
     lines.splice(Math.min(at, end), end - Math.min(at, end), ...text);
   }
   return lines.join("");
