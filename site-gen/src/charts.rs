@@ -379,6 +379,12 @@ pub fn draw(spec: &ChartSpec) -> String {
     svg::write(&layout(spec))
 }
 
+/// Two charts for one page, the second drawing the first's key by reference where the two
+/// keys are the same (see `svg::write_pair`).
+pub fn draw_pair(first: &ChartSpec, second: &ChartSpec) -> (String, String) {
+    svg::write_pair(&layout(first), &layout(second))
+}
+
 /// Lays out a chart with a linear x axis from 0 and a log y axis (latencies span decades).
 pub fn layout(spec: &ChartSpec) -> ChartView {
     let all: Vec<(f64, f64)> = spec.series.iter().flat_map(usable).collect();

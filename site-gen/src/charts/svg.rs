@@ -3,8 +3,9 @@
 //! build's CPU (perf, 10,000 profiles), for markup whose every value comes from the layout.
 //! Values from input (series names, labels, links) are HTML-escaped as the templates escape
 //! them; numbers are spelled as the templates spelled them (a whole coordinate `70`, else its
-//! shortest decimal). A curve's colour is set once on its group, and a chart lists the target
-//! bands it can draw instead of carrying an empty placeholder for each.
+//! shortest decimal). A curve's colour is set once on its group, a chart lists the target
+//! bands it can draw instead of carrying an empty placeholder for each, and its white ground
+//! is the stylesheet's.
 
 use super::{BandView, ChartView, MAX_LEGEND_ENTRIES, MarkerLink, MarkerView, SeriesView, Tick};
 use crate::templates::push_html_escaped;
@@ -102,7 +103,41 @@ impl Display for Num {
 /// The chart as one `<svg>` element and a line break.
 pub(super) fn write(c: &ChartView) -> String {
     let mut out = String::with_capacity(4096);
-    Svg { out: &mut out, c }.chart();
+    let key = key_of(c);
+    Svg { out: &mut out, c }.chart(&key);
+    out
+}
+
+/// Two charts of one page, the second drawing the first's key (y ticks, legend, notes, y
+/// label) with `<use>` where the two keys are the same markup: a profile's two charts plot
+/// the same latencies on the same y axis, and only their x axes differ.
+pub(super) fn write_pair(first: &ChartView, second: &ChartView) -> (String, String) {
+    let (key, second_key) = (key_of(first), key_of(second));
+    if key.is_empty() || key != second_key {
+        return (write(first), write(second));
+    }
+    let id = format!("{}-key", first.id);
+    let mut named = String::with_capacity(key.len() + 64);
+    named.push_str("  <g id=\"");
+    push_html_escaped(&mut named, &id);
+    named.push_str("\">\n");
+    named.push_str(&key);
+    named.push_str("  </g>\n");
+    let mut used = String::from("  <use href=\"#");
+    push_html_escaped(&mut used, &id);
+    used.push_str("\"/>\n");
+    let draw = |c: &ChartView, key: &str| {
+        let mut out = String::with_capacity(4096);
+        Svg { out: &mut out, c }.chart(key);
+        out
+    };
+    (draw(first, &named), draw(second, &used))
+}
+
+/// A chart's key: what explains its y axis and its curves.
+fn key_of(c: &ChartView) -> String {
+    let mut out = String::with_capacity(1024);
+    Svg { out: &mut out, c }.key();
     out
 }
 
@@ -128,7 +163,7 @@ impl Svg<'_> {
         self
     }
 
-    fn chart(&mut self) {
+    fn chart(&mut self, key: &str) {
         let c = self.c;
         let (left, right, top, bottom) = (num(c.left), num(c.right), num(c.top), num(c.bottom));
         let (width, height) = (num(c.width), num(c.height));
@@ -159,11 +194,7 @@ impl Svg<'_> {
             .esc(&c.id)
             .text("-title\">")
             .esc(&c.title)
-            .text("</title>\n  <rect width=\"")
-            .n(width)
-            .text("\" height=\"")
-            .n(height)
-            .text("\" fill=\"#fff\"/>\n  <text x=\"")
+            .text("</title>\n  <text x=\"")
             .n(left)
             .text("\" y=\"20\" class=\"chart-title\">")
             .esc(&c.title)
@@ -177,6 +208,45 @@ impl Svg<'_> {
         } else {
             self.plot();
         }
+        self.text(key).text("</svg>\n");
+    }
+
+    /// The y ticks, the legend and its notes, and the y axis label: drawn last, outside the
+    /// plot area, so that a second chart can draw the same key by reference.
+    fn key(&mut self) {
+        let c = self.c;
+        let (left, top, bottom) = (num(c.left), num(c.top), num(c.bottom));
+        if !c.empty {
+            self.text("  <g class=\"tick\" text-anchor=\"end\">");
+            for t in &c.y_ticks {
+                self.y_tick(t);
+            }
+            self.text("</g>\n");
+            for s in c.series.iter().take(MAX_LEGEND_ENTRIES) {
+                self.legend(s);
+            }
+            let note_x = left.minus(Num::Int(50));
+            let more_y = num(c.more_y);
+            if c.more_series > 0 {
+                self.text("  <text x=\"")
+                    .n(note_x)
+                    .text("\" y=\"")
+                    .n(more_y)
+                    .text("\" class=\"legend-text\">+")
+                    .n(Num::Int(c.more_series as i64))
+                    .text(" more (see the table)</text>\n");
+            }
+            if let Some(note) = c.note.as_deref().filter(|n| !n.is_empty()) {
+                let below_more = Num::Int(if c.more_series > 0 { 16 } else { 0 });
+                self.text("  <text x=\"")
+                    .n(note_x)
+                    .text("\" y=\"")
+                    .n(more_y.plus(below_more))
+                    .text("\" class=\"legend-text\">")
+                    .esc(note)
+                    .text("</text>\n");
+            }
+        }
         let middle = top.plus(bottom).half_floor();
         self.text("  <text x=\"16\" y=\"")
             .n(middle)
@@ -184,7 +254,7 @@ impl Svg<'_> {
             .n(middle)
             .text(")\" class=\"axis-label\">")
             .esc(&c.y_label)
-            .text("</text>\n</svg>\n");
+            .text("</text>\n");
     }
 
     fn plot(&mut self) {
@@ -220,11 +290,7 @@ impl Svg<'_> {
         }
         self.text("  <path class=\"grid\" d=\"")
             .esc(&c.grid_d)
-            .text("\"/>\n  <g class=\"tick\" text-anchor=\"end\">");
-        for t in &c.y_ticks {
-            self.y_tick(t);
-        }
-        self.text("</g>\n  <g class=\"tick\" text-anchor=\"middle\">");
+            .text("\"/>\n  <g class=\"tick\" text-anchor=\"middle\">");
         for t in &c.x_ticks {
             self.x_tick(t);
         }
@@ -255,30 +321,6 @@ impl Svg<'_> {
             .text("\" text-anchor=\"middle\" class=\"axis-label\">")
             .esc(&c.x_label)
             .text("</text>\n");
-        for s in c.series.iter().take(MAX_LEGEND_ENTRIES) {
-            self.legend(s);
-        }
-        let note_x = left.minus(Num::Int(50));
-        let more_y = num(c.more_y);
-        if c.more_series > 0 {
-            self.text("  <text x=\"")
-                .n(note_x)
-                .text("\" y=\"")
-                .n(more_y)
-                .text("\" class=\"legend-text\">+")
-                .n(Num::Int(c.more_series as i64))
-                .text(" more (see the table)</text>\n");
-        }
-        if let Some(note) = c.note.as_deref().filter(|n| !n.is_empty()) {
-            let below_more = Num::Int(if c.more_series > 0 { 16 } else { 0 });
-            self.text("  <text x=\"")
-                .n(note_x)
-                .text("\" y=\"")
-                .n(more_y.plus(below_more))
-                .text("\" class=\"legend-text\">")
-                .esc(note)
-                .text("</text>\n");
-        }
     }
 
     /// The latency bands a target can draw, as `metric:Name` words: the page script adds those

@@ -260,7 +260,7 @@ pub(super) fn profile_charts(s: &ProfileSummary) -> ProfileCharts {
         drawn
     };
     let build =
-        |id: &str, title: &str, x_label: &str, x: fn(&MeasuredPoint) -> Option<f64>| -> String {
+        |id: &str, title: &str, x_label: &str, x: fn(&MeasuredPoint) -> Option<f64>| -> ChartSpec {
             let series = drawn
                 .iter()
                 .map(|(name, m, color)| {
@@ -296,7 +296,7 @@ pub(super) fn profile_charts(s: &ProfileSummary) -> ProfileCharts {
                     value: if *name == "NTPOT" { suggested } else { None },
                 })
                 .collect();
-            render_chart(&ChartSpec {
+            ChartSpec {
                 id: id.into(),
                 title: title.into(),
                 x_label: x_label.into(),
@@ -305,38 +305,30 @@ pub(super) fn profile_charts(s: &ProfileSummary) -> ProfileCharts {
                 markers,
                 bands,
                 x_band: None,
-                note: Some(ring_note(s.knee.method).into()),
-            })
+                // The figure's caption says what the dots and the circle mean.
+                note: None,
+            }
         };
     let unit = match knee.load {
         Load::Concurrency(_) => "concurrent requests",
         _ => "requested rate (req/s)",
     };
-    ProfileCharts {
-        throughput: build(
+    let (throughput, load) = charts::draw_pair(
+        &build(
             "chart-throughput",
             "Latency vs output throughput",
             "output tokens/s",
             |p| Some(p.output_tokens_per_s),
         ),
-        load: build("chart-load", "Latency vs load", unit, |p| p.load.value()),
+        &build("chart-load", "Latency vs load", unit, |p| p.load.value()),
+    );
+    ProfileCharts {
+        throughput,
+        load,
         drawn: names(&drawn, crate::format::and_list),
         // "no point reports NTPOT or ITL"
         undrawn: (!undrawn.is_empty() && undrawn.len() < metrics.len())
             .then(|| names(&undrawn, crate::format::or_list)),
-    }
-}
-
-/// The note under a profile chart, for what its ring marks: the knee, the highest point where
-/// no knee was observed, or nothing where no point is an operating point (no ring, no hollow
-/// dots).
-fn ring_note(method: KneeMethod) -> &'static str {
-    match method {
-        KneeMethod::NotObserved => {
-            "No knee observed. Filled dots: up to the highest point; hollow dots: beyond it. Circled: the highest point."
-        }
-        m if m.is_operable() => charts::KNEE_NOTE,
-        _ => "No point keeps up with its load, so none is circled as the knee.",
     }
 }
 
