@@ -249,19 +249,33 @@ BASE = re.compile(r'<ul class="downloads" data-base="([^"]+)">')
 DERIVED = re.compile(r'<a class="derived-manifest"[^>]*>.*?<script type="application/json">(.*?)</script>')
 
 
-def apply_patch(base, hunks):
+def apply_patch(base, hunks, shared):
     """The page's rule (site-gen/src/site/manifest_patch.rs): hunks from last to first."""
     lines = [line for line in re.split(r"(?<=\n)", base) if line]
     original = list(lines)
+
+    def line(x):
+        # A number n >= 0 is that line of the base as it was before any hunk; -1 - n is
+        # line n of the lines the templates share (the site's assets/manifest-lines.js).
+        if not isinstance(x, int):
+            return x
+        return original[x] if x >= 0 else shared[-1 - x]
+
     for at, remove, insert in reversed(hunks):
-        # A number stands for that line of the base as it was before any hunk.
-        lines[at:at + remove] = [original[x] if isinstance(x, int) else x for x in insert]
+        lines[at:at + remove] = [line(x) for x in insert]
     return "".join(lines)
+
+
+def shared_manifest_lines(site):
+    """The list assets/manifest-lines.js gives the page script."""
+    script = (site / "assets" / "manifest-lines.js").read_text()
+    return json.loads(re.search(r"^IC\.manifestLines = (.*);$", script, re.M).group(1))
 
 
 def site_derived_manifests(site):
     """Every manifest variant the profile pages rebuild from their base file."""
     out = []
+    shared = shared_manifest_lines(site)
     for page in sorted((site / "profiles").glob("*.html")):
         text = page.read_text()
         patches = DERIVED.findall(text)
@@ -269,7 +283,7 @@ def site_derived_manifests(site):
             continue
         base = BASE.search(text).group(1)
         base_text = (page.parent / html.unescape(base).split("?")[0]).read_text()
-        out.extend(apply_patch(base_text, json.loads(patch)) for patch in patches)
+        out.extend(apply_patch(base_text, json.loads(patch), shared) for patch in patches)
     return out
 
 

@@ -78,14 +78,20 @@ test("a profile has one manifest file, and its page rebuilds the HPA and bucket 
   }))));
   assert.equal(await w.page.$$eval(".no-js-only", (n) => n.length), 0, "the no-script hint goes once the links work");
   // The rule, written out here on its own: replace `remove` lines at `at` with `insert`, last
-  // hunk first; a number in `insert` is that line of the unpatched base.
+  // hunk first; a number n >= 0 in `insert` is that line of the unpatched base, and -1 - n is
+  // line n of the lines the templates share, which the site lists once.
+  const sharedScript = readFileSync(join(site, "assets", "manifest-lines.js"), "utf8");
+  const shared = JSON.parse(sharedScript.match(/^IC\.manifestLines = (.*);$/m)[1]);
   const rebuilt = (hunks) => {
     const original = base.match(/[^\n]*\n|[^\n]+$/g) || [];
     const lines = [...original];
-    for (const [at, remove, insert] of [...hunks].reverse()) lines.splice(at, remove, ...insert.map((l) => (typeof l === "number" ? original[l] : l)));
+    const line = (l) => (typeof l !== "number" ? l : l >= 0 ? original[l] : shared[-1 - l]);
+    for (const [at, remove, insert] of [...hunks].reverse()) lines.splice(at, remove, ...insert.map(line));
     return lines.join("");
   };
-  assert.ok(variants.some((v) => v.hunks.some(([, , insert]) => insert.some((l) => typeof l === "number"))), "lines the base has are written as their numbers");
+  const numbered = (test) => variants.some((v) => v.hunks.some(([, , insert]) => insert.some((l) => typeof l === "number" && test(l))));
+  assert.ok(numbered((l) => l >= 0), "lines the base has are written as their numbers");
+  assert.ok(numbered((l) => l < 0), "lines the templates spell are written as their shared numbers");
   for (const v of variants) assert.equal(v.text, rebuilt(v.hunks), v.name);
   // Named for the point it autoscales at: `-hpa-knee.yaml`, or `-hpa-highest-point.yaml`.
   const hpa = variants.find((v) => /-hpa-(knee|highest-point)\.yaml$/.test(v.name));
