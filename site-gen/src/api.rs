@@ -133,7 +133,8 @@ fn chosen_first(costs: &[PriceAt], first: PricingModel) -> Vec<&PriceAt> {
 
 /// One point's `performanceStats` entry: its throughput and latencies, and its costs (`C`: the
 /// Quickstart's whole [`CostJson`], or only the [`PointCostJson`] where the prices are stated
-/// once beside the points; none where the reader derives them from those prices).
+/// once beside the points; none where the reader derives them from those prices, as the
+/// throughput per accelerator from the document's `acceleratorCount`).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PerformanceStatsJson<C> {
@@ -146,7 +147,8 @@ pub struct PerformanceStatsJson<C> {
     load_kind: &'static str,
     ntpot_milliseconds: Option<f64>,
     output_tokens_per_second: f64,
-    output_tokens_per_second_per_accelerator: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output_tokens_per_second_per_accelerator: Option<f64>,
     output_tokens_per_second_per_user: Option<f64>,
     queries_per_second: Option<f64>,
     ttft_milliseconds: Option<f64>,
@@ -164,8 +166,9 @@ impl<C> PerformanceStatsJson<C> {
             load_kind: p.load.kind(),
             ntpot_milliseconds: stat.of(&p.ntpot),
             output_tokens_per_second: p.output_tokens_per_s,
-            output_tokens_per_second_per_accelerator: p
-                .output_tokens_per_s_per_accelerator(accelerators),
+            output_tokens_per_second_per_accelerator: Some(
+                p.output_tokens_per_s_per_accelerator(accelerators),
+            ),
             output_tokens_per_second_per_user: computed(p.per_user_tokens_per_s(|l| stat.of(l))),
             queries_per_second: p.request_rate(),
             ttft_milliseconds: stat.of(&p.ttft),
@@ -381,29 +384,32 @@ pub fn profile_json(
     serde_json::to_value(profile_doc(profile, ev, ctx))
 }
 
-/// Whether each point of an all-points document lists its costs.
+/// Whether each point of an all-points document lists the figures that follow from the
+/// document's others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PointCosts {
-    /// Each point's `cost` carries its cost per million tokens under every pricing model
-    /// (`benchmarks list --format=json`, where a script reads the figures as printed).
+pub enum Derivable {
+    /// Each point's `cost` carries its cost per million tokens under every pricing model, and
+    /// its throughput per accelerator is stated (`benchmarks list --format=json`, where a
+    /// script reads the figures as printed).
     Listed,
-    /// Points carry no `cost`: it follows from `prices` and the point's throughputs by the
-    /// methodology's formula (the site's `api/v1/benchmarks/<id>.json`, where the listed costs
-    /// were 45 % of the file and every page shows them).
-    FromPrices,
+    /// Points carry no `cost`, which follows from `prices` and the point's throughputs by the
+    /// methodology's formula, and no throughput per accelerator, which is the throughput over
+    /// `acceleratorCount` (the site's `api/v1/benchmarks/<id>.json`, where the two were half
+    /// of the file and every page shows them).
+    LeftOut,
 }
 
 /// A profile with every measured record in `performanceStats` (`benchmarks list --format=json`
 /// and the site's `api/v1/benchmarks/<id>.json`); `records` is
 /// [`ProfileSummary::record_evaluations`], computed once by the caller for its table too.
 /// Prices are stated once in `prices` (they are the machine's, the same at every point); each
-/// point's `cost`, where `costs` lists it, carries only its cost per million tokens.
+/// point's `cost`, where `derivable` lists it, carries only its cost per million tokens.
 pub fn all_points_doc<'a>(
     s: &'a ProfileSummary,
     records: &[Evaluation],
     ratio: f64,
     pricing_model: PricingModel,
-    costs: PointCosts,
+    derivable: Derivable,
 ) -> ProfileJson<'a, PointCostJson> {
     let ctx = PointContext {
         kind: "all-measured-points",
@@ -415,13 +421,19 @@ pub fn all_points_doc<'a>(
     let stats = records
         .iter()
         .map(|ev| {
-            let listed = (costs == PointCosts::Listed).then(|| {
+            let listed = derivable == Derivable::Listed;
+            let costs = listed.then(|| {
                 chosen_first(&ev.costs, pricing_model)
                     .into_iter()
                     .map(PointCostJson::of)
                     .collect()
             });
-            PerformanceStatsJson::of(&ev.point, s.stat, s.profile.key.accelerator_count, listed)
+            let mut stats =
+                PerformanceStatsJson::of(&ev.point, s.stat, s.profile.key.accelerator_count, costs);
+            if !listed {
+                stats.output_tokens_per_second_per_accelerator = None;
+            }
+            stats
         })
         .collect();
     let mut doc = ProfileJson::of(&s.profile, &s.at_knee, &ctx, stats);
@@ -446,7 +458,7 @@ pub fn all_points_json(
         records,
         ratio,
         pricing_model,
-        PointCosts::Listed,
+        Derivable::Listed,
     ))
 }
 
@@ -476,8 +488,8 @@ mod tests {
             knee.page = Some("profiles/a.html".into());
             crate::test_support::assert_fields_sorted(&knee, &s.profile.id);
             let records = s.record_evaluations(&cfg, prices);
-            for costs in [PointCosts::Listed, PointCosts::FromPrices] {
-                let all = all_points_doc(s, &records, 4.0, PricingModel::OnDemand, costs);
+            for derivable in [Derivable::Listed, Derivable::LeftOut] {
+                let all = all_points_doc(s, &records, 4.0, PricingModel::OnDemand, derivable);
                 crate::test_support::assert_fields_sorted(&all, &s.profile.id);
             }
             disaggregated += usize::from(s.profile.key.topology.is_disaggregated());
@@ -487,20 +499,22 @@ mod tests {
         assert!(disaggregated > 0 && autoscaled > 0 && noted > 0);
     }
 
-    /// The site's all-points file leaves each point's costs out; the methodology's formula on
-    /// its `prices` and the point's throughputs gives back every cost the CLI lists.
+    /// The site's all-points file leaves each point's costs and throughput per accelerator
+    /// out; the methodology's formula on its `prices` and the point's throughputs gives back
+    /// every cost the CLI lists, and the throughput over `acceleratorCount` its throughput per
+    /// accelerator.
     #[test]
-    fn costs_left_out_of_the_site_file_follow_from_its_prices() {
+    fn figures_left_out_of_the_site_file_follow_from_the_rest() {
         let (summaries, prices) = crate::test_support::bundled_summaries();
         let cfg = pipeline::analysis::AnalysisConfig::default();
         let mut checked = 0;
         for s in summaries {
             let records = s.record_evaluations(&cfg, prices);
-            let doc = |costs| {
-                serde_json::to_value(all_points_doc(s, &records, 4.0, PricingModel::Spot, costs))
-                    .unwrap()
+            let doc = |derivable| {
+                let doc = all_points_doc(s, &records, 4.0, PricingModel::Spot, derivable);
+                serde_json::to_value(doc).unwrap()
             };
-            let (listed, site) = (doc(PointCosts::Listed), doc(PointCosts::FromPrices));
+            let (listed, site) = (doc(Derivable::Listed), doc(Derivable::LeftOut));
             for (point, stats) in site["performanceStats"]
                 .as_array()
                 .unwrap()
@@ -509,6 +523,17 @@ mod tests {
             {
                 assert!(
                     stats.get("cost").is_none(),
+                    "{}: point {point}",
+                    s.profile.id
+                );
+                let per_accelerator = "outputTokensPerSecondPerAccelerator";
+                assert!(stats.get(per_accelerator).is_none());
+                let out = stats["outputTokensPerSecond"].as_f64().unwrap();
+                let count = site["acceleratorCount"].as_f64().unwrap();
+                let stated = listed["performanceStats"][point][per_accelerator].as_f64();
+                assert_eq!(
+                    Some(out / count.max(1.0)),
+                    stated,
                     "{}: point {point}",
                     s.profile.id
                 );

@@ -1,7 +1,7 @@
 //! The HTML pages: each profile's page with its charts and manifests, the model pages (one
 //! section per workload), and the SVG charts they embed.
 
-use crate::api::{PointCosts, all_points_doc};
+use crate::api::{Derivable, all_points_doc};
 use crate::charts::{self, Band, ChartSpec, Marker, PALETTE, Series};
 use crate::manifests::{self, BucketUri, ManifestRequest, Platform, create_command};
 use crate::templates;
@@ -185,7 +185,7 @@ pub(super) fn write_benchmarks_json(
         records,
         input.cfg.output_input_cost_ratio,
         input.pricing_model,
-        PointCosts::FromPrices,
+        Derivable::LeftOut,
     );
     w.write(
         &format!("api/v1/benchmarks/{}.json", s.profile.id),
