@@ -155,8 +155,14 @@ pub struct PerformanceStatsJson<C> {
 }
 
 impl<C> PerformanceStatsJson<C> {
-    /// `p` stated with the curve's statistic, its throughput shared by `accelerators`.
-    fn of(p: &MeasuredPoint, stat: Percentile, accelerators: u32, cost: Option<Vec<C>>) -> Self {
+    /// `p` stated with the curve's statistic, its throughput shared by `accelerators` where
+    /// they are given (else the reader divides by the document's `acceleratorCount`).
+    fn of(
+        p: &MeasuredPoint,
+        stat: Percentile,
+        accelerators: Option<u32>,
+        cost: Option<Vec<C>>,
+    ) -> Self {
         Self {
             cost,
             e2e_milliseconds: stat.of(&p.e2e),
@@ -166,9 +172,8 @@ impl<C> PerformanceStatsJson<C> {
             load_kind: p.load.kind(),
             ntpot_milliseconds: stat.of(&p.ntpot),
             output_tokens_per_second: p.output_tokens_per_s,
-            output_tokens_per_second_per_accelerator: Some(
-                p.output_tokens_per_s_per_accelerator(accelerators),
-            ),
+            output_tokens_per_second_per_accelerator: accelerators
+                .map(|n| p.output_tokens_per_s_per_accelerator(n)),
             output_tokens_per_second_per_user: computed(p.per_user_tokens_per_s(|l| stat.of(l))),
             queries_per_second: p.request_rate(),
             ttft_milliseconds: stat.of(&p.ttft),
@@ -369,7 +374,7 @@ pub fn profile_doc<'a>(
     let stats = vec![PerformanceStatsJson::of(
         &ev.point,
         ctx.stat,
-        profile.key.accelerator_count,
+        Some(profile.key.accelerator_count),
         Some(costs),
     )];
     ProfileJson::of(profile, ev, ctx, stats)
@@ -428,12 +433,8 @@ pub fn all_points_doc<'a>(
                     .map(PointCostJson::of)
                     .collect()
             });
-            let mut stats =
-                PerformanceStatsJson::of(&ev.point, s.stat, s.profile.key.accelerator_count, costs);
-            if !listed {
-                stats.output_tokens_per_second_per_accelerator = None;
-            }
-            stats
+            let accelerators = listed.then_some(s.profile.key.accelerator_count);
+            PerformanceStatsJson::of(&ev.point, s.stat, accelerators, costs)
         })
         .collect();
     let mut doc = ProfileJson::of(&s.profile, &s.at_knee, &ctx, stats);
@@ -571,8 +572,13 @@ mod tests {
         ) else {
             return [None, None];
         };
-        let ratio = price["outputInputCostRatio"].as_f64().unwrap();
-        let input = stats["inputTokensPerSecond"].as_f64().unwrap_or(0.0);
+        // No input throughput, no cost: the formula splits the price over input and output.
+        let (Some(ratio), Some(input)) = (
+            price["outputInputCostRatio"].as_f64(),
+            stats["inputTokensPerSecond"].as_f64(),
+        ) else {
+            return [None, None];
+        };
         let per_output = usd_per_hour / 3600.0 / (input / ratio + out) * 1e6;
         [Some(per_output), Some(per_output / ratio)]
     }

@@ -101,13 +101,15 @@ struct Tick {
 struct PathData(String);
 
 impl PathData {
-    /// Numbers after a command letter: a space between two, none before a minus sign.
+    /// Numbers after a command letter: a space between two, none before a minus sign (as
+    /// written: a value that rounds to zero is written without one).
     fn numbers(&mut self, values: &[f64]) -> &mut Self {
         for (i, v) in values.iter().enumerate() {
-            if i > 0 && *v >= 0.0 {
-                self.0.push(' ');
-            }
+            let start = self.0.len();
             crate::format::push_trimmed(&mut self.0, *v, 1);
+            if i > 0 && !self.0[start..].starts_with('-') {
+                self.0.insert(start, ' ');
+            }
         }
         self
     }
@@ -747,5 +749,92 @@ mod tests {
     fn no_data_is_an_empty_chart_not_a_crash() {
         assert!(layout(&spec(vec![])).empty);
         assert!(layout(&spec(vec![(f64::NAN, 1.0), (1.0, 0.0)])).empty);
+    }
+
+    /// The absolute points a path's commands reach (`M`, `l`, `m`; `h0` stays put).
+    fn points_of(d: &str) -> Vec<(f64, f64)> {
+        let mut points = Vec::new();
+        let (mut x, mut y) = (0.0, 0.0);
+        let mut command = ' ';
+        let mut numbers: Vec<f64> = Vec::new();
+        let mut flush = |command: char, numbers: &mut Vec<f64>, points: &mut Vec<(f64, f64)>| {
+            for pair in numbers.chunks(2) {
+                match (command, pair) {
+                    ('M', [a, b]) => (x, y) = (*a, *b),
+                    ('l' | 'm', [a, b]) => (x, y) = (x + a, y + b),
+                    _ => continue,
+                }
+                points.push((x, y));
+            }
+            numbers.clear();
+        };
+        let mut token = String::new();
+        for c in d.chars().chain([' ']) {
+            if c.is_ascii_digit() || c == '.' || (c == '-' && token.is_empty()) {
+                token.push(c);
+                continue;
+            }
+            if !token.is_empty() {
+                numbers.push(token.parse().unwrap());
+                token.clear();
+            }
+            if c == '-' {
+                token.push(c);
+            } else if c.is_ascii_alphabetic() {
+                flush(command, &mut numbers, &mut points);
+                command = c;
+            }
+        }
+        flush(command, &mut numbers, &mut points);
+        points
+    }
+
+    #[test]
+    fn relative_steps_reach_every_point_and_a_minus_sign_is_the_only_separator_left_out() {
+        let points = [
+            (70.0, 330.0),
+            (164.0, 233.0),
+            (164.0, 233.0),
+            (258.0, 240.0),
+            (300.5, 239.96),
+            (301.0, 36.0),
+        ];
+        let mut line = PathData::default();
+        line.line_through(&points);
+        assert_eq!(line.0, "M70 330l94-97 0 0 94 7 42.5 0 0.5-204");
+        assert_eq!(
+            points_of(&line.0),
+            points.map(|(x, y)| (x, (y * 10.0f64).round() / 10.0))
+        );
+        let dots = dots_path(&points);
+        assert_eq!(dots, "M70 330h0m94-97h0m0 0h0m94 7h0m42.5 0h0m0.5-204h0");
+        assert_eq!(points_of(&dots), points_of(&line.0));
+        let mut one = PathData::default();
+        one.line_through(&points[..1]);
+        assert_eq!(one.0, "M70 330");
+        assert_eq!(dots_path(&[]), "");
+    }
+
+    #[test]
+    fn a_second_chart_draws_the_first_ones_key_where_the_keys_are_the_same() {
+        let points = vec![(10.0, 12.0), (100.0, 11.0), (150.0, 40.0)];
+        let first = spec(points.clone());
+        let second = ChartSpec {
+            id: "d".into(),
+            x_label: "load".into(),
+            ..spec(points.iter().map(|(x, y)| (x / 10.0, *y)).collect())
+        };
+        let (a, b) = draw_pair(&first, &second);
+        assert!(a.contains("<g id=\"c-key\">\n") && a.contains("class=\"legend\""));
+        assert!(b.contains("<use href=\"#c-key\"/>\n") && !b.contains("class=\"legend\""));
+        assert!(!b.contains("class=\"tick\" text-anchor=\"end\""));
+        // Another y range is another key: each chart draws its own.
+        let third = ChartSpec {
+            id: "d".into(),
+            ..spec(points.iter().map(|(x, y)| (*x, y * 100.0)).collect())
+        };
+        let (a, b) = draw_pair(&first, &third);
+        assert_eq!((a, b), (draw(&first), draw(&third)));
+        assert!(!draw(&third).contains("<use"));
     }
 }

@@ -94,12 +94,47 @@ const COMPILED_TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The sources of the compiled manifest templates, in the order they are listed.
-pub fn manifest_sources() -> Vec<&'static str> {
-    COMPILED_TEMPLATES
-        .iter()
-        .filter(|(name, _)| name.starts_with("manifests/"))
-        .map(|(_, source)| *source)
+/// The lines the compiled manifest templates spell literally, in the order the templates are
+/// listed, each once: what a profile page's manifest patches may name by number
+/// (`site/manifest_patch.rs`). Made from the templates alone, never from data.
+pub fn manifest_literal_lines() -> &'static [String] {
+    static LINES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        let mut seen = std::collections::HashSet::new();
+        COMPILED_TEMPLATES
+            .iter()
+            .filter(|(name, _)| name.starts_with("manifests/"))
+            .flat_map(|(_, source)| literal_lines(source))
+            .filter(|line| seen.insert(line.clone()))
+            .collect()
+    });
+    &LINES
+}
+
+/// The lines of a template that hold no value, each with its `\n`: its text with comments
+/// and tags taken out, less the lines that print a value. A line an `if` writes in two forms
+/// comes out as both forms run together, which no manifest line equals: a listed line is
+/// named only where a variant's line equals it, so a stray one costs bytes, never a wrong line.
+pub fn literal_lines(source: &str) -> Vec<String> {
+    let mut text = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(start) = rest.find('{') {
+        let (before, from) = rest.split_at(start);
+        text.push_str(before);
+        let close = match from.get(..2) {
+            Some("{#") => "#}",
+            Some("{%") => "%}",
+            _ => {
+                text.push('{');
+                rest = &from[1..];
+                continue;
+            }
+        };
+        rest = from.find(close).map_or("", |end| &from[end + 2..]);
+    }
+    text.push_str(rest);
+    text.split_inclusive('\n')
+        .filter(|line| line.ends_with('\n') && !line.contains("{{") && !line.trim().is_empty())
+        .map(str::to_string)
         .collect()
 }
 
@@ -274,6 +309,11 @@ pub fn fingerprint() -> &'static str {
         h.update(APP_JS.as_bytes());
         h.update(CORE_JS.as_bytes());
         h.update(COMPARE_JS.as_bytes());
+        // `assets/manifest-lines.js` is made from the templates by code: hashing its lines
+        // too changes the version when that code does, so no cached list outlives it.
+        for line in manifest_literal_lines() {
+            h.update(line.as_bytes());
+        }
         pipeline::digest::hex(&h.finalize()[..8])
     })
 }

@@ -494,16 +494,28 @@ test("chart labels never overlap, and every chart has its legend outside the plo
   for (const path of pages) {
     const w = await open(server, path);
     const problems = await w.page.$$eval("svg.chart", (svgs) => svgs.flatMap((svg) => {
-      const boxes = Array.from(svg.querySelectorAll("text"))
-        .filter((t) => t.getAttribute("visibility") !== "hidden" && !t.closest('[visibility="hidden"]') && t.textContent.trim())
-        .map((t) => ({ t: t.textContent, b: t.getBoundingClientRect() }));
+      const shown = (t) => t.getAttribute("visibility") !== "hidden" && !t.closest('[visibility="hidden"]') && t.textContent.trim();
+      const boxes = Array.from(svg.querySelectorAll("text")).filter(shown).map((t) => ({ t: t.textContent, b: t.getBoundingClientRect() }));
+      // A key drawn with <use> (a profile's second chart) is the first chart's key moved
+      // into this one: its texts' boxes, carried over from the chart that holds them.
+      const legends = Array.from(svg.querySelectorAll("g.legend text")).map((t) => t.getBoundingClientRect());
+      const here = svg.getBoundingClientRect();
+      for (const use of svg.querySelectorAll("use")) {
+        const key = document.querySelector(use.getAttribute("href"));
+        const there = key.ownerSVGElement.getBoundingClientRect();
+        const scale = here.width / there.width;
+        const moved = (b) => new DOMRect(here.x + (b.x - there.x) * scale, here.y + (b.y - there.y) * scale, b.width * scale, b.height * scale);
+        for (const t of Array.from(key.querySelectorAll("text")).filter(shown)) boxes.push({ t: t.textContent, b: moved(t.getBoundingClientRect()) });
+        legends.push(...Array.from(key.querySelectorAll("g.legend text")).map((t) => moved(t.getBoundingClientRect())));
+      }
       const out = [];
       for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
         const a = boxes[i].b; const b = boxes[j].b;
         if (a.x < b.x + b.width - 0.5 && b.x < a.x + a.width - 0.5 && a.y < b.y + b.height - 0.5 && b.y < a.y + a.height - 0.5) out.push(`${svg.id}: "${boxes[i].t}" overlaps "${boxes[j].t}"`);
       }
       const plotBottom = svg.getBoundingClientRect().top + (parseFloat(svg.dataset.bottom) / svg.viewBox.baseVal.height) * svg.getBoundingClientRect().height;
-      for (const l of svg.querySelectorAll("g.legend text")) if (l.getBoundingClientRect().top < plotBottom) out.push(`${svg.id}: legend inside the plot`);
+      if (!legends.length && svg.querySelector("g.series")) out.push(`${svg.id}: curves but no legend`);
+      for (const l of legends) if (l.top < plotBottom) out.push(`${svg.id}: legend inside the plot`);
       return out;
     }));
     assert.deepEqual(problems, [], path);

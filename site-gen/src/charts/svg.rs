@@ -113,7 +113,7 @@ pub(super) fn write(c: &ChartView) -> String {
 /// the same latencies on the same y axis, and only their x axes differ.
 pub(super) fn write_pair(first: &ChartView, second: &ChartView) -> (String, String) {
     let (key, second_key) = (key_of(first), key_of(second));
-    if key.is_empty() || key != second_key {
+    if key != second_key {
         return (write(first), write(second));
     }
     let id = format!("{}-key", first.id);

@@ -61,26 +61,27 @@ pub struct SharedLines {
 }
 
 impl SharedLines {
-    fn from_templates(sources: &[&str]) -> Self {
+    /// Numbers `lines` in order, a repeated line keeping its first number.
+    fn of(lines: &[String]) -> Self {
         let mut shared = SharedLines {
-            lines: Vec::new(),
+            lines: Vec::with_capacity(lines.len()),
             numbers: HashMap::default(),
         };
-        for source in sources {
-            for line in literal_lines(source) {
-                if !shared.numbers.contains_key(&line) {
-                    shared.numbers.insert(line.clone(), shared.lines.len());
-                    shared.lines.push(line);
-                }
+        for line in lines {
+            if !shared.numbers.contains_key(line) {
+                shared.numbers.insert(line.clone(), shared.lines.len());
+                shared.lines.push(line.clone());
             }
         }
         shared
     }
 
-    /// The site's list, from the manifest templates compiled into this binary.
+    /// The site's list: the literal lines of the manifest templates compiled into this binary
+    /// (`templates::manifest_literal_lines`, which the assets' version hashes, so a page never
+    /// reads a cached list other than the one its patches were made against).
     pub fn site() -> &'static SharedLines {
         static SHARED: LazyLock<SharedLines> =
-            LazyLock::new(|| SharedLines::from_templates(&crate::templates::manifest_sources()));
+            LazyLock::new(|| SharedLines::of(crate::templates::manifest_literal_lines()));
         &SHARED
     }
 
@@ -98,38 +99,11 @@ impl SharedLines {
     }
 }
 
-/// The lines of a template that hold no value, each with its `\n`: its text with comments
-/// and tags taken out, less the lines that print a value. A line an `if` writes in two forms
-/// comes out as both forms run together, which no manifest line equals: a list line is named
-/// only where a variant's line equals it, so a stray one costs bytes, never a wrong line.
-fn literal_lines(source: &str) -> Vec<String> {
-    let mut text = String::with_capacity(source.len());
-    let mut rest = source;
-    while let Some(start) = rest.find('{') {
-        let (before, from) = rest.split_at(start);
-        text.push_str(before);
-        let close = match from.get(..2) {
-            Some("{#") => "#}",
-            Some("{%") => "%}",
-            _ => {
-                text.push('{');
-                rest = &from[1..];
-                continue;
-            }
-        };
-        rest = from.find(close).map_or("", |end| &from[end + 2..]);
-    }
-    text.push_str(rest);
-    text.split_inclusive('\n')
-        .filter(|line| line.ends_with('\n') && !line.contains("{{") && !line.trim().is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
 /// Base lines shorter than this are written out: a number and its comma save too little.
 const SHORTEST_REFERENCED: usize = 12;
 
-/// Shared lines shorter than this are written out: `"---\n"` is shorter than most numbers.
+/// Shared lines shorter than this are written out: `"---\n"` (7 characters in JSON) is
+/// longer than any number up to -999, but `"a:\n"` is not much shorter than `-123`.
 const SHORTEST_SHARED: usize = 4;
 
 /// The lines of a text, each with its `\n`: the one line rule of `patch`, `apply` and the page
@@ -225,7 +199,7 @@ impl<'a> Base<'a> {
 /// The hunks that turn `base` into `variant`, with no shared lines.
 #[cfg(test)]
 pub fn patch(base: &str, variant: &str) -> Vec<Hunk> {
-    Base::new(base, &SharedLines::from_templates(&[])).patch_to(variant)
+    Base::new(base, &SharedLines::of(&[])).patch_to(variant)
 }
 
 #[cfg(test)]
@@ -251,7 +225,7 @@ mod tests {
 
     #[test]
     fn applying_the_patch_gives_the_variant_back_byte_for_byte() {
-        let none = SharedLines::from_templates(&[]);
+        let none = SharedLines::of(&[]);
         let base = "a\nb\nc\nd\n# note\n";
         for variant in [
             "a\nb\nc\nd\n# note\n",
@@ -288,16 +262,13 @@ mod tests {
             serde_json::to_string(&hunks).unwrap(),
             r#"[[3,0,["---\n",1,"spec:\n"]]]"#
         );
-        assert_eq!(
-            apply(base, &hunks, &SharedLines::from_templates(&[])),
-            variant
-        );
+        assert_eq!(apply(base, &hunks, &SharedLines::of(&[])), variant);
     }
 
     #[test]
     fn a_line_the_templates_spell_is_named_by_its_shared_number() {
         let template = "{# a comment\n   over lines #}\n---\nkind: Thing\nname: {{ name }}\n  x: \"y\"{% endif %}\n{%- if a %}\n";
-        let shared = SharedLines::from_templates(&[template]);
+        let shared = SharedLines::of(&crate::templates::literal_lines(template));
         assert_eq!(shared.lines, ["---\n", "kind: Thing\n", "  x: \"y\"\n"]);
         let base = "kind: Base\n";
         let variant = "kind: Base\n---\nkind: Thing\nname: n\n  x: \"y\"\n";
@@ -313,14 +284,24 @@ mod tests {
     }
 
     #[test]
-    fn the_site_list_holds_template_lines_and_no_value() {
+    fn the_site_list_holds_the_templates_plain_lines_and_no_tag() {
         let shared = SharedLines::site();
-        assert!(shared.number("kind: HorizontalPodAutoscaler\n").is_some());
+        let hpa = include_str!("../../../templates/manifests/hpa.yaml.j2");
+        // The template's lines after its opening comment that hold no tag or value.
+        let after_comment = &hpa[hpa.find("#}").unwrap() + 2..];
+        let plain: Vec<&str> = after_comment
+            .lines()
+            .filter(|l| !l.contains('{') && !l.trim().is_empty())
+            .collect();
+        assert!(plain.len() > 10, "{plain:?}");
+        for line in plain {
+            assert!(shared.number(&format!("{line}\n")).is_some(), "{line:?}");
+        }
         assert!(
             shared
                 .lines
                 .iter()
-                .all(|l| !l.contains("{{") && !l.contains("{%") && l.ends_with('\n'))
+                .all(|l| !l.contains("{%") && !l.contains("#}"))
         );
         assert!(shared.script().contains("\nIC.manifestLines = [\""));
     }

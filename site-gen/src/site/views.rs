@@ -65,31 +65,47 @@ pub(super) fn cost_cells(costs: &[PriceAt]) -> Vec<CostCell<'_>> {
         .collect()
 }
 
-/// Pricing models that share one price source: the page says where prices come from once per
-/// source (a whole machine's four prices come from one file).
+/// Pricing models that share one price source and date: the page says where prices come
+/// from once per source (a whole machine's four prices come from one file), with each
+/// model's hourly price as the source states it (the cost table rounds it to cents).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(super) struct SourceLine<'a> {
     pub models: String,
+    /// The models' whole-machine $/h, as stated, in the order of `models`; empty unpriced.
+    pub prices: String,
     /// Empty where the models have no price.
     pub source: &'a str,
+    as_of: &'a str,
 }
 
-/// The cells' sources, each with the models it prices, in the order the cells first name them.
-pub(super) fn source_lines<'a>(cells: &[CostCell<'a>]) -> Vec<SourceLine<'a>> {
-    let mut lines: Vec<SourceLine<'a>> = Vec::new();
-    for c in cells {
-        match lines.iter_mut().find(|l| l.source == c.source) {
-            Some(line) => {
-                line.models.push_str(", ");
-                line.models.push_str(c.model);
+/// The sources of a point's prices, each with the models it prices, in pricing-model order.
+pub(super) fn source_lines(costs: &[PriceAt]) -> Vec<SourceLine<'_>> {
+    type Group<'a> = (&'a str, &'a str, Vec<&'static str>, Vec<String>);
+    let mut groups: Vec<Group> = Vec::new();
+    for m in PricingModel::ALL {
+        let c = costs.iter().find(|c| c.model == m);
+        let (source, as_of) = c.map_or(("", ""), |c| (c.source(), c.as_of()));
+        let at = match groups.iter().position(|g| g.0 == source && g.1 == as_of) {
+            Some(at) => at,
+            None => {
+                groups.push((source, as_of, Vec::new(), Vec::new()));
+                groups.len() - 1
             }
-            None => lines.push(SourceLine {
-                models: c.model.to_string(),
-                source: c.source,
-            }),
-        }
+        };
+        groups[at].2.push(m.as_str());
+        groups[at]
+            .3
+            .extend(c.and_then(PriceAt::usd_per_hour).map(|h| h.to_string()));
     }
-    lines
+    groups
+        .into_iter()
+        .map(|(source, as_of, models, prices)| SourceLine {
+            models: models.join(", "),
+            prices: prices.join(", "),
+            source,
+            as_of,
+        })
+        .collect()
 }
 
 /// A downloadable manifest of a profile, or why it could not be generated (`file` is then
@@ -543,7 +559,7 @@ fn knee_view(s: &ProfileSummary, pricing_model: PricingModel) -> KneeView<'_> {
             knee.output_tokens_per_s_per_accelerator(s.profile.key.accelerator_count),
         )),
         per_user: sig(knee.per_user_tokens_per_s(|l| stat.of(l))),
-        sources: source_lines(&costs),
+        sources: source_lines(&s.at_knee.costs),
         costs,
         cost_out_default: sig(chosen.map(|c| c.usd_per_million_output)),
         cost_in_default: sig(chosen.map(|c| c.usd_per_million_input)),
@@ -750,30 +766,43 @@ mod tests {
 
     #[test]
     fn the_page_names_each_price_source_once_with_the_models_it_prices() {
-        let cell = |model: &'static str, source: &'static str| CostCell {
+        use pipeline::pricing::{Quote, QuoteOutcome};
+        let priced = |model, usd_per_hour, source: &str| PriceAt {
             model,
-            out: String::new(),
-            input: String::new(),
-            per_hour: String::new(),
-            region: "",
-            source,
-            as_of: "",
+            quote: QuoteOutcome::Priced(Quote {
+                usd_per_hour,
+                region: "r".into(),
+                source: source.into(),
+                as_of: "2026-07-30".into(),
+            }),
+            cost: None,
         };
-        let cells = [
-            cell("on-demand", "file a"),
-            cell("spot", "file a"),
-            cell("1-year-cud", ""),
-            cell("3-years-cud", "file a"),
+        let costs = [
+            priced(PricingModel::Spot, 5.84426, "file a"),
+            priced(PricingModel::OnDemand, 11.06124999, "file a"),
+            PriceAt {
+                model: PricingModel::OneYearCud,
+                quote: QuoteOutcome::NotAvailable {
+                    region: "r".into(),
+                    reason: "no price".into(),
+                },
+                cost: None,
+            },
+            priced(PricingModel::ThreeYearsCud, 4.85804764, "file a"),
         ];
-        let lines: Vec<(String, &str)> = source_lines(&cells)
+        let lines: Vec<(String, String, &str)> = source_lines(&costs)
             .into_iter()
-            .map(|l| (l.models, l.source))
+            .map(|l| (l.models, l.prices, l.source))
             .collect();
         assert_eq!(
             lines,
             [
-                ("on-demand, spot, 3-years-cud".to_string(), "file a"),
-                ("1-year-cud".to_string(), "")
+                (
+                    "on-demand, spot, 3-years-cud".to_string(),
+                    "11.06124999, 5.84426, 4.85804764".to_string(),
+                    "file a"
+                ),
+                ("1-year-cud".to_string(), String::new(), "no price")
             ]
         );
     }

@@ -614,11 +614,12 @@ async function setupDerivedManifests() {
   if (!links.length) return;
   let base;
   try {
+    if (!Array.isArray(IC.manifestLines)) throw new Error("assets/manifest-lines.js did not load");
     const res = await fetch(links[0].closest("[data-base]").dataset.base);
     if (!res.ok) throw new Error("HTTP " + res.status);
     base = await res.text();
   } catch (e) {
-    for (const a of links) a.nextElementSibling.textContent = "(needs the base manifest, which could not be loaded: " + e.message + ")";
+    for (const a of links) a.nextElementSibling.textContent = "(needs the base manifest and the site's manifest lines, which could not be loaded: " + e.message + ")";
     return;
   }
   for (const a of links) {
