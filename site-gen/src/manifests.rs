@@ -468,17 +468,16 @@ fn tpu_topology(accelerator: &str, chips: u32) -> Result<&'static str, ManifestE
 
 fn cost_text(c: &PriceAt, source_stated_once: bool) -> String {
     match (c.usd_per_hour(), c.cost) {
-        (Some(h), Some(cost)) if source_stated_once => format!(
-            "${:.3} per M output tokens, ${:.3} per M input tokens at {h} $/h",
-            cost.usd_per_million_output, cost.usd_per_million_input,
-        ),
-        (Some(h), Some(cost)) => format!(
-            "${:.3} per M output tokens, ${:.3} per M input tokens at {h} $/h ({}; prices as of {})",
-            cost.usd_per_million_output,
-            cost.usd_per_million_input,
-            c.source(),
-            c.as_of()
-        ),
+        (Some(h), Some(cost)) => {
+            let mut text = format!(
+                "${:.3} per M output tokens, ${:.3} per M input tokens at {h} $/h",
+                cost.usd_per_million_output, cost.usd_per_million_input,
+            );
+            if !source_stated_once {
+                text.push_str(&format!(" ({}; prices as of {})", c.source(), c.as_of()));
+            }
+            text
+        }
         (Some(h), None) => {
             format!("N/A: the point has no input throughput to split {h} $/h over")
         }

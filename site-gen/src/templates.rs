@@ -95,16 +95,15 @@ const COMPILED_TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// The lines the compiled manifest templates spell literally, in the order the templates are
-/// listed, each once: what a profile page's manifest patches may name by number
-/// (`site/manifest_patch.rs`). Made from the templates alone, never from data.
+/// listed (a line in several once per template; `SharedLines` numbers each once): what a
+/// profile page's manifest patches may name by number (`site/manifest_patch.rs`). Made from
+/// the templates alone, never from data.
 pub fn manifest_literal_lines() -> &'static [String] {
     static LINES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
-        let mut seen = std::collections::HashSet::new();
         COMPILED_TEMPLATES
             .iter()
             .filter(|(name, _)| name.starts_with("manifests/"))
             .flat_map(|(_, source)| literal_lines(source))
-            .filter(|line| seen.insert(line.clone()))
             .collect()
     });
     &LINES

@@ -102,10 +102,7 @@ impl Display for Num {
 
 /// The chart as one `<svg>` element and a line break.
 pub(super) fn write(c: &ChartView) -> String {
-    let mut out = String::with_capacity(4096);
-    let key = key_of(c);
-    Svg { out: &mut out, c }.chart(&key);
-    out
+    with_key(c, &key_of(c))
 }
 
 /// Two charts of one page, the second drawing the first's key (y ticks, legend, notes, y
@@ -114,7 +111,7 @@ pub(super) fn write(c: &ChartView) -> String {
 pub(super) fn write_pair(first: &ChartView, second: &ChartView) -> (String, String) {
     let (key, second_key) = (key_of(first), key_of(second));
     if key != second_key {
-        return (write(first), write(second));
+        return (with_key(first, &key), with_key(second, &second_key));
     }
     let id = format!("{}-key", first.id);
     let mut named = String::with_capacity(key.len() + 64);
@@ -126,12 +123,14 @@ pub(super) fn write_pair(first: &ChartView, second: &ChartView) -> (String, Stri
     let mut used = String::from("  <use href=\"#");
     push_html_escaped(&mut used, &id);
     used.push_str("\"/>\n");
-    let draw = |c: &ChartView, key: &str| {
-        let mut out = String::with_capacity(4096);
-        Svg { out: &mut out, c }.chart(key);
-        out
-    };
-    (draw(first, &named), draw(second, &used))
+    (with_key(first, &named), with_key(second, &used))
+}
+
+/// The chart with `key` (its own key's markup, or markup drawing another chart's) last.
+fn with_key(c: &ChartView, key: &str) -> String {
+    let mut out = String::with_capacity(4096);
+    Svg { out: &mut out, c }.chart(key);
+    out
 }
 
 /// A chart's key: what explains its y axis and its curves.
