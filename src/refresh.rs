@@ -1,6 +1,7 @@
 //! The pipeline commands (`build`, `ingest`, `analyze`, `site`) as refresh jobs run them: one
-//! at a time per output directory (a lock), each writing a fresh generation and publishing it
-//! atomically, re-parsing only changed raw files and re-rendering only changed profiles.
+//! at a time per output directory (a lock), each writing a generation nothing points into (a
+//! new one, or the newest stale one written over) and publishing it atomically, re-parsing
+//! only changed raw files and re-rendering only changed profiles.
 
 use crate::cli::{AnalysisArgs, PipelineArgs, SiteArgs};
 use crate::progress::Reporter;
@@ -19,7 +20,7 @@ use pipeline::pricing::overrides;
 use pipeline::report::IngestReport;
 use pipeline::schema::DataFrame;
 use pipeline::storage::{BENCHMARKS_FILE, PRICE_REPORT_FILE, PROFILES_FILE, REPORT_FILE};
-use site_gen::site::{PreviousSite, SiteInput, SiteRecords, SiteStats, build_site};
+use site_gen::site::{PreviousSite, SiteInput, SiteRecords, SiteStats, StandbySite, build_site};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -45,7 +46,7 @@ struct Summary {
     site: Option<SiteStats>,
 }
 
-/// Runs the stages into a new generation of `out` and publishes what they produced.
+/// Runs the stages into a generation of `out` and publishes what they produced.
 pub fn run(out: &Path, stages: Stages) -> Result<()> {
     let started = Instant::now();
     pipeline::timing::start();
@@ -56,9 +57,9 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
         }
         other => anyhow::Error::new(other),
     })?;
-    let generation = lock.new_generation()?;
-    // The generation the last build superseded, and any left by a killed build, go while
-    // this one runs.
+    let (generation, standby) = open_generation(&lock, stages.site.is_some())?;
+    // Any other generation no link points into goes while this one runs: the one a build
+    // that makes no site superseded, and those left by killed builds.
     let pruning = lock.prune_in_background(&generation);
     let data = generation.join("data");
     std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
@@ -83,7 +84,10 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
     if let Some((analysis, site)) = stages.site {
         summary.site = Some(site_stage(
             &lock,
-            &generation,
+            SiteTarget {
+                generation: &generation,
+                standby,
+            },
             &data,
             analysis,
             site,
@@ -114,6 +118,65 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// What a stale generation's site holds, surveyed while the first stages run.
+type StandbySurvey = std::thread::JoinHandle<Result<StandbySite>>;
+
+/// Where a build writes its site: its generation, and what that holds where the build writes
+/// over a stale one.
+struct SiteTarget<'g> {
+    generation: &'g Path,
+    standby: Option<StandbySurvey>,
+}
+
+/// The generation this build writes. A build that makes a site takes over the newest
+/// generation nothing points into and writes only what differs (its site is surveyed on a
+/// thread of its own meanwhile); other builds, and the first, start a new one.
+fn open_generation(lock: &OutputLock, with_site: bool) -> Result<(PathBuf, Option<StandbySurvey>)> {
+    let recycled = if with_site {
+        lock.recycle_stale_generation()?
+    } else {
+        None
+    };
+    let Some(generation) = recycled else {
+        return Ok((lock.new_generation()?, None));
+    };
+    // The tables are all written again: none of the old ones may linger beside them.
+    let data = generation.join("data");
+    match std::fs::remove_dir_all(&data) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("cannot remove {}", data.display()));
+        }
+        _ => {}
+    }
+    let for_survey = generation.clone();
+    let survey = std::thread::Builder::new()
+        .name("standby-survey".into())
+        .spawn(move || survey_standby(&for_survey))
+        .or_else(|_| {
+            // No thread to be had: surveyed here instead, on a thread that ends at once.
+            let standby = survey_standby(&generation);
+            std::thread::Builder::new().spawn(move || standby)
+        })
+        .context("cannot start a thread")?;
+    Ok((generation, Some(survey)))
+}
+
+/// A recycled generation's site and, if the build that made it finished, its records, which
+/// are removed before anything in the site changes: killed while writing over it, this build
+/// leaves a generation without records, whose files the next build keeps none of.
+fn survey_standby(generation: &Path) -> Result<StandbySite> {
+    let path = generation.join(SITE_RECORDS);
+    let records: Option<SiteRecords> = std::fs::read(&path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove {}", path.display()))
+        }
+        _ => Ok(StandbySite::survey(&generation.join("site"), records)),
+    }
 }
 
 /// Flag values and preconditions, checked before anything is written.
@@ -249,7 +312,10 @@ fn analyze_stage(data: &Path, table: Option<DataFrame>, args: &AnalysisArgs) -> 
 
 fn site_stage(
     lock: &OutputLock,
-    generation: &Path,
+    SiteTarget {
+        generation,
+        standby,
+    }: SiteTarget,
     data: &Path,
     analysis: &AnalysisArgs,
     site: &SiteArgs,
@@ -278,6 +344,13 @@ fn site_stage(
         .context("cannot read model facts")?;
     let override_rows = overrides::read_from(&price_sources(analysis).catalog)?;
     let previous = previous_site(lock);
+    let standby = standby
+        .map(|survey| {
+            survey
+                .join()
+                .unwrap_or_else(|_| bail!("the survey of the generation written over failed"))
+        })
+        .transpose()?;
     let input = SiteInput {
         summaries: &summaries,
         cfg: &cfg,
@@ -291,6 +364,7 @@ fn site_stage(
             .filter_map(|o| serde_json::to_value(o).ok())
             .collect(),
         previous: previous.as_ref(),
+        standby: standby.as_ref(),
     };
     let site_dir = generation.join("site");
     pipeline::timing::mark("site: inputs ready");
@@ -302,7 +376,7 @@ fn site_stage(
     // Where no thread can be started, the closure and its data are dropped right here.
     let _ = std::thread::Builder::new()
         .name("free-analysis".into())
-        .spawn(move || drop((summaries, previous)));
+        .spawn(move || drop((summaries, previous, standby)));
     let records = serde_json::to_vec(&outcome.records).context("site records")?;
     std::fs::write(generation.join(SITE_RECORDS), records)
         .with_context(|| format!("cannot write {}", generation.join(SITE_RECORDS).display()))?;

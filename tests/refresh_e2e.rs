@@ -214,6 +214,57 @@ fn an_incremental_refresh_equals_a_full_build_and_reuses_the_rest() {
     assert_eq!(generations(&incremental), ["g2", "g3"]);
 }
 
+/// A build writes over the generation two back (nothing points into it) instead of a new one:
+/// it keeps the files of profiles made from the same inputs where they lie, replaces the rest
+/// and removes what it does not make, ending with the tree a full build makes.
+#[test]
+fn a_refresh_over_a_stale_generation_keeps_its_files_and_removes_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = raw_with_synthetic(tmp.path(), 30);
+    let extra = tmp.path().join("extra");
+    synth(&extra, 32, 8);
+    let run = |n: usize| format!("synthetic-{n:05}");
+    let out = tmp.path().join("out");
+    // g1 with run 30, g2 without, then g1 written over as g3 with run 31 instead of 30.
+    copy_tree(&extra.join(run(30)), &raw.join("synthetic").join(run(30)));
+    build(&raw, &out);
+    let stale = out.join(".generations/g1/site");
+    let page_of = |site: &Path, marker: &str| {
+        std::fs::read_dir(site.join("profiles"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().contains(marker))
+            .unwrap()
+    };
+    let kept = page_of(&stale, "synthetic-00000");
+    let gone = page_of(&stale, &run(30));
+    // A hard link made or removed changes the file's ctime; one left where it lies keeps it.
+    let changed = |p: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(p).unwrap();
+        (m.ino(), m.ctime(), m.ctime_nsec())
+    };
+    std::fs::remove_dir_all(raw.join("synthetic").join(run(30))).unwrap();
+    build(&raw, &out);
+    let before = changed(&kept);
+    copy_tree(&extra.join(run(31)), &raw.join("synthetic").join(run(31)));
+    let err = stderr(&build(&raw, &out));
+    assert!(err.contains("(82 profiles and "), "{err}");
+    let site = out.join("site").canonicalize().unwrap();
+    assert!(site.ends_with(".generations/g3/site"), "{}", site.display());
+    assert!(!stale.exists(), "g1 became g3");
+    let kept_now = site.join(kept.strip_prefix(&stale).unwrap());
+    assert_eq!(
+        changed(&kept_now),
+        before,
+        "kept in place, not linked again"
+    );
+    assert!(!site.join(gone.strip_prefix(&stale).unwrap()).exists());
+    let full = tmp.path().join("full");
+    build(&raw, &full);
+    assert_same_tree(&published(&out), &published(&full));
+}
+
 /// A file written again in place, at the same length, is read and parsed again however old
 /// the stamps of the others are, and a run.toml so written is read again; the rest are not
 /// read at all.

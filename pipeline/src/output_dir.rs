@@ -2,7 +2,9 @@
 //! kernel even when the holder dies), and atomic publication. Each build writes a new
 //! generation under `.generations/`; `data` and `site` are symlinks that are switched to it by
 //! `rename`, which replaces a symlink atomically, so a reader (or a killed build) only ever
-//! sees a complete previous or a complete new tree.
+//! sees a complete previous or a complete new tree. A site build may instead take over the
+//! newest generation nothing points into (`recycle_stale_generation`) and rewrite only what
+//! changed in it: unpublished, it can be changed in place without any reader seeing it.
 
 use crate::error::PipelineError;
 use std::fs::{File, OpenOptions, TryLockError};
@@ -90,6 +92,29 @@ impl OutputLock {
         let dir = root.join(format!("g{next}"));
         std::fs::create_dir(&dir).map_err(|e| PipelineError::io(&dir, e))?;
         Ok(dir)
+    }
+
+    /// The newest generation neither `data` nor `site` points into, renamed to the number the
+    /// next new generation would have (so numbers still rise build by build), to be built over
+    /// instead of a new, empty one: a refresh then rewrites only the files that differ, where
+    /// linking every unchanged file into a new tree and unlinking the superseded one cost a
+    /// refresh at 10,000 profiles 30,000 links and 30,000 unlinks. None where there is no such
+    /// generation. What it holds is the caller's to check: a killed build may have left it
+    /// half-written.
+    pub fn recycle_stale_generation(&self) -> Result<Option<PathBuf>, PipelineError> {
+        let Some(newest) = self
+            .stale_generations()
+            .into_iter()
+            .filter_map(|g| Some((generation_number(&g)?, g)))
+            .max()
+        else {
+            return Ok(None);
+        };
+        let root = self.dir.join(GENERATIONS_DIR);
+        let next = generation_numbers(&root).into_iter().max().unwrap_or(0) + 1;
+        let dir = root.join(format!("g{next}"));
+        std::fs::rename(&newest.1, &dir).map_err(|e| PipelineError::io(&newest.1, e))?;
+        Ok(Some(dir))
     }
 
     /// Points `<dir>/<name>` at `<generation>/<name>` atomically.
@@ -221,10 +246,15 @@ fn generation_numbers(root: &Path) -> Vec<u64> {
         .map(|entries| {
             entries
                 .flatten()
-                .filter_map(|e| e.file_name().to_str()?.strip_prefix('g')?.parse().ok())
+                .filter_map(|e| generation_number(&e.path()))
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// N of a generation directory `gN`.
+fn generation_number(dir: &Path) -> Option<u64> {
+    dir.file_name()?.to_str()?.strip_prefix('g')?.parse().ok()
 }
 
 #[cfg(test)]
@@ -285,6 +315,25 @@ mod tests {
                 .unwrap()
         };
         assert!(number(&building) > number(&killed) && number(&after) > number(&building));
+    }
+
+    #[test]
+    fn the_newest_stale_generation_is_recycled_under_the_next_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = OutputLock::acquire(dir.path()).unwrap();
+        assert_eq!(lock.recycle_stale_generation().unwrap(), None);
+        let older = lock.new_generation().unwrap();
+        let newer = lock.new_generation().unwrap();
+        std::fs::write(newer.join("kept"), "x").unwrap();
+        let live = lock.new_generation().unwrap();
+        lock.publish(&live, "site").unwrap();
+        let recycled = lock.recycle_stale_generation().unwrap().unwrap();
+        assert_eq!(recycled.file_name().unwrap(), "g4");
+        assert_eq!(std::fs::read_to_string(recycled.join("kept")).unwrap(), "x");
+        assert!(older.is_dir() && !newer.exists() && live.is_dir());
+        // The one left stale goes with the pruning; the recycled one is the build's own.
+        lock.prune_in_background(&recycled).wait().unwrap();
+        assert!(!older.exists() && recycled.is_dir() && live.is_dir());
     }
 
     #[test]

@@ -14,7 +14,9 @@ mod reuse;
 mod views;
 mod writer;
 
-pub use reuse::{AggregateEntries, PreviousSite, ProfileRecord, SiteOutcome, SiteRecords, Span};
+pub use reuse::{
+    AggregateEntries, PreviousSite, ProfileRecord, SiteOutcome, SiteRecords, Span, StandbySite,
+};
 pub use views::ManifestLink;
 
 use crate::charts::PALETTE;
@@ -93,6 +95,9 @@ pub struct SiteInput<'a> {
     pub overrides: Vec<Value>,
     /// The site this build replaces, for reusing unchanged profiles' files and model pages.
     pub previous: Option<&'a PreviousSite>,
+    /// What the output directory already holds, where the build writes over a stale
+    /// generation's site; `None` where it is empty or new.
+    pub standby: Option<&'a StandbySite>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -193,7 +198,8 @@ impl<'a> Render<'a> {
     }
 }
 
-/// Builds the whole site into `out` (which must be empty or new).
+/// Builds the whole site into `out`, which must be empty or new, or hold what
+/// `input.standby` lists.
 pub fn build_site(
     input: &SiteInput,
     out: &Path,
@@ -271,10 +277,13 @@ pub fn build_site(
         "assets/manifest-lines.js",
         manifest_patch::SharedLines::site().script().as_bytes(),
     )?;
+    if let Some(standby) = input.standby {
+        r.w.remove_leftovers(standby)?;
+    }
     let reused = pages.iter().filter(|p| p.reused).count();
     drop(mine_by_model);
     // Ten thousand views freed on one core while the other gathers the records.
-    let (profiles, ()) = rayon::join(|| records_of(pages, entries), || drop(views));
+    let (profiles, ()) = rayon::join(|| records_of(&r.w, pages, entries), || drop(views));
     Ok(SiteOutcome {
         stats: r.w.stats(reused, reused_models),
         records: SiteRecords {
@@ -531,10 +540,11 @@ fn method_facts() -> Value {
     })
 }
 
-/// What to keep of each profile for the next refresh: what its files were made from and
-/// which manifest files it has. The rest of a reused profile's page (its manifest links and
+/// What to keep of each profile for the next refresh: what its files were made from, which
+/// manifest files it has and how long each of its files is. The rest of a reused profile's page (its manifest links and
 /// patches, its command) is in the page itself or made again from the profile.
 fn records_of(
+    w: &SiteWriter,
     pages: Vec<ProfilePage>,
     entries: Vec<AggregateEntries>,
 ) -> BTreeMap<String, ProfileRecord> {
@@ -542,10 +552,16 @@ fn records_of(
         .into_iter()
         .zip(entries)
         .map(|(p, entries)| {
+            let id = &p.summary.profile.id;
+            let lengths = profile_files(id, &p.manifest_files)
+                .iter()
+                .map(|rel| w.placed_len(rel))
+                .collect();
             let record = ProfileRecord {
                 fingerprint: p.fingerprint,
                 manifest_files: p.manifest_files,
                 entries: Some(entries),
+                lengths,
             };
             (p.summary.profile.id.clone(), record)
         })

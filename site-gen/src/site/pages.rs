@@ -30,24 +30,40 @@ pub(super) fn build_profile<'a>(
     let snapshot = s.profile.data_hash();
     let fp = fingerprint(&r.settings, input, s, &snapshot);
     let id = &s.profile.id;
-    if let Some(prev) = input.previous
-        && let Some(record) = prev.records.profiles.get(id)
-        && record.fingerprint == fp
-        && w.reuse_all(&prev.dir, &profile_files(id, &record.manifest_files))
-    {
+    let previous = input
+        .previous
+        .and_then(|prev| Some((prev, prev.records.profiles.get(id)?)))
+        .filter(|(_, record)| record.fingerprint == fp);
+    let reused = |manifest_files: &[String]| {
         let page = ProfilePage {
             summary: s,
-            model_slug,
+            model_slug: model_slug.clone(),
             color,
-            manifest_files: record.manifest_files.clone(),
+            manifest_files: manifest_files.to_vec(),
             cli_command: profile_command(&s.profile.key),
-            fingerprint: fp,
-            snapshot,
+            fingerprint: fp.clone(),
+            snapshot: snapshot.clone(),
             reused: true,
-            previous_entries: record.entries,
+            // Where its entries lie in the previous build's aggregate files, if that build
+            // made them from the same inputs.
+            previous_entries: previous.and_then(|(_, record)| record.entries),
         };
         let view = profile_view(&page, input, None);
-        return Ok((page, view));
+        (page, view)
+    };
+    // Best, its files are already where they go (the stale generation written over); else
+    // they are linked from the published site.
+    if let Some((record, files, lengths)) = input
+        .standby
+        .and_then(|standby| standby.profile_in_place(id, &fp))
+    {
+        w.keep_in_place(&files, lengths);
+        return Ok(reused(&record.manifest_files));
+    }
+    if let Some((prev, record)) = previous
+        && w.reuse_all(&prev.dir, &profile_files(id, &record.manifest_files))
+    {
+        return Ok(reused(&record.manifest_files));
     }
     let cli_command = profile_command(&s.profile.key);
     let manifests = write_manifests(w, input, s, &snapshot, &cli_command)?;

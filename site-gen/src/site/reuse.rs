@@ -6,8 +6,8 @@ use crate::{GENERATOR, templates};
 use pipeline::analysis::ProfileSummary;
 use pipeline::digest::sha256_hex;
 use pipeline::profile::model_slug;
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use super::*;
 
@@ -21,6 +21,11 @@ pub struct ProfileRecord {
     /// records of older builds: their entries are serialized again).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entries: Option<AggregateEntries>,
+    /// The lengths of the profile's own files ([`profile_files`] order), so a build over this
+    /// one's generation counts the files it keeps without asking the file system (absent in
+    /// records of older builds: their files are not kept in place).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lengths: Option<Vec<u64>>,
 }
 
 /// A profile's entries in `api/v1/profiles.json` and `api/v1/index.json`. An entry is made from
@@ -49,6 +54,94 @@ pub struct SiteRecords {
 pub struct PreviousSite {
     pub dir: PathBuf,
     pub records: SiteRecords,
+}
+
+/// A stale generation's site that this build writes over instead of a new, empty directory
+/// (`OutputLock::recycle_stale_generation`): the files it holds, and the records of the build
+/// that made it if that build finished (a killed build's partial site has none). A profile whose
+/// record there matches keeps its files untouched; every file this build does not place is
+/// removed at its end, so the tree is the one a build into an empty directory makes.
+#[derive(Debug, Default)]
+pub struct StandbySite {
+    records: SiteRecords,
+    /// Regular files, relative to the site, `/`-separated.
+    files: HashSet<String>,
+    /// Directories, relative to the site, deepest first.
+    dirs: Vec<String>,
+}
+
+impl StandbySite {
+    /// Lists what `dir` holds (nothing where it does not exist). `records` are only to be
+    /// given if they describe `dir` as it is: those of a build that finished writing it, read
+    /// back and removed from the generation before anything in it changes, so a build killed
+    /// while writing over it leaves it without records.
+    pub fn survey(dir: &Path, records: Option<SiteRecords>) -> Self {
+        let mut standby = Self {
+            records: records.unwrap_or_default(),
+            ..Self::default()
+        };
+        standby.list(dir, "");
+        standby
+            .dirs
+            .sort_by_key(|d| std::cmp::Reverse(d.matches('/').count()));
+        standby
+    }
+
+    fn list(&mut self, dir: &Path, prefix: &str) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let Ok(name) = entry.file_name().into_string() else {
+                // No build writes a name that is not UTF-8; it is left for the pruning of a
+                // later generation, not guessed at.
+                continue;
+            };
+            let rel = format!("{prefix}{name}");
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => {
+                    self.list(&entry.path(), &format!("{rel}/"));
+                    self.dirs.push(rel);
+                }
+                Ok(_) => {
+                    self.files.insert(rel);
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// The files of profile `id` as they lie here, if its record says they were made from
+    /// `fingerprint` and each of them is here: their names and lengths.
+    pub(super) fn profile_in_place(
+        &self,
+        id: &str,
+        fingerprint: &str,
+    ) -> Option<(&ProfileRecord, Vec<String>, &[u64])> {
+        let record = self.records.profiles.get(id)?;
+        let lengths = record.lengths.as_deref()?;
+        let files = profile_files(id, &record.manifest_files);
+        let all_here = record.fingerprint == fingerprint
+            && lengths.len() == files.len()
+            && files.iter().all(|f| self.files.contains(f));
+        all_here.then_some((record, files, lengths))
+    }
+
+    /// The files here this build has not `placed`.
+    pub(super) fn leftovers<'s>(
+        &'s self,
+        placed: &'s HashMap<String, u64>,
+    ) -> impl Iterator<Item = &'s str> + 's {
+        self.files
+            .iter()
+            .filter(|f| !placed.contains_key(*f))
+            .map(String::as_str)
+    }
+
+    /// Directories here, deepest first.
+    pub(super) fn dirs(&self) -> &[String] {
+        &self.dirs
+    }
 }
 
 /// A built site's statistics and the records to keep for the next refresh.

@@ -739,6 +739,7 @@ pub(super) mod test_pages {
             pricing_model: PricingModel::Spot,
             overrides: Vec::new(),
             previous: None,
+            standby: None,
         })
     }
 

@@ -1,7 +1,7 @@
 //! Writes the site's files under one root, refusing any path that could leave it, counting
 //! pages, files and bytes; shared by the threads that render profiles.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -15,6 +15,9 @@ pub(super) struct SiteWriter {
     /// Directories made so far: 30,000 files share a handful, and asking the file system for
     /// each file's was 3 % of a refresh.
     made_dirs: Mutex<BTreeSet<PathBuf>>,
+    /// Every file placed so far (written, linked or kept in place) and its length: the records
+    /// keep a profile's, and a build over a stale generation removes what is not among them.
+    placed: Mutex<HashMap<String, u64>>,
     pages: AtomicUsize,
     files: AtomicUsize,
     bytes: AtomicU64,
@@ -39,6 +42,7 @@ impl SiteWriter {
         Self {
             root: root.to_path_buf(),
             made_dirs: Mutex::new(BTreeSet::new()),
+            placed: Mutex::new(HashMap::new()),
             pages: AtomicUsize::new(0),
             files: AtomicUsize::new(0),
             bytes: AtomicU64::new(0),
@@ -46,11 +50,51 @@ impl SiteWriter {
     }
 
     pub(super) fn count(&self, rel: &str, len: u64) {
+        self.placed_files().insert(rel.to_string(), len);
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(len, Ordering::Relaxed);
         if rel.ends_with(".html") {
             self.pages.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// A poisoned map only means another thread panicked; what it holds was placed.
+    fn placed_files(&self) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
+        self.placed.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The length of `rel` if this build placed it.
+    pub(super) fn placed_len(&self, rel: &str) -> Option<u64> {
+        self.placed_files().get(rel).copied()
+    }
+
+    /// Counts `rels` (of `lengths`) as placed where they already lie: files of the stale
+    /// generation this build writes over, made from the same inputs.
+    pub(super) fn keep_in_place(&self, rels: &[String], lengths: &[u64]) {
+        for (rel, len) in rels.iter().zip(lengths) {
+            self.count(rel, *len);
+        }
+    }
+
+    /// Removes the files of `standby` this build did not place, then its directories left
+    /// empty, so the tree is the one a build into an empty directory makes; the number of
+    /// files removed.
+    pub(super) fn remove_leftovers(&self, standby: &StandbySite) -> Result<usize, SiteError> {
+        let placed = self.placed_files();
+        let mut removed = 0;
+        for rel in standby.leftovers(&placed) {
+            let path = self.root.join(rel);
+            match std::fs::remove_file(&path) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(SiteError::Io { path, source }),
+            }
+        }
+        for dir in standby.dirs() {
+            // One still holding a file is refused, which is what is wanted.
+            let _ = std::fs::remove_dir(self.root.join(dir));
+        }
+        Ok(removed)
     }
 
     pub(super) fn target(&self, rel: &str) -> Result<PathBuf, SiteError> {
@@ -292,6 +336,64 @@ mod tests {
         );
         let stats = w.stats(0, 0);
         assert_eq!((stats.files, stats.pages, stats.bytes), (2, 1, 6));
+    }
+
+    #[test]
+    fn writing_over_a_standby_site_leaves_only_what_this_build_placed() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        for (rel, text) in [
+            ("kept.html", "kept"),
+            ("api/v1/replaced.json", "old"),
+            ("old/deep/gone.yaml", "gone"),
+        ] {
+            std::fs::create_dir_all(site.join(rel).parent().unwrap()).unwrap();
+            std::fs::write(site.join(rel), text).unwrap();
+        }
+        let standby = StandbySite::survey(&site, None);
+        let depths: Vec<usize> = standby
+            .dirs()
+            .iter()
+            .map(|d| d.matches('/').count())
+            .collect();
+        assert_eq!(depths, [1, 1, 0, 0], "deepest first: {:?}", standby.dirs());
+        let mut dirs = standby.dirs().to_vec();
+        dirs.sort();
+        assert_eq!(dirs, ["api", "api/v1", "old", "old/deep"]);
+        let w = SiteWriter::new(&site);
+        w.keep_in_place(&["kept.html".to_string()], &[4]);
+        w.write("api/v1/replaced.json", b"new").unwrap();
+        w.write("fresh.html", b"fresh").unwrap();
+        assert_eq!(w.remove_leftovers(&standby).unwrap(), 1);
+        let mut left: Vec<String> = walkdir(&site);
+        left.sort();
+        assert_eq!(left, ["api/v1/replaced.json", "fresh.html", "kept.html"]);
+        assert_eq!(
+            std::fs::read(site.join("api/v1/replaced.json")).unwrap(),
+            b"new"
+        );
+        assert!(!site.join("old").exists(), "emptied directories go too");
+        let stats = w.stats(0, 0);
+        assert_eq!((stats.files, stats.pages, stats.bytes), (3, 2, 12));
+        assert_eq!(w.placed_len("kept.html"), Some(4));
+    }
+
+    /// Every file under `root`, relative and `/`-separated.
+    fn walkdir(root: &Path) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut dirs = vec![root.to_path_buf()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    let rel = path.strip_prefix(root).unwrap();
+                    found.push(rel.to_string_lossy().replace('\\', "/"));
+                }
+            }
+        }
+        found
     }
 
     #[test]
