@@ -57,7 +57,7 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
         }
         other => anyhow::Error::new(other),
     })?;
-    let (generation, standby) = open_generation(&lock, stages.site.is_some())?;
+    let (generation, site_start) = open_generation(&lock, stages.site.is_some())?;
     // Any other generation no link points into goes while this one runs: the one a build
     // that makes no site superseded, and those left by killed builds.
     let pruning = lock.prune_in_background(&generation);
@@ -83,10 +83,9 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
     }
     if let Some((analysis, site)) = stages.site {
         summary.site = Some(site_stage(
-            &lock,
             SiteTarget {
                 generation: &generation,
-                standby,
+                start: site_start,
             },
             &data,
             analysis,
@@ -120,63 +119,115 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
     Ok(())
 }
 
-/// What a stale generation's site holds, surveyed while the first stages run.
-type StandbySurvey = std::thread::JoinHandle<Result<StandbySite>>;
-
-/// Where a build writes its site: its generation, and what that holds where the build writes
-/// over a stale one.
-struct SiteTarget<'g> {
-    generation: &'g Path,
-    standby: Option<StandbySurvey>,
+/// What a site build starts from besides the analysis: what its generation's site directory
+/// already holds, and the published site it replaces.
+#[derive(Default)]
+struct SiteStart {
+    standby: Option<StandbySite>,
+    previous: Option<PreviousSite>,
 }
 
-/// The generation this build writes. A build that makes a site takes over the newest
-/// generation nothing points into and writes only what differs (its site is surveyed on a
-/// thread of its own meanwhile); other builds, and the first, start a new one.
-fn open_generation(lock: &OutputLock, with_site: bool) -> Result<(PathBuf, Option<StandbySurvey>)> {
-    let recycled = if with_site {
-        lock.recycle_stale_generation()?
-    } else {
-        None
-    };
-    let Some(generation) = recycled else {
-        return Ok((lock.new_generation()?, None));
-    };
-    // The tables are all written again: none of the old ones may linger beside them.
-    let data = generation.join("data");
-    match std::fs::remove_dir_all(&data) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(e).with_context(|| format!("cannot remove {}", data.display()));
+/// A [`SiteStart`] found out (or made) while the first stages run.
+enum Preparing {
+    Coming(std::thread::JoinHandle<Result<SiteStart>>),
+    Ready(Result<SiteStart>),
+}
+
+impl Preparing {
+    /// `work` on a thread of its own; where none can be had, right here.
+    fn in_background(work: impl FnOnce() -> Result<SiteStart> + Send + Clone + 'static) -> Self {
+        let here = work.clone();
+        match std::thread::Builder::new()
+            .name("site-start".into())
+            .spawn(work)
+        {
+            Ok(handle) => Self::Coming(handle),
+            Err(_) => Self::Ready(here()),
         }
-        _ => {}
     }
-    let for_survey = generation.clone();
-    let survey = std::thread::Builder::new()
-        .name("standby-survey".into())
-        .spawn(move || survey_standby(&for_survey))
-        .or_else(|_| {
-            // No thread to be had: surveyed here instead, on a thread that ends at once.
-            let standby = survey_standby(&generation);
-            std::thread::Builder::new().spawn(move || standby)
+
+    fn wait(self) -> Result<SiteStart> {
+        match self {
+            Self::Coming(handle) => handle
+                .join()
+                .unwrap_or_else(|_| bail!("the thread preparing the site directory panicked")),
+            Self::Ready(done) => done,
+        }
+    }
+}
+
+/// Where a build writes its site: its generation, and what it starts from there.
+struct SiteTarget<'g> {
+    generation: &'g Path,
+    start: Option<Preparing>,
+}
+
+/// The generation this build writes, and what its site stage starts from. A build that makes
+/// a site takes over the newest generation nothing points into and writes only what differs;
+/// where there is none, it starts a new generation and fills it with hard links to the
+/// published site, at the lowest priority while the first stages run, so that a refresh finds
+/// unchanged profiles' files in place either way. Other builds start a new, empty generation.
+fn open_generation(lock: &OutputLock, with_site: bool) -> Result<(PathBuf, Option<Preparing>)> {
+    if !with_site {
+        return Ok((lock.new_generation()?, None));
+    }
+    let published = lock.current("site");
+    if let Some(generation) = lock.recycle_stale_generation()? {
+        // The tables are all written again: none of the old ones may linger beside them.
+        let data = generation.join("data");
+        match std::fs::remove_dir_all(&data) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(e).with_context(|| format!("cannot remove {}", data.display()));
+            }
+            _ => {}
+        }
+        let recycled = generation.clone();
+        let start = Preparing::in_background(move || {
+            Ok(SiteStart {
+                standby: Some(survey_standby(&recycled)?),
+                previous: published.as_deref().and_then(previous_site),
+            })
+        });
+        return Ok((generation, Some(start)));
+    }
+    let generation = lock.new_generation()?;
+    let site = generation.join("site");
+    let start = Preparing::in_background(move || {
+        let Some(previous) = published.as_deref().and_then(previous_site) else {
+            // Nothing could be kept, so nothing is linked.
+            return Ok(SiteStart::default());
+        };
+        pipeline::background::lowest_priority();
+        Ok(SiteStart {
+            standby: Some(StandbySite::linked_from(
+                &previous.dir,
+                &site,
+                previous.records.clone(),
+            )),
+            previous: Some(previous),
         })
-        .context("cannot start a thread")?;
-    Ok((generation, Some(survey)))
+    });
+    Ok((generation, Some(start)))
 }
 
 /// A recycled generation's site and, if the build that made it finished, its records, which
 /// are removed before anything in the site changes: killed while writing over it, this build
 /// leaves a generation without records, whose files the next build keeps none of.
 fn survey_standby(generation: &Path) -> Result<StandbySite> {
+    let records = read_records(generation);
     let path = generation.join(SITE_RECORDS);
-    let records: Option<SiteRecords> = std::fs::read(&path)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
     match std::fs::remove_file(&path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             Err(e).with_context(|| format!("cannot remove {}", path.display()))
         }
         _ => Ok(StandbySite::survey(&generation.join("site"), records)),
     }
+}
+
+/// The records a generation's site build left, if they read back (records in an older shape
+/// read as none: nothing is then reused).
+fn read_records(generation: &Path) -> Option<SiteRecords> {
+    serde_json::from_slice(&std::fs::read(generation.join(SITE_RECORDS)).ok()?).ok()
 }
 
 /// Flag values and preconditions, checked before anything is written.
@@ -311,11 +362,7 @@ fn analyze_stage(data: &Path, table: Option<DataFrame>, args: &AnalysisArgs) -> 
 }
 
 fn site_stage(
-    lock: &OutputLock,
-    SiteTarget {
-        generation,
-        standby,
-    }: SiteTarget,
+    SiteTarget { generation, start }: SiteTarget,
     data: &Path,
     analysis: &AnalysisArgs,
     site: &SiteArgs,
@@ -343,14 +390,8 @@ fn site_stage(
     let models = ModelCatalog::load_or_bundled(site.models_file.as_deref())
         .context("cannot read model facts")?;
     let override_rows = overrides::read_from(&price_sources(analysis).catalog)?;
-    let previous = previous_site(lock);
-    let standby = standby
-        .map(|survey| {
-            survey
-                .join()
-                .unwrap_or_else(|_| bail!("the survey of the generation written over failed"))
-        })
-        .transpose()?;
+    let SiteStart { standby, previous } =
+        start.map(Preparing::wait).transpose()?.unwrap_or_default();
     let input = SiteInput {
         summaries: &summaries,
         cfg: &cfg,
@@ -383,12 +424,10 @@ fn site_stage(
     Ok(outcome.stats)
 }
 
-/// The published site and the records of how its profiles were made, if both are readable.
-fn previous_site(lock: &OutputLock) -> Option<PreviousSite> {
-    let generation: PathBuf = lock.current("site")?;
-    // Records in an older shape read as none: that refresh renders every page.
-    let records: SiteRecords =
-        serde_json::from_slice(&std::fs::read(generation.join(SITE_RECORDS)).ok()?).ok()?;
+/// The site of `generation` (the published one) and the records of how its profiles were made,
+/// if both are readable.
+fn previous_site(generation: &Path) -> Option<PreviousSite> {
+    let records = read_records(generation)?;
     Some(PreviousSite {
         dir: generation.join("site"),
         records,

@@ -61,7 +61,11 @@ pub(super) fn build_profile<'a>(
         return Ok(reused(&record.manifest_files));
     }
     if let Some((prev, record)) = previous
-        && w.reuse_all(&prev.dir, &profile_files(id, &record.manifest_files))
+        && w.reuse_all(
+            &prev.dir,
+            &profile_files(id, &record.manifest_files),
+            record.lengths.as_deref(),
+        )
     {
         return Ok(reused(&record.manifest_files));
     }
