@@ -117,19 +117,14 @@ impl StandbySite {
             };
             let rel = format!("{prefix}{name}");
             let target = into.join(&name);
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => {
-                    if std::fs::create_dir(&target).is_ok() {
-                        self.link_tree(&entry.path(), &target, &format!("{rel}/"));
-                        self.dirs.push(rel);
-                    }
-                }
-                Ok(t) if t.is_file() => {
-                    if std::fs::hard_link(entry.path(), &target).is_ok() {
-                        self.files.insert(rel);
-                    }
-                }
-                _ => {}
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() && std::fs::create_dir(&target).is_ok() {
+                self.link_tree(&entry.path(), &target, &format!("{rel}/"));
+                self.dirs.push(rel);
+            } else if kind.is_file() && std::fs::hard_link(entry.path(), &target).is_ok() {
+                self.files.insert(rel);
             }
         }
     }
@@ -370,7 +365,39 @@ fn read_exact_at(_: &std::fs::File, _: &mut [u8], _: u64) -> std::io::Result<()>
 
 #[cfg(test)]
 mod tests {
-    use super::is_entry_of;
+    use super::*;
+
+    #[test]
+    fn a_linked_copy_lists_what_it_linked_and_shares_the_published_files() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let published = dir.path().join("published");
+        std::fs::create_dir_all(published.join("api/v1")).unwrap();
+        std::fs::write(published.join("index.html"), "index").unwrap();
+        std::fs::write(published.join("api/v1/a.json"), "{}").unwrap();
+        let into = dir.path().join("next/site");
+        let records = SiteRecords {
+            models: [("m".to_string(), "f".to_string())].into(),
+            ..SiteRecords::default()
+        };
+        let standby = StandbySite::linked_from(&published, &into, records.clone());
+        assert_eq!(standby.records, records);
+        let mut files: Vec<&String> = standby.files.iter().collect();
+        files.sort();
+        assert_eq!(files, ["api/v1/a.json", "index.html"]);
+        assert_eq!(standby.dirs(), ["api/v1", "api"]);
+        let inode = |p: &Path| std::fs::metadata(p).unwrap().ino();
+        assert_eq!(
+            inode(&into.join("api/v1/a.json")),
+            inode(&published.join("api/v1/a.json"))
+        );
+        // Surveyed again, the copy lists the same.
+        let surveyed = StandbySite::survey(&into, None);
+        assert_eq!(surveyed.files, standby.files);
+        // A published site that is not there gives an empty copy.
+        let none = StandbySite::linked_from(&dir.path().join("gone"), &into.join("x"), records);
+        assert!(none.files.is_empty() && none.dirs.is_empty());
+    }
 
     #[test]
     fn an_entry_is_one_object_naming_its_own_profile_once() {
