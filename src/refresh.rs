@@ -22,6 +22,8 @@ use pipeline::schema::DataFrame;
 use pipeline::storage::{BENCHMARKS_FILE, PRICE_REPORT_FILE, PROFILES_FILE, REPORT_FILE};
 use site_gen::site::{PreviousSite, SiteInput, SiteRecords, SiteStats, StandbySite, build_site};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 const PARSE_CACHE: &str = "parsed-v3.bin";
@@ -58,8 +60,9 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
         other => anyhow::Error::new(other),
     })?;
     let (generation, site_start) = open_generation(&lock, stages.site.is_some())?;
-    // Any other generation no link points into goes while this one runs: the one a build
-    // that makes no site superseded, and those left by killed builds.
+    // Every other generation no link points into goes while this one runs: those killed or
+    // failed builds left, and (for a build that makes no site) the one the last build
+    // superseded.
     let pruning = lock.prune_in_background(&generation);
     let data = generation.join("data");
     std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
@@ -127,31 +130,61 @@ struct SiteStart {
     previous: Option<PreviousSite>,
 }
 
-/// A [`SiteStart`] found out (or made) while the first stages run.
+/// A [`SiteStart`] found out (or made) on a thread of its own while the first stages run.
 enum Preparing {
-    Coming(std::thread::JoinHandle<Result<SiteStart>>),
-    Ready(Result<SiteStart>),
+    Coming {
+        /// Set when the site stage wants its start: the linking stops where it is, so the
+        /// stage never waits on a thread at the lowest priority (a profile not yet linked is
+        /// linked by the stage itself).
+        stop: Arc<AtomicBool>,
+        thread: Option<std::thread::JoinHandle<Result<SiteStart>>>,
+    },
+    Ready(Option<Result<SiteStart>>),
 }
 
 impl Preparing {
-    /// `work` on a thread of its own; where none can be had, right here.
-    fn in_background(work: impl FnOnce() -> Result<SiteStart> + Send + Clone + 'static) -> Self {
-        let here = work.clone();
-        match std::thread::Builder::new()
+    /// `work` on a thread of its own, or `None` where no thread can be had.
+    fn spawn(work: impl FnOnce(&AtomicBool) -> Result<SiteStart> + Send + 'static) -> Option<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let seen = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
             .name("site-start".into())
-            .spawn(work)
-        {
-            Ok(handle) => Self::Coming(handle),
-            Err(_) => Self::Ready(here()),
-        }
+            .spawn(move || work(&seen))
+            .ok()?;
+        Some(Self::Coming {
+            stop,
+            thread: Some(thread),
+        })
     }
 
-    fn wait(self) -> Result<SiteStart> {
-        match self {
-            Self::Coming(handle) => handle
-                .join()
-                .unwrap_or_else(|_| bail!("the thread preparing the site directory panicked")),
-            Self::Ready(done) => done,
+    /// The start, the linking cut short where it has not ended.
+    fn wait(mut self) -> Result<SiteStart> {
+        match &mut self {
+            Self::Coming { stop, thread } => {
+                stop.store(true, Ordering::Relaxed);
+                thread.take().map_or_else(
+                    || Ok(SiteStart::default()),
+                    |t| {
+                        t.join().unwrap_or_else(|_| {
+                            bail!("the thread preparing the site directory panicked")
+                        })
+                    },
+                )
+            }
+            Self::Ready(done) => done.take().unwrap_or_else(|| Ok(SiteStart::default())),
+        }
+    }
+}
+
+/// A build that fails before its site stage stops the linking and waits for it: no thread
+/// links into a generation after its build has ended.
+impl Drop for Preparing {
+    fn drop(&mut self) {
+        if let Self::Coming { stop, thread } = self {
+            stop.store(true, Ordering::Relaxed);
+            if let Some(t) = thread.take() {
+                let _ = t.join();
+            }
         }
     }
 }
@@ -163,36 +196,40 @@ struct SiteTarget<'g> {
 }
 
 /// The generation this build writes, and what its site stage starts from. A build that makes
-/// a site takes over the newest generation nothing points into and writes only what differs;
-/// where there is none, it starts a new generation and fills it with hard links to the
-/// published site, at the lowest priority while the first stages run, so that a refresh finds
-/// unchanged profiles' files in place either way. Other builds start a new, empty generation.
+/// a site takes over the newest generation nothing points into that a finished build wrote,
+/// and writes only what differs; where there is none, it starts a new generation and fills it
+/// with hard links to the published site, at the lowest priority while the first stages run,
+/// so that a refresh finds unchanged profiles' files in place either way. Other builds start a
+/// new, empty generation.
 fn open_generation(lock: &OutputLock, with_site: bool) -> Result<(PathBuf, Option<Preparing>)> {
     if !with_site {
         return Ok((lock.new_generation()?, None));
     }
     let published = lock.current("site");
-    if let Some(generation) = lock.recycle_stale_generation()? {
+    if let Some(generation) = lock.recycle_stale_generation(SITE_RECORDS)? {
         // The tables are all written again: none of the old ones may linger beside them.
-        let data = generation.join("data");
-        match std::fs::remove_dir_all(&data) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(e).with_context(|| format!("cannot remove {}", data.display()));
+        remove_if_there(&generation.join("data"), |p| std::fs::remove_dir_all(p))?;
+        let take_over = {
+            let generation = generation.clone();
+            move || {
+                Ok(SiteStart {
+                    standby: Some(take_over_site(&generation)?),
+                    previous: published.as_deref().and_then(previous_site),
+                })
             }
-            _ => {}
-        }
-        let recycled = generation.clone();
-        let start = Preparing::in_background(move || {
-            Ok(SiteStart {
-                standby: Some(survey_standby(&recycled)?),
-                previous: published.as_deref().and_then(previous_site),
-            })
-        });
+        };
+        let start = Preparing::spawn({
+            let take_over = take_over.clone();
+            move |_| take_over()
+        })
+        // No thread to be had: the survey is needed all the same, so it is made here.
+        .unwrap_or_else(|| Preparing::Ready(Some(take_over())));
         return Ok((generation, Some(start)));
     }
     let generation = lock.new_generation()?;
     let site = generation.join("site");
-    let start = Preparing::in_background(move || {
+    let published_too = published.clone();
+    let start = Preparing::spawn(move |stop| {
         let Some(previous) = published.as_deref().and_then(previous_site) else {
             // Nothing could be kept, so nothing is linked.
             return Ok(SiteStart::default());
@@ -203,25 +240,40 @@ fn open_generation(lock: &OutputLock, with_site: bool) -> Result<(PathBuf, Optio
                 &previous.dir,
                 &site,
                 previous.records.clone(),
+                stop,
             )),
             previous: Some(previous),
         })
     });
+    // No thread to be had: no links; the published site's files are linked as they are reused.
+    let start = start.unwrap_or_else(|| {
+        Preparing::Ready(Some(Ok(SiteStart {
+            standby: None,
+            previous: published_too.as_deref().and_then(previous_site),
+        })))
+    });
     Ok((generation, Some(start)))
 }
 
-/// A recycled generation's site and, if the build that made it finished, its records, which
-/// are removed before anything in the site changes: killed while writing over it, this build
-/// leaves a generation without records, whose files the next build keeps none of.
-fn survey_standby(generation: &Path) -> Result<StandbySite> {
-    let records = read_records(generation);
-    let path = generation.join(SITE_RECORDS);
-    match std::fs::remove_file(&path) {
+/// Removes `path` with `remove`; one not there is removed already.
+fn remove_if_there(path: &Path, remove: fn(&Path) -> std::io::Result<()>) -> Result<()> {
+    match remove(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             Err(e).with_context(|| format!("cannot remove {}", path.display()))
         }
-        _ => Ok(StandbySite::survey(&generation.join("site"), records)),
+        _ => Ok(()),
     }
+}
+
+/// A recycled generation's site and the records of the build that made it, which are removed
+/// before anything in the site changes: a build that dies or fails while writing over it
+/// leaves a generation without records, which no build takes over again.
+fn take_over_site(generation: &Path) -> Result<StandbySite> {
+    let records = read_records(generation);
+    remove_if_there(&generation.join(SITE_RECORDS), |p| std::fs::remove_file(p))?;
+    let site = generation.join("site");
+    StandbySite::survey(&site, records)
+        .with_context(|| format!("cannot list {} to build over it", site.display()))
 }
 
 /// The records a generation's site build left, if they read back (records in an older shape

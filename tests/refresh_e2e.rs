@@ -265,6 +265,29 @@ fn a_refresh_over_a_stale_generation_keeps_its_files_and_removes_the_rest() {
     assert_same_tree(&published(&out), &published(&full));
 }
 
+/// A generation whose records are gone (a build died or failed while writing over it) is
+/// never taken over again: it is pruned, and the refresh fills a new generation with links to
+/// the published site instead.
+#[test]
+fn a_generation_without_records_is_pruned_not_taken_over() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = raw_with_synthetic(tmp.path(), 10);
+    let out = tmp.path().join("out");
+    build(&raw, &out);
+    build(&raw, &out);
+    let first = out.join(".generations/g1");
+    std::fs::remove_file(first.join("site-records.json")).unwrap();
+    std::fs::write(first.join("site/junk.html"), "junk").unwrap();
+    let err = stderr(&build(&raw, &out));
+    assert!(err.contains("(62 profiles and "), "{err}");
+    let site = out.join("site").canonicalize().unwrap();
+    assert!(site.ends_with(".generations/g3/site"), "{}", site.display());
+    assert!(!first.exists(), "pruned");
+    let full = tmp.path().join("full");
+    build(&raw, &full);
+    assert_same_tree(&published(&out), &published(&full));
+}
+
 /// A file written again in place, at the same length, is read and parsed again however old
 /// the stamps of the others are, and a run.toml so written is read again; the rest are not
 /// read at all.

@@ -1,9 +1,10 @@
 //! Work a build does beside its steps that nothing waits for until the build ends (removing
-//! old generations): its thread runs at the lowest priority, so it takes a core the build
-//! leaves idle instead of a share of busy ones. The build still waits for it before it
-//! exits, so on a host whose cores other work keeps busy that wait grows. Not for work a
-//! step waits for: the parse cache's writer, lowered, made full builds 50 ms slower (its step
-//! waited for it at the end).
+//! old generations), or that a step cuts short when it needs the result (linking the published
+//! site into a new generation): its thread runs at the lowest priority, so it takes a core the
+//! build leaves idle instead of a share of busy ones. The build still waits for pruning before
+//! it exits, so on a host whose cores other work keeps busy that wait grows. Not for work a
+//! step waits for to finish: the parse cache's writer, lowered, made full builds 50 ms slower
+//! (its step waited for it at the end).
 
 /// Lowers the calling thread's priority to the least (nice 19). On Linux a thread has its own
 /// nice value, and the system calls it makes (the unlinking) run at it too. Only a hint: where

@@ -94,17 +94,19 @@ impl OutputLock {
         Ok(dir)
     }
 
-    /// The newest generation neither `data` nor `site` points into, renamed to the number the
-    /// next new generation would have (so numbers still rise build by build), to be built over
-    /// instead of a new, empty one: a refresh then rewrites only the files that differ, where
-    /// linking every unchanged file into a new tree and unlinking the superseded one cost a
-    /// refresh at 10,000 profiles 30,000 links and 30,000 unlinks. None where there is no such
-    /// generation. What it holds is the caller's to check: a killed build may have left it
-    /// half-written.
-    pub fn recycle_stale_generation(&self) -> Result<Option<PathBuf>, PipelineError> {
+    /// The newest generation neither `data` nor `site` points into that holds `marker` (the
+    /// caller's proof that a build finished writing it), renamed to the number the next new
+    /// generation would have (so numbers still rise build by build), to be built over instead
+    /// of a new, empty one: a refresh then rewrites only the files that differ, where linking
+    /// every unchanged file into a new tree and unlinking the superseded one cost a refresh at
+    /// 10,000 profiles 30,000 links and 30,000 unlinks. None where there is no such
+    /// generation. The caller removes `marker` before changing anything in it, so a build that
+    /// dies or fails while writing over it leaves one that is not taken again, only pruned.
+    pub fn recycle_stale_generation(&self, marker: &str) -> Result<Option<PathBuf>, PipelineError> {
         let Some(newest) = self
             .stale_generations()
             .into_iter()
+            .filter(|g| g.join(marker).is_file())
             .filter_map(|g| Some((generation_number(&g)?, g)))
             .max()
         else {
@@ -321,19 +323,21 @@ mod tests {
     fn the_newest_stale_generation_is_recycled_under_the_next_number() {
         let dir = tempfile::tempdir().unwrap();
         let lock = OutputLock::acquire(dir.path()).unwrap();
-        assert_eq!(lock.recycle_stale_generation().unwrap(), None);
+        assert_eq!(lock.recycle_stale_generation("done").unwrap(), None);
         let older = lock.new_generation().unwrap();
         let newer = lock.new_generation().unwrap();
-        std::fs::write(newer.join("kept"), "x").unwrap();
+        std::fs::write(older.join("done"), "").unwrap();
+        std::fs::write(newer.join("done"), "x").unwrap();
+        let unfinished = lock.new_generation().unwrap();
         let live = lock.new_generation().unwrap();
         lock.publish(&live, "site").unwrap();
-        let recycled = lock.recycle_stale_generation().unwrap().unwrap();
-        assert_eq!(recycled.file_name().unwrap(), "g4");
-        assert_eq!(std::fs::read_to_string(recycled.join("kept")).unwrap(), "x");
-        assert!(older.is_dir() && !newer.exists() && live.is_dir());
-        // The one left stale goes with the pruning; the recycled one is the build's own.
+        let recycled = lock.recycle_stale_generation("done").unwrap().unwrap();
+        assert_eq!(recycled.file_name().unwrap(), "g5");
+        assert_eq!(std::fs::read_to_string(recycled.join("done")).unwrap(), "x");
+        assert!(older.is_dir() && !newer.exists() && unfinished.is_dir() && live.is_dir());
+        // Those left stale go with the pruning; the recycled one is the build's own.
         lock.prune_in_background(&recycled).wait().unwrap();
-        assert!(!older.exists() && recycled.is_dir() && live.is_dir());
+        assert!(!older.exists() && !unfinished.exists() && recycled.is_dir() && live.is_dir());
     }
 
     #[test]

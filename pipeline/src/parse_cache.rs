@@ -28,6 +28,37 @@ pub struct ParseCache {
     loaded: Vec<u8>,
     /// How many entries the loaded file held.
     loaded_entries: usize,
+    /// What the loaded file was when it was read: it is appended to only while it still is.
+    loaded_as: Option<FileIdentity>,
+}
+
+/// A file's device, inode, length and modification time: another file, or this one written
+/// since, differs in one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileIdentity {
+    device: u64,
+    inode: u64,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl FileIdentity {
+    #[cfg(unix)]
+    fn of(meta: &std::fs::Metadata) -> Option<Self> {
+        use std::os::unix::fs::MetadataExt;
+        Some(Self {
+            device: meta.dev(),
+            inode: meta.ino(),
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
+
+    /// Elsewhere nothing tells another file apart: the cache is written whole.
+    #[cfg(not(unix))]
+    fn of(_: &std::fs::Metadata) -> Option<Self> {
+        None
+    }
 }
 
 /// The entries and the loaded file's size, not its bytes.
@@ -106,10 +137,21 @@ impl ParseCache {
     /// foreign-version or damaged file is an empty cache (the cache is an optimization, never
     /// a source of truth).
     pub fn load(path: &Path) -> Self {
-        std::fs::read(path)
-            .ok()
-            .and_then(Self::parse)
-            .unwrap_or_default()
+        let read = || -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
+            use std::io::Read;
+            let mut file = std::fs::File::open(path)?;
+            let meta = file.metadata()?;
+            let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+            file.read_to_end(&mut bytes)?;
+            Ok((bytes, meta))
+        };
+        let Ok((bytes, meta)) = read() else {
+            return Self::default();
+        };
+        Self::parse(bytes).map_or_else(Self::default, |cache| Self {
+            loaded_as: FileIdentity::of(&meta).filter(|id| id.len == meta.len()),
+            ..cache
+        })
     }
 
     fn parse(mut bytes: Vec<u8>) -> Option<Self> {
@@ -117,13 +159,13 @@ impl ParseCache {
         let frames = frames(&bytes);
         bytes.truncate(frames.last().map_or(0, |f| f.end));
         let (generator, records) = frames.split_first()?;
-        if postcard::from_bytes::<&str>(body(&bytes, generator)).ok()? != GENERATOR {
+        if whole_value::<&str>(body(&bytes, generator))? != GENERATOR {
             return None;
         }
         let entries = records
             .par_iter()
             .map(|record| {
-                let l: Line = postcard::from_bytes(body(&bytes, record)).ok()?;
+                let l: Line = whole_value(body(&bytes, record))?;
                 let cached = Cached {
                     outcome: Arc::new(l.outcome.into_owned()),
                     frame: Some(record.clone()),
@@ -135,6 +177,7 @@ impl ParseCache {
             entries,
             loaded: bytes,
             loaded_entries: records.len(),
+            loaded_as: None,
         })
     }
 
@@ -170,10 +213,14 @@ impl ParseCache {
     /// blocks).
     pub fn encoded(&self) -> Result<EncodedCache, String> {
         let kept = self.entries.values().filter(|c| c.frame.is_some()).count();
-        if !self.loaded.is_empty() && kept == self.loaded_entries {
+        if let Some(loaded_as) = self.loaded_as
+            && !self.loaded.is_empty()
+            && kept == self.loaded_entries
+        {
             let mut tail = Vec::new();
             self.encode_entries(&mut tail, |c| c.frame.is_none())?;
             return Ok(EncodedCache(Encoded::Appended {
+                loaded_as,
                 after: self.loaded.len(),
                 tail,
             }));
@@ -240,42 +287,84 @@ pub struct EncodedCache(Encoded);
 enum Encoded {
     /// The whole file.
     Whole(Vec<u8>),
-    /// Frames to write after the first `after` bytes of the file the cache was loaded from.
-    Appended { after: usize, tail: Vec<u8> },
+    /// Frames to write after the first `after` bytes of the file the cache was loaded from,
+    /// which was `loaded_as` then.
+    Appended {
+        loaded_as: FileIdentity,
+        after: usize,
+        tail: Vec<u8>,
+    },
 }
 
 impl EncodedCache {
     /// Writes the file: a whole one atomically (temp file + rename); new frames after the
     /// loaded file's whole frames, cutting off whatever followed them (a killed build's
     /// partial append, which the next load leaves out anyway). Killed while appending, the
-    /// file loads as before with some of the new frames.
+    /// file loads as before with some of the new frames. A file that is no longer the one
+    /// loaded is left alone (its entries are not this build's to extend), and one with other
+    /// names (a hard-linked copy of the output) is replaced whole, not written through.
     pub fn save(self, path: &Path) -> Result<(), PipelineError> {
         match self.0 {
             Encoded::Whole(bytes) => crate::output_dir::replace_file(path, &bytes),
-            Encoded::Appended { after, tail } => append_after(path, after as u64, &tail),
+            Encoded::Appended {
+                loaded_as,
+                after,
+                tail,
+            } => append_after(path, loaded_as, after as u64, &tail),
         }
     }
 }
 
-fn append_after(path: &Path, after: u64, tail: &[u8]) -> Result<(), PipelineError> {
-    use std::io::{Seek, SeekFrom, Write};
+fn append_after(
+    path: &Path,
+    loaded_as: FileIdentity,
+    after: u64,
+    tail: &[u8],
+) -> Result<(), PipelineError> {
+    use std::io::{Read, Seek, SeekFrom, Write};
     let io = |e| PipelineError::io(path, e);
     let mut file = std::fs::OpenOptions::new()
+        .read(true)
         .write(true)
         .open(path)
         .map_err(io)?;
-    let len = file.metadata().map_err(io)?.len();
-    if len < after {
+    let meta = file.metadata().map_err(io)?;
+    if FileIdentity::of(&meta) != Some(loaded_as) || meta.len() < after {
         return Err(io(std::io::Error::other(
-            "the parse cache shrank while the build ran; it is read again next time",
+            "the parse cache changed while the build ran; this build's entries are not added",
         )));
     }
-    if len == after && tail.is_empty() {
+    if meta.len() == after && tail.is_empty() {
         return Ok(());
+    }
+    if has_other_names(&meta) {
+        let mut whole = Vec::with_capacity(usize::try_from(after).unwrap_or(0) + tail.len());
+        file.take(after).read_to_end(&mut whole).map_err(io)?;
+        whole.extend_from_slice(tail);
+        return crate::output_dir::replace_file(path, &whole);
     }
     file.set_len(after).map_err(io)?;
     file.seek(SeekFrom::Start(after)).map_err(io)?;
     file.write_all(tail).map_err(io)
+}
+
+#[cfg(unix)]
+fn has_other_names(meta: &std::fs::Metadata) -> bool {
+    std::os::unix::fs::MetadataExt::nlink(meta) > 1
+}
+
+#[cfg(not(unix))]
+fn has_other_names(_: &std::fs::Metadata) -> bool {
+    true
+}
+
+/// The value `bytes` hold, all of them: a frame with bytes left over is not one this cache
+/// wrote.
+fn whole_value<'b, T: Deserialize<'b>>(bytes: &'b [u8]) -> Option<T> {
+    match postcard::take_from_bytes(bytes) {
+        Ok((value, [])) => Some(value),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -434,7 +523,7 @@ mod tests {
         let mut loaded = ParseCache::load(&path);
         loaded.replace(next(&loaded));
         let encoded = loaded.encoded().unwrap();
-        let Encoded::Appended { after, tail } = &encoded.0 else {
+        let Encoded::Appended { after, tail, .. } = &encoded.0 else {
             panic!("appended");
         };
         assert_eq!(*after as u64, std::fs::metadata(&path).unwrap().len());
@@ -456,6 +545,25 @@ mod tests {
         assert!(matches!(&encoded.0, Encoded::Appended { tail, .. } if tail.is_empty()));
         encoded.save(&path).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), bytes);
+        // A hard-linked copy keeps its bytes: the file is replaced, not written through.
+        let copy = dir.path().join("copy.bin");
+        std::fs::hard_link(&path, &copy).unwrap();
+        let mut linked = ParseCache::load(&path);
+        let mut entries = next(&linked);
+        entries.insert(key_of(1000), Arc::new(outcome_of(1000)));
+        linked.replace(entries);
+        linked.save(&path).unwrap();
+        assert_eq!(std::fs::read(&copy).unwrap(), bytes);
+        assert_eq!(ParseCache::load(&path).entries.len(), 401);
+        // Replaced while the build ran (another cache as long or longer): left alone.
+        let mut stale = ParseCache::load(&copy);
+        stale.replace(next(&stale));
+        let encoded = stale.encoded().unwrap();
+        let other = [bytes.as_slice(), b"\0\0\0\0"].concat();
+        std::fs::write(dir.path().join("other.bin"), &other).unwrap();
+        std::fs::rename(dir.path().join("other.bin"), &copy).unwrap();
+        assert!(encoded.save(&copy).is_err());
+        assert_eq!(std::fs::read(&copy).unwrap(), other);
         // One gone: the whole file again, as a new cache writes it.
         let mut fewer = ParseCache::load(&path);
         let mut entries = next(&fewer);

@@ -95,8 +95,9 @@ pub struct SiteInput<'a> {
     pub overrides: Vec<Value>,
     /// The site this build replaces, for reusing unchanged profiles' files and model pages.
     pub previous: Option<&'a PreviousSite>,
-    /// What the output directory already holds, where the build writes over a stale
-    /// generation's site; `None` where it is empty or new.
+    /// What the output directory already holds: a stale generation's site the build writes
+    /// over, or hard links to the published site made while the first stages ran; `None`
+    /// where it is empty.
     pub standby: Option<&'a StandbySite>,
 }
 

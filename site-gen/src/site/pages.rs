@@ -53,12 +53,12 @@ pub(super) fn build_profile<'a>(
     };
     // Best, its files are already where they go (the stale generation written over); else
     // they are linked from the published site.
-    if let Some((record, files, lengths)) = input
+    if let Some(kept) = input
         .standby
         .and_then(|standby| standby.profile_in_place(id, &fp))
     {
-        w.keep_in_place(&files, lengths);
-        return Ok(reused(&record.manifest_files));
+        w.keep_in_place(&kept.files);
+        return Ok(reused(&kept.record.manifest_files));
     }
     if let Some((prev, record)) = previous
         && w.reuse_all(

@@ -6,8 +6,9 @@ use crate::{GENERATOR, templates};
 use pipeline::analysis::ProfileSummary;
 use pipeline::digest::sha256_hex;
 use pipeline::profile::model_slug;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::*;
 
@@ -68,60 +69,67 @@ pub struct StandbySite {
     files: HashSet<String>,
     /// Directories, relative to the site, deepest first.
     dirs: Vec<String>,
+    /// Entries whose names are not UTF-8, as paths.
+    foreign: Vec<PathBuf>,
 }
 
 impl StandbySite {
     /// Lists what `dir` holds (nothing where it does not exist). `records` are only to be
     /// given if they describe `dir` as it is: those of a build that finished writing it, read
     /// back and removed from the generation before anything in it changes, so a build killed
-    /// while writing over it leaves it without records.
-    pub fn survey(dir: &Path, records: Option<SiteRecords>) -> Self {
+    /// while writing over it leaves it without records. A directory that cannot be read is an
+    /// error: what it holds could not be removed, and would be published.
+    pub fn survey(dir: &Path, records: Option<SiteRecords>) -> Result<Self, SiteError> {
         let mut standby = Self {
             records: records.unwrap_or_default(),
             ..Self::default()
         };
-        standby.list(dir, "");
-        standby
-            .dirs
-            .sort_by_key(|d| std::cmp::Reverse(d.matches('/').count()));
-        standby
+        if dir.exists() {
+            standby.list(dir, "")?;
+        }
+        Ok(standby.deepest_first())
     }
 
     /// A copy of the published site `from` in `into` (a new generation's, not yet holding a
     /// site) made of hard links, with `records`, those of the build that made `from`: they
     /// describe the copy as well. Made while the first stages run, on a core they leave idle,
     /// so the site stage finds unchanged profiles' files in place as it does in a recycled
-    /// generation. A file or directory that cannot be linked or made is left out, and so is not
-    /// listed: a profile missing one is made again.
-    pub fn linked_from(from: &Path, into: &Path, records: SiteRecords) -> Self {
+    /// generation; it stops where it is once `stop` is set. A file or directory that cannot be
+    /// linked or made is left out, and so is not listed: a profile missing one is linked or
+    /// made by the site stage.
+    pub fn linked_from(from: &Path, into: &Path, records: SiteRecords, stop: &AtomicBool) -> Self {
         let mut standby = Self {
             records,
             ..Self::default()
         };
         if std::fs::create_dir_all(into).is_ok() {
-            standby.link_tree(from, into, "");
+            standby.link_tree(from, into, "", stop);
         }
-        standby
-            .dirs
-            .sort_by_key(|d| std::cmp::Reverse(d.matches('/').count()));
-        standby
+        standby.deepest_first()
     }
 
-    fn link_tree(&mut self, from: &Path, into: &Path, prefix: &str) {
+    fn deepest_first(mut self) -> Self {
+        self.dirs
+            .sort_by_key(|d| std::cmp::Reverse(d.matches('/').count()));
+        self
+    }
+
+    fn link_tree(&mut self, from: &Path, into: &Path, prefix: &str, stop: &AtomicBool) {
         let Ok(entries) = std::fs::read_dir(from) else {
             return;
         };
         for entry in entries.flatten() {
-            let Ok(name) = entry.file_name().into_string() else {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            // No build writes a name that is not UTF-8: the published site has none to link.
+            let (Ok(name), Ok(kind)) = (entry.file_name().into_string(), entry.file_type()) else {
                 continue;
             };
             let rel = format!("{prefix}{name}");
             let target = into.join(&name);
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
             if kind.is_dir() && std::fs::create_dir(&target).is_ok() {
-                self.link_tree(&entry.path(), &target, &format!("{rel}/"));
+                self.link_tree(&entry.path(), &target, &format!("{rel}/"), stop);
                 self.dirs.push(rel);
             } else if kind.is_file() && std::fs::hard_link(entry.path(), &target).is_ok() {
                 self.files.insert(rel);
@@ -129,61 +137,71 @@ impl StandbySite {
         }
     }
 
-    fn list(&mut self, dir: &Path, prefix: &str) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
+    fn list(&mut self, dir: &Path, prefix: &str) -> Result<(), SiteError> {
+        let io = |source| SiteError::Io {
+            path: dir.to_path_buf(),
+            source,
         };
-        for entry in entries.flatten() {
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let kind = entry.file_type().map_err(io)?;
             let Ok(name) = entry.file_name().into_string() else {
-                // No build writes a name that is not UTF-8; it is left for the pruning of a
-                // later generation, not guessed at.
+                // No build writes such a name, so none places it: it goes whole.
+                self.foreign.push(entry.path());
                 continue;
             };
             let rel = format!("{prefix}{name}");
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => {
-                    self.list(&entry.path(), &format!("{rel}/"));
-                    self.dirs.push(rel);
-                }
-                Ok(_) => {
-                    self.files.insert(rel);
-                }
-                Err(_) => {}
+            if kind.is_dir() {
+                self.list(&entry.path(), &format!("{rel}/"))?;
+                self.dirs.push(rel);
+            } else {
+                self.files.insert(rel);
             }
         }
+        Ok(())
     }
 
     /// The files of profile `id` as they lie here, if its record says they were made from
-    /// `fingerprint` and each of them is here: their names and lengths.
-    pub(super) fn profile_in_place(
-        &self,
-        id: &str,
-        fingerprint: &str,
-    ) -> Option<(&ProfileRecord, Vec<String>, &[u64])> {
+    /// `fingerprint` and each of them is here: each file's name and length.
+    pub(super) fn profile_in_place(&self, id: &str, fingerprint: &str) -> Option<InPlace<'_>> {
         let record = self.records.profiles.get(id)?;
         let lengths = record.lengths.as_deref()?;
         let files = profile_files(id, &record.manifest_files);
         let all_here = record.fingerprint == fingerprint
             && lengths.len() == files.len()
             && files.iter().all(|f| self.files.contains(f));
-        all_here.then_some((record, files, lengths))
+        all_here.then(|| InPlace {
+            record,
+            files: files.into_iter().zip(lengths.iter().copied()).collect(),
+        })
     }
 
-    /// The files here this build has not `placed`.
+    /// The files here for which `placed` is false, and entries whose names no build writes.
     pub(super) fn leftovers<'s>(
         &'s self,
-        placed: &'s HashMap<String, u64>,
+        placed: impl Fn(&str) -> bool + 's,
     ) -> impl Iterator<Item = &'s str> + 's {
         self.files
             .iter()
-            .filter(|f| !placed.contains_key(*f))
             .map(String::as_str)
+            .filter(move |f| !placed(f))
+    }
+
+    /// Entries whose names are not UTF-8 (no build writes one), as paths.
+    pub(super) fn foreign(&self) -> &[PathBuf] {
+        &self.foreign
     }
 
     /// Directories here, deepest first.
     pub(super) fn dirs(&self) -> &[String] {
         &self.dirs
     }
+}
+
+/// A profile's files found in place: its record there, and each file's name and length.
+pub(super) struct InPlace<'s> {
+    pub record: &'s ProfileRecord,
+    pub files: Vec<(String, u64)>,
 }
 
 /// A built site's statistics and the records to keep for the next refresh.
@@ -380,7 +398,8 @@ mod tests {
             models: [("m".to_string(), "f".to_string())].into(),
             ..SiteRecords::default()
         };
-        let standby = StandbySite::linked_from(&published, &into, records.clone());
+        let standby =
+            StandbySite::linked_from(&published, &into, records.clone(), &AtomicBool::new(false));
         assert_eq!(standby.records, records);
         let mut files: Vec<&String> = standby.files.iter().collect();
         files.sort();
@@ -392,11 +411,20 @@ mod tests {
             inode(&published.join("api/v1/a.json"))
         );
         // Surveyed again, the copy lists the same.
-        let surveyed = StandbySite::survey(&into, None);
+        let surveyed = StandbySite::survey(&into, None).unwrap();
         assert_eq!(surveyed.files, standby.files);
         // A published site that is not there gives an empty copy.
-        let none = StandbySite::linked_from(&dir.path().join("gone"), &into.join("x"), records);
+        let none = StandbySite::linked_from(
+            &dir.path().join("gone"),
+            &into.join("x"),
+            records.clone(),
+            &AtomicBool::new(false),
+        );
         assert!(none.files.is_empty() && none.dirs.is_empty());
+        // Stopped, it links no more.
+        let stopped =
+            StandbySite::linked_from(&published, &into.join("y"), records, &AtomicBool::new(true));
+        assert!(stopped.files.is_empty());
     }
 
     #[test]

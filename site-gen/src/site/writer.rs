@@ -68,31 +68,48 @@ impl SiteWriter {
         self.placed_files().get(rel).copied()
     }
 
-    /// Counts `rels` (of `lengths`) as placed where they already lie: files of the stale
+    /// Counts `files` (names and lengths) as placed where they already lie: files of the
     /// generation this build writes over, made from the same inputs.
-    pub(super) fn keep_in_place(&self, rels: &[String], lengths: &[u64]) {
-        for (rel, len) in rels.iter().zip(lengths) {
+    pub(super) fn keep_in_place(&self, files: &[(String, u64)]) {
+        for (rel, len) in files {
             self.count(rel, *len);
         }
     }
 
-    /// Removes the files of `standby` this build did not place, then its directories left
-    /// empty, so the tree is the one a build into an empty directory makes; the number of
-    /// files removed.
+    /// Removes the files of `standby` this build did not place (and any entry no build
+    /// names), then its directories left empty, so the tree is the one a build into an empty
+    /// directory makes; the number of entries removed.
     pub(super) fn remove_leftovers(&self, standby: &StandbySite) -> Result<usize, SiteError> {
         let placed = self.placed_files();
         let mut removed = 0;
-        for rel in standby.leftovers(&placed) {
-            let path = self.root.join(rel);
-            match std::fs::remove_file(&path) {
+        let leftovers = standby
+            .leftovers(|rel| placed.contains_key(rel))
+            .map(|rel| (self.root.join(rel), false));
+        let foreign = standby.foreign().iter().map(|path| (path.clone(), true));
+        for (path, any_kind) in leftovers.chain(foreign) {
+            // A listed file's name may now be a directory this build made: only a file goes.
+            let gone = if any_kind {
+                remove_entry(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            match gone {
                 Ok(()) => removed += 1,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) if gone_already(&e) || e.kind() == std::io::ErrorKind::IsADirectory => {}
                 Err(source) => return Err(SiteError::Io { path, source }),
             }
         }
         for dir in standby.dirs() {
-            // One still holding a file is refused, which is what is wanted.
-            let _ = std::fs::remove_dir(self.root.join(dir));
+            let path = self.root.join(dir);
+            match std::fs::remove_dir(&path) {
+                // One still holding a file stays, which is what is wanted.
+                Err(e)
+                    if e.kind() != std::io::ErrorKind::DirectoryNotEmpty && !gone_already(&e) =>
+                {
+                    return Err(SiteError::Io { path, source: e });
+                }
+                _ => {}
+            }
         }
         Ok(removed)
     }
@@ -111,12 +128,33 @@ impl SiteWriter {
         if made.contains(dir) {
             return Ok(());
         }
-        std::fs::create_dir_all(dir).map_err(|source| SiteError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        std::fs::create_dir_all(dir)
+            .or_else(|_| {
+                // Writing over a stale generation (never the published one) a file may stand
+                // where this build wants a directory; it goes.
+                self.clear_files_on_the_way(dir);
+                std::fs::create_dir_all(dir)
+            })
+            .map_err(|source| SiteError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         made.insert(dir.to_path_buf());
         Ok(())
+    }
+
+    /// Removes anything but a directory at `dir` or above it, up to the root.
+    fn clear_files_on_the_way(&self, dir: &Path) {
+        let Ok(rel) = dir.strip_prefix(&self.root) else {
+            return;
+        };
+        let mut at = self.root.clone();
+        for part in rel.components() {
+            at.push(part);
+            if std::fs::symlink_metadata(&at).is_ok_and(|m| !m.is_dir()) {
+                let _ = std::fs::remove_file(&at);
+            }
+        }
     }
 
     pub(super) fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), SiteError> {
@@ -185,10 +223,10 @@ impl SiteWriter {
     }
 
     /// Reuses every one of `rels` from `previous`, or reports false: then one was not a regular
-    /// file there (and none was linked), or one could not be linked (one linked already is
-    /// replaced, never written through, when its owner renders it again: see [`new_file`]).
-    /// Where the previous build recorded the files' `lengths`, no file is asked for its own: a
-    /// missing one fails its link instead (30,000 stats were a tenth of a refresh's reuse).
+    /// file there, or one could not be linked (one linked already is replaced, never written
+    /// through, when its owner renders it again: see [`new_file`]). Where the previous build
+    /// recorded the files' `lengths`, no file is asked for its own: a missing one fails its
+    /// link instead (30,000 stats were a tenth of a refresh's reuse).
     pub(super) fn reuse_all(
         &self,
         previous: &Path,
@@ -250,10 +288,28 @@ fn new_file(path: &Path) -> std::io::Result<std::fs::File> {
     };
     match create() {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            std::fs::remove_file(path)?;
+            remove_entry(path)?;
             create()
         }
         other => other,
+    }
+}
+
+/// Whether removing an entry failed because it is not there: gone, or a file of this build
+/// now stands where a directory on its path was.
+fn gone_already(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+    )
+}
+
+/// Unlinks what is at `path`; a directory (a stale generation's, where this build writes a
+/// file) goes whole.
+fn remove_entry(path: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
+        _ => std::fs::remove_file(path),
     }
 }
 
@@ -262,12 +318,13 @@ fn new_file(path: &Path) -> std::io::Result<std::fs::File> {
 /// before the copy, never written through: it may be a link to the published file.
 fn link_or_copy_file(from: &Path, to: &Path, len: Option<u64>) -> std::io::Result<u64> {
     let linked = std::fs::hard_link(from, to).or_else(|_| {
-        let _ = std::fs::remove_file(to);
+        let _ = remove_entry(to);
         std::fs::hard_link(from, to)
     });
     match linked {
         Ok(()) => len.map_or_else(|| Ok(std::fs::metadata(to)?.len()), Ok),
-        Err(_) => std::fs::copy(from, to),
+        // Into a new file, never through one still there.
+        Err(_) => std::io::copy(&mut std::fs::File::open(from)?, &mut new_file(to)?),
     }
 }
 
@@ -365,7 +422,7 @@ mod tests {
             std::fs::create_dir_all(site.join(rel).parent().unwrap()).unwrap();
             std::fs::write(site.join(rel), text).unwrap();
         }
-        let standby = StandbySite::survey(&site, None);
+        let standby = StandbySite::survey(&site, None).unwrap();
         let depths: Vec<usize> = standby
             .dirs()
             .iter()
@@ -376,7 +433,7 @@ mod tests {
         dirs.sort();
         assert_eq!(dirs, ["api", "api/v1", "old", "old/deep"]);
         let w = SiteWriter::new(&site);
-        w.keep_in_place(&["kept.html".to_string()], &[4]);
+        w.keep_in_place(&[("kept.html".to_string(), 4)]);
         w.write("api/v1/replaced.json", b"new").unwrap();
         w.write("fresh.html", b"fresh").unwrap();
         assert_eq!(w.remove_leftovers(&standby).unwrap(), 1);
@@ -391,6 +448,30 @@ mod tests {
         let stats = w.stats(0, 0);
         assert_eq!((stats.files, stats.pages, stats.bytes), (3, 2, 12));
         assert_eq!(w.placed_len("kept.html"), Some(4));
+    }
+
+    #[test]
+    fn over_a_standby_site_a_file_or_directory_in_the_way_goes() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        // A file where this build wants a directory, a directory where it wants a file, and
+        // a name no build writes.
+        std::fs::create_dir_all(site.join("page.html/old")).unwrap();
+        std::fs::write(site.join("page.html/old/x"), "x").unwrap();
+        std::fs::write(site.join("api"), "a file").unwrap();
+        let odd = site.join(std::ffi::OsStr::from_bytes(b"odd-\xff"));
+        std::fs::create_dir_all(&odd).unwrap();
+        let standby = StandbySite::survey(&site, None).unwrap();
+        assert_eq!(standby.foreign(), std::slice::from_ref(&odd));
+        let w = SiteWriter::new(&site);
+        w.write("page.html", b"page").unwrap();
+        w.write("api/v1/a.json", b"{}").unwrap();
+        w.remove_leftovers(&standby).unwrap();
+        let mut left = walkdir(&site);
+        left.sort();
+        assert_eq!(left, ["api/v1/a.json", "page.html"]);
+        assert!(!odd.exists());
     }
 
     /// Every file under `root`, relative and `/`-separated.
