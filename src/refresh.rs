@@ -235,13 +235,14 @@ fn open_generation(lock: &OutputLock, with_site: bool) -> Result<(PathBuf, Optio
             return Ok(SiteStart::default());
         };
         pipeline::background::lowest_priority();
+        let standby =
+            StandbySite::linked_from(&previous.dir, &site, previous.records.clone(), stop);
+        pipeline::timing::mark(format_args!(
+            "site: {} files of the published site linked",
+            standby.len()
+        ));
         Ok(SiteStart {
-            standby: Some(StandbySite::linked_from(
-                &previous.dir,
-                &site,
-                previous.records.clone(),
-                stop,
-            )),
+            standby: Some(standby),
             previous: Some(previous),
         })
     });

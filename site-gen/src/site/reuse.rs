@@ -108,6 +108,16 @@ impl StandbySite {
         standby.deepest_first()
     }
 
+    /// How many files it holds.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether it holds no file.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
     fn deepest_first(mut self) -> Self {
         self.dirs
             .sort_by_key(|d| std::cmp::Reverse(d.matches('/').count()));
