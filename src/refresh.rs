@@ -236,7 +236,7 @@ fn open_generation(lock: &OutputLock, with_site: bool) -> Result<(PathBuf, Optio
         };
         pipeline::background::lowest_priority();
         let standby =
-            StandbySite::linked_from(&previous.dir, &site, previous.records.clone(), stop);
+            StandbySite::linked_from(&previous.dir, &site, Arc::clone(&previous.records), stop);
         pipeline::timing::mark(format_args!(
             "site: {} files of the published site linked",
             standby.len()
@@ -483,7 +483,7 @@ fn previous_site(generation: &Path) -> Option<PreviousSite> {
     let records = read_records(generation)?;
     Some(PreviousSite {
         dir: generation.join("site"),
-        records,
+        records: Arc::new(records),
     })
 }
 

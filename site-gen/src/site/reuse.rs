@@ -8,6 +8,7 @@ use pipeline::digest::sha256_hex;
 use pipeline::profile::model_slug;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::*;
@@ -54,7 +55,8 @@ pub struct SiteRecords {
 /// The site a refresh replaces, and the records of what made it.
 pub struct PreviousSite {
     pub dir: PathBuf,
-    pub records: SiteRecords,
+    /// Shared with a [`StandbySite`] linked from this site: they are the same records.
+    pub records: Arc<SiteRecords>,
 }
 
 /// A stale generation's site that this build writes over instead of a new, empty directory
@@ -64,7 +66,7 @@ pub struct PreviousSite {
 /// removed at its end, so the tree is the one a build into an empty directory makes.
 #[derive(Debug, Default)]
 pub struct StandbySite {
-    records: SiteRecords,
+    records: Arc<SiteRecords>,
     /// Regular files, relative to the site, `/`-separated.
     files: HashSet<String>,
     /// Directories, relative to the site, deepest first.
@@ -81,7 +83,7 @@ impl StandbySite {
     /// error: what it holds could not be removed, and would be published.
     pub fn survey(dir: &Path, records: Option<SiteRecords>) -> Result<Self, SiteError> {
         let mut standby = Self {
-            records: records.unwrap_or_default(),
+            records: Arc::new(records.unwrap_or_default()),
             ..Self::default()
         };
         if dir.exists() {
@@ -97,7 +99,12 @@ impl StandbySite {
     /// generation; it stops where it is once `stop` is set. A file or directory that cannot be
     /// linked or made is left out, and so is not listed: a profile missing one is linked or
     /// made by the site stage.
-    pub fn linked_from(from: &Path, into: &Path, records: SiteRecords, stop: &AtomicBool) -> Self {
+    pub fn linked_from(
+        from: &Path,
+        into: &Path,
+        records: Arc<SiteRecords>,
+        stop: &AtomicBool,
+    ) -> Self {
         let mut standby = Self {
             records,
             ..Self::default()
@@ -404,10 +411,10 @@ mod tests {
         std::fs::write(published.join("index.html"), "index").unwrap();
         std::fs::write(published.join("api/v1/a.json"), "{}").unwrap();
         let into = dir.path().join("next/site");
-        let records = SiteRecords {
+        let records = Arc::new(SiteRecords {
             models: [("m".to_string(), "f".to_string())].into(),
             ..SiteRecords::default()
-        };
+        });
         let standby =
             StandbySite::linked_from(&published, &into, records.clone(), &AtomicBool::new(false));
         assert_eq!(standby.records, records);
