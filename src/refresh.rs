@@ -209,27 +209,38 @@ fn open_generation(lock: &OutputLock, with_site: bool) -> Result<(PathBuf, Optio
     if let Some(generation) = lock.recycle_stale_generation(SITE_RECORDS)? {
         // The tables are all written again: none of the old ones may linger beside them.
         remove_if_there(&generation.join("data"), |p| std::fs::remove_dir_all(p))?;
-        let take_over = {
-            let generation = generation.clone();
-            move || {
-                Ok(SiteStart {
-                    standby: Some(take_over_site(&generation)?),
-                    previous: published.as_deref().and_then(previous_site),
-                })
-            }
-        };
-        let start = Preparing::spawn({
-            let take_over = take_over.clone();
-            move |_| take_over()
-        })
-        // No thread to be had: the survey is needed all the same, so it is made here.
-        .unwrap_or_else(|| Preparing::Ready(Some(take_over())));
+        let start = take_over(&generation, published);
         return Ok((generation, Some(start)));
     }
     let generation = lock.new_generation()?;
-    let site = generation.join("site");
-    let published_too = published.clone();
-    let start = Preparing::spawn(move |stop| {
+    let start = link_published(&generation.join("site"), published);
+    Ok((generation, Some(start)))
+}
+
+/// Surveys the recycled `generation` on a thread of its own (here, where none can be had:
+/// the survey is needed all the same) and reads the `published` generation's records.
+fn take_over(generation: &Path, published: Option<PathBuf>) -> Preparing {
+    let generation = generation.to_path_buf();
+    let survey = move || {
+        Ok(SiteStart {
+            standby: Some(take_over_site(&generation)?),
+            previous: published.as_deref().and_then(previous_site),
+        })
+    };
+    Preparing::spawn({
+        let survey = survey.clone();
+        move |_| survey()
+    })
+    .unwrap_or_else(|| Preparing::Ready(Some(survey())))
+}
+
+/// Reads the `published` generation's records and, at the lowest priority, hard-links its
+/// site into `site` until the site stage stops it. Where no thread can be had, nothing is
+/// linked ahead: the published site's files are linked as they are reused.
+fn link_published(site: &Path, published: Option<PathBuf>) -> Preparing {
+    let site = site.to_path_buf();
+    let records_only = published.clone();
+    Preparing::spawn(move |stop| {
         let Some(previous) = published.as_deref().and_then(previous_site) else {
             // Nothing could be kept, so nothing is linked.
             return Ok(SiteStart::default());
@@ -245,15 +256,13 @@ fn open_generation(lock: &OutputLock, with_site: bool) -> Result<(PathBuf, Optio
             standby: Some(standby),
             previous: Some(previous),
         })
-    });
-    // No thread to be had: no links; the published site's files are linked as they are reused.
-    let start = start.unwrap_or_else(|| {
+    })
+    .unwrap_or_else(|| {
         Preparing::Ready(Some(Ok(SiteStart {
             standby: None,
-            previous: published_too.as_deref().and_then(previous_site),
+            previous: records_only.as_deref().and_then(previous_site),
         })))
-    });
-    Ok((generation, Some(start)))
+    })
 }
 
 /// Removes `path` with `remove`; one not there is removed already.

@@ -542,8 +542,9 @@ fn method_facts() -> Value {
 }
 
 /// What to keep of each profile for the next refresh: what its files were made from, which
-/// manifest files it has and how long each of its files is. The rest of a reused profile's page (its manifest links and
-/// patches, its command) is in the page itself or made again from the profile.
+/// manifest files it has and how long each of its files is. The rest of a reused profile's
+/// page (its manifest links and patches, its command) is in the page itself or made again
+/// from the profile.
 fn records_of(
     w: &SiteWriter,
     pages: Vec<ProfilePage>,

@@ -51,8 +51,8 @@ pub(super) fn build_profile<'a>(
         let view = profile_view(&page, input, None);
         (page, view)
     };
-    // Best, its files are already where they go (the stale generation written over); else
-    // they are linked from the published site.
+    // Best, its files already lie where they go (in the generation written over, or the
+    // published site's linked in); else they are linked from the published site now.
     if let Some(kept) = input
         .standby
         .and_then(|standby| standby.profile_in_place(id, &fp))
