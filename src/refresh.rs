@@ -250,7 +250,7 @@ fn link_published(site: &Path, published: Option<PathBuf>) -> Preparing {
             StandbySite::linked_from(&previous.dir, &site, Arc::clone(&previous.records), stop);
         pipeline::timing::mark(format_args!(
             "site: {} files of the published site linked",
-            standby.len()
+            standby.file_count()
         ));
         Ok(SiteStart {
             standby: Some(standby),

@@ -250,8 +250,7 @@ fn a_refresh_over_a_stale_generation_keeps_its_files_and_removes_the_rest() {
     copy_tree(&extra.join(run(31)), &raw.join("synthetic").join(run(31)));
     let err = stderr(&build(&raw, &out));
     assert!(err.contains("(82 profiles and "), "{err}");
-    let site = out.join("site").canonicalize().unwrap();
-    assert!(site.ends_with(".generations/g3/site"), "{}", site.display());
+    let site = published_generation_is(&out, "g3");
     assert!(!stale.exists(), "g1 became g3");
     let kept_now = site.join(kept.strip_prefix(&stale).unwrap());
     assert_eq!(
@@ -260,9 +259,22 @@ fn a_refresh_over_a_stale_generation_keeps_its_files_and_removes_the_rest() {
         "kept in place, not linked again"
     );
     assert!(!site.join(gone.strip_prefix(&stale).unwrap()).exists());
-    let full = tmp.path().join("full");
-    build(&raw, &full);
-    assert_same_tree(&published(&out), &published(&full));
+    assert_a_full_builds_tree(tmp.path(), &raw, &out);
+}
+
+/// The published site lies in generation `name`; its directory.
+fn published_generation_is(out: &Path, name: &str) -> std::path::PathBuf {
+    let site = out.join("site").canonicalize().unwrap();
+    let expected = Path::new(".generations").join(name).join("site");
+    assert!(site.ends_with(&expected), "{}", site.display());
+    site
+}
+
+/// `out` publishes the tree a full build of `raw` into an empty directory makes.
+fn assert_a_full_builds_tree(tmp: &Path, raw: &Path, out: &Path) {
+    let full = tmp.join("full");
+    build(raw, &full);
+    assert_same_tree(&published(out), &published(&full));
 }
 
 /// A generation whose records are gone (a build died or failed while writing over it) is
@@ -280,12 +292,9 @@ fn a_generation_without_records_is_pruned_not_taken_over() {
     std::fs::write(first.join("site/junk.html"), "junk").unwrap();
     let err = stderr(&build(&raw, &out));
     assert!(err.contains("(62 profiles and "), "{err}");
-    let site = out.join("site").canonicalize().unwrap();
-    assert!(site.ends_with(".generations/g3/site"), "{}", site.display());
+    published_generation_is(&out, "g3");
     assert!(!first.exists(), "pruned");
-    let full = tmp.path().join("full");
-    build(&raw, &full);
-    assert_same_tree(&published(&out), &published(&full));
+    assert_a_full_builds_tree(tmp.path(), &raw, &out);
 }
 
 /// A file written again in place, at the same length, is read and parsed again however old

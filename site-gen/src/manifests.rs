@@ -467,6 +467,7 @@ fn tpu_topology(accelerator: &str, chips: u32) -> Result<&'static str, ManifestE
 }
 
 fn cost_text(c: &PriceAt, source_stated_once: bool) -> String {
+    use std::fmt::Write;
     match (c.usd_per_hour(), c.cost) {
         (Some(h), Some(cost)) => {
             let mut text = format!(
@@ -474,7 +475,7 @@ fn cost_text(c: &PriceAt, source_stated_once: bool) -> String {
                 cost.usd_per_million_output, cost.usd_per_million_input,
             );
             if !source_stated_once {
-                text.push_str(&format!(" ({}; prices as of {})", c.source(), c.as_of()));
+                let _ = write!(text, " ({}; prices as of {})", c.source(), c.as_of());
             }
             text
         }

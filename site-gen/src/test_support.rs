@@ -23,6 +23,34 @@ pub(crate) fn bundled_summaries() -> &'static (Vec<ProfileSummary>, PriceBook) {
     })
 }
 
+/// Writes each `(path, text)` under `root`, making the directories on the way.
+pub(crate) fn write_tree(root: &std::path::Path, files: &[(&str, &str)]) {
+    for (rel, text) in files {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+/// Every file under `root`, relative and `/`-separated, sorted.
+pub(crate) fn files_under(root: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                let rel = path.strip_prefix(root).unwrap();
+                found.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
 /// `doc`'s JSON has its keys in sorted order at every level, the order `serde_json::Value` (a
 /// sorted map) gives: the order the JSON API had when it was built as values, so typed shapes
 /// keep its bytes.

@@ -116,13 +116,8 @@ impl StandbySite {
     }
 
     /// How many files it holds.
-    pub fn len(&self) -> usize {
+    pub fn file_count(&self) -> usize {
         self.files.len()
-    }
-
-    /// Whether it holds no file.
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
     }
 
     fn deepest_first(mut self) -> Self {
@@ -193,7 +188,7 @@ impl StandbySite {
         })
     }
 
-    /// The files here for which `placed` is false, and entries whose names no build writes.
+    /// The files here for which `placed` is false.
     pub(super) fn leftovers<'s>(
         &'s self,
         placed: impl Fn(&str) -> bool + 's,
@@ -407,9 +402,10 @@ mod tests {
         use std::os::unix::fs::MetadataExt;
         let dir = tempfile::tempdir().unwrap();
         let published = dir.path().join("published");
-        std::fs::create_dir_all(published.join("api/v1")).unwrap();
-        std::fs::write(published.join("index.html"), "index").unwrap();
-        std::fs::write(published.join("api/v1/a.json"), "{}").unwrap();
+        crate::test_support::write_tree(
+            &published,
+            &[("index.html", "index"), ("api/v1/a.json", "{}")],
+        );
         let into = dir.path().join("next/site");
         let records = Arc::new(SiteRecords {
             models: [("m".to_string(), "f".to_string())].into(),

@@ -4,7 +4,6 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::*;
 
@@ -15,12 +14,10 @@ pub(super) struct SiteWriter {
     /// Directories made so far: 30,000 files share a handful, and asking the file system for
     /// each file's was 3 % of a refresh.
     made_dirs: Mutex<BTreeSet<PathBuf>>,
-    /// Every file placed so far (written, linked or kept in place) and its length: the records
-    /// keep a profile's, and a build over a stale generation removes what is not among them.
+    /// Every file placed so far (written, linked or kept in place) and its length: the
+    /// statistics are counted from it, the records keep a profile's, and a build over a stale
+    /// generation removes what is not among them.
     placed: Mutex<HashMap<String, u64>>,
-    pages: AtomicUsize,
-    files: AtomicUsize,
-    bytes: AtomicU64,
 }
 
 pub(super) fn checked(rel: &str) -> Result<&Path, SiteError> {
@@ -43,19 +40,11 @@ impl SiteWriter {
             root: root.to_path_buf(),
             made_dirs: Mutex::new(BTreeSet::new()),
             placed: Mutex::new(HashMap::new()),
-            pages: AtomicUsize::new(0),
-            files: AtomicUsize::new(0),
-            bytes: AtomicU64::new(0),
         }
     }
 
     pub(super) fn count(&self, rel: &str, len: u64) {
         self.placed_files().insert(rel.to_string(), len);
-        self.files.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(len, Ordering::Relaxed);
-        if rel.ends_with(".html") {
-            self.pages.fetch_add(1, Ordering::Relaxed);
-        }
     }
 
     /// A poisoned map only means another thread panicked; what it holds was placed.
@@ -82,22 +71,12 @@ impl SiteWriter {
     pub(super) fn remove_leftovers(&self, standby: &StandbySite) -> Result<usize, SiteError> {
         let placed = self.placed_files();
         let mut removed = 0;
-        let leftovers = standby
-            .leftovers(|rel| placed.contains_key(rel))
-            .map(|rel| (self.root.join(rel), false));
-        let foreign = standby.foreign().iter().map(|path| (path.clone(), true));
-        for (path, any_kind) in leftovers.chain(foreign) {
-            // A listed file's name may now be a directory this build made: only a file goes.
-            let gone = if any_kind {
-                remove_entry(&path)
-            } else {
-                std::fs::remove_file(&path)
-            };
-            match gone {
-                Ok(()) => removed += 1,
-                Err(e) if gone_already(&e) || e.kind() == std::io::ErrorKind::IsADirectory => {}
-                Err(source) => return Err(SiteError::Io { path, source }),
-            }
+        // A listed file's name may now be a directory this build made: only a file goes.
+        for rel in standby.leftovers(|rel| placed.contains_key(rel)) {
+            removed += remove_counted(self.root.join(rel), |p| std::fs::remove_file(p))?;
+        }
+        for path in standby.foreign() {
+            removed += remove_counted(path.clone(), remove_entry)?;
         }
         for dir in standby.dirs() {
             let path = self.root.join(dir);
@@ -267,10 +246,11 @@ impl SiteWriter {
     }
 
     pub(super) fn stats(&self, reused_profiles: usize, reused_models: usize) -> SiteStats {
+        let placed = self.placed_files();
         SiteStats {
-            pages: self.pages.load(Ordering::Relaxed),
-            files: self.files.load(Ordering::Relaxed),
-            bytes: self.bytes.load(Ordering::Relaxed),
+            pages: placed.keys().filter(|rel| rel.ends_with(".html")).count(),
+            files: placed.len(),
+            bytes: placed.values().sum(),
             reused_profiles,
             reused_models,
         }
@@ -292,6 +272,19 @@ fn new_file(path: &Path) -> std::io::Result<std::fs::File> {
             create()
         }
         other => other,
+    }
+}
+
+/// 1 where `remove` took `path`, 0 where it was not there (or is now a directory this build
+/// made, which a file's removal leaves).
+fn remove_counted(
+    path: PathBuf,
+    remove: fn(&Path) -> std::io::Result<()>,
+) -> Result<usize, SiteError> {
+    match remove(&path) {
+        Ok(()) => Ok(1),
+        Err(e) if gone_already(&e) || e.kind() == std::io::ErrorKind::IsADirectory => Ok(0),
+        Err(source) => Err(SiteError::Io { path, source }),
     }
 }
 
@@ -349,6 +342,7 @@ impl<W: std::io::Write> std::io::Write for Counted<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{files_under, write_tree};
     use std::io::Write;
 
     #[test]
@@ -414,14 +408,14 @@ mod tests {
     fn writing_over_a_standby_site_leaves_only_what_this_build_placed() {
         let dir = tempfile::tempdir().unwrap();
         let site = dir.path().join("site");
-        for (rel, text) in [
-            ("kept.html", "kept"),
-            ("api/v1/replaced.json", "old"),
-            ("old/deep/gone.yaml", "gone"),
-        ] {
-            std::fs::create_dir_all(site.join(rel).parent().unwrap()).unwrap();
-            std::fs::write(site.join(rel), text).unwrap();
-        }
+        write_tree(
+            &site,
+            &[
+                ("kept.html", "kept"),
+                ("api/v1/replaced.json", "old"),
+                ("old/deep/gone.yaml", "gone"),
+            ],
+        );
         let standby = StandbySite::survey(&site, None).unwrap();
         let depths: Vec<usize> = standby
             .dirs()
@@ -437,9 +431,10 @@ mod tests {
         w.write("api/v1/replaced.json", b"new").unwrap();
         w.write("fresh.html", b"fresh").unwrap();
         assert_eq!(w.remove_leftovers(&standby).unwrap(), 1);
-        let mut left: Vec<String> = walkdir(&site);
-        left.sort();
-        assert_eq!(left, ["api/v1/replaced.json", "fresh.html", "kept.html"]);
+        assert_eq!(
+            files_under(&site),
+            ["api/v1/replaced.json", "fresh.html", "kept.html"]
+        );
         assert_eq!(
             std::fs::read(site.join("api/v1/replaced.json")).unwrap(),
             b"new"
@@ -457,9 +452,7 @@ mod tests {
         let site = dir.path().join("site");
         // A file where this build wants a directory, a directory where it wants a file, and
         // a name no build writes.
-        std::fs::create_dir_all(site.join("page.html/old")).unwrap();
-        std::fs::write(site.join("page.html/old/x"), "x").unwrap();
-        std::fs::write(site.join("api"), "a file").unwrap();
+        write_tree(&site, &[("page.html/old/x", "x"), ("api", "a file")]);
         let odd = site.join(std::ffi::OsStr::from_bytes(b"odd-\xff"));
         std::fs::create_dir_all(&odd).unwrap();
         let standby = StandbySite::survey(&site, None).unwrap();
@@ -468,28 +461,8 @@ mod tests {
         w.write("page.html", b"page").unwrap();
         w.write("api/v1/a.json", b"{}").unwrap();
         w.remove_leftovers(&standby).unwrap();
-        let mut left = walkdir(&site);
-        left.sort();
-        assert_eq!(left, ["api/v1/a.json", "page.html"]);
+        assert_eq!(files_under(&site), ["api/v1/a.json", "page.html"]);
         assert!(!odd.exists());
-    }
-
-    /// Every file under `root`, relative and `/`-separated.
-    fn walkdir(root: &Path) -> Vec<String> {
-        let mut found = Vec::new();
-        let mut dirs = vec![root.to_path_buf()];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else {
-                    let rel = path.strip_prefix(root).unwrap();
-                    found.push(rel.to_string_lossy().replace('\\', "/"));
-                }
-            }
-        }
-        found
     }
 
     #[test]
