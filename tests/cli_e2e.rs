@@ -492,13 +492,13 @@ fn a_capacity_is_never_chosen_as_a_point_to_run_at() {
     assert!(sized.starts_with("# Sized at the highest point: "), "{cli}");
     assert_eq!(sized_line(&manifest).as_deref(), Some(sized.as_str()));
     for said in [
-        "<dt>Autoscaling at the highest point</dt>",
+        "<dt>Autoscaling at the highest point<dd>",
         "With autoscaling at the highest point</a>",
         "sized at the highest point; weights from Hugging Face",
         "data-sized-at=\"highest point\"",
-        "<dt>Highest point</dt>",
+        "<dt>Highest point<dd>",
         "The highlighted row is the highest point.",
-        "-hpa-highest-point.yaml\"",
+        "data-file=\"hpa-highest-point.yaml\"",
     ] {
         assert!(page.contains(said), "{said}");
     }

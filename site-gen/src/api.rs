@@ -14,8 +14,10 @@ use serde_json::Value;
 
 /// A figure infercat computes (a cost, a per-user speed, an autoscaling value) to six
 /// significant digits: the prices and throughputs it comes from carry no more, and the float
-/// noise past them was a tenth of the JSON API's bytes. Throughputs, measured or divided by
-/// the accelerator count, are stated as they are.
+/// noise past them was a tenth of the JSON API's bytes. So is the input throughput, which
+/// infercat derives for most tools (input tokens over the run's duration, or the total less
+/// the output: `20381.516666666666`). The output throughput, measured or divided by the
+/// accelerator count, is stated as it is.
 fn computed(x: Option<f64>) -> Option<f64> {
     x.map(|v| round_significant(v, 6))
 }
@@ -131,6 +133,50 @@ fn chosen_first(costs: &[PriceAt], first: PricingModel) -> Vec<&PriceAt> {
     costs
 }
 
+/// A value a profile or point may not have (a latency the tool did not report, a note, a
+/// parallelism not stated): `null` where the document lists every field (the CLI's JSON, read
+/// by scripts that index each field), left out of the site's `api/v1/benchmarks/<id>.json`, as
+/// the Quickstart API's own JSON leaves out what is unset (a `null` NTPOT on each point was a
+/// twentieth of that file).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Stated<T> {
+    Value(T),
+    Null,
+    LeftOut,
+}
+
+/// How a document writes a value it does not have.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Unset {
+    Null,
+    LeftOut,
+}
+
+impl<T> Stated<T> {
+    fn of(value: Option<T>, unset: Unset) -> Self {
+        match (value, unset) {
+            (Some(v), _) => Stated::Value(v),
+            (None, Unset::Null) => Stated::Null,
+            (None, Unset::LeftOut) => Stated::LeftOut,
+        }
+    }
+
+    fn is_left_out(&self) -> bool {
+        matches!(self, Stated::LeftOut)
+    }
+}
+
+impl<T: Serialize> Serialize for Stated<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Stated::Value(v) => v.serialize(s),
+            Stated::Null | Stated::LeftOut => s.serialize_none(),
+        }
+    }
+}
+
+type Figure = Stated<f64>;
+
 /// One point's `performanceStats` entry: its throughput and latencies, and its costs (`C`: the
 /// Quickstart's whole [`CostJson`], or only the [`PointCostJson`] where the prices are stated
 /// once beside the points; none where the reader derives them from those prices, as the
@@ -140,43 +186,56 @@ fn chosen_first(costs: &[PriceAt], first: PricingModel) -> Vec<&PriceAt> {
 pub struct PerformanceStatsJson<C> {
     #[serde(skip_serializing_if = "Option::is_none")]
     cost: Option<Vec<C>>,
-    e2e_milliseconds: Option<f64>,
-    input_tokens_per_second: Option<f64>,
-    itl_milliseconds: Option<f64>,
-    load: Option<f64>,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    e2e_milliseconds: Figure,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    input_tokens_per_second: Figure,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    itl_milliseconds: Figure,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    load: Figure,
     load_kind: &'static str,
-    ntpot_milliseconds: Option<f64>,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    ntpot_milliseconds: Figure,
     output_tokens_per_second: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     output_tokens_per_second_per_accelerator: Option<f64>,
-    output_tokens_per_second_per_user: Option<f64>,
-    queries_per_second: Option<f64>,
-    ttft_milliseconds: Option<f64>,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    output_tokens_per_second_per_user: Figure,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    queries_per_second: Figure,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    ttft_milliseconds: Figure,
 }
 
 impl<C> PerformanceStatsJson<C> {
     /// `p` stated with the curve's statistic, its throughput shared by `accelerators` where
-    /// they are given (else the reader divides by the document's `acceleratorCount`).
+    /// they are given (else the reader divides by the document's `acceleratorCount`), and what
+    /// the tool did not report as `unset` says.
     fn of(
         p: &MeasuredPoint,
         stat: Percentile,
         accelerators: Option<u32>,
         cost: Option<Vec<C>>,
+        unset: Unset,
     ) -> Self {
+        let figure = |v: Option<f64>| Stated::of(v, unset);
         Self {
             cost,
-            e2e_milliseconds: stat.of(&p.e2e),
-            input_tokens_per_second: p.input_tokens_per_s(),
-            itl_milliseconds: stat.of(&p.itl),
-            load: p.load.value(),
+            e2e_milliseconds: figure(stat.of(&p.e2e)),
+            input_tokens_per_second: figure(computed(p.input_tokens_per_s())),
+            itl_milliseconds: figure(stat.of(&p.itl)),
+            load: figure(p.load.value()),
             load_kind: p.load.kind(),
-            ntpot_milliseconds: stat.of(&p.ntpot),
+            ntpot_milliseconds: figure(stat.of(&p.ntpot)),
             output_tokens_per_second: p.output_tokens_per_s,
             output_tokens_per_second_per_accelerator: accelerators
                 .map(|n| p.output_tokens_per_s_per_accelerator(n)),
-            output_tokens_per_second_per_user: computed(p.per_user_tokens_per_s(|l| stat.of(l))),
-            queries_per_second: p.request_rate(),
-            ttft_milliseconds: stat.of(&p.ttft),
+            output_tokens_per_second_per_user: figure(computed(
+                p.per_user_tokens_per_s(|l| stat.of(l)),
+            )),
+            queries_per_second: figure(p.request_rate()),
+            ttft_milliseconds: figure(stat.of(&p.ttft)),
         }
     }
 }
@@ -229,27 +288,32 @@ impl From<Workers> for WorkersJson {
     }
 }
 
-/// Parallelism as stated (nulls where not), with its short label.
+/// Parallelism as stated (what is not: as `unset` says), with its short label.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct TopologyJson {
-    data_parallel: Option<u32>,
-    decode: Option<WorkersJson>,
-    expert_parallel: Option<u32>,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    data_parallel: Stated<u32>,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    decode: Stated<WorkersJson>,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    expert_parallel: Stated<u32>,
     label: String,
-    prefill: Option<WorkersJson>,
-    tensor_parallel: Option<u32>,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    prefill: Stated<WorkersJson>,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    tensor_parallel: Stated<u32>,
 }
 
 impl TopologyJson {
-    fn of(t: &Topology) -> Self {
+    fn of(t: &Topology, unset: Unset) -> Self {
         Self {
-            data_parallel: t.data_parallel,
-            decode: t.decode.map(WorkersJson::from),
-            expert_parallel: t.expert_parallel,
+            data_parallel: Stated::of(t.data_parallel, unset),
+            decode: Stated::of(t.decode.map(WorkersJson::from), unset),
+            expert_parallel: Stated::of(t.expert_parallel, unset),
             label: t.label(),
-            prefill: t.prefill.map(WorkersJson::from),
-            tensor_parallel: t.tensor_parallel,
+            prefill: Stated::of(t.prefill.map(WorkersJson::from), unset),
+            tensor_parallel: Stated::of(t.tensor_parallel, unset),
         }
     }
 }
@@ -281,16 +345,20 @@ struct ModelServerInfoJson<'a> {
 pub struct ProfileJson<'a, C> {
     accelerator_count: u32,
     accelerator_type: &'a str,
-    autoscaling: Option<AutoscalingJson<'a>>,
-    autoscaling_note: Option<&'a str>,
-    instance_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    autoscaling: Stated<AutoscalingJson<'a>>,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    autoscaling_note: Stated<&'a str>,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    instance_type: Stated<&'a str>,
     knee_method: &'static str,
     knee_reason: &'a str,
     latency_statistic: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manifests: Option<Vec<&'a str>>,
     model_server_info: ModelServerInfoJson<'a>,
-    notes: Option<&'a str>,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    notes: Stated<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output_input_cost_ratio: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -300,11 +368,13 @@ pub struct ProfileJson<'a, C> {
     #[serde(skip_serializing_if = "Option::is_none")]
     prices: Option<Vec<PriceJson<'a>>>,
     profile_id: &'a str,
-    replicas: Option<u32>,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    replicas: Stated<u32>,
     synthetic: bool,
     topology: TopologyJson,
     use_case: &'a str,
-    variant: Option<&'a str>,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    variant: Stated<&'a str>,
     workload: &'a str,
     workload_spec: WorkloadSpecJson<'a>,
 }
@@ -315,24 +385,27 @@ impl<'a, C> ProfileJson<'a, C> {
         ev: &'a Evaluation,
         ctx: &PointContext<'a>,
         performance_stats: Vec<PerformanceStatsJson<C>>,
+        unset: Unset,
     ) -> Self {
         let key = &profile.key;
+        let autoscaling = ev.hpa.as_ref().ok().map(|h| AutoscalingJson {
+            average_value: computed(Some(h.threshold)),
+            metric: h.metric,
+            signal: h.signal.as_str(),
+            value_at_point: computed(Some(h.value)),
+            value_source: h.value_source,
+        });
+        let autoscaling_note = match &ev.hpa {
+            Ok(h) if h.note.is_empty() => None,
+            Ok(h) => Some(h.note.as_str()),
+            Err(why) => Some(why.as_str()),
+        };
         Self {
             accelerator_count: key.accelerator_count,
             accelerator_type: &key.accelerator,
-            autoscaling: ev.hpa.as_ref().ok().map(|h| AutoscalingJson {
-                average_value: computed(Some(h.threshold)),
-                metric: h.metric,
-                signal: h.signal.as_str(),
-                value_at_point: computed(Some(h.value)),
-                value_source: h.value_source,
-            }),
-            autoscaling_note: match &ev.hpa {
-                Ok(h) if h.note.is_empty() => None,
-                Ok(h) => Some(h.note.as_str()),
-                Err(why) => Some(why.as_str()),
-            },
-            instance_type: key.instance_type.as_deref(),
+            autoscaling: Stated::of(autoscaling, unset),
+            autoscaling_note: Stated::of(autoscaling_note, unset),
+            instance_type: Stated::of(key.instance_type.as_deref(), unset),
             knee_method: ctx.knee.method.as_str(),
             knee_reason: &ctx.knee.reason,
             latency_statistic: ctx.stat.to_string(),
@@ -342,18 +415,18 @@ impl<'a, C> ProfileJson<'a, C> {
                 model_server: &key.model_server,
                 model_server_version: &key.model_server_version,
             },
-            notes: profile.notes.as_deref(),
+            notes: Stated::of(profile.notes.as_deref(), unset),
             output_input_cost_ratio: None,
             page: None,
             performance_stats,
             point_kind: ctx.kind,
             prices: None,
             profile_id: &profile.id,
-            replicas: ev.replicas,
+            replicas: Stated::of(ev.replicas, unset),
             synthetic: profile.synthetic,
-            topology: TopologyJson::of(&key.topology),
+            topology: TopologyJson::of(&key.topology, unset),
             use_case: &key.use_case,
-            variant: key.variant.as_deref(),
+            variant: Stated::of(key.variant.as_deref(), unset),
             workload: &key.workload,
             workload_spec: workload_spec(profile),
         }
@@ -376,8 +449,9 @@ pub fn profile_doc<'a>(
         ctx.stat,
         Some(profile.key.accelerator_count),
         Some(costs),
+        Unset::Null,
     )];
-    ProfileJson::of(profile, ev, ctx, stats)
+    ProfileJson::of(profile, ev, ctx, stats, Unset::Null)
 }
 
 /// [`profile_doc`] as a JSON value, for output that formats it further (YAML, tables).
@@ -400,7 +474,8 @@ pub enum Derivable {
     /// Points carry no `cost`, which follows from `prices` and the point's throughputs by the
     /// methodology's formula, and no throughput per accelerator, which is the throughput over
     /// `acceleratorCount` (the site's `api/v1/benchmarks/<id>.json`, where the two were half
-    /// of the file and every page shows them).
+    /// of the file and every page shows them); a value the profile does not have (a latency
+    /// the tool did not report, a note, a parallelism) is left out rather than `null`.
     LeftOut,
 }
 
@@ -423,6 +498,10 @@ pub fn all_points_doc<'a>(
         pricing_model,
         ratio,
     };
+    let unset = match derivable {
+        Derivable::Listed => Unset::Null,
+        Derivable::LeftOut => Unset::LeftOut,
+    };
     let stats = records
         .iter()
         .map(|ev| {
@@ -434,10 +513,10 @@ pub fn all_points_doc<'a>(
                     .collect()
             });
             let accelerators = listed.then_some(s.profile.key.accelerator_count);
-            PerformanceStatsJson::of(&ev.point, s.stat, accelerators, costs)
+            PerformanceStatsJson::of(&ev.point, s.stat, accelerators, costs, unset)
         })
         .collect();
-    let mut doc = ProfileJson::of(&s.profile, &s.at_knee, &ctx, stats);
+    let mut doc = ProfileJson::of(&s.profile, &s.at_knee, &ctx, stats, unset);
     doc.prices = Some(
         chosen_first(&s.at_knee.costs, pricing_model)
             .into_iter()
@@ -494,21 +573,21 @@ mod tests {
                 crate::test_support::assert_fields_sorted(&all, &s.profile.id);
             }
             disaggregated += usize::from(s.profile.key.topology.is_disaggregated());
-            autoscaled += usize::from(knee.autoscaling.is_some());
-            noted += usize::from(knee.autoscaling_note.is_some());
+            autoscaled += usize::from(matches!(knee.autoscaling, Stated::Value(_)));
+            noted += usize::from(matches!(knee.autoscaling_note, Stated::Value(_)));
         }
         assert!(disaggregated > 0 && autoscaled > 0 && noted > 0);
     }
 
-    /// The site's all-points file leaves each point's costs and throughput per accelerator
-    /// out; the methodology's formula on its `prices` and the point's throughputs gives back
+    /// The site's all-points file leaves each point's costs, throughput per accelerator and
+    /// unreported figures out; the methodology's formula on its `prices` and the point's throughputs gives back
     /// every cost the CLI lists, and the throughput over `acceleratorCount` its throughput per
     /// accelerator.
     #[test]
     fn figures_left_out_of_the_site_file_follow_from_the_rest() {
         let (summaries, prices) = crate::test_support::bundled_summaries();
         let cfg = pipeline::analysis::AnalysisConfig::default();
-        let mut checked = 0;
+        let (mut checked, mut unreported) = (0, 0);
         for s in summaries {
             let records = s.record_evaluations(&cfg, prices);
             let doc = |derivable| {
@@ -529,6 +608,19 @@ mod tests {
                 );
                 let per_accelerator = "outputTokensPerSecondPerAccelerator";
                 assert!(stats.get(per_accelerator).is_none());
+                let listed_point = listed["performanceStats"][point].as_object().unwrap();
+                for (field, value) in listed_point {
+                    if field == "cost" || field == per_accelerator {
+                        continue;
+                    }
+                    let in_site = stats.get(field);
+                    if value.is_null() {
+                        assert_eq!(in_site, None, "{}: {field} left out", s.profile.id);
+                        unreported += 1;
+                    } else {
+                        assert_eq!(in_site, Some(value), "{}: {field}", s.profile.id);
+                    }
+                }
                 let out = stats["outputTokensPerSecond"].as_f64().unwrap();
                 let count = site["acceleratorCount"].as_f64().unwrap();
                 let stated = listed["performanceStats"][point][per_accelerator].as_f64();
@@ -560,7 +652,7 @@ mod tests {
                 }
             }
         }
-        assert!(checked > 100, "{checked}");
+        assert!(checked > 100 && unreported > 100, "{checked} {unreported}");
     }
 
     /// $/M output and input tokens at a point from the machine's price, by the methodology's

@@ -96,6 +96,7 @@ test("a profile has one manifest file, and its page rebuilds the HPA and bucket 
   // Named for the point it autoscales at: `-hpa-knee.yaml`, or `-hpa-highest-point.yaml`.
   const hpa = variants.find((v) => /-hpa-(knee|highest-point)\.yaml$/.test(v.name));
   const bucket = variants.find((v) => v.name.endsWith("-bucket.yaml"));
+  for (const v of variants) assert.ok(v.name.startsWith(id + "-"), `${v.name} is named after the profile`);
   assert.ok(!base.includes("kind: HorizontalPodAutoscaler") && hpa.text.includes("kind: HorizontalPodAutoscaler"));
   const yamlOf = (text) => text.slice(0, text.indexOf("\n# What this deploys"));
   assert.ok(yamlOf(hpa.text).startsWith(yamlOf(base) + "\n---\napiVersion: autoscaling/v2"), "the HPA variant is the base plus its HPA document");

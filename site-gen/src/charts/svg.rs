@@ -166,7 +166,8 @@ impl Svg<'_> {
         let c = self.c;
         let (left, right, top, bottom) = (num(c.left), num(c.right), num(c.top), num(c.bottom));
         let (width, height) = (num(c.width), num(c.height));
-        self.text("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" id=\"")
+        // Inline in HTML, whose parser gives <svg> its namespace: no `xmlns`.
+        self.text("<svg class=\"chart\" id=\"")
             .esc(&c.id)
             .text("\" viewBox=\"0 0 ")
             .n(width)
@@ -189,11 +190,10 @@ impl Svg<'_> {
             .text("\" data-xtop=\"")
             .n(num(c.x_top));
         self.band_list();
-        self.text("\">\n  <title id=\"")
+        // The visible title is the chart's accessible name too, not written twice.
+        self.text("\">\n  <text id=\"")
             .esc(&c.id)
-            .text("-title\">")
-            .esc(&c.title)
-            .text("</title>\n  <text x=\"")
+            .text("-title\" x=\"")
             .n(left)
             .text("\" y=\"20\" class=\"chart-title\">")
             .esc(&c.title)
@@ -553,7 +553,10 @@ mod tests {
             svg.starts_with("<svg ") && svg.ends_with("</svg>\n"),
             "{svg}"
         );
-        assert!(svg.contains("<title id=\"chart-x-title\">Latency &amp; &lt;load&gt;</title>"));
+        assert!(svg.contains(" role=\"img\" aria-labelledby=\"chart-x-title\"\n"));
+        assert!(svg.contains(
+            "<text id=\"chart-x-title\" x=\"70\" y=\"20\" class=\"chart-title\">Latency &amp; &lt;load&gt;</text>"
+        ));
         assert!(
             svg.contains(
                 "<g class=\"series\" stroke=\"#E69F00\" data-id=\"a&#x27;b\"><path class=\"line\""

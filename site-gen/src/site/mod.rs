@@ -8,7 +8,7 @@
 mod caveats;
 mod data;
 mod frontier;
-mod manifest_patch;
+pub(crate) mod manifest_patch;
 mod pages;
 mod reuse;
 mod views;
@@ -119,7 +119,6 @@ pub(super) struct Chrome<'a> {
     pub assets: &'static str,
     pub snapshot: &'a str,
     pub pricing_model: &'static str,
-    pub price_sources: &'a [pipeline::pricing::PriceSource],
 }
 
 /// What every page render needs: the templates, the writer, the input, and the site-wide
@@ -178,7 +177,6 @@ impl<'a> Render<'a> {
             assets: templates::fingerprint(),
             snapshot,
             pricing_model: self.input.pricing_model.as_str(),
-            price_sources: &self.input.prices.sources,
         }
     }
 

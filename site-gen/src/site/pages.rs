@@ -468,6 +468,12 @@ pub(super) fn model_charts(
         .collect()
 }
 
+/// The namespace of every manifest the site offers.
+pub(super) const SITE_NAMESPACE: &str = "default";
+
+/// The bucket the site's bucket variants load the weights from: a placeholder to replace.
+pub(super) const SITE_BUCKET: &str = "your-model-bucket";
+
 /// One of the downloadable manifests every profile page offers.
 struct ManifestVariant<'a> {
     file: &'static str,
@@ -517,7 +523,7 @@ fn manifest_variants<'a>(
                 include_hpa: false,
                 bucket: Some(bucket),
             },
-            description: "loads the weights with Cloud Storage FUSE from gs://your-model-bucket (replace it with yours).".into(),
+            description: format!("loads the weights with Cloud Storage FUSE from gs://{SITE_BUCKET} (replace it with yours)."),
         },
     ]
 }
@@ -543,6 +549,8 @@ pub(super) fn profile_command(k: &ProfileKey) -> String {
 
 /// A profile's manifests: the base written as its one file, the HPA and bucket variants as
 /// patches of it the page applies (the three downloads); `command` makes a custom one.
+/// Every page's manifests use the namespace [`SITE_NAMESPACE`] and, for the bucket variant, a
+/// placeholder bucket [`SITE_BUCKET`] the reader replaces.
 pub(super) fn write_manifests(
     w: &SiteWriter,
     input: &SiteInput,
@@ -553,7 +561,7 @@ pub(super) fn write_manifests(
     let k = &s.profile.key;
     let platform = site_platform(&k.accelerator);
     let bucket_name = format!(
-        "gs://your-model-bucket/{}",
+        "gs://{SITE_BUCKET}/{}",
         pipeline::profile::slug(&k.model)
     );
     let bucket = BucketUri::parse(&bucket_name).map_err(|e| SiteError::Data(e.to_string()))?;
@@ -566,7 +574,7 @@ pub(super) fn write_manifests(
         evaluation: &s.at_knee,
         point_kind: manifests::knee_point_kind(s.knee.method),
         stat: s.stat,
-        namespace: "default",
+        namespace: SITE_NAMESPACE,
         platform,
         bucket: None,
         model_facts: input.models.get(&k.model),
@@ -629,7 +637,7 @@ pub(super) fn write_manifests(
                 (Ok(_), Some(_)) if i == 0 => link.file = Some(base_file.clone()),
                 (Ok(text), Some((base, version))) => {
                     link.derived = Some(DerivedManifest {
-                        download: format!("{id}-{}", variant.file),
+                        file: variant.file.to_string(),
                         base_version: version.clone(),
                         patch: base.patch_to(&text),
                     })
@@ -669,11 +677,11 @@ mod tests {
         let page = test_pages::page_of(s);
         let records = s.record_evaluations(&cfg, &prices);
         test_pages::with_input(&all, &cfg, &prices, |input| {
-            assert_escaped(profile_view(&page, input, Some(&records)), s, &prices);
+            assert_escaped(profile_view(&page, input, Some(&records)), s);
         });
     }
 
-    fn assert_escaped(mut view: ProfileView, s: &ProfileSummary, prices: &PriceBook) {
+    fn assert_escaped(mut view: ProfileView, s: &ProfileSummary) {
         view.model = HOSTILE;
         view.notes = Some(HOSTILE);
         view.variant = None;
@@ -692,7 +700,7 @@ mod tests {
                 description: "d".into(),
                 reason: None,
                 derived: Some(DerivedManifest {
-                    download: "x-hpa.yaml".into(),
+                    file: "hpa.yaml".into(),
                     base_version: "abc".into(),
                     patch: vec![manifest_patch::Hunk(
                         1,
@@ -715,7 +723,6 @@ mod tests {
             assets: "v1",
             snapshot: "snap",
             pricing_model: "spot",
-            price_sources: &prices.sources,
         };
         let html = profile_html(chrome, &view, &charts, &manifests)
             .unwrap()
@@ -733,7 +740,7 @@ mod tests {
             html.contains(r#"data-base="../manifests/x.yaml?v=abc""#),
             "slashes unescaped"
         );
-        assert!(html.contains("<dt>Variant</dt><dd>—</dd>"));
+        assert!(html.contains("<dt>Variant<dd>—\n"));
         assert!(html.contains("data snapshot <code>snap</code>"));
         assert!(html.starts_with("<!doctype html>\n") && html.ends_with("</html>"));
     }

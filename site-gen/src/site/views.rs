@@ -118,7 +118,7 @@ pub struct ManifestLink {
     pub description: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// A derived variant: its download name and the hunks that make it from the base file.
+    /// A derived variant: its file name's ending and the hunks that make it from the base file.
     #[serde(default)]
     pub derived: Option<DerivedManifest>,
 }
@@ -126,7 +126,9 @@ pub struct ManifestLink {
 /// A manifest variant the page rebuilds from the profile's one manifest file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DerivedManifest {
-    pub download: String,
+    /// What the variant's download name adds to the base file's stem (`hpa-knee.yaml`): the
+    /// page's script names it `<profile id>-hpa-knee.yaml`, so the id is not written again.
+    pub file: String,
     /// A short hash of the base file the patch applies to: the page asks for the base by it,
     /// so a cache never pairs a new page with an old base.
     #[serde(default)]
@@ -891,7 +893,7 @@ mod tests {
             description: "d".into(),
             reason: Some("no image".into()),
             derived: Some(DerivedManifest {
-                download: "x-hpa-knee.yaml".into(),
+                file: "hpa-knee.yaml".into(),
                 base_version: "abc".into(),
                 patch: vec![super::super::manifest_patch::Hunk(
                     3,

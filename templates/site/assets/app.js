@@ -612,19 +612,23 @@ function applyPatch(base, hunks) {
 async function setupDerivedManifests() {
   const links = Array.from(document.querySelectorAll("a.derived-manifest"));
   if (!links.length) return;
-  let base;
+  let base, baseUrl;
   try {
     if (!Array.isArray(IC.manifestLines)) throw new Error("assets/manifest-lines.js did not load");
-    const res = await fetch(links[0].closest("[data-base]").dataset.base);
+    baseUrl = links[0].closest("[data-base]").dataset.base;
+    const res = await fetch(baseUrl);
     if (!res.ok) throw new Error("HTTP " + res.status);
     base = await res.text();
   } catch (e) {
     for (const a of links) a.nextElementSibling.textContent = "(needs the base manifest and the site's manifest lines, which could not be loaded: " + e.message + ")";
     return;
   }
+  // A variant is named after the base file: <profile id>-<its data-file>.
+  const stem = baseUrl.split("?")[0].split("/").pop().replace(/\.yaml$/, "");
   for (const a of links) {
     const hunks = JSON.parse(a.parentElement.querySelector("script[type='application/json']").textContent);
     a.href = URL.createObjectURL(new Blob([applyPatch(base, hunks)], { type: "application/yaml" }));
+    a.download = stem + "-" + a.dataset.file;
     a.parentElement.querySelector(".no-js-only").remove();
   }
 }
