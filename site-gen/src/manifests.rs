@@ -668,10 +668,37 @@ struct BucketContext<'a> {
     name: &'a str,
     uri: String,
     mount_options: String,
+    reader_binding: String,
 }
 
-/// The Cloud Storage FUSE volume for `--model-bucket-uri`.
-fn bucket_context(bucket: &BucketUri) -> BucketContext<'_> {
+/// The setup comment's command that lets the pods of `namespace` read bucket `bucket_name`.
+fn reader_binding(bucket_name: &str, namespace: &str) -> String {
+    format!(
+        "gcloud storage buckets add-iam-policy-binding gs://{bucket_name} --member=\"principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/PROJECT_ID.svc.id.goog/subject/ns/{namespace}/sa/default\" --role=\"roles/storage.objectViewer\""
+    )
+}
+
+/// The lines a bucket variant writes from the bucket's name and the namespace alone, as the
+/// templates spell them (a test holds them to the templates). The site, whose bucket and
+/// namespace are fixed, lists them with the templates' literal lines, so its pages name them
+/// by number instead of writing them out (`site/manifest_patch.rs`).
+pub fn bucket_setting_lines(bucket_name: &str, namespace: &str) -> Vec<String> {
+    let mut bucket_line = "            bucketName: ".to_string();
+    // Writing to a String cannot fail.
+    let _ = askama::filters::Escaper::write_escaped_str(
+        &crate::templates::YamlScalar,
+        &mut bucket_line,
+        bucket_name,
+    );
+    bucket_line.push('\n');
+    let mut binding = "#    ".to_string();
+    let _ = crate::templates::write_oneline(&mut binding, &reader_binding(bucket_name, namespace));
+    binding.push('\n');
+    vec![bucket_line, binding]
+}
+
+/// The Cloud Storage FUSE volume for `--model-bucket-uri`, read by the pods of `namespace`.
+fn bucket_context<'a>(bucket: &'a BucketUri, namespace: &str) -> BucketContext<'a> {
     let mut options =
         "implicit-dirs,file-cache:enable-parallel-downloads:true,file-cache:max-size-mb:-1"
             .to_string();
@@ -682,6 +709,7 @@ fn bucket_context(bucket: &BucketUri) -> BucketContext<'_> {
         name: &bucket.name,
         uri: bucket.uri(),
         mount_options: options,
+        reader_binding: reader_binding(&bucket.name, namespace),
     }
 }
 
@@ -856,7 +884,6 @@ impl SharedContext<'_> {
 /// through.
 struct VariantContext<'a> {
     shared: &'a SharedContext<'a>,
-    model_path: &'static str,
     hf_home: Option<&'static str>,
     bucket: Option<BucketContext<'a>>,
     hpa: Option<HpaContext<'a>>,
@@ -879,13 +906,8 @@ fn variant_context<'a>(
     let (hpa, hpa_reason) = hpa_context(req, replicas);
     VariantContext {
         shared,
-        model_path: if req.bucket.is_some() {
-            "/data/model"
-        } else {
-            "$(MODEL_ID)"
-        },
         hf_home: (is_large(req) && req.bucket.is_none()).then_some("/dev/shm/hf_cache"),
-        bucket: req.bucket.map(bucket_context),
+        bucket: req.bucket.map(|b| bucket_context(b, req.namespace)),
         hpa,
         hpa_reason,
     }
@@ -1138,6 +1160,45 @@ mod tests {
             texts > 100 && reasons > 10 && from_ram > 0 && added_hpa > 20,
             "{texts} texts, {reasons} reasons, {from_ram} with weights in RAM, {added_hpa} with an HPA"
         );
+    }
+
+    /// `bucket_setting_lines` are lines every bucket variant writes, spelled as its templates
+    /// spell them, for any bucket and namespace.
+    #[test]
+    fn the_bucket_setting_lines_are_the_templates_lines() {
+        let (summaries, _) = crate::test_support::bundled_summaries();
+        let mut checked = 0;
+        for (uri, namespace) in [("gs://models/llama", "default"), ("gs://b-2/x/y", "team-a")] {
+            let bucket = BucketUri::parse(uri).unwrap();
+            let lines = bucket_setting_lines(&bucket.name, namespace);
+            for s in summaries {
+                let req = ManifestRequest {
+                    profile: &s.profile,
+                    evaluation: &s.at_knee,
+                    point_kind: "knee",
+                    stat: s.stat,
+                    namespace,
+                    platform: Platform::Gke,
+                    bucket: Some(&bucket),
+                    model_facts: None,
+                    snapshot: "snap",
+                    include_hpa: false,
+                    no_hpa_reason: "none asked for",
+                    hpa_buffer: 0.1,
+                    expected_qps: None,
+                    cli_command: "infercat manifests create",
+                    selection_note: None,
+                };
+                let Ok(m) = render(&req) else { continue };
+                let text = m.all();
+                let written: Vec<&str> = text.split_inclusive('\n').collect();
+                for line in &lines {
+                    assert!(written.contains(&line.as_str()), "{line:?} in {text}");
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 10, "{checked}");
     }
 
     #[test]

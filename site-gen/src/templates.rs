@@ -308,9 +308,10 @@ pub fn fingerprint() -> &'static str {
         h.update(APP_JS.as_bytes());
         h.update(CORE_JS.as_bytes());
         h.update(COMPARE_JS.as_bytes());
-        // `assets/manifest-lines.js` is made from the templates by code: hashing its lines
-        // too changes the version when that code does, so no cached list outlives it.
-        for line in manifest_literal_lines() {
+        // `assets/manifest-lines.js` is made from the templates and the site's settings by
+        // code: hashing its lines too changes the version when that code does, so no cached
+        // list outlives it.
+        for line in crate::site::manifest_patch::SharedLines::site().lines() {
             h.update(line.as_bytes());
         }
         pipeline::digest::hex(&h.finalize()[..8])

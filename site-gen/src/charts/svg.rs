@@ -216,7 +216,10 @@ impl Svg<'_> {
         let c = self.c;
         let (left, top, bottom) = (num(c.left), num(c.top), num(c.bottom));
         if !c.empty {
-            self.text("  <g class=\"tick\" text-anchor=\"end\">");
+            // The ticks share their x: the group moves them there once (a text's x is 0).
+            self.text("  <g class=\"tick\" text-anchor=\"end\" transform=\"translate(")
+                .n(left.minus(Num::Int(6)))
+                .text(" 0)\">");
             for t in &c.y_ticks {
                 self.y_tick(t);
             }
@@ -289,7 +292,9 @@ impl Svg<'_> {
         }
         self.text("  <path class=\"grid\" d=\"")
             .esc(&c.grid_d)
-            .text("\"/>\n  <g class=\"tick\" text-anchor=\"middle\">");
+            .text("\"/>\n  <g class=\"tick\" text-anchor=\"middle\" transform=\"translate(0 ")
+            .n(bottom.plus(Num::Int(18)))
+            .text(")\">");
         for t in &c.x_ticks {
             self.x_tick(t);
         }
@@ -374,23 +379,19 @@ impl Svg<'_> {
             .text("</text>\n  </g>\n");
     }
 
+    /// A y tick, at the x its group moves it to.
     fn y_tick(&mut self, t: &Tick) {
-        let x = num(self.c.left).minus(Num::Int(6));
-        self.text("<text x=\"")
-            .n(x)
-            .text("\" y=\"")
+        self.text("<text y=\"")
             .n(num(t.pos).plus(Num::Int(4)))
             .text("\">")
             .esc(&t.label)
             .text("</text>");
     }
 
+    /// An x tick, at the y its group moves it to.
     fn x_tick(&mut self, t: &Tick) {
-        let y = num(self.c.bottom).plus(Num::Int(18));
         self.text("<text x=\"")
             .n(num(t.pos))
-            .text("\" y=\"")
-            .n(y)
             .text("\">")
             .esc(&t.label)
             .text("</text>");

@@ -77,12 +77,25 @@ impl SharedLines {
     }
 
     /// The site's list: the literal lines of the manifest templates compiled into this binary
-    /// (`templates::manifest_literal_lines`, which the assets' version hashes, so a page never
-    /// reads a cached list other than the one its patches were made against).
+    /// (`templates::manifest_literal_lines`), then the lines the site's fixed bucket and
+    /// namespace make the same on every page (`manifests::bucket_setting_lines`). The assets'
+    /// version hashes the list, so a page never reads a cached list other than the one its
+    /// patches were made against.
     pub fn site() -> &'static SharedLines {
-        static SHARED: LazyLock<SharedLines> =
-            LazyLock::new(|| SharedLines::of(crate::templates::manifest_literal_lines()));
+        static SHARED: LazyLock<SharedLines> = LazyLock::new(|| {
+            let mut lines = crate::templates::manifest_literal_lines().to_vec();
+            lines.extend(crate::manifests::bucket_setting_lines(
+                super::pages::SITE_BUCKET,
+                super::pages::SITE_NAMESPACE,
+            ));
+            SharedLines::of(&lines)
+        });
         &SHARED
+    }
+
+    /// The lines, in number order.
+    pub fn lines(&self) -> &[String] {
+        &self.lines
     }
 
     fn number(&self, line: &str) -> Option<usize> {

@@ -523,7 +523,9 @@ fn manifest_variants<'a>(
                 include_hpa: false,
                 bucket: Some(bucket),
             },
-            description: format!("loads the weights with Cloud Storage FUSE from gs://{SITE_BUCKET} (replace it with yours)."),
+            description: format!(
+                "loads the weights with Cloud Storage FUSE from gs://{SITE_BUCKET} (replace it with yours)."
+            ),
         },
     ]
 }
@@ -560,10 +562,7 @@ pub(super) fn write_manifests(
 ) -> Result<Vec<ManifestLink>, SiteError> {
     let k = &s.profile.key;
     let platform = site_platform(&k.accelerator);
-    let bucket_name = format!(
-        "gs://{SITE_BUCKET}/{}",
-        pipeline::profile::slug(&k.model)
-    );
+    let bucket_name = format!("gs://{SITE_BUCKET}/{}", pipeline::profile::slug(&k.model));
     let bucket = BucketUri::parse(&bucket_name).map_err(|e| SiteError::Data(e.to_string()))?;
     let no_hpa_reason = format!(
         "this variant has none; the HPA variant adds one at the {}, and `infercat manifests create` with a latency target sizes one for your target",

@@ -346,6 +346,8 @@ pub(super) struct PointRow {
 /// column of N/A.
 #[derive(Debug, Clone, Serialize)]
 pub(super) struct PointColumns {
+    /// The load column's header ([`LoadColumn::header`]).
+    pub load: &'static str,
     pub achieved: bool,
     pub rps: bool,
     #[serde(rename = "in")]
@@ -368,6 +370,7 @@ impl PointColumns {
     fn of(rows: &[PointRow]) -> Self {
         let any = |cell: fn(&PointRow) -> &str| rows.iter().any(|r| cell(r) != "N/A");
         let mut c = Self {
+            load: LoadColumn::Mixed.header(),
             achieved: any(|r| &r.achieved),
             rps: any(|r| &r.rps),
             input: any(|r| &r.input),
@@ -466,8 +469,19 @@ pub(super) fn profile_view<'a>(
     let stat = s.stat;
     let knee = &s.at_knee.point;
     let band = crate::format::band_target(stat.of(&knee.ntpot));
-    let points = records.map_or_else(Vec::new, |r| point_rows(s, r, input.pricing_model));
-    let point_columns = records.map(|_| PointColumns::of(&points));
+    let column = records.map(LoadColumn::of);
+    let points = records.map_or_else(Vec::new, |r| {
+        point_rows(
+            s,
+            r,
+            input.pricing_model,
+            column.unwrap_or(LoadColumn::Mixed),
+        )
+    });
+    let point_columns = column.map(|column| PointColumns {
+        load: column.header(),
+        ..PointColumns::of(&points)
+    });
     ProfileView {
         id: &profile.id,
         label: profile_label(s),
@@ -568,8 +582,53 @@ fn knee_view(s: &ProfileSummary, pricing_model: PricingModel) -> KneeView<'_> {
     }
 }
 
+/// How the point table spells loads: the unit in the header where every point's load is of
+/// one kind (`Load (req/s)` over `16.87`), else in each cell (`16.87 req/s`, `unbounded load`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum LoadColumn {
+    Rates,
+    Concurrencies,
+    Mixed,
+}
+
+impl LoadColumn {
+    fn of(records: &[Evaluation]) -> Self {
+        let loads = || records.iter().map(|ev| ev.point.load);
+        if loads().all(|l| matches!(l, Load::Rate(_))) {
+            LoadColumn::Rates
+        } else if loads().all(|l| matches!(l, Load::Concurrency(_))) {
+            LoadColumn::Concurrencies
+        } else {
+            LoadColumn::Mixed
+        }
+    }
+
+    fn header(self) -> &'static str {
+        match self {
+            LoadColumn::Rates => "Load (req/s)",
+            LoadColumn::Concurrencies => "Concurrency",
+            LoadColumn::Mixed => "Load",
+        }
+    }
+
+    fn cell(self, load: Load) -> String {
+        match (self, load) {
+            (LoadColumn::Rates, Load::Rate(r)) => crate::format::grouped_trimmed(Some(r), 2),
+            (LoadColumn::Concurrencies, Load::Concurrency(c)) => {
+                crate::format::grouped_trimmed(Some(c), 1)
+            }
+            _ => load_text(load),
+        }
+    }
+}
+
 /// Every measured record of a profile with its costs, the knee's load marked.
-fn point_rows(s: &ProfileSummary, records: &[Evaluation], pm: PricingModel) -> Vec<PointRow> {
+fn point_rows(
+    s: &ProfileSummary,
+    records: &[Evaluation],
+    pm: PricingModel,
+    column: LoadColumn,
+) -> Vec<PointRow> {
     let stat = s.stat;
     let knee_load = pipeline::profile_identity::load_key(&s.at_knee.point);
     records
@@ -578,7 +637,7 @@ fn point_rows(s: &ProfileSummary, records: &[Evaluation], pm: PricingModel) -> V
             let pt = &ev.point;
             let pick = |m: PricingModel| ev.cost(m).and_then(|c| c.cost);
             PointRow {
-                load: load_text(pt.load),
+                load: column.cell(pt.load),
                 achieved: sig(pt.achieved_rate()),
                 rps: sig(pt.requests_per_s()),
                 out: sig(Some(pt.output_tokens_per_s)),
@@ -766,6 +825,31 @@ mod tests {
     use super::*;
     use pipeline::analysis::AnalysisConfig;
     use pipeline::pricing::PriceBook;
+
+    /// A table of one load kind states the unit once in its header; a mixed one in each cell.
+    #[test]
+    fn the_load_column_states_its_unit_once_where_every_load_has_one_kind() {
+        let (summaries, prices) = crate::test_support::bundled_summaries();
+        let cfg = AnalysisConfig::default();
+        let mut kinds = Vec::new();
+        for s in summaries {
+            let records = s.record_evaluations(&cfg, prices);
+            let column = LoadColumn::of(&records);
+            let rows = point_rows(s, &records, PricingModel::Spot, column);
+            for (row, ev) in rows.iter().zip(&records) {
+                let full = load_text(ev.point.load);
+                match column {
+                    LoadColumn::Mixed => assert_eq!(row.load, full),
+                    _ => assert!(full.contains(&row.load) && full != row.load, "{full}"),
+                }
+            }
+            kinds.push(column);
+        }
+        assert!(kinds.contains(&LoadColumn::Rates) && kinds.contains(&LoadColumn::Concurrencies));
+        assert_eq!(LoadColumn::Rates.cell(Load::Rate(1234.5)), "1,234.5");
+        assert_eq!(LoadColumn::Mixed.cell(Load::Unbounded), "unbounded load");
+        assert_eq!(LoadColumn::Concurrencies.header(), "Concurrency");
+    }
 
     #[test]
     fn the_page_names_each_price_source_once_with_the_models_it_prices() {
