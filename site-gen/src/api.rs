@@ -52,22 +52,25 @@ fn round_significant(v: f64, digits: i32) -> f64 {
 #[serde(rename_all = "camelCase")]
 struct PriceJson<'a> {
     output_input_cost_ratio: f64,
-    price_as_of: Option<&'a str>,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    price_as_of: Stated<&'a str>,
     price_source: &'a str,
     pricing_model: &'static str,
     region: &'a str,
-    usd_per_hour: Option<f64>,
+    #[serde(skip_serializing_if = "Stated::is_left_out")]
+    usd_per_hour: Stated<f64>,
 }
 
 impl<'a> PriceJson<'a> {
-    fn of(c: &'a PriceAt, ratio: f64) -> Self {
+    /// The price; a date or hourly price it does not have as `unset` says.
+    fn of(c: &'a PriceAt, ratio: f64, unset: Unset) -> Self {
         Self {
             output_input_cost_ratio: ratio,
-            price_as_of: (!c.as_of().is_empty()).then(|| c.as_of()),
+            price_as_of: Stated::of((!c.as_of().is_empty()).then(|| c.as_of()), unset),
             price_source: c.source(),
             pricing_model: c.model.as_str(),
             region: c.region(),
-            usd_per_hour: c.usd_per_hour(),
+            usd_per_hour: Stated::of(c.usd_per_hour(), unset),
         }
     }
 }
@@ -121,7 +124,7 @@ impl<'a> CostJson<'a> {
     fn of(c: &'a PriceAt, ratio: f64) -> Self {
         Self {
             cost: TokenCostJson::of(c),
-            price: PriceJson::of(c, ratio),
+            price: PriceJson::of(c, ratio, Unset::Null),
         }
     }
 }
@@ -251,11 +254,14 @@ pub struct PointContext<'a> {
 }
 
 /// The Quickstart's `WorkloadSpec`: average lengths (requested where the tool states them, else
-/// the measured means, rounded) and the use case.
+/// the measured means, rounded; left out where neither is known, as the Quickstart's own JSON
+/// leaves an unset length out) and the use case.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkloadSpecJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub average_input_length: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub average_output_length: Option<i64>,
     pub use_case: &'a str,
 }
@@ -520,7 +526,7 @@ pub fn all_points_doc<'a>(
     doc.prices = Some(
         chosen_first(&s.at_knee.costs, pricing_model)
             .into_iter()
-            .map(|c| PriceJson::of(c, ratio))
+            .map(|c| PriceJson::of(c, ratio, unset))
             .collect(),
     );
     doc
@@ -580,14 +586,14 @@ mod tests {
     }
 
     /// The site's all-points file leaves each point's costs, throughput per accelerator and
-    /// unreported figures out; the methodology's formula on its `prices` and the point's throughputs gives back
-    /// every cost the CLI lists, and the throughput over `acceleratorCount` its throughput per
-    /// accelerator.
+    /// every unset value out; the methodology's formula on its `prices` and the point's
+    /// throughputs gives back every cost the CLI lists, and the throughput over
+    /// `acceleratorCount` its throughput per accelerator.
     #[test]
     fn figures_left_out_of_the_site_file_follow_from_the_rest() {
         let (summaries, prices) = crate::test_support::bundled_summaries();
         let cfg = pipeline::analysis::AnalysisConfig::default();
-        let (mut checked, mut unreported) = (0, 0);
+        let (mut checked, mut unreported, mut unset_fields) = (0, 0, 0);
         for s in summaries {
             let records = s.record_evaluations(&cfg, prices);
             let doc = |derivable| {
@@ -595,6 +601,19 @@ mod tests {
                 serde_json::to_value(doc).unwrap()
             };
             let (listed, site) = (doc(Derivable::Listed), doc(Derivable::LeftOut));
+            // Beside the points, the two documents differ only in the nulls the site leaves out.
+            let beside_points = |doc: &Value| {
+                let mut doc = doc.clone();
+                doc.as_object_mut().unwrap().remove("performanceStats");
+                doc
+            };
+            assert_eq!(
+                without_nulls(&beside_points(&listed)),
+                beside_points(&site),
+                "{}",
+                s.profile.id
+            );
+            unset_fields += count_nulls(&beside_points(&listed));
             for (point, stats) in site["performanceStats"]
                 .as_array()
                 .unwrap()
@@ -652,7 +671,37 @@ mod tests {
                 }
             }
         }
-        assert!(checked > 100 && unreported > 100, "{checked} {unreported}");
+        assert!(
+            checked > 100 && unreported > 100 && unset_fields > 50,
+            "{checked} {unreported} {unset_fields}"
+        );
+    }
+
+    /// `v` with every object field that is `null` removed, at any depth.
+    fn without_nulls(v: &Value) -> Value {
+        match v {
+            Value::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .filter(|(_, f)| !f.is_null())
+                    .map(|(k, f)| (k.clone(), without_nulls(f)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
+            other => other.clone(),
+        }
+    }
+
+    /// The `null` fields of `v`'s objects, at any depth.
+    fn count_nulls(v: &Value) -> usize {
+        match v {
+            Value::Object(fields) => fields
+                .values()
+                .map(|f| if f.is_null() { 1 } else { count_nulls(f) })
+                .sum(),
+            Value::Array(items) => items.iter().map(count_nulls).sum(),
+            _ => 0,
+        }
     }
 
     /// $/M output and input tokens at a point from the machine's price, by the methodology's

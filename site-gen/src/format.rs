@@ -205,10 +205,20 @@ pub fn usd_per_hour(v: Option<f64>) -> String {
 
 /// A load as the site spells it: `8 req/s`, `concurrency 16`, `unbounded load`.
 pub fn site_load(load: Load) -> String {
+    match (load, site_load_value(load)) {
+        (Load::Rate(_), Some(v)) => format!("{v} req/s"),
+        (Load::Concurrency(_), Some(v)) => format!("concurrency {v}"),
+        _ => "unbounded load".to_string(),
+    }
+}
+
+/// A load's number as [`site_load`] spells it, without its unit (`8`, `16`); none for an
+/// unbounded load.
+pub fn site_load_value(load: Load) -> Option<String> {
     match load {
-        Load::Rate(r) => format!("{} req/s", grouped_trimmed(Some(r), 2)),
-        Load::Concurrency(c) => format!("concurrency {}", grouped_trimmed(Some(c), 1)),
-        Load::Unbounded => "unbounded load".to_string(),
+        Load::Rate(r) => Some(grouped_trimmed(Some(r), 2)),
+        Load::Concurrency(c) => Some(grouped_trimmed(Some(c), 1)),
+        Load::Unbounded => None,
     }
 }
 

@@ -668,37 +668,49 @@ struct BucketContext<'a> {
     name: &'a str,
     uri: String,
     mount_options: String,
-    reader_binding: String,
 }
 
-/// The setup comment's command that lets the pods of `namespace` read bucket `bucket_name`.
-fn reader_binding(bucket_name: &str, namespace: &str) -> String {
-    format!(
-        "gcloud storage buckets add-iam-policy-binding gs://{bucket_name} --member=\"principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/PROJECT_ID.svc.id.goog/subject/ns/{namespace}/sa/default\" --role=\"roles/storage.objectViewer\""
-    )
+/// The bucket volume's `bucketName` line alone (`bucket-name.yaml.j2`, which
+/// `manifest.yaml.j2` includes).
+#[derive(Template)]
+#[template(path = "manifests/bucket-name.yaml.j2", escape = "yaml-scalar")]
+struct BucketNameLine<'a> {
+    bucket: &'a BucketContext<'a>,
 }
 
-/// The lines a bucket variant writes from the bucket's name and the namespace alone, as the
-/// templates spell them (a test holds them to the templates). The site, whose bucket and
+/// The setup comment's bucket reader command alone (`bucket-reader.yaml.j2`, which
+/// `comments.yaml.j2` includes).
+#[derive(Template)]
+#[template(path = "manifests/bucket-reader.yaml.j2", escape = "yaml-comment")]
+struct BucketReaderLine<'a> {
+    bucket: &'a BucketContext<'a>,
+    namespace: &'a str,
+}
+
+/// The lines a bucket variant writes from the bucket's name and the namespace alone, each
+/// with its `\n`, rendered by the templates the manifests include. The site, whose bucket and
 /// namespace are fixed, lists them with the templates' literal lines, so its pages name them
 /// by number instead of writing them out (`site/manifest_patch.rs`).
-pub fn bucket_setting_lines(bucket_name: &str, namespace: &str) -> Vec<String> {
-    let mut bucket_line = "            bucketName: ".to_string();
-    // Writing to a String cannot fail.
-    let _ = askama::filters::Escaper::write_escaped_str(
-        &crate::templates::YamlScalar,
-        &mut bucket_line,
-        bucket_name,
-    );
-    bucket_line.push('\n');
-    let mut binding = "#    ".to_string();
-    let _ = crate::templates::write_oneline(&mut binding, &reader_binding(bucket_name, namespace));
-    binding.push('\n');
-    vec![bucket_line, binding]
+pub fn bucket_setting_lines(
+    bucket: &BucketUri,
+    namespace: &str,
+) -> Result<Vec<String>, askama::Error> {
+    let bucket = bucket_context(bucket);
+    let name = BucketNameLine { bucket: &bucket }.render()?;
+    let reader = BucketReaderLine {
+        bucket: &bucket,
+        namespace,
+    }
+    .render()?;
+    // Each included text starts with its line break, as it follows the line that includes it.
+    Ok([name, reader]
+        .into_iter()
+        .map(|text| format!("{}\n", text.trim_start_matches('\n')))
+        .collect())
 }
 
-/// The Cloud Storage FUSE volume for `--model-bucket-uri`, read by the pods of `namespace`.
-fn bucket_context<'a>(bucket: &'a BucketUri, namespace: &str) -> BucketContext<'a> {
+/// The Cloud Storage FUSE volume for `--model-bucket-uri`.
+fn bucket_context(bucket: &BucketUri) -> BucketContext<'_> {
     let mut options =
         "implicit-dirs,file-cache:enable-parallel-downloads:true,file-cache:max-size-mb:-1"
             .to_string();
@@ -709,7 +721,6 @@ fn bucket_context<'a>(bucket: &'a BucketUri, namespace: &str) -> BucketContext<'
         name: &bucket.name,
         uri: bucket.uri(),
         mount_options: options,
-        reader_binding: reader_binding(&bucket.name, namespace),
     }
 }
 
@@ -907,7 +918,7 @@ fn variant_context<'a>(
     VariantContext {
         shared,
         hf_home: (is_large(req) && req.bucket.is_none()).then_some("/dev/shm/hf_cache"),
-        bucket: req.bucket.map(|b| bucket_context(b, req.namespace)),
+        bucket: req.bucket.map(bucket_context),
         hpa,
         hpa_reason,
     }
@@ -1162,15 +1173,22 @@ mod tests {
         );
     }
 
-    /// `bucket_setting_lines` are lines every bucket variant writes, spelled as its templates
-    /// spell them, for any bucket and namespace.
+    /// `bucket_setting_lines` are lines every bucket variant writes, for any bucket and
+    /// namespace; and the lines the templates spell in two forms (the weights' path for each
+    /// source, the HPA adapter's step number) come out in the form the variant needs.
     #[test]
     fn the_bucket_setting_lines_are_the_templates_lines() {
         let (summaries, _) = crate::test_support::bundled_summaries();
-        let mut checked = 0;
+        let (mut checked, mut with_hpa) = (0, 0);
         for (uri, namespace) in [("gs://models/llama", "default"), ("gs://b-2/x/y", "team-a")] {
             let bucket = BucketUri::parse(uri).unwrap();
-            let lines = bucket_setting_lines(&bucket.name, namespace);
+            let lines = bucket_setting_lines(&bucket, namespace).unwrap();
+            assert_eq!(lines.len(), 2);
+            assert!(
+                lines
+                    .iter()
+                    .all(|l| l.ends_with('\n') && l.matches('\n').count() == 1)
+            );
             for s in summaries {
                 let req = ManifestRequest {
                     profile: &s.profile,
@@ -1195,10 +1213,36 @@ mod tests {
                 for line in &lines {
                     assert!(written.contains(&line.as_str()), "{line:?} in {text}");
                 }
+                let weights_arg = |text: &str, path: &str| {
+                    text.lines()
+                        .any(|l| l.starts_with("        - \"") && l.ends_with(&format!("{path}\"")))
+                };
+                assert!(weights_arg(&text, "/data/model"), "{text}");
+                let from_hub = render(&ManifestRequest {
+                    bucket: None,
+                    ..req
+                })
+                .unwrap()
+                .all();
+                assert!(weights_arg(&from_hub, "$(MODEL_ID)"), "{from_hub}");
+                if s.at_knee.hpa.is_ok() {
+                    let step = |bucket| {
+                        let req = ManifestRequest {
+                            include_hpa: true,
+                            bucket,
+                            ..req
+                        };
+                        render(&req).unwrap().comments
+                    };
+                    let adapter = ". The HPA reads Prometheus metrics through";
+                    assert!(step(Some(&bucket)).contains(&format!("# 4{adapter}")));
+                    assert!(step(None).contains(&format!("# 3{adapter}")));
+                    with_hpa += 1;
+                }
                 checked += 1;
             }
         }
-        assert!(checked > 10, "{checked}");
+        assert!(checked > 10 && with_hpa > 5, "{checked} {with_hpa}");
     }
 
     #[test]

@@ -92,6 +92,14 @@ const COMPILED_TEMPLATES: &[(&str, &str)] = &[
         "manifests/servers/tensorrt-llm.yaml.j2",
         include_str!("../../templates/manifests/servers/tensorrt-llm.yaml.j2"),
     ),
+    (
+        "manifests/bucket-name.yaml.j2",
+        include_str!("../../templates/manifests/bucket-name.yaml.j2"),
+    ),
+    (
+        "manifests/bucket-reader.yaml.j2",
+        include_str!("../../templates/manifests/bucket-reader.yaml.j2"),
+    ),
 ];
 
 /// The lines the compiled manifest templates spell literally, in the order the templates are

@@ -62,6 +62,31 @@ test("every link and download on every page resolves to a file in the site", asy
   assert.ok(checked > 100, `only ${checked} links checked`);
 });
 
+test("a profile page's tables and facts, written without optional end tags, parse as written", async () => {
+  // Each row has a cell under every header, no cell holds another, and each term has its value.
+  const pages = walk(join(bundled, "site")).filter((f) => f.startsWith("profiles/") && f.endsWith(".html"));
+  assert.ok(pages.length > 20, `only ${pages.length} profile pages`);
+  for (const path of pages.slice(0, 12)) {
+    const w = await open(server, path);
+    const shape = await w.page.evaluate(() => ({
+      tables: Array.from(document.querySelectorAll("table.numbers, table.costs, table.provenance")).map((t) => ({
+        headers: t.tHead.rows[0].cells.length,
+        rows: Array.from(t.tBodies[0].rows).map((r) => r.cells.length),
+        nested: t.querySelectorAll("td td, td th, td tr").length,
+      })),
+      facts: Array.from(document.querySelector("dl.facts").children).map((c) => c.tagName),
+    }));
+    assert.equal(shape.tables.length, 3, path);
+    for (const t of shape.tables) {
+      assert.ok(t.rows.length > 0 && t.rows.every((n) => n === t.headers), `${path}: ${JSON.stringify(t)}`);
+      assert.equal(t.nested, 0, path);
+    }
+    assert.ok(shape.facts.length >= 16, path);
+    shape.facts.forEach((tag, i) => assert.equal(tag, i % 2 ? "DD" : "DT", `${path}: facts ${shape.facts.join(",")}`));
+    await w.context.close();
+  }
+});
+
 test("a profile has one manifest file, and its page rebuilds the HPA and bucket variants from it byte for byte", async () => {
   const site = join(bundled, "site");
   const page = walk(site).find((f) => f.startsWith("profiles/") && readFileSync(join(site, f), "utf8").split('class="derived-manifest"').length === 3);

@@ -2,8 +2,9 @@
 //! writes the base manifest once, and the page rebuilds the HPA and bucket variants from it
 //! byte for byte (`assets/app.js` applies the same hunks), so three near-identical files per
 //! profile become one file and a few hundred bytes of patch. Lines the manifest templates
-//! spell literally are listed once for the whole site (`assets/manifest-lines.js`), and a
-//! patch names them by number.
+//! spell literally, and those the site's fixed bucket and namespace make the same on every
+//! page, are listed once for the whole site (`assets/manifest-lines.js`), and a patch names
+//! them by number.
 
 use foldhash::fast::FixedState;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -52,9 +53,10 @@ impl<'de> Deserialize<'de> for Line {
     }
 }
 
-/// The lines the manifest templates spell literally (no value in them), numbered in the
-/// order the templates list them. They depend on the compiled templates only, never on the
-/// data, so a refresh leaves every page that names them as it was.
+/// Lines every page may name by number, in the order they are listed: the manifest templates'
+/// literal lines (no value in them), then the site's setting lines. They depend on the
+/// compiled templates and the site's fixed settings only, never on the data, so a refresh
+/// leaves every page that names them as it was.
 pub struct SharedLines {
     lines: Vec<String>,
     numbers: HashMap<String, usize, FixedState>,
@@ -84,10 +86,7 @@ impl SharedLines {
     pub fn site() -> &'static SharedLines {
         static SHARED: LazyLock<SharedLines> = LazyLock::new(|| {
             let mut lines = crate::templates::manifest_literal_lines().to_vec();
-            lines.extend(crate::manifests::bucket_setting_lines(
-                super::pages::SITE_BUCKET,
-                super::pages::SITE_NAMESPACE,
-            ));
+            lines.extend(super::pages::site_setting_lines());
             SharedLines::of(&lines)
         });
         &SHARED
@@ -107,7 +106,7 @@ impl SharedLines {
         // A list of strings always serializes.
         let json = serde_json::to_string(&self.lines).unwrap_or_default();
         format!(
-            "// Lines the manifest templates spell literally; a profile page's manifest patches name line n as -1 - n.\nIC.manifestLines = {json};\n"
+            "// Lines the manifest templates spell literally, and those the site's fixed bucket and namespace make; a profile page's manifest patches name line n as -1 - n.\nIC.manifestLines = {json};\n"
         )
     }
 }
@@ -317,5 +316,10 @@ mod tests {
                 .all(|l| !l.contains("{%") && !l.contains("#}"))
         );
         assert!(shared.script().contains("\nIC.manifestLines = [\""));
+        let settings = super::super::pages::site_setting_lines();
+        assert_eq!(settings.len(), 2, "the bucket's name and reader command");
+        for line in &settings {
+            assert!(shared.number(line).is_some(), "{line:?}");
+        }
     }
 }

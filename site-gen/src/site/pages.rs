@@ -474,6 +474,17 @@ pub(super) const SITE_NAMESPACE: &str = "default";
 /// The bucket the site's bucket variants load the weights from: a placeholder to replace.
 pub(super) const SITE_BUCKET: &str = "your-model-bucket";
 
+/// The manifest lines the site's fixed bucket and namespace make the same on every page
+/// ([`manifests::bucket_setting_lines`]). None if they cannot be rendered, which costs the
+/// pages bytes but never gives a wrong line: a page names a shared line only where its own
+/// line equals it.
+pub(super) fn site_setting_lines() -> Vec<String> {
+    BucketUri::parse(&format!("gs://{SITE_BUCKET}"))
+        .ok()
+        .and_then(|bucket| manifests::bucket_setting_lines(&bucket, SITE_NAMESPACE).ok())
+        .unwrap_or_default()
+}
+
 /// One of the downloadable manifests every profile page offers.
 struct ManifestVariant<'a> {
     file: &'static str,

@@ -367,10 +367,10 @@ pub(super) struct PointColumns {
 }
 
 impl PointColumns {
-    fn of(rows: &[PointRow]) -> Self {
+    fn of(rows: &[PointRow], load: LoadColumn) -> Self {
         let any = |cell: fn(&PointRow) -> &str| rows.iter().any(|r| cell(r) != "N/A");
         let mut c = Self {
-            load: LoadColumn::Mixed.header(),
+            load: load.header(),
             achieved: any(|r| &r.achieved),
             rps: any(|r| &r.rps),
             input: any(|r| &r.input),
@@ -469,18 +469,11 @@ pub(super) fn profile_view<'a>(
     let stat = s.stat;
     let knee = &s.at_knee.point;
     let band = crate::format::band_target(stat.of(&knee.ntpot));
-    let column = records.map(LoadColumn::of);
-    let points = records.map_or_else(Vec::new, |r| {
-        point_rows(
-            s,
-            r,
-            input.pricing_model,
-            column.unwrap_or(LoadColumn::Mixed),
-        )
-    });
-    let point_columns = column.map(|column| PointColumns {
-        load: column.header(),
-        ..PointColumns::of(&points)
+    let (points, point_columns) = records.map_or((Vec::new(), None), |r| {
+        let column = LoadColumn::of(r);
+        let points = point_rows(s, r, input.pricing_model, column);
+        let columns = PointColumns::of(&points, column);
+        (points, Some(columns))
     });
     ProfileView {
         id: &profile.id,
@@ -612,13 +605,11 @@ impl LoadColumn {
     }
 
     fn cell(self, load: Load) -> String {
-        match (self, load) {
-            (LoadColumn::Rates, Load::Rate(r)) => crate::format::grouped_trimmed(Some(r), 2),
-            (LoadColumn::Concurrencies, Load::Concurrency(c)) => {
-                crate::format::grouped_trimmed(Some(c), 1)
-            }
-            _ => load_text(load),
-        }
+        let unit_in_header = self != LoadColumn::Mixed;
+        unit_in_header
+            .then(|| crate::format::site_load_value(load))
+            .flatten()
+            .unwrap_or_else(|| load_text(load))
     }
 }
 
@@ -920,7 +911,10 @@ mod tests {
 
     #[test]
     fn a_point_column_no_row_has_a_value_for_is_left_out_and_named() {
-        let c = PointColumns::of(&[row("N/A", "N/A", ""), row("N/A", "N/A", "")]);
+        let c = PointColumns::of(
+            &[row("N/A", "N/A", ""), row("N/A", "N/A", "")],
+            LoadColumn::Mixed,
+        );
         assert!(!c.achieved && !c.ntpot && !c.queue && !c.costs && !c.label);
         assert!(c.rps && c.ttft && c.itl && c.per_user);
         assert_eq!(
@@ -928,7 +922,10 @@ mod tests {
             "Sent req/s, NTPOT, Queue and the costs (no usable price)"
         );
         // One value in one row keeps the column (its other rows say N/A).
-        let c = PointColumns::of(&[row("N/A", "0.5", "a"), row("12", "N/A", "")]);
+        let c = PointColumns::of(
+            &[row("N/A", "0.5", "a"), row("12", "N/A", "")],
+            LoadColumn::Mixed,
+        );
         assert!(c.ntpot && c.costs && c.label);
         assert_eq!(c.left_out, "Sent req/s and Queue");
     }
