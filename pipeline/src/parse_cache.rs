@@ -149,7 +149,7 @@ impl ParseCache {
             return Self::default();
         };
         Self::parse(bytes).map_or_else(Self::default, |cache| Self {
-            loaded_as: FileIdentity::of(&meta).filter(|id| id.len == meta.len()),
+            loaded_as: FileIdentity::of(&meta),
             ..cache
         })
     }

@@ -137,10 +137,10 @@ fn chosen_first(costs: &[PriceAt], first: PricingModel) -> Vec<&PriceAt> {
 }
 
 /// A value a profile or point may not have (a latency the tool did not report, a note, a
-/// parallelism not stated): `null` where the document lists every field (the CLI's JSON, read
-/// by scripts that index each field), left out of the site's `api/v1/benchmarks/<id>.json`, as
-/// the Quickstart API's own JSON leaves out what is unset (a `null` NTPOT on each point was a
-/// twentieth of that file).
+/// parallelism not stated, an unpriced machine's price): `null` where the document lists
+/// every field (the CLI's JSON, read by scripts that index each field), left out of the site's
+/// `api/v1/benchmarks/<id>.json`, as the Quickstart API's own JSON leaves out what is unset
+/// (the `null`s were about a fourteenth of that file in a sample of 200 synthetic profiles).
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Stated<T> {
     Value(T),

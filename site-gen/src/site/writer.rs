@@ -60,9 +60,8 @@ impl SiteWriter {
     /// Counts `files` (names and lengths) as placed where they already lie: files of the
     /// generation this build writes over, made from the same inputs.
     pub(super) fn keep_in_place(&self, files: &[(String, u64)]) {
-        for (rel, len) in files {
-            self.count(rel, *len);
-        }
+        let mut placed = self.placed_files();
+        placed.extend(files.iter().map(|(rel, len)| (rel.clone(), *len)));
     }
 
     /// Removes the files of `standby` this build did not place (and any entry no build
