@@ -216,8 +216,8 @@ fn drop_record_fields(rows: &mut [BenchmarkRow]) {
 }
 
 /// Sorts rows into curve order ([`crate::storage::curve_order`], stable) by sorting their
-/// indices and then moving each row once along the permutation's cycles: a stable sort of the
-/// rows themselves (720 bytes each, their points boxed) would allocate a buffer of half of them.
+/// indices and then moving each row once into place: a stable sort of the rows themselves
+/// (720 bytes each, their points boxed) would allocate a buffer of half of them.
 fn sort_into_curves(rows: &mut [BenchmarkRow]) {
     let rank = profile_ranks(rows);
     let mut order: Vec<usize> = (0..rows.len()).collect();
@@ -226,20 +226,7 @@ fn sort_into_curves(rows: &mut [BenchmarkRow]) {
             .cmp(&rank[b])
             .then_with(|| CurvePlace::of(&rows[a]).within_curve_cmp(&CurvePlace::of(&rows[b])))
     });
-    // `order[k]` is the index of the row that belongs at position `k`.
-    const PLACED: usize = usize::MAX;
-    for start in 0..order.len() {
-        let mut k = start;
-        while order[k] != PLACED {
-            let from = order[k];
-            order[k] = PLACED;
-            if from == start {
-                break;
-            }
-            rows.swap(k, from);
-            k = from;
-        }
-    }
+    crate::slots::move_into_order(rows, order);
 }
 
 /// Each row's profile id as its place among the rows' distinct ids in id order: the sort

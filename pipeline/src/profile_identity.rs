@@ -7,7 +7,7 @@
 
 use crate::path_words;
 use crate::point::{Load, MeasuredPoint};
-use crate::report::IngestReport;
+use crate::report::{FileIssue, IngestReport};
 use crate::schema::BenchmarkRow;
 use crate::workload::use_case_name;
 use rayon::prelude::*;
@@ -45,7 +45,24 @@ const NOT_IDENTITY_FIELDS: &[&str] = &[
 
 /// Sets `key.workload`, `key.use_case`, a splitting variant where needed, and `profile_id` on
 /// every row. `key.use_case` may arrive set (run.toml named it) and is then kept.
+/// Each model's rows are decided alone (nothing here looks across models), on both cores: the
+/// rows are first put together by model, each model's in the order they came.
 pub fn assign(rows: &mut [BenchmarkRow], report: &mut IngestReport) {
+    let models = crate::slots::first_seen_slots(rows, |r| r.key.model.as_str()).1;
+    crate::slots::group_by_slots(rows, &models);
+    let notes: Vec<Vec<FileIssue>> = rows
+        .par_chunk_by_mut(|a, b| a.key.model == b.key.model)
+        .map(|model_rows| {
+            let mut notes = IngestReport::default();
+            assign_within_model(model_rows, &mut notes);
+            notes.curves
+        })
+        .collect();
+    report.curves.extend(notes.into_iter().flatten());
+}
+
+/// [`assign`] for the rows of one model.
+fn assign_within_model(rows: &mut [BenchmarkRow], report: &mut IngestReport) {
     name_workloads(rows);
     for members in group_by(rows, |r| &r.key) {
         let use_case = use_case_of(rows, &members);

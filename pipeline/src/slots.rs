@@ -1,7 +1,8 @@
 //! Numbering items by a key, each distinct key a slot in the order it first comes. Rows arrive
 //! a file at a time and mostly share their key with the row before, so a run of equal keys is
 //! looked up once: one comparison with the previous item instead of a hash per item. Long
-//! slices are numbered a part per core, and the parts' slots then renumbered in order.
+//! slices are numbered a part per core, and the parts' slots then renumbered in order. Items
+//! are also put together by key here, and moved into any order, without a second buffer.
 
 use foldhash::fast::FixedState;
 use rayon::prelude::*;
@@ -75,6 +76,47 @@ fn numbered<'a, T, K: Eq + Hash + Copy>(
     (keys, slots)
 }
 
+/// Moves `items` so that those of one slot (as [`first_seen_slots`] numbered them) lie
+/// together, slots in order, keeping the order items of one slot came in (a stable grouping).
+/// Nothing moves where they already lie so.
+pub fn group_by_slots<T>(items: &mut [T], slots: &[usize]) {
+    if slots.is_sorted() {
+        return;
+    }
+    // A counting sort of the slots: where each slot's items start, then each item in turn.
+    let mut starts = vec![0usize; slots.iter().max().map_or(0, |&m| m + 1) + 1];
+    for &slot in slots {
+        starts[slot + 1] += 1;
+    }
+    for s in 1..starts.len() {
+        starts[s] += starts[s - 1];
+    }
+    let mut order = vec![0usize; slots.len()];
+    for (i, &slot) in slots.iter().enumerate() {
+        order[starts[slot]] = i;
+        starts[slot] += 1;
+    }
+    move_into_order(items, order);
+}
+
+/// Moves each item once along the permutation's cycles, so that the item at `order[k]` ends at
+/// `k`: sorting large items themselves stably would allocate a buffer of half of them.
+pub fn move_into_order<T>(items: &mut [T], mut order: Vec<usize>) {
+    const PLACED: usize = usize::MAX;
+    for start in 0..order.len() {
+        let mut k = start;
+        while order[k] != PLACED {
+            let from = order[k];
+            order[k] = PLACED;
+            if from == start {
+                break;
+            }
+            items.swap(k, from);
+            k = from;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,5 +156,29 @@ mod tests {
             let parted = pool.install(|| first_seen_slots(&items, |x| *x));
             assert_eq!(parted, numbered(&items, &|x: &u32| *x), "{threads} threads");
         }
+    }
+
+    #[test]
+    fn grouping_keeps_first_seen_key_order_and_each_keys_own_order() {
+        let mut items = [("b", 0), ("a", 1), ("b", 2), ("c", 3), ("a", 4), ("b", 5)];
+        let slots = first_seen_slots(&items, |(k, _)| *k).1;
+        group_by_slots(&mut items, &slots);
+        assert_eq!(
+            items,
+            [("b", 0), ("b", 2), ("b", 5), ("a", 1), ("a", 4), ("c", 3)]
+        );
+        let mut grouped = [1, 1, 2, 3, 3];
+        let slots = first_seen_slots(&grouped, |x| *x).1;
+        group_by_slots(&mut grouped, &slots);
+        assert_eq!(grouped, [1, 1, 2, 3, 3]);
+    }
+
+    #[test]
+    fn items_move_to_where_the_order_puts_them() {
+        let mut items = ['a', 'b', 'c', 'd', 'e'];
+        move_into_order(&mut items, vec![3, 0, 4, 1, 2]);
+        assert_eq!(items, ['d', 'a', 'e', 'b', 'c']);
+        let mut none: [char; 0] = [];
+        move_into_order(&mut none, Vec::new());
     }
 }
