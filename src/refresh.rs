@@ -15,6 +15,7 @@ use pipeline::ingest::{self, Remembered};
 use pipeline::model_facts::ModelCatalog;
 use pipeline::output_dir::{CACHE_DIR, OutputLock};
 use pipeline::parse_cache::{EncodedCache, ParseCache};
+use pipeline::previous_table::Previous;
 use pipeline::pricing::PriceBook;
 use pipeline::pricing::overrides;
 use pipeline::report::IngestReport;
@@ -32,6 +33,10 @@ const FILE_STAMPS: &str = "stamps-v1.bin";
 /// The cache's earlier forms (one JSON document, then JSON Lines), removed when found: each is
 /// as large as the raw files.
 const OLD_PARSE_CACHES: [&str; 2] = ["parsed-v1.json", "parsed-v2.jsonl"];
+/// The record of what the published table was made from (`pipeline::previous_table`), in the
+/// cache directory: a refresh takes the rows of models whose runs did not change from that
+/// table.
+const INGEST_RECORD: &str = "ingest-record-v1.bin";
 const SITE_RECORDS: &str = "site-records.json";
 
 /// Which stages a command runs.
@@ -71,7 +76,9 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
 
     let mut table = None;
     if let Some(args) = stages.ingest {
-        let (report, ingested_table) = ingest_stage(out, args, &data, &progress)?;
+        let published = lock.current("data").map(|g| g.join("data"));
+        let (report, ingested_table) =
+            ingest_stage(out, args, &data, published.as_deref(), &progress)?;
         summary.report = Some(report);
         table = Some(ingested_table);
         pipeline::timing::mark("ingest: done");
@@ -340,10 +347,12 @@ fn carry_over(out: &Path, data: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `published`: the data directory of the published generation, if any.
 fn ingest_stage(
     out: &Path,
     args: &PipelineArgs,
     data: &Path,
+    published: Option<&Path>,
     progress: &Reporter,
 ) -> Result<(IngestReport, DataFrame)> {
     let cache_path = out.join(CACHE_DIR).join(PARSE_CACHE);
@@ -351,9 +360,25 @@ fn ingest_stage(
         let _ = std::fs::remove_file(out.join(CACHE_DIR).join(old));
     }
     let stamps_path = out.join(CACHE_DIR).join(FILE_STAMPS);
-    let load = || Remembered {
-        parsed: ParseCache::load(&cache_path),
-        stamps: FileStamps::load(&stamps_path),
+    let record_path = out.join(CACHE_DIR).join(INGEST_RECORD);
+    let load = || {
+        // The previous table is read while the cache is decoded.
+        std::thread::scope(|scope| {
+            let previous = || published.and_then(|data| Previous::load(&record_path, data));
+            let reading = std::thread::Builder::new()
+                .name("previous-table".into())
+                .spawn_scoped(scope, previous);
+            let parsed = ParseCache::load(&cache_path);
+            let previous = match reading {
+                Ok(reading) => reading.join().ok().flatten(),
+                Err(_) => previous(),
+            };
+            Remembered {
+                parsed,
+                stamps: FileStamps::load(&stamps_path),
+                previous,
+            }
+        })
     };
     // Both are only an optimization: failing to save them must not fail the build.
     let save = |cache: Result<EncodedCache, String>, stamps: FileStamps| {
@@ -368,11 +393,28 @@ fn ingest_stage(
             eprintln!("warning: file stamps not saved: {e}");
         }
     };
-    let ingested =
+    let mut ingested =
         ingest::ingest_with(&args.raw, load, progress, &save).context("ingest failed")?;
     let (misses, hits, not_read) = (ingested.parsed, ingested.unchanged, ingested.not_read);
+    let remade = ingested.remade_models;
+    let record = ingested.record.take();
     let (report, table) = ingest::write_outputs(ingested, data)
         .with_context(|| format!("cannot write tables to {}", data.display()))?;
+    // Only an optimization too: without a record, the next ingest makes every row.
+    let saved = match record {
+        Some(record) => {
+            pipeline::previous_table::save(&record, &record_path).map_err(|e| e.to_string())
+        }
+        None => {
+            remove_if_there(&record_path, |p| std::fs::remove_file(p)).map_err(|e| e.to_string())
+        }
+    };
+    if let Err(e) = saved {
+        eprintln!(
+            "warning: ingest record {} not saved: {e}",
+            record_path.display()
+        );
+    }
     for issue in &report.rejected {
         eprintln!("rejected {}: {}", issue.path, issue.reason);
     }
@@ -381,8 +423,12 @@ fn ingest_stage(
     } else {
         String::new()
     };
+    let remade = match remade {
+        Some((remade, models)) => format!("; rows of {remade} of {models} models made again"),
+        None => String::new(),
+    };
     eprintln!(
-        "{} ({misses} parsed, {hits} unchanged{not_read})",
+        "{} ({misses} parsed, {hits} unchanged{not_read}{remade})",
         report.summary_line()
     );
     Ok((report, table))

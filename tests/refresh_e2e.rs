@@ -214,6 +214,78 @@ fn an_incremental_refresh_equals_a_full_build_and_reuses_the_rest() {
     assert_eq!(generations(&incremental), ["g2", "g3"]);
 }
 
+/// Fixtures of every tool, runs from the wild whose points split into several curves, and
+/// broken files: rejected, ignored and curve-noted entries in one report.
+fn raw_with_report_entries(tmp: &Path) -> std::path::PathBuf {
+    let raw = tmp.join("raw");
+    for set in ["raw", "wild", "broken"] {
+        copy_tree(&repo_path(&format!("tests/fixtures/{set}")), &raw.join(set));
+    }
+    raw
+}
+
+/// The "rows of N of M models made again" a refresh's ingest line states.
+fn models_made_again(err: &str) -> (usize, usize) {
+    let (_, after) = err.split_once("rows of ").expect(err);
+    let mut words = after.split_whitespace();
+    let remade = words.next().and_then(|w| w.parse().ok()).expect(err);
+    let of = words.nth(1).and_then(|w| w.parse().ok()).expect(err);
+    (remade, of)
+}
+
+/// A refresh takes the rows of models whose runs did not change from the published table,
+/// and their report entries from the record beside it: a run of one model added, a file of a
+/// model whose points split into curves changed, a run that names another model than before,
+/// a run removed. Each refresh publishes the tree a full build makes.
+#[test]
+fn a_refresh_makes_again_only_the_rows_of_models_whose_runs_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = raw_with_report_entries(tmp.path());
+    let out = tmp.path().join("out");
+    let first = stderr(&build(&raw, &out));
+    assert!(
+        !first.contains("made again"),
+        "nothing to take rows from: {first}"
+    );
+    let report = std::fs::read_to_string(out.join("data/ingest-report.json")).unwrap();
+    for entries in ["\"rejected\": [\n", "\"ignored\": [\n", "\"curves\": [\n"] {
+        assert!(
+            report.contains(entries),
+            "the report has {entries}: {report}"
+        );
+    }
+    let unchanged = stderr(&build(&raw, &out));
+    assert_eq!(models_made_again(&unchanged).0, 0, "{unchanged}");
+    assert_a_full_builds_tree(tmp.path(), &raw, &out);
+
+    synth(&tmp.path().join("extra"), 1, 8);
+    copy_tree(
+        &tmp.path().join("extra/synthetic-00000"),
+        &raw.join("synthetic-00000"),
+    );
+    let series = raw.join("wild/vllm-series/results.jsonl");
+    let mut lines = std::fs::read_to_string(&series).unwrap();
+    lines.push('\n');
+    std::fs::write(&series, lines).unwrap();
+    let err = stderr(&build(&raw, &out));
+    let (remade, of) = models_made_again(&err);
+    assert!(remade >= 2 && remade < of, "{err}");
+    std::fs::remove_dir_all(tmp.path().join("full")).ok();
+    assert_a_full_builds_tree(tmp.path(), &raw, &out);
+
+    let toml = raw.join("raw/sglang/run.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    let renamed = text.replacen("model = \"", "model = \"renamed/", 1);
+    assert_ne!(renamed, text);
+    std::fs::write(&toml, renamed).unwrap();
+    std::fs::remove_dir_all(raw.join("raw/genai-perf")).unwrap();
+    let err = stderr(&build(&raw, &out));
+    let (remade, of) = models_made_again(&err);
+    assert!(remade >= 1 && remade < of, "{err}");
+    std::fs::remove_dir_all(tmp.path().join("full")).ok();
+    assert_a_full_builds_tree(tmp.path(), &raw, &out);
+}
+
 /// A build writes over the generation two back (nothing points into it) instead of a new one:
 /// it keeps the files of profiles made from the same inputs where they lie, replaces the rest
 /// and removes what it does not make, ending with the tree a full build makes.
@@ -332,7 +404,7 @@ fn a_refresh_reads_again_only_files_written_since() {
         );
     }
     assert!(
-        !stamps_apply || second.contains(&format!(", {unchanged} of them not read again)")),
+        !stamps_apply || second.contains(&format!(", {unchanged} of them not read again;")),
         "every unchanged file is known by its stamp: {second}"
     );
 
@@ -358,7 +430,7 @@ fn a_refresh_reads_again_only_files_written_since() {
     let third = stderr(&build(&raw, &out));
     assert_eq!(files(&third), (1, unchanged - 1), "{third}");
     assert!(
-        !stamps_apply || third.contains(&format!(", {} of them not read again)", unchanged - 1)),
+        !stamps_apply || third.contains(&format!(", {} of them not read again;", unchanged - 1)),
         "{third}"
     );
     let full = tmp.path().join("full");

@@ -10,9 +10,10 @@ use crate::file_stamps::{FileStamps, Stamp, StampRule};
 use crate::formats::{self, Parsed};
 use crate::parse_cache::{EncodedCache, Outcome, ParseCache};
 use crate::point::{Load, MeasuredPoint, ServerMetrics};
+use crate::previous_table::{self, IngestRecord, Plan, Previous, ReportPart, RunInputs, RunRecord};
 use crate::progress::{Progress, Silent};
 use crate::record_fields::RecordFields;
-use crate::report::IngestReport;
+use crate::report::{FileIssue, IngestReport};
 use crate::run_meta::RunMeta;
 use crate::schema::{self, BenchmarkRow};
 use crate::storage::{BENCHMARKS_FILE, CurvePlace, REPORT_FILE};
@@ -28,7 +29,14 @@ pub const RUN_TOML: &str = "run.toml";
 /// Rows (sorted into curves) and the report of one ingest.
 #[derive(Debug)]
 pub struct Ingested {
+    /// Every row; where the previous table is taken from (`kept`), the rows of the models
+    /// made again only.
     pub rows: Vec<BenchmarkRow>,
+    /// The previous build's table and which of its models `rows` replace.
+    pub kept: Option<(DataFrame, Plan)>,
+    /// What the table is made from, for the next ingest to take rows from it (none where a
+    /// report entry could not be put to its run).
+    pub record: Option<IngestRecord>,
     pub report: IngestReport,
     /// Files parsed this time.
     pub parsed: usize,
@@ -36,6 +44,9 @@ pub struct Ingested {
     pub unchanged: usize,
     /// Of those, files not even read: their stamp said their content hash.
     pub not_read: usize,
+    /// Where the previous table was taken from: how many of the runs' models had their rows
+    /// made again, of how many.
+    pub remade_models: Option<(usize, usize)>,
 }
 
 /// Reads every run under `raw_root`. Fails only if the root itself cannot be walked.
@@ -49,6 +60,8 @@ pub fn ingest(raw_root: &Path) -> Result<Ingested, PipelineError> {
 pub struct Remembered {
     pub parsed: ParseCache,
     pub stamps: FileStamps,
+    /// The table the previous build published and its record.
+    pub previous: Option<Previous>,
 }
 
 /// What one file of the tree came to.
@@ -104,6 +117,7 @@ pub fn ingest_with(
     let Remembered {
         parsed: cache,
         stamps: known_stamps,
+        previous,
     } = remembered;
     let earlier = Earlier {
         cache: &cache,
@@ -133,6 +147,7 @@ pub fn ingest_with(
     progress.finish();
     crate::timing::mark("ingest: files classified");
     drop(known_stamps);
+    let toml_hashes: BTreeMap<String, String> = meta_hashes.iter().cloned().collect();
     let mut gathered = Gathered {
         hashes: meta_hashes,
         stamps,
@@ -148,11 +163,22 @@ pub fn ingest_with(
         hits,
         misses,
         not_read,
-        pending,
+        mut pending,
         mut server_metrics,
         metrics_files,
         set_aside,
+        run_files,
     } = gathered;
+    let runs = run_inputs(&metas, &toml_hashes, run_files);
+    let plan = previous
+        .as_ref()
+        .filter(|p| p.record.raw_root == report.raw_root && !repeats_span_runs(&pending))
+        .map(|p| Plan::against(&p.record, &runs));
+    let remade_models = plan.as_ref().map(|plan| plan.models_made_again(&runs));
+    let metrics_runs: BTreeMap<PathBuf, String> = metrics_files
+        .iter()
+        .map(|(key, dir, _)| (key.clone(), path_text(dir)))
+        .collect();
     settle_set_aside(set_aside, &pending, &mut report);
     reject_metrics_of_runs_without_points(
         &mut server_metrics,
@@ -176,6 +202,7 @@ pub fn ingest_with(
             save(encoded, stamps);
         }
     };
+    let mut record = None;
     let rows = std::thread::scope(|scope| {
         let writer = std::thread::Builder::new()
             .name("cache-writer".into())
@@ -183,25 +210,56 @@ pub fn ingest_with(
         if writer.is_err() {
             save_once();
         }
-        let mut rows = rows_of_files(raw_root, pending, server_metrics, &mut report);
+        if let Some(plan) = &plan {
+            keep_runs_made_again(plan, &mut pending, &mut server_metrics, &metrics_runs);
+        }
+        let mut made = IngestReport::default();
+        let (mut rows, taken) = rows_of_files(raw_root, pending, server_metrics, &mut made);
+        if let Some(plan) = &plan {
+            rows.retain(|r| plan.models.contains(&r.key.model));
+        }
         crate::timing::mark("ingest: rows made");
-        crate::profile_identity::assign(&mut rows, &mut report);
+        let notes = crate::profile_identity::assign_by_model(&mut rows);
         crate::timing::mark("ingest: identities assigned");
+        let parts = report_parts(raw_root, &tree, &made, &taken);
+        let previous_record = previous.as_ref().map(|p| &p.record);
+        record = settle_report(
+            &mut report,
+            runs,
+            plan.as_ref().zip(previous_record),
+            made,
+            parts,
+            notes,
+        );
         drop_record_fields(&mut rows);
         sort_into_curves(&mut rows);
         crate::timing::mark("ingest: sorted");
         rows
     });
-    report.points = rows.len();
     // Curve order keeps each profile's rows together.
-    report.profiles = rows.chunk_by(|a, b| a.profile_id == b.profile_id).count();
+    let made_curves = rows.chunk_by(|a, b| a.profile_id == b.profile_id).count();
+    let kept = previous.zip(plan).map(|(p, plan)| (p.table, plan));
+    let (kept_rows, kept_curves) = match &kept {
+        Some((table, plan)) => {
+            previous_table::kept_size(table, plan).map_err(|source| PipelineError::Parquet {
+                path: PathBuf::from(BENCHMARKS_FILE),
+                source,
+            })?
+        }
+        None => (0, 0),
+    };
+    report.points = rows.len() + kept_rows;
+    report.profiles = made_curves + kept_curves;
     report.normalize();
     Ok(Ingested {
         rows,
+        kept,
+        record,
         report,
         parsed: misses,
         unchanged: hits,
         not_read,
+        remade_models,
     })
 }
 
@@ -261,7 +319,7 @@ fn rows_of_files(
     pending: Vec<PendingFile>,
     server: BTreeMap<PathBuf, ServerMetrics>,
     report: &mut IngestReport,
-) -> Vec<BenchmarkRow> {
+) -> (Vec<BenchmarkRow>, Vec<PathBuf>) {
     let point_count = |p: &PendingFile| match p.outcome.as_ref() {
         Outcome::Read {
             parsed: Parsed::Points(points),
@@ -276,11 +334,12 @@ fn rows_of_files(
         // Only such a file asks which files were read.
         read: (!may_repeat.is_empty()).then(ReadFiles::new),
         server,
+        taken: Vec::new(),
     };
     rows.add_independent(raw_root, others, report);
     rows.add(raw_root, may_repeat, report);
     report_unpaired_server_metrics(raw_root, &rows.server, report);
-    rows.rows
+    (rows.rows, rows.taken)
 }
 
 /// Files whose points may repeat another file's beside them: vLLM nightly summaries, GuideLLM
@@ -328,6 +387,8 @@ struct RowsSoFar {
     rows: Vec<BenchmarkRow>,
     read: Option<ReadFiles>,
     server: BTreeMap<PathBuf, ServerMetrics>,
+    /// The files counted as read.
+    taken: Vec<PathBuf>,
 }
 
 /// Files read, by their path in lower case (a twin named `BENCHMARKS.JSON` is still a twin),
@@ -429,6 +490,7 @@ impl RowsSoFar {
             report.curve_note(path(), note);
         }
         report.files_read += 1;
+        self.taken.push(file.clone());
         if let Some(m) = self.server.remove(&stage_key(&file)) {
             for r in &mut rows {
                 r.point.server = m;
@@ -569,6 +631,8 @@ struct Gathered<'t> {
     /// Files read as no points (companions, summaries): ignored only if their run has points
     /// from another file (`settle_set_aside`).
     set_aside: Vec<SetAside<'t>>,
+    /// Each run's files read, with their content hashes.
+    run_files: BTreeMap<&'t Path, Vec<(String, String)>>,
 }
 
 /// A file read as no points, as the report shows it, with its run's directory.
@@ -610,6 +674,10 @@ impl<'t> Gathered<'t> {
             self.stamps
                 .insert(read.rel.clone(), stamp, read.hash.clone());
         }
+        self.run_files
+            .entry(read.run.dir)
+            .or_default()
+            .push((read.rel.clone(), read.hash.clone()));
         self.hashes.push((read.rel, read.hash));
         if cache.get(&read.key).is_some() {
             self.hits += 1;
@@ -712,6 +780,174 @@ fn reject_metrics_of_runs_without_points(
 
 fn runs_with_points<'a>(pending: &[PendingFile<'a>]) -> BTreeSet<&'a Path> {
     pending.iter().map(|p| p.run.dir).collect()
+}
+
+/// Each valid run by its directory's path: a digest of its run.toml and of its files read
+/// (path and content hash each), and the models its run.toml names.
+fn run_inputs(
+    metas: &RunMetas,
+    toml_hashes: &BTreeMap<String, String>,
+    mut run_files: BTreeMap<&Path, Vec<(String, String)>>,
+) -> BTreeMap<String, RunInputs> {
+    metas
+        .iter()
+        .filter_map(|(dir, meta)| Some((dir, meta.as_ref()?)))
+        .map(|(dir, meta)| {
+            let toml = path_text(&dir.join(RUN_TOML));
+            let mut h = Sha256::new();
+            for (path, hash) in std::iter::once((toml.clone(), toml_hashes.get(&toml).cloned()))
+                .chain(
+                    run_files
+                        .remove(dir.as_path())
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(path, hash)| (path, Some(hash))),
+                )
+            {
+                h.update(path.as_bytes());
+                h.update([0]);
+                h.update(hash.unwrap_or_default().as_bytes());
+                h.update([0]);
+            }
+            let inputs = RunInputs {
+                inputs: hex(&h.finalize()[..12]),
+                models: meta.models(),
+            };
+            (path_text(dir), inputs)
+        })
+        .collect()
+}
+
+/// Leaves of the files of points and the server metrics only those of the runs `plan` makes
+/// again (`metrics_runs`: each server-metrics file's run).
+fn keep_runs_made_again(
+    plan: &Plan,
+    pending: &mut Vec<PendingFile>,
+    server_metrics: &mut BTreeMap<PathBuf, ServerMetrics>,
+    metrics_runs: &BTreeMap<PathBuf, String>,
+) {
+    pending.retain(|p| plan.remakes_run(&path_text(p.run.dir)));
+    server_metrics.retain(|key, _| {
+        metrics_runs
+            .get(key)
+            .is_some_and(|dir| plan.remakes_run(dir))
+    });
+}
+
+/// Adds to `report` each run's entries of the rows stage and each model's curve notes: those
+/// made now (`made`, put to their runs as `parts`, and `notes`), and, for the runs and models
+/// a plan leaves alone, those the previous record kept. Returns the record of this table, or
+/// none where an entry could not be put to its run.
+fn settle_report(
+    report: &mut IngestReport,
+    runs: BTreeMap<String, RunInputs>,
+    taken_from: Option<(&Plan, &IngestRecord)>,
+    made: IngestReport,
+    parts: Option<BTreeMap<String, ReportPart>>,
+    notes: Vec<(String, Vec<FileIssue>)>,
+) -> Option<IngestRecord> {
+    // Some for a run the plan leaves alone: its part as the record kept it (a run the record
+    // lacks is always made again, so that is only ever there).
+    let kept_part = |dir: &str| {
+        let (plan, before) = taken_from?;
+        (!plan.remakes_run(dir)).then(|| before.runs.get(dir).map(|r| r.report.clone()))
+    };
+    let mut record = IngestRecord {
+        pipeline: crate::SOURCE_FINGERPRINT.to_string(),
+        raw_root: report.raw_root.clone(),
+        snapshot: report.snapshot.clone(),
+        ..Default::default()
+    };
+    let mut complete = parts.is_some();
+    if parts.is_none() {
+        ReportPart {
+            rejected: made.rejected,
+            ignored: made.ignored,
+            curves: made.curves,
+            files_read: made.files_read,
+        }
+        .add_to(report);
+    }
+    for (dir, inputs) in runs {
+        let part = match (kept_part(&dir), &parts) {
+            (Some(kept), _) => kept,
+            (None, Some(parts)) => Some(parts.get(&dir).cloned().unwrap_or_default()),
+            // Its entries are among those of `made`, added whole.
+            (None, None) => None,
+        };
+        let Some(part) = part else {
+            complete = false;
+            continue;
+        };
+        part.add_to(report);
+        record.runs.insert(
+            dir,
+            RunRecord {
+                inputs: inputs.inputs,
+                models: inputs.models,
+                report: part,
+            },
+        );
+    }
+    let mut model_notes: BTreeMap<String, Vec<FileIssue>> = notes.into_iter().collect();
+    if let Some((plan, before)) = taken_from {
+        for (model, notes) in &before.model_notes {
+            if !plan.models.contains(model) {
+                model_notes.insert(model.clone(), notes.clone());
+            }
+        }
+    }
+    for notes in model_notes.values() {
+        report.curves.extend(notes.iter().cloned());
+    }
+    record.model_notes = model_notes;
+    complete.then_some(record)
+}
+
+/// Whether a file that may repeat another's points ([`may_repeat_another`]) has files of
+/// another run beside or below it: its rows then depend on a run a refresh may not make again,
+/// so no model's rows are taken from the previous table.
+fn repeats_span_runs(pending: &[PendingFile]) -> bool {
+    let run_of: BTreeMap<&Path, &Path> = pending
+        .iter()
+        .map(|p| (p.file.as_path(), p.run.dir))
+        .collect();
+    pending.iter().filter(|p| may_repeat_another(p)).any(|p| {
+        let dir = p.file.parent().unwrap_or(Path::new(""));
+        run_of
+            .range(dir..)
+            .take_while(|(file, _)| file.starts_with(dir))
+            .any(|(_, run)| *run != p.run.dir)
+    })
+}
+
+/// What the rows stage reported (`made`, and the files it counted as read: `taken`), put to
+/// each run by its directory's path. None when an entry lies in no run.
+fn report_parts(
+    raw_root: &Path,
+    tree: &RawTree,
+    made: &IngestReport,
+    taken: &[PathBuf],
+) -> Option<BTreeMap<String, ReportPart>> {
+    let mut parts: BTreeMap<String, ReportPart> = BTreeMap::new();
+    let run_of = |file: &Path| tree.run_dir_of(file).map(|dir| path_text(dir));
+    let run_of_shown =
+        |issue: &FileIssue| run_of(Path::new(&issue.path).strip_prefix(raw_root).ok()?);
+    type Entries = fn(&mut ReportPart) -> &mut Vec<FileIssue>;
+    let lists: [(&[FileIssue], Entries); 3] = [
+        (&made.rejected, |p| &mut p.rejected),
+        (&made.ignored, |p| &mut p.ignored),
+        (&made.curves, |p| &mut p.curves),
+    ];
+    for (issues, list) in lists {
+        for issue in issues {
+            list(parts.entry(run_of_shown(issue)?).or_default()).push(issue.clone());
+        }
+    }
+    for file in taken {
+        parts.entry(run_of(file)?).or_default().files_read += 1;
+    }
+    Some(parts)
 }
 
 /// A file's reason for holding no load point, when no other file of its run holds one either.
@@ -835,8 +1071,17 @@ pub fn write_outputs(
 ) -> Result<(IngestReport, DataFrame), PipelineError> {
     std::fs::create_dir_all(data_dir).map_err(|e| PipelineError::io(data_dir, e))?;
     let parquet = data_dir.join(BENCHMARKS_FILE);
-    let Ingested { rows, report, .. } = ingested;
-    let mut df = schema::into_dataframe(rows).map_err(|source| PipelineError::Parquet {
+    let Ingested {
+        rows, kept, report, ..
+    } = ingested;
+    let made = schema::into_dataframe(rows);
+    let mut df = match kept {
+        Some((previous, plan)) => {
+            made.and_then(|made| previous_table::merge(&previous, &plan, made))
+        }
+        None => made,
+    }
+    .map_err(|source| PipelineError::Parquet {
         path: parquet.clone(),
         source,
     })?;

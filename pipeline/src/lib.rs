@@ -21,6 +21,7 @@ pub mod output_dir;
 pub mod parse_cache;
 pub mod path_words;
 pub mod point;
+pub mod previous_table;
 pub mod pricing;
 pub mod profile;
 pub mod profile_identity;

@@ -45,20 +45,26 @@ const NOT_IDENTITY_FIELDS: &[&str] = &[
 
 /// Sets `key.workload`, `key.use_case`, a splitting variant where needed, and `profile_id` on
 /// every row. `key.use_case` may arrive set (run.toml named it) and is then kept.
-/// Each model's rows are decided alone (nothing here looks across models), on both cores: the
-/// rows are first put together by model, each model's in the order they came.
 pub fn assign(rows: &mut [BenchmarkRow], report: &mut IngestReport) {
+    let notes = assign_by_model(rows);
+    report
+        .curves
+        .extend(notes.into_iter().flat_map(|(_, notes)| notes));
+}
+
+/// [`assign`], with the curve notes of each model's profiles apart. Each model's rows are
+/// decided alone (nothing here looks across models), on both cores: the rows are first put
+/// together by model, each model's in the order they came.
+pub fn assign_by_model(rows: &mut [BenchmarkRow]) -> Vec<(String, Vec<FileIssue>)> {
     let models = crate::slots::first_seen_slots(rows, |r| r.key.model.as_str()).1;
     crate::slots::group_by_slots(rows, &models);
-    let notes: Vec<Vec<FileIssue>> = rows
-        .par_chunk_by_mut(|a, b| a.key.model == b.key.model)
+    rows.par_chunk_by_mut(|a, b| a.key.model == b.key.model)
         .map(|model_rows| {
             let mut notes = IngestReport::default();
             assign_within_model(model_rows, &mut notes);
-            notes.curves
+            (model_rows[0].key.model.clone(), notes.curves)
         })
-        .collect();
-    report.curves.extend(notes.into_iter().flatten());
+        .collect()
 }
 
 /// [`assign`] for the rows of one model.

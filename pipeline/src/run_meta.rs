@@ -246,6 +246,16 @@ impl RunMeta {
         Ok(resolved)
     }
 
+    /// Every model the run's rows can name: `[profile]`'s and each `[[series]]`'s, as
+    /// [`Self::resolve`] takes them (blank ones name none).
+    pub fn models(&self) -> std::collections::BTreeSet<String> {
+        std::iter::once(&self.profile)
+            .chain(self.series.iter().map(|s| &s.fields))
+            .filter_map(|fields| fields.model.clone())
+            .filter(|model| !model.trim().is_empty())
+            .collect()
+    }
+
     /// The run's `[profile]` with one `[[series]]` on top (no workload yet).
     fn resolve_fields(&self, series: Option<&Series>) -> Result<ResolvedProfile, String> {
         let base = &self.profile;
