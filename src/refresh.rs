@@ -364,7 +364,8 @@ fn ingest_stage(
     let load = || {
         // The previous table is read while the cache is decoded.
         std::thread::scope(|scope| {
-            let previous = || published.and_then(|data| Previous::load(&record_path, data));
+            let previous =
+                || published.and_then(|data| Previous::load(&record_path, data, &args.raw));
             let reading = std::thread::Builder::new()
                 .name("previous-table".into())
                 .spawn_scoped(scope, previous);

@@ -1486,6 +1486,41 @@ fn report_unpaired_server_metrics(
 mod tests {
     use super::*;
 
+    fn pending<'t>(path: &str, tool: &str, dir: &'t Path, meta: &'t RunMeta) -> PendingFile<'t> {
+        PendingFile {
+            file: PathBuf::from(path),
+            run: Run { dir, meta },
+            outcome: Arc::new(Outcome::Read {
+                tool: tool.into(),
+                parsed: Parsed::Points(Vec::new()),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_file_that_may_repeat_others_spans_runs_when_another_runs_files_lie_below_it() {
+        let meta = RunMeta::parse(
+            "[profile]\nmodel = \"m\"\nmodel_server = \"vllm\"\nmodel_server_version = \"v1\"\n\
+             accelerator = \"nvidia-l4\"\naccelerator_count = 1\n",
+        )
+        .unwrap();
+        let (outer, inner) = (Path::new("sweep"), Path::new("sweep/setting-1"));
+        let list = || pending("sweep/records.json", formats::VLLM_SWEEP_TOOL, outer, &meta);
+        let below = || {
+            pending(
+                "sweep/setting-1/run=0.json",
+                formats::VLLM_TOOL,
+                inner,
+                &meta,
+            )
+        };
+        let beside = || pending("sweep/run=1.json", formats::VLLM_TOOL, outer, &meta);
+        assert!(repeats_span_runs(&[list(), below(), beside()]));
+        assert!(!repeats_span_runs(&[list(), beside()]));
+        // Results of two runs, one below the other, with nothing that may repeat them.
+        assert!(!repeats_span_runs(&[below(), beside()]));
+    }
+
     /// The tree's files as one sorted walk lists them (what `RawTree::scan` joins from its
     /// parallel walks), hidden entries and symbolic links left out.
     fn one_walk(root: &Path) -> Vec<PathBuf> {

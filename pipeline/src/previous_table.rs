@@ -75,12 +75,14 @@ pub struct Previous {
 
 impl Previous {
     /// The record at `record_path` and the table of the published `data_dir`, when the record
-    /// was made by this pipeline's code for that very table (its report's snapshot and raw
-    /// root) and the table reads back with the columns this code writes. Anything else is no
-    /// previous build to take rows from: the ingest then makes every row.
-    pub fn load(record_path: &Path, data_dir: &Path) -> Option<Self> {
+    /// was made by this pipeline's code from `raw_root` for that very table (its report's
+    /// snapshot and raw root) and the table reads back with the columns this code writes.
+    /// Anything else is no previous build to take rows from: the ingest then makes every row.
+    pub fn load(record_path: &Path, data_dir: &Path, raw_root: &Path) -> Option<Self> {
         let record: IngestRecord = postcard::from_bytes(&std::fs::read(record_path).ok()?).ok()?;
-        if record.pipeline != crate::SOURCE_FINGERPRINT {
+        if record.pipeline != crate::SOURCE_FINGERPRINT
+            || record.raw_root != raw_root.display().to_string()
+        {
             return None;
         }
         let report: IngestReport = serde_json::from_slice(
