@@ -209,7 +209,9 @@ pub fn merge(previous: &DataFrame, plan: &Plan, made: DataFrame) -> PolarsResult
     for part in parts {
         merged.vstack_mut_owned(part)?;
     }
-    merged.rechunk_mut();
+    // One chunk, as a full build's table: the Parquet writer places its row groups by the
+    // chunks of a table longer than one group. A column a core.
+    merged.rechunk_mut_par();
     Ok(merged)
 }
 
