@@ -33,9 +33,10 @@ const FILE_STAMPS: &str = "stamps-v1.bin";
 /// The cache's earlier forms (one JSON document, then JSON Lines), removed when found: each is
 /// as large as the raw files.
 const OLD_PARSE_CACHES: [&str; 2] = ["parsed-v1.json", "parsed-v2.jsonl"];
-/// The record of what the published table was made from (`pipeline::previous_table`), in the
-/// cache directory: a refresh takes the rows of models whose runs did not change from that
-/// table.
+/// The record of what a generation's benchmarks table was made from
+/// (`pipeline::previous_table`), beside its `data` directory, so that it is published with the
+/// table it describes: a refresh takes the rows of models whose runs did not change from the
+/// published table.
 const INGEST_RECORD: &str = "ingest-record-v1.bin";
 const SITE_RECORDS: &str = "site-records.json";
 
@@ -76,14 +77,14 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
 
     let mut table = None;
     if let Some(args) = stages.ingest {
-        let published = lock.current("data").map(|g| g.join("data"));
+        let published = lock.current("data");
         let (report, ingested_table) =
-            ingest_stage(out, args, &data, published.as_deref(), &progress)?;
+            ingest_stage(out, args, &generation, published.as_deref(), &progress)?;
         summary.report = Some(report);
         table = Some(ingested_table);
         pipeline::timing::mark("ingest: done");
     } else {
-        carry_over(out, &data)?;
+        carry_over(out, &generation)?;
     }
     let mut analyzed = None;
     if let Some(analysis) = stages.analyze {
@@ -214,8 +215,10 @@ fn open_generation(lock: &OutputLock, with_site: bool) -> Result<(PathBuf, Optio
     }
     let published = lock.current("site");
     if let Some(generation) = lock.recycle_stale_generation(SITE_RECORDS)? {
-        // The tables are all written again: none of the old ones may linger beside them.
+        // The tables are all written again: none of the old ones, nor the record of what
+        // they were made from, may linger beside them.
         remove_if_there(&generation.join("data"), |p| std::fs::remove_dir_all(p))?;
+        remove_if_there(&generation.join(INGEST_RECORD), |p| std::fs::remove_file(p))?;
         let start = take_over(&generation, published);
         return Ok((generation, Some(start)));
     }
@@ -318,9 +321,23 @@ fn validate(out: &Path, stages: &Stages) -> Result<()> {
     Ok(())
 }
 
-/// Stages that do not re-ingest start from the published tables.
-fn carry_over(out: &Path, data: &Path) -> Result<()> {
+/// Stages that do not re-ingest start from the published tables (and the record of what the
+/// benchmarks table was made from, which a later refresh takes rows by).
+fn carry_over(out: &Path, generation: &Path) -> Result<()> {
     let current = out.join("data");
+    let data = &generation.join("data");
+    if let Some(published) = current
+        .canonicalize()
+        .ok()
+        .as_deref()
+        .and_then(Path::parent)
+    {
+        // Only an optimization: without it, the next ingest makes every row.
+        let _ = std::fs::copy(
+            published.join(INGEST_RECORD),
+            generation.join(INGEST_RECORD),
+        );
+    }
     let tables = [BENCHMARKS_FILE, PROFILES_FILE].map(pipeline::storage::csv_copy_of);
     for name in [
         BENCHMARKS_FILE,
@@ -347,25 +364,30 @@ fn carry_over(out: &Path, data: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `published`: the data directory of the published generation, if any.
+/// Writes the tables and the ingest record into `generation`. `published`: the published
+/// data's generation, if any.
 fn ingest_stage(
     out: &Path,
     args: &PipelineArgs,
-    data: &Path,
+    generation: &Path,
     published: Option<&Path>,
     progress: &Reporter,
 ) -> Result<(IngestReport, DataFrame)> {
+    let data = &generation.join("data");
     let cache_path = out.join(CACHE_DIR).join(PARSE_CACHE);
     for old in OLD_PARSE_CACHES {
         let _ = std::fs::remove_file(out.join(CACHE_DIR).join(old));
     }
     let stamps_path = out.join(CACHE_DIR).join(FILE_STAMPS);
-    let record_path = out.join(CACHE_DIR).join(INGEST_RECORD);
+    let record_path = generation.join(INGEST_RECORD);
     let load = || {
         // The previous table is read while the cache is decoded.
         std::thread::scope(|scope| {
-            let previous =
-                || published.and_then(|data| Previous::load(&record_path, data, &args.raw));
+            let previous = || {
+                let published = published?;
+                let record = published.join(INGEST_RECORD);
+                Previous::load(&record, &published.join("data"), &args.raw)
+            };
             let reading = std::thread::Builder::new()
                 .name("previous-table".into())
                 .spawn_scoped(scope, previous);
@@ -401,14 +423,13 @@ fn ingest_stage(
     let record = ingested.record.take();
     let (report, table) = ingest::write_outputs(ingested, data)
         .with_context(|| format!("cannot write tables to {}", data.display()))?;
-    // Only an optimization too: without a record, the next ingest makes every row.
+    // Only an optimization too: without a record, the next ingest makes every row. A
+    // generation written over had its record removed with its tables.
     let saved = match record {
         Some(record) => {
             pipeline::previous_table::save(&record, &record_path).map_err(|e| e.to_string())
         }
-        None => {
-            remove_if_there(&record_path, |p| std::fs::remove_file(p)).map_err(|e| e.to_string())
-        }
+        None => Ok(()),
     };
     if let Err(e) = saved {
         eprintln!(

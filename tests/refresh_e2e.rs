@@ -286,6 +286,36 @@ fn a_refresh_makes_again_only_the_rows_of_models_whose_runs_changed() {
     assert_a_full_builds_tree(tmp.path(), &raw, &out);
 }
 
+/// A `vllm bench sweep` list whose directory holds another run's results depends on that run:
+/// such a table is not recorded, so when the other run goes, the next refresh makes every row
+/// (the list is then read as points) instead of keeping the list's run as it was.
+#[test]
+fn a_table_where_a_sweep_list_spans_runs_is_not_taken_rows_from() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    copy_tree(
+        &repo_path("tests/fixtures/raw/vllm-sweep"),
+        &raw.join("sweep"),
+    );
+    let inner = raw.join("sweep/setting-1");
+    copy_tree(&repo_path("tests/fixtures/raw/vllm-save"), &inner);
+    let toml = std::fs::read_to_string(inner.join("run.toml")).unwrap();
+    let renamed = toml.replacen("model = \"", "model = \"inner/", 1);
+    assert_ne!(renamed, toml);
+    std::fs::write(inner.join("run.toml"), renamed).unwrap();
+    let out = tmp.path().join("out");
+    let first = stderr(&build(&raw, &out));
+    assert!(first.contains("1 ignored"), "the list is left out: {first}");
+    let generation = out.join("data").canonicalize().unwrap();
+    let record = generation.parent().unwrap().join("ingest-record-v1.bin");
+    assert!(!record.exists(), "not recorded");
+    std::fs::remove_dir_all(&inner).unwrap();
+    let err = stderr(&build(&raw, &out));
+    assert!(!err.contains("made again"), "every row made: {err}");
+    assert!(err.contains("0 ignored"), "the list is read: {err}");
+    assert_a_full_builds_tree(tmp.path(), &raw, &out);
+}
+
 /// A build writes over the generation two back (nothing points into it) instead of a new one:
 /// it keeps the files of profiles made from the same inputs where they lie, replaces the rest
 /// and removes what it does not make, ending with the tree a full build makes.

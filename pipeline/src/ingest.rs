@@ -10,7 +10,7 @@ use crate::file_stamps::{FileStamps, Stamp, StampRule};
 use crate::formats::{self, Parsed};
 use crate::parse_cache::{EncodedCache, Outcome, ParseCache};
 use crate::point::{Load, MeasuredPoint, ServerMetrics};
-use crate::previous_table::{self, IngestRecord, Plan, Previous, ReportPart, RunInputs, RunRecord};
+use crate::previous_table::{self, IngestRecord, Plan, Previous, ReportPart, RunInputs};
 use crate::progress::{Progress, Silent};
 use crate::record_fields::RecordFields;
 use crate::report::{FileIssue, IngestReport};
@@ -170,10 +170,22 @@ pub fn ingest_with(
         run_files,
     } = gathered;
     let runs = run_inputs(&metas, &toml_hashes, run_files);
+    // Such a file's rows depend on another run's files: no run's rows are taken from a
+    // previous table, and none of this table's are recorded to be taken later (the other run
+    // could change or go while this one stays the same).
+    let spanning = repeats_span_runs(&pending);
     let plan = previous
         .as_ref()
-        .filter(|p| p.record.raw_root == report.raw_root && !repeats_span_runs(&pending))
-        .map(|p| Plan::against(&p.record, &runs));
+        .filter(|p| !spanning && p.record.raw_root == report.raw_root)
+        .and_then(|p| {
+            let plan = Plan::against(&p.record, &runs);
+            let kept = previous_table::kept_size(&p.table, &plan).ok()?;
+            Some((plan, kept))
+        });
+    let (plan, (kept_rows, kept_curves)) = match plan {
+        Some((plan, kept)) => (Some(plan), kept),
+        None => (None, (0, 0)),
+    };
     let remade_models = plan.as_ref().map(|plan| plan.models_made_again(&runs));
     let metrics_runs: BTreeMap<PathBuf, String> = metrics_files
         .iter()
@@ -223,14 +235,15 @@ pub fn ingest_with(
         crate::timing::mark("ingest: identities assigned");
         let parts = report_parts(raw_root, &tree, &made, &taken);
         let previous_record = previous.as_ref().map(|p| &p.record);
-        record = settle_report(
+        record = previous_table::settle_report(
             &mut report,
             runs,
             plan.as_ref().zip(previous_record),
             made,
             parts,
             notes,
-        );
+        )
+        .filter(|_| !spanning);
         drop_record_fields(&mut rows);
         sort_into_curves(&mut rows);
         crate::timing::mark("ingest: sorted");
@@ -239,15 +252,6 @@ pub fn ingest_with(
     // Curve order keeps each profile's rows together.
     let made_curves = rows.chunk_by(|a, b| a.profile_id == b.profile_id).count();
     let kept = previous.zip(plan).map(|(p, plan)| (p.table, plan));
-    let (kept_rows, kept_curves) = match &kept {
-        Some((table, plan)) => {
-            previous_table::kept_size(table, plan).map_err(|source| PipelineError::Parquet {
-                path: PathBuf::from(BENCHMARKS_FILE),
-                source,
-            })?
-        }
-        None => (0, 0),
-    };
     report.points = rows.len() + kept_rows;
     report.profiles = made_curves + kept_curves;
     report.normalize();
@@ -417,18 +421,19 @@ fn rows_of_block(
 }
 
 impl RowsSoFar {
-    /// Adds files whose rows may depend on the files added before them (see
-    /// [`may_repeat_another`]): a block at a time, each block's rows made once the last one's
-    /// files are known to be read.
+    /// Adds files whose rows may depend on the ordinary files added before them (see
+    /// [`may_repeat_another`]), a block at a time. They are checked against the ordinary files
+    /// only, never against each other: which of them another saw would then depend on where
+    /// the blocks fell, and so on every other such file in the tree.
     fn add(&mut self, raw_root: &Path, files: Vec<PendingFile>, report: &mut IngestReport) {
-        let empty = ReadFiles::new();
+        let read = self.read.take().unwrap_or_default();
         let mut files = files.into_iter();
         loop {
             let block: Vec<PendingFile> = files.by_ref().take(ROWS_BLOCK).collect();
             if block.is_empty() {
                 break;
             }
-            let built = rows_of_block(block, self.read.as_ref().unwrap_or(&empty));
+            let built = rows_of_block(block, &read);
             self.take_all(raw_root, built, report);
         }
     }
@@ -834,89 +839,25 @@ fn keep_runs_made_again(
     });
 }
 
-/// Adds to `report` each run's entries of the rows stage and each model's curve notes: those
-/// made now (`made`, put to their runs as `parts`, and `notes`), and, for the runs and models
-/// a plan leaves alone, those the previous record kept. Returns the record of this table, or
-/// none where an entry could not be put to its run.
-fn settle_report(
-    report: &mut IngestReport,
-    runs: BTreeMap<String, RunInputs>,
-    taken_from: Option<(&Plan, &IngestRecord)>,
-    made: IngestReport,
-    parts: Option<BTreeMap<String, ReportPart>>,
-    notes: Vec<(String, Vec<FileIssue>)>,
-) -> Option<IngestRecord> {
-    // Some for a run the plan leaves alone: its part as the record kept it (a run the record
-    // lacks is always made again, so that is only ever there).
-    let kept_part = |dir: &str| {
-        let (plan, before) = taken_from?;
-        (!plan.remakes_run(dir)).then(|| before.runs.get(dir).map(|r| r.report.clone()))
-    };
-    let mut record = IngestRecord {
-        pipeline: crate::SOURCE_FINGERPRINT.to_string(),
-        raw_root: report.raw_root.clone(),
-        snapshot: report.snapshot.clone(),
-        ..Default::default()
-    };
-    let mut complete = parts.is_some();
-    if parts.is_none() {
-        ReportPart {
-            rejected: made.rejected,
-            ignored: made.ignored,
-            curves: made.curves,
-            files_read: made.files_read,
-        }
-        .add_to(report);
-    }
-    for (dir, inputs) in runs {
-        let part = match (kept_part(&dir), &parts) {
-            (Some(kept), _) => kept,
-            (None, Some(parts)) => Some(parts.get(&dir).cloned().unwrap_or_default()),
-            // Its entries are among those of `made`, added whole.
-            (None, None) => None,
-        };
-        let Some(part) = part else {
-            complete = false;
-            continue;
-        };
-        part.add_to(report);
-        record.runs.insert(
-            dir,
-            RunRecord {
-                inputs: inputs.inputs,
-                models: inputs.models,
-                report: part,
-            },
-        );
-    }
-    let mut model_notes: BTreeMap<String, Vec<FileIssue>> = notes.into_iter().collect();
-    if let Some((plan, before)) = taken_from {
-        for (model, notes) in &before.model_notes {
-            if !plan.models.contains(model) {
-                model_notes.insert(model.clone(), notes.clone());
-            }
-        }
-    }
-    for notes in model_notes.values() {
-        report.curves.extend(notes.iter().cloned());
-    }
-    record.model_notes = model_notes;
-    complete.then_some(record)
-}
-
 /// Whether a file that may repeat another's points ([`may_repeat_another`]) has files of
 /// another run beside or below it: its rows then depend on a run a refresh may not make again,
 /// so no model's rows are taken from the previous table.
 fn repeats_span_runs(pending: &[PendingFile]) -> bool {
-    let run_of: BTreeMap<&Path, &Path> = pending
+    // By path in lower case, as such a file looks for the files it repeats (`read_key`).
+    let run_of: BTreeMap<String, &Path> = pending
         .iter()
-        .map(|p| (p.file.as_path(), p.run.dir))
+        .map(|p| (read_key(&p.file), p.run.dir))
         .collect();
     pending.iter().filter(|p| may_repeat_another(p)).any(|p| {
-        let dir = p.file.parent().unwrap_or(Path::new(""));
+        let dir = read_key(p.file.parent().unwrap_or(Path::new("")));
+        let prefix = if dir.is_empty() {
+            dir
+        } else {
+            format!("{dir}{}", std::path::MAIN_SEPARATOR)
+        };
         run_of
-            .range(dir..)
-            .take_while(|(file, _)| file.starts_with(dir))
+            .range(prefix.clone()..)
+            .take_while(|(file, _)| file.starts_with(&prefix))
             .any(|(_, run)| *run != p.run.dir)
     })
 }

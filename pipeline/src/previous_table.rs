@@ -1,10 +1,11 @@
-//! What an ingest takes from the table the previous build published. A record saved beside
-//! the parse cache says what that table was made from: each run's inputs (its run.toml and
+//! What an ingest takes from the table the previous build published. A record published with
+//! that table, in its generation, says what it was made from: each run's inputs (its run.toml and
 //! files, by content hash), the models its run.toml can give rows to, what the rows stage
 //! reported of its files, and each model's curve notes. A model none of whose runs changed
 //! keeps its rows from that table; only the other models' rows are made again, and the two
 //! are merged in curve order. Profile identities never look across models
-//! (`profile_identity::assign`), so the kept rows are the rows a full build would make.
+//! (`profile_identity::assign_by_model`), so the kept rows are the rows a full build would
+//! make.
 
 use crate::error::PipelineError;
 use crate::report::{FileIssue, IngestReport};
@@ -159,6 +160,76 @@ impl Plan {
     pub fn remakes_run(&self, dir: &str) -> bool {
         self.runs.contains(dir)
     }
+}
+
+/// Adds to `report` each run's entries of the rows stage and each model's curve notes: those
+/// made now (`made`, put to their runs as `parts`, and `notes`), and, for the runs and models
+/// a plan leaves alone, those the previous record kept. Returns the record of this table, or
+/// none where an entry could not be put to its run.
+pub(crate) fn settle_report(
+    report: &mut IngestReport,
+    runs: BTreeMap<String, RunInputs>,
+    taken_from: Option<(&Plan, &IngestRecord)>,
+    made: IngestReport,
+    parts: Option<BTreeMap<String, ReportPart>>,
+    notes: Vec<(String, Vec<FileIssue>)>,
+) -> Option<IngestRecord> {
+    // Some for a run the plan leaves alone: its part as the record kept it (a run the record
+    // lacks is always made again, so that is only ever there).
+    let kept_part = |dir: &str| {
+        let (plan, before) = taken_from?;
+        (!plan.remakes_run(dir)).then(|| before.runs.get(dir).map(|r| r.report.clone()))
+    };
+    let mut record = IngestRecord {
+        pipeline: crate::SOURCE_FINGERPRINT.to_string(),
+        raw_root: report.raw_root.clone(),
+        snapshot: report.snapshot.clone(),
+        ..Default::default()
+    };
+    let mut complete = parts.is_some();
+    if parts.is_none() {
+        ReportPart {
+            rejected: made.rejected,
+            ignored: made.ignored,
+            curves: made.curves,
+            files_read: made.files_read,
+        }
+        .add_to(report);
+    }
+    for (dir, inputs) in runs {
+        let part = match (kept_part(&dir), &parts) {
+            (Some(kept), _) => kept,
+            (None, Some(parts)) => Some(parts.get(&dir).cloned().unwrap_or_default()),
+            // Its entries are among those of `made`, added whole.
+            (None, None) => None,
+        };
+        let Some(part) = part else {
+            complete = false;
+            continue;
+        };
+        part.add_to(report);
+        record.runs.insert(
+            dir,
+            RunRecord {
+                inputs: inputs.inputs,
+                models: inputs.models,
+                report: part,
+            },
+        );
+    }
+    let mut model_notes: BTreeMap<String, Vec<FileIssue>> = notes.into_iter().collect();
+    if let Some((plan, before)) = taken_from {
+        for (model, notes) in &before.model_notes {
+            if !plan.models.contains(model) {
+                model_notes.insert(model.clone(), notes.clone());
+            }
+        }
+    }
+    for notes in model_notes.values() {
+        report.curves.extend(notes.iter().cloned());
+    }
+    record.model_notes = model_notes;
+    complete.then_some(record)
 }
 
 /// Where one stretch of the merged table comes from.

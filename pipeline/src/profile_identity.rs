@@ -44,7 +44,8 @@ const NOT_IDENTITY_FIELDS: &[&str] = &[
 ];
 
 /// Sets `key.workload`, `key.use_case`, a splitting variant where needed, and `profile_id` on
-/// every row. `key.use_case` may arrive set (run.toml named it) and is then kept.
+/// every row. `key.use_case` may arrive set (run.toml named it) and is then kept. The rows are
+/// left put together by model ([`assign_by_model`]).
 pub fn assign(rows: &mut [BenchmarkRow], report: &mut IngestReport) {
     let notes = assign_by_model(rows);
     report
