@@ -363,18 +363,26 @@ fn may_repeat_another(p: &PendingFile) -> bool {
 /// setting's `run=N.json` beside its `summary.json`, an SLA search its steps' directories
 /// below the list of them.
 fn bench_results_read_within(file: &Path, read_before: &ReadFiles) -> usize {
+    beside_or_below(file, read_before)
+        .filter(|(_, tool)| [formats::VLLM_TOOL, formats::SGLANG_TOOL].contains(&tool.as_str()))
+        .count()
+}
+
+/// The entries of `by_path` (keyed by [`read_key`]) that lie in `file`'s directory or below
+/// it. A file at the raw root (a root that is itself a run) has every entry below it.
+fn beside_or_below<'m, V>(
+    file: &Path,
+    by_path: &'m BTreeMap<String, V>,
+) -> impl Iterator<Item = (&'m String, &'m V)> {
     let dir = read_key(file.parent().unwrap_or(Path::new("")));
-    // A file at the raw root (a root that is itself a run) has every read file below it.
     let prefix = if dir.is_empty() {
         dir
     } else {
         format!("{dir}{}", std::path::MAIN_SEPARATOR)
     };
-    read_before
+    by_path
         .range(prefix.clone()..)
-        .take_while(|(path, _)| path.starts_with(&prefix))
-        .filter(|(_, tool)| [formats::VLLM_TOOL, formats::SGLANG_TOOL].contains(&tool.as_str()))
-        .count()
+        .take_while(move |(path, _)| path.starts_with(&prefix))
 }
 
 /// A GuideLLM report not named `.json`: its YAML, which may have a JSON twin beside it.
@@ -848,18 +856,10 @@ fn repeats_span_runs(pending: &[PendingFile]) -> bool {
         .iter()
         .map(|p| (read_key(&p.file), p.run.dir))
         .collect();
-    pending.iter().filter(|p| may_repeat_another(p)).any(|p| {
-        let dir = read_key(p.file.parent().unwrap_or(Path::new("")));
-        let prefix = if dir.is_empty() {
-            dir
-        } else {
-            format!("{dir}{}", std::path::MAIN_SEPARATOR)
-        };
-        run_of
-            .range(prefix.clone()..)
-            .take_while(|(file, _)| file.starts_with(&prefix))
-            .any(|(_, run)| *run != p.run.dir)
-    })
+    pending
+        .iter()
+        .filter(|p| may_repeat_another(p))
+        .any(|p| beside_or_below(&p.file, &run_of).any(|(_, run)| *run != p.run.dir))
 }
 
 /// What the rows stage reported (`made`, and the files it counted as read: `taken`), put to
