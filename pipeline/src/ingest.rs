@@ -807,23 +807,11 @@ fn run_inputs(
         .filter_map(|(dir, meta)| Some((dir, meta.as_ref()?)))
         .map(|(dir, meta)| {
             let toml = path_text(&dir.join(RUN_TOML));
-            let mut h = Sha256::new();
-            for (path, hash) in std::iter::once((toml.clone(), toml_hashes.get(&toml).cloned()))
-                .chain(
-                    run_files
-                        .remove(dir.as_path())
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|(path, hash)| (path, Some(hash))),
-                )
-            {
-                h.update(path.as_bytes());
-                h.update([0]);
-                h.update(hash.unwrap_or_default().as_bytes());
-                h.update([0]);
-            }
+            let toml_hash = toml_hashes.get(&toml).cloned().unwrap_or_default();
+            let files = run_files.remove(dir.as_path()).unwrap_or_default();
+            let digest = paths_and_hashes_digest(std::iter::once((toml, toml_hash)).chain(files));
             let inputs = RunInputs {
-                inputs: hex(&h.finalize()[..12]),
+                inputs: hex(&digest[..12]),
                 models: meta.models(),
             };
             (path_text(dir), inputs)
@@ -992,14 +980,19 @@ fn known_by_stamp(
 /// A short hash over every file's relative path and content hash (run.toml files included).
 fn snapshot(mut hashes: Vec<(String, String)>) -> String {
     hashes.sort();
+    hex(&paths_and_hashes_digest(hashes)[..6])
+}
+
+/// SHA-256 over each path and its content hash, in the order given.
+fn paths_and_hashes_digest(pairs: impl IntoIterator<Item = (String, String)>) -> [u8; 32] {
     let mut h = Sha256::new();
-    for (path, hash) in hashes {
+    for (path, hash) in pairs {
         h.update(path.as_bytes());
         h.update([0]);
         h.update(hash.as_bytes());
         h.update([0]);
     }
-    hex(&h.finalize()[..6])
+    h.finalize().into()
 }
 
 /// Writes `benchmarks.parquet` (and its CSV copy) and `ingest-report.json` into `data_dir`,
