@@ -168,6 +168,78 @@ fn a_refresh_copies_unchanged_aggregate_entries_and_remakes_unreadable_ones() {
     assert_same_tree(&unmarked(published(&out)), &unmarked(published(&full)));
 }
 
+/// A refresh copies a workload's section of `frontier.html` from the published page when its
+/// profiles are unchanged (a section marked there comes back marked), and draws again any it
+/// cannot read back whole (past the file's end) or that is not the workload's own (a record
+/// pointing at another's), as a full build does.
+#[test]
+fn a_refresh_copies_unchanged_frontier_sections_and_draws_unreadable_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = raw_with_synthetic(tmp.path(), 20);
+    let (out, full) = (tmp.path().join("out"), tmp.path().join("full"));
+    build(&raw, &out);
+    build(&raw, &full);
+    let site = out.join("site").canonicalize().unwrap();
+    let page = site.join("frontier.html");
+    let text = std::fs::read_to_string(&page).unwrap();
+    let sections = text.matches("<section class=\"workload\"").count();
+    assert!(sections >= 3, "{sections} sections");
+    // The same length, so every other section stays where its record says.
+    let heading = "<h2>Workload: ";
+    let at = text.rfind(heading).unwrap();
+    let marked = format!(
+        "{}<h2>WORKLOAD: {}",
+        &text[..at],
+        &text[at + heading.len()..]
+    );
+    std::fs::write(&page, &marked).unwrap();
+    let records_file = site.parent().unwrap().join("site-records.json");
+    let mut records: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&records_file).unwrap()).unwrap();
+    let spans = records["frontier"].as_object_mut().unwrap();
+    assert_eq!(spans.len(), sections, "a span per section");
+    let holds_mark = |span: &serde_json::Value| {
+        let start = span[0].as_u64().unwrap() as usize;
+        (start..start + span[1].as_u64().unwrap() as usize).contains(&at)
+    };
+    let keys: Vec<String> = spans
+        .iter()
+        .filter(|(_, span)| !holds_mark(span))
+        .map(|(key, _)| key.clone())
+        .take(2)
+        .collect();
+    let other = spans[&keys[1]].clone();
+    spans[&keys[0]] = other;
+    spans[&keys[1]][0] = serde_json::json!(text.len());
+    std::fs::write(&records_file, serde_json::to_vec(&records).unwrap()).unwrap();
+    build(&raw, &out);
+    let page = |out: &Path| std::fs::read(out.join("site/frontier.html")).unwrap();
+    assert!(
+        page(&out) == marked.as_bytes(),
+        "the marked section is copied, the misdirected and cut ones drawn again"
+    );
+    let unmarked = |tree: Vec<(std::path::PathBuf, Vec<u8>)>| {
+        tree.into_iter()
+            .filter(|(p, _)| !p.ends_with("site/frontier.html"))
+            .collect::<Vec<_>>()
+    };
+    assert_same_tree(&unmarked(published(&out)), &unmarked(published(&full)));
+    // Without records of its sections, the page is drawn whole, as a full build draws it.
+    let records_file = out
+        .join("site")
+        .canonicalize()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("site-records.json");
+    let mut records: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&records_file).unwrap()).unwrap();
+    records.as_object_mut().unwrap().remove("frontier");
+    std::fs::write(&records_file, serde_json::to_vec(&records).unwrap()).unwrap();
+    build(&raw, &out);
+    assert!(page(&out) == page(&full), "drawn whole without records");
+}
+
 #[test]
 fn an_incremental_refresh_equals_a_full_build_and_reuses_the_rest() {
     let tmp = tempfile::tempdir().unwrap();

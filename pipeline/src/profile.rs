@@ -83,8 +83,14 @@ impl ProfileKey {
 
 /// A URL-safe, collision-free name for a model's page: its slug plus a short hash of the id.
 pub fn model_slug(model: &str) -> String {
-    let short = crate::digest::sha256_hex(model.as_bytes(), 3);
-    let base: String = slug(model).chars().take(60).collect();
+    hashed_slug(model)
+}
+
+/// A URL-safe name for `text` that two texts share only if they are the same: its slug (at most
+/// 60 characters) plus a short hash of the text.
+pub fn hashed_slug(text: &str) -> String {
+    let short = crate::digest::sha256_hex(text.as_bytes(), 3);
+    let base: String = slug(text).chars().take(60).collect();
     format!("{}-{short}", base.trim_end_matches('-'))
 }
 

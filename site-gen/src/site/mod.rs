@@ -182,18 +182,24 @@ impl<'a> Render<'a> {
 
     /// Renders `template` with the site-wide values plus `ctx` and writes it to `path`.
     fn page(&self, template: &str, path: &str, ctx: minijinja::Value) -> Result<(), SiteError> {
+        let template = self.env.get_template(template)?;
+        let ctx = self.page_context(path, ctx);
+        self.w.stream(path, |out| {
+            template
+                .render_captured_to(ctx, out)
+                .map(|_| ())
+                .map_err(SiteError::from_render)
+        })
+    }
+
+    /// `ctx` with what every page at `path` sees: the site-wide values and the way to the root.
+    fn page_context(&self, path: &str, ctx: minijinja::Value) -> minijinja::Value {
         let root = "../".repeat(path.matches('/').count());
         let base = minijinja::context! {
             root => root, site => self.site.clone(),
             pricing_models => self.pricing_models.clone(),
         };
-        let template = self.env.get_template(template)?;
-        self.w.stream(path, |out| {
-            template
-                .render_captured_to(minijinja::context! { ..ctx, ..base }, out)
-                .map(|_| ())
-                .map_err(SiteError::from_render)
-        })
+        minijinja::context! { ..ctx, ..base }
     }
 }
 
@@ -244,7 +250,7 @@ pub fn build_site(
             rayon::join(
                 || {
                     render_catalog_pages(&r, &pages, &views, &models)
-                        .inspect(|()| pipeline::timing::mark("site: catalog pages"))
+                        .inspect(|_| pipeline::timing::mark("site: catalog pages"))
                 },
                 || {
                     rayon::join(
@@ -260,7 +266,7 @@ pub fn build_site(
     );
     pipeline::timing::mark("site: aggregate files written");
     let reused_models = model_pages?.into_iter().filter(|reused| *reused).count();
-    pages_done?;
+    let frontier = pages_done?;
     data_done?;
     let entries = api_done?;
     let model_records: BTreeMap<String, String> = models
@@ -288,6 +294,7 @@ pub fn build_site(
         records: SiteRecords {
             profiles,
             models: model_records,
+            frontier,
         },
     })
 }
@@ -371,13 +378,14 @@ fn index_rows<'v>(views: &'v [ProfileView]) -> Vec<IndexRow<'v>> {
     rows
 }
 
-/// The index, models list, methodology, ingest report and downloads pages.
+/// The index, frontier, models list, methodology, ingest report and downloads pages; hands back
+/// where the frontier page's sections lie ([`render_frontier_page`]).
 fn render_catalog_pages(
     r: &Render,
     pages: &[ProfilePage],
     views: &[ProfileView],
     models: &[ModelView],
-) -> Result<(), SiteError> {
+) -> Result<BTreeMap<String, Span>, SiteError> {
     let input = r.input;
     let (index, frontier) = rayon::join(
         || {
@@ -394,12 +402,12 @@ fn render_catalog_pages(
         },
         || {
             render_frontier_page(r, pages, views)
-                .inspect(|()| pipeline::timing::mark("site: frontier page"))
+                .inspect(|_| pipeline::timing::mark("site: frontier page"))
         },
     );
     pipeline::timing::mark("site: index and frontier pages");
     index?;
-    frontier?;
+    let frontier = frontier?;
     r.page(
         "site/compare.html.j2",
         "compare.html",
@@ -431,15 +439,40 @@ fn render_catalog_pages(
         "site/downloads.html.j2",
         "downloads.html",
         minijinja::context! { first_profile => pages.first().map(|p| p.summary.profile.id.clone()) },
-    )
+    )?;
+    Ok(frontier)
+}
+
+/// The frontier page and where each of its workload sections lies in it.
+const FRONTIER_PAGE: &str = "frontier.html";
+
+/// Where the frontier page's template has its workload sections written.
+const FRONTIER_SECTIONS: &str = "<!--frontier-sections-->";
+
+/// One workload's section of the frontier page: its line in the contents, what it was made
+/// from, and its markup.
+struct FrontierSection<'a> {
+    toc: FrontierToc<'a>,
+    fingerprint: String,
+    html: Vec<u8>,
+}
+
+/// A workload's line in the frontier page's contents.
+#[derive(serde::Serialize)]
+struct FrontierToc<'a> {
+    workload: &'a str,
+    anchor: String,
+    count: usize,
 }
 
 /// `frontier.html`: the frontier of every workload more than one profile ran, across models.
+/// A workload whose section the published page has, made from the same profiles, is copied
+/// from it; the others are drawn. Hands back where each section lies, for the next refresh.
 fn render_frontier_page(
     r: &Render,
     pages: &[ProfilePage],
     views: &[ProfileView],
-) -> Result<(), SiteError> {
+) -> Result<BTreeMap<String, Span>, SiteError> {
     let mut by_workload: BTreeMap<&str, Vec<(&ProfilePage, &ProfileView)>> = BTreeMap::new();
     for (p, v) in pages.iter().zip(views) {
         by_workload.entry(v.workload).or_default().push((p, v));
@@ -451,32 +484,97 @@ fn render_frontier_page(
         .filter(|(_, group)| group.len() < 2)
         .map(|(workload, _)| *workload)
         .collect();
-    // Each workload's frontier on any core: one workload's two charts were a refresh's
+    let previous = r
+        .input
+        .previous
+        .filter(|p| !p.records.frontier.is_empty())
+        .and_then(|p| Some((p, PreviousEntries::open(Some(p), FRONTIER_PAGE)?)));
+    // Each workload's section on any core: one workload's two charts were a refresh's
     // longest single task.
-    let groups: Vec<frontier::FrontierGroup> = ordered
+    let sections: Vec<FrontierSection> = ordered
         .par_iter()
-        .enumerate()
-        .filter(|(_, (_, group))| group.len() >= 2)
-        .filter_map(|(n, (workload, group))| {
-            let placement = frontier::Placement {
-                id: &n.to_string(),
-                href_root: "",
-                colour_by_position: true,
-            };
-            let f = frontier::frontier(r.input, group, &placement)?;
-            Some(frontier::FrontierGroup {
-                workload,
-                anchor: format!("w{n}"),
-                count: group.len(),
-                frontier: f,
-            })
+        .filter(|(_, group)| group.len() >= 2)
+        .filter_map(|(workload, group)| {
+            frontier_section(r, workload, group, previous.as_ref()).transpose()
         })
-        .collect();
-    r.page(
-        "site/frontier.html.j2",
-        "frontier.html",
-        minijinja::context! { groups => templates::val(&groups), single => templates::val(&single) },
-    )
+        .collect::<Result<_, SiteError>>()?;
+    let toc: Vec<&FrontierToc> = sections.iter().map(|s| &s.toc).collect();
+    let template = r.env.get_template("site/frontier.html.j2")?;
+    let text = template.render(r.page_context(
+        FRONTIER_PAGE,
+        minijinja::context! { groups => templates::val(&toc), single => templates::val(&single) },
+    ))?;
+    let (head, tail) = text.split_once(FRONTIER_SECTIONS).ok_or_else(|| {
+        SiteError::Data(format!(
+            "{FRONTIER_PAGE}: its template has no place for the sections"
+        ))
+    })?;
+    let mut spans = BTreeMap::new();
+    r.w.stream(FRONTIER_PAGE, |out| {
+        use std::io::Write;
+        out.write_all(head.as_bytes()).map_err(SiteError::Write)?;
+        let mut at = head.len() as u64;
+        for section in &sections {
+            out.write_all(&section.html).map_err(SiteError::Write)?;
+            let len = section.html.len() as u64;
+            spans.insert(section.fingerprint.clone(), Span(at, len));
+            at += len;
+        }
+        out.write_all(tail.as_bytes()).map_err(SiteError::Write)
+    })?;
+    Ok(spans)
+}
+
+/// A workload's section of the frontier page: copied from the published page where it was
+/// made from the same profiles and reads back whole, else drawn; `None` where none of its
+/// points has a per-user speed. Its anchor (and its charts' ids) is made from its name alone,
+/// so a workload added before it leaves it as it was.
+fn frontier_section<'a>(
+    r: &Render,
+    workload: &'a str,
+    group: &[(&ProfilePage, &ProfileView)],
+    previous: Option<&(&PreviousSite, PreviousEntries)>,
+) -> Result<Option<FrontierSection<'a>>, SiteError> {
+    let toc = FrontierToc {
+        workload,
+        anchor: format!("w-{}", pipeline::profile::hashed_slug(workload)),
+        count: group.len(),
+    };
+    let fingerprint = frontier_group_fingerprint(&toc.anchor, workload, group);
+    if let Some((site, page)) = previous
+        && let Some(&span) = site.records.frontier.get(&fingerprint)
+    {
+        let mut html = Vec::new();
+        if page.append(span, &mut html, |s| is_frontier_section(s, &toc.anchor)) {
+            return Ok(Some(FrontierSection {
+                toc,
+                fingerprint,
+                html,
+            }));
+        }
+    }
+    let placement = frontier::Placement {
+        id: &toc.anchor,
+        href_root: "",
+        colour_by_position: true,
+    };
+    let Some(frontier) = frontier::frontier(r.input, group, &placement) else {
+        return Ok(None);
+    };
+    let g = frontier::FrontierGroup {
+        workload,
+        anchor: toc.anchor.clone(),
+        count: group.len(),
+        frontier,
+    };
+    let template = r.env.get_template("site/frontier-group.html.j2")?;
+    let html =
+        template.render(minijinja::context! { g => templates::val(&g), site => r.site.clone() })?;
+    Ok(Some(FrontierSection {
+        toc,
+        fingerprint,
+        html: html.into_bytes(),
+    }))
 }
 
 /// The compare page's choices: each model's profiles by id and label.

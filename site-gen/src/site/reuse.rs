@@ -50,6 +50,11 @@ pub struct Span(pub u64, pub u64);
 pub struct SiteRecords {
     pub profiles: BTreeMap<String, ProfileRecord>,
     pub models: BTreeMap<String, String>,
+    /// Where each workload's section lies in `frontier.html`, by its
+    /// [`frontier_group_fingerprint`]: a refresh copies an unchanged one instead of drawing its
+    /// thousands of series again (absent in records of older builds: every section is drawn).
+    #[serde(default)]
+    pub frontier: BTreeMap<String, Span>,
 }
 
 /// The site a refresh replaces, and the records of what made it.
@@ -346,7 +351,20 @@ impl PreviousEntries {
         let Some(entries) = &p.previous_entries else {
             return false;
         };
-        let Span(at, len) = span(entries);
+        self.append(span(entries), bytes, |entry| {
+            is_entry_of(entry, &p.summary.profile.id)
+        })
+    }
+
+    /// Appends the bytes at `span` of the previous build's file to `bytes` when they read back
+    /// and `whole` finds them to be what the record says; else appends nothing and reports
+    /// false.
+    pub(super) fn append(
+        &self,
+        Span(at, len): Span,
+        bytes: &mut Vec<u8>,
+        whole: impl FnOnce(&[u8]) -> bool,
+    ) -> bool {
         // A record is trusted no further than the file it names: a span past its end is read
         // as absent, never allocated.
         let within = at.checked_add(len).is_some_and(|end| end <= self.file_len);
@@ -358,13 +376,40 @@ impl PreviousEntries {
         }
         let start = bytes.len();
         bytes.resize(start + len, 0);
-        let whole = read_exact_at(&self.file, &mut bytes[start..], at).is_ok()
-            && is_entry_of(&bytes[start..], &p.summary.profile.id);
-        if !whole {
+        let read =
+            read_exact_at(&self.file, &mut bytes[start..], at).is_ok() && whole(&bytes[start..]);
+        if !read {
             bytes.truncate(start);
         }
-        whole
+        read
     }
+}
+
+/// What a workload's section of `frontier.html` is made from: its place on the page (its
+/// anchor), its name, and its profiles in order, each with its own files' fingerprint (which
+/// covers the site-wide settings, code and templates, and everything of the profile a frontier
+/// draws). A series' colour is its place in the group.
+pub(super) fn frontier_group_fingerprint(
+    anchor: &str,
+    workload: &str,
+    group: &[(&ProfilePage, &ProfileView)],
+) -> String {
+    let profiles: Vec<[&str; 2]> = group
+        .iter()
+        .map(|(p, _)| [p.summary.profile.id.as_str(), &p.fingerprint])
+        .collect();
+    fingerprint_of(&(anchor, workload, profiles))
+}
+
+/// Whether `section` is one workload section of `frontier.html` with this anchor, whole, with
+/// the line's end its template writes: a record pointing elsewhere in the page, or past a cut,
+/// is not followed.
+pub(super) fn is_frontier_section(section: &[u8], anchor: &str) -> bool {
+    const CLOSE: &[u8] = b"</section>\n";
+    let open = format!("<section class=\"workload\" id=\"{anchor}\">");
+    section.starts_with(open.as_bytes())
+        && section.ends_with(CLOSE)
+        && memchr::memmem::find_iter(section, b"<section ").count() == 1
 }
 
 /// Whether `entry` is one object naming profile `id` once: a record that points at another
