@@ -57,8 +57,18 @@ pub fn analyze(
             source,
         })?;
     crate::timing::mark("analyze: table made");
-    schema::write_parquet(&mut df, &path)?;
+    // The price report is made on a core the table's writers leave idle.
+    let (table, report) = rayon::join(
+        || schema::write_parquet(&mut df, &path),
+        || write_price_report(data_dir, prices),
+    );
+    table?;
+    report?;
     crate::timing::mark("analyze: table written");
+    Ok(summaries)
+}
+
+fn write_price_report(data_dir: &Path, prices: &PriceBook) -> Result<(), PipelineError> {
     let report_path = data_dir.join(PRICE_REPORT_FILE);
     let json = serde_json::to_string_pretty(&serde_json::json!({
         "sources": prices.sources,
@@ -69,6 +79,5 @@ pub fn analyze(
         path: report_path.clone(),
         reason: e.to_string(),
     })?;
-    std::fs::write(&report_path, json + "\n").map_err(|e| PipelineError::io(&report_path, e))?;
-    Ok(summaries)
+    std::fs::write(&report_path, json + "\n").map_err(|e| PipelineError::io(&report_path, e))
 }

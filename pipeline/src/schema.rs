@@ -663,9 +663,12 @@ impl<'a> TableReader<'a> {
     }
 
     /// Row indices in curve order ([`crate::storage::CurvePlace::curve_cmp`]), one list per
-    /// profile: ingest writes rows so, but a table from elsewhere need not be.
+    /// profile: ingest writes rows so, but a table from elsewhere need not be. Read on every
+    /// core: on one, this pass was most of a refresh's analysis while the other core waited.
     pub fn curves(&self) -> PolarsResult<Vec<Vec<usize>>> {
+        use rayon::prelude::*;
         let places = (0..self.height)
+            .into_par_iter()
             .map(|i| {
                 Ok(crate::storage::CurvePlace {
                     profile_id: self.borrowed("profile_id", i)?,
@@ -676,7 +679,7 @@ impl<'a> TableReader<'a> {
             })
             .collect::<PolarsResult<Vec<_>>>()?;
         let mut order: Vec<usize> = (0..places.len()).collect();
-        order.sort_by(|&a, &b| places[a].curve_cmp(&places[b]));
+        order.par_sort_by(|&a, &b| places[a].curve_cmp(&places[b]));
         Ok(order
             .chunk_by(|&a, &b| places[a].profile_id == places[b].profile_id)
             .map(<[usize]>::to_vec)

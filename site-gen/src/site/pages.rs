@@ -40,7 +40,8 @@ pub(super) fn build_profile<'a>(
             model_slug: model_slug.clone(),
             color,
             manifest_files: manifest_files.to_vec(),
-            cli_command: profile_command(&s.profile.key),
+            // Only the profile's own page shows its command, and that page is reused whole.
+            cli_command: String::new(),
             fingerprint: fp.clone(),
             snapshot: snapshot.clone(),
             reused: true,

@@ -423,6 +423,8 @@ pub(super) struct ProfilePage<'a> {
     pub(super) color: &'static str,
     /// The manifest files it links to (the variants are derived from them on its page).
     pub(super) manifest_files: Vec<String>,
+    /// The command that makes its manifests; empty where the page is reused (only the page
+    /// itself shows it).
     pub(super) cli_command: String,
     pub(super) fingerprint: String,
     /// The profile's data snapshot ([`pipeline::analysis::Profile::data_hash`]).
