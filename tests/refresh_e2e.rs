@@ -240,6 +240,65 @@ fn a_refresh_copies_unchanged_frontier_sections_and_draws_unreadable_ones() {
     assert!(page(&out) == page(&full), "drawn whole without records");
 }
 
+/// A refresh copies an unchanged profile's row of `index.html` from the published page (a row
+/// marked there comes back marked), and renders again any row it cannot read back whole (past
+/// the file's end) or that is not the profile's own (a record pointing at another's row).
+#[test]
+fn a_refresh_copies_unchanged_index_rows_and_renders_unreadable_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = raw_with_synthetic(tmp.path(), 20);
+    let (out, full) = (tmp.path().join("out"), tmp.path().join("full"));
+    build(&raw, &out);
+    build(&raw, &full);
+    let site = out.join("site").canonicalize().unwrap();
+    let page = site.join("index.html");
+    let text = std::fs::read_to_string(&page).unwrap();
+    // The same length, so every other row stays where its record says.
+    let cell = "<td class=\"point\">";
+    let at = text.rfind(cell).unwrap();
+    let marked = format!(
+        "{}<td class=\"POINT\">{}",
+        &text[..at],
+        &text[at + cell.len()..]
+    );
+    std::fs::write(&page, &marked).unwrap();
+    let records_file = site.parent().unwrap().join("site-records.json");
+    let mut records: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&records_file).unwrap()).unwrap();
+    let profiles = records["profiles"].as_object_mut().unwrap();
+    let span = |p: &serde_json::Value| p["entries"]["index_html"].clone();
+    let holds_mark = |span: &serde_json::Value| {
+        let start = span[0].as_u64().unwrap() as usize;
+        (start..start + span[1].as_u64().unwrap() as usize).contains(&at)
+    };
+    assert!(
+        profiles.values().filter(|p| holds_mark(&span(p))).count() == 1,
+        "a row per profile"
+    );
+    let ids: Vec<String> = profiles
+        .iter()
+        .filter(|(_, p)| !holds_mark(&span(p)))
+        .map(|(id, _)| id.clone())
+        .take(2)
+        .collect();
+    let other = span(&profiles[&ids[1]]);
+    profiles[&ids[0]]["entries"]["index_html"] = other;
+    profiles[&ids[1]]["entries"]["index_html"][0] = serde_json::json!(text.len());
+    std::fs::write(&records_file, serde_json::to_vec(&records).unwrap()).unwrap();
+    build(&raw, &out);
+    let page = |out: &Path| std::fs::read(out.join("site/index.html")).unwrap();
+    assert!(
+        page(&out) == marked.as_bytes(),
+        "the marked row is copied, the misdirected and cut ones rendered again"
+    );
+    let unmarked = |tree: Vec<(std::path::PathBuf, Vec<u8>)>| {
+        tree.into_iter()
+            .filter(|(p, _)| !p.ends_with("site/index.html"))
+            .collect::<Vec<_>>()
+    };
+    assert_same_tree(&unmarked(published(&out)), &unmarked(published(&full)));
+}
+
 #[test]
 fn an_incremental_refresh_equals_a_full_build_and_reuses_the_rest() {
     let tmp = tempfile::tempdir().unwrap();

@@ -36,6 +36,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/site/frontier-section.html.j2"),
     ),
     (
+        "site/index-rows.html.j2",
+        include_str!("../../templates/site/index-rows.html.j2"),
+    ),
+    (
         "site/frontier-group.html.j2",
         include_str!("../../templates/site/frontier-group.html.j2"),
     ),

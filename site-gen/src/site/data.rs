@@ -372,6 +372,7 @@ pub(super) fn write_api(
         .map(|(profiles_json, index_json)| AggregateEntries {
             profiles_json,
             index_json,
+            index_html: None,
         })
         .collect())
 }

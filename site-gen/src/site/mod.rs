@@ -266,9 +266,12 @@ pub fn build_site(
     );
     pipeline::timing::mark("site: aggregate files written");
     let reused_models = model_pages?.into_iter().filter(|reused| *reused).count();
-    let frontier = pages_done?;
+    let CatalogSpans { frontier, index } = pages_done?;
     data_done?;
-    let entries = api_done?;
+    let mut entries = api_done?;
+    for (entry, row) in entries.iter_mut().zip(index) {
+        entry.index_html = Some(row);
+    }
     let model_records: BTreeMap<String, String> = models
         .into_iter()
         .zip(fingerprints)
@@ -370,43 +373,31 @@ fn render_profiles<'a>(
     Ok(pages)
 }
 
-/// The index table's rows, grouped by workload as the page says (numbers compare only within
-/// one), in profile order within each.
-fn index_rows<'v>(views: &'v [ProfileView]) -> Vec<IndexRow<'v>> {
-    let mut rows: Vec<IndexRow> = views.iter().map(IndexRow::of).collect();
-    rows.sort_by(|a, b| a.workload.cmp(b.workload));
-    rows
+/// Where the catalog pages' reused parts lie: each workload's section of the frontier page by
+/// its fingerprint, and each profile's row of the index (in page order).
+struct CatalogSpans {
+    frontier: BTreeMap<String, Span>,
+    index: Vec<Span>,
 }
 
 /// The index, frontier, models list, methodology, ingest report and downloads pages; hands back
-/// where the frontier page's sections lie ([`render_frontier_page`]).
+/// where their reused parts lie ([`render_index_page`], [`render_frontier_page`]).
 fn render_catalog_pages(
     r: &Render,
     pages: &[ProfilePage],
     views: &[ProfileView],
     models: &[ModelView],
-) -> Result<BTreeMap<String, Span>, SiteError> {
+) -> Result<CatalogSpans, SiteError> {
     let input = r.input;
     let (index, frontier) = rayon::join(
-        || {
-            r.page(
-                "site/index.html.j2",
-                "index.html",
-                minijinja::context! {
-                    profiles => templates::val(index_rows(views)),
-                    model_count => models.len(),
-                    synthetic_count => input.summaries.iter().filter(|s| s.profile.synthetic).count(),
-                    plan => templates::val(planner_choices(None, input.summaries.iter())),
-                },
-            )
-        },
+        || render_index_page(r, pages, views, models.len()),
         || {
             render_frontier_page(r, pages, views)
                 .inspect(|_| pipeline::timing::mark("site: frontier page"))
         },
     );
     pipeline::timing::mark("site: index and frontier pages");
-    index?;
+    let index = index?;
     let frontier = frontier?;
     r.page(
         "site/compare.html.j2",
@@ -440,14 +431,137 @@ fn render_catalog_pages(
         "downloads.html",
         minijinja::context! { first_profile => pages.first().map(|p| p.summary.profile.id.clone()) },
     )?;
-    Ok(frontier)
+    Ok(CatalogSpans { frontier, index })
+}
+
+/// The index page and where each profile's row lies in it.
+const INDEX_PAGE: &str = "index.html";
+
+/// Where the index page's template has the profiles' rows written: a line of its own.
+const INDEX_ROWS: &str = "<!--index-rows-->\n";
+
+/// How every row of the index's table starts (`site/index-rows.html.j2`).
+const INDEX_ROW_START: &[u8] = b"<tr data-id=\"";
+
+/// How many rows of the index one core makes before the next block may be taken.
+const INDEX_ROWS_PER_BLOCK: usize = 256;
+
+/// `index.html`: every profile's row, grouped by workload as the page says (numbers compare
+/// only within one), in profile order within each. A reused profile's row is copied from the
+/// published page where it reads back whole; the others are rendered, a block at a time on
+/// every core. Hands back where each page's row lies (in page order), for the next refresh.
+fn render_index_page(
+    r: &Render,
+    pages: &[ProfilePage],
+    views: &[ProfileView],
+    model_count: usize,
+) -> Result<Vec<Span>, SiteError> {
+    let input = r.input;
+    let mut order: Vec<usize> = (0..views.len()).collect();
+    order.sort_by(|&a, &b| views[a].workload.cmp(views[b].workload));
+    let previous = PreviousEntries::open(input.previous, INDEX_PAGE);
+    let blocks: Vec<Vec<Vec<u8>>> = order
+        .par_chunks(INDEX_ROWS_PER_BLOCK)
+        .map(|block| index_rows(r, pages, views, block, previous.as_ref()))
+        .collect::<Result<_, SiteError>>()?;
+    let template = r.env.get_template("site/index.html.j2")?;
+    let text = template.render(r.page_context(
+        INDEX_PAGE,
+        minijinja::context! {
+            profile_count => views.len(),
+            model_count => model_count,
+            synthetic_count => input.summaries.iter().filter(|s| s.profile.synthetic).count(),
+            plan => templates::val(planner_choices(None, input.summaries.iter())),
+        },
+    ))?;
+    let (head, tail) = text.split_once(INDEX_ROWS).ok_or_else(|| {
+        SiteError::Data(format!(
+            "{INDEX_PAGE}: its template has no place for the rows"
+        ))
+    })?;
+    let mut spans = vec![Span(0, 0); pages.len()];
+    r.w.stream(INDEX_PAGE, |out| {
+        use std::io::Write;
+        out.write_all(head.as_bytes()).map_err(SiteError::Write)?;
+        let mut at = head.len() as u64;
+        for (i, row) in order.iter().zip(blocks.iter().flatten()) {
+            out.write_all(row).map_err(SiteError::Write)?;
+            spans[*i] = Span(at, row.len() as u64);
+            at += row.len() as u64;
+        }
+        out.write_all(tail.as_bytes()).map_err(SiteError::Write)
+    })?;
+    Ok(spans)
+}
+
+/// The index rows of the pages at `block` (indices into `pages`), in order: each reused page's
+/// copied from the published index where its record places it and it reads back whole, the
+/// others rendered together.
+fn index_rows(
+    r: &Render,
+    pages: &[ProfilePage],
+    views: &[ProfileView],
+    block: &[usize],
+    previous: Option<&PreviousEntries>,
+) -> Result<Vec<Vec<u8>>, SiteError> {
+    let copied: Vec<Option<Vec<u8>>> = block
+        .iter()
+        .map(|&i| {
+            let span = pages[i].previous_entries?.index_html?;
+            let mut row = Vec::new();
+            let id = &pages[i].summary.profile.id;
+            previous?
+                .append(span, &mut row, |row| is_index_row(row, id))
+                .then_some(row)
+        })
+        .collect();
+    let to_render: Vec<IndexRow> = block
+        .iter()
+        .zip(&copied)
+        .filter(|(_, row)| row.is_none())
+        .map(|(&i, _)| IndexRow::of(&views[i]))
+        .collect();
+    let mut rendered = if to_render.is_empty() {
+        Vec::new()
+    } else {
+        let text = r
+            .env
+            .get_template("site/index-rows.html.j2")?
+            .render(minijinja::context! { profiles => templates::val(&to_render) })?;
+        split_rows(text.as_bytes(), to_render.len())?
+    }
+    .into_iter();
+    copied
+        .into_iter()
+        .map(|row| {
+            row.or_else(|| rendered.next())
+                .ok_or_else(|| SiteError::Data(format!("{INDEX_PAGE}: a row was not rendered")))
+        })
+        .collect()
+}
+
+/// The rows of rendered `text`, which must be `count` rows and nothing else.
+fn split_rows(text: &[u8], count: usize) -> Result<Vec<Vec<u8>>, SiteError> {
+    let starts: Vec<usize> = memchr::memmem::find_iter(text, INDEX_ROW_START).collect();
+    if starts.len() != count || starts.first() != Some(&0) {
+        return Err(SiteError::Data(format!(
+            "{INDEX_PAGE}: {count} rows rendered as {} rows",
+            starts.len()
+        )));
+    }
+    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    Ok(starts
+        .iter()
+        .zip(ends)
+        .map(|(&start, end)| text[start..end].to_vec())
+        .collect())
 }
 
 /// The frontier page and where each of its workload sections lies in it.
 const FRONTIER_PAGE: &str = "frontier.html";
 
-/// Where the frontier page's template has its workload sections written.
-const FRONTIER_SECTIONS: &str = "<!--frontier-sections-->";
+/// Where the frontier page's template has its workload sections written: a line of its own.
+const FRONTIER_SECTIONS: &str = "<!--frontier-sections-->\n";
 
 /// One workload's section of the frontier page: its line in the contents, what it was made
 /// from, and its markup.

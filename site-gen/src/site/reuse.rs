@@ -38,6 +38,9 @@ pub struct ProfileRecord {
 pub struct AggregateEntries {
     pub profiles_json: Span,
     pub index_json: Span,
+    /// Its row of `index.html` (absent in records of older builds: the row is rendered again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_html: Option<Span>,
 }
 
 /// Where one entry of a file lies: its first byte's offset and its length.
@@ -399,6 +402,16 @@ pub(super) fn frontier_group_fingerprint(
         .map(|(p, _)| [p.summary.profile.id.as_str(), &p.fingerprint])
         .collect();
     fingerprint_of(&(anchor, workload, profiles))
+}
+
+/// Whether `row` is one row of the index's table, profile `id`'s, whole, with the line's end its
+/// template writes: a record pointing at another profile's row, or across several, is not
+/// followed.
+pub(super) fn is_index_row(row: &[u8], id: &str) -> bool {
+    let open = format!("<tr data-id=\"{id}\"");
+    row.starts_with(open.as_bytes())
+        && row.ends_with(b"</tr>\n")
+        && memchr::memmem::find_iter(row, b"<tr ").count() == 1
 }
 
 /// Whether `section` is one workload section of `frontier.html` with this anchor, whole, with
