@@ -299,12 +299,13 @@ pub(super) fn model_fingerprint(mine: &[(&ProfilePage, &ProfileView)]) -> String
     )
 }
 
-/// Twelve bytes of the SHA-256 of `parts` as JSON (typed tuples serialize as arrays). They
-/// cannot fail to serialize; if they did, the debug text still names every value, where an
-/// empty text would match the last build's.
+/// Twelve bytes of the SHA-256 of `parts` in postcard, not JSON: every refresh fingerprints
+/// every profile, and writing each price as text was most of that. Nothing here skips a field,
+/// so the bytes stay unambiguous. They cannot fail to serialize; if they did, the debug text
+/// still names every value, where empty bytes would match the last build's.
 fn fingerprint_of<T: serde::Serialize + std::fmt::Debug>(parts: &T) -> String {
-    let text = serde_json::to_string(parts).unwrap_or_else(|_| format!("{parts:?}"));
-    sha256_hex(text.as_bytes(), 12)
+    let bytes = postcard::to_allocvec(parts).unwrap_or_else(|_| format!("{parts:?}").into_bytes());
+    sha256_hex(&bytes, 12)
 }
 
 /// A model's data snapshot: a hash of its profiles' own, so its page, like theirs, changes
