@@ -10,7 +10,8 @@ use super::pages::render_chart;
 use super::views::{ProfilePage, ProfileView, load_text, sig};
 use crate::charts::{ChartSpec, Marker, PALETTE, Series};
 use pipeline::analysis::knee::first_falling_behind;
-use pipeline::analysis::{cost_with, machine_quote};
+use pipeline::analysis::{ProfileSummary, cost_with, machine_quote};
+use pipeline::point::MeasuredPoint;
 use serde::Serialize;
 
 /// One usable measured point of a profile, on both frontiers' axes.
@@ -62,13 +63,8 @@ fn points_of(group: &[(&ProfilePage, &ProfileView)], input: &SiteInput) -> Vec<F
     for (i, (page, _)) in group.iter().enumerate() {
         let s = page.summary;
         let key = &s.profile.key;
-        let pts = &s.profile.points;
-        let usable = &pts[..first_falling_behind(pts).unwrap_or(pts.len())];
         let quote = machine_quote(key, input.pricing_model, input.cfg, input.prices);
-        for pt in usable {
-            let Some(per_user) = pt.per_user_tokens_per_s(|l| s.stat.of(l)) else {
-                continue;
-            };
+        for (pt, per_user) in per_user_points(s) {
             let cost = cost_with(&quote, pt, input.cfg).map(|c| c.usd_per_million_output);
             out.push(FrontierPoint {
                 profile: i,
@@ -80,6 +76,23 @@ fn points_of(group: &[(&ProfilePage, &ProfileView)], input: &SiteInput) -> Vec<F
         }
     }
     out
+}
+
+/// Whether a group of profiles has a frontier to draw: a point with a per-user speed
+/// ([`frontier`] is `None` exactly when it has none).
+pub(super) fn has_points(group: &[(&ProfilePage, &ProfileView)]) -> bool {
+    group
+        .iter()
+        .any(|(page, _)| per_user_points(page.summary).next().is_some())
+}
+
+/// A profile's points an operator can run at (up to the first that does not keep up with its
+/// load) that have a per-user speed, with that speed.
+fn per_user_points(s: &ProfileSummary) -> impl Iterator<Item = (&MeasuredPoint, f64)> {
+    let pts = &s.profile.points;
+    pts[..first_falling_behind(pts).unwrap_or(pts.len())]
+        .iter()
+        .filter_map(|pt| Some((pt, pt.per_user_tokens_per_s(|l| s.stat.of(l))?)))
 }
 
 /// Indices of the Pareto-best of `(x, y)` points, maximizing x and minimizing y (or

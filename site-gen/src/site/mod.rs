@@ -449,7 +449,8 @@ const INDEX_ROWS_PER_BLOCK: usize = 256;
 /// `index.html`: every profile's row, grouped by workload as the page says (numbers compare
 /// only within one), in profile order within each. A reused profile's row is copied from the
 /// published page where it reads back whole; the others are rendered, a block at a time on
-/// every core. Hands back where each page's row lies (in page order), for the next refresh.
+/// every core, and written a batch of blocks at a time (never the whole table at once). Hands
+/// back where each page's row lies (in page order), for the next refresh.
 fn render_index_page(
     r: &Render,
     pages: &[ProfilePage],
@@ -460,10 +461,6 @@ fn render_index_page(
     let mut order: Vec<usize> = (0..views.len()).collect();
     order.sort_by(|&a, &b| views[a].workload.cmp(views[b].workload));
     let previous = PreviousEntries::open(input.previous, INDEX_PAGE);
-    let blocks: Vec<Vec<Vec<u8>>> = order
-        .par_chunks(INDEX_ROWS_PER_BLOCK)
-        .map(|block| index_rows(r, pages, views, block, previous.as_ref()))
-        .collect::<Result<_, SiteError>>()?;
     let template = r.env.get_template("site/index.html.j2")?;
     let text = template.render(r.page_context(
         INDEX_PAGE,
@@ -484,10 +481,16 @@ fn render_index_page(
         use std::io::Write;
         out.write_all(head.as_bytes()).map_err(SiteError::Write)?;
         let mut at = head.len() as u64;
-        for (i, row) in order.iter().zip(blocks.iter().flatten()) {
-            out.write_all(row).map_err(SiteError::Write)?;
-            spans[*i] = Span(at, row.len() as u64);
-            at += row.len() as u64;
+        for batch in order.chunks(INDEX_ROWS_PER_BLOCK * 8) {
+            let blocks: Vec<Vec<Vec<u8>>> = batch
+                .par_chunks(INDEX_ROWS_PER_BLOCK)
+                .map(|block| index_rows(r, pages, views, block, previous.as_ref()))
+                .collect::<Result<_, SiteError>>()?;
+            for (i, row) in batch.iter().zip(blocks.iter().flatten()) {
+                out.write_all(row).map_err(SiteError::Write)?;
+                spans[*i] = Span(at, row.len() as u64);
+                at += row.len() as u64;
+            }
         }
         out.write_all(tail.as_bytes()).map_err(SiteError::Write)
     })?;
@@ -563,20 +566,24 @@ const FRONTIER_PAGE: &str = "frontier.html";
 /// Where the frontier page's template has its workload sections written: a line of its own.
 const FRONTIER_SECTIONS: &str = "<!--frontier-sections-->\n";
 
-/// One workload's section of the frontier page: its line in the contents, what it was made
-/// from, and its markup.
-struct FrontierSection<'a> {
-    toc: FrontierToc<'a>,
-    fingerprint: String,
-    html: Vec<u8>,
-}
-
 /// A workload's line in the frontier page's contents.
 #[derive(serde::Serialize)]
 struct FrontierToc<'a> {
     workload: &'a str,
     anchor: String,
     count: usize,
+}
+
+impl<'a> FrontierToc<'a> {
+    /// The line of a workload `count` profiles ran. Its anchor (and its charts' ids) is made
+    /// from its name alone, so a workload added before it leaves its section as it was.
+    fn of(workload: &'a str, count: usize) -> Self {
+        Self {
+            workload,
+            anchor: format!("w-{}", pipeline::profile::hashed_slug(workload)),
+            count,
+        }
+    }
 }
 
 /// `frontier.html`: the frontier of every workload more than one profile ran, across models.
@@ -603,16 +610,15 @@ fn render_frontier_page(
         .previous
         .filter(|p| !p.records.frontier.is_empty())
         .and_then(|p| Some((p, PreviousEntries::open(Some(p), FRONTIER_PAGE)?)));
-    // Each workload's section on any core: one workload's two charts were a refresh's
-    // longest single task.
-    let sections: Vec<FrontierSection> = ordered
+    // The contents come first, so which workloads have a frontier is found before any is
+    // drawn; then the sections are made a batch at a time, each on any core (one workload's
+    // two charts were a refresh's longest single task), written and dropped.
+    let shown: Vec<(FrontierToc, &[(&ProfilePage, &ProfileView)])> = ordered
         .par_iter()
-        .filter(|(_, group)| group.len() >= 2)
-        .filter_map(|(workload, group)| {
-            frontier_section(r, workload, group, previous.as_ref()).transpose()
-        })
-        .collect::<Result<_, SiteError>>()?;
-    let toc: Vec<&FrontierToc> = sections.iter().map(|s| &s.toc).collect();
+        .filter(|(_, group)| group.len() >= 2 && frontier::has_points(group))
+        .map(|(workload, group)| (FrontierToc::of(workload, group.len()), group.as_slice()))
+        .collect();
+    let toc: Vec<&FrontierToc> = shown.iter().map(|(toc, _)| toc).collect();
     let template = r.env.get_template("site/frontier.html.j2")?;
     let text = template.render(r.page_context(
         FRONTIER_PAGE,
@@ -628,43 +634,40 @@ fn render_frontier_page(
         use std::io::Write;
         out.write_all(head.as_bytes()).map_err(SiteError::Write)?;
         let mut at = head.len() as u64;
-        for section in &sections {
-            out.write_all(&section.html).map_err(SiteError::Write)?;
-            let len = section.html.len() as u64;
-            spans.insert(section.fingerprint.clone(), Span(at, len));
-            at += len;
+        for batch in shown.chunks(FRONTIER_SECTIONS_PER_BATCH) {
+            let sections: Vec<(String, Vec<u8>)> = batch
+                .par_iter()
+                .map(|(toc, group)| frontier_section(r, toc, group, previous.as_ref()))
+                .collect::<Result<_, SiteError>>()?;
+            for (fingerprint, html) in sections {
+                out.write_all(&html).map_err(SiteError::Write)?;
+                spans.insert(fingerprint, Span(at, html.len() as u64));
+                at += html.len() as u64;
+            }
         }
         out.write_all(tail.as_bytes()).map_err(SiteError::Write)
     })?;
     Ok(spans)
 }
 
-/// A workload's section of the frontier page: copied from the published page where it was
-/// made from the same profiles and reads back whole, else drawn; `None` where none of its
-/// points has a per-user speed. Its anchor (and its charts' ids) is made from its name alone,
-/// so a workload added before it leaves it as it was.
-fn frontier_section<'a>(
+/// How many workload sections of the frontier page are made before they are written.
+const FRONTIER_SECTIONS_PER_BATCH: usize = 16;
+
+/// A workload's section of the frontier page and its fingerprint: copied from the published
+/// page where it was made from the same profiles and reads back whole, else drawn.
+fn frontier_section(
     r: &Render,
-    workload: &'a str,
+    toc: &FrontierToc,
     group: &[(&ProfilePage, &ProfileView)],
     previous: Option<&(&PreviousSite, PreviousEntries)>,
-) -> Result<Option<FrontierSection<'a>>, SiteError> {
-    let toc = FrontierToc {
-        workload,
-        anchor: format!("w-{}", pipeline::profile::hashed_slug(workload)),
-        count: group.len(),
-    };
-    let fingerprint = frontier_group_fingerprint(&toc.anchor, workload, group);
+) -> Result<(String, Vec<u8>), SiteError> {
+    let fingerprint = frontier_group_fingerprint(&toc.anchor, toc.workload, group);
     if let Some((site, page)) = previous
         && let Some(&span) = site.records.frontier.get(&fingerprint)
     {
         let mut html = Vec::new();
         if page.append(span, &mut html, |s| is_frontier_section(s, &toc.anchor)) {
-            return Ok(Some(FrontierSection {
-                toc,
-                fingerprint,
-                html,
-            }));
+            return Ok((fingerprint, html));
         }
     }
     let placement = frontier::Placement {
@@ -672,23 +675,22 @@ fn frontier_section<'a>(
         href_root: "",
         colour_by_position: true,
     };
-    let Some(frontier) = frontier::frontier(r.input, group, &placement) else {
-        return Ok(None);
-    };
+    let frontier = frontier::frontier(r.input, group, &placement).ok_or_else(|| {
+        SiteError::Data(format!(
+            "{FRONTIER_PAGE}: workload {} has no point to draw",
+            toc.workload
+        ))
+    })?;
     let g = frontier::FrontierGroup {
-        workload,
+        workload: toc.workload,
         anchor: toc.anchor.clone(),
-        count: group.len(),
+        count: toc.count,
         frontier,
     };
     let template = r.env.get_template("site/frontier-group.html.j2")?;
     let html =
         template.render(minijinja::context! { g => templates::val(&g), site => r.site.clone() })?;
-    Ok(Some(FrontierSection {
-        toc,
-        fingerprint,
-        html: html.into_bytes(),
-    }))
+    Ok((fingerprint, html.into_bytes()))
 }
 
 /// The compare page's choices: each model's profiles by id and label.
