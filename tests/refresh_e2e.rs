@@ -116,6 +116,50 @@ fn building_twice_gives_a_byte_identical_tree() {
     assert_same_tree(&first, &published(&a));
 }
 
+/// Edits the site records of `out`'s published generation (`site-records.json`).
+fn edit_site_records(out: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let file = out
+        .join("site")
+        .canonicalize()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("site-records.json");
+    let mut records: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    edit(&mut records);
+    std::fs::write(&file, serde_json::to_vec(&records).unwrap()).unwrap();
+}
+
+/// Replaces the last `from` in the published `page` of `out` with `to` (as long: every other
+/// part stays where its record says). Gives the page's length, where the mark is, and the
+/// marked text.
+fn mark_last(out: &Path, page: &str, from: &str, to: &str) -> (usize, usize, String) {
+    assert_eq!(from.len(), to.len());
+    let path = out.join("site").canonicalize().unwrap().join(page);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let at = text.rfind(from).unwrap();
+    let marked = format!("{}{to}{}", &text[..at], &text[at + from.len()..]);
+    std::fs::write(&path, &marked).unwrap();
+    (text.len(), at, marked)
+}
+
+/// Whether a recorded span (`[offset, length]`) holds byte `at`.
+fn holds(span: &serde_json::Value, at: usize) -> bool {
+    let start = span[0].as_u64().unwrap() as usize;
+    (start..start + span[1].as_u64().unwrap() as usize).contains(&at)
+}
+
+/// A published tree without the file at `rel`.
+fn all_but(
+    tree: Vec<(std::path::PathBuf, Vec<u8>)>,
+    rel: &str,
+) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    tree.into_iter()
+        .filter(|(p, _)| !p.ends_with(rel))
+        .collect()
+}
+
 /// A refresh copies an unchanged profile's entries in the aggregate JSON files from the
 /// published files (an entry marked there comes back marked), and serializes again any entry
 /// it cannot read back whole (those past the end of a file cut short) or that is not the
@@ -127,29 +171,22 @@ fn a_refresh_copies_unchanged_aggregate_entries_and_remakes_unreadable_ones() {
     let (out, full) = (tmp.path().join("out"), tmp.path().join("full"));
     build(&raw, &out);
     build(&raw, &full);
-    let site = out.join("site").canonicalize().unwrap();
-    let profiles = site.join("api/v1/profiles.json");
-    let text = std::fs::read_to_string(&profiles).unwrap();
-    let link = "\"page\":\"profiles/";
-    let at = text.rfind(link).unwrap();
-    let marked = format!(
-        "{}\"page\":\"PROFILES/{}",
-        &text[..at],
-        &text[at + link.len()..]
+    let (_, _, marked) = mark_last(
+        &out,
+        "api/v1/profiles.json",
+        "\"page\":\"profiles/",
+        "\"page\":\"PROFILES/",
     );
-    std::fs::write(&profiles, &marked).unwrap();
-    let index = site.join("api/v1/index.json");
+    let index = out.join("site/api/v1/index.json");
     let whole = std::fs::read(&index).unwrap();
     std::fs::write(&index, &whole[..whole.len() / 2]).unwrap();
     // One profile's record points at another's entry: it is made anew, not copied.
-    let records_file = site.parent().unwrap().join("site-records.json");
-    let mut records: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&records_file).unwrap()).unwrap();
-    let profiles = records["profiles"].as_object_mut().unwrap();
-    let ids: Vec<String> = profiles.keys().take(2).cloned().collect();
-    let other = profiles[&ids[1]]["entries"]["profiles_json"].clone();
-    profiles[&ids[0]]["entries"]["profiles_json"] = other;
-    std::fs::write(&records_file, serde_json::to_vec(&records).unwrap()).unwrap();
+    edit_site_records(&out, |records| {
+        let profiles = records["profiles"].as_object_mut().unwrap();
+        let ids: Vec<String> = profiles.keys().take(2).cloned().collect();
+        let other = profiles[&ids[1]]["entries"]["profiles_json"].clone();
+        profiles[&ids[0]]["entries"]["profiles_json"] = other;
+    });
     build(&raw, &out);
     let api = |out: &Path, file: &str| std::fs::read(out.join("site/api/v1").join(file)).unwrap();
     assert!(
@@ -160,18 +197,17 @@ fn a_refresh_copies_unchanged_aggregate_entries_and_remakes_unreadable_ones() {
         api(&out, "index.json") == api(&full, "index.json"),
         "entries past the cut are made again"
     );
-    let unmarked = |tree: Vec<(std::path::PathBuf, Vec<u8>)>| {
-        tree.into_iter()
-            .filter(|(p, _)| !p.ends_with("api/v1/profiles.json"))
-            .collect::<Vec<_>>()
-    };
-    assert_same_tree(&unmarked(published(&out)), &unmarked(published(&full)));
+    let rel = "api/v1/profiles.json";
+    assert_same_tree(
+        &all_but(published(&out), rel),
+        &all_but(published(&full), rel),
+    );
 }
 
 /// A refresh copies a workload's section of `frontier.html` from the published page when its
 /// profiles are unchanged (a section marked there comes back marked), and draws again any it
 /// cannot read back whole (past the file's end) or that is not the workload's own (a record
-/// pointing at another's), as a full build does.
+/// pointing at another's), as a full build does; without records of the sections, all.
 #[test]
 fn a_refresh_copies_unchanged_frontier_sections_and_draws_unreadable_ones() {
     let tmp = tempfile::tempdir().unwrap();
@@ -179,63 +215,39 @@ fn a_refresh_copies_unchanged_frontier_sections_and_draws_unreadable_ones() {
     let (out, full) = (tmp.path().join("out"), tmp.path().join("full"));
     build(&raw, &out);
     build(&raw, &full);
-    let site = out.join("site").canonicalize().unwrap();
-    let page = site.join("frontier.html");
-    let text = std::fs::read_to_string(&page).unwrap();
-    let sections = text.matches("<section class=\"workload\"").count();
-    assert!(sections >= 3, "{sections} sections");
-    // The same length, so every other section stays where its record says.
-    let heading = "<h2>Workload: ";
-    let at = text.rfind(heading).unwrap();
-    let marked = format!(
-        "{}<h2>WORKLOAD: {}",
-        &text[..at],
-        &text[at + heading.len()..]
-    );
-    std::fs::write(&page, &marked).unwrap();
-    let records_file = site.parent().unwrap().join("site-records.json");
-    let mut records: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&records_file).unwrap()).unwrap();
-    let spans = records["frontier"].as_object_mut().unwrap();
-    assert_eq!(spans.len(), sections, "a span per section");
-    let holds_mark = |span: &serde_json::Value| {
-        let start = span[0].as_u64().unwrap() as usize;
-        (start..start + span[1].as_u64().unwrap() as usize).contains(&at)
-    };
-    let keys: Vec<String> = spans
-        .iter()
-        .filter(|(_, span)| !holds_mark(span))
-        .map(|(key, _)| key.clone())
-        .take(2)
-        .collect();
-    let other = spans[&keys[1]].clone();
-    spans[&keys[0]] = other;
-    spans[&keys[1]][0] = serde_json::json!(text.len());
-    std::fs::write(&records_file, serde_json::to_vec(&records).unwrap()).unwrap();
-    build(&raw, &out);
     let page = |out: &Path| std::fs::read(out.join("site/frontier.html")).unwrap();
+    let sections = String::from_utf8(page(&out))
+        .unwrap()
+        .matches("<section class=\"workload\"")
+        .count();
+    assert!(sections >= 3, "{sections} sections");
+    let (len, at, marked) = mark_last(&out, "frontier.html", "<h2>Workload: ", "<h2>WORKLOAD: ");
+    edit_site_records(&out, |records| {
+        let spans = records["frontier"].as_object_mut().unwrap();
+        assert_eq!(spans.len(), sections, "a span per section");
+        let keys: Vec<String> = spans
+            .iter()
+            .filter(|(_, span)| !holds(span, at))
+            .map(|(key, _)| key.clone())
+            .take(2)
+            .collect();
+        let other = spans[&keys[1]].clone();
+        spans[&keys[0]] = other;
+        spans[&keys[1]][0] = serde_json::json!(len);
+    });
+    build(&raw, &out);
     assert!(
         page(&out) == marked.as_bytes(),
         "the marked section is copied, the misdirected and cut ones drawn again"
     );
-    let unmarked = |tree: Vec<(std::path::PathBuf, Vec<u8>)>| {
-        tree.into_iter()
-            .filter(|(p, _)| !p.ends_with("site/frontier.html"))
-            .collect::<Vec<_>>()
-    };
-    assert_same_tree(&unmarked(published(&out)), &unmarked(published(&full)));
-    // Without records of its sections, the page is drawn whole, as a full build draws it.
-    let records_file = out
-        .join("site")
-        .canonicalize()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("site-records.json");
-    let mut records: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&records_file).unwrap()).unwrap();
-    records.as_object_mut().unwrap().remove("frontier");
-    std::fs::write(&records_file, serde_json::to_vec(&records).unwrap()).unwrap();
+    let rel = "site/frontier.html";
+    assert_same_tree(
+        &all_but(published(&out), rel),
+        &all_but(published(&full), rel),
+    );
+    edit_site_records(&out, |records| {
+        records.as_object_mut().unwrap().remove("frontier");
+    });
     build(&raw, &out);
     assert!(page(&out) == page(&full), "drawn whole without records");
 }
@@ -250,53 +262,40 @@ fn a_refresh_copies_unchanged_index_rows_and_renders_unreadable_ones() {
     let (out, full) = (tmp.path().join("out"), tmp.path().join("full"));
     build(&raw, &out);
     build(&raw, &full);
-    let site = out.join("site").canonicalize().unwrap();
-    let page = site.join("index.html");
-    let text = std::fs::read_to_string(&page).unwrap();
-    // The same length, so every other row stays where its record says.
-    let cell = "<td class=\"point\">";
-    let at = text.rfind(cell).unwrap();
-    let marked = format!(
-        "{}<td class=\"POINT\">{}",
-        &text[..at],
-        &text[at + cell.len()..]
+    let (len, at, marked) = mark_last(
+        &out,
+        "index.html",
+        "<td class=\"point\">",
+        "<td class=\"POINT\">",
     );
-    std::fs::write(&page, &marked).unwrap();
-    let records_file = site.parent().unwrap().join("site-records.json");
-    let mut records: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&records_file).unwrap()).unwrap();
-    let profiles = records["profiles"].as_object_mut().unwrap();
-    let span = |p: &serde_json::Value| p["entries"]["index_html"].clone();
-    let holds_mark = |span: &serde_json::Value| {
-        let start = span[0].as_u64().unwrap() as usize;
-        (start..start + span[1].as_u64().unwrap() as usize).contains(&at)
-    };
-    assert!(
-        profiles.values().filter(|p| holds_mark(&span(p))).count() == 1,
-        "a row per profile"
-    );
-    let ids: Vec<String> = profiles
-        .iter()
-        .filter(|(_, p)| !holds_mark(&span(p)))
-        .map(|(id, _)| id.clone())
-        .take(2)
-        .collect();
-    let other = span(&profiles[&ids[1]]);
-    profiles[&ids[0]]["entries"]["index_html"] = other;
-    profiles[&ids[1]]["entries"]["index_html"][0] = serde_json::json!(text.len());
-    std::fs::write(&records_file, serde_json::to_vec(&records).unwrap()).unwrap();
+    edit_site_records(&out, |records| {
+        let profiles = records["profiles"].as_object_mut().unwrap();
+        let span = |p: &serde_json::Value| p["entries"]["index_html"].clone();
+        assert!(
+            profiles.values().filter(|p| holds(&span(p), at)).count() == 1,
+            "a row per profile"
+        );
+        let ids: Vec<String> = profiles
+            .iter()
+            .filter(|(_, p)| !holds(&span(p), at))
+            .map(|(id, _)| id.clone())
+            .take(2)
+            .collect();
+        let other = span(&profiles[&ids[1]]);
+        profiles[&ids[0]]["entries"]["index_html"] = other;
+        profiles[&ids[1]]["entries"]["index_html"][0] = serde_json::json!(len);
+    });
     build(&raw, &out);
     let page = |out: &Path| std::fs::read(out.join("site/index.html")).unwrap();
     assert!(
         page(&out) == marked.as_bytes(),
         "the marked row is copied, the misdirected and cut ones rendered again"
     );
-    let unmarked = |tree: Vec<(std::path::PathBuf, Vec<u8>)>| {
-        tree.into_iter()
-            .filter(|(p, _)| !p.ends_with("site/index.html"))
-            .collect::<Vec<_>>()
-    };
-    assert_same_tree(&unmarked(published(&out)), &unmarked(published(&full)));
+    let rel = "site/index.html";
+    assert_same_tree(
+        &all_but(published(&out), rel),
+        &all_but(published(&full), rel),
+    );
 }
 
 #[test]

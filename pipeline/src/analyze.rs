@@ -57,7 +57,8 @@ pub fn analyze(
             source,
         })?;
     crate::timing::mark("analyze: table made");
-    // The price report is made on a core the table's writers leave idle.
+    // The price report is made beside the table's Parquet and CSV writers, on whichever core
+    // is free first.
     let (table, report) = rayon::join(
         || schema::write_parquet(&mut df, &path),
         || write_price_report(data_dir, prices),

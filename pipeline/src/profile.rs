@@ -86,8 +86,9 @@ pub fn model_slug(model: &str) -> String {
     hashed_slug(model)
 }
 
-/// A URL-safe name for `text` that two texts share only if they are the same: its slug (at most
-/// 60 characters) plus a short hash of the text.
+/// A URL-safe name for `text`: its slug (at most 60 characters) plus three bytes of the text's
+/// hash, so two texts that slug alike (`a/b`, `a-b`) still differ, but for a one-in-16-million
+/// chance.
 pub fn hashed_slug(text: &str) -> String {
     let short = crate::digest::sha256_hex(text.as_bytes(), 3);
     let base: String = slug(text).chars().take(60).collect();

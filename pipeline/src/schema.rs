@@ -667,7 +667,9 @@ impl<'a> TableReader<'a> {
     /// core: on one, this pass was most of a refresh's analysis while the other core waited.
     pub fn curves(&self) -> PolarsResult<Vec<Vec<usize>>> {
         use rayon::prelude::*;
-        let places = (0..self.height)
+        // Collected whole, then checked in order: the first bad row is the one named, as one
+        // core would name it.
+        let places: Vec<PolarsResult<_>> = (0..self.height)
             .into_par_iter()
             .map(|i| {
                 Ok(crate::storage::CurvePlace {
@@ -677,7 +679,8 @@ impl<'a> TableReader<'a> {
                     label: self.text.get("label").and_then(|col| col.get(i)),
                 })
             })
-            .collect::<PolarsResult<Vec<_>>>()?;
+            .collect();
+        let places = places.into_iter().collect::<PolarsResult<Vec<_>>>()?;
         let mut order: Vec<usize> = (0..places.len()).collect();
         order.par_sort_by(|&a, &b| places[a].curve_cmp(&places[b]));
         Ok(order

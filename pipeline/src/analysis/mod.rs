@@ -91,13 +91,8 @@ impl Profile {
             &self.points,
             &self.repeats,
         );
-        // postcard, not JSON: every build hashes every profile, and formatting each figure as
-        // text was most of the time. Nothing here skips a field, so the bytes stay unambiguous.
-        // They cannot fail to serialize; if they did, the debug text still names every value,
-        // where hashing nothing would give every profile one snapshot.
-        let bytes =
-            postcard::to_allocvec(&fields).unwrap_or_else(|_| format!("{fields:?}").into_bytes());
-        crate::digest::sha256_hex(&bytes, 6)
+        // Every build hashes every profile: as typed bytes, not text.
+        crate::digest::postcard_sha256_hex(&fields, 6)
     }
 }
 

@@ -38,7 +38,8 @@ pub(super) struct BestRow {
 }
 
 /// The two frontier charts of a group and its Pareto-best points. The charts are template
-/// values already, so the page's context shares them instead of copying every group's SVG.
+/// values already, so the context that shows them (a model page's, a workload section's)
+/// shares them instead of copying the SVG.
 #[derive(Debug, Clone, Serialize)]
 pub(super) struct FrontierView {
     pub cost_chart: minijinja::Value,
@@ -47,12 +48,11 @@ pub(super) struct FrontierView {
     pub unpriced: usize,
 }
 
-/// One workload's frontier on the catalog-wide page.
+/// One workload's section of the catalog-wide page (`frontier-group.html.j2`).
 #[derive(Debug, Clone, Serialize)]
 pub(super) struct FrontierGroup<'a> {
     pub workload: &'a str,
     pub anchor: String,
-    pub count: usize,
     pub frontier: FrontierView,
 }
 

@@ -10,6 +10,7 @@ mod data;
 mod frontier;
 pub(crate) mod manifest_patch;
 mod pages;
+mod parts;
 mod reuse;
 mod views;
 mod writer;
@@ -35,6 +36,7 @@ use std::path::{Path, PathBuf};
 
 use data::*;
 use pages::*;
+use parts::*;
 use reuse::*;
 use views::*;
 use writer::*;
@@ -434,265 +436,6 @@ fn render_catalog_pages(
     Ok(CatalogSpans { frontier, index })
 }
 
-/// The index page and where each profile's row lies in it.
-const INDEX_PAGE: &str = "index.html";
-
-/// Where the index page's template has the profiles' rows written: a line of its own.
-const INDEX_ROWS: &str = "<!--index-rows-->\n";
-
-/// How every row of the index's table starts (`site/index-rows.html.j2`).
-const INDEX_ROW_START: &[u8] = b"<tr data-id=\"";
-
-/// How many rows of the index one core makes before the next block may be taken.
-const INDEX_ROWS_PER_BLOCK: usize = 256;
-
-/// `index.html`: every profile's row, grouped by workload as the page says (numbers compare
-/// only within one), in profile order within each. A reused profile's row is copied from the
-/// published page where it reads back whole; the others are rendered, a block at a time on
-/// every core, and written a batch of blocks at a time (never the whole table at once). Hands
-/// back where each page's row lies (in page order), for the next refresh.
-fn render_index_page(
-    r: &Render,
-    pages: &[ProfilePage],
-    views: &[ProfileView],
-    model_count: usize,
-) -> Result<Vec<Span>, SiteError> {
-    let input = r.input;
-    let mut order: Vec<usize> = (0..views.len()).collect();
-    order.sort_by(|&a, &b| views[a].workload.cmp(views[b].workload));
-    let previous = PreviousEntries::open(input.previous, INDEX_PAGE);
-    let template = r.env.get_template("site/index.html.j2")?;
-    let text = template.render(r.page_context(
-        INDEX_PAGE,
-        minijinja::context! {
-            profile_count => views.len(),
-            model_count => model_count,
-            synthetic_count => input.summaries.iter().filter(|s| s.profile.synthetic).count(),
-            plan => templates::val(planner_choices(None, input.summaries.iter())),
-        },
-    ))?;
-    let (head, tail) = text.split_once(INDEX_ROWS).ok_or_else(|| {
-        SiteError::Data(format!(
-            "{INDEX_PAGE}: its template has no place for the rows"
-        ))
-    })?;
-    let mut spans = vec![Span(0, 0); pages.len()];
-    r.w.stream(INDEX_PAGE, |out| {
-        use std::io::Write;
-        out.write_all(head.as_bytes()).map_err(SiteError::Write)?;
-        let mut at = head.len() as u64;
-        for batch in order.chunks(INDEX_ROWS_PER_BLOCK * 8) {
-            let blocks: Vec<Vec<Vec<u8>>> = batch
-                .par_chunks(INDEX_ROWS_PER_BLOCK)
-                .map(|block| index_rows(r, pages, views, block, previous.as_ref()))
-                .collect::<Result<_, SiteError>>()?;
-            for (i, row) in batch.iter().zip(blocks.iter().flatten()) {
-                out.write_all(row).map_err(SiteError::Write)?;
-                spans[*i] = Span(at, row.len() as u64);
-                at += row.len() as u64;
-            }
-        }
-        out.write_all(tail.as_bytes()).map_err(SiteError::Write)
-    })?;
-    Ok(spans)
-}
-
-/// The index rows of the pages at `block` (indices into `pages`), in order: each reused page's
-/// copied from the published index where its record places it and it reads back whole, the
-/// others rendered together.
-fn index_rows(
-    r: &Render,
-    pages: &[ProfilePage],
-    views: &[ProfileView],
-    block: &[usize],
-    previous: Option<&PreviousEntries>,
-) -> Result<Vec<Vec<u8>>, SiteError> {
-    let copied: Vec<Option<Vec<u8>>> = block
-        .iter()
-        .map(|&i| {
-            let span = pages[i].previous_entries?.index_html?;
-            let mut row = Vec::new();
-            let id = &pages[i].summary.profile.id;
-            previous?
-                .append(span, &mut row, |row| is_index_row(row, id))
-                .then_some(row)
-        })
-        .collect();
-    let to_render: Vec<IndexRow> = block
-        .iter()
-        .zip(&copied)
-        .filter(|(_, row)| row.is_none())
-        .map(|(&i, _)| IndexRow::of(&views[i]))
-        .collect();
-    let mut rendered = if to_render.is_empty() {
-        Vec::new()
-    } else {
-        let text = r
-            .env
-            .get_template("site/index-rows.html.j2")?
-            .render(minijinja::context! { profiles => templates::val(&to_render) })?;
-        split_rows(text.as_bytes(), to_render.len())?
-    }
-    .into_iter();
-    copied
-        .into_iter()
-        .map(|row| {
-            row.or_else(|| rendered.next())
-                .ok_or_else(|| SiteError::Data(format!("{INDEX_PAGE}: a row was not rendered")))
-        })
-        .collect()
-}
-
-/// The rows of rendered `text`, which must be `count` rows and nothing else.
-fn split_rows(text: &[u8], count: usize) -> Result<Vec<Vec<u8>>, SiteError> {
-    let starts: Vec<usize> = memchr::memmem::find_iter(text, INDEX_ROW_START).collect();
-    if starts.len() != count || starts.first() != Some(&0) {
-        return Err(SiteError::Data(format!(
-            "{INDEX_PAGE}: {count} rows rendered as {} rows",
-            starts.len()
-        )));
-    }
-    let ends = starts.iter().skip(1).copied().chain([text.len()]);
-    Ok(starts
-        .iter()
-        .zip(ends)
-        .map(|(&start, end)| text[start..end].to_vec())
-        .collect())
-}
-
-/// The frontier page and where each of its workload sections lies in it.
-const FRONTIER_PAGE: &str = "frontier.html";
-
-/// Where the frontier page's template has its workload sections written: a line of its own.
-const FRONTIER_SECTIONS: &str = "<!--frontier-sections-->\n";
-
-/// A workload's line in the frontier page's contents.
-#[derive(serde::Serialize)]
-struct FrontierToc<'a> {
-    workload: &'a str,
-    anchor: String,
-    count: usize,
-}
-
-impl<'a> FrontierToc<'a> {
-    /// The line of a workload `count` profiles ran. Its anchor (and its charts' ids) is made
-    /// from its name alone, so a workload added before it leaves its section as it was.
-    fn of(workload: &'a str, count: usize) -> Self {
-        Self {
-            workload,
-            anchor: format!("w-{}", pipeline::profile::hashed_slug(workload)),
-            count,
-        }
-    }
-}
-
-/// `frontier.html`: the frontier of every workload more than one profile ran, across models.
-/// A workload whose section the published page has, made from the same profiles, is copied
-/// from it; the others are drawn. Hands back where each section lies, for the next refresh.
-fn render_frontier_page(
-    r: &Render,
-    pages: &[ProfilePage],
-    views: &[ProfileView],
-) -> Result<BTreeMap<String, Span>, SiteError> {
-    let mut by_workload: BTreeMap<&str, Vec<(&ProfilePage, &ProfileView)>> = BTreeMap::new();
-    for (p, v) in pages.iter().zip(views) {
-        by_workload.entry(v.workload).or_default().push((p, v));
-    }
-    let mut ordered: Vec<_> = by_workload.into_iter().collect();
-    ordered.sort_by_cached_key(|(workload, _)| crate::format::natural_key(workload));
-    let single: Vec<&str> = ordered
-        .iter()
-        .filter(|(_, group)| group.len() < 2)
-        .map(|(workload, _)| *workload)
-        .collect();
-    let previous = r
-        .input
-        .previous
-        .filter(|p| !p.records.frontier.is_empty())
-        .and_then(|p| Some((p, PreviousEntries::open(Some(p), FRONTIER_PAGE)?)));
-    // The contents come first, so which workloads have a frontier is found before any is
-    // drawn; then the sections are made a batch at a time, each on any core (one workload's
-    // two charts were a refresh's longest single task), written and dropped.
-    let shown: Vec<(FrontierToc, &[(&ProfilePage, &ProfileView)])> = ordered
-        .par_iter()
-        .filter(|(_, group)| group.len() >= 2 && frontier::has_points(group))
-        .map(|(workload, group)| (FrontierToc::of(workload, group.len()), group.as_slice()))
-        .collect();
-    let toc: Vec<&FrontierToc> = shown.iter().map(|(toc, _)| toc).collect();
-    let template = r.env.get_template("site/frontier.html.j2")?;
-    let text = template.render(r.page_context(
-        FRONTIER_PAGE,
-        minijinja::context! { groups => templates::val(&toc), single => templates::val(&single) },
-    ))?;
-    let (head, tail) = text.split_once(FRONTIER_SECTIONS).ok_or_else(|| {
-        SiteError::Data(format!(
-            "{FRONTIER_PAGE}: its template has no place for the sections"
-        ))
-    })?;
-    let mut spans = BTreeMap::new();
-    r.w.stream(FRONTIER_PAGE, |out| {
-        use std::io::Write;
-        out.write_all(head.as_bytes()).map_err(SiteError::Write)?;
-        let mut at = head.len() as u64;
-        for batch in shown.chunks(FRONTIER_SECTIONS_PER_BATCH) {
-            let sections: Vec<(String, Vec<u8>)> = batch
-                .par_iter()
-                .map(|(toc, group)| frontier_section(r, toc, group, previous.as_ref()))
-                .collect::<Result<_, SiteError>>()?;
-            for (fingerprint, html) in sections {
-                out.write_all(&html).map_err(SiteError::Write)?;
-                spans.insert(fingerprint, Span(at, html.len() as u64));
-                at += html.len() as u64;
-            }
-        }
-        out.write_all(tail.as_bytes()).map_err(SiteError::Write)
-    })?;
-    Ok(spans)
-}
-
-/// How many workload sections of the frontier page are made before they are written.
-const FRONTIER_SECTIONS_PER_BATCH: usize = 16;
-
-/// A workload's section of the frontier page and its fingerprint: copied from the published
-/// page where it was made from the same profiles and reads back whole, else drawn.
-fn frontier_section(
-    r: &Render,
-    toc: &FrontierToc,
-    group: &[(&ProfilePage, &ProfileView)],
-    previous: Option<&(&PreviousSite, PreviousEntries)>,
-) -> Result<(String, Vec<u8>), SiteError> {
-    let fingerprint = frontier_group_fingerprint(&toc.anchor, toc.workload, group);
-    if let Some((site, page)) = previous
-        && let Some(&span) = site.records.frontier.get(&fingerprint)
-    {
-        let mut html = Vec::new();
-        if page.append(span, &mut html, |s| is_frontier_section(s, &toc.anchor)) {
-            return Ok((fingerprint, html));
-        }
-    }
-    let placement = frontier::Placement {
-        id: &toc.anchor,
-        href_root: "",
-        colour_by_position: true,
-    };
-    let frontier = frontier::frontier(r.input, group, &placement).ok_or_else(|| {
-        SiteError::Data(format!(
-            "{FRONTIER_PAGE}: workload {} has no point to draw",
-            toc.workload
-        ))
-    })?;
-    let g = frontier::FrontierGroup {
-        workload: toc.workload,
-        anchor: toc.anchor.clone(),
-        count: toc.count,
-        frontier,
-    };
-    let template = r.env.get_template("site/frontier-group.html.j2")?;
-    let html =
-        template.render(minijinja::context! { g => templates::val(&g), site => r.site.clone() })?;
-    Ok((fingerprint, html.into_bytes()))
-}
-
 /// The compare page's choices: each model's profiles by id and label.
 fn compare_choices(models: &[ModelView]) -> Value {
     Value::Array(
@@ -754,9 +497,9 @@ fn method_facts() -> Value {
 }
 
 /// What to keep of each profile for the next refresh: what its files were made from, which
-/// manifest files it has and how long each of its files is. The rest of a reused profile's
-/// page (its manifest links and patches, its command) is in the page itself or made again
-/// from the profile.
+/// manifest files it has, how long each of its files is and where its parts of the aggregate
+/// files lie. The rest of a reused profile's page (its manifest links and patches, its command)
+/// is in the page itself, or made again from the profile where another page shows it.
 fn records_of(
     w: &SiteWriter,
     pages: Vec<ProfilePage>,

@@ -30,10 +30,10 @@ pub struct ProfileRecord {
     pub lengths: Option<Vec<u64>>,
 }
 
-/// A profile's entries in `api/v1/profiles.json` and `api/v1/index.json`. An entry is made from
-/// nothing its profile's fingerprint leaves out, so a refresh copies an unchanged profile's
-/// entries from the previous build's files instead of serializing them again: those two files
-/// were a fifth of a one-run refresh's CPU at 10,000 profiles.
+/// A profile's entries in `api/v1/profiles.json` and `api/v1/index.json`, and its row of
+/// `index.html`. Each is made from nothing its profile's fingerprint leaves out, so a refresh
+/// copies an unchanged profile's entries from the previous build's files instead of making them
+/// again: the two JSON files were a fifth of a one-run refresh's CPU at 10,000 profiles.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AggregateEntries {
     pub profiles_json: Span,
@@ -48,7 +48,8 @@ pub struct AggregateEntries {
 pub struct Span(pub u64, pub u64);
 
 /// What a site was made from, kept beside it for the next refresh: each profile's record by
-/// id, each model page's fingerprint by model slug.
+/// id, each model page's fingerprint by model slug, and where each workload's section of
+/// `frontier.html` lies by what it was made from.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SiteRecords {
     pub profiles: BTreeMap<String, ProfileRecord>,
@@ -299,13 +300,10 @@ pub(super) fn model_fingerprint(mine: &[(&ProfilePage, &ProfileView)]) -> String
     )
 }
 
-/// Twelve bytes of the SHA-256 of `parts` in postcard, not JSON: every refresh fingerprints
-/// every profile, and writing each price as text was most of that. Nothing here skips a field,
-/// so the bytes stay unambiguous. They cannot fail to serialize; if they did, the debug text
-/// still names every value, where empty bytes would match the last build's.
+/// Twelve bytes of the SHA-256 of `parts` ([`pipeline::digest::postcard_sha256_hex`]): every
+/// refresh fingerprints every profile.
 fn fingerprint_of<T: serde::Serialize + std::fmt::Debug>(parts: &T) -> String {
-    let bytes = postcard::to_allocvec(parts).unwrap_or_else(|_| format!("{parts:?}").into_bytes());
-    sha256_hex(&bytes, 12)
+    pipeline::digest::postcard_sha256_hex(parts, 12)
 }
 
 /// A model's data snapshot: a hash of its profiles' own, so its page, like theirs, changes
@@ -325,8 +323,8 @@ pub(super) fn profile_files(id: &str, manifest_files: &[String]) -> Vec<String> 
     files
 }
 
-/// The previous build's copy of one aggregate JSON file, from which a refresh takes the entries
-/// of profiles it reuses.
+/// The previous build's copy of one aggregate file (`profiles.json` and `index.json` of the
+/// API, `index.html`, `frontier.html`), from which a refresh takes the parts it reuses.
 pub(super) struct PreviousEntries {
     file: std::fs::File,
     file_len: u64,
@@ -405,27 +403,6 @@ pub(super) fn frontier_group_fingerprint(
     fingerprint_of(&(anchor, workload, profiles))
 }
 
-/// Whether `row` is one row of the index's table, profile `id`'s, whole, with the line's end its
-/// template writes: a record pointing at another profile's row, or across several, is not
-/// followed.
-pub(super) fn is_index_row(row: &[u8], id: &str) -> bool {
-    let open = format!("<tr data-id=\"{id}\"");
-    row.starts_with(open.as_bytes())
-        && row.ends_with(b"</tr>\n")
-        && memchr::memmem::find_iter(row, b"<tr ").count() == 1
-}
-
-/// Whether `section` is one workload section of `frontier.html` with this anchor, whole, with
-/// the line's end its template writes: a record pointing elsewhere in the page, or past a cut,
-/// is not followed.
-pub(super) fn is_frontier_section(section: &[u8], anchor: &str) -> bool {
-    const CLOSE: &[u8] = b"</section>\n";
-    let open = format!("<section class=\"workload\" id=\"{anchor}\">");
-    section.starts_with(open.as_bytes())
-        && section.ends_with(CLOSE)
-        && memchr::memmem::find_iter(section, b"<section ").count() == 1
-}
-
 /// Whether `entry` is one object naming profile `id` once: a record that points at another
 /// profile's entry, or across several, is not followed.
 fn is_entry_of(entry: &[u8], id: &str) -> bool {
@@ -446,7 +423,7 @@ fn read_exact_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Resu
     std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
 }
 
-/// Elsewhere entries are serialized again.
+/// Elsewhere every part is made again.
 #[cfg(not(unix))]
 fn read_exact_at(_: &std::fs::File, _: &mut [u8], _: u64) -> std::io::Result<()> {
     Err(std::io::ErrorKind::Unsupported.into())
