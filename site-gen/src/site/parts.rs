@@ -32,7 +32,7 @@ const SECTION_END: &[u8] = b"</section>\n";
 /// How many workload sections of the frontier page are made before they are written.
 const FRONTIER_SECTIONS_PER_BATCH: usize = 16;
 
-/// Writes `page` (`rel` in the site): `text`, the page rendered with `marker` where its parts
+/// Writes the page at `rel` in the site: `text`, the page rendered with `marker` where its parts
 /// go, with the parts in their place, made by `make` a batch of `items` at a time (one part an
 /// item, in order) and dropped once written. Hands back where each part lies.
 fn write_around<T: Sync>(
