@@ -150,16 +150,35 @@ fn holds(span: &serde_json::Value, at: usize) -> bool {
     (start..start + span[1].as_u64().unwrap() as usize).contains(&at)
 }
 
-/// A published tree without the file at `rel`.
-fn all_but(
-    tree: Vec<(std::path::PathBuf, Vec<u8>)>,
-    rel: &str,
-) -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    tree.into_iter()
-        .filter(|(p, _)| !p.ends_with(rel))
-        .collect()
+/// Points the first of two recorded spans (other than the one holding byte `at`, the mark) at
+/// the second's part, and the second past the page's end (`len`).
+fn misdirect_and_cut(spans: Vec<&mut serde_json::Value>, at: usize, len: usize) {
+    let mut others = spans.into_iter().filter(|span| !holds(span, at));
+    let (first, second) = (others.next().unwrap(), others.next().unwrap());
+    *first = second.clone();
+    second[0] = serde_json::json!(len);
 }
 
+/// Bundled data and 20 synthetic runs in `tmp`, built into two outputs: the raw directory, the
+/// output to refresh and the full build to compare it with.
+fn built_twice(tmp: &Path) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let raw = raw_with_synthetic(tmp, 20);
+    let (out, full) = (tmp.join("out"), tmp.join("full"));
+    build(&raw, &out);
+    build(&raw, &full);
+    (raw, out, full)
+}
+
+/// The published trees of `out` and `full` are the same but for the file at `rel`.
+fn assert_same_tree_but(out: &Path, full: &Path, rel: &str) {
+    let all_but = |out: &Path| {
+        published(out)
+            .into_iter()
+            .filter(|(p, _)| !p.ends_with(rel))
+            .collect::<Vec<_>>()
+    };
+    assert_same_tree(&all_but(out), &all_but(full));
+}
 /// A refresh copies an unchanged profile's entries in the aggregate JSON files from the
 /// published files (an entry marked there comes back marked), and serializes again any entry
 /// it cannot read back whole (those past the end of a file cut short) or that is not the
@@ -167,10 +186,7 @@ fn all_but(
 #[test]
 fn a_refresh_copies_unchanged_aggregate_entries_and_remakes_unreadable_ones() {
     let tmp = tempfile::tempdir().unwrap();
-    let raw = raw_with_synthetic(tmp.path(), 20);
-    let (out, full) = (tmp.path().join("out"), tmp.path().join("full"));
-    build(&raw, &out);
-    build(&raw, &full);
+    let (raw, out, full) = built_twice(tmp.path());
     let (_, _, marked) = mark_last(
         &out,
         "api/v1/profiles.json",
@@ -197,11 +213,7 @@ fn a_refresh_copies_unchanged_aggregate_entries_and_remakes_unreadable_ones() {
         api(&out, "index.json") == api(&full, "index.json"),
         "entries past the cut are made again"
     );
-    let rel = "api/v1/profiles.json";
-    assert_same_tree(
-        &all_but(published(&out), rel),
-        &all_but(published(&full), rel),
-    );
+    assert_same_tree_but(&out, &full, "api/v1/profiles.json");
 }
 
 /// A refresh copies a workload's section of `frontier.html` from the published page when its
@@ -211,10 +223,7 @@ fn a_refresh_copies_unchanged_aggregate_entries_and_remakes_unreadable_ones() {
 #[test]
 fn a_refresh_copies_unchanged_frontier_sections_and_draws_unreadable_ones() {
     let tmp = tempfile::tempdir().unwrap();
-    let raw = raw_with_synthetic(tmp.path(), 20);
-    let (out, full) = (tmp.path().join("out"), tmp.path().join("full"));
-    build(&raw, &out);
-    build(&raw, &full);
+    let (raw, out, full) = built_twice(tmp.path());
     let page = |out: &Path| std::fs::read(out.join("site/frontier.html")).unwrap();
     let sections = String::from_utf8(page(&out))
         .unwrap()
@@ -225,26 +234,14 @@ fn a_refresh_copies_unchanged_frontier_sections_and_draws_unreadable_ones() {
     edit_site_records(&out, |records| {
         let spans = records["frontier"].as_object_mut().unwrap();
         assert_eq!(spans.len(), sections, "a span per section");
-        let keys: Vec<String> = spans
-            .iter()
-            .filter(|(_, span)| !holds(span, at))
-            .map(|(key, _)| key.clone())
-            .take(2)
-            .collect();
-        let other = spans[&keys[1]].clone();
-        spans[&keys[0]] = other;
-        spans[&keys[1]][0] = serde_json::json!(len);
+        misdirect_and_cut(spans.values_mut().collect(), at, len);
     });
     build(&raw, &out);
     assert!(
         page(&out) == marked.as_bytes(),
         "the marked section is copied, the misdirected and cut ones drawn again"
     );
-    let rel = "site/frontier.html";
-    assert_same_tree(
-        &all_but(published(&out), rel),
-        &all_but(published(&full), rel),
-    );
+    assert_same_tree_but(&out, &full, "site/frontier.html");
     edit_site_records(&out, |records| {
         records.as_object_mut().unwrap().remove("frontier");
     });
@@ -258,10 +255,7 @@ fn a_refresh_copies_unchanged_frontier_sections_and_draws_unreadable_ones() {
 #[test]
 fn a_refresh_copies_unchanged_index_rows_and_renders_unreadable_ones() {
     let tmp = tempfile::tempdir().unwrap();
-    let raw = raw_with_synthetic(tmp.path(), 20);
-    let (out, full) = (tmp.path().join("out"), tmp.path().join("full"));
-    build(&raw, &out);
-    build(&raw, &full);
+    let (raw, out, full) = built_twice(tmp.path());
     let (len, at, marked) = mark_last(
         &out,
         "index.html",
@@ -275,15 +269,11 @@ fn a_refresh_copies_unchanged_index_rows_and_renders_unreadable_ones() {
             profiles.values().filter(|p| holds(&span(p), at)).count() == 1,
             "a row per profile"
         );
-        let ids: Vec<String> = profiles
-            .iter()
-            .filter(|(_, p)| !holds(&span(p), at))
-            .map(|(id, _)| id.clone())
-            .take(2)
+        let rows = profiles
+            .values_mut()
+            .map(|p| &mut p["entries"]["index_html"])
             .collect();
-        let other = span(&profiles[&ids[1]]);
-        profiles[&ids[0]]["entries"]["index_html"] = other;
-        profiles[&ids[1]]["entries"]["index_html"][0] = serde_json::json!(len);
+        misdirect_and_cut(rows, at, len);
     });
     build(&raw, &out);
     let page = |out: &Path| std::fs::read(out.join("site/index.html")).unwrap();
@@ -291,11 +281,7 @@ fn a_refresh_copies_unchanged_index_rows_and_renders_unreadable_ones() {
         page(&out) == marked.as_bytes(),
         "the marked row is copied, the misdirected and cut ones rendered again"
     );
-    let rel = "site/index.html";
-    assert_same_tree(
-        &all_but(published(&out), rel),
-        &all_but(published(&full), rel),
-    );
+    assert_same_tree_but(&out, &full, "site/index.html");
 }
 
 #[test]

@@ -134,11 +134,15 @@ fn index_rows(
     let copied: Vec<Option<Vec<u8>>> = block
         .iter()
         .map(|&i| {
-            let span = pages[i].previous_entries?.index_html?;
-            let id = &pages[i].summary.profile.id;
+            let page = &pages[i];
             let mut row = Vec::new();
             previous?
-                .append(span, &mut row, |row| is_index_row(row, id))
+                .copy_part(
+                    page,
+                    |e| e.index_html,
+                    &mut row,
+                    |row| is_index_row(row, &page.summary.profile.id),
+                )
                 .then_some(row)
         })
         .collect();

@@ -350,12 +350,28 @@ impl PreviousEntries {
         span: fn(&AggregateEntries) -> Span,
         bytes: &mut Vec<u8>,
     ) -> bool {
-        let Some(entries) = &p.previous_entries else {
-            return false;
-        };
-        self.append(span(entries), bytes, |entry| {
-            is_entry_of(entry, &p.summary.profile.id)
-        })
+        self.copy_part(
+            p,
+            |e| Some(span(e)),
+            bytes,
+            |entry| is_entry_of(entry, &p.summary.profile.id),
+        )
+    }
+
+    /// Appends the previous build's part of page `p` that `span` places (of the places a reused
+    /// page carries from its record) to `bytes`, when it reads back and `whole` finds it the
+    /// page's own; else appends nothing and reports false.
+    pub(super) fn copy_part(
+        &self,
+        p: &ProfilePage,
+        span: impl FnOnce(&AggregateEntries) -> Option<Span>,
+        bytes: &mut Vec<u8>,
+        whole: impl FnOnce(&[u8]) -> bool,
+    ) -> bool {
+        p.previous_entries
+            .as_ref()
+            .and_then(span)
+            .is_some_and(|span| self.append(span, bytes, whole))
     }
 
     /// Appends the bytes at `span` of the previous build's file to `bytes` when they read back
