@@ -10,7 +10,7 @@ use crate::file_stamps::{FileStamps, Stamp, StampRule};
 use crate::formats::{self, Parsed};
 use crate::parse_cache::{EncodedCache, Outcome, ParseCache};
 use crate::point::{Load, MeasuredPoint, ServerMetrics};
-use crate::previous_table::{self, IngestRecord, Plan, Previous, ReportPart, RunInputs};
+use crate::previous_table::{self, IngestRecord, Kept, Plan, Previous, ReportPart, RunInputs};
 use crate::progress::{Progress, Silent};
 use crate::record_fields::RecordFields;
 use crate::report::{FileIssue, IngestReport};
@@ -32,8 +32,8 @@ pub struct Ingested {
     /// Every row; where the previous table is taken from (`kept`), the rows of the models
     /// made again only.
     pub rows: Vec<BenchmarkRow>,
-    /// The previous build's table and which of its models `rows` replace.
-    pub kept: Option<(DataFrame, Plan)>,
+    /// The previous build's table (and its CSV copy) and which of its models `rows` replace.
+    pub kept: Option<Kept>,
     /// What the table is made from, for the next ingest to take rows from it (none where a
     /// report entry could not be put to its run).
     pub record: Option<IngestRecord>,
@@ -251,7 +251,11 @@ pub fn ingest_with(
     });
     // Curve order keeps each profile's rows together.
     let made_curves = rows.chunk_by(|a, b| a.profile_id == b.profile_id).count();
-    let kept = previous.zip(plan).map(|(p, plan)| (p.table, plan));
+    let kept = previous.zip(plan).map(|(p, plan)| Kept {
+        table: p.table,
+        csv: p.csv,
+        plan,
+    });
     report.points = rows.len() + kept_rows;
     report.profiles = made_curves + kept_curves;
     report.normalize();
@@ -1012,27 +1016,50 @@ pub fn write_outputs(
     let Ingested {
         rows, kept, report, ..
     } = ingested;
-    let made = schema::into_dataframe(rows);
-    let mut df = match kept {
-        Some((previous, plan)) => {
-            made.and_then(|made| previous_table::merge(&previous, &plan, made))
-        }
-        None => made,
-    }
-    .map_err(|source| PipelineError::Parquet {
+    let made = schema::into_dataframe(rows).map_err(|source| PipelineError::Parquet {
         path: parquet.clone(),
         source,
     })?;
+    let Some(kept) = kept else {
+        let mut df = made;
+        crate::timing::mark("ingest: table made");
+        schema::write_parquet(&mut df, &parquet)?;
+        crate::timing::mark("ingest: table written");
+        return write_report(report, data_dir).map(|report| (report, df));
+    };
+    let Kept {
+        table: previous,
+        csv: previous_csv,
+        plan,
+    } = kept;
+    let merged =
+        previous_table::merge(&previous, &plan, made).map_err(|source| PipelineError::Parquet {
+            path: parquet.clone(),
+            source,
+        })?;
+    let previous_rows = previous.height();
+    drop(previous);
+    let mut df = merged.table;
     crate::timing::mark("ingest: table made");
-    schema::write_parquet(&mut df, &parquet)?;
+    let copy =
+        crate::csv_copy::MergedCopy::of(merged.layout, merged.made, &previous_csv, previous_rows);
+    schema::write_parquet_with(&mut df, &parquet, |df, csv_path| match copy {
+        Some(copy) => copy.write(df, csv_path),
+        None => schema::write_csv(df, csv_path),
+    })?;
     crate::timing::mark("ingest: table written");
+    write_report(report, data_dir).map(|report| (report, df))
+}
+
+/// Writes `ingest-report.json` into `data_dir`.
+fn write_report(report: IngestReport, data_dir: &Path) -> Result<IngestReport, PipelineError> {
     let report_path = data_dir.join(REPORT_FILE);
     let json = serde_json::to_string_pretty(&report).map_err(|e| PipelineError::Table {
         path: report_path.clone(),
         reason: e.to_string(),
     })?;
     std::fs::write(&report_path, json + "\n").map_err(|e| PipelineError::io(&report_path, e))?;
-    Ok((report, df))
+    Ok(report)
 }
 
 /// The raw tree's files (relative, sorted) and the directories holding a run.toml.

@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod analyze;
 pub mod background;
 pub mod companion;
+pub mod csv_copy;
 pub mod digest;
 pub mod document;
 pub mod error;

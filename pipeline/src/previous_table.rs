@@ -13,7 +13,7 @@ use crate::schema;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What one ingest's table was made from.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +72,17 @@ pub struct RunInputs {
 pub struct Previous {
     pub record: IngestRecord,
     pub table: DataFrame,
+    /// Where the table's CSV copy is (its kept rows' lines are copied from it, `csv_copy`).
+    pub csv: PathBuf,
+}
+
+/// What a merge keeps of the previous table: the table, its CSV copy, and which models are
+/// made again instead.
+#[derive(Debug)]
+pub struct Kept {
+    pub table: DataFrame,
+    pub csv: PathBuf,
+    pub plan: Plan,
 }
 
 impl Previous {
@@ -95,7 +106,8 @@ impl Previous {
         }
         let table = schema::read_parquet(&data_dir.join(crate::storage::BENCHMARKS_FILE)).ok()?;
         let expected = schema::to_dataframe(&[]).ok()?;
-        (table.schema() == expected.schema()).then_some(Self { record, table })
+        let csv = data_dir.join(crate::storage::csv_copy_of(crate::storage::BENCHMARKS_FILE));
+        (table.schema() == expected.schema()).then_some(Self { record, table, csv })
     }
 }
 
@@ -233,19 +245,63 @@ pub(crate) fn settle_report(
 }
 
 /// Where one stretch of the merged table comes from.
+/// A stretch of consecutive rows of a merged table, from one of its two sources.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Stretch {
+pub enum Stretch {
+    /// Rows `start..start + len` of the previous table.
     Kept { start: usize, len: usize },
+    /// Rows `start..start + len` of the table made again.
     Made { start: usize, len: usize },
+}
+
+/// A merged table and where its rows came from.
+#[derive(Debug)]
+pub struct Merged {
+    pub table: DataFrame,
+    /// The table's rows in order, as stretches of the previous table and of `made`.
+    pub layout: Vec<Stretch>,
+    /// The rows made again (the frame shares its columns with the merge's input).
+    pub made: DataFrame,
 }
 
 /// The previous table's rows of the models `plan` leaves alone and the rows made again
 /// (`made`, a table in curve order of the other models), merged in curve order: curves in
 /// profile-id order, each whole. The two hold no profile in common, since a profile's id
 /// names its model.
-pub fn merge(previous: &DataFrame, plan: &Plan, made: DataFrame) -> PolarsResult<DataFrame> {
+pub fn merge(previous: &DataFrame, plan: &Plan, made: DataFrame) -> PolarsResult<Merged> {
+    let layout = merged_layout(previous, plan, &made)?;
+    let mut parts = layout.iter().map(|s| match *s {
+        Stretch::Kept { start, len } => previous.slice(start as i64, len),
+        Stretch::Made { start, len } => made.slice(start as i64, len),
+    });
+    let Some(mut table) = parts.next() else {
+        return Ok(Merged {
+            table: made.clear(),
+            layout,
+            made,
+        });
+    };
+    for part in parts {
+        table.vstack_mut_owned(part)?;
+    }
+    // One chunk, as a full build's table: the Parquet writer places its row groups by the
+    // chunks of a table longer than one group. A column a core.
+    table.rechunk_mut_par();
+    Ok(Merged {
+        table,
+        layout,
+        made,
+    })
+}
+
+/// The stretches of kept and made curves in curve order, each as long as it runs on.
+fn merged_layout(
+    previous: &DataFrame,
+    plan: &Plan,
+    made: &DataFrame,
+) -> PolarsResult<Vec<Stretch>> {
     let kept = kept_curves(previous, &plan.models)?;
-    let made_curves = curves_of(&made)?;
+    let made_curves = curves_of(made)?;
     let mut stretches: Vec<Stretch> = Vec::new();
     let (mut k, mut m) = (kept.iter().peekable(), made_curves.iter().peekable());
     loop {
@@ -270,20 +326,7 @@ pub fn merge(previous: &DataFrame, plan: &Plan, made: DataFrame) -> PolarsResult
             push_joined(&mut stretches, next);
         }
     }
-    let mut parts = stretches.into_iter().map(|s| match s {
-        Stretch::Kept { start, len } => previous.slice(start as i64, len),
-        Stretch::Made { start, len } => made.slice(start as i64, len),
-    });
-    let Some(mut merged) = parts.next() else {
-        return Ok(made.clear());
-    };
-    for part in parts {
-        merged.vstack_mut_owned(part)?;
-    }
-    // One chunk, as a full build's table: the Parquet writer places its row groups by the
-    // chunks of a table longer than one group. A column a core.
-    merged.rechunk_mut_par();
-    Ok(merged)
+    Ok(stretches)
 }
 
 /// Adds `next` to `stretches`, joined to the last one where it continues it.
@@ -451,6 +494,16 @@ mod tests {
             runs: set(&[]),
         };
         let merged = merge(&previous, &plan, made).unwrap();
+        assert_eq!(
+            merged.layout,
+            [
+                Stretch::Kept { start: 0, len: 2 },
+                Stretch::Made { start: 0, len: 3 },
+                Stretch::Kept { start: 3, len: 3 },
+            ]
+        );
+        assert_eq!(merged.made.height(), 3);
+        let merged = merged.table;
         let expected = table(&[
             ("a", "m1", 1.0),
             ("a", "m1", 2.0),
@@ -474,7 +527,7 @@ mod tests {
             models: set(&["m1"]),
             runs: set(&[]),
         };
-        let merged = merge(&previous, &plan, made).unwrap();
+        let merged = merge(&previous, &plan, made).unwrap().table;
         assert_eq!(merged.height(), 0);
         assert_eq!(merged.width(), 3);
     }
