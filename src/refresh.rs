@@ -76,12 +76,14 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
     let mut summary = Summary::default();
 
     let mut table = None;
+    let mut saving = None;
     if let Some(args) = stages.ingest {
         let published = lock.current("data");
-        let (report, ingested_table) =
+        let (report, ingested_table, cache_saving) =
             ingest_stage(out, args, &generation, published.as_deref(), &progress)?;
         summary.report = Some(report);
         table = Some(ingested_table);
+        saving = Some(cache_saving);
         pipeline::timing::mark("ingest: done");
     } else {
         carry_over(out, &generation)?;
@@ -104,6 +106,10 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
             analyzed,
             &progress,
         )?);
+    }
+    // Saved by the lock's holder, before anything is published: the next build reads them.
+    if let Some(saving) = saving {
+        saving.wait();
     }
     if stages.ingest.is_some() || stages.analyze.is_some() {
         lock.publish(&generation, "data")?;
@@ -372,7 +378,7 @@ fn ingest_stage(
     generation: &Path,
     published: Option<&Path>,
     progress: &Reporter,
-) -> Result<(IngestReport, DataFrame)> {
+) -> Result<(IngestReport, DataFrame, ingest::Saving)> {
     let data = &generation.join("data");
     let cache_path = out.join(CACHE_DIR).join(PARSE_CACHE);
     for old in OLD_PARSE_CACHES {
@@ -404,23 +410,27 @@ fn ingest_stage(
         })
     };
     // Both are only an optimization: failing to save them must not fail the build.
-    let save = |cache: Result<EncodedCache, String>, stamps: FileStamps| {
-        let saved = cache.and_then(|cache| cache.save(&cache_path).map_err(|e| e.to_string()));
-        if let Err(e) = saved {
-            eprintln!(
-                "warning: parse cache {} not saved: {e}",
-                cache_path.display()
-            );
-        }
-        if let Err(e) = stamps.save(&stamps_path) {
-            eprintln!("warning: file stamps not saved: {e}");
+    let save = {
+        let (cache_path, stamps_path) = (cache_path.clone(), stamps_path.clone());
+        move |cache: Result<EncodedCache, String>, stamps: FileStamps| {
+            let saved = cache.and_then(|cache| cache.save(&cache_path).map_err(|e| e.to_string()));
+            if let Err(e) = saved {
+                eprintln!(
+                    "warning: parse cache {} not saved: {e}",
+                    cache_path.display()
+                );
+            }
+            if let Err(e) = stamps.save(&stamps_path) {
+                eprintln!("warning: file stamps not saved: {e}");
+            }
         }
     };
     let mut ingested =
-        ingest::ingest_with(&args.raw, load, progress, &save).context("ingest failed")?;
+        ingest::ingest_with(&args.raw, load, progress, Box::new(save)).context("ingest failed")?;
     let (misses, hits, not_read) = (ingested.parsed, ingested.unchanged, ingested.not_read);
     let remade = ingested.remade_models;
     let record = ingested.record.take();
+    let saving = std::mem::take(&mut ingested.saving);
     let (report, table) = ingest::write_outputs(ingested, data)
         .with_context(|| format!("cannot write tables to {}", data.display()))?;
     // Only an optimization too: without a record, the next ingest makes every row. A
@@ -453,7 +463,7 @@ fn ingest_stage(
         "{} ({misses} parsed, {hits} unchanged{not_read}{remade})",
         report.summary_line()
     );
-    Ok((report, table))
+    Ok((report, table, saving))
 }
 
 /// What the analyze stage hands to the site stage of the same build (same tables, same flags),

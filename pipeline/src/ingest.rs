@@ -47,11 +47,42 @@ pub struct Ingested {
     /// Where the previous table was taken from: how many of the runs' models had their rows
     /// made again, of how many.
     pub remade_models: Option<(usize, usize)>,
+    /// The parse cache and file stamps being saved (waited for when dropped).
+    pub saving: Saving,
 }
+
+/// The parse cache and file stamps an ingest saves on a thread of its own, which nothing of
+/// the build reads: the stages after ingest go on while they are written. Waited for when
+/// dropped, so a build ends with them saved.
+#[derive(Debug, Default)]
+pub struct Saving(Option<std::thread::JoinHandle<()>>);
+
+impl Saving {
+    /// Waits until they are saved (or failed to be: the save reports its own failure).
+    pub fn wait(mut self) {
+        self.join();
+    }
+
+    fn join(&mut self) {
+        if let Some(thread) = self.0.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Saving {
+    fn drop(&mut self) {
+        self.join();
+    }
+}
+
+/// How an ingest saves what it remembers for the next one: the parse cache as encoded (or why
+/// it could not be) and the file stamps.
+pub type Save = Box<dyn FnOnce(Result<EncodedCache, String>, FileStamps) + Send>;
 
 /// Reads every run under `raw_root`. Fails only if the root itself cannot be walked.
 pub fn ingest(raw_root: &Path) -> Result<Ingested, PipelineError> {
-    ingest_with(raw_root, Remembered::default, &Silent, &|_, _| {})
+    ingest_with(raw_root, Remembered::default, &Silent, Box::new(|_, _| {}))
 }
 
 /// What earlier ingests of the tree left for this one: parse results by content, and the
@@ -106,7 +137,7 @@ pub fn ingest_with(
     raw_root: &Path,
     load: impl FnOnce() -> Remembered + Send,
     progress: &dyn Progress,
-    save: &(dyn Fn(Result<EncodedCache, String>, FileStamps) + Sync),
+    save: Save,
 ) -> Result<Ingested, PipelineError> {
     if !raw_root.is_dir() {
         return Err(PipelineError::NoRawDir(raw_root.to_path_buf()));
@@ -205,50 +236,34 @@ pub fn ingest_with(
     drop(cache);
     crate::timing::mark("ingest: cache encoded");
     report.snapshot = snapshot(hashes);
-    // The files are written while the rows are made: nothing below reads them. Where no
-    // thread can be had, they are written here instead, before the rows.
-    let to_save = std::sync::Mutex::new(Some((encoded, stamps)));
-    let save_once = || {
-        let taken = to_save.lock().ok().and_then(|mut s| s.take());
-        if let Some((encoded, stamps)) = taken {
-            save(encoded, stamps);
-        }
-    };
-    let mut record = None;
-    let rows = std::thread::scope(|scope| {
-        let writer = std::thread::Builder::new()
-            .name("cache-writer".into())
-            .spawn_scoped(scope, save_once);
-        if writer.is_err() {
-            save_once();
-        }
-        if let Some(plan) = &plan {
-            keep_runs_made_again(plan, &mut pending, &mut server_metrics, &metrics_runs);
-        }
-        let mut made = IngestReport::default();
-        let (mut rows, taken) = rows_of_files(raw_root, pending, server_metrics, &mut made);
-        if let Some(plan) = &plan {
-            rows.retain(|r| plan.models.contains(&r.key.model));
-        }
-        crate::timing::mark("ingest: rows made");
-        let notes = crate::profile_identity::assign_by_model(&mut rows);
-        crate::timing::mark("ingest: identities assigned");
-        let parts = report_parts(raw_root, &tree, &made, &taken);
-        let previous_record = previous.as_ref().map(|p| &p.record);
-        record = previous_table::settle_report(
-            &mut report,
-            runs,
-            plan.as_ref().zip(previous_record),
-            made,
-            parts,
-            notes,
-        )
-        .filter(|_| !spanning);
-        drop_record_fields(&mut rows);
-        sort_into_curves(&mut rows);
-        crate::timing::mark("ingest: sorted");
-        rows
-    });
+    // The files are written while the rows are made and the stages after them run: nothing
+    // of the build reads them. Where no thread can be had, they are written here instead.
+    let saving = save_apart(save, encoded, stamps);
+    if let Some(plan) = &plan {
+        keep_runs_made_again(plan, &mut pending, &mut server_metrics, &metrics_runs);
+    }
+    let mut made = IngestReport::default();
+    let (mut rows, taken) = rows_of_files(raw_root, pending, server_metrics, &mut made);
+    if let Some(plan) = &plan {
+        rows.retain(|r| plan.models.contains(&r.key.model));
+    }
+    crate::timing::mark("ingest: rows made");
+    let notes = crate::profile_identity::assign_by_model(&mut rows);
+    crate::timing::mark("ingest: identities assigned");
+    let parts = report_parts(raw_root, &tree, &made, &taken);
+    let previous_record = previous.as_ref().map(|p| &p.record);
+    let record = previous_table::settle_report(
+        &mut report,
+        runs,
+        plan.as_ref().zip(previous_record),
+        made,
+        parts,
+        notes,
+    )
+    .filter(|_| !spanning);
+    drop_record_fields(&mut rows);
+    sort_into_curves(&mut rows);
+    crate::timing::mark("ingest: sorted");
     // Curve order keeps each profile's rows together.
     let made_curves = rows.chunk_by(|a, b| a.profile_id == b.profile_id).count();
     let kept = previous.zip(plan).map(|(p, plan)| Kept {
@@ -268,7 +283,32 @@ pub fn ingest_with(
         unchanged: hits,
         not_read,
         remade_models,
+        saving,
     })
+}
+
+/// Runs `save` on a thread of its own, or here where no thread can be started.
+fn save_apart(save: Save, encoded: Result<EncodedCache, String>, stamps: FileStamps) -> Saving {
+    let to_save = Arc::new(std::sync::Mutex::new(Some((save, encoded, stamps))));
+    let save_once = {
+        let to_save = Arc::clone(&to_save);
+        move || {
+            let taken = to_save.lock().ok().and_then(|mut s| s.take());
+            if let Some((save, encoded, stamps)) = taken {
+                save(encoded, stamps);
+            }
+        }
+    };
+    match std::thread::Builder::new()
+        .name("cache-writer".into())
+        .spawn(save_once.clone())
+    {
+        Ok(thread) => Saving(Some(thread)),
+        Err(_) => {
+            save_once();
+            Saving(None)
+        }
+    }
 }
 
 /// A record's raw fields are read to match it to run.toml's series (as its rows are made) and

@@ -136,7 +136,8 @@ impl StandbySite {
     }
 
     fn link_tree(&mut self, from: &Path, into: &Path, prefix: &str, stop: &AtomicBool) {
-        let Ok(entries) = std::fs::read_dir(from) else {
+        let (Ok(entries), Ok(linker)) = (std::fs::read_dir(from), Linker::between(from, into))
+        else {
             return;
         };
         for entry in entries.flatten() {
@@ -148,11 +149,13 @@ impl StandbySite {
                 continue;
             };
             let rel = format!("{prefix}{name}");
-            let target = into.join(&name);
-            if kind.is_dir() && std::fs::create_dir(&target).is_ok() {
-                self.link_tree(&entry.path(), &target, &format!("{rel}/"), stop);
-                self.dirs.push(rel);
-            } else if kind.is_file() && std::fs::hard_link(entry.path(), &target).is_ok() {
+            if kind.is_dir() {
+                let target = into.join(&name);
+                if std::fs::create_dir(&target).is_ok() {
+                    self.link_tree(&entry.path(), &target, &format!("{rel}/"), stop);
+                    self.dirs.push(rel);
+                }
+            } else if kind.is_file() && linker.link(&name) {
                 self.files.insert(rel);
             }
         }
@@ -443,6 +446,44 @@ fn read_exact_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Resu
 #[cfg(not(unix))]
 fn read_exact_at(_: &std::fs::File, _: &mut [u8], _: u64) -> std::io::Result<()> {
     Err(std::io::ErrorKind::Unsupported.into())
+}
+
+/// Hard links files of one directory into another by name: on Unix, relative to the two
+/// directories, each open once (`hard_link` walked both whole paths for each file, a fifth of
+/// the kernel's time linking a published site of 30,000 files).
+#[cfg(unix)]
+struct Linker(std::fs::File, std::fs::File);
+#[cfg(not(unix))]
+struct Linker(PathBuf, PathBuf);
+
+impl Linker {
+    #[cfg(unix)]
+    fn between(from: &Path, into: &Path) -> std::io::Result<Self> {
+        Ok(Self(std::fs::File::open(from)?, std::fs::File::open(into)?))
+    }
+
+    #[cfg(not(unix))]
+    fn between(from: &Path, into: &Path) -> std::io::Result<Self> {
+        Ok(Self(from.to_path_buf(), into.to_path_buf()))
+    }
+
+    /// Whether file `name` of the first directory is now linked into the second too.
+    #[cfg(unix)]
+    fn link(&self, name: &str) -> bool {
+        use std::os::fd::AsRawFd;
+        let Ok(name) = std::ffi::CString::new(name) else {
+            return false;
+        };
+        let (from, into) = (self.0.as_raw_fd(), self.1.as_raw_fd());
+        // SAFETY: both descriptors are directories `self` holds open for the call, `name` is
+        // a NUL-terminated string that outlives it, and linkat(2) writes no memory of ours.
+        unsafe { libc::linkat(from, name.as_ptr(), into, name.as_ptr(), 0) == 0 }
+    }
+
+    #[cfg(not(unix))]
+    fn link(&self, name: &str) -> bool {
+        std::fs::hard_link(self.0.join(name), self.1.join(name)).is_ok()
+    }
 }
 
 #[cfg(test)]
