@@ -110,6 +110,7 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
     // Saved by the lock's holder, before anything is published: the next build reads them.
     if let Some(saving) = saving {
         saving.wait();
+        pipeline::timing::mark("parse cache and stamps saved");
     }
     if stages.ingest.is_some() || stages.analyze.is_some() {
         lock.publish(&generation, "data")?;
@@ -117,6 +118,7 @@ pub fn run(out: &Path, stages: Stages) -> Result<()> {
     if stages.site.is_some() {
         lock.publish(&generation, "site")?;
     }
+    pipeline::timing::mark("generation linked in");
     // Published already: a generation that resists removal is retried by the next build.
     if let Err(e) = pruning.wait() {
         eprintln!("warning: old generations not all removed: {e}");
@@ -561,6 +563,7 @@ fn site_stage(
     let records = serde_json::to_vec(&outcome.records).context("site records")?;
     std::fs::write(generation.join(SITE_RECORDS), records)
         .with_context(|| format!("cannot write {}", generation.join(SITE_RECORDS).display()))?;
+    pipeline::timing::mark("site: records written");
     Ok(outcome.stats)
 }
 

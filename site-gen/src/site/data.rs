@@ -355,7 +355,7 @@ pub(super) fn write_api(
             json!({
                 "model": m.model,
                 "page": format!("models/{}.html", m.slug),
-                "profileIds": m.profiles.iter().map(|p| p.id).collect::<Vec<_>>(),
+                "profileIds": m.profiles.iter().map(|p| p.id()).collect::<Vec<_>>(),
                 "modelServers": m.servers,
                 "acceleratorTypes": m.accelerators,
                 "parametersBillion": m.parameters_billion,

@@ -7,7 +7,7 @@
 
 use super::SiteInput;
 use super::pages::render_chart;
-use super::views::{ProfilePage, ProfileView, load_text, sig};
+use super::views::{LazyView, ProfilePage, ProfileView, load_text, sig};
 use crate::charts::{ChartSpec, Marker, PALETTE, Series};
 use pipeline::analysis::knee::first_falling_behind;
 use pipeline::analysis::{ProfileSummary, cost_with, machine_quote};
@@ -58,7 +58,7 @@ pub(super) struct FrontierGroup<'a> {
 
 /// The points of each profile that an operator can run at: up to the first that does not keep
 /// up with its load (`knee::falls_behind`), with a per-user speed.
-fn points_of(group: &[(&ProfilePage, &ProfileView)], input: &SiteInput) -> Vec<FrontierPoint> {
+fn points_of(group: &[(&ProfilePage, &LazyView)], input: &SiteInput) -> Vec<FrontierPoint> {
     let mut out = Vec::new();
     for (i, (page, _)) in group.iter().enumerate() {
         let s = page.summary;
@@ -80,7 +80,7 @@ fn points_of(group: &[(&ProfilePage, &ProfileView)], input: &SiteInput) -> Vec<F
 
 /// Whether a group of profiles has a frontier to draw: a point with a per-user speed
 /// ([`frontier`] is `None` exactly when it has none).
-pub(super) fn has_points(group: &[(&ProfilePage, &ProfileView)]) -> bool {
+pub(super) fn has_points(group: &[(&ProfilePage, &LazyView)]) -> bool {
     group
         .iter()
         .any(|(page, _)| per_user_points(page.summary).next().is_some())
@@ -142,7 +142,7 @@ fn chart(
     id: String,
     title: &str,
     y_label: &str,
-    group: &[(&ProfilePage, &ProfileView)],
+    group: &[(&ProfilePage, &LazyView)],
     curves: Vec<Vec<(f64, f64)>>,
     best: Vec<Marker>,
     at: &Placement,
@@ -186,7 +186,7 @@ fn chart(
 /// The frontier of one workload's profiles, or `None` when none has a per-user speed.
 pub(super) fn frontier(
     input: &SiteInput,
-    group: &[(&ProfilePage, &ProfileView)],
+    group: &[(&ProfilePage, &LazyView)],
     at: &Placement,
 ) -> Option<FrontierView> {
     let (id, href_root) = (at.id, at.href_root);

@@ -220,12 +220,12 @@ pub fn build_site(
             .or_default()
             .push(s);
     }
-    let (pages, views): (Vec<ProfilePage>, Vec<ProfileView>) =
+    let (pages, views): (Vec<ProfilePage>, Vec<LazyView>) =
         render_profiles(&r, &by_model, progress)?
             .into_iter()
             .unzip();
     pipeline::timing::mark("site: profiles rendered or reused");
-    let mut mine_by_model: BTreeMap<&str, Vec<(&ProfilePage, &ProfileView)>> = BTreeMap::new();
+    let mut mine_by_model: BTreeMap<&str, Vec<(&ProfilePage, &LazyView)>> = BTreeMap::new();
     for (p, v) in pages.iter().zip(&views) {
         mine_by_model
             .entry(p.summary.profile.key.model.as_str())
@@ -290,10 +290,12 @@ pub fn build_site(
     if let Some(standby) = input.standby {
         r.w.remove_leftovers(standby)?;
     }
+    pipeline::timing::mark("site: leftovers removed");
     let reused = pages.iter().filter(|p| p.reused).count();
     drop(mine_by_model);
     // Ten thousand views freed on one core while the other gathers the records.
     let (profiles, ()) = rayon::join(|| records_of(&r.w, pages, entries), || drop(views));
+    pipeline::timing::mark("site: records made");
     Ok(SiteOutcome {
         stats: r.w.stats(reused, reused_models),
         records: SiteRecords {
@@ -308,10 +310,10 @@ pub fn build_site(
 /// (`fingerprint`; then true), else rendered: its charts and tables are made here and dropped once
 /// written, since the aggregate pages and the API need only the model's facts and profile
 /// list, not ≈ 1 MB of SVG per model.
-fn render_model_page(
+fn render_model_page<'a>(
     r: &Render,
-    m: &ModelView,
-    mine: &[(&ProfilePage, &ProfileView)],
+    m: &ModelView<'_, 'a>,
+    mine: &[(&ProfilePage<'a>, &LazyView<'a>)],
     fingerprint: &str,
 ) -> Result<bool, SiteError> {
     let path = format!("models/{}.html", m.slug);
@@ -347,7 +349,7 @@ fn render_profiles<'a>(
     r: &Render<'a>,
     by_model: &BTreeMap<&str, Vec<&'a ProfileSummary>>,
     progress: &dyn Progress,
-) -> Result<Vec<(ProfilePage<'a>, ProfileView<'a>)>, SiteError> {
+) -> Result<Vec<(ProfilePage<'a>, LazyView<'a>)>, SiteError> {
     let tasks: Vec<(&ProfileSummary, String, &'static str)> = by_model
         .iter()
         .flat_map(|(model, list)| {
@@ -360,7 +362,7 @@ fn render_profiles<'a>(
     progress.start("site", tasks.len());
     // Small pieces: left to rayon's own splitting, one core went on alone with the last
     // tenth of a build's profiles while the other waited.
-    let built: Result<Vec<(ProfilePage, ProfileView)>, SiteError> = tasks
+    let built: Result<Vec<(ProfilePage, LazyView)>, SiteError> = tasks
         .into_par_iter()
         .with_max_len(PROFILES_PER_PIECE)
         .map(|(s, slug, color)| {
@@ -384,11 +386,11 @@ struct CatalogSpans {
 
 /// The index, frontier, models list, methodology, ingest report and downloads pages; hands back
 /// where their reused parts lie ([`render_index_page`], [`render_frontier_page`]).
-fn render_catalog_pages(
+fn render_catalog_pages<'a>(
     r: &Render,
-    pages: &[ProfilePage],
-    views: &[ProfileView],
-    models: &[ModelView],
+    pages: &[ProfilePage<'a>],
+    views: &[LazyView<'a>],
+    models: &[ModelView<'_, 'a>],
 ) -> Result<CatalogSpans, SiteError> {
     let input = r.input;
     let (index, frontier) = rayon::join(
@@ -445,7 +447,7 @@ fn compare_choices(models: &[ModelView]) -> Value {
                 let profiles: Vec<Value> = m
                     .profiles
                     .iter()
-                    .map(|p| json!({"id": p.id, "label": p.label}))
+                    .map(|p| json!({"id": p.id(), "label": p.label()}))
                     .collect();
                 json!({"model": m.model, "profiles": profiles})
             })

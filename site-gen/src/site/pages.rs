@@ -23,7 +23,7 @@ pub(super) fn build_profile<'a>(
     s: &'a ProfileSummary,
     model_slug: String,
     color: &'static str,
-) -> Result<(ProfilePage<'a>, ProfileView<'a>), SiteError> {
+) -> Result<(ProfilePage<'a>, LazyView<'a>), SiteError> {
     let (w, input) = (&r.w, r.input);
     // The profile's data snapshot, hashed once: the fingerprint, the page and the manifests
     // name it.
@@ -49,7 +49,7 @@ pub(super) fn build_profile<'a>(
             // made them from the same inputs.
             previous_entries: previous.and_then(|(_, record)| record.entries),
         };
-        let view = profile_view(&page, input, None);
+        let view = LazyView::of_reused(&page, input);
         (page, view)
     };
     // Best, its files already lie where they go (in the generation written over, or the
@@ -91,6 +91,7 @@ pub(super) fn build_profile<'a>(
     // The other pages show the profile without its records' rows.
     view.points = Vec::new();
     view.point_columns = None;
+    let view = LazyView::made(&page, input, view);
     Ok((page, view))
 }
 
@@ -360,10 +361,10 @@ fn names(metrics: &[&(&str, LatencyOf, usize)], list: fn(&[&str]) -> String) -> 
 
 /// The cheapest profile of one workload at its knee; profiles whose knee does not keep up
 /// (capacity only) are not candidates.
-pub(super) fn cheapest_at_knee<'a>(
-    group: &[(&ProfilePage, &'a ProfileView<'a>)],
+pub(super) fn cheapest_at_knee<'v>(
+    group: &[(&ProfilePage, &'v LazyView)],
     pricing: PricingModel,
-) -> Option<Cheapest<'a>> {
+) -> Option<Cheapest<'v>> {
     group
         .iter()
         .filter(|(p, _)| p.summary.knee.method.is_operable())
@@ -387,7 +388,7 @@ pub(super) fn cheapest_at_knee<'a>(
 /// left out (an empty string) while the other has some, and the page says which latency no
 /// profile reports instead of drawing "No data to plot".
 pub(super) fn model_charts(
-    mine: &[(&ProfilePage, &ProfileView)],
+    mine: &[(&ProfilePage, &LazyView)],
     n: usize,
 ) -> BTreeMap<&'static str, String> {
     let mut specs = Vec::new();

@@ -79,12 +79,12 @@ fn write_around<T: Sync>(
 pub(super) fn render_index_page(
     r: &Render,
     pages: &[ProfilePage],
-    views: &[ProfileView],
+    views: &[LazyView],
     model_count: usize,
 ) -> Result<Vec<Span>, SiteError> {
     let input = r.input;
     let mut order: Vec<usize> = (0..views.len()).collect();
-    order.sort_by(|&a, &b| views[a].workload.cmp(views[b].workload));
+    order.sort_by(|&a, &b| views[a].workload().cmp(views[b].workload()));
     let previous = PreviousEntries::open(input.previous, INDEX_PAGE);
     let text = r
         .env
@@ -127,7 +127,7 @@ pub(super) fn render_index_page(
 fn index_rows(
     r: &Render,
     pages: &[ProfilePage],
-    views: &[ProfileView],
+    views: &[LazyView],
     block: &[usize],
     previous: Option<&PreviousEntries>,
 ) -> Result<Vec<Vec<u8>>, SiteError> {
@@ -233,14 +233,14 @@ impl<'a> FrontierToc<'a> {
 /// A workload whose section the published page has, made from the same profiles, is copied
 /// from it; the others are drawn. Hands back where each section lies by its group's
 /// fingerprint, for the next refresh.
-pub(super) fn render_frontier_page(
+pub(super) fn render_frontier_page<'a>(
     r: &Render,
-    pages: &[ProfilePage],
-    views: &[ProfileView],
+    pages: &[ProfilePage<'a>],
+    views: &[LazyView<'a>],
 ) -> Result<BTreeMap<String, Span>, SiteError> {
-    let mut by_workload: BTreeMap<&str, Vec<(&ProfilePage, &ProfileView)>> = BTreeMap::new();
+    let mut by_workload: BTreeMap<&str, Vec<(&ProfilePage, &LazyView)>> = BTreeMap::new();
     for (p, v) in pages.iter().zip(views) {
-        by_workload.entry(v.workload).or_default().push((p, v));
+        by_workload.entry(v.workload()).or_default().push((p, v));
     }
     let mut ordered: Vec<_> = by_workload.into_iter().collect();
     ordered.sort_by_cached_key(|(workload, _)| crate::format::natural_key(workload));
@@ -253,12 +253,12 @@ pub(super) fn render_frontier_page(
     // drawn ([`frontier::has_points`], the test drawing makes); then the sections are made a
     // batch at a time, each on any core (one workload's two charts were a refresh's longest
     // single task).
-    type Group<'g> = (
+    type Group<'g, 'a> = (
         FrontierToc<'g>,
         String,
-        &'g [(&'g ProfilePage<'g>, &'g ProfileView<'g>)],
+        &'g [(&'g ProfilePage<'a>, &'g LazyView<'a>)],
     );
-    let shown: Vec<Group> = ordered
+    let shown: Vec<Group<'_, 'a>> = ordered
         .par_iter()
         .filter(|(_, group)| group.len() >= 2 && frontier::has_points(group))
         .map(|(workload, group)| {
@@ -309,7 +309,7 @@ fn frontier_section(
     r: &Render,
     toc: &FrontierToc,
     fingerprint: &str,
-    group: &[(&ProfilePage, &ProfileView)],
+    group: &[(&ProfilePage, &LazyView)],
     previous: Option<&(&PreviousSite, PreviousEntries)>,
 ) -> Result<Vec<u8>, SiteError> {
     if let Some((site, page)) = previous

@@ -294,7 +294,7 @@ pub(super) fn fingerprint(
 /// A model page's fingerprint: its profiles in page order, each with what its own files were
 /// made from (site-wide settings, code and templates included) and its colour on the page.
 /// Everything else the page shows is computed from those profiles.
-pub(super) fn model_fingerprint(mine: &[(&ProfilePage, &ProfileView)]) -> String {
+pub(super) fn model_fingerprint(mine: &[(&ProfilePage, &LazyView)]) -> String {
     fingerprint_of(
         &mine
             .iter()
@@ -311,7 +311,7 @@ fn fingerprint_of<T: serde::Serialize + std::fmt::Debug>(parts: &T) -> String {
 
 /// A model's data snapshot: a hash of its profiles' own, so its page, like theirs, changes
 /// exactly when its inputs do and names no other model's data.
-pub(super) fn model_snapshot(mine: &[(&ProfilePage, &ProfileView)]) -> String {
+pub(super) fn model_snapshot(mine: &[(&ProfilePage, &LazyView)]) -> String {
     let snapshots: Vec<&str> = mine.iter().map(|(p, _)| p.snapshot.as_str()).collect();
     sha256_hex(snapshots.join(" ").as_bytes(), 6)
 }
@@ -413,7 +413,7 @@ impl PreviousEntries {
 pub(super) fn frontier_group_fingerprint(
     anchor: &str,
     workload: &str,
-    group: &[(&ProfilePage, &ProfileView)],
+    group: &[(&ProfilePage, &LazyView)],
 ) -> String {
     let profiles: Vec<[&str; 2]> = group
         .iter()

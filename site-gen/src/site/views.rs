@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::*;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 pub(super) use crate::format::{sig, site_load as load_text, usd_per_hour};
 
@@ -295,7 +296,7 @@ pub(super) struct ModelRow<'v> {
 }
 
 impl<'v> ModelRow<'v> {
-    pub fn of(m: &'v ModelView) -> Self {
+    pub fn of(m: &'v ModelView<'_, '_>) -> Self {
         Self {
             slug: &m.slug,
             model: m.model,
@@ -465,7 +466,26 @@ pub(super) fn profile_view<'a>(
     input: &'a SiteInput,
     records: Option<&[Evaluation]>,
 ) -> ProfileView<'a> {
-    let s = p.summary;
+    view_of(
+        p.summary,
+        p.model_slug.clone(),
+        p.color,
+        p.cli_command.clone(),
+        input,
+        records,
+    )
+}
+
+/// The view of profile `s`, on its model's page (`model_slug`) in `color`, with its CLI
+/// command and, where given, its records' rows.
+fn view_of<'a>(
+    s: &'a ProfileSummary,
+    model_slug: String,
+    color: &'static str,
+    cli_command: String,
+    input: &'a SiteInput,
+    records: Option<&[Evaluation]>,
+) -> ProfileView<'a> {
     let profile = &s.profile;
     let k = &profile.key;
     let stat = s.stat;
@@ -482,7 +502,7 @@ pub(super) fn profile_view<'a>(
         label: profile_label(s),
         configuration: configuration_label(s),
         model: &k.model,
-        model_slug: p.model_slug.clone(),
+        model_slug,
         server: &k.model_server,
         version: &k.model_server_version,
         accelerator: &k.accelerator,
@@ -507,7 +527,7 @@ pub(super) fn profile_view<'a>(
         notes: profile.notes.as_deref(),
         synthetic: profile.synthetic,
         server_args: &profile.server_args,
-        color: p.color,
+        color,
         stat: stat.to_string(),
         knee_method: s.knee.method.as_str(),
         knee_reason: &s.knee.reason,
@@ -544,7 +564,7 @@ pub(super) fn profile_view<'a>(
                 license: src.license.as_deref(),
             })
             .collect(),
-        cli_command: p.cli_command.clone(),
+        cli_command,
         caveats: super::caveats::caveats(profile),
         server_sort: crate::format::version_sort_key(&k.model_server, &k.model_server_version),
         flags: crate::manifests::profile_flags(k),
@@ -552,6 +572,83 @@ pub(super) fn profile_view<'a>(
             crate::manifests::Platform::Generic => "generic",
             crate::manifests::Platform::Gke => "",
         },
+    }
+}
+
+/// A profile's view, made when something first reads it. A reused profile's page, index row,
+/// API entries and frontier section are copied from the published site, so in a one-run
+/// refresh nearly every view was made for its id and label alone (a tenth of its CPU).
+pub(super) struct LazyView<'a> {
+    summary: &'a ProfileSummary,
+    input: &'a SiteInput<'a>,
+    model_slug: String,
+    color: &'static str,
+    view: OnceLock<ProfileView<'a>>,
+}
+
+impl<'a> LazyView<'a> {
+    /// The view of a reused profile: its page is not made, so it shows no CLI command.
+    pub fn of_reused(p: &ProfilePage<'a>, input: &'a SiteInput<'a>) -> Self {
+        Self {
+            summary: p.summary,
+            input,
+            model_slug: p.model_slug.clone(),
+            color: p.color,
+            view: OnceLock::new(),
+        }
+    }
+
+    /// A view already made.
+    pub fn made(p: &ProfilePage<'a>, input: &'a SiteInput<'a>, view: ProfileView<'a>) -> Self {
+        Self {
+            view: OnceLock::from(view),
+            ..Self::of_reused(p, input)
+        }
+    }
+
+    pub fn id(&self) -> &'a str {
+        &self.summary.profile.id
+    }
+
+    pub fn workload(&self) -> &'a str {
+        &self.summary.profile.key.workload
+    }
+
+    /// The view's label, without making the view.
+    pub fn label(&self) -> String {
+        match self.view.get() {
+            Some(view) => view.label.clone(),
+            None => profile_label(self.summary),
+        }
+    }
+}
+
+impl<'a> std::ops::Deref for LazyView<'a> {
+    type Target = ProfileView<'a>;
+
+    fn deref(&self) -> &ProfileView<'a> {
+        self.view.get_or_init(|| {
+            view_of(
+                self.summary,
+                self.model_slug.clone(),
+                self.color,
+                String::new(),
+                self.input,
+                None,
+            )
+        })
+    }
+}
+
+impl Serialize for LazyView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(serializer)
+    }
+}
+
+impl std::fmt::Debug for LazyView<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("LazyView").field(&self.id()).finish()
     }
 }
 
@@ -661,11 +758,11 @@ fn point_rows(
 /// A model's page: its profiles, grouped by workload, each group with its charts and the
 /// cheapest profile at the knee.
 #[derive(Debug, Clone, Serialize)]
-pub(super) struct ModelView<'a> {
+pub(super) struct ModelView<'v, 'a> {
     pub model: &'a str,
     pub slug: String,
-    pub profiles: Vec<&'a ProfileView<'a>>,
-    pub workloads: Vec<WorkloadGroup<'a>>,
+    pub profiles: Vec<&'v LazyView<'a>>,
+    pub workloads: Vec<WorkloadGroup<'v>>,
     pub weights_gib: Option<f64>,
     pub parameters_billion: Option<f64>,
     pub servers: Vec<&'a str>,
@@ -697,11 +794,11 @@ pub(super) struct Cheapest<'a> {
 
 /// A model's facts and profiles (`mine`: its pages and views, in page order), without the
 /// charts of its page: [`workload_groups`] adds those when the page is rendered.
-pub(super) fn model_view<'a>(
+pub(super) fn model_view<'v, 'a>(
     input: &SiteInput,
     model: &'a str,
-    mine: &[(&'a ProfilePage<'a>, &'a ProfileView<'a>)],
-) -> ModelView<'a> {
+    mine: &[(&'v ProfilePage<'a>, &'v LazyView<'a>)],
+) -> ModelView<'v, 'a> {
     let distinct = |f: fn(&'a ProfileSummary) -> &'a str| {
         let mut v: Vec<&str> = mine.iter().map(|(p, _)| f(p.summary)).collect();
         v.sort();
@@ -723,13 +820,13 @@ pub(super) fn model_view<'a>(
 
 /// A model page's sections: its profiles by workload, each with its overlaid curves, the
 /// cheapest at the knee and its frontier.
-pub(super) fn workload_groups<'a>(
+pub(super) fn workload_groups<'v, 'a>(
     input: &SiteInput,
-    mine: &[(&'a ProfilePage<'a>, &'a ProfileView<'a>)],
-) -> Vec<WorkloadGroup<'a>> {
-    let mut by_workload: BTreeMap<&str, Vec<(&ProfilePage, &ProfileView)>> = BTreeMap::new();
+    mine: &[(&'v ProfilePage<'a>, &'v LazyView<'a>)],
+) -> Vec<WorkloadGroup<'v>> {
+    let mut by_workload: BTreeMap<&str, Vec<(&ProfilePage, &LazyView)>> = BTreeMap::new();
     for (p, v) in mine {
-        by_workload.entry(v.workload).or_default().push((p, v));
+        by_workload.entry(v.workload()).or_default().push((p, v));
     }
     let mut by_workload: Vec<_> = by_workload.into_iter().collect();
     by_workload.sort_by_cached_key(|(workload, _)| crate::format::natural_key(workload));
@@ -738,7 +835,7 @@ pub(super) fn workload_groups<'a>(
         workloads.push(WorkloadGroup {
             workload,
             use_case: group[0].1.use_case,
-            profiles: group.iter().map(|(_, v)| *v).collect(),
+            profiles: group.iter().map(|(_, v)| &***v).collect(),
             cheapest: cheapest_at_knee(&group, input.pricing_model),
             charts: model_charts(&group, n),
             frontier: super::frontier::frontier(
