@@ -21,7 +21,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Where the kernel backs anonymous memory with 2 MiB pages, every page mimalloc touches again
 /// after returning it was zeroed whole: `perf` put 28 % of an ingest of 10,000 runs in the
 /// kernel's page clearing. Small pages: ingest 3.8 → 3.1 s, 30–40 MiB less at peak. Only a
-/// hint; where the call is unknown nothing changes.
+/// hint; where the call is unknown nothing changes. mimalloc itself is built not to ask for
+/// them (`no_thp` in Cargo.toml), since its first arena is reserved before `main` runs.
 fn without_transparent_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE reads its four arguments as `unsigned long` (so they are

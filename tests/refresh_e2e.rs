@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use site_gen::site::SiteRecords;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -116,7 +117,10 @@ fn building_twice_gives_a_byte_identical_tree() {
     assert_same_tree(&first, &published(&a));
 }
 
-/// Edits the site records of `out`'s published generation (`site-records.json`).
+/// The site records' file in a generation.
+const SITE_RECORDS: &str = "site-records-v2.bin";
+
+/// Edits the site records of `out`'s published generation, as the JSON they serialize to.
 fn edit_site_records(out: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
     let file = out
         .join("site")
@@ -124,11 +128,12 @@ fn edit_site_records(out: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
         .unwrap()
         .parent()
         .unwrap()
-        .join("site-records.json");
-    let mut records: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        .join(SITE_RECORDS);
+    let records: SiteRecords = postcard::from_bytes(&std::fs::read(&file).unwrap()).unwrap();
+    let mut records = serde_json::to_value(records).unwrap();
     edit(&mut records);
-    std::fs::write(&file, serde_json::to_vec(&records).unwrap()).unwrap();
+    let records: SiteRecords = serde_json::from_value(records).unwrap();
+    std::fs::write(&file, postcard::to_allocvec(&records).unwrap()).unwrap();
 }
 
 /// Replaces the last `from` in the published `page` of `out` with `to` (as long: every other
@@ -506,7 +511,7 @@ fn a_generation_without_records_is_pruned_not_taken_over() {
     build(&raw, &out);
     build(&raw, &out);
     let first = out.join(".generations/g1");
-    std::fs::remove_file(first.join("site-records.json")).unwrap();
+    std::fs::remove_file(first.join(SITE_RECORDS)).unwrap();
     std::fs::write(first.join("site/junk.html"), "junk").unwrap();
     let err = stderr(&build(&raw, &out));
     assert!(err.contains("(62 profiles and "), "{err}");

@@ -1129,7 +1129,7 @@ impl RawTree {
             .map(|entry| files_under(root, entry))
             .collect();
         let mut files = Vec::new();
-        let mut run_dirs = BTreeSet::new();
+        let mut run_dirs = Vec::new();
         for rel in walked
             .into_iter()
             .collect::<Result<Vec<_>, _>>()?
@@ -1137,11 +1137,14 @@ impl RawTree {
             .flatten()
         {
             if rel.file_name().is_some_and(|n| n == RUN_TOML) {
-                run_dirs.insert(rel.parent().map(Path::to_path_buf).unwrap_or_default());
+                run_dirs.push(rel.parent().map(Path::to_path_buf).unwrap_or_default());
             } else {
                 files.push(rel);
             }
         }
+        // Built whole: they come nearly in order, where inserting them one by one compared
+        // paths component by component thousands of times over.
+        let run_dirs: BTreeSet<PathBuf> = run_dirs.into_iter().collect();
         let run_dir_lookup = run_dirs.iter().cloned().collect();
         Ok(Self {
             files,

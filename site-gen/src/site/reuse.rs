@@ -21,12 +21,12 @@ pub struct ProfileRecord {
     pub manifest_files: Vec<String>,
     /// Where the profile's entries lie in the aggregate JSON files the build wrote (absent in
     /// records of older builds: their entries are serialized again).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub entries: Option<AggregateEntries>,
     /// The lengths of the profile's own files ([`profile_files`] order), so a build over this
     /// one's generation counts the files it keeps without asking the file system (absent in
     /// records of older builds: their files are not kept in place).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub lengths: Option<Vec<u64>>,
 }
 
@@ -39,7 +39,7 @@ pub struct AggregateEntries {
     pub profiles_json: Span,
     pub index_json: Span,
     /// Its row of `index.html` (absent in records of older builds: the row is rendered again).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub index_html: Option<Span>,
 }
 
