@@ -256,7 +256,7 @@ pub fn build_site(
                 },
                 || {
                     rayon::join(
-                        || write_data(&r.w, input),
+                        || write_data(&r.w, input).and_then(|()| write_assets(&r.w)),
                         || {
                             write_api(&r.w, input, &pages, &models)
                                 .inspect(|_| pipeline::timing::mark("site: JSON API"))
@@ -279,14 +279,6 @@ pub fn build_site(
         .zip(fingerprints)
         .map(|(m, fingerprint)| (m.slug, fingerprint))
         .collect();
-    r.w.write("assets/style.css", templates::STYLE_CSS.as_bytes())?;
-    r.w.write("assets/app.js", templates::APP_JS.as_bytes())?;
-    r.w.write("assets/core.js", templates::CORE_JS.as_bytes())?;
-    r.w.write("assets/compare.js", templates::COMPARE_JS.as_bytes())?;
-    r.w.write(
-        "assets/manifest-lines.js",
-        manifest_patch::SharedLines::site().script().as_bytes(),
-    )?;
     if let Some(standby) = input.standby {
         r.w.remove_leftovers(standby)?;
     }
@@ -304,6 +296,18 @@ pub fn build_site(
             frontier,
         },
     })
+}
+
+/// The site's stylesheet and scripts.
+fn write_assets(w: &SiteWriter) -> Result<(), SiteError> {
+    w.write("assets/style.css", templates::STYLE_CSS.as_bytes())?;
+    w.write("assets/app.js", templates::APP_JS.as_bytes())?;
+    w.write("assets/core.js", templates::CORE_JS.as_bytes())?;
+    w.write("assets/compare.js", templates::COMPARE_JS.as_bytes())?;
+    w.write(
+        "assets/manifest-lines.js",
+        manifest_patch::SharedLines::site().script().as_bytes(),
+    )
 }
 
 /// A model's page, reused from the previous site when it was made from the same profiles

@@ -1,7 +1,10 @@
 //! Writes the site's files under one root, refusing any path that could leave it, counting
 //! pages, files and bytes; shared by the threads that render profiles.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+/// Files by name, hashed with foldhash: a refresh looks up each of 30,000 names several times.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
@@ -39,7 +42,7 @@ impl SiteWriter {
         Self {
             root: root.to_path_buf(),
             made_dirs: Mutex::new(BTreeSet::new()),
-            placed: Mutex::new(HashMap::new()),
+            placed: Mutex::new(HashMap::default()),
         }
     }
 
