@@ -39,7 +39,8 @@ const OLD_PARSE_CACHES: [&str; 2] = ["parsed-v1.json", "parsed-v2.jsonl"];
 /// published table.
 const INGEST_RECORD: &str = "ingest-record-v1.bin";
 /// The site records (`SiteRecords`), as postcard: 3.7 MB of JSON at 10,000 profiles took a
-/// refresh 30 ms of CPU to read and 10 ms on one core to write.
+/// refresh 30 ms of CPU to read and 10 ms on one core to write. Postcard does not describe
+/// its fields, so a change to the records' shape changes this name.
 const SITE_RECORDS: &str = "site-records-v2.bin";
 
 /// Which stages a command runs.
@@ -306,8 +307,9 @@ fn take_over_site(generation: &Path) -> Result<StandbySite> {
         .with_context(|| format!("cannot list {} to build over it", site.display()))
 }
 
-/// The records a generation's site build left, if they read back (records in an older shape
-/// read as none: nothing is then reused).
+/// The records a generation's site build left, if they read back. Records another code made
+/// read as none, or as records whose fingerprints match nothing this code makes (every one
+/// covers the site generator's source): nothing is then reused.
 fn read_records(generation: &Path) -> Option<SiteRecords> {
     postcard::from_bytes(&std::fs::read(generation.join(SITE_RECORDS)).ok()?).ok()
 }

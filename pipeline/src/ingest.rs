@@ -131,7 +131,8 @@ struct Run<'t> {
 /// and parse results for files whose content is unchanged. The rest is read and parsed in
 /// parallel, with progress reported. `save` is handed the cache (as its file's bytes, or why
 /// they could not be made) and the stamps of this tree's files to save on a thread of its own
-/// while the rows are made: the cache is dropped before, so each file's points move into its
+/// while the rows are made and after this returns (`Ingested::saving`, for the caller to wait
+/// for before publishing): the cache is dropped before, so each file's points move into its
 /// rows instead of being held twice.
 pub fn ingest_with(
     raw_root: &Path,

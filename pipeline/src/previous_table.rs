@@ -244,7 +244,6 @@ pub(crate) fn settle_report(
     complete.then_some(record)
 }
 
-/// Where one stretch of the merged table comes from.
 /// A stretch of consecutive rows of a merged table, from one of its two sources.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Stretch {

@@ -7,14 +7,14 @@ use pipeline::analysis::ProfileSummary;
 use pipeline::digest::sha256_hex;
 use pipeline::profile::model_slug;
 use std::collections::BTreeMap;
-
-/// Files by name, hashed with foldhash: a refresh looks up each of 30,000 names.
-type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::*;
+
+/// Files by name, hashed with foldhash: a refresh looks up each of 30,000 names.
+type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 /// What a profile's files were made from, kept between builds so an unchanged profile's
 /// files can be reused instead of rendered again.
@@ -22,13 +22,13 @@ use super::*;
 pub struct ProfileRecord {
     pub fingerprint: String,
     pub manifest_files: Vec<String>,
-    /// Where the profile's entries lie in the aggregate JSON files the build wrote (absent in
-    /// records of older builds: their entries are serialized again).
+    /// Where the profile's entries lie in the aggregate JSON files the build wrote (where
+    /// absent, its entries are serialized again).
     #[serde(default)]
     pub entries: Option<AggregateEntries>,
     /// The lengths of the profile's own files ([`profile_files`] order), so a build over this
-    /// one's generation counts the files it keeps without asking the file system (absent in
-    /// records of older builds: their files are not kept in place).
+    /// one's generation counts the files it keeps without asking the file system (where
+    /// absent, its files are not kept in place).
     #[serde(default)]
     pub lengths: Option<Vec<u64>>,
 }
@@ -41,7 +41,7 @@ pub struct ProfileRecord {
 pub struct AggregateEntries {
     pub profiles_json: Span,
     pub index_json: Span,
-    /// Its row of `index.html` (absent in records of older builds: the row is rendered again).
+    /// Its row of `index.html` (where absent, the row is rendered again).
     #[serde(default)]
     pub index_html: Option<Span>,
 }
@@ -59,7 +59,7 @@ pub struct SiteRecords {
     pub models: BTreeMap<String, String>,
     /// Where each workload's section lies in `frontier.html`, by its
     /// [`frontier_group_fingerprint`]: a refresh copies an unchanged one instead of drawing its
-    /// thousands of series again (absent in records of older builds: every section is drawn).
+    /// thousands of series again (where empty, every section is drawn).
     #[serde(default)]
     pub frontier: BTreeMap<String, Span>,
 }

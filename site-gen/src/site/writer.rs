@@ -2,13 +2,13 @@
 //! pages, files and bytes; shared by the threads that render profiles.
 
 use std::collections::BTreeSet;
-
-/// Files by name, hashed with foldhash: a refresh looks up each of 30,000 names several times.
-type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
 use super::*;
+
+/// Files by name, hashed with foldhash: a refresh looks up each of 30,000 names several times.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// Writes files under one root, refusing any path that could leave it. Shared by the
 /// threads that render profiles.
