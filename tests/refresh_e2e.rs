@@ -184,6 +184,7 @@ fn assert_same_tree_but(out: &Path, full: &Path, rel: &str) {
     };
     assert_same_tree(&all_but(out), &all_but(full));
 }
+
 /// A refresh copies an unchanged profile's entries in the aggregate JSON files from the
 /// published files (an entry marked there comes back marked), and serializes again any entry
 /// it cannot read back whole (those past the end of a file cut short) or that is not the

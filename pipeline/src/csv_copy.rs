@@ -12,27 +12,27 @@ use crate::schema;
 use polars::prelude::DataFrame;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Bytes read from the previous copy, and written to the new one, at a time.
 const BUFFER: usize = 1 << 20;
 
 /// How to write a merged table's CSV copy from the previous copy and the rows made again.
-pub struct MergedCopy<'a> {
+pub struct MergedCopy {
     layout: Vec<Stretch>,
     made: DataFrame,
-    previous_csv: &'a Path,
+    previous_csv: PathBuf,
     previous_rows: usize,
 }
 
-impl<'a> MergedCopy<'a> {
+impl MergedCopy {
     /// The copy of the table `layout` describes, from `made` and `previous_csv` (the copy of a
     /// table of `previous_rows` rows). None where more rows are made than kept: formatting
     /// them all then costs about as much and holds less.
     pub fn of(
         layout: Vec<Stretch>,
         made: DataFrame,
-        previous_csv: &'a Path,
+        previous_csv: PathBuf,
         previous_rows: usize,
     ) -> Option<Self> {
         let kept: usize = layout
@@ -64,9 +64,9 @@ impl<'a> MergedCopy<'a> {
     /// the file partly written) where the previous copy is not the one its table had.
     fn copy(&mut self, csv_path: &Path) -> io::Result<bool> {
         let mut made_csv = Vec::new();
-        schema::format_csv(&mut self.made, true, &mut made_csv).map_err(io::Error::other)?;
+        schema::format_csv(&mut self.made, &mut made_csv).map_err(io::Error::other)?;
         let mut made = Records::new(made_csv.as_slice());
-        let previous_file = File::open(self.previous_csv)?;
+        let previous_file = File::open(&self.previous_csv)?;
         let mut previous = Records::new(BufReader::with_capacity(BUFFER, previous_file));
         let mut header = Vec::new();
         let mut previous_header = Vec::new();
@@ -194,7 +194,7 @@ mod tests {
 
     fn csv_of(df: &mut DataFrame) -> Vec<u8> {
         let mut bytes = Vec::new();
-        schema::format_csv(df, true, &mut bytes).unwrap();
+        schema::format_csv(df, &mut bytes).unwrap();
         bytes
     }
 
@@ -203,10 +203,10 @@ mod tests {
     fn merged_with_copy(
         dir: &Path,
         edit: impl FnOnce(Vec<u8>) -> Vec<u8>,
-    ) -> (DataFrame, MergedCopy<'static>) {
+    ) -> (DataFrame, MergedCopy) {
         let mut previous = previous();
-        let previous_csv: &'static Path = Box::leak(dir.join("previous.csv").into_boxed_path());
-        std::fs::write(previous_csv, edit(csv_of(&mut previous))).unwrap();
+        let previous_csv = dir.join("previous.csv");
+        std::fs::write(&previous_csv, edit(csv_of(&mut previous))).unwrap();
         let made = table(&[
             ("b2", "m2", Some("new,\r\none"), 5.0),
             ("c", "m2", Some("\"\""), 6.0),
@@ -290,6 +290,6 @@ mod tests {
             Stretch::Made { start: 0, len: 2 },
         ];
         let made = table(&[("b", "m2", None, 1.0), ("c", "m2", None, 2.0)]);
-        assert!(MergedCopy::of(layout, made, Path::new("previous.csv"), 3).is_none());
+        assert!(MergedCopy::of(layout, made, "previous.csv".into(), 3).is_none());
     }
 }

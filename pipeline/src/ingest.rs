@@ -3,6 +3,7 @@
 //! A bad file is rejected with its path and reason; it never stops the others.
 
 use crate::companion;
+use crate::csv_copy::MergedCopy;
 use crate::digest::hex;
 use crate::document::Document;
 use crate::error::PipelineError;
@@ -1061,29 +1062,24 @@ pub fn write_outputs(
         path: parquet.clone(),
         source,
     })?;
-    let Some(kept) = kept else {
-        let mut df = made;
-        crate::timing::mark("ingest: table made");
-        schema::write_parquet(&mut df, &parquet)?;
-        crate::timing::mark("ingest: table written");
-        return write_report(report, data_dir).map(|report| (report, df));
+    let (mut df, copy) = match kept {
+        None => (made, None),
+        Some(Kept {
+            table: previous,
+            csv,
+            plan,
+        }) => {
+            let merged = previous_table::merge(&previous, &plan, made).map_err(|source| {
+                PipelineError::Parquet {
+                    path: parquet.clone(),
+                    source,
+                }
+            })?;
+            let copy = MergedCopy::of(merged.layout, merged.made, csv, previous.height());
+            (merged.table, copy)
+        }
     };
-    let Kept {
-        table: previous,
-        csv: previous_csv,
-        plan,
-    } = kept;
-    let merged =
-        previous_table::merge(&previous, &plan, made).map_err(|source| PipelineError::Parquet {
-            path: parquet.clone(),
-            source,
-        })?;
-    let previous_rows = previous.height();
-    drop(previous);
-    let mut df = merged.table;
     crate::timing::mark("ingest: table made");
-    let copy =
-        crate::csv_copy::MergedCopy::of(merged.layout, merged.made, &previous_csv, previous_rows);
     schema::write_parquet_with(&mut df, &parquet, |df, csv_path| match copy {
         Some(copy) => copy.write(df, csv_path),
         None => schema::write_csv(df, csv_path),

@@ -850,20 +850,16 @@ fn write_compressing_in_parallel(
 pub(crate) fn write_csv(df: &mut DataFrame, csv_path: &Path) -> Result<(), PipelineError> {
     let file = std::fs::File::create(csv_path).map_err(|e| PipelineError::io(csv_path, e))?;
     let mut out = std::io::BufWriter::new(file);
-    format_csv(df, true, &mut out).map_err(|source| PipelineError::Parquet {
+    format_csv(df, &mut out).map_err(|source| PipelineError::Parquet {
         path: csv_path.to_path_buf(),
         source,
     })?;
     std::io::Write::flush(&mut out).map_err(|e| PipelineError::io(csv_path, e))
 }
 
-/// `df` as CSV into `out`: a line per row, after the header if `header`.
-pub(crate) fn format_csv(
-    df: &mut DataFrame,
-    header: bool,
-    out: &mut impl std::io::Write,
-) -> PolarsResult<()> {
-    CsvWriter::new(out).include_header(header).finish(df)
+/// `df` as CSV into `out`: its header, then a line per row.
+pub(crate) fn format_csv(df: &mut DataFrame, out: &mut impl std::io::Write) -> PolarsResult<()> {
+    CsvWriter::new(out).include_header(true).finish(df)
 }
 
 pub fn read_parquet(path: &Path) -> Result<DataFrame, PipelineError> {
