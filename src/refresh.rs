@@ -27,12 +27,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-const PARSE_CACHE: &str = "parsed-v3.bin";
+const PARSE_CACHE: &str = "parsed-v4.bin";
 /// Which raw files' content hashes are still good ([`FileStamps`]).
 const FILE_STAMPS: &str = "stamps-v1.bin";
-/// The cache's earlier forms (one JSON document, then JSON Lines), removed when found: each is
-/// as large as the raw files.
-const OLD_PARSE_CACHES: [&str; 2] = ["parsed-v1.json", "parsed-v2.jsonl"];
+/// The cache's earlier forms (one JSON document, JSON Lines, whole outcomes in postcard),
+/// removed when found: each is as large as the raw files.
+const OLD_PARSE_CACHES: [&str; 3] = ["parsed-v1.json", "parsed-v2.jsonl", "parsed-v3.bin"];
 /// The record of what a generation's benchmarks table was made from
 /// (`pipeline::previous_table`), beside its `data` directory, so that it is published with the
 /// table it describes: a refresh takes the rows of models whose runs did not change from the

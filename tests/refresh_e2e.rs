@@ -521,6 +521,16 @@ fn a_generation_without_records_is_pruned_not_taken_over() {
     assert_a_full_builds_tree(tmp.path(), &raw, &out);
 }
 
+/// The count before `word` in a build's ingest line ("3 parsed, 9 unchanged").
+fn count_before(err: &str, word: &str) -> usize {
+    let words: Vec<&str> = err.split_whitespace().collect();
+    words
+        .windows(2)
+        .find(|w| w[1].trim_end_matches([',', ')']) == word)
+        .and_then(|w| w[0].trim_start_matches('(').parse().ok())
+        .unwrap_or_else(|| panic!("no count before `{word}` in {err}"))
+}
+
 /// A file written again in place, at the same length, is read and parsed again however old
 /// the stamps of the others are, and a run.toml so written is read again; the rest are not
 /// read at all.
@@ -533,17 +543,7 @@ fn a_refresh_reads_again_only_files_written_since() {
     let out = tmp.path().join("out");
     build(&raw, &out);
     let second = stderr(&build(&raw, &out));
-    let files = |err: &str| -> (usize, usize) {
-        let words: Vec<&str> = err.split_whitespace().collect();
-        let before = |word: &str| {
-            words
-                .windows(2)
-                .find(|w| w[1].trim_end_matches([',', ')']) == word)
-                .and_then(|w| w[0].trim_start_matches('(').parse().ok())
-                .unwrap_or_else(|| panic!("no count before `{word}` in {err}"))
-        };
-        (before("parsed"), before("unchanged"))
-    };
+    let files = |err: &str| (count_before(err, "parsed"), count_before(err, "unchanged"));
     let (parsed, unchanged) = files(&second);
     assert_eq!(parsed, 0, "{second}");
     // Where stamps do not apply (a file system without real change times), every file is read:
@@ -588,6 +588,54 @@ fn a_refresh_reads_again_only_files_written_since() {
     let full = tmp.path().join("full");
     build(&raw, &full);
     assert_same_tree(&published(&out), &published(&full));
+}
+
+/// The parse cache decodes a file's points only when its run is made again; where those bytes
+/// no longer decode, the file is read and parsed again, never rejected or left out.
+#[test]
+fn a_cached_parse_whose_points_no_longer_decode_is_read_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    synth(&raw, 4, 8);
+    let out = tmp.path().join("out");
+    build(&raw, &out);
+    // Each entry's frame (a little-endian u32 length, then its body) ends in its points: the
+    // last byte of each is flipped, past the head that says what the entry is.
+    let cache = out.join(".cache/parsed-v4.bin");
+    let mut bytes = std::fs::read(&cache).unwrap();
+    let mut at = 0;
+    let mut frames = 0;
+    while at + 4 <= bytes.len() {
+        let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+        let end = at + 4 + len;
+        if frames > 0 {
+            bytes[end - 1] ^= 0xff;
+        }
+        frames += 1;
+        at = end;
+    }
+    assert_eq!(
+        (at, frames),
+        (bytes.len(), 5),
+        "a generator and four entries"
+    );
+    std::fs::write(&cache, bytes).unwrap();
+    // Every run names another model: every run is made again from its unchanged files.
+    for run in std::fs::read_dir(&raw).unwrap() {
+        let toml = run.unwrap().path().join("run.toml");
+        let text = std::fs::read_to_string(&toml).unwrap();
+        let renamed = text.replacen("model = \"", "model = \"renamed/", 1);
+        assert_ne!(renamed, text);
+        std::fs::write(&toml, renamed).unwrap();
+    }
+    let err = stderr(&build(&raw, &out));
+    assert_eq!(
+        count_before(&err, "parsed"),
+        0,
+        "the cache's heads were read: {err}"
+    );
+    assert!(err.contains(", 0 rejected files"), "{err}");
+    assert_a_full_builds_tree(tmp.path(), &raw, &out);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use crate::document::Document;
 use crate::error::PipelineError;
 use crate::file_stamps::{FileStamps, Stamp, StampRule};
 use crate::formats::{self, Parsed};
-use crate::parse_cache::{EncodedCache, Outcome, ParseCache};
+use crate::parse_cache::{EncodedCache, Kind, Outcome, Parse, ParseCache};
 use crate::point::{Load, MeasuredPoint, ServerMetrics};
 use crate::previous_table::{self, IngestRecord, Kept, Plan, Previous, ReportPart, RunInputs};
 use crate::progress::{Progress, Silent};
@@ -111,7 +111,7 @@ struct ReadFile<'t> {
     rel: String,
     hash: String,
     key: String,
-    outcome: Arc<Outcome>,
+    parse: Parse,
     /// The run the file belongs to, as `classify` found it.
     run: Run<'t>,
     /// The file's metadata, taken before its bytes were read.
@@ -355,7 +355,7 @@ fn profile_ranks(rows: &[BenchmarkRow]) -> Vec<usize> {
 struct PendingFile<'t> {
     file: PathBuf,
     run: Run<'t>,
-    outcome: Arc<Outcome>,
+    parse: Parse,
 }
 
 /// Every file's rows with its stage's server metrics attached, in file order, except that
@@ -370,11 +370,8 @@ fn rows_of_files(
     server: BTreeMap<PathBuf, ServerMetrics>,
     report: &mut IngestReport,
 ) -> (Vec<BenchmarkRow>, Vec<PathBuf>) {
-    let point_count = |p: &PendingFile| match p.outcome.as_ref() {
-        Outcome::Read {
-            parsed: Parsed::Points(points),
-            ..
-        } => points.len(),
+    let point_count = |p: &PendingFile| match p.parse.kind() {
+        Kind::Points { count, .. } => count,
         _ => 0,
     };
     let (may_repeat, others): (Vec<PendingFile>, Vec<PendingFile>) =
@@ -396,7 +393,7 @@ fn rows_of_files(
 /// reports not named `.json` (its YAML), bench_serving tables (a patched benchmark's CSV
 /// beside its JSON) and `vllm bench sweep`'s lists of records ([`left_out_as_read_elsewhere`]).
 fn may_repeat_another(p: &PendingFile) -> bool {
-    let Outcome::Read { tool, .. } = p.outcome.as_ref() else {
+    let Some(tool) = p.parse.tool() else {
         return false;
     };
     tool == formats::VLLM_NIGHTLY_TOOL
@@ -462,13 +459,14 @@ const ROWS_BLOCK: usize = 256;
 
 /// One block of files' rows, made on both cores, in the block's order.
 fn rows_of_block(
+    raw_root: &Path,
     block: Vec<PendingFile>,
     read_before: &ReadFiles,
 ) -> Vec<(PathBuf, Result<FileRows, String>)> {
     block
         .into_par_iter()
         .map(|p| {
-            let rows = rows_of_file(&p.file, p.run, p.outcome, read_before);
+            let rows = rows_of_file(raw_root, &p.file, p.run, p.parse, read_before);
             (p.file, rows)
         })
         .collect()
@@ -487,7 +485,7 @@ impl RowsSoFar {
             if block.is_empty() {
                 break;
             }
-            let built = rows_of_block(block, &read);
+            let built = rows_of_block(raw_root, block, &read);
             self.take_all(raw_root, built, report);
         }
     }
@@ -512,7 +510,7 @@ impl RowsSoFar {
             let previous = std::mem::take(&mut made);
             let ((), next) = rayon::join(
                 || self.take_all(raw_root, previous, report),
-                || rows_of_block(block, &nothing_read),
+                || rows_of_block(raw_root, block, &nothing_read),
             );
             made = next;
         }
@@ -569,12 +567,13 @@ struct FileRows {
 }
 
 fn rows_of_file(
+    raw_root: &Path,
     file: &Path,
     run: Run,
-    outcome: Arc<Outcome>,
+    parse: Parse,
     read_before: &ReadFiles,
 ) -> Result<FileRows, String> {
-    match Arc::try_unwrap(outcome).unwrap_or_else(|shared| (*shared).clone()) {
+    match whole_outcome(parse, &raw_root.join(file), run.meta) {
         Outcome::Read {
             tool,
             parsed: Parsed::Points(points),
@@ -583,9 +582,34 @@ fn rows_of_file(
             let rows = rows_for_file(run.dir, file, &tool, run.meta, points)?;
             Ok(FileRows { rows, left_out })
         }
-        // Only files of points are queued (`Gathered::add`); anything else is reported,
-        // never counted as read.
-        _ => Err("internal: queued for rows without points".into()),
+        Outcome::Rejected(reason) => Err(reason),
+        // Only files of points are queued (`Gathered::add`): this one was read again and
+        // holds something else now.
+        Outcome::Read { .. } => Err(CHANGED_WHILE_READ.into()),
+    }
+}
+
+const CHANGED_WHILE_READ: &str =
+    "changed while the build read it (it no longer holds what it did): build again";
+
+/// The whole outcome of the file at `path`: the cache's, or, where the cache's bytes for it
+/// do not decode, the file read and parsed again.
+fn whole_outcome(parse: Parse, path: &Path, meta: &RunMeta) -> Outcome {
+    parse
+        .into_outcome()
+        .unwrap_or_else(|| match std::fs::read(path) {
+            Ok(bytes) => outcome_of_bytes(&bytes, meta),
+            Err(e) => Outcome::Rejected(format!("cannot read: {e}")),
+        })
+}
+
+fn outcome_of_bytes(bytes: &[u8], meta: &RunMeta) -> Outcome {
+    match parse_bytes(bytes, meta) {
+        Ok((tool, parsed)) => Outcome::Read {
+            tool: tool.to_string(),
+            parsed,
+        },
+        Err(reason) => Outcome::Rejected(reason),
     }
 }
 
@@ -679,7 +703,7 @@ fn nightly_rows_read_elsewhere(
 struct Gathered<'t> {
     hashes: Vec<(String, String)>,
     stamps: FileStamps,
-    entries: BTreeMap<String, Arc<Outcome>>,
+    entries: BTreeMap<String, Parse>,
     hits: usize,
     misses: usize,
     not_read: usize,
@@ -747,50 +771,48 @@ impl<'t> Gathered<'t> {
         } else {
             self.misses += 1;
         }
-        let (outcome, run) = (read.outcome, read.run);
-        self.entries.insert(read.key, Arc::clone(&outcome));
+        let (parse, run) = (read.parse, read.run);
+        self.entries.insert(read.key, parse.clone());
         let slice = adapter_slice_of_a_stage(file);
-        match outcome.as_ref() {
+        match parse.kind() {
             // Set aside whether or not it reads: a slice that fails is no error of the run.
-            Outcome::Rejected(reason)
+            Kind::Rejected(reason)
                 if reason.starts_with("inference-perf:")
                     && let Some(why) = slice =>
             {
                 report.ignore(shown, format!("{why} (nor could it be read: {reason})"))
             }
-            Outcome::Rejected(reason) => report.reject(shown, reason.clone()),
-            Outcome::Read {
-                parsed: Parsed::NoPoints(reason),
-                ..
-            } => self.set_aside.push(SetAside {
+            Kind::Rejected(reason) => report.reject(shown, reason.to_string()),
+            Kind::NoPoints { reason, .. } => self.set_aside.push(SetAside {
                 run_dir: run.dir,
                 shown,
-                reason: reason.clone(),
+                reason: reason.to_string(),
             }),
-            Outcome::Read {
-                parsed: Parsed::ServerMetrics(m),
-                ..
-            } => {
-                report.files_read += 1;
-                let key = stage_key(file);
-                self.server_metrics.insert(key.clone(), *m);
-                self.metrics_files.push((key, run.dir, shown));
+            Kind::ServerMetrics { .. } => {
+                match whole_outcome(parse.clone(), &raw_root.join(file), run.meta) {
+                    Outcome::Read {
+                        parsed: Parsed::ServerMetrics(m),
+                        ..
+                    } => {
+                        report.files_read += 1;
+                        let key = stage_key(file);
+                        self.server_metrics.insert(key.clone(), m);
+                        self.metrics_files.push((key, run.dir, shown));
+                    }
+                    Outcome::Rejected(reason) => report.reject(shown, reason),
+                    Outcome::Read { .. } => report.reject(shown, CHANGED_WHILE_READ),
+                }
             }
-            Outcome::Read {
-                tool,
-                parsed: Parsed::Points(_),
-            } if tool == "inference-perf"
-                && let Some(why) = slice =>
+            Kind::Points { tool, .. }
+                if tool == "inference-perf"
+                    && let Some(why) = slice =>
             {
                 report.ignore(shown, why)
             }
-            Outcome::Read {
-                parsed: Parsed::Points(_),
-                ..
-            } => self.pending.push(PendingFile {
+            Kind::Points { .. } => self.pending.push(PendingFile {
                 file: file.to_path_buf(),
                 run,
-                outcome,
+                parse: parse.clone(),
             }),
         }
     }
@@ -971,7 +993,7 @@ fn classify<'t>(
     let stamp = earlier.rule.take(&path);
     let known = known_by_stamp(&rel, stamp.as_ref(), meta, earlier);
     let bytes_read = known.is_none();
-    let (hash, key, outcome) = match known {
+    let (hash, key, parse) = match known {
         Some(known) => known,
         None => match read_and_parse(&path, meta, earlier.cache) {
             Ok(read) => read,
@@ -982,7 +1004,7 @@ fn classify<'t>(
         rel,
         hash,
         key,
-        outcome,
+        parse,
         run,
         stamp,
         bytes_read,
@@ -995,21 +1017,15 @@ fn read_and_parse(
     path: &Path,
     meta: &RunMeta,
     cache: &ParseCache,
-) -> Result<(String, String, Arc<Outcome>), String> {
+) -> Result<(String, String, Parse), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
     let hash = hex(&Sha256::digest(&bytes));
     let key = ParseCache::key(&hash, meta.source.tool.as_deref());
-    let outcome = match cache.get(&key) {
+    let parse = match cache.get(&key) {
         Some(hit) => hit.clone(),
-        None => Arc::new(match parse_bytes(&bytes, meta) {
-            Ok((tool, parsed)) => Outcome::Read {
-                tool: tool.to_string(),
-                parsed,
-            },
-            Err(reason) => Outcome::Rejected(reason),
-        }),
+        None => Parse::made(outcome_of_bytes(&bytes, meta)),
     };
-    Ok((hash, key, outcome))
+    Ok((hash, key, parse))
 }
 
 /// The content hash, cache key and parse of the file at `rel` without reading it: when its
@@ -1020,11 +1036,11 @@ fn known_by_stamp(
     stamp: Option<&Stamp>,
     meta: &RunMeta,
     earlier: Earlier,
-) -> Option<(String, String, Arc<Outcome>)> {
+) -> Option<(String, String, Parse)> {
     let hash = earlier.stamps.hash_of(rel, stamp?)?;
     let key = ParseCache::key(hash, meta.source.tool.as_deref());
-    let outcome = Arc::clone(earlier.cache.get(&key)?);
-    Some((hash.to_string(), key, outcome))
+    let parse = earlier.cache.get(&key)?.clone();
+    Some((hash.to_string(), key, parse))
 }
 
 /// A short hash over every file's relative path and content hash (run.toml files included).
@@ -1505,7 +1521,7 @@ mod tests {
         PendingFile {
             file: PathBuf::from(path),
             run: Run { dir, meta },
-            outcome: Arc::new(Outcome::Read {
+            parse: Parse::made(Outcome::Read {
                 tool: tool.into(),
                 parsed: Parsed::Points(Vec::new()),
             }),

@@ -2,10 +2,13 @@
 //! declared tool) changed. Keyed by SHA-256 of the content; invalidated wholesale when the
 //! generator version or the pipeline's source (fingerprinted by `build.rs`) changes, because a
 //! parser fix must re-read everything. A build that only adds entries appends them to the
-//! file; one that drops any writes the file anew.
+//! file; one that drops any writes the file anew. A loaded entry's points or server metrics
+//! are decoded only when they are taken ([`Parse`]): a refresh takes only those of the runs it
+//! makes again.
 
 use crate::error::PipelineError;
 use crate::formats::Parsed;
+use crate::point::{MeasuredPoint, ServerMetrics};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -19,13 +22,203 @@ pub enum Outcome {
     Rejected(String),
 }
 
+/// A file's outcome as the cache hands it out: made by this build, or loaded from the cache
+/// file, where what it is (its [`Kind`]) is known and its points or metrics are still bytes.
+#[derive(Debug, Clone)]
+pub enum Parse {
+    Made(Arc<Outcome>),
+    Loaded(Arc<LoadedParse>),
+}
+
+/// An entry of the loaded cache file.
+pub struct LoadedParse {
+    head: Head,
+    /// The loaded file's whole frames, shared by every entry loaded from it.
+    file: Arc<Vec<u8>>,
+    /// Its points or server metrics in `file`, as postcard; empty for the other kinds.
+    payload: Range<usize>,
+}
+
+/// The head and place, not the file's bytes.
+impl std::fmt::Debug for LoadedParse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedParse")
+            .field("head", &self.head)
+            .field("payload", &self.payload)
+            .finish()
+    }
+}
+
+/// What an outcome is, without its points or metrics: all the ingest asks of a file before
+/// it knows whether the file's run is made again.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind<'a> {
+    Rejected(&'a str),
+    NoPoints { tool: &'a str, reason: &'a str },
+    ServerMetrics { tool: &'a str },
+    Points { tool: &'a str, count: usize },
+}
+
+/// A cache record's head: an outcome without its payload (the points or server metrics that
+/// follow it in the frame).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Head {
+    Rejected(String),
+    NoPoints { tool: String, reason: String },
+    ServerMetrics { tool: String },
+    Points { tool: String, count: usize },
+}
+
+impl Head {
+    fn kind(&self) -> Kind<'_> {
+        match self {
+            Head::Rejected(reason) => Kind::Rejected(reason),
+            Head::NoPoints { tool, reason } => Kind::NoPoints { tool, reason },
+            Head::ServerMetrics { tool } => Kind::ServerMetrics { tool },
+            Head::Points { tool, count } => Kind::Points {
+                tool,
+                count: *count,
+            },
+        }
+    }
+
+    /// Whether a payload follows the head in its frame.
+    fn has_payload(&self) -> bool {
+        matches!(self, Head::ServerMetrics { .. } | Head::Points { .. })
+    }
+}
+
+impl Outcome {
+    fn kind(&self) -> Kind<'_> {
+        match self {
+            Outcome::Rejected(reason) => Kind::Rejected(reason),
+            Outcome::Read { tool, parsed } => match parsed {
+                Parsed::NoPoints(reason) => Kind::NoPoints { tool, reason },
+                Parsed::ServerMetrics(_) => Kind::ServerMetrics { tool },
+                Parsed::Points(points) => Kind::Points {
+                    tool,
+                    count: points.len(),
+                },
+            },
+        }
+    }
+
+    /// The outcome's frame body: the key and head, then the payload.
+    fn encode(&self, key: &str, out: &mut Vec<u8>) -> Result<(), postcard::Error> {
+        let head = match self.kind() {
+            Kind::Rejected(reason) => Head::Rejected(reason.to_string()),
+            Kind::NoPoints { tool, reason } => Head::NoPoints {
+                tool: tool.to_string(),
+                reason: reason.to_string(),
+            },
+            Kind::ServerMetrics { tool } => Head::ServerMetrics {
+                tool: tool.to_string(),
+            },
+            Kind::Points { tool, count } => Head::Points {
+                tool: tool.to_string(),
+                count,
+            },
+        };
+        append_postcard(out, &(key, &head))?;
+        match self {
+            Outcome::Read {
+                parsed: Parsed::Points(points),
+                ..
+            } => append_postcard(out, points),
+            Outcome::Read {
+                parsed: Parsed::ServerMetrics(metrics),
+                ..
+            } => append_postcard(out, metrics),
+            _ => Ok(()),
+        }
+    }
+}
+
+fn append_postcard<T: Serialize + ?Sized>(
+    out: &mut Vec<u8>,
+    value: &T,
+) -> Result<(), postcard::Error> {
+    let bytes = postcard::to_allocvec(value)?;
+    out.extend_from_slice(&bytes);
+    Ok(())
+}
+
+impl Parse {
+    pub fn made(outcome: Outcome) -> Self {
+        Parse::Made(Arc::new(outcome))
+    }
+
+    pub fn kind(&self) -> Kind<'_> {
+        match self {
+            Parse::Made(outcome) => outcome.kind(),
+            Parse::Loaded(loaded) => loaded.head.kind(),
+        }
+    }
+
+    /// The tool the file was read as; None where it was rejected.
+    pub fn tool(&self) -> Option<&str> {
+        match self.kind() {
+            Kind::Rejected(_) => None,
+            Kind::NoPoints { tool, .. }
+            | Kind::ServerMetrics { tool }
+            | Kind::Points { tool, .. } => Some(tool),
+        }
+    }
+
+    /// The whole outcome: moved out where no one else holds it, else copied; a loaded one
+    /// decoded from its bytes. None where those bytes do not decode (the file is then to be
+    /// read again: the cache is never a source of truth).
+    pub fn into_outcome(self) -> Option<Outcome> {
+        match self {
+            Parse::Made(outcome) => {
+                Some(Arc::try_unwrap(outcome).unwrap_or_else(|shared| (*shared).clone()))
+            }
+            Parse::Loaded(loaded) => loaded.outcome(),
+        }
+    }
+
+    /// Whether this is the entry `cached` loaded (so its frame can be kept as it is).
+    fn is(&self, cached: &Parse) -> bool {
+        match (self, cached) {
+            (Parse::Made(a), Parse::Made(b)) => Arc::ptr_eq(a, b),
+            (Parse::Loaded(a), Parse::Loaded(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl LoadedParse {
+    fn outcome(&self) -> Option<Outcome> {
+        let payload = &self.file[self.payload.clone()];
+        let read = |tool: &String, parsed| {
+            Some(Outcome::Read {
+                tool: tool.clone(),
+                parsed,
+            })
+        };
+        match &self.head {
+            Head::Rejected(reason) => Some(Outcome::Rejected(reason.clone())),
+            Head::NoPoints { tool, reason } => read(tool, Parsed::NoPoints(reason.clone())),
+            Head::ServerMetrics { tool } => read(
+                tool,
+                Parsed::ServerMetrics(whole_value::<ServerMetrics>(payload)?),
+            ),
+            Head::Points { tool, count } => {
+                let points: Vec<MeasuredPoint> = whole_value(payload)?;
+                (points.len() == *count).then_some(())?;
+                read(tool, Parsed::Points(points))
+            }
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct ParseCache {
     entries: BTreeMap<String, Cached>,
     /// The file the cache was loaded from (its whole frames): an entry it held is saved as its
     /// bytes there, not encoded again (a one-run refresh at 10,000 runs re-encoded 16 MB for
     /// one new entry).
-    loaded: Vec<u8>,
+    loaded: Arc<Vec<u8>>,
     /// How many entries the loaded file held.
     loaded_entries: usize,
     /// What the loaded file was when it was read: it is appended to only while it still is.
@@ -73,7 +266,7 @@ impl std::fmt::Debug for ParseCache {
 
 struct Cached {
     /// Shared with the ingest that reads it: a hit is not copied.
-    outcome: Arc<Outcome>,
+    parse: Parse,
     /// Where its frame lies in [`ParseCache::loaded`], if it was loaded.
     frame: Option<Range<usize>>,
 }
@@ -85,27 +278,21 @@ const GENERATOR: &str = concat!(
     env!("INFERCAT_PIPELINE_SOURCE")
 );
 
-/// One record of the cache file after the header (the generator).
-#[derive(Serialize, Deserialize)]
-struct Line<'a> {
-    key: std::borrow::Cow<'a, str>,
-    outcome: std::borrow::Cow<'a, Outcome>,
-}
-
 /// The file is a sequence of frames: a little-endian `u32` length, then that many bytes of
 /// postcard (a compact binary serde format). The first frame is the generator; every other
-/// frame is one [`Line`]. Binary, because the cache is as large as the raw files it stands
-/// for and a refresh reads and writes all of it: as JSON Lines that was 0.3–0.9 s to load and
-/// 0.2 s to save at 10,000 runs.
+/// frame is one entry: its key and [`Head`], then its payload (the points or server metrics).
+/// Binary, because the cache is as large as the raw files it stands for and a refresh reads
+/// all of it: as JSON Lines that was 0.3–0.9 s to load and 0.2 s to save at 10,000 runs.
+/// Heads apart from payloads, because decoding every point of 10,000 runs took 50 ms of CPU
+/// and 40 MB of memory in a one-run refresh, which takes only one run's.
 fn frame(out: &mut Vec<u8>, body: &[u8]) -> Option<()> {
     out.extend_from_slice(&u32::try_from(body.len()).ok()?.to_le_bytes());
     out.extend_from_slice(body);
     Some(())
 }
 
-fn encode_frame<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result<(), String> {
-    let body = postcard::to_allocvec(value).map_err(|e| e.to_string())?;
-    frame(out, &body).ok_or_else(|| "a cache record over 4 GiB".to_string())
+fn framed(out: &mut Vec<u8>, body: &[u8]) -> Result<(), String> {
+    frame(out, body).ok_or_else(|| "a cache record over 4 GiB".to_string())
 }
 
 /// Where the whole frames of `bytes` lie, in order (each with its length prefix), up to the
@@ -133,7 +320,7 @@ fn body<'b>(bytes: &'b [u8], range: &Range<usize>) -> &'b [u8] {
 }
 
 impl ParseCache {
-    /// Loads a cache file, its records decoded on every core. A missing, unreadable,
+    /// Loads a cache file, its entries' heads decoded on every core. A missing, unreadable,
     /// foreign-version or damaged file is an empty cache (the cache is an optimization, never
     /// a source of truth).
     pub fn load(path: &Path) -> Self {
@@ -162,20 +349,33 @@ impl ParseCache {
         if whole_value::<&str>(body(&bytes, generator))? != GENERATOR {
             return None;
         }
-        let entries = records
+        let heads = records
             .par_iter()
             .map(|record| {
-                let l: Line = whole_value(body(&bytes, record))?;
-                let cached = Cached {
-                    outcome: Arc::new(l.outcome.into_owned()),
-                    frame: Some(record.clone()),
-                };
-                Some((l.key.into_owned(), cached))
+                let (key, head, payload) = entry_head(&bytes, record)?;
+                Some((key.to_string(), head, payload))
             })
-            .collect::<Option<BTreeMap<_, _>>>()?;
+            .collect::<Option<Vec<_>>>()?;
+        let file = Arc::new(bytes);
+        let entries = heads
+            .into_iter()
+            .zip(records)
+            .map(|((key, head, payload), frame)| {
+                let loaded = LoadedParse {
+                    head,
+                    file: Arc::clone(&file),
+                    payload,
+                };
+                let cached = Cached {
+                    parse: Parse::Loaded(Arc::new(loaded)),
+                    frame: Some(frame.clone()),
+                };
+                (key, cached)
+            })
+            .collect();
         Some(Self {
             entries,
-            loaded: bytes,
+            loaded: file,
             loaded_entries: records.len(),
             loaded_as: None,
         })
@@ -185,23 +385,23 @@ impl ParseCache {
         format!("{content_hash}:{}", declared_tool.unwrap_or("-"))
     }
 
-    pub fn get(&self, key: &str) -> Option<&Arc<Outcome>> {
-        self.entries.get(key).map(|c| &c.outcome)
+    pub fn get(&self, key: &str) -> Option<&Parse> {
+        self.entries.get(key).map(|c| &c.parse)
     }
 
     /// Keeps exactly the entries of this run (so the cache does not grow forever). An entry
     /// that is the very outcome loaded under its key keeps its frame in the loaded file; any
     /// other outcome is encoded when saved.
-    pub fn replace(&mut self, entries: BTreeMap<String, Arc<Outcome>>) {
+    pub fn replace(&mut self, entries: BTreeMap<String, Parse>) {
         let mut before = std::mem::take(&mut self.entries);
         self.entries = entries
             .into_iter()
-            .map(|(key, outcome)| {
+            .map(|(key, parse)| {
                 let frame = before
                     .remove(&key)
-                    .filter(|loaded| Arc::ptr_eq(&loaded.outcome, &outcome))
+                    .filter(|loaded| parse.is(&loaded.parse))
                     .and_then(|loaded| loaded.frame);
-                (key, Cached { outcome, frame })
+                (key, Cached { parse, frame })
             })
             .collect();
     }
@@ -226,7 +426,8 @@ impl ParseCache {
             }));
         }
         let mut bytes = Vec::with_capacity(self.loaded.len());
-        encode_frame(&mut bytes, GENERATOR)?;
+        let generator = postcard::to_allocvec(GENERATOR).map_err(|e| e.to_string())?;
+        framed(&mut bytes, &generator)?;
         self.encode_entries(&mut bytes, |_| true)?;
         Ok(EncodedCache(Encoded::Whole(bytes)))
     }
@@ -245,17 +446,24 @@ impl ParseCache {
                 .par_chunks(256)
                 .map(|chunk| {
                     let mut part = Vec::new();
+                    let mut body = Vec::new();
                     for (key, cached) in chunk {
-                        match &cached.frame {
-                            Some(frame) => part.extend_from_slice(&self.loaded[frame.clone()]),
-                            None => encode_frame(
-                                &mut part,
-                                &Line {
-                                    key: std::borrow::Cow::Borrowed(key.as_str()),
-                                    outcome: std::borrow::Cow::Borrowed(cached.outcome.as_ref()),
-                                },
-                            )?,
+                        if let Some(frame) = &cached.frame {
+                            part.extend_from_slice(&self.loaded[frame.clone()]);
+                            continue;
                         }
+                        // A loaded entry kept under another key is decoded to be encoded.
+                        let outcome = match &cached.parse {
+                            Parse::Made(outcome) => std::borrow::Cow::Borrowed(outcome.as_ref()),
+                            Parse::Loaded(loaded) => std::borrow::Cow::Owned(
+                                loaded
+                                    .outcome()
+                                    .ok_or("a cache entry that does not decode")?,
+                            ),
+                        };
+                        body.clear();
+                        outcome.encode(key, &mut body).map_err(|e| e.to_string())?;
+                        framed(&mut part, &body)?;
                     }
                     Ok(part)
                 })
@@ -358,6 +566,18 @@ fn has_other_names(_: &std::fs::Metadata) -> bool {
     true
 }
 
+/// A frame's key and head, and where its payload lies in `bytes`; None where the frame is not
+/// one this cache wrote.
+fn entry_head<'b>(bytes: &'b [u8], frame: &Range<usize>) -> Option<(&'b str, Head, Range<usize>)> {
+    let body = body(bytes, frame);
+    let ((key, head), payload) = postcard::take_from_bytes::<(&str, Head)>(body).ok()?;
+    if head.has_payload() == payload.is_empty() {
+        return None;
+    }
+    let payload_start = frame.end - payload.len();
+    Some((key, head, payload_start..frame.end))
+}
+
 /// The value `bytes` hold, all of them: a frame with bytes left over is not one this cache
 /// wrote.
 fn whole_value<'b, T: Deserialize<'b>>(bytes: &'b [u8]) -> Option<T> {
@@ -411,17 +631,17 @@ mod tests {
         let mut cache = ParseCache::default();
         cache.replace(
             (0..n)
-                .map(|i| (key_of(i), Arc::new(outcome_of(i))))
+                .map(|i| (key_of(i), Parse::made(outcome_of(i))))
                 .collect(),
         );
         cache
     }
 
-    fn outcomes(cache: &ParseCache) -> Vec<(&String, &Outcome)> {
+    fn outcomes(cache: &ParseCache) -> Vec<(&String, Outcome)> {
         cache
             .entries
             .iter()
-            .map(|(k, c)| (k, c.outcome.as_ref()))
+            .map(|(k, c)| (k, c.parse.clone().into_outcome().expect("decodes")))
             .collect()
     }
 
@@ -440,13 +660,13 @@ mod tests {
         let mut loaded = reloaded(&cache_of(600));
         // Some entries kept, some gone, some new (their keys among the kept ones').
         let wanted = cache_of(900);
-        let kept: BTreeMap<String, Arc<Outcome>> = wanted
+        let kept: BTreeMap<String, Parse> = wanted
             .entries
             .iter()
             .enumerate()
             .filter(|(i, _)| i % 3 != 0)
             .map(|(_, (k, c))| {
-                let outcome = loaded.get(k).cloned().unwrap_or_else(|| c.outcome.clone());
+                let outcome = loaded.get(k).cloned().unwrap_or_else(|| c.parse.clone());
                 (k.clone(), outcome)
             })
             .collect();
@@ -462,10 +682,7 @@ mod tests {
     }
 
     /// Replaces `loaded`'s entries, and checks it encodes them as a cache never loaded would.
-    fn replace_as_a_new_cache_would(
-        loaded: &mut ParseCache,
-        entries: BTreeMap<String, Arc<Outcome>>,
-    ) {
+    fn replace_as_a_new_cache_would(loaded: &mut ParseCache, entries: BTreeMap<String, Parse>) {
         let mut fresh = ParseCache::default();
         fresh.replace(entries.clone());
         loaded.replace(entries);
@@ -478,7 +695,7 @@ mod tests {
     #[test]
     fn an_outcome_other_than_the_loaded_one_is_encoded_again() {
         let mut loaded = reloaded(&cache_of(4));
-        let other = Arc::new(Outcome::Rejected("parsed again".into()));
+        let other = Parse::made(Outcome::Rejected("parsed again".into()));
         replace_as_a_new_cache_would(&mut loaded, [(key_of(1), other)].into_iter().collect());
     }
 
@@ -513,11 +730,11 @@ mod tests {
         cache_of(300).save(&path).unwrap();
         let wanted = cache_of(400);
         // What a build keeps: the loaded outcomes under their keys, the rest new.
-        let next = |loaded: &ParseCache| -> BTreeMap<String, Arc<Outcome>> {
+        let next = |loaded: &ParseCache| -> BTreeMap<String, Parse> {
             wanted
                 .entries
                 .iter()
-                .map(|(k, c)| (k.clone(), loaded.get(k).unwrap_or(&c.outcome).clone()))
+                .map(|(k, c)| (k.clone(), loaded.get(k).unwrap_or(&c.parse).clone()))
                 .collect()
         };
         let mut loaded = ParseCache::load(&path);
@@ -550,7 +767,7 @@ mod tests {
         std::fs::hard_link(&path, &copy).unwrap();
         let mut linked = ParseCache::load(&path);
         let mut entries = next(&linked);
-        entries.insert(key_of(1000), Arc::new(outcome_of(1000)));
+        entries.insert(key_of(1000), Parse::made(outcome_of(1000)));
         linked.replace(entries);
         linked.save(&path).unwrap();
         assert_eq!(std::fs::read(&copy).unwrap(), bytes);
@@ -579,7 +796,7 @@ mod tests {
         rejections.replace(
             [1, 2, 4]
                 .into_iter()
-                .map(|i| (key_of(i), Arc::new(outcome_of(i))))
+                .map(|i| (key_of(i), Parse::made(outcome_of(i))))
                 .collect(),
         );
         rejections.save(&path).unwrap();
