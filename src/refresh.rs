@@ -29,10 +29,16 @@ use std::time::Instant;
 
 const PARSE_CACHE: &str = "parsed-v4.bin";
 /// Which raw files' content hashes are still good ([`FileStamps`]).
-const FILE_STAMPS: &str = "stamps-v1.bin";
-/// The cache's earlier forms (one JSON document, JSON Lines, whole outcomes in postcard),
-/// removed when found: each is as large as the raw files.
-const OLD_PARSE_CACHES: [&str; 3] = ["parsed-v1.json", "parsed-v2.jsonl", "parsed-v3.bin"];
+const FILE_STAMPS: &str = "stamps-v2.bin";
+/// The cache's earlier forms (one JSON document, JSON Lines, whole outcomes in postcard) and
+/// the stamps' (one postcard document), removed when found: each cache is as large as the raw
+/// files.
+const OLD_CACHE_FILES: [&str; 4] = [
+    "parsed-v1.json",
+    "parsed-v2.jsonl",
+    "parsed-v3.bin",
+    "stamps-v1.bin",
+];
 /// The record of what a generation's benchmarks table was made from
 /// (`pipeline::previous_table`), beside its `data` directory, so that it is published with the
 /// table it describes: a refresh takes the rows of models whose runs did not change from the
@@ -387,7 +393,7 @@ fn ingest_stage(
 ) -> Result<(IngestReport, DataFrame, ingest::Saving)> {
     let data = &generation.join("data");
     let cache_path = out.join(CACHE_DIR).join(PARSE_CACHE);
-    for old in OLD_PARSE_CACHES {
+    for old in OLD_CACHE_FILES {
         let _ = std::fs::remove_file(out.join(CACHE_DIR).join(old));
     }
     let stamps_path = out.join(CACHE_DIR).join(FILE_STAMPS);

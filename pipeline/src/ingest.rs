@@ -179,7 +179,8 @@ pub fn ingest_with(
         .collect();
     progress.finish();
     crate::timing::mark("ingest: files classified");
-    drop(known_stamps);
+    // Saved by appending to the file they were loaded from where that keeps it true.
+    stamps.follow(known_stamps);
     let toml_hashes: BTreeMap<String, String> = meta_hashes.iter().cloned().collect();
     let mut gathered = Gathered {
         hashes: meta_hashes,

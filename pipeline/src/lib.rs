@@ -14,6 +14,7 @@ pub mod document;
 pub mod error;
 pub mod file_stamps;
 pub mod formats;
+pub mod framed_file;
 pub mod ingest;
 pub mod machines;
 pub mod model_facts;

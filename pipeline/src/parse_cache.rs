@@ -8,6 +8,7 @@
 
 use crate::error::PipelineError;
 use crate::formats::Parsed;
+use crate::framed_file::{self, body, whole_value};
 use crate::point::{MeasuredPoint, ServerMetrics};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -222,36 +223,7 @@ pub struct ParseCache {
     /// How many entries the loaded file held.
     loaded_entries: usize,
     /// What the loaded file was when it was read: it is appended to only while it still is.
-    loaded_as: Option<FileIdentity>,
-}
-
-/// A file's device, inode, length and modification time: another file, or this one written
-/// since, differs in one of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FileIdentity {
-    device: u64,
-    inode: u64,
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-}
-
-impl FileIdentity {
-    #[cfg(unix)]
-    fn of(meta: &std::fs::Metadata) -> Option<Self> {
-        use std::os::unix::fs::MetadataExt;
-        Some(Self {
-            device: meta.dev(),
-            inode: meta.ino(),
-            len: meta.len(),
-            modified: meta.modified().ok(),
-        })
-    }
-
-    /// Elsewhere nothing tells another file apart: the cache is written whole.
-    #[cfg(not(unix))]
-    fn of(_: &std::fs::Metadata) -> Option<Self> {
-        None
-    }
+    loaded_as: Option<framed_file::FileIdentity>,
 }
 
 /// The entries and the loaded file's size, not its bytes.
@@ -278,72 +250,27 @@ const GENERATOR: &str = concat!(
     env!("INFERCAT_PIPELINE_SOURCE")
 );
 
-/// The file is a sequence of frames: a little-endian `u32` length, then that many bytes of
-/// postcard (a compact binary serde format). The first frame is the generator; every other
-/// frame is one entry: its key and [`Head`], then its payload (the points or server metrics).
-/// Binary, because the cache is as large as the raw files it stands for and a refresh reads
-/// all of it: as JSON Lines that was 0.3–0.9 s to load and 0.2 s to save at 10,000 runs.
-/// Heads apart from payloads, because decoding every point of 10,000 runs took 50 ms of CPU
-/// and 40 MB of memory in a one-run refresh, which takes only one run's.
-fn frame(out: &mut Vec<u8>, body: &[u8]) -> Option<()> {
-    out.extend_from_slice(&u32::try_from(body.len()).ok()?.to_le_bytes());
-    out.extend_from_slice(body);
-    Some(())
-}
-
-fn framed(out: &mut Vec<u8>, body: &[u8]) -> Result<(), String> {
-    frame(out, body).ok_or_else(|| "a cache record over 4 GiB".to_string())
-}
-
-/// Where the whole frames of `bytes` lie, in order (each with its length prefix), up to the
-/// first one cut short: the part of an append a killed build left is not a frame.
-fn frames(bytes: &[u8]) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while let Some((len, _)) = bytes[at..].split_first_chunk::<4>() {
-        let Some(end) = usize::try_from(u32::from_le_bytes(*len))
-            .ok()
-            .and_then(|len| (at + 4).checked_add(len))
-            .filter(|&end| end <= bytes.len())
-        else {
-            break;
-        };
-        out.push(at..end);
-        at = end;
-    }
-    out
-}
-
-/// The body of the frame at `range` (after its length prefix).
-fn body<'b>(bytes: &'b [u8], range: &Range<usize>) -> &'b [u8] {
-    &bytes[range.start + 4..range.end]
-}
-
 impl ParseCache {
     /// Loads a cache file, its entries' heads decoded on every core. A missing, unreadable,
     /// foreign-version or damaged file is an empty cache (the cache is an optimization, never
     /// a source of truth).
     pub fn load(path: &Path) -> Self {
-        let read = || -> std::io::Result<(Vec<u8>, std::fs::Metadata)> {
-            use std::io::Read;
-            let mut file = std::fs::File::open(path)?;
-            let meta = file.metadata()?;
-            let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-            file.read_to_end(&mut bytes)?;
-            Ok((bytes, meta))
-        };
-        let Ok((bytes, meta)) = read() else {
+        let Some((bytes, loaded_as)) = framed_file::read(path) else {
             return Self::default();
         };
-        Self::parse(bytes).map_or_else(Self::default, |cache| Self {
-            loaded_as: FileIdentity::of(&meta),
-            ..cache
-        })
+        Self::parse(bytes).map_or_else(Self::default, |cache| Self { loaded_as, ..cache })
     }
 
+    /// The file is a sequence of frames ([`framed_file`] records) of postcard (a compact binary
+    /// serde format). The first frame is the generator; every other
+    /// frame is one entry: its key and [`Head`], then its payload (the points or server metrics).
+    /// Binary, because the cache is as large as the raw files it stands for and a refresh reads
+    /// all of it: as JSON Lines that was 0.3–0.9 s to load and 0.2 s to save at 10,000 runs.
+    /// Heads apart from payloads, because decoding every point of 10,000 runs took 50 ms of CPU
+    /// and 40 MB of memory in a one-run refresh, which takes only one run's.
     fn parse(mut bytes: Vec<u8>) -> Option<Self> {
         use rayon::prelude::*;
-        let frames = frames(&bytes);
+        let frames = framed_file::records(&bytes);
         bytes.truncate(frames.last().map_or(0, |f| f.end));
         let (generator, records) = frames.split_first()?;
         if whole_value::<&str>(body(&bytes, generator))? != GENERATOR {
@@ -427,7 +354,7 @@ impl ParseCache {
         }
         let mut bytes = Vec::with_capacity(self.loaded.len());
         let generator = postcard::to_allocvec(GENERATOR).map_err(|e| e.to_string())?;
-        framed(&mut bytes, &generator)?;
+        framed_file::push(&mut bytes, &generator)?;
         self.encode_entries(&mut bytes, |_| true)?;
         Ok(EncodedCache(Encoded::Whole(bytes)))
     }
@@ -463,7 +390,7 @@ impl ParseCache {
                         };
                         body.clear();
                         outcome.encode(key, &mut body).map_err(|e| e.to_string())?;
-                        framed(&mut part, &body)?;
+                        framed_file::push(&mut part, &body)?;
                     }
                     Ok(part)
                 })
@@ -498,7 +425,7 @@ enum Encoded {
     /// Frames to write after the first `after` bytes of the file the cache was loaded from,
     /// which was `loaded_as` then.
     Appended {
-        loaded_as: FileIdentity,
+        loaded_as: framed_file::FileIdentity,
         after: usize,
         tail: Vec<u8>,
     },
@@ -518,52 +445,9 @@ impl EncodedCache {
                 loaded_as,
                 after,
                 tail,
-            } => append_after(path, loaded_as, after as u64, &tail),
+            } => framed_file::append_after(path, loaded_as, after as u64, &tail),
         }
     }
-}
-
-fn append_after(
-    path: &Path,
-    loaded_as: FileIdentity,
-    after: u64,
-    tail: &[u8],
-) -> Result<(), PipelineError> {
-    use std::io::{Read, Seek, SeekFrom, Write};
-    let io = |e| PipelineError::io(path, e);
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
-        .map_err(io)?;
-    let meta = file.metadata().map_err(io)?;
-    if FileIdentity::of(&meta) != Some(loaded_as) || meta.len() < after {
-        return Err(io(std::io::Error::other(
-            "the parse cache changed while the build ran; this build's entries are not added",
-        )));
-    }
-    if meta.len() == after && tail.is_empty() {
-        return Ok(());
-    }
-    if has_other_names(&meta) {
-        let mut whole = Vec::with_capacity(usize::try_from(after).unwrap_or(0) + tail.len());
-        file.take(after).read_to_end(&mut whole).map_err(io)?;
-        whole.extend_from_slice(tail);
-        return crate::output_dir::replace_file(path, &whole);
-    }
-    file.set_len(after).map_err(io)?;
-    file.seek(SeekFrom::Start(after)).map_err(io)?;
-    file.write_all(tail).map_err(io)
-}
-
-#[cfg(unix)]
-fn has_other_names(meta: &std::fs::Metadata) -> bool {
-    std::os::unix::fs::MetadataExt::nlink(meta) > 1
-}
-
-#[cfg(not(unix))]
-fn has_other_names(_: &std::fs::Metadata) -> bool {
-    true
 }
 
 /// A frame's key and head, and where its payload lies in `bytes`; None where the frame is not
@@ -576,15 +460,6 @@ fn entry_head<'b>(bytes: &'b [u8], frame: &Range<usize>) -> Option<(&'b str, Hea
     }
     let payload_start = frame.end - payload.len();
     Some((key, head, payload_start..frame.end))
-}
-
-/// The value `bytes` hold, all of them: a frame with bytes left over is not one this cache
-/// wrote.
-fn whole_value<'b, T: Deserialize<'b>>(bytes: &'b [u8]) -> Option<T> {
-    match postcard::take_from_bytes(bytes) {
-        Ok((value, [])) => Some(value),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
