@@ -34,7 +34,6 @@ use crate::topology::{Topology, Workers};
 pub use polars::prelude::DataFrame;
 use polars::prelude::*;
 use polars_arrow::array::{MutableBinaryViewArray, View};
-use std::collections::BTreeMap;
 use std::path::Path;
 
 /// A metric column: its name, unit, meaning, and how to read/write it on a point.
@@ -524,125 +523,250 @@ pub fn from_dataframe(df: &DataFrame) -> PolarsResult<Vec<BenchmarkRow>> {
     (0..df.height()).map(|i| cols.row(i)).collect()
 }
 
-/// The string columns [`TableReader`] reads, by name.
-const TEXT_COLUMNS: [&str; 20] = [
-    "run_id",
-    "source_file",
-    "tool",
-    "label",
-    "origin",
-    "license",
-    "notes",
-    "profile_id",
-    "model",
-    "model_server",
-    "model_server_version",
-    "accelerator",
-    "instance_type",
-    "variant",
-    "use_case",
-    "server_args",
-    "load_kind",
-    "workload",
-    "dataset",
-    "image",
-];
+/// The string columns [`TableReader`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Text {
+    RunId,
+    SourceFile,
+    Tool,
+    Label,
+    Origin,
+    License,
+    Notes,
+    ProfileId,
+    Model,
+    ModelServer,
+    ModelServerVersion,
+    Accelerator,
+    InstanceType,
+    Variant,
+    UseCase,
+    ServerArgs,
+    LoadKind,
+    Workload,
+    Dataset,
+    Image,
+}
 
-/// The string columns every row must have: the profile key, provenance and load kind.
-const REQUIRED_TEXT_COLUMNS: [&str; 11] = [
-    "run_id",
-    "source_file",
-    "tool",
-    "profile_id",
-    "model",
-    "model_server",
-    "model_server_version",
-    "accelerator",
-    "workload",
-    "use_case",
-    "load_kind",
-];
+impl Text {
+    /// Every one, in the order [`TableReader`] holds them.
+    const ALL: [Text; 20] = [
+        Text::RunId,
+        Text::SourceFile,
+        Text::Tool,
+        Text::Label,
+        Text::Origin,
+        Text::License,
+        Text::Notes,
+        Text::ProfileId,
+        Text::Model,
+        Text::ModelServer,
+        Text::ModelServerVersion,
+        Text::Accelerator,
+        Text::InstanceType,
+        Text::Variant,
+        Text::UseCase,
+        Text::ServerArgs,
+        Text::LoadKind,
+        Text::Workload,
+        Text::Dataset,
+        Text::Image,
+    ];
+
+    /// The string columns every row must have: the profile key, provenance and load kind.
+    const REQUIRED: [Text; 11] = [
+        Text::RunId,
+        Text::SourceFile,
+        Text::Tool,
+        Text::ProfileId,
+        Text::Model,
+        Text::ModelServer,
+        Text::ModelServerVersion,
+        Text::Accelerator,
+        Text::Workload,
+        Text::UseCase,
+        Text::LoadKind,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Text::RunId => "run_id",
+            Text::SourceFile => "source_file",
+            Text::Tool => "tool",
+            Text::Label => "label",
+            Text::Origin => "origin",
+            Text::License => "license",
+            Text::Notes => "notes",
+            Text::ProfileId => "profile_id",
+            Text::Model => "model",
+            Text::ModelServer => "model_server",
+            Text::ModelServerVersion => "model_server_version",
+            Text::Accelerator => "accelerator",
+            Text::InstanceType => "instance_type",
+            Text::Variant => "variant",
+            Text::UseCase => "use_case",
+            Text::ServerArgs => "server_args",
+            Text::LoadKind => "load_kind",
+            Text::Workload => "workload",
+            Text::Dataset => "dataset",
+            Text::Image => "image",
+        }
+    }
+}
+
+/// One column of a table read back, as its arrow arrays: polars' `ChunkedArray::get` found the
+/// value's chunk and checked its bounds for each of the 3 million values a refresh reads at
+/// 100,000 rows, and the columns were looked up by name for each.
+struct Col<'a, T: PolarsDataType> {
+    chunks: Vec<&'a T::Array>,
+    /// Where each chunk starts in the column.
+    starts: Vec<usize>,
+}
+
+impl<'a, T: PolarsDataType> Col<'a, T> {
+    fn of(column: &'a ChunkedArray<T>) -> Self {
+        use polars_arrow::array::Array;
+        let chunks: Vec<&'a T::Array> = column.downcast_iter().collect();
+        let starts = chunks
+            .iter()
+            .scan(0, |at, chunk| {
+                let start = *at;
+                *at += chunk.len();
+                Some(start)
+            })
+            .collect();
+        Self { chunks, starts }
+    }
+
+    /// The value at row `i`; None where it is null or past the end.
+    #[inline]
+    fn get(&self, i: usize) -> Option<T::Physical<'a>> {
+        use polars_arrow::array::StaticArray;
+        let (chunk, at): (&'a T::Array, usize) = match self.chunks.as_slice() {
+            [one] => (one, i),
+            chunks => {
+                let c = self
+                    .starts
+                    .partition_point(|&start| start <= i)
+                    .checked_sub(1)?;
+                (chunks[c], i - self.starts[c])
+            }
+        };
+        chunk.get(at)
+    }
+}
+
+/// Where each of [`TOPOLOGY_COLUMNS`] lies in it, found when the code is compiled.
+const fn topology_at(name: &str) -> usize {
+    const fn same(a: &[u8], b: &[u8]) -> bool {
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    let mut i = 0;
+    while i < TOPOLOGY_COLUMNS.len() {
+        if same(TOPOLOGY_COLUMNS[i].0.as_bytes(), name.as_bytes()) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("not a topology column");
+}
 
 /// A benchmarks table's columns, read back a row, a record or a field at a time (the analysis
 /// reads curve by curve, never the whole table as rows). It borrows the frame's own arrays: a
 /// copy of every column as a `Vec` was 95 MiB at 100,000 rows, held beside the frame.
 pub(crate) struct TableReader<'a> {
     height: usize,
-    text: BTreeMap<&'static str, &'a StringChunked>,
-    requested_in: &'a Float64Chunked,
-    requested_out: &'a Float64Chunked,
-    synthetic: &'a BooleanChunked,
-    count: &'a UInt32Chunked,
-    load_value: &'a Float64Chunked,
-    completed: &'a Int64Chunked,
-    failed: &'a Int64Chunked,
-    metrics: Vec<(&'static MetricColumn, &'a Float64Chunked)>,
-    topology: BTreeMap<&'static str, &'a UInt32Chunked>,
+    /// By [`Text`], in [`Text::ALL`]'s order.
+    text: Vec<Col<'a, StringType>>,
+    requested_in: Col<'a, Float64Type>,
+    requested_out: Col<'a, Float64Type>,
+    synthetic: Col<'a, BooleanType>,
+    count: Col<'a, UInt32Type>,
+    load_value: Col<'a, Float64Type>,
+    completed: Col<'a, Int64Type>,
+    failed: Col<'a, Int64Type>,
+    metrics: Vec<(&'static MetricColumn, Col<'a, Float64Type>)>,
+    /// In [`TOPOLOGY_COLUMNS`]' order.
+    topology: Vec<Col<'a, UInt32Type>>,
 }
 
 impl<'a> TableReader<'a> {
     pub fn of(df: &'a DataFrame) -> PolarsResult<Self> {
-        let floats = |name: &str| -> PolarsResult<&'a Float64Chunked> { df.column(name)?.f64() };
-        let text: BTreeMap<&'static str, &'a StringChunked> = TEXT_COLUMNS
+        let floats = |name: &str| -> PolarsResult<Col<'a, Float64Type>> {
+            Ok(Col::of(df.column(name)?.f64()?))
+        };
+        let text_columns: Vec<&'a StringChunked> = Text::ALL
             .iter()
-            .map(|name| Ok((*name, df.column(name)?.str()?)))
+            .map(|t| df.column(t.name())?.str())
             .collect::<PolarsResult<_>>()?;
         // Checked here, for the whole table: rows are read a curve at a time on several
         // threads, and a null found there would be whichever thread met one first.
-        for name in REQUIRED_TEXT_COLUMNS {
-            if let Some(row) = text
-                .get(name)
-                .filter(|col| col.null_count() > 0)
-                .and_then(|col| col.iter().position(|v| v.is_none()))
+        for t in Text::REQUIRED {
+            let col = text_columns[t as usize];
+            if col.null_count() > 0
+                && let Some(row) = col.iter().position(|v| v.is_none())
             {
-                polars_bail!(ComputeError: "row {}: column `{}` has a null", row, name);
+                polars_bail!(ComputeError: "row {}: column `{}` has a null", row, t.name());
             }
         }
         Ok(Self {
             height: df.height(),
-            text,
+            text: text_columns.into_iter().map(Col::of).collect(),
             requested_in: floats("requested_input_tokens")?,
             requested_out: floats("requested_output_tokens")?,
-            synthetic: df.column("synthetic")?.bool()?,
-            count: df.column("accelerator_count")?.u32()?,
+            synthetic: Col::of(df.column("synthetic")?.bool()?),
+            count: Col::of(df.column("accelerator_count")?.u32()?),
             load_value: floats("load_value")?,
-            completed: df.column("completed")?.i64()?,
-            failed: df.column("failed")?.i64()?,
+            completed: Col::of(df.column("completed")?.i64()?),
+            failed: Col::of(df.column("failed")?.i64()?),
             metrics: metric_columns()
                 .map(|c| Ok((c, floats(c.name)?)))
                 .collect::<PolarsResult<_>>()?,
             topology: TOPOLOGY_COLUMNS
                 .iter()
-                .map(|(name, _)| Ok((*name, df.column(name)?.u32()?)))
+                .map(|(name, _)| Ok(Col::of(df.column(name)?.u32()?)))
                 .collect::<PolarsResult<_>>()?,
         })
     }
 
-    pub fn text(&self, name: &str, i: usize) -> Option<String> {
-        self.text
-            .get(name)
-            .and_then(|col| col.get(i))
-            .map(str::to_string)
+    pub fn text(&self, column: Text, i: usize) -> Option<String> {
+        self.text[column as usize].get(i).map(str::to_string)
     }
 
-    pub fn required(&self, name: &str, i: usize) -> PolarsResult<String> {
-        self.borrowed(name, i).map(str::to_string)
+    pub fn required(&self, column: Text, i: usize) -> PolarsResult<String> {
+        self.borrowed(column, i).map(str::to_string)
     }
 
     fn topology(&self, i: usize) -> Topology {
-        let get = |name: &str| self.topology.get(name).and_then(|col| col.get(i));
-        let role = |workers: &str, tp: &str| {
+        let get = |at: usize| self.topology[at].get(i);
+        let role = |workers: usize, tp: usize| {
             Some(Workers {
                 workers: get(workers)?,
                 tensor_parallel: get(tp)?,
             })
         };
         Topology {
-            tensor_parallel: get("tensor_parallel"),
-            expert_parallel: get("expert_parallel"),
-            data_parallel: get("data_parallel"),
-            prefill: role("prefill_workers", "prefill_tensor_parallel"),
-            decode: role("decode_workers", "decode_tensor_parallel"),
+            tensor_parallel: get(const { topology_at("tensor_parallel") }),
+            expert_parallel: get(const { topology_at("expert_parallel") }),
+            data_parallel: get(const { topology_at("data_parallel") }),
+            prefill: role(
+                const { topology_at("prefill_workers") },
+                const { topology_at("prefill_tensor_parallel") },
+            ),
+            decode: role(
+                const { topology_at("decode_workers") },
+                const { topology_at("decode_tensor_parallel") },
+            ),
         }
     }
 
@@ -650,15 +774,14 @@ impl<'a> TableReader<'a> {
         self.synthetic.get(i).unwrap_or(false)
     }
 
-    fn borrowed(&self, name: &str, i: usize) -> PolarsResult<&'a str> {
-        self.text
-            .get(name)
-            .and_then(|col| col.get(i))
-            .ok_or_else(|| polars_err!(ComputeError: "column `{}` has a null", name))
+    fn borrowed(&self, column: Text, i: usize) -> PolarsResult<&'a str> {
+        self.text[column as usize]
+            .get(i)
+            .ok_or_else(|| polars_err!(ComputeError: "column `{}` has a null", column.name()))
     }
 
     fn load(&self, i: usize) -> PolarsResult<Load> {
-        Load::from_kind(self.borrowed("load_kind", i)?, self.load_value.get(i))
+        Load::from_kind(self.borrowed(Text::LoadKind, i)?, self.load_value.get(i))
             .map_err(|e| polars_err!(ComputeError: "row {}: {}", i, e))
     }
 
@@ -673,10 +796,10 @@ impl<'a> TableReader<'a> {
             .into_par_iter()
             .map(|i| {
                 Ok(crate::storage::CurvePlace {
-                    profile_id: self.borrowed("profile_id", i)?,
+                    profile_id: self.borrowed(Text::ProfileId, i)?,
                     load: self.load(i)?,
-                    source_file: self.borrowed("source_file", i)?,
-                    label: self.text.get("label").and_then(|col| col.get(i)),
+                    source_file: self.borrowed(Text::SourceFile, i)?,
+                    label: self.text[Text::Label as usize].get(i),
                 })
             })
             .collect();
@@ -691,10 +814,10 @@ impl<'a> TableReader<'a> {
 
     pub fn point(&self, i: usize) -> PolarsResult<MeasuredPoint> {
         let mut point = MeasuredPoint::new(self.load(i)?, 0.0);
-        point.label = self.text("label", i);
+        point.label = self.text(Text::Label, i);
         point.completed = self.completed.get(i);
         point.failed = self.failed.get(i);
-        point.workload.dataset = self.text("dataset", i);
+        point.workload.dataset = self.text(Text::Dataset, i);
         point.workload.input_len = self.requested_in.get(i);
         point.workload.output_len = self.requested_out.get(i);
         for (c, values) in &self.metrics {
@@ -707,31 +830,31 @@ impl<'a> TableReader<'a> {
 
     pub fn row(&self, i: usize) -> PolarsResult<BenchmarkRow> {
         Ok(BenchmarkRow {
-            run_id: self.required("run_id", i)?,
-            source_file: self.required("source_file", i)?,
-            tool: self.required("tool", i)?,
-            origin: self.text("origin", i),
-            license: self.text("license", i),
+            run_id: self.required(Text::RunId, i)?,
+            source_file: self.required(Text::SourceFile, i)?,
+            tool: self.required(Text::Tool, i)?,
+            origin: self.text(Text::Origin, i),
+            license: self.text(Text::License, i),
             synthetic: self.synthetic(i),
-            notes: self.text("notes", i),
-            profile_id: self.required("profile_id", i)?,
+            notes: self.text(Text::Notes, i),
+            profile_id: self.required(Text::ProfileId, i)?,
             key: crate::profile::ProfileKey {
-                model: self.required("model", i)?,
-                model_server: self.required("model_server", i)?,
-                model_server_version: self.required("model_server_version", i)?,
-                accelerator: self.required("accelerator", i)?,
+                model: self.required(Text::Model, i)?,
+                model_server: self.required(Text::ModelServer, i)?,
+                model_server_version: self.required(Text::ModelServerVersion, i)?,
+                accelerator: self.required(Text::Accelerator, i)?,
                 accelerator_count: self.count.get(i).unwrap_or(1),
-                instance_type: self.text("instance_type", i),
-                variant: self.text("variant", i),
-                workload: self.required("workload", i)?,
-                use_case: self.required("use_case", i)?,
+                instance_type: self.text(Text::InstanceType, i),
+                variant: self.text(Text::Variant, i),
+                workload: self.required(Text::Workload, i)?,
+                use_case: self.required(Text::UseCase, i)?,
                 topology: self.topology(i),
             },
             server_args: self
-                .text("server_args", i)
+                .text(Text::ServerArgs, i)
                 .and_then(|a| serde_json::from_str(&a).ok())
                 .unwrap_or_default(),
-            image: self.text("image", i),
+            image: self.text(Text::Image, i),
             point: Box::new(self.point(i)?),
         })
     }
@@ -922,6 +1045,27 @@ mod tests {
         let stored: usize = column.downcast_iter().map(|a| a.total_buffer_len()).sum();
         assert_eq!(stored, 2 * a.len() + b.len());
         assert_eq!(from_dataframe(&df).unwrap(), rows);
+    }
+
+    /// A table of several chunks (Parquet row groups read back, frames stacked) reads back
+    /// row for row as the one it was split from, nulls and the last row of each chunk included.
+    #[test]
+    fn a_table_of_several_chunks_reads_back_as_one() {
+        let rows: Vec<BenchmarkRow> = (0..7)
+            .map(|i| {
+                let mut point = MeasuredPoint::new(Load::Rate(f64::from(i)), 10.0 + f64::from(i));
+                point.set_requests_per_s((i % 2 == 0).then_some(f64::from(i) / 4.0));
+                point.label = (i % 3 != 0).then(|| format!("stage {i}"));
+                let mut row = BenchmarkRow::example(point);
+                row.run_id = format!("run-{i}");
+                row
+            })
+            .collect();
+        let mut stacked = to_dataframe(&rows[..3]).unwrap();
+        stacked.vstack_mut_owned(to_dataframe(&rows[3..4]).unwrap()).unwrap();
+        stacked.vstack_mut_owned(to_dataframe(&rows[4..]).unwrap()).unwrap();
+        assert_eq!(stacked.column("run_id").unwrap().n_chunks(), 3);
+        assert_eq!(from_dataframe(&stacked).unwrap(), rows);
     }
 
     /// Past a buffer's limit the text goes on in a new buffer, and every value still reads

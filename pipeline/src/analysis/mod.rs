@@ -14,7 +14,7 @@ use crate::error::PipelineError;
 use crate::point::MeasuredPoint;
 use crate::pricing::{PriceBook, PricingModel, QuoteOutcome};
 use crate::profile::ProfileKey;
-use crate::schema::{BenchmarkRow, TableReader};
+use crate::schema::{BenchmarkRow, TableReader, Text};
 use cost::TokenCost;
 use hpa::HpaRecommendation;
 use knee::Knee;
@@ -168,11 +168,11 @@ impl Record {
     fn in_table(table: &TableReader, i: usize) -> PolarsResult<Self> {
         Ok(Self {
             source: Provenance {
-                run: table.required("run_id", i)?,
-                file: table.required("source_file", i)?,
-                tool: table.required("tool", i)?,
-                origin: table.text("origin", i),
-                license: table.text("license", i),
+                run: table.required(Text::RunId, i)?,
+                file: table.required(Text::SourceFile, i)?,
+                tool: table.required(Text::Tool, i)?,
+                origin: table.text(Text::Origin, i),
+                license: table.text(Text::License, i),
             },
             synthetic: table.synthetic(i),
             point: table.point(i)?,
