@@ -1062,8 +1062,12 @@ mod tests {
             })
             .collect();
         let mut stacked = to_dataframe(&rows[..3]).unwrap();
-        stacked.vstack_mut_owned(to_dataframe(&rows[3..4]).unwrap()).unwrap();
-        stacked.vstack_mut_owned(to_dataframe(&rows[4..]).unwrap()).unwrap();
+        stacked
+            .vstack_mut_owned(to_dataframe(&rows[3..4]).unwrap())
+            .unwrap();
+        stacked
+            .vstack_mut_owned(to_dataframe(&rows[4..]).unwrap())
+            .unwrap();
         assert_eq!(stacked.column("run_id").unwrap().n_chunks(), 3);
         assert_eq!(from_dataframe(&stacked).unwrap(), rows);
     }
