@@ -269,10 +269,10 @@ impl FileStamps {
     }
 
     /// Writes the stamps that are settled before the build began (the others are left out:
-    /// their file is read again next time), sorted by file so equal input gives equal bytes:
-    /// appended to the file the stamps followed where it holds none they do not keep and
-    /// appending leaves no more than a quarter of its records stale, else written whole
-    /// atomically.
+    /// their file is read again next time): appended to the file the stamps followed where it
+    /// holds none they do not keep and appending leaves no more than a quarter of its records
+    /// stale, else written whole atomically. Either way in file order, so a file written whole
+    /// from equal stamps has equal bytes.
     pub fn save(&self, path: &Path) -> Result<(), PipelineError> {
         let mut entries: Vec<(&String, &Known)> = self
             .known
@@ -317,8 +317,9 @@ impl FileStamps {
         if kept + replaced != before.known.len() {
             return None;
         }
-        let stale = loaded.records + new.len() - entries.len();
-        (stale * 4 <= entries.len()).then_some((loaded, new))
+        let records = loaded.records + new.len();
+        let stale = records - entries.len();
+        (stale * 4 <= records).then_some((loaded, new))
     }
 }
 

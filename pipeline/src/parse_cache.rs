@@ -104,7 +104,7 @@ impl Outcome {
         }
     }
 
-    /// The outcome's frame body: the key and head, then the payload.
+    /// The outcome's frame body: the key, head and payload's CRC-32, then the payload.
     fn encode(&self, key: &str, out: &mut Vec<u8>) -> Result<(), postcard::Error> {
         let head = match self.kind() {
             Kind::Rejected(reason) => Head::Rejected(reason.to_string()),
@@ -120,18 +120,20 @@ impl Outcome {
                 count,
             },
         };
-        append_postcard(out, &(key, &head))?;
-        match self {
+        let payload = match self {
             Outcome::Read {
                 parsed: Parsed::Points(points),
                 ..
-            } => append_postcard(out, points),
+            } => postcard::to_allocvec(points)?,
             Outcome::Read {
                 parsed: Parsed::ServerMetrics(metrics),
                 ..
-            } => append_postcard(out, metrics),
-            _ => Ok(()),
-        }
+            } => postcard::to_allocvec(metrics)?,
+            _ => Vec::new(),
+        };
+        append_postcard(out, &(key, &head, crc32fast::hash(&payload)))?;
+        out.extend_from_slice(&payload);
+        Ok(())
     }
 }
 
@@ -267,7 +269,9 @@ impl ParseCache {
     /// Binary, because the cache is as large as the raw files it stands for and a refresh reads
     /// all of it: as JSON Lines that was 0.3–0.9 s to load and 0.2 s to save at 10,000 runs.
     /// Heads apart from payloads, because decoding every point of 10,000 runs took 50 ms of CPU
-    /// and 40 MB of memory in a one-run refresh, which takes only one run's.
+    /// and 40 MB of memory in a one-run refresh, which takes only one run's. Each payload's
+    /// CRC-32 is checked as the file loads, so a damaged one is never decoded: its entry is
+    /// left out, its file parsed again and the file written whole.
     fn parse(mut bytes: Vec<u8>) -> Option<Self> {
         use rayon::prelude::*;
         let frames = framed_file::records(&bytes);
@@ -280,13 +284,16 @@ impl ParseCache {
             .par_iter()
             .map(|record| {
                 let (key, head, payload) = entry_head(&bytes, record)?;
-                Some((key.to_string(), head, payload))
+                Some(payload.map(|payload| (key.to_string(), head, payload)))
             })
             .collect::<Option<Vec<_>>>()?;
         let file = Arc::new(bytes);
+        // An entry whose payload is damaged is left out: its file is parsed again, and the
+        // file written whole without it.
         let entries = heads
             .into_iter()
             .zip(records)
+            .filter_map(|(entry, frame)| Some((entry?, frame)))
             .map(|((key, head, payload), frame)| {
                 let loaded = LoadedParse {
                     head,
@@ -450,16 +457,27 @@ impl EncodedCache {
     }
 }
 
-/// A frame's key and head, and where its payload lies in `bytes`; None where the frame is not
-/// one this cache wrote.
-fn entry_head<'b>(bytes: &'b [u8], frame: &Range<usize>) -> Option<(&'b str, Head, Range<usize>)> {
+/// A frame's key and head, and where its payload lies in the file (None where the payload is
+/// damaged: its CRC-32 is not the one saved, or it is too short for the points the head
+/// counts).
+type EntryHead<'b> = (&'b str, Head, Option<Range<usize>>);
+
+/// The entry in `frame` of `bytes`; None where the frame is not one this cache wrote.
+fn entry_head<'b>(bytes: &'b [u8], frame: &Range<usize>) -> Option<EntryHead<'b>> {
     let body = body(bytes, frame);
-    let ((key, head), payload) = postcard::take_from_bytes::<(&str, Head)>(body).ok()?;
+    let ((key, head, check), payload) =
+        postcard::take_from_bytes::<(&str, Head, u32)>(body).ok()?;
     if head.has_payload() == payload.is_empty() {
         return None;
     }
+    // Every point takes at least one byte: a count past that is no count this cache saved.
+    let plausible = match head {
+        Head::Points { count, .. } => count <= payload.len(),
+        _ => true,
+    };
+    let whole = plausible && crc32fast::hash(payload) == check;
     let payload_start = frame.end - payload.len();
-    Some((key, head, payload_start..frame.end))
+    Some((key, head, whole.then_some(payload_start..frame.end)))
 }
 
 #[cfg(test)]
@@ -661,6 +679,66 @@ mod tests {
         let mut entries = next(&fewer);
         entries.pop_first();
         replace_as_a_new_cache_would(&mut fewer, entries);
+    }
+
+    /// The cache file of `n` entries with `damage` done to the body of entry `at`'s frame
+    /// (counted after the generator).
+    fn damaged(n: usize, at: usize, damage: impl Fn(&mut [u8])) -> Vec<u8> {
+        let mut bytes = cache_of(n).encoded().unwrap().whole();
+        let frame = framed_file::records(&bytes)[at + 1].clone();
+        damage(&mut bytes[frame.start + 4..frame.end]);
+        bytes
+    }
+
+    #[test]
+    fn an_entry_whose_points_are_damaged_is_left_out_and_the_others_load() {
+        // Entry 0 holds points (every third does): the last byte of its points flipped.
+        let flipped = damaged(6, 0, |body| {
+            let last = body.len() - 1;
+            body[last] ^= 0x01;
+        });
+        let loaded = ParseCache::parse(flipped).expect("a cache");
+        assert_eq!(loaded.entries.len(), 5);
+        assert!(loaded.get(&key_of(0)).is_none());
+        let mut wanted = cache_of(6);
+        wanted.entries.remove(&key_of(0));
+        assert_eq!(outcomes(&loaded), outcomes(&wanted));
+        // A loaded file missing an entry it held is written whole, as a new cache writes it.
+        let mut entries: BTreeMap<String, Parse> = loaded
+            .entries
+            .iter()
+            .map(|(k, c)| (k.clone(), c.parse.clone()))
+            .collect();
+        entries.insert(key_of(0), Parse::made(outcome_of(0)));
+        let mut mended = loaded;
+        replace_as_a_new_cache_would(&mut mended, entries);
+        // A head counting more points than its payload has bytes: left out too, though its
+        // checksum holds (a count past any payload's must not size what the rows are made in).
+        let payload = postcard::to_allocvec(&[MeasuredPoint::new(Load::Rate(1.0), 2.0)]).unwrap();
+        let head = Head::Points {
+            tool: "vllm".into(),
+            count: usize::MAX,
+        };
+        let mut body =
+            postcard::to_allocvec(&(key_of(0).as_str(), &head, crc32fast::hash(&payload))).unwrap();
+        body.extend_from_slice(&payload);
+        let mut file = Vec::new();
+        framed_file::push(&mut file, &postcard::to_allocvec(GENERATOR).unwrap()).unwrap();
+        framed_file::push(&mut file, &body).unwrap();
+        let loaded = ParseCache::parse(file.clone()).expect("a cache");
+        assert!(loaded.entries.is_empty());
+        // The same frame counting its one point loads.
+        let head = Head::Points {
+            tool: "vllm".into(),
+            count: 1,
+        };
+        let mut body =
+            postcard::to_allocvec(&(key_of(0).as_str(), &head, crc32fast::hash(&payload))).unwrap();
+        body.extend_from_slice(&payload);
+        let mut file = Vec::new();
+        framed_file::push(&mut file, &postcard::to_allocvec(GENERATOR).unwrap()).unwrap();
+        framed_file::push(&mut file, &body).unwrap();
+        assert_eq!(ParseCache::parse(file).expect("a cache").entries.len(), 1);
     }
 
     #[test]

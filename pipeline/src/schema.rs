@@ -614,6 +614,18 @@ impl Text {
     }
 }
 
+// `TableReader` holds the text columns in `Text::ALL`'s order and finds one by its variant.
+const _: () = {
+    let mut i = 0;
+    while i < Text::ALL.len() {
+        assert!(
+            Text::ALL[i] as usize == i,
+            "Text::ALL is not in declaration order"
+        );
+        i += 1;
+    }
+};
+
 /// One column of a table read back, as its arrow arrays: polars' `ChunkedArray::get` found the
 /// value's chunk and checked its bounds for each of the 3 million values a refresh reads at
 /// 100,000 rows, and the columns were looked up by name for each.
