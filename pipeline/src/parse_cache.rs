@@ -714,31 +714,23 @@ mod tests {
         replace_as_a_new_cache_would(&mut mended, entries);
         // A head counting more points than its payload has bytes: left out too, though its
         // checksum holds (a count past any payload's must not size what the rows are made in).
-        let payload = postcard::to_allocvec(&[MeasuredPoint::new(Load::Rate(1.0), 2.0)]).unwrap();
-        let head = Head::Points {
-            tool: "vllm".into(),
-            count: usize::MAX,
+        let one_point = |count: usize| {
+            let payload =
+                postcard::to_allocvec(&[MeasuredPoint::new(Load::Rate(1.0), 2.0)]).unwrap();
+            let head = Head::Points {
+                tool: "vllm".into(),
+                count,
+            };
+            let check = crc32fast::hash(&payload);
+            let mut body = postcard::to_allocvec(&(key_of(0).as_str(), &head, check)).unwrap();
+            body.extend_from_slice(&payload);
+            let mut file = Vec::new();
+            framed_file::push(&mut file, &postcard::to_allocvec(GENERATOR).unwrap()).unwrap();
+            framed_file::push(&mut file, &body).unwrap();
+            ParseCache::parse(file).expect("a cache").entries.len()
         };
-        let mut body =
-            postcard::to_allocvec(&(key_of(0).as_str(), &head, crc32fast::hash(&payload))).unwrap();
-        body.extend_from_slice(&payload);
-        let mut file = Vec::new();
-        framed_file::push(&mut file, &postcard::to_allocvec(GENERATOR).unwrap()).unwrap();
-        framed_file::push(&mut file, &body).unwrap();
-        let loaded = ParseCache::parse(file.clone()).expect("a cache");
-        assert!(loaded.entries.is_empty());
-        // The same frame counting its one point loads.
-        let head = Head::Points {
-            tool: "vllm".into(),
-            count: 1,
-        };
-        let mut body =
-            postcard::to_allocvec(&(key_of(0).as_str(), &head, crc32fast::hash(&payload))).unwrap();
-        body.extend_from_slice(&payload);
-        let mut file = Vec::new();
-        framed_file::push(&mut file, &postcard::to_allocvec(GENERATOR).unwrap()).unwrap();
-        framed_file::push(&mut file, &body).unwrap();
-        assert_eq!(ParseCache::parse(file).expect("a cache").entries.len(), 1);
+        assert_eq!(one_point(usize::MAX), 0);
+        assert_eq!(one_point(1), 1, "the same frame counting its one point");
     }
 
     #[test]
