@@ -188,7 +188,7 @@ pub fn ingest_with(
         ..Default::default()
     };
     for (file, result) in tree.files.iter().zip(results) {
-        gathered.add(raw_root, file, result, &cache, &mut report);
+        gathered.add(raw_root, file, result, &mut report);
     }
     let Gathered {
         hashes,
@@ -471,7 +471,7 @@ fn rows_of_block(
     block
         .into_par_iter()
         .map(|p| {
-            let outcome = whole_outcome(p.parse, &raw_root.join(&p.file), p.run.meta, &p.hash);
+            let outcome = whole_outcome(p.parse, raw_root, &p.file, p.run.meta, &p.hash);
             let rows = rows_of_file(&p.file, p.run, outcome, read_before);
             (p.file, rows)
         })
@@ -597,13 +597,19 @@ fn rows_of_file(
 const CHANGED_WHILE_READ: &str =
     "changed while the build read it (it no longer holds what it did): build again";
 
-/// The whole outcome of the file at `path`: the cache's, or, where the cache's bytes for it
-/// do not decode (its payload's checksum held, so only a fault of this code's), the file read
-/// and parsed again if it still holds the content `hash` names.
-fn whole_outcome(parse: Parse, path: &Path, meta: &RunMeta, hash: &str) -> Outcome {
+/// The whole outcome of `file` (from `raw_root`): the cache's, or, where the cache's bytes for
+/// it do not decode (its payload's checksum held, so only a fault of this code's), the file
+/// read and parsed again if it still holds the content `hash` names.
+fn whole_outcome(
+    parse: Parse,
+    raw_root: &Path,
+    file: &Path,
+    meta: &RunMeta,
+    hash: &str,
+) -> Outcome {
     parse
         .into_outcome()
-        .unwrap_or_else(|| match std::fs::read(path) {
+        .unwrap_or_else(|| match std::fs::read(raw_root.join(file)) {
             Ok(bytes) if hex(&Sha256::digest(&bytes)) == hash => outcome_of_bytes(&bytes, meta),
             Ok(_) => Outcome::Rejected(CHANGED_WHILE_READ.into()),
             Err(e) => Outcome::Rejected(format!("cannot read: {e}")),
@@ -744,7 +750,6 @@ impl<'t> Gathered<'t> {
         raw_root: &Path,
         file: &Path,
         result: FileResult<'t>,
-        cache: &ParseCache,
         report: &mut IngestReport,
     ) {
         let shown = raw_root.join(file).display().to_string();
@@ -773,7 +778,7 @@ impl<'t> Gathered<'t> {
             .or_default()
             .push((read.rel.clone(), read.hash.clone()));
         self.hashes.push((read.rel, read.hash.clone()));
-        if cache.get(&read.key).is_some() {
+        if read.parse.is_cached() {
             self.hits += 1;
         } else {
             self.misses += 1;
@@ -796,7 +801,7 @@ impl<'t> Gathered<'t> {
                 reason: reason.to_string(),
             }),
             Kind::ServerMetrics { .. } => {
-                match whole_outcome(parse.clone(), &raw_root.join(file), run.meta, &read.hash) {
+                match whole_outcome(parse.clone(), raw_root, file, run.meta, &read.hash) {
                     Outcome::Read {
                         parsed: Parsed::ServerMetrics(m),
                         ..

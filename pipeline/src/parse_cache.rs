@@ -131,19 +131,14 @@ impl Outcome {
             } => postcard::to_allocvec(metrics)?,
             _ => Vec::new(),
         };
-        append_postcard(out, &(key, &head, crc32fast::hash(&payload)))?;
+        out.extend(postcard::to_allocvec(&(
+            key,
+            &head,
+            crc32fast::hash(&payload),
+        ))?);
         out.extend_from_slice(&payload);
         Ok(())
     }
-}
-
-fn append_postcard<T: Serialize + ?Sized>(
-    out: &mut Vec<u8>,
-    value: &T,
-) -> Result<(), postcard::Error> {
-    let bytes = postcard::to_allocvec(value)?;
-    out.extend_from_slice(&bytes);
-    Ok(())
 }
 
 impl Parse {
@@ -178,6 +173,12 @@ impl Parse {
             }
             Parse::Loaded(loaded) => loaded.outcome(),
         }
+    }
+
+    /// Whether the cache holds it: loaded from the cache file (what this build makes is only
+    /// added when the cache is saved).
+    pub fn is_cached(&self) -> bool {
+        matches!(self, Parse::Loaded(_))
     }
 
     /// Whether this is the entry `cached` loaded (so its frame can be kept as it is).
